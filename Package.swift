@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module, one job (see ../shared/docs/ARCHITECTURE.md):
+// file -> LandscapeIO -> LandscapeEngine -> Landscape -> LandscapeRender / LandscapeService -> HTTP.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "landscape",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "landscape", targets: ["landscape"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries; `scripts/install-deps` installs their apt packages.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Tensors, layers, activations, ResNet forward/backward. Only module that knows BLAS.
+        .target(name: "LandscapeEngine", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        // Checkpoints (safetensors, PyTorch zip/legacy pickle) and datasets (CIFAR-10, IDX).
+        .target(name: "LandscapeIO", dependencies: ["LandscapeEngine", "CZlib"], swiftSettings: optimized),
+        // Directions, grids, surfaces, progressive order, the resumable store.
+        .target(name: "Landscape", dependencies: ["LandscapeEngine", "LandscapeIO"], swiftSettings: optimized),
+        // PNG plots from plain arrays. Only module that knows cairo.
+        .target(name: "LandscapeRender", dependencies: ["CCairo"], swiftSettings: optimized),
+        // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
+        .target(name: "HTTPServer"),
+        // API routes, jobs, event streams: the wiring of everything above.
+        .target(name: "LandscapeService",
+                dependencies: ["HTTPServer", "Landscape", "LandscapeRender", "LandscapeIO", "LandscapeEngine"]),
+        .executableTarget(name: "landscape", dependencies: [
+            "LandscapeService", "Landscape", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LandscapeEngineTests", dependencies: ["LandscapeEngine"]),
+        .testTarget(name: "LandscapeIOTests", dependencies: ["LandscapeIO", "LandscapeEngine"]),
+        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "LandscapeIO", "LandscapeEngine"]),
+        .testTarget(name: "LandscapeRenderTests", dependencies: ["LandscapeRender", "CCairo"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "LandscapeServiceTests", dependencies: ["LandscapeService", "HTTPServer"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Landscape: see Package.swift for this module's job.

@@ -1,0 +1,1 @@
+// LandscapeIO: see Package.swift for this module's job.

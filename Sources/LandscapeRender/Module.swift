@@ -1,0 +1,1 @@
+// LandscapeRender: see Package.swift for this module's job.

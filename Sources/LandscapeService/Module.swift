@@ -1,0 +1,1 @@
+// LandscapeService: see Package.swift for this module's job.

@@ -1,0 +1,1 @@
+// Tests for the HTTP server: a real client over loopback.
