@@ -1,0 +1,178 @@
+import Foundation
+
+/// Normalized images (NCHW float32) and their labels: what evaluation reads.
+/// Built once per dataset subset and shared read-only by every worker and
+/// every grid point, so memory stays bounded.
+public struct EvaluationData: Sendable {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let pixels: [Float]
+    public let labels: [Int32]
+
+    public init(channels: Int, height: Int, width: Int, pixels: [Float], labels: [Int32]) throws {
+        guard channels > 0, height >= 8, width >= 8 else {
+            throw EngineError.invalidInput("images of \(channels)x\(height)x\(width): expected at least 1 channel and 8x8 pixels")
+        }
+        guard pixels.count == labels.count * channels * height * width else {
+            throw EngineError.invalidInput("\(pixels.count) pixels for \(labels.count) images of \(channels)x\(height)x\(width)")
+        }
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.pixels = pixels
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+    public var imageSize: Int { channels * height * width }
+}
+
+/// Per-image results of one evaluation, in image order.
+public struct EvaluationResult: Sendable {
+    public let losses: [Double]      // softmax cross-entropy per image
+    public let correct: [Bool]       // argmax == label per image
+    public let logits: [Float]?      // [count][classes] when asked for
+
+    public var count: Int { losses.count }
+    public var correctCount: Int { correct.lazy.filter { $0 }.count }
+    public var accuracy: Double { count == 0 ? 0 : Double(correctCount) / Double(count) }
+    /// Summed in image order in float64, so the mean is the same for any thread count.
+    public var meanLoss: Double { count == 0 ? 0 : losses.reduce(0, +) / Double(count) }
+    /// Standard error of the mean loss over the images (sample standard deviation / √n).
+    public var lossStandardError: Double {
+        guard count > 1 else { return 0 }
+        let mean = meanLoss
+        let variance = losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count - 1)
+        return (variance / Double(count)).squareRoot()
+    }
+}
+
+/// Runs the forward pass over a dataset on a fixed set of worker threads.
+/// Images go through in fixed micro-batches (independent of the thread
+/// count), each image's arithmetic is the same whichever worker takes it,
+/// and per-image results are reduced in image order: results do not depend
+/// on the number of threads at all.
+public final class Evaluator: @unchecked Sendable {
+    public let threadCount: Int
+    public let microBatch: Int
+    private let lock = NSLock()
+    private var workspaces: [ForwardWorkspace] = []   // guarded by lock
+
+    /// 32 images per micro-batch: long GEMM rows without outgrowing the cache (see `landscape bench`).
+    public static let defaultMicroBatch = 32
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int = defaultMicroBatch) {
+        threadCount = max(1, threads)
+        self.microBatch = max(1, microBatch)
+        ConvolutionKernels.useSingleThreadedBLAS()
+    }
+
+    public func evaluate(_ network: InferenceNetwork, on data: EvaluationData, keepLogits: Bool = false,
+                         isCancelled: @Sendable () -> Bool = { false }) throws -> EvaluationResult {
+        guard data.channels == network.architecture.inputChannels else {
+            throw EngineError.invalidInput("images have \(data.channels) channels, \(network.architecture.name) expects \(network.architecture.inputChannels)")
+        }
+        let classes = network.architecture.classCount
+        let count = data.count
+        let outputs = SharedOutputs(count: count, logitCount: keepLogits ? count * classes : 0)
+        defer { outputs.deallocate() }
+        let batches = (count + microBatch - 1) / microBatch
+        let next = Counter()
+        data.pixels.withUnsafeBufferPointer { pixelBuffer in
+            let pixels = SendablePointer(pixelBuffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: min(threadCount, batches)) { _ in
+                let ws = self.checkOutWorkspace(network.architecture, data)
+                defer { self.checkIn(ws) }
+                while let index = next.take(below: batches), !isCancelled() {
+                    let first = index * self.microBatch
+                    let size = min(self.microBatch, count - first)
+                    network.forward(images: pixels.pointer + first * data.imageSize, batch: size, workspace: ws)
+                    for b in 0..<size {
+                        let row = ws.logits + b * classes
+                        let label = Int(data.labels[first + b])
+                        outputs.losses[first + b] = Self.crossEntropy(row, classes: classes, label: label)
+                        outputs.correct[first + b] = Self.argmax(row, classes: classes) == label
+                        if keepLogits {
+                            (outputs.logits.baseAddress! + (first + b) * classes).update(from: row, count: classes)
+                        }
+                    }
+                }
+            }
+        }
+        if isCancelled() { throw EngineError.cancelled }
+        return EvaluationResult(losses: Array(outputs.losses), correct: Array(outputs.correct),
+                                logits: keepLogits ? Array(outputs.logits) : nil)
+    }
+    /// −log softmax(z)[label], via log-sum-exp in float64.
+    static func crossEntropy(_ z: UnsafePointer<Float>, classes: Int, label: Int) -> Double {
+        var maximum = Double(z[0])
+        for j in 1..<classes { maximum = max(maximum, Double(z[j])) }
+        var sum = 0.0
+        for j in 0..<classes { sum += Foundation.exp(Double(z[j]) - maximum) }
+        return maximum + Foundation.log(sum) - Double(z[label])
+    }
+
+    /// First index of the largest logit (torch.argmax's tie rule).
+    static func argmax(_ z: UnsafePointer<Float>, classes: Int) -> Int {
+        var best = 0
+        for j in 1..<classes where z[j] > z[best] { best = j }
+        return best
+    }
+
+    private func checkOutWorkspace(_ architecture: ResNetArchitecture, _ data: EvaluationData) -> ForwardWorkspace {
+        lock.lock()
+        defer { lock.unlock() }
+        if let index = workspaces.firstIndex(where: { $0.fits(batch: microBatch, height: data.height, width: data.width) }) {
+            return workspaces.remove(at: index)
+        }
+        return ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width)
+    }
+
+    private func checkIn(_ workspace: ForwardWorkspace) {
+        lock.lock()
+        workspaces.append(workspace)
+        lock.unlock()
+    }
+}
+
+/// Output buffers written by several workers at disjoint image indices.
+private struct SharedOutputs: @unchecked Sendable {
+    let losses: UnsafeMutableBufferPointer<Double>
+    let correct: UnsafeMutableBufferPointer<Bool>
+    let logits: UnsafeMutableBufferPointer<Float>
+
+    init(count: Int, logitCount: Int) {
+        losses = .allocate(capacity: count)
+        losses.initialize(repeating: 0)
+        correct = .allocate(capacity: count)
+        correct.initialize(repeating: false)
+        logits = .allocate(capacity: max(logitCount, 1))
+        logits.initialize(repeating: 0)
+    }
+
+    func deallocate() {
+        losses.deallocate()
+        correct.deallocate()
+        logits.deallocate()
+    }
+}
+
+/// A read-only pointer handed to worker threads while its owner outlives them.
+struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}
+
+/// A lock-protected ticket counter handing out micro-batch indices.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}

@@ -1,0 +1,147 @@
+/// Scratch buffers of one worker thread, reused across micro-batches and
+/// grid points so the forward pass allocates nothing.
+final class ForwardWorkspace {
+    let batch: Int
+    let height: Int
+    let width: Int
+    private let activationCapacity: Int
+    private let columnCapacity: Int
+    let buffers: [UnsafeMutablePointer<Float>]   // three CNHW activations: block input, inner, output
+    let columns: UnsafeMutablePointer<Float>
+    let pooled: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>
+
+    /// Target size of one im2col chunk: a few hundred KiB stays in the per-core
+    /// L2 (512 KiB here) between being written and being read by the GEMM.
+    static let columnChunkFloats = 96 * 1024
+
+    init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int) {
+        self.batch = batch
+        self.height = height
+        self.width = width
+        let widths = ResNetArchitecture.stageWidths
+        let activationCapacity = widths.max()! * batch * height * width
+        self.activationCapacity = activationCapacity
+        // One image of the widest unfold must fit; otherwise chunks hold several images.
+        // Stage 1 has the largest per-image unfold (each later stage halves H and W, doubles C).
+        columnCapacity = max(Self.columnChunkFloats, widths[0] * 9 * height * width)
+        buffers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: activationCapacity) }
+        columns = .allocate(capacity: columnCapacity)
+        pooled = .allocate(capacity: widths.last! * batch)
+        logits = .allocate(capacity: architecture.classCount * batch)
+    }
+
+    deinit {
+        buffers.forEach { $0.deallocate() }
+        columns.deallocate()
+        pooled.deallocate()
+        logits.deallocate()
+    }
+
+    func fits(batch: Int, height: Int, width: Int) -> Bool {
+        batch <= self.batch && height == self.height && width == self.width
+    }
+
+    /// How many images' unfolded patches fit in one chunk for a convolution.
+    func imagesPerChunk(reduction: Int, planeSize: Int) -> Int {
+        max(1, columnCapacity / (reduction * planeSize))
+    }
+}
+
+extension InferenceNetwork {
+    /// Logits [batch][classes] of `batch` NCHW images (normalized), written to
+    /// `workspace.logits`.
+    func forward(images: UnsafePointer<Float>, batch: Int, workspace ws: ForwardWorkspace) {
+        var height = ws.height, width = ws.width
+        let inputLayout = ConvolutionKernels.PlaneLayout(channelStride: height * width,
+                                                         imageStride: architecture.inputChannels * height * width)
+        var current = ws.buffers[0], inner = ws.buffers[1], next = ws.buffers[2]
+        convolve(stem, input: images, layout: inputLayout, batch: batch, height: height, width: width,
+                 output: current, residual: .none, workspace: ws)
+        for block in blocks {
+            let inLayout = ConvolutionKernels.PlaneLayout(channelStride: batch * height * width, imageStride: height * width)
+            let (outH, outW) = block.downsamples ? ((height + 1) / 2, (width + 1) / 2) : (height, width)
+            convolve(block.conv1, input: current, layout: inLayout, batch: batch, height: height, width: width,
+                     output: inner, residual: .none, workspace: ws)
+            let shortcut: Residual = block.downsamples
+                ? .optionA(source: current, channels: block.conv1.inChannels, height: height, width: width)
+                : .identity(current)
+            let innerLayout = ConvolutionKernels.PlaneLayout(channelStride: batch * outH * outW, imageStride: outH * outW)
+            convolve(block.conv2, input: inner, layout: innerLayout, batch: batch, height: outH, width: outW,
+                     output: next, residual: shortcut, workspace: ws)
+            swap(&current, &next)
+            height = outH
+            width = outW
+        }
+        let channels = blocks.last?.conv2.outChannels ?? stem.outChannels
+        ConvolutionKernels.averagePool(current, channels: channels, batch: batch, planeSize: height * width,
+                                       into: ws.pooled)
+        linearWeight.withUnsafeBufferPointer { w in
+            linearBias.withUnsafeBufferPointer { b in
+                ConvolutionKernels.linear(pooled: ws.pooled, channels: channels, batch: batch,
+                                          weight: w.baseAddress!, bias: b.baseAddress!,
+                                          classes: architecture.classCount, into: ws.logits)
+            }
+        }
+    }
+
+    /// What the second convolution of a block adds before its activation.
+    enum Residual {
+        case none
+        case identity(UnsafeMutablePointer<Float>)
+        /// He et al.'s option A: x[:, :, ::2, ::2], zero-padded by out/4 channels on each side.
+        case optionA(source: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int)
+    }
+
+    /// conv (BN folded) → + bias → + residual → activation, chunk by chunk so
+    /// the epilogue touches the GEMM output while it is still in cache.
+    private func convolve(_ conv: FoldedConvolution, input: UnsafePointer<Float>,
+                          layout: ConvolutionKernels.PlaneLayout, batch: Int, height: Int, width: Int,
+                          output: UnsafeMutablePointer<Float>, residual: Residual, workspace ws: ForwardWorkspace) {
+        let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
+        let planeSize = outH * outW
+        let rowStride = batch * planeSize
+        let chunk = ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
+        let activation = architecture.activation
+        conv.weight.withUnsafeBufferPointer { weight in
+            var first = 0
+            while first < batch {
+                let count = min(chunk, batch - first)
+                ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
+                                             channels: conv.inChannels, imageCount: count,
+                                             height: height, width: width, stride: conv.stride, into: ws.columns)
+                let outChunk = output + first * planeSize
+                ConvolutionKernels.gemm(m: conv.outChannels, n: count * planeSize, k: conv.reduction,
+                                        a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
+                let segment = count * planeSize
+                for o in 0..<conv.outChannels {
+                    let row = outChunk + o * rowStride
+                    let bias = conv.bias[o]
+                    switch residual {
+                    case .none:
+                        for i in 0..<segment { row[i] += bias }
+                    case .identity(let source):
+                        let add = source + o * rowStride + first * planeSize
+                        for i in 0..<segment { row[i] += bias + add[i] }
+                    case let .optionA(source, channels, inH, inW):
+                        let pad = conv.outChannels / 4
+                        let c = o - pad
+                        if c >= 0 && c < channels {
+                            for b in 0..<count {
+                                let plane = source + (c * batch + first + b) * inH * inW
+                                let target = row + b * planeSize
+                                for y in 0..<outH {
+                                    for x in 0..<outW { target[y * outW + x] += bias + plane[2 * y * inW + 2 * x] }
+                                }
+                            }
+                        } else {
+                            for i in 0..<segment { row[i] += bias }
+                        }
+                    }
+                    activation.apply(UnsafeMutableBufferPointer(start: row, count: segment))
+                }
+                first += count
+            }
+        }
+    }
+}

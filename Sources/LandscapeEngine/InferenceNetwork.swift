@@ -1,0 +1,74 @@
+import Foundation
+
+/// A ResNet prepared for evaluation: every BatchNorm (eval mode, running
+/// statistics) folded into the convolution before it, so a conv + BN + bias
+/// is one GEMM plus a fused epilogue. Folding costs one pass over the
+/// ~270k weights, so a landscape refolds at every grid point.
+public struct InferenceNetwork: Sendable {
+    public let architecture: ResNetArchitecture
+    let stem: FoldedConvolution
+    let blocks: [ResidualBlock]
+    let linearWeight: [Float]   // [classes][channels]
+    let linearBias: [Float]     // [classes]
+
+    struct ResidualBlock: Sendable {
+        let conv1: FoldedConvolution
+        let conv2: FoldedConvolution
+        var downsamples: Bool { conv1.stride == 2 }
+    }
+
+    public init(_ model: ResNetModel) {
+        let arch = model.architecture
+        func folded(_ conv: String, _ bn: String, stride: Int) -> FoldedConvolution {
+            FoldedConvolution(model: model, convolution: conv, batchNorm: bn, stride: stride)
+        }
+        architecture = arch
+        stem = folded("conv1", "bn1", stride: 1)
+        var blocks: [ResidualBlock] = []
+        for stage in 0..<ResNetArchitecture.stageWidths.count {
+            for block in 0..<arch.blocksPerStage {
+                let prefix = "layer\(stage + 1).\(block)"
+                let stride = stage > 0 && block == 0 ? 2 : 1
+                blocks.append(ResidualBlock(conv1: folded("\(prefix).conv1", "\(prefix).bn1", stride: stride),
+                                            conv2: folded("\(prefix).conv2", "\(prefix).bn2", stride: 1)))
+            }
+        }
+        self.blocks = blocks
+        linearWeight = model.tensor("linear.weight")!.scalars
+        linearBias = model.tensor("linear.bias")!.scalars
+    }
+}
+
+/// A 3x3 convolution (padding 1) with its BatchNorm folded in:
+/// W'[o] = W[o]·s[o], b'[o] = β[o] − μ[o]·s[o], with s = γ / √(σ² + ε).
+struct FoldedConvolution: Sendable {
+    let outChannels: Int
+    let inChannels: Int
+    let stride: Int
+    let weight: [Float]   // [outChannels][inChannels·9], PyTorch's OIHW flattened: the GEMM matrix
+    let bias: [Float]
+
+    var reduction: Int { inChannels * 9 }
+
+    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int) {
+        let w = model.tensor("\(convolution).weight")!
+        let gamma = model.tensor("\(batchNorm).weight")!.scalars
+        let beta = model.tensor("\(batchNorm).bias")!.scalars
+        let mean = model.tensor("\(batchNorm).running_mean")!.scalars
+        let variance = model.tensor("\(batchNorm).running_var")!.scalars
+        outChannels = w.shape[0]
+        inChannels = w.shape[1]
+        self.stride = stride
+        let k = w.shape[1] * 9
+        var weight = w.scalars
+        var bias = [Float](repeating: 0, count: outChannels)
+        for o in 0..<outChannels {
+            // In float64 so folding adds no rounding beyond the final float32 store.
+            let scale = Double(gamma[o]) / (Double(variance[o]) + Double(ResNetArchitecture.batchNormEpsilon)).squareRoot()
+            for i in (o * k)..<((o + 1) * k) { weight[i] = Float(Double(weight[i]) * scale) }
+            bias[o] = Float(Double(beta[o]) - Double(mean[o]) * scale)
+        }
+        self.weight = weight
+        self.bias = bias
+    }
+}
