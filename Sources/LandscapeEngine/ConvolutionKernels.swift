@@ -68,12 +68,12 @@ enum ConvolutionKernels {
         }
     }
 
-    /// C[M][N] (leading dimension ldc) = A[M][K] × B[K][N], row-major, single-threaded BLAS.
+    /// C[M][N] (leading dimension ldc) += A[M][K] × B[K][N], row-major, single-threaded BLAS.
     @inline(__always)
     static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, c, Int32(ldc))
+                    1, a, Int32(k), b, Int32(n), 1, c, Int32(ldc))
     }
 
     /// out[b][j] = bias[j] + Σ_c pooled[c][b] · W[j][c]: the classifier on a CNHW pooled batch.

@@ -111,34 +111,35 @@ extension InferenceNetwork {
                                              channels: conv.inChannels, imageCount: count,
                                              height: height, width: width, stride: conv.stride, into: ws.columns)
                 let outChunk = output + first * planeSize
-                ConvolutionKernels.gemm(m: conv.outChannels, n: count * planeSize, k: conv.reduction,
-                                        a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
                 let segment = count * planeSize
+                // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
+                // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
                 for o in 0..<conv.outChannels {
                     let row = outChunk + o * rowStride
                     let bias = conv.bias[o]
                     switch residual {
                     case .none:
-                        for i in 0..<segment { row[i] += bias }
+                        row.update(repeating: bias, count: segment)
                     case .identity(let source):
                         let add = source + o * rowStride + first * planeSize
-                        for i in 0..<segment { row[i] += bias + add[i] }
+                        for i in 0..<segment { row[i] = bias + add[i] }
                     case let .optionA(source, channels, inH, inW):
-                        let pad = conv.outChannels / 4
-                        let c = o - pad
-                        if c >= 0 && c < channels {
-                            for b in 0..<count {
-                                let plane = source + (c * batch + first + b) * inH * inW
-                                let target = row + b * planeSize
-                                for y in 0..<outH {
-                                    for x in 0..<outW { target[y * outW + x] += bias + plane[2 * y * inW + 2 * x] }
-                                }
+                        row.update(repeating: bias, count: segment)
+                        let c = o - conv.outChannels / 4
+                        guard c >= 0 && c < channels else { continue }
+                        for b in 0..<count {
+                            let plane = source + (c * batch + first + b) * inH * inW
+                            let target = row + b * planeSize
+                            for y in 0..<outH {
+                                for x in 0..<outW { target[y * outW + x] += plane[2 * y * inW + 2 * x] }
                             }
-                        } else {
-                            for i in 0..<segment { row[i] += bias }
                         }
                     }
-                    activation.apply(UnsafeMutableBufferPointer(start: row, count: segment))
+                }
+                ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
+                                        a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
+                for o in 0..<conv.outChannels {
+                    activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
                 }
                 first += count
             }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import LandscapeEngine
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Forward-pass throughput of a ResNet (images/s, GFLOP/s): median of repeated runs.")
+
+    @Option(help: "Network depth (6n+2).") var depth = 20
+    @Option(help: "Activation (relu, swish, mish, ...).") var activation = "relu"
+    @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call).")
+    var batches = "16,32,64,128"
+    @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
+    @Option(help: "Images per timed run.") var images = 1024
+    @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let arch = try ResNetArchitecture(depth: depth, activation: Activation(parsing: activation))
+        let network = InferenceNetwork(BenchFixture.model(arch))
+        let data = try BenchFixture.images(count: images)
+        let flopsPerImage = Double(arch.forwardFLOPs(height: 32, width: 32))
+        var rows: [[String: Double]] = []
+        if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
+        if !json { print("batch  threads   img/s (median)   min     max    GFLOP/s") }
+        for threadCount in try parseList(threads) {
+            for batch in try parseList(batches) {
+                let evaluator = Evaluator(threads: threadCount, microBatch: batch)
+                _ = try evaluator.evaluate(network, on: data)  // warm-up: workspaces, caches
+                var rates: [Double] = []
+                for _ in 0..<repeats {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = try evaluator.evaluate(network, on: data)
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    rates.append(Double(images) / seconds)
+                }
+                rates.sort()
+                let median = rates[rates.count / 2]
+                rows.append(["batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
+                             "min": rates.first!, "max": rates.last!, "gflops": median * flopsPerImage / 1e9])
+                if !json {
+                    print(String(format: "%5d  %7d   %10.1f   %7.1f %7.1f   %6.1f", batch, threadCount, median,
+                                 rates.first!, rates.last!, median * flopsPerImage / 1e9))
+                }
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows],
+                                                  options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func parseList(_ text: String) throws -> [Int] {
+        try text.split(separator: ",").map {
+            guard let value = Int($0.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                throw ValidationError("expected a comma-separated list of positive integers, got '\(text)'")
+            }
+            return value
+        }
+    }
+}
+
+/// Deterministic stand-ins for a trained model and CIFAR images: throughput
+/// does not depend on the values, only on the shapes.
+enum BenchFixture {
+    static func model(_ arch: ResNetArchitecture) -> ResNetModel {
+        var model = ResNetModel(architecture: arch)
+        var rng = SplitMix(seed: 1)
+        for entry in model.layout.entries where entry.role == .weight {
+            let scale = (2 / Double(entry.filterSize)).squareRoot()
+            for i in entry.range { model.values[i] = Float((rng.unit() * 2 - 1) * scale) }
+        }
+        return model
+    }
+
+    static func images(count: Int) throws -> EvaluationData {
+        var rng = SplitMix(seed: 2)
+        let pixels = (0..<(count * 3 * 32 * 32)).map { _ in Float(rng.unit() * 4 - 2) }
+        return try EvaluationData(channels: 3, height: 32, width: 32, pixels: pixels,
+                                  labels: (0..<count).map { Int32($0 % 10) })
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func unit() -> Double {
+            state &+= 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+}

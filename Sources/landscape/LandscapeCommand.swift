@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct LandscapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "landscape",
+        abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
+        subcommands: [InspectCommand.self, EvalCommand.self, ConvertCommand.self, BenchCommand.self])
+}
