@@ -1,0 +1,74 @@
+import Foundation
+
+/// One axis of a grid, written like Li et al.'s reference code: `-1:1:51`
+/// is 51 evenly spaced coordinates from -1 to 1 inclusive.
+public struct GridAxis: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let start: Double
+    public let end: Double
+    public let count: Int
+
+    public init(start: Double, end: Double, count: Int) throws {
+        guard start.isFinite, end.isFinite else {
+            throw LandscapeError.invalidGrid("range \(start):\(end) must be finite")
+        }
+        guard count >= 2 else {
+            throw LandscapeError.invalidGrid("\(count) points: expected at least 2 per axis")
+        }
+        guard start < end else {
+            throw LandscapeError.invalidGrid("range \(start):\(end) is empty or inverted: expected start < end")
+        }
+        self.start = start
+        self.end = end
+        self.count = count
+    }
+
+    /// Parses `START:END:COUNT`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 3, let start = Double(parts[0]), let end = Double(parts[1]), let count = Int(parts[2]) else {
+            throw LandscapeError.invalidGrid("'\(text)': expected START:END:COUNT, e.g. -1:1:51")
+        }
+        try self.init(start: start, end: end, count: count)
+    }
+
+    /// Coordinate i, computed from the ends (not by accumulation) so it is exact at both ends.
+    public func coordinate(_ i: Int) -> Double {
+        i == count - 1 ? end : start + (end - start) * Double(i) / Double(count - 1)
+    }
+
+    public var coordinates: [Double] { (0..<count).map(coordinate) }
+    public var description: String { "\(Self.format(start)):\(Self.format(end)):\(count)" }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
+
+/// A 1D line (y == nil) or a 2D grid of points around the trained weights.
+public struct GridSpec: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let x: GridAxis
+    public let y: GridAxis?
+
+    /// Default cap on points per surface: 101×101. A 51×51 surface on 1,000
+    /// images already takes tens of minutes on two cores; larger grids must be asked for explicitly.
+    public static let defaultMaximumPoints = 101 * 101
+
+    public init(x: GridAxis, y: GridAxis?, maximumPoints: Int = defaultMaximumPoints) throws {
+        self.x = x
+        self.y = y
+        guard pointCount <= maximumPoints else {
+            throw LandscapeError.invalidGrid("\(pointCount) points (\(description)) exceeds the cap of \(maximumPoints); raise the cap explicitly if you mean it")
+        }
+    }
+
+    public var isTwoDimensional: Bool { y != nil }
+    public var columns: Int { x.count }
+    public var rows: Int { y?.count ?? 1 }
+    public var pointCount: Int { columns * rows }
+    public var description: String { y.map { "x \(x) × y \($0)" } ?? "x \(x)" }
+
+    /// (α, β) of the point with flat index `row · columns + column`.
+    public func coordinates(ofPoint index: Int) -> (alpha: Double, beta: Double) {
+        (x.coordinate(index % columns), y?.coordinate(index / columns) ?? 0)
+    }
+}

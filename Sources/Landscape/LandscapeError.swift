@@ -1,0 +1,19 @@
+/// Everything the landscape layer refuses before (or while) computing, with
+/// messages that name the field and what was expected.
+public enum LandscapeError: Error, CustomStringConvertible, Equatable {
+    case invalidGrid(String)
+    case invalidDirections(String)
+    case incompatibleModels(String)
+    case invalidRequest(String)
+    case storeFailure(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .invalidGrid(let detail): return "invalid grid: \(detail)"
+        case .invalidDirections(let detail): return "invalid directions: \(detail)"
+        case .incompatibleModels(let detail): return "models cannot share directions: \(detail)"
+        case .invalidRequest(let detail): return "invalid request: \(detail)"
+        case let .storeFailure(path, detail): return "surface store \(path): \(detail)"
+        }
+    }
+}

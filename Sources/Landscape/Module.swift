@@ -1,1 +1,0 @@
-// Landscape: see Package.swift for this module's job.

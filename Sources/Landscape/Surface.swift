@@ -1,0 +1,142 @@
+import Foundation
+import LandscapeEngine
+
+/// A loss landscape over a 1D line or 2D grid: plain data that every consumer
+/// (JSON file, PNG renderer, HTTP API, the page) reads. Values are row-major
+/// (rows along y, columns along x); nil marks a point not computed yet.
+/// The JSON form is documented in README.md ("Surface JSON").
+public struct Surface: Sendable, Codable, Equatable {
+    public static let formatVersion = 1
+
+    public var version = Surface.formatVersion
+    /// Content key: hash of (model bytes, dataset subset, directions, grid, BN mode).
+    public var id: String
+    public var model: ModelInfo
+    public var dataset: DatasetInfo
+    public var directions: DirectionsInfo
+    public var bnMode: BatchNormMode
+    public var grid: GridSpec
+    public var x: [Double]
+    public var y: [Double]?
+    public var loss: [[Double?]]
+    public var accuracy: [[Double?]]
+    public var lossStderr: [[Double?]]
+    public var summary: SurfaceSummary?
+    public var progress: Progress
+    public var timing: Timing
+    public var producer: String
+
+    public init(id: String, model: ModelInfo, dataset: DatasetInfo, directions: DirectionsInfo, bnMode: BatchNormMode,
+                grid: GridSpec, x: [Double], y: [Double]?, loss: [[Double?]], accuracy: [[Double?]],
+                lossStderr: [[Double?]], summary: SurfaceSummary?, progress: Progress, timing: Timing, producer: String) {
+        self.id = id; self.model = model; self.dataset = dataset; self.directions = directions; self.bnMode = bnMode
+        self.grid = grid; self.x = x; self.y = y; self.loss = loss; self.accuracy = accuracy
+        self.lossStderr = lossStderr; self.summary = summary; self.progress = progress; self.timing = timing
+        self.producer = producer
+    }
+
+    public struct ModelInfo: Sendable, Codable, Equatable {
+        public var name: String
+        public var path: String?
+        public var sha256: String
+        public var architecture: String
+        public var activation: String
+        public var testAccuracy: Double?
+        public init(name: String, path: String?, sha256: String, architecture: String, activation: String, testAccuracy: Double? = nil) {
+            self.name = name; self.path = path; self.sha256 = sha256
+            self.architecture = architecture; self.activation = activation; self.testAccuracy = testAccuracy
+        }
+    }
+
+    public struct DatasetInfo: Sendable, Codable, Equatable {
+        public var name: String
+        public var path: String
+        public var split: String
+        public var samples: Int
+        /// "first" (first N records in file order), "random" (seeded), "balanced" (class-balanced).
+        public var subset: String
+        public var subsetSeed: UInt64
+        public var mean: [Double]
+        public var std: [Double]
+        /// SHA-256 of the normalized float32 pixels and labels actually evaluated.
+        public var contentSha256: String
+        public init(name: String, path: String, split: String, samples: Int, subset: String, subsetSeed: UInt64,
+                    mean: [Double], std: [Double], contentSha256: String) {
+            self.name = name; self.path = path; self.split = split; self.samples = samples; self.subset = subset
+            self.subsetSeed = subsetSeed; self.mean = mean; self.std = std; self.contentSha256 = contentSha256
+        }
+    }
+
+    public struct DirectionsInfo: Sendable, Codable, Equatable {
+        public var seed: UInt64
+        public var normalization: DirectionNormalization
+        public var ignore: DirectionIgnore
+        public var mode: DirectionMode
+        /// Models computed with the same raw directions (each normalized to its own weights).
+        public var sharedWith: [String]
+        /// File (next to this JSON) holding the normalized directions as `x.<tensor>` / `y.<tensor>`.
+        public var file: String?
+        public var note: String
+        public init(seed: UInt64, normalization: DirectionNormalization, ignore: DirectionIgnore, mode: DirectionMode,
+                    sharedWith: [String], file: String?, note: String) {
+            self.seed = seed; self.normalization = normalization; self.ignore = ignore; self.mode = mode
+            self.sharedWith = sharedWith; self.file = file; self.note = note
+        }
+    }
+
+    public struct Progress: Sendable, Codable, Equatable {
+        public var computed: Int
+        public var total: Int
+        public var order: String
+        public var complete: Bool { computed == total }
+        public init(computed: Int, total: Int, order: String) { self.computed = computed; self.total = total; self.order = order }
+    }
+
+    public struct Timing: Sendable, Codable, Equatable {
+        public var seconds: Double
+        public var imagesPerSecond: Double?
+        public var updated: String
+        public init(seconds: Double, imagesPerSecond: Double?, updated: String) {
+            self.seconds = seconds; self.imagesPerSecond = imagesPerSecond; self.updated = updated
+        }
+    }
+
+    public var columns: Int { x.count }
+    public var rows: Int { y?.count ?? 1 }
+
+    public func lossAt(_ index: Int) -> Double? { loss[index / columns][index % columns] }
+    public func isComputed(_ index: Int) -> Bool { lossAt(index) != nil }
+}
+
+/// How BatchNorm behaves at perturbed weights.
+public enum BatchNormMode: String, Sendable, Codable, CaseIterable {
+    /// Running statistics of the trained model (the reference behaviour).
+    case eval
+    /// Statistics re-estimated at each point from training batches.
+    case recompute
+}
+
+extension Surface {
+    public static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    public static let jsonDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    public func jsonData() throws -> Data { try Self.jsonEncoder.encode(self) }
+
+    public static func decode(_ data: Data, source: String) throws -> Surface {
+        do {
+            return try jsonDecoder.decode(Surface.self, from: data)
+        } catch {
+            throw LandscapeError.storeFailure(path: source, detail: "not a surface JSON (format \(formatVersion)): \(error)")
+        }
+    }
+}

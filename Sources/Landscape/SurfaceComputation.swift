@@ -1,0 +1,133 @@
+import Foundation
+import LandscapeEngine
+
+/// A model to compute a surface for, with what the JSON records about it.
+public struct SurfaceModel: Sendable {
+    public var model: ResNetModel
+    public var info: Surface.ModelInfo
+    public init(model: ResNetModel, info: Surface.ModelInfo) { self.model = model; self.info = info }
+}
+
+/// The evaluation subset and its description.
+public struct SurfaceData: Sendable {
+    public var data: EvaluationData
+    public var info: Surface.DatasetInfo
+    public init(data: EvaluationData, info: Surface.DatasetInfo) { self.data = data; self.info = info }
+}
+
+/// Computes one surface per model around its trained weights with shared raw
+/// directions, point by point in coarse-to-fine order, saving after each
+/// point so a killed run resumes where it stopped.
+public final class SurfaceComputation: @unchecked Sendable {
+    public let models: [SurfaceModel]
+    public let data: SurfaceData
+    public let grid: GridSpec
+    public let directionSpec: DirectionSpec
+    public let bnMode: BatchNormMode
+    public let store: SurfaceStore
+    private let evaluator: Evaluator
+    public let directions: [(x: Direction, y: Direction?)]
+
+    public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions: DirectionSpec,
+                bnMode: BatchNormMode = .eval, store: SurfaceStore, evaluator: Evaluator = Evaluator()) throws {
+        guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
+        guard bnMode == .eval else {
+            throw LandscapeError.invalidRequest("BN mode 'recompute' needs training-mode BatchNorm, which this build does not have yet; use 'eval'")
+        }
+        for m in models where m.model.architecture.inputChannels != data.data.channels {
+            throw LandscapeError.invalidRequest("model \(m.info.name) takes \(m.model.architecture.inputChannels)-channel images, dataset \(data.info.name) has \(data.data.channels)")
+        }
+        self.models = models
+        self.data = data
+        self.grid = grid
+        self.directionSpec = directions
+        self.bnMode = bnMode
+        self.store = store
+        self.evaluator = evaluator
+        self.directions = try Directions.shared(for: models.map(\.model), spec: directions, twoDimensional: grid.isTwoDimensional)
+    }
+
+    /// The content key of model i's surface.
+    public func key(for index: Int) -> String {
+        let spec = directionSpec
+        let parts = ["surface-v\(Surface.formatVersion)", models[index].info.sha256, data.info.contentSha256,
+                     "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
+                     grid.description, bnMode.rawValue]
+        return String(SHA256.hex(parts.joined(separator: "|")).prefix(16))
+    }
+
+    /// The stored (possibly partial) surface of model i, or a fresh empty one.
+    public func initialSurface(for index: Int) throws -> Surface {
+        let key = key(for: index)
+        if let stored = try store.load(id: key) { return stored }
+        let empty = [[Double?]](repeating: [Double?](repeating: nil, count: grid.columns), count: grid.rows)
+        let info = Surface.DirectionsInfo(
+            seed: directionSpec.seed, normalization: directionSpec.normalization, ignore: directionSpec.ignore,
+            mode: directionSpec.mode, sharedWith: models.map(\.info.name), file: store.directionsFileName(id: key),
+            note: "the same raw Gaussian directions (seed \(directionSpec.seed)) for every model listed in shared_with, each normalized to its own weights")
+        return Surface(id: key, model: models[index].info, dataset: data.info, directions: info, bnMode: bnMode,
+                       grid: grid, x: grid.x.coordinates, y: grid.y?.coordinates, loss: empty, accuracy: empty,
+                       lossStderr: empty, summary: nil,
+                       progress: .init(computed: 0, total: grid.pointCount, order: "coarse-to-fine"),
+                       timing: .init(seconds: 0, imagesPerSecond: nil, updated: Self.timestamp()),
+                       producer: "landscape \(LandscapeVersion.current)")
+    }
+
+    /// Computes every missing point of every model's surface. `onProgress` is
+    /// called after each point with the overall progress and the surface so far.
+    /// Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
+    @discardableResult
+    public func run(cancel: CancellationFlag = CancellationFlag(),
+                    onProgress: (ProgressReport, Surface) -> Void = { _, _ in }) throws -> [Surface] {
+        var surfaces = try models.indices.map { try initialSurface(for: $0) }
+        let order = ProgressiveOrder.order(for: grid)
+        let total = surfaces.count * grid.pointCount
+        var done = surfaces.reduce(0) { $0 + $1.progress.computed }
+        let startedWith = done
+        let start = Date()
+        for index in models.indices {
+            let keyFile = store.directionsFileName(id: surfaces[index].id)
+            if !store.exists(keyFile) {
+                try store.saveDirections(directions[index], layout: models[index].model.layout,
+                                         spec: directionSpec, fileName: keyFile)
+            }
+            for point in order where !surfaces[index].isComputed(point) {
+                if cancel.isCancelled { throw EngineError.cancelled }
+                let pointStart = Date()
+                let (alpha, beta) = grid.coordinates(ofPoint: point)
+                let (x, y) = directions[index]
+                let moved = Directions.perturbed(models[index].model, x: x, alpha: alpha, y: y, beta: beta)
+                let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data,
+                                                    isCancelled: { cancel.isCancelled })
+                record(result, at: point, in: &surfaces[index],
+                       seconds: Date().timeIntervalSince(pointStart))
+                try store.save(surfaces[index])
+                done += 1
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = Double(done - startedWith) / max(elapsed, 1e-9)
+                onProgress(ProgressReport(label: models[index].info.name, done: done, total: total,
+                                          elapsedSeconds: elapsed, rate: rate,
+                                          etaSeconds: rate > 0 ? Double(total - done) / rate : nil), surfaces[index])
+            }
+        }
+        return surfaces
+    }
+
+    private func record(_ result: EvaluationResult, at point: Int, in surface: inout Surface, seconds: Double) {
+        let (row, column) = (point / grid.columns, point % grid.columns)
+        surface.loss[row][column] = result.meanLoss
+        surface.accuracy[row][column] = result.accuracy
+        surface.lossStderr[row][column] = result.lossStandardError
+        surface.progress.computed += 1
+        surface.timing.seconds += seconds
+        surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
+        surface.timing.updated = Self.timestamp()
+        surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
+    }
+
+    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+}
+
+public enum LandscapeVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The JSON file next to a model's weights (`NAME.json` beside
+/// `NAME.safetensors`): what the model is, how it was trained and how well it
+/// does. Every field is optional so cards from older runs still load.
+public struct ModelCard: Sendable, Codable, Equatable {
+    public var name: String?
+    public var architecture: String?          // "resnet20"
+    public var depth: Int?
+    public var activation: String?            // "relu", "swish", "mish", "nish:0.5", ...
+    public var dataset: String?               // "fashion-mnist", "cifar10"
+    public var split: String?
+    public var inputChannels: Int?
+    public var classCount: Int?
+    public var preprocessing: Preprocessing?
+    public var recipe: [String: String]?
+    public var seed: UInt64?
+    public var epochs: Int?
+    public var metrics: Metrics?
+    public var parameterCount: Int?
+    public var wallTimeSeconds: Double?
+    public var trainingImagesPerSecond: Double?
+    public var machine: String?
+    public var commit: String?
+    public var source: String?
+    public var notes: String?
+
+    public struct Preprocessing: Sendable, Codable, Equatable {
+        public var mean: [Double]
+        public var std: [Double]
+        public init(mean: [Double], std: [Double]) { self.mean = mean; self.std = std }
+    }
+
+    public struct Metrics: Sendable, Codable, Equatable {
+        public var trainLoss: Double?
+        public var trainAccuracy: Double?
+        public var testLoss: Double?
+        public var testAccuracy: Double?
+    }
+
+    public init() {}
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }()
+
+    /// Where the card of a weights file lives: same path, extension `.json`.
+    public static func url(forWeights weights: URL) -> URL {
+        weights.deletingPathExtension().appendingPathExtension("json")
+    }
+
+    /// The card beside `weights`, or nil if there is none. A card that exists
+    /// but does not parse is an error, not silently ignored.
+    public static func load(forWeights weights: URL) throws -> ModelCard? {
+        let url = url(forWeights: weights)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            return try decoder.decode(ModelCard.self, from: Data(contentsOf: url))
+        } catch {
+            throw ModelCardError(path: url.path, detail: "\(error)")
+        }
+    }
+
+    public func encoded() throws -> Data { try Self.encoder.encode(self) }
+}
+
+public struct ModelCardError: Error, CustomStringConvertible {
+    public let path: String
+    public let detail: String
+    public var description: String { "model card \(path): not valid JSON of the expected form: \(detail)" }
+}
