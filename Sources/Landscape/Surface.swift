@@ -68,19 +68,23 @@ public struct Surface: Sendable, Codable, Equatable {
     }
 
     public struct DirectionsInfo: Sendable, Codable, Equatable {
+        /// "random" (seeded, shared), "interpolation" (A → B) or "plane" (A, B, C).
+        public var kind: String
         public var seed: UInt64
         public var normalization: DirectionNormalization
         public var ignore: DirectionIgnore
         public var mode: DirectionMode
         /// Models computed with the same raw directions (each normalized to its own weights).
         public var sharedWith: [String]
+        /// The models B (and C) of an interpolation or plane.
+        public var endpoints: [ModelInfo]
         /// File (next to this JSON) holding the normalized directions as `x.<tensor>` / `y.<tensor>`.
         public var file: String?
         public var note: String
-        public init(seed: UInt64, normalization: DirectionNormalization, ignore: DirectionIgnore, mode: DirectionMode,
-                    sharedWith: [String], file: String?, note: String) {
-            self.seed = seed; self.normalization = normalization; self.ignore = ignore; self.mode = mode
-            self.sharedWith = sharedWith; self.file = file; self.note = note
+        public init(kind: String = "random", seed: UInt64, normalization: DirectionNormalization, ignore: DirectionIgnore,
+                    mode: DirectionMode, sharedWith: [String], endpoints: [ModelInfo] = [], file: String?, note: String) {
+            self.kind = kind; self.seed = seed; self.normalization = normalization; self.ignore = ignore; self.mode = mode
+            self.sharedWith = sharedWith; self.endpoints = endpoints; self.file = file; self.note = note
         }
     }
 

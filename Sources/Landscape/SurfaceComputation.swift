@@ -15,6 +15,16 @@ public struct SurfaceData: Sendable {
     public init(data: EvaluationData, info: Surface.DatasetInfo) { self.data = data; self.info = info }
 }
 
+/// Where the directions of a surface come from.
+public enum DirectionSource: Sendable {
+    /// Seeded random directions, the same raw ones for every model, each normalized to its own weights.
+    case random(DirectionSpec)
+    /// x = B − A over every tensor (BN statistics too): x = 0 is A, x = 1 is B (Goodfellow et al. 2015).
+    case interpolation(to: SurfaceModel)
+    /// x = B − A, y = C − A: the plane through three models, A at the origin.
+    case plane(through: SurfaceModel, and: SurfaceModel)
+}
+
 /// Computes one surface per model around its trained weights with shared raw
 /// directions, point by point in coarse-to-fine order, saving after each
 /// point so a killed run resumes where it stopped.
@@ -23,12 +33,13 @@ public final class SurfaceComputation: @unchecked Sendable {
     public let data: SurfaceData
     public let grid: GridSpec
     public let directionSpec: DirectionSpec
+    public let source: DirectionSource
     public let bnMode: BatchNormMode
     public let store: SurfaceStore
     private let evaluator: Evaluator
     public let directions: [(x: Direction, y: Direction?)]
 
-    public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions: DirectionSpec,
+    public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions source: DirectionSource,
                 bnMode: BatchNormMode = .eval, store: SurfaceStore, evaluator: Evaluator = Evaluator()) throws {
         guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
         guard bnMode == .eval else {
@@ -40,17 +51,44 @@ public final class SurfaceComputation: @unchecked Sendable {
         self.models = models
         self.data = data
         self.grid = grid
-        self.directionSpec = directions
+        self.source = source
         self.bnMode = bnMode
         self.store = store
         self.evaluator = evaluator
-        self.directions = try Directions.shared(for: models.map(\.model), spec: directions, twoDimensional: grid.isTwoDimensional)
+        switch source {
+        case .random(let spec):
+            directionSpec = spec
+            directions = try Directions.shared(for: models.map(\.model), spec: spec, twoDimensional: grid.isTwoDimensional)
+        case .interpolation(let target):
+            guard models.count == 1, !grid.isTwoDimensional else {
+                throw LandscapeError.invalidRequest("interpolation takes one start model and a 1D grid")
+            }
+            directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
+            directions = [(try Directions.between(models[0].model, target.model), nil)]
+        case let .plane(b, c):
+            guard models.count == 1, grid.isTwoDimensional else {
+                throw LandscapeError.invalidRequest("a plane through three models takes one origin model and a 2D grid")
+            }
+            directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
+            directions = [(try Directions.between(models[0].model, b.model), try Directions.between(models[0].model, c.model))]
+        }
+    }
+
+    /// "random", "interpolation" or "plane", and the models the fixed directions point to.
+    var sourceDescription: (kind: String, endpoints: [Surface.ModelInfo]) {
+        switch source {
+        case .random: return ("random", [])
+        case .interpolation(let b): return ("interpolation", [b.info])
+        case let .plane(b, c): return ("plane", [b.info, c.info])
+        }
     }
 
     /// The content key of model i's surface.
     public func key(for index: Int) -> String {
         let spec = directionSpec
+        let source = sourceDescription
         let parts = ["surface-v\(Surface.formatVersion)", models[index].info.sha256, data.info.contentSha256,
+                     source.kind] + source.endpoints.map(\.sha256) + [
                      "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
                      grid.description, bnMode.rawValue]
         return String(SHA256.hex(parts.joined(separator: "|")).prefix(16))
@@ -61,10 +99,14 @@ public final class SurfaceComputation: @unchecked Sendable {
         let key = key(for: index)
         if let stored = try store.load(id: key) { return stored }
         let empty = [[Double?]](repeating: [Double?](repeating: nil, count: grid.columns), count: grid.rows)
+        let source = sourceDescription
+        let note = source.kind == "random"
+            ? "the same raw Gaussian directions (seed \(directionSpec.seed)) for every model listed in shared_with, each normalized to its own weights"
+            : "fixed directions to the endpoint models (x = B - A" + (source.kind == "plane" ? ", y = C - A" : "") + "), BN statistics included"
         let info = Surface.DirectionsInfo(
-            seed: directionSpec.seed, normalization: directionSpec.normalization, ignore: directionSpec.ignore,
-            mode: directionSpec.mode, sharedWith: models.map(\.info.name), file: store.directionsFileName(id: key),
-            note: "the same raw Gaussian directions (seed \(directionSpec.seed)) for every model listed in shared_with, each normalized to its own weights")
+            kind: source.kind, seed: directionSpec.seed, normalization: directionSpec.normalization, ignore: directionSpec.ignore,
+            mode: directionSpec.mode, sharedWith: models.map(\.info.name), endpoints: source.endpoints,
+            file: store.directionsFileName(id: key), note: note)
         return Surface(id: key, model: models[index].info, dataset: data.info, directions: info, bnMode: bnMode,
                        grid: grid, x: grid.x.coordinates, y: grid.y?.coordinates, loss: empty, accuracy: empty,
                        lossStderr: empty, summary: nil,

@@ -1,0 +1,117 @@
+import XCTest
+import Landscape
+import LandscapeEngine
+import LandscapeIO
+
+final class SurfaceComputationTests: XCTestCase {
+    func testCentreEqualsPlainEvaluationOnTheSameSubset() throws {
+        let (model, data) = try Self.fixture()
+        let surface = try Self.compute(model, data, grid: "-1:1:5", y: "-1:1:5").run()[0]
+        let plain = try Evaluator().evaluate(InferenceNetwork(model.model), on: data.data)
+        XCTAssertEqual(surface.loss[2][2], plain.meanLoss)
+        XCTAssertEqual(surface.accuracy[2][2], plain.accuracy)
+        XCTAssertEqual(surface.summary?.centreLoss, plain.meanLoss)
+        XCTAssertTrue(surface.progress.complete)
+        XCTAssertTrue(surface.loss.joined().allSatisfy { $0 != nil })
+    }
+
+    func testSameSettingsGiveIdenticalValuesForAnyThreadCount() throws {
+        let (model, data) = try Self.fixture()
+        let one = try Self.compute(model, data, grid: "-0.5:0.5:3", y: "-0.5:0.5:3", threads: 1).run()[0]
+        let two = try Self.compute(model, data, grid: "-0.5:0.5:3", y: "-0.5:0.5:3", threads: 2).run()[0]
+        XCTAssertEqual(try Self.valuesJSON(one), try Self.valuesJSON(two))
+        let otherSeed = try Self.compute(model, data, grid: "-0.5:0.5:3", y: "-0.5:0.5:3", seed: 1).run()[0]
+        XCTAssertNotEqual(one.loss, otherSeed.loss)
+        XCTAssertEqual(one.loss[1][1], otherSeed.loss[1][1], "the centre does not depend on the directions")
+    }
+
+    func testCancelledRunResumesToTheSameValuesAsAnUninterruptedOne() throws {
+        let (model, data) = try Self.fixture()
+        let directory = Self.temporaryDirectory()
+        let cancel = CancellationFlag()
+        var seen = 0
+        XCTAssertThrowsError(try Self.compute(model, data, grid: "-1:1:4", y: "-1:1:3", directory: directory)
+            .run(cancel: cancel) { _, _ in seen += 1; if seen == 5 { cancel.cancel() } }) {
+            XCTAssertEqual($0 as? EngineError, .cancelled)
+        }
+        let partial = try SurfaceStore(directory: directory).all()
+        XCTAssertEqual(partial.count, 1)
+        XCTAssertEqual(partial[0].surface.progress.computed, 5, "finished points were saved")
+        let resumed = try Self.compute(model, data, grid: "-1:1:4", y: "-1:1:3", directory: directory).run()[0]
+        let fresh = try Self.compute(model, data, grid: "-1:1:4", y: "-1:1:3").run()[0]
+        XCTAssertEqual(resumed.loss, fresh.loss)
+        XCTAssertEqual(resumed.accuracy, fresh.accuracy)
+        XCTAssertEqual(resumed.progress.computed, 12)
+    }
+
+    func testExportedDirectionsReproduceAGridValueByAnIndependentPath() throws {
+        let (model, data) = try Self.fixture()
+        let directory = Self.temporaryDirectory()
+        let surface = try Self.compute(model, data, grid: "-1:1:3", y: "-1:1:3", directory: directory).run()[0]
+        let file = directory.appendingPathComponent(surface.directions.file!)
+        let dict = try Safetensors.read(file)
+        // Apply θ + α·x + β·y tensor by tensor from the file, as someone with only the file would.
+        var moved = model.model.stateDict()
+        for name in moved.names {
+            let w = moved[name]!, dx = dict["x.\(name)"]!, dy = dict["y.\(name)"]!
+            moved[name] = Tensor(shape: w.shape, scalars: (0..<w.count).map { w.scalars[$0] + 1 * dx.scalars[$0] - 1 * dy.scalars[$0] })
+        }
+        let independent = try Evaluator().evaluate(
+            InferenceNetwork(ResNetModel(architecture: model.model.architecture, stateDict: moved)), on: data.data)
+        XCTAssertEqual(surface.loss[0][2]!, independent.meanLoss, accuracy: 1e-9 * max(1, independent.meanLoss))
+    }
+
+    func testInterpolationEndsAtBothModels() throws {
+        let (a, data) = try Self.fixture()
+        var b = a
+        b.model = try DirectionsTests.randomModel(activation: .relu, seed: 77)
+        b.info.sha256 = "b"
+        let computation = try SurfaceComputation(
+            models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:3"), y: nil),
+            directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory()))
+        let line = try computation.run()[0]
+        let evaluator = Evaluator()
+        XCTAssertEqual(line.loss[0][0]!, try evaluator.evaluate(InferenceNetwork(a.model), on: data.data).meanLoss, accuracy: 1e-9)
+        XCTAssertEqual(line.loss[0][2]!, try evaluator.evaluate(InferenceNetwork(b.model), on: data.data).meanLoss, accuracy: 1e-4)
+        XCTAssertEqual(line.directions.kind, "interpolation")
+    }
+
+    func testRecomputeBatchNormIsRefusedBeforeAnyWork() throws {
+        let (model, data) = try Self.fixture()
+        XCTAssertThrowsError(try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:2"), y: nil),
+                                                    directions: .random(DirectionSpec()), bnMode: .recompute,
+                                                    store: SurfaceStore(directory: Self.temporaryDirectory()))) {
+            XCTAssertTrue("\($0)".contains("recompute"))
+        }
+    }
+
+    // MARK: - fixtures
+
+    static func fixture() throws -> (SurfaceModel, SurfaceData) {
+        let model = try DirectionsTests.randomModel(activation: .swish, seed: 4)
+        var rng = SeededGenerator(seed: 8, stream: 0)
+        let pixels = (0..<(24 * 3 * 8 * 8)).map { _ in Float(rng.nextGaussian()) }
+        let data = try EvaluationData(channels: 3, height: 8, width: 8, pixels: pixels, labels: (0..<24).map { Int32($0 % 10) })
+        let info = Surface.DatasetInfo(name: "noise", path: "-", split: "test", samples: 24, subset: "first", subsetSeed: 0,
+                                       mean: [0], std: [1], contentSha256: "noise-8")
+        return (SurfaceModel(model: model, info: .init(name: "swish", path: nil, sha256: "a", architecture: "resnet8", activation: "swish")),
+                SurfaceData(data: data, info: info))
+    }
+
+    static func compute(_ model: SurfaceModel, _ data: SurfaceData, grid x: String, y: String?, seed: UInt64 = 0,
+                        threads: Int = 2, directory: URL = temporaryDirectory()) throws -> SurfaceComputation {
+        try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: x), y: y.map(GridAxis.init(parsing:))),
+                               directions: .random(DirectionSpec(seed: seed)), store: SurfaceStore(directory: directory),
+                               evaluator: Evaluator(threads: threads, microBatch: 4))
+    }
+
+    static func valuesJSON(_ s: Surface) throws -> Data {
+        try JSONEncoder().encode([s.loss, s.accuracy, s.lossStderr])
+    }
+
+    static func temporaryDirectory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
