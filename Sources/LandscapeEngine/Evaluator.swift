@@ -56,13 +56,16 @@ public struct EvaluationResult: Sendable {
 public final class Evaluator: @unchecked Sendable {
     public let threadCount: Int
     public let microBatch: Int
+    public let algorithm: ConvolutionAlgorithm
     private let lock = NSLock()
     private var workspaces: [ForwardWorkspace] = []   // guarded by lock
 
     /// 32 images per micro-batch: long GEMM rows without outgrowing the cache (see `landscape bench`).
     public static let defaultMicroBatch = 32
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int = defaultMicroBatch) {
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int = defaultMicroBatch,
+                algorithm: ConvolutionAlgorithm = .im2col) {
+        self.algorithm = algorithm
         threadCount = max(1, threads)
         self.microBatch = max(1, microBatch)
         ConvolutionKernels.useSingleThreadedBLAS()
@@ -123,10 +126,11 @@ public final class Evaluator: @unchecked Sendable {
     private func checkOutWorkspace(_ architecture: ResNetArchitecture, _ data: EvaluationData) -> ForwardWorkspace {
         lock.lock()
         defer { lock.unlock() }
-        if let index = workspaces.firstIndex(where: { $0.fits(batch: microBatch, height: data.height, width: data.width) }) {
+        if let index = workspaces.firstIndex(where: { $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm) }) {
             return workspaces.remove(at: index)
         }
-        return ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width)
+        return ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width,
+                                algorithm: algorithm)
     }
 
     private func checkIn(_ workspace: ForwardWorkspace) {

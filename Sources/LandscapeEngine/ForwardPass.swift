@@ -1,3 +1,13 @@
+/// How the stride-1 3×3 convolutions are computed (the strided ones always use im2col).
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
+    /// Unfold patches + one GEMM per chunk: the default, fastest here (see `landscape bench`).
+    case im2col
+    /// Winograd F(2×2, 3×3): 2.25× fewer multiplies, but its transforms are
+    /// not yet vectorized, so on the 2-core Zen 1 machine it only ties im2col
+    /// on one thread and loses on two (README, Performance).
+    case winograd
+}
+
 /// Scratch buffers of one worker thread, reused across micro-batches and
 /// grid points so the forward pass allocates nothing.
 final class ForwardWorkspace {
@@ -8,6 +18,11 @@ final class ForwardWorkspace {
     private let columnCapacity: Int
     let buffers: [UnsafeMutablePointer<Float>]   // three CNHW activations: block input, inner, output
     let columns: UnsafeMutablePointer<Float>
+    let winogradInput: UnsafeMutablePointer<Float>    // V[16][C][tiles of a chunk]
+    let winogradProduct: UnsafeMutablePointer<Float>  // M[16][O][tiles of a chunk]
+    private let winogradCapacity: Int
+    /// Which algorithm the stride-1 convolutions use.
+    let algorithm: ConvolutionAlgorithm
     let pooled: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
 
@@ -15,7 +30,11 @@ final class ForwardWorkspace {
     /// L2 (512 KiB here) between being written and being read by the GEMM.
     static let columnChunkFloats = 96 * 1024
 
-    init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int) {
+    /// Target size of V and M for one Winograd chunk (floats each).
+    static let winogradChunkFloats = 32 * 1024
+
+    init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) {
+        self.algorithm = algorithm
         self.batch = batch
         self.height = height
         self.width = width
@@ -27,6 +46,11 @@ final class ForwardWorkspace {
         columnCapacity = max(Self.columnChunkFloats, widths[0] * 9 * height * width)
         buffers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: activationCapacity) }
         columns = .allocate(capacity: columnCapacity)
+        // Per image, stage 1 again has the most 16·C·tiles (channels double as tiles quarter).
+        let tiles = WinogradKernels.tiles(height: height, width: width)
+        winogradCapacity = max(Self.winogradChunkFloats, 16 * widths[0] * tiles.rows * tiles.columns)
+        winogradInput = .allocate(capacity: winogradCapacity)
+        winogradProduct = .allocate(capacity: winogradCapacity)
         pooled = .allocate(capacity: widths.last! * batch)
         logits = .allocate(capacity: architecture.classCount * batch)
     }
@@ -34,12 +58,19 @@ final class ForwardWorkspace {
     deinit {
         buffers.forEach { $0.deallocate() }
         columns.deallocate()
+        winogradInput.deallocate()
+        winogradProduct.deallocate()
         pooled.deallocate()
         logits.deallocate()
     }
 
-    func fits(batch: Int, height: Int, width: Int) -> Bool {
-        batch <= self.batch && height == self.height && width == self.width
+    func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) -> Bool {
+        batch <= self.batch && height == self.height && width == self.width && algorithm == self.algorithm
+    }
+
+    /// How many images' Winograd tiles fit in one chunk for a convolution.
+    func imagesPerWinogradChunk(channels: Int, tilesPerImage: Int) -> Int {
+        max(1, winogradCapacity / (16 * channels * tilesPerImage))
     }
 
     /// How many images' unfolded patches fit in one chunk for a convolution.
@@ -101,47 +132,72 @@ extension InferenceNetwork {
         let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
         let planeSize = outH * outW
         let rowStride = batch * planeSize
-        let chunk = ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
+        let useWinograd = conv.stride == 1 && ws.algorithm == .winograd
+        let tiles = WinogradKernels.tiles(height: outH, width: outW)
+        let chunk = useWinograd
+            ? ws.imagesPerWinogradChunk(channels: max(conv.inChannels, conv.outChannels), tilesPerImage: tiles.rows * tiles.columns)
+            : ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
         let activation = architecture.activation
-        conv.weight.withUnsafeBufferPointer { weight in
-            var first = 0
-            while first < batch {
-                let count = min(chunk, batch - first)
+        var first = 0
+        while first < batch {
+            let count = min(chunk, batch - first)
+            let outChunk = output + first * planeSize
+            let segment = count * planeSize
+            // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
+            // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
+            seedOutput(conv, outChunk: outChunk, rowStride: rowStride, first: first, count: count, batch: batch,
+                       outH: outH, outW: outW, residual: residual)
+            if useWinograd {
+                WinogradKernels.transformInput(source: input + first * layout.imageStride, layout: layout,
+                                               channels: conv.inChannels, imageCount: count, height: height, width: width,
+                                               into: ws.winogradInput)
+                conv.winogradWeight.withUnsafeBufferPointer { u in
+                    WinogradKernels.multiply(u: u.baseAddress!, v: ws.winogradInput, m: ws.winogradProduct,
+                                             outChannels: conv.outChannels, inChannels: conv.inChannels,
+                                             tileCount: count * tiles.rows * tiles.columns)
+                }
+                WinogradKernels.transformOutput(m: ws.winogradProduct, outChannels: conv.outChannels, imageCount: count,
+                                                height: outH, width: outW, output: outChunk, rowStride: rowStride)
+            } else {
                 ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
                                              channels: conv.inChannels, imageCount: count,
                                              height: height, width: width, stride: conv.stride, into: ws.columns)
-                let outChunk = output + first * planeSize
-                let segment = count * planeSize
-                // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
-                // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
-                for o in 0..<conv.outChannels {
-                    let row = outChunk + o * rowStride
-                    let bias = conv.bias[o]
-                    switch residual {
-                    case .none:
-                        row.update(repeating: bias, count: segment)
-                    case .identity(let source):
-                        let add = source + o * rowStride + first * planeSize
-                        for i in 0..<segment { row[i] = bias + add[i] }
-                    case let .optionA(source, channels, inH, inW):
-                        row.update(repeating: bias, count: segment)
-                        let c = o - conv.outChannels / 4
-                        guard c >= 0 && c < channels else { continue }
-                        for b in 0..<count {
-                            let plane = source + (c * batch + first + b) * inH * inW
-                            let target = row + b * planeSize
-                            for y in 0..<outH {
-                                for x in 0..<outW { target[y * outW + x] += plane[2 * y * inW + 2 * x] }
-                            }
-                        }
+                conv.weight.withUnsafeBufferPointer { weight in
+                    ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
+                                            a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
+                }
+            }
+            for o in 0..<conv.outChannels {
+                activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
+            }
+            first += count
+        }
+    }
+
+    private func seedOutput(_ conv: FoldedConvolution, outChunk: UnsafeMutablePointer<Float>, rowStride: Int,
+                            first: Int, count: Int, batch: Int, outH: Int, outW: Int, residual: Residual) {
+        let planeSize = outH * outW
+        let segment = count * planeSize
+        for o in 0..<conv.outChannels {
+            let row = outChunk + o * rowStride
+            let bias = conv.bias[o]
+            switch residual {
+            case .none:
+                row.update(repeating: bias, count: segment)
+            case .identity(let source):
+                let add = source + o * rowStride + first * planeSize
+                for i in 0..<segment { row[i] = bias + add[i] }
+            case let .optionA(source, channels, inH, inW):
+                row.update(repeating: bias, count: segment)
+                let c = o - conv.outChannels / 4
+                guard c >= 0 && c < channels else { continue }
+                for b in 0..<count {
+                    let plane = source + (c * batch + first + b) * inH * inW
+                    let target = row + b * planeSize
+                    for y in 0..<outH {
+                        for x in 0..<outW { target[y * outW + x] += plane[2 * y * inW + 2 * x] }
                     }
                 }
-                ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
-                                        a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
-                for o in 0..<conv.outChannels {
-                    activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
-                }
-                first += count
             }
         }
     }

@@ -47,6 +47,8 @@ struct FoldedConvolution: Sendable {
     let stride: Int
     let weight: [Float]   // [outChannels][inChannels·9], PyTorch's OIHW flattened: the GEMM matrix
     let bias: [Float]
+    /// U[16][outChannels][inChannels] for Winograd F(2×2, 3×3); empty for strided convolutions.
+    let winogradWeight: [Float]
 
     var reduction: Int { inChannels * 9 }
 
@@ -70,5 +72,7 @@ struct FoldedConvolution: Sendable {
         }
         self.weight = weight
         self.bias = bias
+        winogradWeight = stride == 1
+            ? WinogradKernels.transformFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
     }
 }

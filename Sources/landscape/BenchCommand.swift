@@ -12,6 +12,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call).")
     var batches = "16,32,64,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
+    @Option(help: "Stride-1 convolution algorithms to try, comma-separated: winograd, im2col.")
+    var algorithms = "winograd,im2col"
     @Option(help: "Images per timed run.") var images = 1024
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -23,10 +25,17 @@ struct BenchCommand: ParsableCommand {
         let flopsPerImage = Double(arch.forwardFLOPs(height: 32, width: 32))
         var rows: [[String: Double]] = []
         if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
-        if !json { print("batch  threads   img/s (median)   min     max    GFLOP/s") }
+        if !json { print("algorithm  batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)") }
+        let algorithmList = try algorithms.split(separator: ",").map {
+            guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
+                throw ValidationError("unknown algorithm '\($0)': expected winograd or im2col")
+            }
+            return a
+        }
+        for algorithm in algorithmList {
         for threadCount in try parseList(threads) {
             for batch in try parseList(batches) {
-                let evaluator = Evaluator(threads: threadCount, microBatch: batch)
+                let evaluator = Evaluator(threads: threadCount, microBatch: batch, algorithm: algorithm)
                 _ = try evaluator.evaluate(network, on: data)  // warm-up: workspaces, caches
                 var rates: [Double] = []
                 for _ in 0..<repeats {
@@ -37,13 +46,14 @@ struct BenchCommand: ParsableCommand {
                 }
                 rates.sort()
                 let median = rates[rates.count / 2]
-                rows.append(["batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
+                rows.append(["winograd": algorithm == .winograd ? 1 : 0, "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
                              "min": rates.first!, "max": rates.last!, "gflops": median * flopsPerImage / 1e9])
                 if !json {
-                    print(String(format: "%5d  %7d   %10.1f   %7.1f %7.1f   %6.1f", batch, threadCount, median,
+                    print(String(format: "%-9@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f", algorithm.rawValue, batch, threadCount, median,
                                  rates.first!, rates.last!, median * flopsPerImage / 1e9))
                 }
             }
+        }
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows],

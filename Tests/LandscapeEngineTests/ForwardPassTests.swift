@@ -5,29 +5,34 @@ import LandscapeEngine
 /// against a plain float64 ResNet written from the definitions, with BN
 /// applied unfolded in eval mode — an independent path through every layer.
 final class ForwardPassTests: XCTestCase {
-    func testTinyResNetMatchesFloat64ReferenceForEveryShippedActivation() throws {
-        for kind in [ActivationKind.relu, .swish, .mish] {
+    func testTinyResNetMatchesFloat64ReferenceForEveryShippedActivationAndAlgorithm() throws {
+        for kind in [ActivationKind.relu, .swish, .mish] { for algorithm in ConvolutionAlgorithm.allCases {
             let arch = try ResNetArchitecture(depth: 8, inputChannels: 3, classCount: 10, activation: Activation(kind))
             let model = Self.randomModel(arch, seed: 7)
             let data = try Self.randomImages(count: 5, channels: 3, height: 12, width: 10, seed: 3)
-            let result = try Evaluator(threads: 2, microBatch: 2).evaluate(InferenceNetwork(model), on: data, keepLogits: true)
+            let result = try Evaluator(threads: 2, microBatch: 2, algorithm: algorithm)
+                .evaluate(InferenceNetwork(model), on: data, keepLogits: true)
             for image in 0..<data.count {
                 let expected = ReferenceResNet(model: model).logits(data, image: image)
                 for j in 0..<10 {
                     XCTAssertEqual(Double(result.logits![image * 10 + j]), expected[j], accuracy: 2e-4 * max(1, abs(expected[j])),
-                                   "\(kind) image \(image) logit \(j)")
+                                   "\(kind) \(algorithm) image \(image) logit \(j)")
                 }
             }
-        }
+        } }
     }
 
     func testOneChannelInputOfOddSizeWorks() throws {
         let arch = try ResNetArchitecture(depth: 8, inputChannels: 1, classCount: 10)
         let model = Self.randomModel(arch, seed: 11)
-        let data = try Self.randomImages(count: 3, channels: 1, height: 9, width: 9, seed: 5)
-        let result = try Evaluator(threads: 1).evaluate(InferenceNetwork(model), on: data, keepLogits: true)
-        let expected = ReferenceResNet(model: model).logits(data, image: 2)
-        for j in 0..<10 { XCTAssertEqual(Double(result.logits![20 + j]), expected[j], accuracy: 2e-4 * max(1, abs(expected[j]))) }
+        let data = try Self.randomImages(count: 3, channels: 1, height: 9, width: 11, seed: 5)
+        for algorithm in ConvolutionAlgorithm.allCases {
+            let result = try Evaluator(threads: 1, algorithm: algorithm).evaluate(InferenceNetwork(model), on: data, keepLogits: true)
+            let expected = ReferenceResNet(model: model).logits(data, image: 2)
+            for j in 0..<10 {
+                XCTAssertEqual(Double(result.logits![20 + j]), expected[j], accuracy: 2e-4 * max(1, abs(expected[j])), "\(algorithm)")
+            }
+        }
     }
 
     func testResultsDoNotDependOnThreadCount() throws {
