@@ -1,0 +1,154 @@
+/// Backpropagation, block by block from the classifier down to the stem.
+///
+/// Three gradient tensors rotate: `outer` holds the gradient at the current
+/// block's output (then, in place, at its pre-activation and conv2 output),
+/// `inner` the same for the block's first layer, and `next` collects the
+/// gradient at the block's input: the shortcut's share first, then the
+/// first convolution's input gradient added onto it. After a block, `next`
+/// becomes the previous block's `outer`.
+///
+/// Each phase ends with per-image partial sums for the next BatchNorm, which
+/// one thread reduces in image order into dγ, dβ before the next phase.
+extension TrainingNetwork {
+    func backward(_ p: StepPointers, batch: Int) {
+        let layers = plan.layers
+        let gradients = buffers.parameterGradients.baseAddress!
+        for shard in 0..<shardCount {
+            for layer in layers { (buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount) }
+        }
+        var outer = buffers.gradients[0], inner = buffers.gradients[1], next = buffers.gradients[2]
+        let last = layers.count - 1
+
+        // Pool backward, then through the last activation.
+        let gradOuter = outer
+        forEachShard(batch: batch) { _, images in
+            ClassifierHead.averagePoolBackward(self.buffers.gradPooled, channels: layers[last].channels, batch: batch,
+                                               plane: layers[last].plane, images: images, into: gradOuter)
+            self.activationBackward(last, gradient: gradOuter, batch: batch, images: images)
+        }
+        var batchNormGradients = reduceBatchNormGradients(last, batch: batch, into: gradients)
+
+        for block in stride(from: plan.blockCount - 1, through: 0, by: -1) {
+            let second = 2 * block + 2, first = second - 1, blockInput = second - 2
+            let (gradOuter, gradInner, gradNext) = (outer, inner, next)
+            let secondGradients = batchNormGradients
+            forEachShard(batch: batch) { shard, images in
+                self.shortcutBackward(second, gradient: gradOuter, into: gradNext, batch: batch, images: images)
+                self.batchNormBackward(second, secondGradients, p, gradient: gradOuter, batch: batch, images: images)
+                self.zero(first, gradInner, batch: batch, images: images)
+                self.convolutionBackward(second, p, gradOutput: gradOuter, gradInput: gradInner, batch: batch,
+                                         images: images, shard: shard)
+                self.activationBackward(first, gradient: gradInner, batch: batch, images: images)
+            }
+            let firstGradients = reduceBatchNormGradients(first, batch: batch, into: gradients)
+            forEachShard(batch: batch) { shard, images in
+                self.batchNormBackward(first, firstGradients, p, gradient: gradInner, batch: batch, images: images)
+                self.convolutionBackward(first, p, gradOutput: gradInner, gradInput: gradNext, batch: batch,
+                                         images: images, shard: shard)
+                self.activationBackward(blockInput, gradient: gradNext, batch: batch, images: images)
+            }
+            batchNormGradients = reduceBatchNormGradients(blockInput, batch: batch, into: gradients)
+            swap(&outer, &next)
+        }
+
+        // The stem: its input is the images, which need no gradient.
+        let stemGradient = outer
+        let stemGradients = batchNormGradients
+        forEachShard(batch: batch) { shard, images in
+            self.batchNormBackward(0, stemGradients, p, gradient: stemGradient, batch: batch, images: images)
+            self.convolutionBackward(0, p, gradOutput: stemGradient, gradInput: nil, batch: batch,
+                                     images: images, shard: shard)
+        }
+
+        // Weight gradients: the shards' sums added in shard order.
+        for layer in layers {
+            let target = gradients + layer.weight
+            target.update(from: buffers.shardGradients[0] + layer.weight, count: layer.geometry.weightCount)
+            for shard in 1..<max(shardCount, 1) {
+                let source = buffers.shardGradients[shard] + layer.weight
+                for i in 0..<layer.geometry.weightCount { target[i] += source[i] }
+            }
+        }
+    }
+
+    /// dy = f'(y)·da in place, then the partial sums of layer `index`'s BatchNorm backward.
+    private func activationBackward(_ index: Int, gradient: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>) {
+        let layer = plan.layers[index]
+        let y = buffers.preActivations[index]
+        let length = images.count * layer.plane
+        for c in 0..<layer.channels {
+            let start = (c * batch + images.lowerBound) * layer.plane
+            architecture.activation.backward(input: UnsafeBufferPointer(start: y + start, count: length),
+                                             gradOutput: UnsafeBufferPointer(start: gradient + start, count: length),
+                                             gradInput: UnsafeMutableBufferPointer(start: gradient + start, count: length))
+        }
+        BatchNormTraining.accumulateGradientMoments(gradient, buffers.convolutionOutputs[index], channels: layer.channels,
+                                                    batch: batch, plane: layer.plane, images: images,
+                                                    into: buffers.partials)
+    }
+
+    /// Reduces the partial sums into dγ, dβ of layer `index` and stores them as parameter gradients.
+    private func reduceBatchNormGradients(_ index: Int, batch: Int,
+                                          into gradients: UnsafeMutablePointer<Float>) -> (gamma: [Double], beta: [Double]) {
+        let layer = plan.layers[index]
+        let result = BatchNormTraining.parameterGradients(partials: buffers.partials, statistics[index], batch: batch)
+        for c in 0..<layer.channels {
+            gradients[layer.gamma + c] = Float(result.gamma[c])
+            gradients[layer.beta + c] = Float(result.beta[c])
+        }
+        return result
+    }
+
+    /// dz from dy in place (gradient through the batch statistics).
+    private func batchNormBackward(_ index: Int, _ parameterGradients: (gamma: [Double], beta: [Double]),
+                                   _ p: StepPointers, gradient: UnsafeMutablePointer<Float>,
+                                   batch: Int, images: Range<Int>) {
+        let layer = plan.layers[index]
+        BatchNormTraining.inputGradient(gradient, buffers.convolutionOutputs[index], statistics[index],
+                                        gamma: p.values + layer.gamma, gradGamma: parameterGradients.gamma,
+                                        gradBeta: parameterGradients.beta, batch: batch, plane: layer.plane,
+                                        images: images)
+    }
+
+    /// The shortcut's share of the gradient at the block input, written over `gradInput`.
+    private func shortcutBackward(_ index: Int, gradient: UnsafePointer<Float>, into gradInput: UnsafeMutablePointer<Float>,
+                                  batch: Int, images: Range<Int>) {
+        let layer = plan.layers[index]
+        switch layer.shortcut {
+        case .none:
+            break
+        case .identity:
+            let length = images.count * layer.plane
+            for c in 0..<layer.channels {
+                let start = (c * batch + images.lowerBound) * layer.plane
+                (gradInput + start).update(from: gradient + start, count: length)
+            }
+        case .optionA(let source):
+            let input = plan.layers[source].geometry
+            OptionAShortcut.backward(gradient, outChannels: layer.channels, into: gradInput,
+                                     inChannels: input.outChannels, inHeight: input.outHeight,
+                                     inWidth: input.outWidth, batch: batch, images: images)
+        }
+    }
+
+    /// Zeroes the shard's slices of a tensor shaped like layer `index`'s output.
+    private func zero(_ index: Int, _ tensor: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>) {
+        let layer = plan.layers[index]
+        for c in 0..<layer.channels {
+            (tensor + (c * batch + images.lowerBound) * layer.plane).update(repeating: 0, count: images.count * layer.plane)
+        }
+    }
+
+    /// Weight gradient into the shard's buffer; input gradient added onto `gradInput` when given.
+    private func convolutionBackward(_ index: Int, _ p: StepPointers, gradOutput: UnsafePointer<Float>,
+                                     gradInput: UnsafeMutablePointer<Float>?, batch: Int, images: Range<Int>,
+                                     shard: Int) {
+        let layer = plan.layers[index]
+        let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
+        ConvolutionTraining.backward(layer.geometry, weight: p.values + layer.weight, input: input,
+                                     inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,
+                                     gradWeight: buffers.shardGradients[shard] + layer.weight, gradInput: gradInput,
+                                     columns: buffers.columns[shard], gradColumns: buffers.gradColumns[shard],
+                                     columnCapacity: buffers.columnCapacity)
+    }
+}

@@ -1,0 +1,94 @@
+/// The forward pass in training mode, one phase per layer: in phase k every
+/// shard finishes layer k − 1 (BatchNorm with the just-reduced statistics,
+/// shortcut, activation) and runs convolution k with its partial sums; then
+/// one thread reduces the statistics of layer k.
+extension TrainingNetwork {
+    func forward(_ p: StepPointers, batch: Int) {
+        let layers = plan.layers
+        statistics.removeAll(keepingCapacity: true)
+        for k in 0...layers.count {
+            let reduced = statistics
+            forEachShard(batch: batch) { shard, images in
+                if k > 0 { self.finishLayer(k - 1, stats: reduced[k - 1], p, batch: batch, images: images) }
+                if k < layers.count {
+                    self.convolve(k, p, batch: batch, images: images, shard: shard)
+                } else {
+                    let last = layers[k - 1]
+                    ClassifierHead.averagePool(self.buffers.activations[k - 1], channels: last.channels, batch: batch,
+                                               plane: last.plane, images: images, into: self.buffers.pooled)
+                }
+            }
+            if k < layers.count {
+                let layer = layers[k]
+                let stats = BatchNormTraining.statistics(partials: buffers.partials, channels: layer.channels,
+                                                         batch: batch, plane: layer.plane)
+                BatchNormTraining.updateRunningStatistics(stats, runningMean: p.values + layer.runningMean,
+                                                          runningVariance: p.values + layer.runningVariance)
+                statistics.append(stats)
+            }
+        }
+    }
+
+    /// Where a layer's convolution reads: the NCHW images or a CNHW activation.
+    func convolutionInput(_ layer: TrainingLayer, _ p: StepPointers,
+                          batch: Int) -> (UnsafePointer<Float>, ConvolutionKernels.PlaneLayout) {
+        let g = layer.geometry
+        guard let source = layer.input else {
+            return (p.images, .init(channelStride: g.inPlane, imageStride: g.inChannels * g.inPlane))
+        }
+        return (UnsafePointer(buffers.activations[source]), .init(channelStride: batch * g.inPlane, imageStride: g.inPlane))
+    }
+
+    private func convolve(_ index: Int, _ p: StepPointers, batch: Int, images: Range<Int>, shard: Int) {
+        let layer = plan.layers[index]
+        let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
+        let z = buffers.convolutionOutputs[index]
+        ConvolutionTraining.forward(layer.geometry, weight: p.values + layer.weight, input: input,
+                                    inputLayout: inputLayout, output: z, batch: batch, images: images,
+                                    columns: buffers.columns[shard], columnCapacity: buffers.columnCapacity)
+        BatchNormTraining.accumulateMoments(z, channels: layer.channels, batch: batch, plane: layer.plane,
+                                            images: images, into: buffers.partials)
+    }
+
+    /// y = BN(z) (+ shortcut), a = f(y) for the shard's images.
+    private func finishLayer(_ index: Int, stats: ChannelStatistics, _ p: StepPointers, batch: Int, images: Range<Int>) {
+        let layer = plan.layers[index]
+        let y = buffers.preActivations[index]
+        var identity: UnsafePointer<Float>? = nil
+        if case .identity(let source) = layer.shortcut { identity = UnsafePointer(buffers.activations[source]) }
+        BatchNormTraining.normalize(buffers.convolutionOutputs[index], stats, gamma: p.values + layer.gamma,
+                                    beta: p.values + layer.beta, channels: layer.channels, batch: batch,
+                                    plane: layer.plane, images: images, adding: identity, into: y)
+        if case .optionA(let source) = layer.shortcut {
+            let input = plan.layers[source].geometry
+            OptionAShortcut.forwardAdd(buffers.activations[source], inChannels: input.outChannels,
+                                       inHeight: input.outHeight, inWidth: input.outWidth, into: y,
+                                       outChannels: layer.channels, batch: batch, images: images)
+        }
+        let a = buffers.activations[index]
+        let length = images.count * layer.plane
+        for c in 0..<layer.channels {
+            let start = (c * batch + images.lowerBound) * layer.plane
+            architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
+                                          to: UnsafeMutableBufferPointer(start: a + start, count: length))
+        }
+    }
+
+    /// Linear layer and loss on the pooled features (small: one thread), then
+    /// their gradients: linear weight and bias into the parameter gradient,
+    /// the pooled features' into `gradPooled`.
+    func classifierForwardAndBackward(_ p: StepPointers, batch: Int) -> (loss: Double, correct: Int) {
+        let classes = architecture.classCount
+        let features = plan.features
+        ClassifierHead.linear(buffers.pooled, channels: features, batch: batch, weight: p.values + plan.linearWeight,
+                              bias: p.values + plan.linearBias, classes: classes, into: buffers.logits)
+        let result = ClassifierHead.softmaxCrossEntropy(buffers.logits, labels: p.labels, batch: batch, classes: classes,
+                                                        gradLogits: buffers.gradLogits)
+        let gradients = buffers.parameterGradients.baseAddress!
+        ClassifierHead.linearBackward(buffers.gradLogits, pooled: buffers.pooled, channels: features, batch: batch,
+                                      weight: p.values + plan.linearWeight, classes: classes,
+                                      gradWeight: gradients + plan.linearWeight, gradBias: gradients + plan.linearBias,
+                                      gradPooled: buffers.gradPooled)
+        return result
+    }
+}

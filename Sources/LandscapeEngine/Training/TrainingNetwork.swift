@@ -1,0 +1,198 @@
+import Foundation
+
+/// What one training step measured on its batch, before the update.
+public struct TrainingStepResult: Sendable, Equatable {
+    /// Mean softmax cross-entropy over the batch (PyTorch's `reduction='mean'`).
+    public let loss: Double
+    /// Images whose first largest logit is their label.
+    public let correct: Int
+    public let batchSize: Int
+    /// Global L2 norm of the loss gradient over all trainable tensors
+    /// (what `torch.nn.utils.clip_grad_norm_` reports), before weight decay.
+    public let gradientNorm: Double
+
+    public var accuracy: Double { batchSize == 0 ? 0 : Double(correct) / Double(batchSize) }
+}
+
+/// Forward in training mode and backpropagation for a `ResNetModel`.
+///
+/// BatchNorm uses the batch's statistics (over N, H, W; biased variance) and
+/// updates the running statistics in the model like PyTorch (momentum 0.1,
+/// unbiased variance). The gradient of the mean cross-entropy lands in
+/// `gradients`, aligned with `model.values` (zeros at running statistics).
+///
+/// Parallelism: each step's batch is split into `shardCount` contiguous
+/// shards of images. Layer by layer, the threads run the shards' convolutions
+/// and write per-image partial sums; one thread then reduces those in image
+/// order into the BatchNorm statistics (or their gradients) before the shards
+/// go on. Every shard does the same arithmetic whichever thread runs it, and
+/// shard results are combined in shard order, so a step's result depends on
+/// `shardCount` but never on the number of threads.
+///
+/// A network owns large scratch buffers (activations of every layer at
+/// `batchCapacity`); steps on one network run one at a time.
+public final class TrainingNetwork: @unchecked Sendable {
+    public let architecture: ResNetArchitecture
+    public let batchCapacity: Int
+    public let height: Int
+    public let width: Int
+    public let shardCount: Int
+    public let threadCount: Int
+
+    /// Two shards: one per core of the target machine, and a fixed default so
+    /// results are reproducible across machines whatever their core count.
+    public static let defaultShardCount = 2
+
+    let plan: TrainingPlan
+    let layout: ParameterLayout
+    let buffers: TrainingBuffers
+    /// Per layer, the batch statistics of the current step's forward pass.
+    var statistics: [ChannelStatistics] = []
+    private let lock = NSLock()
+
+    public init(architecture: ResNetArchitecture, batchCapacity: Int, height: Int, width: Int,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                shards: Int = TrainingNetwork.defaultShardCount) throws {
+        guard batchCapacity >= 1 else {
+            throw TrainingError.invalidBatch("batch capacity \(batchCapacity): expected at least 1")
+        }
+        guard height >= 1, width >= 1 else {
+            throw TrainingError.invalidBatch("image size \(height)x\(width): expected at least 1x1")
+        }
+        guard shards >= 1 else { throw TrainingError.invalidBatch("shards \(shards): expected at least 1") }
+        self.architecture = architecture
+        self.batchCapacity = batchCapacity
+        self.height = height
+        self.width = width
+        shardCount = shards
+        threadCount = min(max(1, threads), shards)
+        layout = ParameterLayout(architecture.tensorSpecs)
+        plan = try TrainingPlan(architecture: architecture, layout: layout, height: height, width: width)
+        buffers = TrainingBuffers(plan: plan, parameterCount: layout.totalCount, classes: architecture.classCount,
+                                  batchCapacity: batchCapacity, shards: shards)
+        ConvolutionKernels.useSingleThreadedBLAS()
+    }
+
+    /// The last step's loss gradient, aligned with `ResNetModel.values` (a copy).
+    public var gradients: [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(buffers.parameterGradients)
+    }
+
+    /// Forward (training mode) and backward on one batch of NCHW normalized
+    /// images: fills `gradients`, updates the BatchNorm running statistics in
+    /// `model.values`, leaves the trainable parameters unchanged.
+    public func computeGradients(model: inout ResNetModel, images: UnsafeBufferPointer<Float>,
+                                 labels: [Int32]) throws -> TrainingStepResult {
+        lock.lock()
+        defer { lock.unlock() }
+        return try step(model: &model, images: images, labels: labels)
+    }
+
+    public func computeGradients(model: inout ResNetModel, images: [Float], labels: [Int32]) throws -> TrainingStepResult {
+        try images.withUnsafeBufferPointer { try computeGradients(model: &model, images: $0, labels: labels) }
+    }
+
+    /// `computeGradients`, then one optimizer update of `model` with them.
+    public func trainStep(model: inout ResNetModel, optimizer: inout SGD, images: UnsafeBufferPointer<Float>,
+                          labels: [Int32]) throws -> TrainingStepResult {
+        lock.lock()
+        defer { lock.unlock() }
+        let result = try step(model: &model, images: images, labels: labels)
+        try optimizer.step(model: &model, gradients: UnsafeBufferPointer(buffers.parameterGradients))
+        return result
+    }
+
+    public func trainStep(model: inout ResNetModel, optimizer: inout SGD, images: [Float],
+                          labels: [Int32]) throws -> TrainingStepResult {
+        try images.withUnsafeBufferPointer { try trainStep(model: &model, optimizer: &optimizer, images: $0, labels: labels) }
+    }
+
+    // MARK: - The step
+
+    private func step(model: inout ResNetModel, images: UnsafeBufferPointer<Float>,
+                      labels: [Int32]) throws -> TrainingStepResult {
+        try validate(model: model, imageCount: images.count, labels: labels)
+        let batch = labels.count
+        return model.values.withUnsafeMutableBufferPointer { values in
+            labels.withUnsafeBufferPointer { labelBuffer in
+                let pointers = StepPointers(values: values.baseAddress!, images: images.baseAddress!,
+                                            labels: labelBuffer.baseAddress!)
+                buffers.parameterGradients.update(repeating: 0)
+                forward(pointers, batch: batch)
+                let (loss, correct) = classifierForwardAndBackward(pointers, batch: batch)
+                backward(pointers, batch: batch)
+                return TrainingStepResult(loss: loss, correct: correct, batchSize: batch,
+                                          gradientNorm: Self.norm(buffers.parameterGradients))
+            }
+        }
+    }
+
+    private func validate(model: ResNetModel, imageCount: Int, labels: [Int32]) throws {
+        guard model.architecture == architecture else {
+            throw TrainingError.mismatch("model is \(model.architecture), the network was built for \(architecture)")
+        }
+        let batch = labels.count
+        guard batch >= 1 && batch <= batchCapacity else {
+            throw TrainingError.invalidBatch("\(batch) labels: expected 1...\(batchCapacity) (the batch capacity)")
+        }
+        let imageSize = architecture.inputChannels * height * width
+        guard imageCount == batch * imageSize else {
+            throw TrainingError.invalidBatch("\(imageCount) pixels for \(batch) images of "
+                                             + "\(architecture.inputChannels)x\(height)x\(width): expected \(batch * imageSize)")
+        }
+        if let index = labels.firstIndex(where: { $0 < 0 || Int($0) >= architecture.classCount }) {
+            throw TrainingError.invalidBatch("label \(labels[index]) of image \(index): expected 0..<\(architecture.classCount)")
+        }
+        // PyTorch refuses too: a BatchNorm needs more than one value per channel in training.
+        let smallestPlane = plan.layers.map(\.plane).min() ?? 1
+        guard batch * smallestPlane > 1 else {
+            throw TrainingError.invalidBatch("\(batch) image(s) leave the last BatchNorm 1 value per channel: expected more than 1")
+        }
+    }
+
+    /// Images of `shard`: contiguous and as equal as possible.
+    func images(ofShard shard: Int, batch: Int) -> Range<Int> {
+        (shard * batch / shardCount)..<((shard + 1) * batch / shardCount)
+    }
+
+    /// Runs `body` for every non-empty shard, spread over `threadCount` threads.
+    func forEachShard(batch: Int, _ body: (Int, Range<Int>) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            // Shards write disjoint slices; the call returns only when all are done.
+            let work = UncheckedSendable { (shard: Int) in
+                let images = self.images(ofShard: shard, batch: batch)
+                if !images.isEmpty { body(shard, images) }
+            }
+            guard threadCount > 1 else {
+                for shard in 0..<shardCount { work.value(shard) }
+                return
+            }
+            let shards = shardCount, threads = threadCount
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
+            }
+        }
+    }
+
+    static func norm(_ values: UnsafeMutableBufferPointer<Float>) -> Double {
+        var sum = 0.0
+        for value in values { sum += Double(value) * Double(value) }
+        return sum.squareRoot()
+    }
+}
+
+/// The step's buffers as raw pointers, shared read-mostly with the worker
+/// threads; every shard writes only its own images' slices.
+struct StepPointers: @unchecked Sendable {
+    let values: UnsafeMutablePointer<Float>
+    let images: UnsafePointer<Float>
+    let labels: UnsafePointer<Int32>
+}
+
+/// A closure handed to worker threads that only touch disjoint memory.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
