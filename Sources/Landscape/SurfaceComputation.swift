@@ -115,12 +115,21 @@ public final class SurfaceComputation: @unchecked Sendable {
                        producer: "landscape \(LandscapeVersion.current)")
     }
 
+    /// What `run` reports after each point.
+    public struct Step: Sendable {
+        public var report: ProgressReport
+        /// The surface the point belongs to, with the point filled in.
+        public var surface: Surface
+        /// Flat index (row · columns + column) of the point just computed.
+        public var point: Int
+    }
+
     /// Computes every missing point of every model's surface. `onProgress` is
     /// called after each point with the overall progress and the surface so far.
     /// Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
     @discardableResult
     public func run(cancel: CancellationFlag = CancellationFlag(),
-                    onProgress: (ProgressReport, Surface) -> Void = { _, _ in }) throws -> [Surface] {
+                    onProgress: (Step) -> Void = { _ in }) throws -> [Surface] {
         var surfaces = try models.indices.map { try initialSurface(for: $0) }
         let order = ProgressiveOrder.order(for: grid)
         let total = surfaces.count * grid.pointCount
@@ -147,9 +156,10 @@ public final class SurfaceComputation: @unchecked Sendable {
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(done - startedWith) / max(elapsed, 1e-9)
-                onProgress(ProgressReport(label: models[index].info.name, done: done, total: total,
-                                          elapsedSeconds: elapsed, rate: rate,
-                                          etaSeconds: rate > 0 ? Double(total - done) / rate : nil), surfaces[index])
+                let report = ProgressReport(label: models[index].info.name, done: done, total: total,
+                                            elapsedSeconds: elapsed, rate: rate,
+                                            etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
+                onProgress(Step(report: report, surface: surfaces[index], point: point))
             }
         }
         return surfaces

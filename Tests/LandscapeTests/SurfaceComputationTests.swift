@@ -31,7 +31,7 @@ final class SurfaceComputationTests: XCTestCase {
         let cancel = CancellationFlag()
         var seen = 0
         XCTAssertThrowsError(try Self.compute(model, data, grid: "-1:1:4", y: "-1:1:3", directory: directory)
-            .run(cancel: cancel) { _, _ in seen += 1; if seen == 5 { cancel.cancel() } }) {
+            .run(cancel: cancel) { _ in seen += 1; if seen == 5 { cancel.cancel() } }) {
             XCTAssertEqual($0 as? EngineError, .cancelled)
         }
         let partial = try SurfaceStore(directory: directory).all()
