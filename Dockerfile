@@ -19,6 +19,6 @@ COPY --from=build /usr/local/bin/landscape /usr/local/bin/landscape
 WORKDIR /srv/landscape
 COPY Models ./Models
 COPY Public ./Public
-EXPOSE 8080
+EXPOSE 8420
 # 0.0.0.0 so the published port reaches it; new surfaces go to a volume-friendly cache.
-CMD ["landscape", "serve", "--host", "0.0.0.0", "--port", "8080", "--cache", "/var/cache/landscape/surfaces"]
+CMD ["landscape", "serve", "--host", "0.0.0.0", "--port", "8420", "--cache", "/var/cache/landscape/surfaces"]
