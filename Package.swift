@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "LandscapeIO", "LandscapeEngine"]),
         .testTarget(name: "LandscapeRenderTests", dependencies: ["LandscapeRender", "CCairo"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "LandscapeServiceTests", dependencies: ["LandscapeService", "HTTPServer"]),
+        .testTarget(name: "LandscapeServiceTests",
+                    dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeEngine", "LandscapeIO"]),
     ]
 )

@@ -1,0 +1,147 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+
+/// One surface request being computed: its state, progress and the events an
+/// SSE client replays. Reference type: a job has identity and is shared
+/// between the worker thread and HTTP connections.
+public final class Job: @unchecked Sendable {
+    public enum State: String, Codable, Sendable { case queued, running, done, failed, cancelled }
+
+    /// What GET /api/jobs/{id} answers.
+    public struct Snapshot: Codable, Sendable, Equatable {
+        public var id: String
+        public var state: State
+        public var surfaceIds: [String]
+        public var progress: ProgressInfo
+        public var error: String?
+        public var created: String
+        public var isFinished: Bool { state == .done || state == .failed || state == .cancelled }
+    }
+
+    public struct ProgressInfo: Codable, Sendable, Equatable {
+        public var done: Int
+        public var total: Int
+        /// Points per second since the job started running.
+        public var rate: Double?
+        public var etaSeconds: Double?
+    }
+
+    /// One Server-Sent Event, already encoded.
+    struct Event { let sequence: Int; let name: String; let data: Data }
+
+    public let id: String
+    public let surfaceIDs: [String]
+    let computation: SurfaceComputation?
+    let cancelFlag = CancellationFlag()
+    private let created = ISO8601DateFormatter().string(from: Date())
+    private let condition = NSCondition()
+    private var state: State
+    private var progress: ProgressInfo
+    private var error: String?
+    private var events: [Event] = []
+
+    init(id: String, computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) {
+        self.id = id
+        self.computation = computation
+        self.surfaceIDs = surfaceIDs
+        state = computation == nil ? .done : .queued
+        progress = ProgressInfo(done: alreadyDone, total: total, rate: nil, etaSeconds: nil)
+    }
+
+    public var snapshot: Snapshot {
+        condition.lock(); defer { condition.unlock() }
+        return Snapshot(id: id, state: state, surfaceIds: surfaceIDs, progress: progress, error: error, created: created)
+    }
+
+    // MARK: Updates from the worker
+
+    func markRunning() { update { $0.state = .running } }
+
+    func recordPoint(_ step: SurfaceComputation.Step) {
+        let grid = step.surface.grid
+        let (row, column) = (step.point / grid.columns, step.point % grid.columns)
+        let point = PointEvent(surfaceId: step.surface.id, index: step.point,
+                               x: step.surface.x[column], y: step.surface.y?[row],
+                               loss: step.surface.loss[row][column], accuracy: step.surface.accuracy[row][column],
+                               lossStderr: step.surface.lossStderr[row][column])
+        condition.lock()
+        progress = ProgressInfo(done: step.report.done, total: step.report.total,
+                                rate: step.report.rate, etaSeconds: step.report.etaSeconds)
+        append("point", point)
+        append("progress", ["job": snapshotLocked()])
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish(_ final: State, error: String? = nil) {
+        update {
+            $0.state = final
+            $0.error = error
+            if final == .done { $0.progress.done = $0.progress.total; $0.progress.etaSeconds = 0 }
+        }
+    }
+
+    private func update(_ change: (Job) -> Void) {
+        condition.lock()
+        change(self)
+        append(state == .running || state == .queued ? "progress" : state.rawValue, ["job": snapshotLocked()])
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func snapshotLocked() -> Snapshot {
+        Snapshot(id: id, state: state, surfaceIds: surfaceIDs, progress: progress, error: error, created: created)
+    }
+
+    private func append<T: Encodable>(_ name: String, _ value: T) {
+        let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
+        events.append(Event(sequence: events.count, name: name, data: data))
+    }
+
+    // MARK: Reading events
+
+    /// The sequence number the next event will get: a late subscriber starts here.
+    var nextSequence: Int { condition.lock(); defer { condition.unlock() }; return events.count }
+
+    /// Events from `sequence` on, waiting up to `timeout` for the first one.
+    /// Empty when nothing arrived; `finished` once the job is over and every event was returned.
+    func events(from sequence: Int, timeout: TimeInterval) -> (events: [Event], finished: Bool) {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while events.count <= sequence && !isTerminal {
+            if !condition.wait(until: deadline) { break }
+        }
+        let new = sequence < events.count ? Array(events[sequence...]) : []
+        return (new, isTerminal && sequence + new.count >= events.count)
+    }
+
+    private var isTerminal: Bool { state == .done || state == .failed || state == .cancelled }
+}
+
+/// A point as the event stream sends it.
+struct PointEvent: Encodable {
+    let surfaceId: String
+    let index: Int
+    let x: Double
+    let y: Double?
+    let loss: Double?
+    let accuracy: Double?
+    let lossStderr: Double?
+}
+
+/// Snake-case JSON for everything the API writes.
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+}

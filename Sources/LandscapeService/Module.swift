@@ -1,1 +1,0 @@
-// LandscapeService: see Package.swift for this module's job.

@@ -1,0 +1,50 @@
+import Foundation
+import Landscape
+
+/// Where the service finds models, surfaces, datasets and the page, and the
+/// caps that keep one request from taking the machine.
+public struct ServiceConfiguration: Sendable {
+    /// Shipped models (`*.safetensors`, `*.pt`, `*.th` with model cards).
+    public var modelsDirectory: URL
+    /// Precomputed surfaces shipped with the models (read only).
+    public var shippedSurfacesDirectory: URL
+    /// Where surfaces requested through the API are computed and kept.
+    public var cacheDirectory: URL
+    /// The browser page.
+    public var publicDirectory: URL
+    /// Dataset id → path, e.g. "fashion-mnist" → /usr/share/datasets/fashion-mnist.
+    public var datasets: [String: String]
+    public var limits: Limits
+    /// Worker threads of the evaluator (one per core).
+    public var threads: Int
+
+    public struct Limits: Sendable {
+        /// Grid points per surface (default 101 × 101, the largest the CLI accepts without --max-points).
+        public var maximumPoints = GridSpec.defaultMaximumPoints
+        /// Images evaluated per point (the whole Fashion-MNIST test split).
+        public var maximumSamples = 10_000
+        /// Models per request (ReLU | Swish | Mish plus room for more).
+        public var maximumModels = 6
+        /// Jobs waiting or running before POST answers 429.
+        public var maximumQueuedJobs = 4
+        /// Rendered PNGs kept in memory.
+        public var pictureCacheEntries = 256
+        public init() {}
+    }
+
+    /// The embedded default: everything relative to the repository root
+    /// (`landscape serve` run from the checkout).
+    public init(root: URL, cacheDirectory: URL? = nil, datasets: [String: String] = ServiceConfiguration.defaultDatasets,
+                limits: Limits = Limits(), threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        modelsDirectory = root.appendingPathComponent("Models")
+        shippedSurfacesDirectory = root.appendingPathComponent("Models/surfaces")
+        self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".landscape-cache/surfaces")
+        publicDirectory = root.appendingPathComponent("Public")
+        self.datasets = datasets
+        self.limits = limits
+        self.threads = threads
+    }
+
+    /// Fashion-MNIST as `apt-get install dataset-fashion-mnist` installs it.
+    public static let defaultDatasets = ["fashion-mnist": "/usr/share/datasets/fashion-mnist"]
+}

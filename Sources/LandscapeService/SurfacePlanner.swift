@@ -1,0 +1,61 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+import LandscapeIO
+
+/// Turns a validated request into a job: loads the models and the data
+/// subset, derives the shared directions and the surface keys, and answers
+/// from the stores when every surface is already complete.
+final class SurfacePlanner: @unchecked Sendable {
+    private let catalog: Catalog
+    private let queue: JobQueue
+    private let evaluator: Evaluator
+    private let lock = NSLock()
+    /// Normalized subsets are reused between requests: the 10k Fashion-MNIST test images are 31 MB of floats.
+    private var evaluationSets: [EvaluationSetRequest: SurfaceData] = [:]
+    private static let evaluationSetCacheSize = 4
+
+    init(catalog: Catalog, queue: JobQueue) {
+        self.catalog = catalog
+        self.queue = queue
+        evaluator = Evaluator(threads: catalog.configuration.threads)
+    }
+
+    /// The job for this request and whether it was already complete.
+    func submit(_ request: SurfaceRequest) throws -> (job: Job, cached: Bool) {
+        let validated = try request.validate(catalog: catalog)
+        let models = try request.models.map { try catalog.model($0) }
+        let data = try evaluationSet(validated.data, card: models[0].card)
+        let computation: SurfaceComputation
+        do {
+            computation = try SurfaceComputation(models: models.map(\.surfaceModel), data: data, grid: validated.grid,
+                                                 directions: .random(validated.spec), bnMode: validated.bnMode,
+                                                 store: catalog.cacheStore, evaluator: evaluator)
+        } catch {
+            throw ServiceError.badRequest("the surface cannot be computed", detail: "\(error)")
+        }
+        let ids = models.indices.map { computation.key(for: $0) }
+        let total = ids.count * validated.grid.pointCount
+        if ids.allSatisfy({ catalog.completeSurface($0) != nil }) {
+            return (try queue.submit(nil, surfaceIDs: ids, alreadyDone: total, total: total), true)
+        }
+        if let running = queue.active(for: ids) { return (running, false) }
+        let done = ids.reduce(0) { $0 + ((try? catalog.cacheStore.load(id: $1))?.progress.computed ?? 0) }
+        return (try queue.submit(computation, surfaceIDs: ids, alreadyDone: done, total: total), false)
+    }
+
+    private func evaluationSet(_ request: EvaluationSetRequest, card: ModelCard?) throws -> SurfaceData {
+        lock.lock()
+        if let cached = evaluationSets[request] { lock.unlock(); return cached }
+        lock.unlock()
+        let built: SurfaceData
+        do { built = try EvaluationSet.build(request, card: card) } catch {
+            throw ServiceError.badRequest("dataset \(request.path) cannot be used", detail: "\(error)")
+        }
+        lock.lock()
+        if evaluationSets.count >= Self.evaluationSetCacheSize { evaluationSets.removeAll() }
+        evaluationSets[request] = built
+        lock.unlock()
+        return built
+    }
+}

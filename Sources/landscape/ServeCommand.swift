@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import LandscapeService
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the browser page and the JSON/PNG API (Models/ and its shipped surfaces by default).")
+
+    /// The documented default port.
+    static let defaultPort: UInt16 = 8420
+
+    @Option(help: "Address to listen on (0.0.0.0 to accept other machines, e.g. in Docker).") var host = "127.0.0.1"
+    @Option(help: "TCP port.") var port: UInt16 = ServeCommand.defaultPort
+    @Option(help: "Repository root holding Models/ and Public/.") var root = FileManager.default.currentDirectoryPath
+    @Option(help: "Directory for surfaces computed on request (default ROOT/.landscape-cache/surfaces).") var cache: String?
+    @Option(name: .customLong("dataset"), help: "Extra dataset as ID=PATH (repeatable); fashion-mnist is always offered.")
+    var datasets: [String] = []
+    @Option(help: "Largest grid (points per surface) a request may ask for.") var maxPoints = 101 * 101
+    @Option(help: "Most images per point a request may ask for.") var maxSamples = 10_000
+    @Option(help: "Jobs waiting or running before requests get 429.") var maxJobs = 4
+    @Option(help: "Worker threads for surface computation.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "No access log on standard output.") var quiet = false
+
+    func validate() throws {
+        guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
+            throw ValidationError("--max-points, --max-samples, --max-jobs and --threads must be at least 1")
+        }
+        for entry in datasets where !entry.contains("=") {
+            throw ValidationError("--dataset '\(entry)': expected ID=PATH")
+        }
+    }
+
+    func run() throws {
+        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
+        var datasetMap = ServiceConfiguration.defaultDatasets
+        for entry in datasets {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            datasetMap[parts[0]] = parts[1]
+        }
+        var limits = ServiceConfiguration.Limits()
+        limits.maximumPoints = maxPoints
+        limits.maximumSamples = maxSamples
+        limits.maximumQueuedJobs = maxJobs
+        let configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
+                                                 datasets: datasetMap, limits: limits, threads: threads)
+        let log: ((AccessLogEntry) -> Void)? = quiet ? nil : { entry in
+            print(entry.line)
+            fflush(stdout)
+        }
+        let service = try LandscapeService(configuration: configuration, host: host, port: port, accessLog: log)
+        try service.start()
+        let models = service.catalog.modelIDs()
+        let surfaces = (try? service.catalog.surfaces().count) ?? 0
+        print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces from \(configuration.modelsDirectory.path); Ctrl-C stops")
+        if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
+        fflush(stdout)
+        service.stopOnSignals { print("landscape: stopped"); fflush(stdout) }
+        service.waitUntilStopped()
+    }
+}

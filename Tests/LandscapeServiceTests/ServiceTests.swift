@@ -1,0 +1,193 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+import LandscapeService
+import XCTest
+
+/// The service end to end over loopback: the reference ResNet-20 as the only
+/// shipped model, the 846 reference CIFAR-10 images as the dataset, a real
+/// socket client.
+final class ServiceTests: XCTestCase {
+    var root: URL!
+    var service: LandscapeService!
+    var client: TestClient!
+
+    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
+    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-service-\(UUID().uuidString)")
+        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
+        // A link, not a copy: the reference weights stay in ../shared.
+        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
+                                                   withDestinationURL: Self.modelFile)
+        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
+        var limits = ServiceConfiguration.Limits()
+        limits.maximumPoints = 41 * 41
+        limits.maximumSamples = 846
+        limits.maximumQueuedJobs = 2
+        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path], limits: limits)
+        service = try LandscapeService(configuration: configuration, port: 0)
+        try service.start()
+        client = TestClient(port: service.port)
+    }
+
+    override func tearDownWithError() throws {
+        service?.stop(timeout: 5)
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    private func submit(_ fields: [String: Any]) throws -> (status: Int, job: [String: Any]) {
+        var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head"]
+        body.merge(fields) { $1 }
+        let response = try client.post("/api/surfaces", json: body)
+        return (response.status, (try response.json()["job"] as? [String: Any]) ?? ["error": response.text])
+    }
+
+    func testModelsListsTheShippedModelWithItsArchitecture() throws {
+        let response = try client.get("/api/models")
+        XCTAssertEqual(response.status, 200)
+        let models = try XCTUnwrap(try response.json()["models"] as? [[String: Any]])
+        XCTAssertEqual(models.map { $0["id"] as? String }, ["resnet20-relu"])
+        XCTAssertEqual(models.first?["architecture"] as? String, "resnet20")
+        XCTAssertEqual(models.first?["activation"] as? String, "relu")
+        let expected = ResNetArchitecture(depth: 20, inputChannels: 3, classCount: 10, activation: Activation(.relu))
+        XCTAssertEqual(models.first?["parameter_count"] as? Int, ResNetModel(architecture: expected).parameterCount)
+    }
+
+    func testPostedJobStreamsEveryPointThenItsSurfaceAndPictureAreServed() throws {
+        let (status, job) = try submit(["x": "-0.5:0.5:3", "y": "-0.5:0.5:3", "samples": 32])
+        XCTAssertEqual(status, 202, "\(job)")
+        let id = try XCTUnwrap(job["id"] as? String)
+        let stream = try client.events("/api/jobs/\(id)/events")
+        XCTAssertEqual(stream.status, 200)
+        let names = stream.events.map(\.0)
+        XCTAssertEqual(names.filter { $0 == "point" }.count, 9, "\(names)")
+        XCTAssertEqual(names.last, "done")
+
+        let surfaceID = try XCTUnwrap((job["surface_ids"] as? [String])?.first)
+        let surface = try Surface.jsonDecoder.decode(Surface.self, from: try client.get("/api/surfaces/\(surfaceID)").body)
+        XCTAssertTrue(surface.progress.complete)
+        XCTAssertTrue(surface.loss.allSatisfy { $0.allSatisfy { $0 != nil } })
+
+        // The centre is the trained model itself: evaluate it independently of the service.
+        let loaded = try LoadedModel.load(Self.modelFile)
+        let data = try EvaluationSet.build(EvaluationSetRequest(path: Self.dataFile.path, samples: 32))
+        let direct = try Evaluator().evaluate(InferenceNetwork(loaded.model), on: data.data)
+        let centre = try XCTUnwrap(surface.loss[1][1])
+        XCTAssertEqual(centre, direct.meanLoss, accuracy: 1e-9)
+
+        let picture = try client.get("/api/surfaces/\(surfaceID).png?kind=heatmap&width=320&height=240")
+        XCTAssertEqual(picture.status, 200)
+        XCTAssertEqual(picture.headers["content-type"], "image/png")
+        XCTAssertEqual(Array(picture.body.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let etag = try XCTUnwrap(picture.headers["etag"])
+        let again = try client.get("/api/surfaces/\(surfaceID).png?kind=heatmap&width=320&height=240",
+                                   headers: ["If-None-Match": etag])
+        XCTAssertEqual(again.status, 304)
+
+        // The same request again is answered from the store at once.
+        let (cachedStatus, cached) = try submit(["x": "-0.5:0.5:3", "y": "-0.5:0.5:3", "samples": 32])
+        XCTAssertEqual(cachedStatus, 200)
+        XCTAssertEqual(cached["state"] as? String, "done")
+        XCTAssertEqual(cached["surface_ids"] as? [String], [surfaceID])
+    }
+
+    func testCancelledJobStopsComputingAndStopsUsingCPU() throws {
+        let (status, job) = try submit(["x": "-1:1:21", "y": "-1:1:21", "samples": 256])
+        XCTAssertEqual(status, 202, "\(job)")
+        let id = try XCTUnwrap(job["id"] as? String)
+        try waitFor(id) { ($0["progress"] as? [String: Any])?["done"] as? Int ?? 0 >= 2 }
+        XCTAssertEqual(try client.request("DELETE", "/api/jobs/\(id)").status, 200)
+        let cancelled = try waitFor(id) { $0["state"] as? String == "cancelled" }
+        let doneAtCancel = (cancelled["progress"] as? [String: Any])?["done"] as? Int
+        let cpuBefore = Self.processCPUSeconds()
+        Thread.sleep(forTimeInterval: 1.0)
+        let cpuUsed = Self.processCPUSeconds() - cpuBefore
+        XCTAssertLessThan(cpuUsed, 0.3, "a cancelled job must stop using the CPU")
+        let later = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any]
+        XCTAssertEqual((later?["progress"] as? [String: Any])?["done"] as? Int, doneAtCancel)
+    }
+
+    func testBadRequestsAreRefusedWithANamedField() throws {
+        let cases: [([String: Any], Int, String)] = [
+            (["x": "1:-1:5"], 400, "grid"),
+            (["x": "-1:1:1000", "y": "-1:1:1000"], 400, "grid"),
+            (["x": "-1:1:5", "norm": "sideways"], 400, "norm"),
+            (["x": "-1:1:5", "samples": 100_000], 400, "samples"),
+            (["x": "-1:1:5", "dataset": "imagenet"], 400, "dataset"),
+            (["x": "-1:1:5", "models": ["nope"]], 404, "nope"),
+            (["x": "-1:1:5", "models": []], 400, "models"),
+        ]
+        for (fields, status, word) in cases {
+            var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head"]
+            body.merge(fields) { $1 }
+            let response = try client.post("/api/surfaces", json: body)
+            XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
+            let error = try response.json()["error"] as? String ?? ""
+            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)")
+        }
+        let garbage = try client.request("POST", "/api/surfaces", body: Data("{not json".utf8))
+        XCTAssertEqual(garbage.status, 400)
+        XCTAssertEqual(try client.get("/api/surfaces/0123456789abcdef").status, 404)
+        XCTAssertEqual(try client.get("/api/jobs/j9999-none").status, 404)
+    }
+
+    func testQueueCapAnswers429WithRetryAfter() throws {
+        var statuses: [Int] = []
+        var last: TestClient.Response?
+        for seed in 0..<4 {
+            let body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "x": "-1:1:21",
+                                       "y": "-1:1:21", "samples": 256, "seed": seed]
+            let response = try client.post("/api/surfaces", json: body)
+            statuses.append(response.status)
+            last = response
+        }
+        XCTAssertEqual(Array(statuses.prefix(2)), [202, 202])
+        XCTAssertEqual(statuses.last, 429)
+        XCTAssertNotNil(last?.headers["retry-after"])
+        for job in service.queue.all() { _ = try? service.queue.cancel(job.id) }
+    }
+
+    func testActivationCurvesLocateTheMishMinimum() throws {
+        let response = try client.get("/api/activations.json?names=relu,mish&range=-5:5&points=101")
+        XCTAssertEqual(response.status, 200)
+        let curves = try XCTUnwrap(try response.json()["activations"] as? [[String: Any]])
+        XCTAssertEqual(curves.count, 2)
+        XCTAssertNil(curves[0]["minimum"] as? [String: Any], "ReLU has no dip to mark")
+        let minimum = try XCTUnwrap(curves[1]["minimum"] as? [String: Any])
+        // Misra 2019: Mish's minimum is about -0.30884 at x about -1.1924.
+        XCTAssertEqual(minimum["x"] as? Double ?? 0, -1.1924, accuracy: 1e-3)
+        XCTAssertEqual(minimum["value"] as? Double ?? 0, -0.30884, accuracy: 1e-4)
+        XCTAssertEqual(try client.get("/api/activations.json?names=bogus").status, 400)
+    }
+
+    func testPageAndOpenAPIDescriptionAreServed() throws {
+        let page = try client.get("/")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("<title>landscape</title>"))
+        let openapi = try client.get("/api/openapi.json").json()
+        XCTAssertEqual(openapi["openapi"] as? String, "3.0.3")
+        XCTAssertNotNil((openapi["paths"] as? [String: Any])?["/api/surfaces"])
+    }
+
+    @discardableResult
+    private func waitFor(_ id: String, timeout: TimeInterval = 60, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let job = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any], condition(job) { return job }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("job \(id) did not reach the expected state in \(timeout) s")
+        return [:]
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
