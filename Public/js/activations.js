@@ -114,7 +114,7 @@ export class Activations {
         ? activations.filter((a) => a.minimum).map((a, i) => ({ x: a.minimum.x, y: a.minimum.value, colour: seriesColour(a.name, i),
           label: `${a.display_name} min` }))
         : [];
-      drawLinePlot({ ctx, width: w, height }, { title: label, xLabel: 'x', series, markers, legend: k === 0 });
+      drawLinePlot({ ctx, width: w, height }, { title: label, xLabel: 'x', series, markers, legend: k === 0, robust: key !== 'f' });
       ctx.restore();
     });
     const rows = activations.map((a) => {

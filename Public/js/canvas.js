@@ -96,9 +96,12 @@ export function drawAxes(ctx, frame, xr, yr, { xLabel = '', yLabel = '', yr2 = n
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
   ctx.fillStyle = '#2d3440';
-  if (xLabel) ctx.fillText(xLabel, frame.x + frame.w / 2, frame.y + frame.h + 32);
+  if (xLabel) { ctx.font = xLabel.length > 2 ? FONT : '13px system-ui, sans-serif'; ctx.fillText(xLabel, frame.x + frame.w / 2, frame.y + frame.h + 34); ctx.font = FONT; }
   const side = (label, x, angle) => {
-    ctx.save(); ctx.translate(x, frame.y + frame.h / 2); ctx.rotate(angle); ctx.fillText(label, 0, 0); ctx.restore();
+    // Single symbols (α, β) read better upright; words are rotated along the axis.
+    ctx.save(); ctx.translate(x, frame.y + frame.h / 2); if (label.length > 2) ctx.rotate(angle);
+    ctx.font = label.length > 2 ? FONT : '13px system-ui, sans-serif';
+    ctx.fillText(label, label.length > 2 ? 0 : 4 * Math.sign(angle), label.length > 2 ? 0 : 6); ctx.restore();
   };
   if (yLabel) side(yLabel, frame.x - 34, -Math.PI / 2);
   if (y2Label) side(y2Label, frame.x + frame.w + 34, Math.PI / 2);

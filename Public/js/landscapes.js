@@ -29,7 +29,7 @@ export class Landscapes {
       e.target.value = v;
       this.state.levels = v; this.renderAll(); this.changed();
     });
-    this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.55; this.renderAll(); this.changed(); });
+    this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.75; this.renderAll(); this.changed(); });
   }
 
   /** Reloads GET /api/surfaces and rebuilds the picker; keeps the selection when possible. */

@@ -3,9 +3,18 @@
 
 import { prepare, drawAxes, mapper, FONT } from './canvas.js';
 
-function range(seriesList, pad = 0.06) {
+// robust: ignore the top and bottom 0.5 % (a kink's second derivative is a spike that would flatten the rest).
+function range(seriesList, pad = 0.06, robust = false) {
   let lo = Infinity, hi = -Infinity;
-  for (const s of seriesList) for (const v of s.y) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  for (const s of seriesList) {
+    let ys = s.y.filter((v) => v !== null && Number.isFinite(v));
+    if (robust && ys.length > 20) {
+      ys = [...ys].sort((a, b) => a - b);
+      const k = Math.floor(ys.length * 0.005);
+      ys = ys.slice(k, ys.length - k);
+    }
+    for (const v of ys) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  }
   if (!Number.isFinite(lo)) return [0, 1];
   if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
   const p = (hi - lo) * pad;
@@ -27,7 +36,7 @@ export function drawLinePlot(target, opts) {
   const allX = opts.series.flatMap((s) => s.x);
   const xr = opts.xRange || [Math.min(...allX), Math.max(...allX)];
   if (xr[1] - xr[0] < 1e-12) { xr[0] -= 1; xr[1] += 1; }
-  const yr = opts.yRange || range(left);
+  const yr = opts.yRange || range(left, 0.06, opts.robust);
   const yr2 = hasRight ? opts.y2Range || range(right) : null;
   ctx.fillStyle = '#fff';
   ctx.fillRect(frame.x, frame.y, frame.w, frame.h);
@@ -65,16 +74,17 @@ export function drawLinePlot(target, opts) {
     ctx.stroke();
   }
   ctx.setLineDash([]);
-  for (const mk of opts.markers || []) {
+  (opts.markers || []).forEach((mk, i) => {
     ctx.fillStyle = mk.colour;
     ctx.strokeStyle = '#fff';
     ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.arc(map.px(mk.x), map.py(mk.y), 4.5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     if (mk.label) {
       ctx.font = FONT; ctx.fillStyle = '#1f2530'; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
-      ctx.fillText(mk.label, map.px(mk.x) + 6, map.py(mk.y) + 4);
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(mk.label, map.px(mk.x) + 6, map.py(mk.y) - 6 - 13 * i); // stacked so labels never overlap
     }
-  }
+  });
   ctx.restore();
   if (opts.legend) drawLegend(ctx, frame, opts.series.filter((s) => s.label));
   return { frame, map };

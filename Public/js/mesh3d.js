@@ -2,11 +2,14 @@
 // elevation, quads drawn far to near (painter's algorithm). Heights are the
 // position on the shared colour scale, so panels stay comparable.
 
-import { viridisCss } from './colormap.js';
+import { viridis, viridisCss } from './colormap.js';
 import { FONT } from './canvas.js';
 
-export const DEFAULT_VIEW = { azimuth: -0.9, elevation: 0.55 };
-const HEIGHT = 0.9; // mesh height relative to the half-width of its base
+export const DEFAULT_VIEW = { azimuth: -0.9, elevation: 0.75 };
+const HEIGHT = 0.6; // mesh height relative to the half-width of its base
+const LIGHT = normalise([-0.4, -0.5, 0.77]); // from the upper left, in world coordinates
+
+function normalise(v) { const n = Math.hypot(...v) || 1; return v.map((x) => x / n); }
 
 /** Projects (u, v, w) with u, v in [-1, 1] and w in [0, 1]; returns [screen x, screen up, depth toward viewer]. */
 function project(u, v, w, view) {
@@ -30,7 +33,7 @@ export function drawMesh(ctx, surface, scale, frame, view) {
     for (let c = 0; c < cols; c++) {
       const t = unitAt(r, c);
       const [sx, sy, depth] = project(coord(c, cols), coord(r, rows), t === null ? 0 : t, view);
-      verts.push({ x: cx + sx * size, y: cy - sy * size, depth, t, r, c });
+      verts.push({ x: cx + sx * size, y: cy - sy * size, depth, t, r, c, u: coord(c, cols), v: coord(r, rows) });
     }
   }
   // Base square and axis labels first, so the mesh covers them.
@@ -52,19 +55,25 @@ export function drawMesh(ctx, surface, scale, frame, view) {
     for (let c = 0; c + 1 < cols; c++) {
       const q = [verts[r * cols + c], verts[r * cols + c + 1], verts[(r + 1) * cols + c + 1], verts[(r + 1) * cols + c]];
       if (q.some((p) => p.t === null)) continue;
-      quads.push({ q, depth: (q[0].depth + q[1].depth + q[2].depth + q[3].depth) / 4, t: (q[0].t + q[1].t + q[2].t + q[3].t) / 4 });
+      // Lambert shading from the quad's normal (diagonals' cross product) gives the eye a shape cue.
+      const h = (p) => (p.t - 0.5) * 2 * HEIGHT;
+      const d1 = [q[2].u - q[0].u, q[2].v - q[0].v, h(q[2]) - h(q[0])], d2 = [q[3].u - q[1].u, q[3].v - q[1].v, h(q[3]) - h(q[1])];
+      const n = normalise([d1[1] * d2[2] - d1[2] * d2[1], d1[2] * d2[0] - d1[0] * d2[2], d1[0] * d2[1] - d1[1] * d2[0]]);
+      const light = 0.62 + 0.38 * Math.abs(n[0] * LIGHT[0] + n[1] * LIGHT[1] + n[2] * LIGHT[2]);
+      quads.push({ q, light, depth: (q[0].depth + q[1].depth + q[2].depth + q[3].depth) / 4, t: (q[0].t + q[1].t + q[2].t + q[3].t) / 4 });
     }
   }
   quads.sort((a, b) => a.depth - b.depth);
   const dense = cols > 30;
   ctx.lineWidth = dense ? 0.35 : 0.6;
   ctx.strokeStyle = 'rgba(20,24,32,0.35)';
-  for (const { q, t } of quads) {
+  for (const { q, t, light } of quads) {
     ctx.beginPath();
     ctx.moveTo(q[0].x, q[0].y);
     for (let k = 1; k < 4; k++) ctx.lineTo(q[k].x, q[k].y);
     ctx.closePath();
-    ctx.fillStyle = viridisCss(t);
+    const [r, g, b] = viridis(t);
+    ctx.fillStyle = `rgb(${r * light},${g * light},${b * light})`;
     ctx.fill();
     ctx.stroke();
   }

@@ -166,7 +166,8 @@ export class NewSurface {
     const bar = this.$('job-progress');
     bar.max = 100;
     bar.value = percent;
-    const parts = [`${job.id} · ${job.state}`, `${done} / ${total} points`, `${Math.floor(percent)} %`];
+    const parts = [`${job.id} · ${job.state}`, total === 0 && job.state === 'done' ? 'every point was already computed' : `${done} / ${total} points`,
+      `${Math.floor(percent)} %`];
     if (rate) parts.push(`${formatNumber(rate)} points/s`);
     if (eta != null && !FINAL_STATES.includes(job.state)) parts.push(`about ${Math.ceil(eta)} s left`);
     this.$('job-progress-text').textContent = parts.join(' · ');

@@ -11,7 +11,7 @@ import { drawLinePlot } from './lineplot.js';
 import { formatNumber } from './scale.js';
 import { seriesColour } from './colormap.js';
 
-const MARGIN = { left: 40, right: 12, top: 10, bottom: 36 };
+const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
 const DRAG_THRESHOLD = 4; // px of mouse travel before a press counts as a rotation, not a click
 
 function el(tag, attrs = {}, text = '') {
@@ -210,7 +210,7 @@ export class SurfacePanel {
     const acc = s.model.test_accuracy;
     const rows = [
       ['test acc', acc == null ? '—' : `${(acc * 100).toFixed(2)} %`],
-      ['loss at θ*', formatNumber(centre)],
+      ['centre loss', formatNumber(centre)],
       ['min loss', formatNumber(computed ? min : null)],
       [computed < total ? 'computed' : 'points', computed < total ? `${computed} / ${total}` : String(total)],
     ];

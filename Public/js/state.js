@@ -7,7 +7,7 @@ export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
 
 export const defaults = () => ({
   tab: 'landscapes', surfaces: null, view: 'contour', log: false, levels: 20,
-  azimuth: -0.9, elevation: 0.55, point: null,
+  azimuth: -0.9, elevation: 0.75, point: null,
   acts: ['relu', 'swish', 'mish'], range: '-5:5', seed: 0,
 });
 

@@ -223,6 +223,28 @@ class PageTest:
         assert not self.by_id("cancel-job").is_enabled(), "Cancel still enabled after cancelling"
         self.shot("10-job-cancelled")
 
+    def one_dimensional_surface(self):
+        self.by_id("tab-new").click()
+        select = Select(self.by_id("ns-models"))
+        select.deselect_all()
+        select.select_by_index(len(select.options) - 1)
+        for field, value in (("ns-x", "-1:1:9"), ("ns-y", ""), ("ns-seed", "0")):
+            box = self.by_id(field)
+            box.clear()
+            if value:
+                box.send_keys(value)
+        self.by_id("ns-submit").click()
+        WebDriverWait(self.d, JOB_TIMEOUT).until(lambda d: "done" in self.by_id("job-progress-text").text
+                                                 and len(self.panels("job-panels")) == 1 and self.drawn(self.panels("job-panels")[0]))
+        canvas = self.panels("job-panels")[0]
+        ActionChains(self.d).move_to_element_with_offset(canvas, 20, 0).perform()
+        time.sleep(0.15)
+        text = self.by_id("job-readout").text
+        assert "α" in text and "β" not in text, f"1D readout should show α only: {text!r}"
+        self.d.execute_script("document.getElementById('job-panels').scrollIntoView()")
+        self.shot("11-one-dimensional")
+        self.d.execute_script("window.scrollTo(0, 0)")
+
     def api_error_shown(self):
         self.by_id("tab-new").click()
         box = self.by_id("ns-x")
@@ -232,7 +254,7 @@ class PageTest:
         self.wait.until(lambda d: self.by_id("form-error").is_displayed())
         message = self.by_id("form-error").text
         assert message.strip(), "error box is empty"
-        self.shot("11-form-error")
+        self.shot("14-form-error")
         box.clear()
         box.send_keys("-1:1:11")
 
@@ -268,6 +290,7 @@ def main():
         check.run("URL restores view state", t.url_restores_view)
         check.run("small surface request completes and its panels appear", t.request_small_surface)
         check.run("a running job can be cancelled", t.cancel_job)
+        check.run("1D surface request draws a line panel", t.one_dimensional_surface)
         check.run("activation canvas is drawn, Mish minimum listed", t.activation_canvas)
         check.run("output landscape image loads", t.output_landscapes)
         check.run("no console errors", t.no_console_errors)
