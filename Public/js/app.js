@@ -6,6 +6,7 @@ import { Landscapes } from './landscapes.js';
 import { NewSurface } from './newsurface.js';
 import { Activations } from './activations.js';
 import { ApiError } from './api.js';
+import { loadModels } from './store.js';
 
 const state = readState();
 const changed = () => writeState(state);
@@ -61,5 +62,5 @@ window.addEventListener('hashchange', () => {
 
 activations.sync();
 showTab(state.tab);
-landscapes.refresh();
-newSurface.init();
+// Model cards first (panels show their numbers), then everything else.
+loadModels().catch(showError).finally(() => { landscapes.refresh(); newSurface.init(); });

@@ -5,7 +5,7 @@
 import { api, ApiError } from './api.js';
 import { SurfacePanel } from './panel.js';
 import { ColourScale, lossValues, formatNumber } from './scale.js';
-import { loadSurface } from './store.js';
+import { loadSurface, loadModels } from './store.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
 
@@ -33,14 +33,14 @@ export class NewSurface {
 
   async init() {
     try {
-      const [models, datasets] = await Promise.all([api.get('/api/models'), api.get('/api/datasets')]);
+      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets')]);
       const select = this.$('ns-models');
-      select.replaceChildren(...models.models.map((m) => {
+      select.replaceChildren(...models.map((m) => {
         const acc = m.card && m.card.metrics && m.card.metrics.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '';
         const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, true, true);
         return o;
       }));
-      select.size = Math.min(6, Math.max(3, models.models.length));
+      select.size = Math.min(6, Math.max(3, models.length));
       this.$('ns-dataset').replaceChildren(...datasets.datasets.map((d) => {
         const o = new Option(d.available ? d.id : `${d.id} (not available)`, d.id);
         o.disabled = !d.available;

@@ -10,6 +10,7 @@ import { drawMesh, pickVertex } from './mesh3d.js';
 import { drawLinePlot } from './lineplot.js';
 import { formatNumber } from './scale.js';
 import { seriesColour } from './colormap.js';
+import { modelInfo } from './store.js';
 
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
 const DRAG_THRESHOLD = 4; // px of mouse travel before a press counts as a rotation, not a click
@@ -207,7 +208,9 @@ export class SurfacePanel {
     for (const row of s.loss) for (const v of row) { total++; if (v !== null) { computed++; min = Math.min(min, v); } }
     const { c, r } = this.nearestIndex(0, 0);
     const centre = s.loss[r][c];
-    const acc = s.model.test_accuracy;
+    // The surface records the accuracy it was made with; the model card fills in when it is missing.
+    const card = modelInfo(s.model.name)?.card;
+    const acc = s.model.test_accuracy ?? card?.metrics?.test_accuracy ?? null;
     const rows = [
       ['test acc', acc == null ? '—' : `${(acc * 100).toFixed(2)} %`],
       ['centre loss', formatNumber(centre)],

@@ -17,6 +17,18 @@ export async function loadSurface(id, listing = null, { fresh = false } = {}) {
 
 export function cachedSurface(id) { return cache.get(id); }
 
+const models = new Map(); // model name -> GET /api/models entry (with its card)
+
+/** Loads the model list once; panels read the model cards' numbers from it. */
+export async function loadModels() {
+  if (models.size) return [...models.values()];
+  const body = await api.get('/api/models');
+  for (const m of body.models || []) models.set(m.name, m);
+  return [...models.values()];
+}
+
+export function modelInfo(name) { return models.get(name) || null; }
+
 export function computedCount(surface) {
   let n = 0;
   for (const row of surface.loss) for (const v of row) if (v !== null) n++;
