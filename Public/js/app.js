@@ -1,0 +1,66 @@
+// Entry point: tabs, the shared view state (kept in the URL hash), the
+// global error box, and the three tab controllers.
+
+import { readState, writeState, TABS } from './state.js';
+import { Landscapes } from './landscapes.js';
+import { NewSurface } from './newsurface.js';
+import { Activations } from './activations.js';
+import { ApiError } from './api.js';
+import { loadModels } from './store.js';
+
+const state = readState();
+const changed = () => writeState(state);
+
+function showError(e) {
+  const box = document.getElementById('error-box');
+  const text = box.querySelector('.message');
+  text.replaceChildren();
+  const strong = document.createElement('strong');
+  strong.textContent = e instanceof ApiError ? e.error : String(e);
+  text.append(strong);
+  if (e instanceof ApiError && e.detail) text.append(` — ${e.detail}`);
+  box.hidden = false;
+}
+document.querySelector('#error-box button').addEventListener('click', () => { document.getElementById('error-box').hidden = true; });
+
+const landscapes = new Landscapes(state, changed, showError);
+const activations = new Activations(state, changed, showError);
+const loaded = new Set();
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const t of TABS) {
+    document.getElementById(`tab-${t}`).setAttribute('aria-selected', String(t === tab));
+    document.getElementById(`section-${t}`).hidden = t !== tab;
+  }
+  // Drawing needs visible canvases (their CSS size), so each tab draws when first shown.
+  if (tab === 'landscapes') landscapes.renderAll();
+  if (tab === 'activations') loaded.has(tab) ? activations.drawActivations() : activations.loadActivations();
+  if (tab === 'output') activations.drawOutput();
+  if (tab === 'new') newSurface.scheduleRender();
+  loaded.add(tab);
+  changed();
+}
+
+const newSurface = new NewSurface(state, () => landscapes.refresh(), (ids) => {
+  state.surfaces = [...ids];
+  state.point = null;
+  showTab('landscapes');
+  landscapes.refresh();
+});
+
+for (const t of TABS) document.getElementById(`tab-${t}`).addEventListener('click', () => showTab(t));
+
+// A pasted or edited address restores the whole view.
+window.addEventListener('hashchange', () => {
+  Object.assign(state, readState());
+  activations.sync();
+  landscapes.buildPicker();
+  landscapes.showSelection();
+  showTab(state.tab);
+});
+
+activations.sync();
+showTab(state.tab);
+// Model cards first (panels show their numbers), then everything else.
+loadModels().catch(showError).finally(() => { landscapes.refresh(); newSurface.init(); });

@@ -1,0 +1,199 @@
+// The Landscapes tab: surface picker (grouped by shared directions), view
+// controls, side-by-side panels on one colour scale, hover readout, slices.
+
+import { api } from './api.js';
+import { ColourScale, lossValues, formatNumber } from './scale.js';
+import { SurfacePanel } from './panel.js';
+import { drawSlices } from './slices.js';
+import { drawColourbar } from './colourbar.js';
+import { groupListings, loadSurface, escapeHtml } from './store.js';
+
+export class Landscapes {
+  /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
+  constructor(state, changed, showError) {
+    this.state = state;
+    this.changed = changed;
+    this.showError = showError;
+    this.listings = [];
+    this.panels = new Map();
+    this.$ = (id) => document.getElementById(id);
+    this.bindControls();
+    window.addEventListener('resize', () => { clearTimeout(this.resizeTimer); this.resizeTimer = setTimeout(() => this.renderAll(), 120); });
+  }
+
+  bindControls() {
+    this.$('view-kind').addEventListener('change', (e) => { this.state.view = e.target.value; this.renderAll(); this.changed(); });
+    this.$('log-scale').addEventListener('change', (e) => { this.state.log = e.target.checked; this.renderAll(); this.changed(); });
+    this.$('levels').addEventListener('change', (e) => {
+      const v = Math.max(2, Math.min(100, Math.round(Number(e.target.value) || 20)));
+      e.target.value = v;
+      this.state.levels = v; this.renderAll(); this.changed();
+    });
+    this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.75; this.renderAll(); this.changed(); });
+  }
+
+  /** Reloads GET /api/surfaces and rebuilds the picker; keeps the selection when possible. */
+  async refresh() {
+    try {
+      const body = await api.get('/api/surfaces');
+      this.listings = body.surfaces || [];
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    const ids = new Set(this.listings.map((l) => l.id));
+    if (!this.state.surfaces || !this.state.surfaces.some((id) => ids.has(id))) {
+      const groups = groupListings(this.listings);
+      const first = groups.find((g) => g.some((l) => l.shipped)) || groups[0];
+      this.state.surfaces = first ? first.map((l) => l.id) : [];
+      this.changed();
+    }
+    this.buildPicker();
+    await this.showSelection();
+  }
+
+  buildPicker() {
+    const root = this.$('surface-picker');
+    root.replaceChildren();
+    const selected = new Set(this.state.surfaces);
+    if (!this.listings.length) { root.textContent = 'No surfaces yet: request one in “New surface”.'; return; }
+    for (const group of groupListings(this.listings)) {
+      const g = group[0];
+      const box = document.createElement('fieldset');
+      box.className = 'group';
+      const legend = document.createElement('legend');
+      legend.textContent = `${g.grid} · directions seed ${g.directions_seed} · ${g.samples} samples · ${g.dataset}${g.shipped ? ' · shipped' : ''}`;
+      const only = document.createElement('button');
+      only.type = 'button'; only.className = 'link'; only.textContent = 'show group';
+      only.addEventListener('click', () => { this.state.surfaces = group.map((l) => l.id); this.buildPicker(); this.showSelection(); this.changed(); });
+      box.append(legend);
+      for (const l of group) {
+        const label = document.createElement('label');
+        label.className = 'pick';
+        const cb = document.createElement('input');
+        cb.type = 'checkbox'; cb.value = l.id; cb.checked = selected.has(l.id);
+        cb.addEventListener('change', () => this.toggle(l.id, cb.checked));
+        const acc = l.model.test_accuracy == null ? '' : ` · ${(l.model.test_accuracy * 100).toFixed(1)} %`;
+        const pending = l.progress.computed < l.progress.total ? ` · ${l.progress.computed}/${l.progress.total}` : '';
+        const text = document.createElement('span');
+        text.append(document.createTextNode(l.model.name));
+        const pill = document.createElement('span');
+        pill.className = `pill act-${l.model.activation}`; pill.textContent = l.model.activation;
+        text.append(' ', pill, `${acc}${pending}`);
+        label.append(cb, text);
+        label.title = l.id;
+        box.append(label);
+      }
+      box.append(only);
+      root.append(box);
+    }
+  }
+
+  toggle(id, on) {
+    const list = this.state.surfaces.filter((s) => s !== id);
+    if (on) list.push(id);
+    this.state.surfaces = list;
+    this.showSelection();
+    this.changed();
+  }
+
+  /** Fetches the selected surfaces and rebuilds the panel row. */
+  async showSelection() {
+    const ids = this.state.surfaces.filter((id) => this.listings.some((l) => l.id === id));
+    const container = this.$('surface-panels');
+    let surfaces;
+    try {
+      surfaces = await Promise.all(ids.map((id) => loadSurface(id, this.listings.find((l) => l.id === id))));
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    for (const [id, panel] of this.panels) if (!ids.includes(id)) { panel.element.remove(); this.panels.delete(id); }
+    surfaces.forEach((s) => {
+      let panel = this.panels.get(s.id);
+      if (!panel || panel.surface !== s) {
+        if (panel) panel.element.remove();
+        panel = new SurfacePanel(s, {
+          onHover: (p, info) => this.hovered(p, info),
+          onSelect: (alpha, beta) => this.select({ alpha, beta }),
+          onRotate: (da, de) => this.rotate(da, de),
+        });
+        this.panels.set(s.id, panel);
+      }
+      container.append(panel.element); // re-append keeps the selection order
+    });
+    container.classList.toggle('empty', surfaces.length === 0);
+    this.$('panels-empty').hidden = surfaces.length !== 0;
+    this.renderAll();
+  }
+
+  /** Applies state (from the URL) to the controls and redraws. */
+  syncControls() {
+    this.$('view-kind').value = this.state.view;
+    this.$('log-scale').checked = this.state.log;
+    this.$('levels').value = this.state.levels;
+    this.$('reset-view').hidden = this.state.view !== '3d';
+  }
+
+  renderAll() {
+    this.syncControls();
+    const panels = [...this.panels.values()];
+    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+    this.scale = scale;
+    const settings = { kind: this.state.view, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } };
+    for (const p of panels) { p.selected = this.state.point; p.render(scale, settings); }
+    drawColourbar(this.$('colourbar'), scale);
+    this.$('scale-text').textContent = panels.length
+      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels} levels`
+      : '';
+    this.drawSlices();
+  }
+
+  hovered(panel, info) {
+    const readout = this.$('readout');
+    for (const p of this.panels.values()) {
+      p.hover = info ? { alpha: info.alpha, beta: info.beta ?? 0 } : null;
+      p.compose();
+    }
+    if (!info) { readout.classList.remove('active'); return; }
+    readout.classList.add('active');
+    const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`);
+    const lines = [`<b>α = ${info.alpha.toFixed(3)}${info.beta === null ? '' : `, β = ${info.beta.toFixed(3)}`}</b>`];
+    for (const p of this.panels.values()) {
+      const q = this.valueAt(p, info.alpha, info.beta ?? 0);
+      const here = p === panel ? ' class="here"' : '';
+      const loss = q.loss === null ? '<i>not yet computed</i>'
+        : `loss ${formatNumber(q.loss, 4)}${q.stderr != null ? ` ± ${formatNumber(q.stderr, 2)}` : ''} · accuracy ${pct(q.accuracy)}`;
+      lines.push(`<span${here}>${escapeHtml(p.surface.model.name)}: ${loss}</span>`);
+    }
+    readout.innerHTML = lines.join('');
+  }
+
+  valueAt(panel, alpha, beta) {
+    const { r, c } = panel.nearestIndex(alpha, beta);
+    const s = panel.surface;
+    return { loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null };
+  }
+
+  select(point) {
+    this.state.point = point;
+    for (const p of this.panels.values()) { p.selected = point; p.compose(); }
+    this.drawSlices();
+    this.changed();
+  }
+
+  drawSlices() {
+    const box = this.$('slice-panel');
+    const panels = [...this.panels.values()];
+    if (!this.state.point || !panels.length) { box.hidden = true; return; }
+    box.hidden = false;
+    drawSlices(this.$('slice-x'), this.$('slice-y'), panels.map((p) => p.surface), this.state.point, this.state.log);
+  }
+
+  rotate(da, de) {
+    this.state.azimuth += da;
+    this.state.elevation = Math.max(0.05, Math.min(1.5, this.state.elevation + de));
+    cancelAnimationFrame(this.rotateFrame);
+    this.rotateFrame = requestAnimationFrame(() => { this.renderAll(); this.changed(); });
+  }
+}

@@ -1,0 +1,205 @@
+// The New surface tab: the request form (POST /api/surfaces), the job's
+// progress from its SSE stream, live panels that fill in coarse to fine as
+// `point` events arrive, and Cancel (DELETE /api/jobs/{id}).
+
+import { api, ApiError } from './api.js';
+import { SurfacePanel } from './panel.js';
+import { ColourScale, lossValues, formatNumber } from './scale.js';
+import { loadSurface, loadModels } from './store.js';
+
+const FINAL_STATES = ['done', 'failed', 'cancelled'];
+
+/** Points streamed into `old` while `fresh` was being fetched are kept. */
+function keepComputed(fresh, old) {
+  for (const key of ['loss', 'accuracy', 'loss_stderr']) {
+    if (!fresh[key] || !old[key]) continue;
+    fresh[key].forEach((row, r) => row.forEach((v, c) => { if (v === null && old[key][r] && old[key][r][c] != null) row[c] = old[key][r][c]; }));
+  }
+}
+
+export class NewSurface {
+  /** onFinished(job): called when a job ends (to refresh the picker); openInLandscapes(ids). */
+  constructor(state, onFinished, openInLandscapes) {
+    this.state = state;
+    this.onFinished = onFinished;
+    this.openInLandscapes = openInLandscapes;
+    this.$ = (id) => document.getElementById(id);
+    this.panels = new Map();
+    this.pending = new Map(); // surface id -> points that arrived before its JSON
+    this.$('new-surface-form').addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
+    this.$('cancel-job').addEventListener('click', () => this.cancel());
+    this.$('open-job').addEventListener('click', () => this.job && this.openInLandscapes(this.job.surface_ids));
+  }
+
+  async init() {
+    try {
+      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets')]);
+      const select = this.$('ns-models');
+      select.replaceChildren(...models.map((m) => {
+        const acc = m.card && m.card.metrics && m.card.metrics.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '';
+        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, true, true);
+        return o;
+      }));
+      select.size = Math.min(6, Math.max(3, models.length));
+      this.$('ns-dataset').replaceChildren(...datasets.datasets.map((d) => {
+        const o = new Option(d.available ? d.id : `${d.id} (not available)`, d.id);
+        o.disabled = !d.available;
+        return o;
+      }));
+    } catch (e) {
+      this.formError(e);
+    }
+  }
+
+  formError(e) {
+    const box = this.$('form-error');
+    if (!e) { box.hidden = true; box.replaceChildren(); return; }
+    const strong = document.createElement('strong');
+    strong.textContent = e instanceof ApiError ? e.error : String(e);
+    box.replaceChildren(strong);
+    if (e instanceof ApiError && e.detail) { const d = document.createElement('div'); d.textContent = e.detail; box.append(d); }
+    box.hidden = false;
+  }
+
+  body() {
+    const v = (id) => this.$(id).value.trim();
+    const models = [...this.$('ns-models').selectedOptions].map((o) => o.value);
+    const body = { models, dataset: v('ns-dataset'), split: 'test', x: v('ns-x'), samples: Number(v('ns-samples')),
+      subset: 'first', seed: Number(v('ns-seed')), norm: v('ns-norm'), ignore: 'biasbn', bn_mode: v('ns-bn') };
+    if (v('ns-y')) body.y = v('ns-y');
+    return body;
+  }
+
+  async submit() {
+    this.formError(null);
+    const body = this.body();
+    if (!body.models.length) { this.formError(new ApiError(0, 'models: select at least one model')); return; }
+    if (!Number.isInteger(body.samples) || !Number.isInteger(body.seed)) {
+      this.formError(new ApiError(0, 'samples and seed must be whole numbers')); return;
+    }
+    const button = this.$('ns-submit');
+    button.disabled = true;
+    try {
+      const { job } = await api.post('/api/surfaces', body);
+      await this.follow(job);
+    } catch (e) {
+      this.formError(e);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** Shows a job: subscribe to its events first, then fetch its surfaces (late points are buffered). */
+  async follow(job) {
+    if (this.source) this.source.close();
+    this.job = job;
+    this.panels.forEach((p) => p.element.remove());
+    this.panels.clear();
+    this.pending.clear();
+    this.$('job-box').hidden = false;
+    this.$('open-job').hidden = true;
+    this.updateProgress(job);
+    if (!FINAL_STATES.includes(job.state)) this.subscribe(job.id);
+    await this.loadPanels(job.surface_ids);
+    if (FINAL_STATES.includes(job.state)) this.finish(job);
+  }
+
+  subscribe(id) {
+    const source = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`);
+    this.source = source;
+    let opened = false;
+    source.addEventListener('open', () => {
+      // After a dropped connection the server resends progress only: refetch the points we missed.
+      if (opened) this.loadPanels(this.job.surface_ids);
+      opened = true;
+    });
+    source.addEventListener('progress', (e) => this.updateProgress(JSON.parse(e.data).job));
+    source.addEventListener('point', (e) => this.point(JSON.parse(e.data)));
+    for (const kind of FINAL_STATES) {
+      source.addEventListener(kind, (e) => { source.close(); this.finish(JSON.parse(e.data).job); });
+    }
+  }
+
+  async loadPanels(ids) {
+    try {
+      const surfaces = await Promise.all(ids.map((id) => loadSurface(id, null, { fresh: true })));
+      const container = this.$('job-panels');
+      for (const s of surfaces) {
+        let panel = this.panels.get(s.id);
+        if (!panel || panel.surface !== s) {
+          if (panel) { keepComputed(s, panel.surface); panel.element.remove(); }
+          panel = new SurfacePanel(s, { onHover: (p, info) => this.hovered(info), onSelect: () => {}, onRotate: () => {} });
+          this.panels.set(s.id, panel);
+          container.append(panel.element);
+        }
+        for (const p of this.pending.get(s.id) || []) panel.applyPoint(p);
+        this.pending.delete(s.id);
+      }
+      this.scheduleRender();
+    } catch (e) {
+      this.formError(e);
+    }
+  }
+
+  point(p) {
+    const panel = this.panels.get(p.surface_id);
+    if (panel) { panel.applyPoint(p); this.scheduleRender(); return; }
+    if (!this.pending.has(p.surface_id)) this.pending.set(p.surface_id, []);
+    this.pending.get(p.surface_id).push(p);
+  }
+
+  scheduleRender() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      const panels = [...this.panels.values()];
+      const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+      const kind = this.state.view === 'contour' ? 'heatmap' : this.state.view; // a filling grid reads best filled
+      for (const p of panels) p.render(scale, { kind, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
+    });
+  }
+
+  updateProgress(job) {
+    this.job = job;
+    const { done, total, rate, eta_seconds: eta } = job.progress;
+    const percent = total > 0 ? Math.min(100, (100 * done) / total) : job.state === 'done' ? 100 : 0;
+    const bar = this.$('job-progress');
+    bar.max = 100;
+    bar.value = percent;
+    const parts = [`${job.id} · ${job.state}`, total === 0 && job.state === 'done' ? 'every point was already computed' : `${done} / ${total} points`,
+      `${Math.floor(percent)} %`];
+    if (rate) parts.push(`${formatNumber(rate)} points/s`);
+    if (eta != null && !FINAL_STATES.includes(job.state)) parts.push(`about ${Math.ceil(eta)} s left`);
+    this.$('job-progress-text').textContent = parts.join(' · ');
+    this.$('job-box').dataset.state = job.state;
+    this.$('cancel-job').disabled = FINAL_STATES.includes(job.state);
+  }
+
+  async finish(job) {
+    this.updateProgress(job);
+    if (job.state === 'done') this.$('job-progress').value = 100;
+    if (job.state === 'failed') this.formError(new ApiError(0, `job ${job.id} failed`, job.error || ''));
+    await this.loadPanels(job.surface_ids);
+    this.$('open-job').hidden = job.state !== 'done';
+    this.onFinished(job);
+  }
+
+  async cancel() {
+    if (!this.job) return;
+    try {
+      const { job } = await api.del(`/api/jobs/${encodeURIComponent(this.job.id)}`);
+      this.updateProgress(job);
+    } catch (e) {
+      this.formError(e);
+    }
+  }
+
+  hovered(info) {
+    const box = this.$('job-readout');
+    if (!info) { box.textContent = 'Hover over a panel to read its values.'; return; }
+    const beta = info.beta === null ? '' : `, β = ${info.beta.toFixed(3)}`;
+    box.textContent = info.loss === null
+      ? `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · not yet computed`
+      : `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · loss ${formatNumber(info.loss, 4)} · accuracy ${(info.accuracy * 100).toFixed(2)} %`;
+  }
+}

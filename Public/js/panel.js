@@ -1,0 +1,234 @@
+// One surface on screen: a card with the model's key numbers and a canvas
+// that draws the surface as contour lines, a filled heatmap or a 3D mesh
+// (or a line plot for a 1D surface). The drawing is cached in an offscreen
+// canvas so hover overlays do not redraw the surface.
+
+import { FONT, drawAxes, mapper, prepare } from './canvas.js';
+import { drawHeatmap, hatchMissing } from './heatmap.js';
+import { drawContours } from './contour.js';
+import { drawMesh, pickVertex } from './mesh3d.js';
+import { drawLinePlot } from './lineplot.js';
+import { formatNumber } from './scale.js';
+import { seriesColour } from './colormap.js';
+import { modelInfo } from './store.js';
+
+const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
+const DRAG_THRESHOLD = 4; // px of mouse travel before a press counts as a rotation, not a click
+
+function el(tag, attrs = {}, text = '') {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text) e.textContent = text;
+  return e;
+}
+
+export class SurfacePanel {
+  /** handlers: {onHover(panel, info|null), onSelect(alpha, beta), onRotate(dAzimuth, dElevation)} */
+  constructor(surface, handlers) {
+    this.surface = surface;
+    this.handlers = handlers;
+    this.hover = null; // {alpha, beta} shown as a crosshair, shared across panels
+    this.selected = null;
+    this.element = el('article', { class: 'panel', 'data-surface-id': surface.id });
+    const head = el('header');
+    const title = el('h3', {}, surface.model.name);
+    const act = surface.model.activation || '';
+    const pill = el('span', { class: `pill act-${act}` }, act);
+    this.png = el('a', { class: 'png-link', target: '_blank', rel: 'noopener', title: 'server-rendered PNG' }, 'PNG');
+    head.append(title, pill, this.png);
+    this.canvas = el('canvas', { class: 'surface-canvas', 'aria-label': `loss surface of ${surface.model.name}` });
+    this.stats = el('dl', { class: 'stats' });
+    this.element.append(head, this.canvas, this.stats);
+    this.base = document.createElement('canvas');
+    this.bindMouse();
+  }
+
+  get twoDimensional() { return Array.isArray(this.surface.y) && this.surface.loss.length > 1; }
+
+  /** Records one SSE `point` event in the grid. */
+  applyPoint(p) {
+    const cols = this.surface.x.length;
+    const r = Math.floor(p.index / cols), c = p.index % cols;
+    if (!this.surface.loss[r]) return;
+    this.surface.loss[r][c] = p.loss;
+    this.surface.accuracy[r][c] = p.accuracy;
+    if (this.surface.loss_stderr) this.surface.loss_stderr[r][c] = p.loss_stderr;
+  }
+
+  /** Redraws the cached surface image with the shared scale and settings {kind, view, log}. */
+  render(scale, settings) {
+    this.scale = scale;
+    this.settings = settings;
+    const { ctx, width, height, dpr } = prepare(this.canvas);
+    this.size = { width, height, dpr };
+    this.base.width = this.canvas.width;
+    this.base.height = this.canvas.height;
+    const bctx = this.base.getContext('2d');
+    bctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    bctx.fillStyle = '#fff';
+    bctx.fillRect(0, 0, width, height);
+    this.frame = { x: MARGIN.left, y: MARGIN.top, w: width - MARGIN.left - MARGIN.right, h: height - MARGIN.top - MARGIN.bottom };
+    const s = this.surface;
+    this.verts = null;
+    if (!this.twoDimensional) {
+      this.renderLine(bctx, width, height);
+    } else if (settings.kind === '3d') {
+      this.verts = drawMesh(bctx, s, scale, { x: 0, y: 0, w: width, h: height }, settings.view);
+      bctx.font = FONT; bctx.fillStyle = '#5b6472'; bctx.textAlign = 'left';
+      bctx.fillText('drag to rotate', 8, height - 8);
+    } else {
+      const xr = [s.x[0], s.x[s.x.length - 1]], yr = [s.y[0], s.y[s.y.length - 1]];
+      if (settings.kind === 'heatmap') {
+        drawHeatmap(bctx, s, scale, this.frame, dpr);
+        drawContours(bctx, s, scale, this.frame, { colour: 'rgba(255,255,255,0.45)', width: 0.8 });
+      } else {
+        hatchMissing(bctx, s, this.frame);
+        drawContours(bctx, s, scale, this.frame, { width: 1.3 });
+      }
+      drawAxes(bctx, this.frame, xr, yr, { xLabel: 'α', yLabel: 'β', grid: false });
+      this.map = mapper(this.frame, xr, yr);
+    }
+    this.updateStats();
+    this.compose(ctx);
+  }
+
+  renderLine(ctx, width, height) {
+    const s = this.surface, colour = seriesColour(s.model.activation);
+    const out = drawLinePlot({ ctx, width, height }, {
+      xLabel: 'α', yLabel: 'loss', y2Label: 'accuracy',
+      series: [{ x: s.x, y: s.loss[0], colour, label: 'loss' },
+        { x: s.x, y: s.accuracy[0], colour, dash: [5, 4], right: true, label: 'accuracy' }],
+      yRange: this.settings.log ? undefined : [this.scale.vmin, this.scale.vmax], legend: true,
+    });
+    this.frame = out.frame;
+    this.map = out.map;
+  }
+
+  /** Copies the cached image and draws the hover crosshair and the selected point. */
+  compose(ctx = null) {
+    if (!this.size) return;
+    if (!ctx) {
+      ctx = this.canvas.getContext('2d');
+      ctx.setTransform(this.size.dpr, 0, 0, this.size.dpr, 0, 0);
+    }
+    ctx.clearRect(0, 0, this.size.width, this.size.height);
+    ctx.drawImage(this.base, 0, 0, this.size.width, this.size.height);
+    const mark = (pt, colour, full) => {
+      const pos = this.position(pt.alpha, pt.beta);
+      if (!pos) return;
+      ctx.save();
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 1.2;
+      if (full && this.settings.kind !== '3d' && this.twoDimensional) {
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(this.frame.x, pos.y); ctx.lineTo(this.frame.x + this.frame.w, pos.y);
+        ctx.moveTo(pos.x, this.frame.y); ctx.lineTo(pos.x, this.frame.y + this.frame.h);
+        ctx.stroke();
+      } else if (full && !this.twoDimensional) {
+        ctx.beginPath(); ctx.moveTo(pos.x, this.frame.y); ctx.lineTo(pos.x, this.frame.y + this.frame.h); ctx.stroke();
+      }
+      ctx.setLineDash([]);
+      ctx.fillStyle = colour;
+      ctx.beginPath(); ctx.arc(pos.x, pos.y, full ? 3.5 : 5, 0, 2 * Math.PI);
+      full ? ctx.fill() : ctx.stroke();
+      ctx.restore();
+    };
+    if (this.selected) mark(this.selected, '#ff3b6b', false);
+    if (this.hover) mark(this.hover, 'rgba(20,20,20,0.8)', true);
+  }
+
+  /** Canvas position of grid coordinates (nearest grid point in 3D). */
+  position(alpha, beta) {
+    if (this.verts) {
+      const { r, c } = this.nearestIndex(alpha, beta);
+      const v = this.verts[r * this.surface.x.length + c];
+      return v && v.t !== null ? v : null;
+    }
+    if (!this.map) return null;
+    if (!this.twoDimensional) {
+      const { c } = this.nearestIndex(alpha, 0);
+      const v = this.surface.loss[0][c];
+      return { x: this.map.px(alpha), y: v === null ? this.frame.y + this.frame.h : this.map.py(Math.min(Math.max(v, this.map.vy(this.frame.y + this.frame.h)), this.map.vy(this.frame.y))) };
+    }
+    return { x: this.map.px(alpha), y: this.map.py(beta) };
+  }
+
+  nearestIndex(alpha, beta) {
+    const near = (arr, v) => arr.reduce((best, a, i) => (Math.abs(a - v) < Math.abs(arr[best] - v) ? i : best), 0);
+    return { c: near(this.surface.x, alpha), r: this.twoDimensional ? near(this.surface.y, beta) : 0 };
+  }
+
+  /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr} or null. */
+  pointAt(x, y) {
+    const s = this.surface;
+    let r, c;
+    if (this.verts) {
+      const v = pickVertex(this.verts, x, y);
+      if (!v) return null;
+      ({ r, c } = v);
+    } else {
+      if (!this.map || x < this.frame.x || x > this.frame.x + this.frame.w || y < this.frame.y || y > this.frame.y + this.frame.h) return null;
+      ({ r, c } = this.nearestIndex(this.map.vx(x), this.twoDimensional ? this.map.vy(y) : 0));
+    }
+    return { surface: s, alpha: s.x[c], beta: this.twoDimensional ? s.y[r] : null, r, c,
+      loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null };
+  }
+
+  bindMouse() {
+    let press = null;
+    const local = (e) => { const b = this.canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
+    this.canvas.addEventListener('mousedown', (e) => { press = { x: e.clientX, y: e.clientY, moved: false }; });
+    window.addEventListener('mouseup', () => { setTimeout(() => { press = null; }, 0); });
+    this.canvas.addEventListener('mousemove', (e) => {
+      if (press && (e.buttons & 1) && this.settings && this.settings.kind === '3d' && this.twoDimensional) {
+        const dx = e.clientX - press.x, dy = e.clientY - press.y;
+        if (press.moved || Math.hypot(dx, dy) > DRAG_THRESHOLD) {
+          press.moved = true;
+          press.x = e.clientX; press.y = e.clientY;
+          this.handlers.onRotate(dx * 0.01, dy * 0.01);
+          return;
+        }
+      }
+      const [x, y] = local(e);
+      this.handlers.onHover(this, this.pointAt(x, y));
+    });
+    this.canvas.addEventListener('mouseleave', () => this.handlers.onHover(this, null));
+    this.canvas.addEventListener('click', (e) => {
+      if (press && press.moved) return;
+      const [x, y] = local(e);
+      const p = this.pointAt(x, y);
+      if (p) this.handlers.onSelect(p.alpha, p.beta ?? 0);
+    });
+  }
+
+  updateStats() {
+    const s = this.surface;
+    let computed = 0, total = 0, min = Infinity;
+    for (const row of s.loss) for (const v of row) { total++; if (v !== null) { computed++; min = Math.min(min, v); } }
+    const { c, r } = this.nearestIndex(0, 0);
+    const centre = s.loss[r][c];
+    // The surface records the accuracy it was made with; the model card fills in when it is missing.
+    const card = modelInfo(s.model.name)?.card;
+    const acc = s.model.test_accuracy ?? card?.metrics?.test_accuracy ?? null;
+    const rows = [
+      ['test acc', acc == null ? '—' : `${(acc * 100).toFixed(2)} %`],
+      ['centre loss', formatNumber(centre)],
+      ['min loss', formatNumber(computed ? min : null)],
+      [computed < total ? 'computed' : 'points', computed < total ? `${computed} / ${total}` : String(total)],
+    ];
+    this.stats.replaceChildren(...rows.map(([k, v]) => {
+      const d = el('div'); d.append(el('dt', {}, k), el('dd', {}, v)); return d;
+    }));
+    const st = this.settings || {};
+    const kind = st.kind === '3d' ? 'surface3d' : st.kind === 'heatmap' ? 'filled' : 'contour';
+    const q = new URLSearchParams({ kind: this.twoDimensional ? kind : 'line', width: 800, height: 600 });
+    if (this.scale) {
+      q.set('vmin', this.scale.vmin.toPrecision(6)); q.set('vmax', this.scale.vmax.toPrecision(6));
+      // vlevel is the spacing between contour levels (Li et al.'s plot_2D.py), in loss units.
+      if (!st.log) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
+    }
+    if (st.log) q.set('log', '1');
+    this.png.href = `/api/surfaces/${encodeURIComponent(s.id)}.png?${q}`;
+  }
+}

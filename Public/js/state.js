@@ -1,0 +1,49 @@
+// View state in the URL hash (#tab=landscapes&s=id1,id2&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
+// so a view can be shared by copying the address. Writing uses replaceState,
+// so it neither adds history entries nor fires hashchange.
+
+export const TABS = ['landscapes', 'new', 'activations', 'output'];
+export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
+
+export const defaults = () => ({
+  tab: 'landscapes', surfaces: null, view: 'contour', log: false, levels: 20,
+  azimuth: -0.9, elevation: 0.75, point: null,
+  acts: ['relu', 'swish', 'mish'], range: '-5:5', seed: 0,
+});
+
+export function readState(hash = window.location.hash) {
+  const state = defaults();
+  const q = new URLSearchParams(hash.replace(/^#/, ''));
+  if (TABS.includes(q.get('tab'))) state.tab = q.get('tab');
+  if (q.get('s')) state.surfaces = q.get('s').split(',').filter(Boolean);
+  if (VIEW_KINDS.includes(q.get('view'))) state.view = q.get('view');
+  if (q.has('log')) state.log = q.get('log') === '1';
+  const num = (k) => (q.has(k) && Number.isFinite(Number(q.get(k))) ? Number(q.get(k)) : null);
+  if (num('levels') !== null) state.levels = Math.max(2, Math.min(100, Math.round(num('levels'))));
+  if (num('az') !== null) state.azimuth = num('az');
+  if (num('el') !== null) state.elevation = num('el');
+  if (num('seed') !== null) state.seed = Math.max(0, Math.round(num('seed')));
+  if (q.get('pt')) {
+    const [a, b] = q.get('pt').split(',').map(Number);
+    if (Number.isFinite(a) && Number.isFinite(b)) state.point = { alpha: a, beta: b };
+  }
+  if (q.get('acts')) state.acts = q.get('acts').split(',').filter(Boolean);
+  if (q.get('range')) state.range = q.get('range');
+  return state;
+}
+
+export function writeState(state) {
+  const q = new URLSearchParams();
+  q.set('tab', state.tab);
+  if (state.surfaces && state.surfaces.length) q.set('s', state.surfaces.join(','));
+  q.set('view', state.view);
+  q.set('log', state.log ? '1' : '0');
+  q.set('levels', String(state.levels));
+  if (state.view === '3d') { q.set('az', state.azimuth.toFixed(2)); q.set('el', state.elevation.toFixed(2)); }
+  if (state.point) q.set('pt', `${+state.point.alpha.toFixed(4)},${+state.point.beta.toFixed(4)}`);
+  q.set('acts', state.acts.join(','));
+  q.set('range', state.range);
+  q.set('seed', String(state.seed));
+  const hash = '#' + q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':');
+  if (hash !== window.location.hash) history.replaceState(null, '', hash);
+}

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""Development mock of `landscape serve` for the browser page (standard library only).
+
+Serves Public/ and implements the HTTP API of /work/notes/api.md with synthetic
+data (mock_data.py): three shipped 41×41 surfaces sharing directions, jobs that
+fill a surface coarse-to-fine over about 3 s with SSE progress/point/done events.
+
+    python3 Tests/browser/mock_api.py --port 8421
+"""
+import argparse
+import datetime
+import json
+import mimetypes
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_data as data  # noqa: E402
+
+PUBLIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Public")
+JOB_SECONDS = 3.0  # how long a mock job takes, whatever its size
+LOCK = threading.Condition()
+SURFACES = {}
+JOBS = {}
+
+
+class ApiError(Exception):
+    def __init__(self, status, error, detail=""):
+        super().__init__(error)
+        self.status, self.error, self.detail = status, error, detail
+
+
+def link(surfaces):
+    for s in surfaces:
+        s.shared_with = [o.id for o in surfaces if o is not s]
+
+
+def ship():
+    shipped = [data.Surface(m, (-1, 1, 41), (-1, 1, 41), 0, 1000, "filter", "eval", "fashion-mnist", True)
+               for m in data.MODELS]
+    for s in shipped:
+        s.fill()
+        s.seconds = 812.3
+        SURFACES[s.id] = s
+    link(shipped)
+
+
+class Job:
+    def __init__(self, surfaces):
+        self.id = "j-%06d" % (len(JOBS) + 1)
+        self.surfaces, self.state, self.error = surfaces, "queued", None
+        self.events, self.done, self.started = [], 0, time.time()
+        self.total = sum(s.total - s.computed() for s in surfaces)
+        self.created = datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+    def json(self):
+        elapsed = max(time.time() - self.started, 1e-3)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate > 0 else None
+        return {"id": self.id, "state": self.state, "surface_ids": [s.id for s in self.surfaces],
+                "progress": {"done": self.done, "total": self.total, "rate": round(rate, 2),
+                             "eta_seconds": round(eta, 2) if eta is not None else None},
+                "error": self.error, "created": self.created}
+
+    def emit(self, kind, payload):
+        with LOCK:
+            self.events.append((kind, payload))
+            LOCK.notify_all()
+
+    def run(self):
+        self.state, self.started = "running", time.time()
+        self.emit("progress", {"job": self.json()})
+        delay = JOB_SECONDS / max(self.total, 1)
+        for s in self.surfaces:
+            for index in data.progressive_order(s.xs, s.ys):
+                if self.state == "cancelled":
+                    return
+                row, col = divmod(index, s.columns)
+                if s.loss[row][col] is not None:
+                    continue
+                time.sleep(delay)
+                with LOCK:
+                    point = s.compute(index)
+                    self.done += 1
+                self.emit("point", point)
+                if self.done % 5 == 0:
+                    self.emit("progress", {"job": self.json()})
+            s.seconds = time.time() - self.started
+        self.state = "done"
+        self.emit("progress", {"job": self.json()})
+        self.emit("done", {"job": self.json()})
+
+
+def create_job(body):
+    models = body.get("models")
+    if not isinstance(models, list) or not models:
+        raise ApiError(400, "models: expected at least one model id", "field 'models' must be a non-empty list")
+    for m in models:
+        if m not in data.MODELS:
+            raise ApiError(400, f"models: unknown model '{m}'", "known: " + ", ".join(data.MODELS))
+    if "x" not in body:
+        raise ApiError(400, "field 'x' is required")
+    try:
+        x_axis = data.parse_axis(body["x"], "x")
+        y_axis = data.parse_axis(body["y"], "y") if body.get("y") else None
+    except ValueError as e:
+        raise ApiError(400, f"grid: {e}", "grid strings look like '-1:1:11'") from None
+    samples = body.get("samples", 1000)
+    if not isinstance(samples, int) or not 1 <= samples <= 10000:
+        raise ApiError(400, f"samples: expected 1...10000, got {samples}")
+    norm, bn = body.get("norm", "filter"), body.get("bn_mode", "eval")
+    if norm not in ("filter", "layer", "weight", "none"):
+        raise ApiError(400, f"norm: '{norm}' is not one of filter, layer, weight, none")
+    if bn not in ("eval", "recompute"):
+        raise ApiError(400, f"bn_mode: '{bn}' is not one of eval, recompute")
+    dataset = body.get("dataset") or "fashion-mnist"
+    if dataset != "fashion-mnist":
+        raise ApiError(400, f"dataset: unknown dataset '{dataset}'")
+    seed = int(body.get("seed") or 0)
+    with LOCK:
+        surfaces = []
+        for m in models:
+            s = data.Surface(m, x_axis, y_axis, seed, samples, norm, bn, dataset, False)
+            surfaces.append(SURFACES.setdefault(s.id, s))
+        link(surfaces)
+        job = Job(surfaces)
+        JOBS[job.id] = job
+    if job.total == 0:
+        job.state = "done"
+        return 200, job
+    threading.Thread(target=job.run, daemon=True).start()
+    return 202, job
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("MOCK_VERBOSE"):
+            super().log_message(fmt, *args)
+
+    def send_json(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_bytes(self, status, body, ctype):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route(self, method):
+        url = urllib.parse.urlparse(self.path)
+        path, query = url.path, {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+        try:
+            if not path.startswith("/api/"):
+                return self.static(path) if method == "GET" else self.send_json(405, {"error": "method not allowed"})
+            self.api(method, path, query)
+        except ApiError as e:
+            self.send_json(e.status, {"error": e.error, "detail": e.detail})
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
+    def api(self, method, path, q):
+        parts = path.strip("/").split("/")[1:]
+        if method == "GET" and parts == ["models"]:
+            return self.send_json(200, {"models": [data.model_listing(m) for m in data.MODELS]})
+        if method == "GET" and parts == ["datasets"]:
+            return self.send_json(200, {"datasets": [{"id": "fashion-mnist", "path": "/usr/share/datasets/fashion-mnist",
+                                                      "available": True}]})
+        if parts[:1] == ["surfaces"]:
+            return self.surfaces(method, parts[1:], q)
+        if parts[:1] == ["jobs"]:
+            return self.jobs(method, parts[1:])
+        if method == "GET" and parts == ["activations.json"]:
+            names = q.get("names", "relu,swish,mish").split(",")
+            bad = [n for n in names if n not in data.ACTIVATIONS]
+            if bad:
+                raise ApiError(400, f"names: unknown activation '{bad[0]}'", "known: " + ", ".join(data.ACTIVATIONS))
+            lo, hi = (float(v) for v in q.get("range", "-5:5").split(":"))
+            return self.send_json(200, data.activation_json(names, lo, hi, int(q.get("points", 401))))
+        if method == "GET" and parts == ["output-landscape.png"]:
+            names = q.get("activations", "relu,swish,mish").split(",")
+            if any(n not in data.ACTIVATIONS for n in names):
+                raise ApiError(400, "activations: unknown activation")
+            lo, hi = (float(v) for v in q.get("range", "-5:5").split(":"))
+            image = data.output_landscape_png(names, int(q.get("seed", 0)), int(q.get("size", 128)), lo, hi)
+            return self.send_bytes(200, image, "image/png")
+        if method == "GET" and parts in (["activations.png"],):
+            return self.send_bytes(200, data.png(8, 8, lambda x, y: (68, 1 + 30 * x, 84)), "image/png")
+        raise ApiError(404, "not found", f"no route for {method} {path}")
+
+    def surfaces(self, method, rest, q):
+        if method == "GET" and not rest:
+            with LOCK:
+                return self.send_json(200, {"surfaces": [s.listing() for s in SURFACES.values()]})
+        if method == "POST" and not rest:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"null")
+            except json.JSONDecodeError as e:
+                raise ApiError(400, "body is not valid JSON of the expected form", str(e)) from None
+            if not isinstance(body, dict):
+                raise ApiError(400, "empty body: expected a JSON object with models, x and optionally y")
+            status, job = create_job(body)
+            return self.send_json(status, {"job": job.json()})
+        if method == "GET" and len(rest) == 1:
+            name, png = (rest[0][:-4], True) if rest[0].endswith(".png") else (rest[0], False)
+            surface = SURFACES.get(name)
+            if surface is None:
+                raise ApiError(404, "unknown surface", f"no surface with id '{name}'")
+            if png:
+                return self.send_bytes(200, data.png(8, 8, lambda x, y: (30 * x, 30 * y, 120)), "image/png")
+            with LOCK:
+                return self.send_json(200, surface.full())
+        raise ApiError(404, "not found")
+
+    def jobs(self, method, rest):
+        if method == "GET" and not rest:
+            return self.send_json(200, {"jobs": [j.json() for j in JOBS.values()]})
+        job = JOBS.get(rest[0]) if rest else None
+        if job is None:
+            raise ApiError(404, "unknown job", f"no job with id '{rest[0] if rest else ''}'")
+        if method == "GET" and len(rest) == 1:
+            return self.send_json(200, {"job": job.json()})
+        if method == "DELETE" and len(rest) == 1:
+            if job.state in ("queued", "running"):
+                job.state = "cancelled"
+                job.emit("cancelled", {"job": job.json()})
+            return self.send_json(200, {"job": job.json()})
+        if method == "GET" and rest[1:] == ["events"]:
+            return self.events(job)
+        raise ApiError(404, "not found")
+
+    def events(self, job):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        with LOCK:
+            cursor = len(job.events)
+        self.write_event("progress", {"job": job.json()})
+        if job.state in ("done", "failed", "cancelled"):
+            return self.write_event(job.state, {"job": job.json()})
+        while True:
+            with LOCK:
+                while cursor >= len(job.events):
+                    LOCK.wait(1.0)
+                batch, cursor = job.events[cursor:], len(job.events)
+            for kind, payload in batch:
+                self.write_event(kind, payload)
+                if kind in ("done", "failed", "cancelled"):
+                    return
+
+    def write_event(self, kind, payload):
+        self.wfile.write(f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode())
+        self.wfile.flush()
+
+    def static(self, path):
+        rel = "index.html" if path in ("", "/") else urllib.parse.unquote(path).lstrip("/")
+        full = os.path.realpath(os.path.join(PUBLIC, rel))
+        if not full.startswith(os.path.realpath(PUBLIC)) or not os.path.isfile(full):
+            raise ApiError(404, "not found", f"no file {path}")
+        ctype = "text/javascript" if full.endswith(".js") else mimetypes.guess_type(full)[0] or "application/octet-stream"
+        with open(full, "rb") as f:
+            self.send_bytes(200, f.read(), ctype)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8421)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    ship()
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    print(f"mock landscape API on http://{args.host}:{args.port}/", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
