@@ -1,7 +1,7 @@
 import Foundation
 
 /// Finds and reads a dataset from a path:
-/// - a CIFAR-10 binary file (any number of records; the split is recorded as given),
+/// - a CIFAR-10 binary file, raw or gzip (any number of records; the split is recorded as given),
 /// - a directory with CIFAR-10's `data_batch_1..5.bin` (train) or `test_batch.bin`
 ///   (test), directly or in a `cifar-10-batches-bin` subfolder,
 /// - a directory with the IDX files of MNIST or Fashion-MNIST
