@@ -5,6 +5,6 @@ struct LandscapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "landscape",
         abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
-        subcommands: [InspectCommand.self, ConvertCommand.self,
-                      BenchCommand.self])
+        subcommands: [InspectCommand.self, EvalCommand.self, ConvertCommand.self, SurfaceCommand.self,
+                      InterpolateCommand.self, BenchCommand.self])
 }
