@@ -67,6 +67,8 @@ final class TorchFormatTests: XCTestCase {
         assertExpectedTensors(try Checkpoint.load(url))
         assertCheckpointError(try Checkpoint.load(data: Data("hello world".utf8), source: "notes.txt"),
                               mentions: ["notes.txt", "68 65 6c 6c"])
+        let missing = directory.appendingPathComponent("missing.pt")
+        assertCheckpointError(try Checkpoint.load(missing), mentions: [missing.path, "no such file"])
     }
 
     func testLegacyFormatWithStorageViewAndParameter() throws {

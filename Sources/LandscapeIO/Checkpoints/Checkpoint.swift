@@ -13,10 +13,7 @@ public enum Checkpoint {
     public static let dataParallelPrefix = "module."
 
     public static func load(_ url: URL) throws -> StateDict {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw CheckpointError.io(source: url.path, operation: "read", reason: error.localizedDescription)
-        }
+        let data = try CheckpointError.readFile(url)
         return try load(data: data, source: url.path)
     }
 

@@ -20,6 +20,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case forbiddenGlobal(source: String, name: String)
     /// The unpickled objects are not a PyTorch state dict we understand.
     case torch(source: String, problem: String)
+    /// The file ends before the data its own headers announce.
+    case truncated(source: String, detail: String)
     /// The checkpoint held no tensors at all.
     case noTensors(source: String)
 
@@ -41,9 +43,24 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(source): refusing to load: the pickle references \(name), which is not on the allow-list of "
                 + "PyTorch state-dict globals (a pickle can run arbitrary code; only tensors and dicts are accepted)"
         case let .torch(source, problem):
-            return "\(source): not a PyTorch state dict: \(problem)"
+            return "\(source): invalid PyTorch checkpoint: \(problem)"
+        case let .truncated(source, detail):
+            return "\(source): file is truncated: \(detail)"
         case let .noTensors(source):
             return "\(source): the checkpoint contains no tensors"
+        }
+    }
+}
+
+extension CheckpointError {
+    /// Reads a whole file, memory-mapped when possible, with an error that
+    /// says why (Foundation's Linux messages do not).
+    static func readFile(_ url: URL) throws -> Data {
+        do { return try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            var isDirectory: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "it is a directory" : "\(error)"
+            throw CheckpointError.io(source: url.path, operation: "read", reason: reason)
         }
     }
 }

@@ -13,10 +13,7 @@ public enum Safetensors {
 
     /// Reads every tensor as Float, in file-offset order, with `__metadata__`.
     public static func read(_ url: URL) throws -> StateDict {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw CheckpointError.io(source: url.path, operation: "read", reason: error.localizedDescription)
-        }
+        let data = try CheckpointError.readFile(url)
         return try read(data: data, source: url.path)
     }
 

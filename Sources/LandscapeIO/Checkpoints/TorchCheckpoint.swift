@@ -85,7 +85,9 @@ struct TorchCheckpoint {
         var position = keyReader.position
         for case let key? in keys {
             guard let storage = referenced[key] else { throw fail("storage key '\(key)' is listed but never referenced") }
-            guard position + 8 <= bytes.count else { throw fail("file ends before the data of storage '\(key)' (truncated)") }
+            guard position + 8 <= bytes.count else {
+                throw CheckpointError.truncated(source: source, detail: "the file ends before the data of storage '\(key)'")
+            }
             let count = bytes[position..<position + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             position += 8
             guard count == UInt64(storage.count) else {
@@ -93,7 +95,8 @@ struct TorchCheckpoint {
             }
             let length = storage.count * storage.dtype.byteSize
             guard length <= bytes.count - position else {
-                throw fail("storage '\(key)' needs \(length) bytes at offset \(position), the file has \(bytes.count - position) left (truncated)")
+                throw CheckpointError.truncated(source: source, detail:
+                    "storage '\(key)' needs \(length) bytes at offset \(position), the file has \(bytes.count - position) left")
             }
             storages[key] = bytes.withUnsafeBytes {
                 storage.dtype.decode(UnsafeRawBufferPointer(rebasing: $0[position..<position + length]))
