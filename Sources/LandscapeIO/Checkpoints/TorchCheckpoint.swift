@@ -1,0 +1,161 @@
+import Foundation
+import LandscapeEngine
+
+/// PyTorch's two `torch.save` formats, unpickled with the restricted
+/// `Unpickler`: the objects (dicts, tensors) plus every storage they use,
+/// decoded to Float.
+struct TorchCheckpoint {
+    let root: PickleValue
+    /// Decoded storages by key (root key for legacy views).
+    let storages: [String: [Float]]
+    let source: String
+
+    /// `0x1950a86a20f9469cfc6c`, the first pickle of the legacy format
+    /// (torch/serialization.py `MAGIC_NUMBER`), as LONG1 little-endian bytes.
+    static let legacyMagic: [UInt8] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
+    /// The legacy format's protocol version pickle (torch `PROTOCOL_VERSION`).
+    static let legacyProtocolVersion = 1001
+
+    // MARK: Zip format (PyTorch ≥ 1.6)
+
+    /// `<archive>/data.pkl` with persistent ids `('storage', storage_type,
+    /// key, location, numel)` whose bytes are `<archive>/data/<key>`.
+    static func readZip(data: Data, source: String) throws -> TorchCheckpoint {
+        let archive = try ZipArchive(data: data, source: source)
+        guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
+            throw CheckpointError.torch(source: source, problem: "the ZIP archive has no data.pkl (not a torch.save file)")
+        }
+        let prefix = String(pickle.name.dropLast("data.pkl".count))
+        if let order = archive.entry(named: prefix + "byteorder") {
+            let text = String(decoding: try archive.contents(of: order), as: UTF8.self)
+            guard text == "little" else { throw CheckpointError.torch(source: source, problem: "byteorder '\(text)' (only little-endian is supported)") }
+        }
+        var referenced: [String: TorchStorage] = [:]
+        var unpickler = Unpickler(bytes: try archive.contents(of: pickle), source: source) { id in
+            let storage = try storageReference(id, legacy: false, source: source)
+            referenced[storage.key] = storage
+            return .storage(storage)
+        }
+        let root = try unpickler.load()
+        var storages: [String: [Float]] = [:]
+        for (key, storage) in referenced {
+            guard let entry = archive.entry(named: prefix + "data/" + key) else {
+                throw CheckpointError.torch(source: source, problem: "storage '\(key)' has no entry \(prefix)data/\(key)")
+            }
+            let bytes = try archive.contents(of: entry)
+            let needed = storage.count * storage.dtype.byteSize
+            guard bytes.count >= needed else {
+                throw CheckpointError.torch(source: source, problem: "storage '\(key)' holds \(bytes.count) bytes, needs \(needed)")
+            }
+            storages[key] = bytes.withUnsafeBytes { storage.dtype.decode(UnsafeRawBufferPointer(rebasing: $0[..<needed])) }
+        }
+        return TorchCheckpoint(root: root, storages: storages, source: source)
+    }
+
+    // MARK: Legacy format (PyTorch < 1.6, e.g. the akamaster `.th` files)
+
+    /// Magic pickle, protocol version pickle, sys_info pickle, the object
+    /// pickle (persistent ids `('storage', type, root_key, location, size,
+    /// view_metadata)`), a pickle listing storage keys, then per key an
+    /// 8-byte little-endian element count and the raw little-endian data.
+    static func readLegacy(bytes: [UInt8], source: String) throws -> TorchCheckpoint {
+        func fail(_ problem: String) -> CheckpointError { .torch(source: source, problem: problem) }
+        var reader = Unpickler(bytes: bytes, source: source)
+        guard case .bigInt(let magic) = try reader.load(), magic == legacyMagic else { throw fail("legacy magic number missing") }
+        guard try reader.load().intValue == legacyProtocolVersion else { throw fail("legacy protocol version is not \(legacyProtocolVersion)") }
+        guard case .dict(let sysInfo) = try reader.load() else { throw fail("legacy sys_info is not a dict") }
+        if case .bool(false) = sysInfo["little_endian"] { throw fail("saved on a big-endian machine (unsupported)") }
+
+        var referenced: [String: TorchStorage] = [:]
+        var objects = Unpickler(bytes: bytes, source: source, position: reader.position) { id in
+            let storage = try storageReference(id, legacy: true, source: source)
+            if let known = referenced[storage.key], known.dtype != storage.dtype || known.count != storage.count {
+                throw fail("storage '\(storage.key)' is declared twice with different types or sizes")
+            }
+            referenced[storage.key] = TorchStorage(key: storage.key, dtype: storage.dtype, count: storage.count)
+            return .storage(storage)
+        }
+        let root = try objects.load()
+        var keyReader = Unpickler(bytes: bytes, source: source, position: objects.position)
+        guard let keys = try keyReader.load().tupleValue?.map(\.stringValue), !keys.contains(where: { $0 == nil }) else {
+            throw fail("the storage key list after the object pickle is not a list of strings")
+        }
+
+        var storages: [String: [Float]] = [:]
+        var position = keyReader.position
+        for case let key? in keys {
+            guard let storage = referenced[key] else { throw fail("storage key '\(key)' is listed but never referenced") }
+            guard position + 8 <= bytes.count else {
+                throw CheckpointError.truncated(source: source, detail: "the file ends before the data of storage '\(key)'")
+            }
+            let count = bytes[position..<position + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            position += 8
+            guard count == UInt64(storage.count) else {
+                throw fail("storage '\(key)' has \(count) elements in the data, \(storage.count) in the pickle")
+            }
+            let length = storage.count * storage.dtype.byteSize
+            guard length <= bytes.count - position else {
+                throw CheckpointError.truncated(source: source, detail:
+                    "storage '\(key)' needs \(length) bytes at offset \(position), the file has \(bytes.count - position) left")
+            }
+            storages[key] = bytes.withUnsafeBytes {
+                storage.dtype.decode(UnsafeRawBufferPointer(rebasing: $0[position..<position + length]))
+            }
+            position += length
+        }
+        return TorchCheckpoint(root: root, storages: storages, source: source)
+    }
+
+    /// Parses a storage persistent id. Zip: `(tag, type, key, location,
+    /// numel)`; legacy adds `view_metadata`: None or `(view_key, offset, size)`.
+    static func storageReference(_ id: PickleValue, legacy: Bool, source: String) throws -> TorchStorage {
+        func fail(_ problem: String) -> CheckpointError { .torch(source: source, problem: "persistent id: \(problem)") }
+        guard let fields = id.tupleValue, fields.count >= 5, fields[0].stringValue == "storage" else {
+            throw fail("expected ('storage', type, key, location, size, ...), got \(id.kind)")
+        }
+        guard case .global(.storageType(let dtype, _)) = fields[1] else {
+            throw fail("storage type is \(fields[1].kind), expected a torch.*Storage class")
+        }
+        guard let key = fields[2].stringValue, let count = fields[4].intValue, count >= 0 else {
+            throw fail("storage key or size missing")
+        }
+        var storage = TorchStorage(key: key, dtype: dtype, count: count)
+        if legacy, fields.count > 5, let view = fields[5].tupleValue {
+            guard view.count == 3, let offset = view[1].intValue, let size = view[2].intValue,
+                  offset >= 0, size >= 0, offset + size <= count
+            else { throw fail("view of storage '\(key)' is malformed or out of bounds") }
+            storage.viewOffset = offset
+        }
+        return storage
+    }
+
+    /// Copies a strided view into a dense row-major tensor, bounds-checked.
+    func tensor(_ view: TorchTensor, name: String) throws -> Tensor {
+        func fail(_ problem: String) -> CheckpointError { .torch(source: source, problem: "tensor '\(name)': \(problem)") }
+        guard let storage = storages[view.storage.key] else { throw fail("storage '\(view.storage.key)' was never read") }
+        guard view.size.count == view.stride.count, view.size.allSatisfy({ $0 >= 0 }), view.stride.allSatisfy({ $0 >= 0 }) else {
+            throw fail("invalid size \(view.size) / stride \(view.stride)")
+        }
+        let count = view.size.reduce(1, *)
+        let start = view.storage.viewOffset + view.offset
+        if count == 0 { return Tensor(shape: view.size, scalars: []) }
+        let last = zip(view.size, view.stride).reduce(start) { $0 + ($1.0 - 1) * $1.1 }
+        guard view.offset >= 0, last < storage.count else {
+            throw fail("offset \(view.offset), size \(view.size), stride \(view.stride) reach past the \(storage.count)-element storage")
+        }
+        var contiguous = true, expected = 1
+        for (size, stride) in zip(view.size, view.stride).reversed() where size != 1 {
+            if stride != expected { contiguous = false }
+            expected *= size
+        }
+        if contiguous { return Tensor(shape: view.size, scalars: Array(storage[start..<start + count])) }
+        var scalars = [Float](); scalars.reserveCapacity(count)
+        var index = [Int](repeating: 0, count: view.size.count)
+        for _ in 0..<count {
+            scalars.append(storage[zip(index, view.stride).reduce(start) { $0 + $1.0 * $1.1 }])
+            var axis = index.count - 1  // odometer increment, last axis fastest
+            while axis >= 0 { index[axis] += 1; if index[axis] < view.size[axis] { break }; index[axis] = 0; axis -= 1 }
+        }
+        return Tensor(shape: view.size, scalars: scalars)
+    }
+}
