@@ -53,7 +53,7 @@ struct Axes {
         if let label {
             let lx = edge + direction * (Axes.tickLength + 8 + widest)
             canvas.text(label, x: lx, y: area.y + area.height / 2, size: style.labelFontSize, color: color,
-                        alignX: 0.5, alignY: 1, angle: right ? .pi / 2 : -.pi / 2)
+                        alignX: 0.5, alignY: right ? 0 : 1, angle: -.pi / 2)
         }
     }
 }

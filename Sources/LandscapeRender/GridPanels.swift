@@ -22,10 +22,10 @@ struct FlatPanel {
         case .heatmap: try drawHeatmap(canvas)
         case .filled:
             try drawFilled(canvas)
-            drawLines(canvas, color: { _ in RGBA(0, 0, 0, 0.45) }, width: 0.6)
+            drawLines(canvas, kind: kind, color: { _ in RGBA(0, 0, 0, 0.45) }, width: 0.6)
         case .contour:
             try drawMissing(canvas)
-            drawLines(canvas, color: { levels.color($0, options.colormap) }, width: 1.4)
+            drawLines(canvas, kind: kind, color: { levels.color($0, options.colormap) }, width: 1.4)
         case .surface3d: break
         }
         if options.markCentre, axes.x.low <= 0, axes.x.high >= 0, axes.y.low <= 0, axes.y.high >= 0 {
@@ -71,7 +71,7 @@ struct FlatPanel {
     }
 
     /// Iso-lines at every level, then their labels where a curve is long enough to carry one.
-    private func drawLines(_ canvas: Canvas, color: (Double) -> RGBA, width: Double) {
+    private func drawLines(_ canvas: Canvas, kind: GridPlotKind, color: (Double) -> RGBA, width: Double) {
         cairo_save(canvas.cr)
         cairo_rectangle(canvas.cr, axes.area.x, axes.area.y, axes.area.width, axes.area.height)
         cairo_clip(canvas.cr)
@@ -84,7 +84,7 @@ struct FlatPanel {
             }
         }
         cairo_restore(canvas.cr)
-        if options.labelContours { ContourLabels.draw(canvas, curves: curves, style: options.style, levels: levels.levels) }
+        if options.labelContours && kind == .contour { ContourLabels.draw(canvas, curves: curves, style: options.style, levels: levels.levels) }
     }
 
     static func midpoints(_ a: [Double]) -> [Double] {

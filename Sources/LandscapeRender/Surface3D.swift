@@ -83,7 +83,7 @@ struct SurfacePanel {
         faces.sort { $0.depth < $1.depth }   // farthest from the eye first
         let light = simd_normalize(eye + up * 0.8 + right * -0.4)
         let cr = canvas.cr
-        cairo_set_line_width(cr, 0.35)
+        cairo_set_line_width(cr, 0.3)
         for face in faces {
             let screen = face.points.map(toScreen)
             cairo_move_to(cr, screen[0].0, screen[0].1)
@@ -98,7 +98,7 @@ struct SurfacePanel {
             let base = levels.color(min(value, options.zMax ?? value), options.colormap)
             canvas.setColor(RGBA(base.r * shade, base.g * shade, base.b * shade))
             cairo_fill_preserve(cr)
-            canvas.setColor(RGBA(base.r * shade * 0.6, base.g * shade * 0.6, base.b * shade * 0.6, 0.6))
+            canvas.setColor(RGBA(base.r * shade * 0.6, base.g * shade * 0.6, base.b * shade * 0.6, 0.35))
             cairo_stroke(cr)
         }
 

@@ -23,20 +23,22 @@ struct SurfaceAxes {
         }
         // Floor and wall grid lines at the ticks.
         if let xScale {
-            for t in xScale.ticks(maximumCount: 6) {
+            let ticks = xScale.ticks(maximumCount: 6)
+            for (t, text) in zip(ticks, Ticks.labels(ticks)) {
                 let u = xScale.fraction(t)! - 0.5
                 line(SIMD3(u, -0.5, -h), SIMD3(u, 0.5, -h), faint)
                 line(SIMD3(u, back.1, -h), SIMD3(u, back.1, h), faint)
-                label(canvas, Ticks.labels([t])[0], at: SIMD3(u, -back.1 * 1.12, -h), style: style)
+                label(canvas, text, at: SIMD3(u, -back.1 * 1.12, -h), style: style)
             }
             label(canvas, style.xLabel, at: SIMD3(0, -back.1 * 1.3, -h), style: style, size: style.labelFontSize)
         }
         if let yScale {
-            for t in yScale.ticks(maximumCount: 6) {
+            let ticks = yScale.ticks(maximumCount: 6)
+            for (t, text) in zip(ticks, Ticks.labels(ticks)) {
                 let v = yScale.fraction(t)! - 0.5
                 line(SIMD3(-0.5, v, -h), SIMD3(0.5, v, -h), faint)
                 line(SIMD3(back.0, v, -h), SIMD3(back.0, v, h), faint)
-                label(canvas, Ticks.labels([t])[0], at: SIMD3(-back.0 * 1.12, v, -h), style: style)
+                label(canvas, text, at: SIMD3(-back.0 * 1.12, v, -h), style: style)
             }
             label(canvas, style.yLabel, at: SIMD3(-back.0 * 1.3, 0, -h), style: style, size: style.labelFontSize)
         }
