@@ -88,7 +88,8 @@ struct FlatPanel {
     }
 
     static func midpoints(_ a: [Double]) -> [Double] {
-        [-Double.infinity] + zip(a, a.dropFirst()).map { ($0 + $1) / 2 }
+        // n + 1 edges for n cells, so `band(of:edges:)` can return every cell.
+        [-Double.infinity] + zip(a, a.dropFirst()).map { ($0 + $1) / 2 } + [Double.infinity]
     }
 }
 

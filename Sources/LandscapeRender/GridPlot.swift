@@ -15,6 +15,12 @@ public enum GridPlot {
         try render([GridPanel(grid: grid)], kind: kind, options: options)
     }
 
+    /// The contour levels and colour scale a figure of these grids would use.
+    public static func levels(for grids: [Grid2D], options: GridPlotOptions) throws -> (levels: [Double], scale: ValueScale) {
+        let resolved = try ResolvedLevels(grids: grids, options: options)
+        return (resolved.levels, resolved.scale)
+    }
+
     public static func render(_ panels: [GridPanel], kind: GridPlotKind, options: GridPlotOptions = GridPlotOptions()) throws -> RenderedPlot {
         guard !panels.isEmpty else { throw RenderError.invalidData(field: "panels", detail: "expected at least one grid") }
         let style = options.style

@@ -15,7 +15,12 @@ struct ResolvedLevels {
             if let range = grid.finiteRange { high = max(high, range.upperBound); low = min(low, range.lowerBound) }
         }
         if log { low = grids.compactMap(\.smallestPositive).min() ?? low }
-        if let vmin = options.vmin { low = vmin }
+        if let vmin = options.vmin {
+            guard !log || vmin > 0 else {
+                throw RenderError.invalidOption(name: "vmin", detail: "a log scale needs vmin > 0, got \(vmin)")
+            }
+            low = vmin
+        }
         if let vmax = options.vmax { high = vmax }
         if !low.isFinite || !high.isFinite || (log && high <= 0) { (low, high) = log ? (0.1, 1) : (0, 1) }
         if log && low <= 0 { low = high / 1000 }
