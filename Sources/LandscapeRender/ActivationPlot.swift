@@ -72,7 +72,8 @@ public enum ActivationPlot {
             cairo_set_line_width(canvas.cr, 1)
             cairo_stroke(canvas.cr)
             let text = "min (" + Ticks.format(m.x, decimals: 4) + ", " + Ticks.format(m.value, decimals: 4) + ")"
-            canvas.text(text, x: px + 8, y: py + 12 + Double(i) * (style.tickFontSize * 1.3), size: style.tickFontSize * 0.95,
+            // Stacked above the marker, one line per activation, so they stay inside the panel.
+            canvas.text(text, x: px + 8, y: py - 14 - Double(i) * (style.tickFontSize * 1.4), size: style.tickFontSize * 0.95,
                         color: SeriesPalette.color(i), alignX: 0, alignY: 0.5, background: RGBA(1, 1, 1, 0.8))
         }
     }

@@ -42,12 +42,13 @@ public struct ValueScale: Sendable, Equatable {
 
 /// Tick and level placement (Heckbert, "Nice numbers for graph labels", Graphics Gems 1990).
 public enum Ticks {
-    /// The nice step (1, 2, 2.5 or 5 × 10^k) for about `count` intervals over `span`.
+    /// The nice step (1, 2, 2.5 or 5 × 10^k) nearest to `span / count`.
     public static func niceStep(span: Double, count: Int) -> Double {
         let raw = span / Double(max(count, 1))
         let magnitude = pow(10, floor(log10(raw)))
         let fraction = raw / magnitude
-        let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10
+        // Rounded (not ceiled) to the nearest nice fraction; `linear` retries with fewer intervals if that overshoots.
+        let nice: Double = fraction < 1.5 ? 1 : fraction < 2.25 ? 2 : fraction < 3.5 ? 2.5 : fraction < 7.5 ? 5 : 10
         return nice * magnitude
     }
 
@@ -94,7 +95,8 @@ public enum Ticks {
         }
     }
 
-    static func format(_ v: Double, decimals: Int) -> String {
+    /// Fixed decimals with a typographic minus.
+    public static func format(_ v: Double, decimals: Int) -> String {
         let text = String(format: "%.\(decimals)f", v)
         return text.hasPrefix("-") ? "\u{2212}" + text.dropFirst() : text
     }

@@ -6,5 +6,6 @@ struct LandscapeCommand: ParsableCommand {
         commandName: "landscape",
         abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
         subcommands: [InspectCommand.self, ConvertCommand.self,
-                      BenchCommand.self])
+                      BenchCommand.self, RenderCommand.self, ActivationsCommand.self,
+                      OutputLandscapeCommand.self, RenderBenchCommand.self])
 }

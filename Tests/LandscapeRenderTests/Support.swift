@@ -61,9 +61,10 @@ func isWhite(_ p: (r: Int, g: Int, b: Int, a: Int)) -> Bool { p.r > 245 && p.g >
 /// Evenly spaced coordinates, like numpy.linspace.
 func linspace(_ a: Double, _ b: Double, _ n: Int) -> [Double] { (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) } }
 
-/// Samples written for people to look at (not checked here): /work/notes/render-samples when it exists.
+/// Samples for people to look at (not checked here), written only when
+/// LANDSCAPE_RENDER_SAMPLES names a directory.
 func saveSample(_ plot: RenderedPlot, _ name: String) {
-    let directory = URL(fileURLWithPath: "/work/notes/render-samples")
-    guard FileManager.default.fileExists(atPath: directory.path) else { return }
+    guard let path = ProcessInfo.processInfo.environment["LANDSCAPE_RENDER_SAMPLES"] else { return }
+    let directory = URL(fileURLWithPath: path)
     try? plot.write(to: directory.appendingPathComponent(name))
 }
