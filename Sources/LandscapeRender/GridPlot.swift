@@ -25,6 +25,12 @@ public enum GridPlot {
         guard !panels.isEmpty else { throw RenderError.invalidData(field: "panels", detail: "expected at least one grid") }
         let style = options.style
         let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent)
+        var options = options
+        if kind == .surface3d, let zMax = options.zMax {
+            // The clipped z range is the colour range too, so the colours use the whole map.
+            let dataMax = panels.compactMap(\.grid.finiteRange?.upperBound).max() ?? zMax
+            options.vmax = min(options.vmax ?? dataMax, zMax)
+        }
         let levels = try ResolvedLevels(grids: panels.map(\.grid), options: options)
         let layout = FigureLayout(style: style, panelCount: panels.count, colorbar: options.colorbar,
                                   panelTitles: panels.contains { $0.title != nil })

@@ -79,20 +79,28 @@ public enum Ticks {
             .filter { $0 >= low && $0 <= high }
     }
 
-    /// Tick labels with as many decimals as the spacing needs, a typographic minus, %g for extremes.
+    /// Tick labels with the fewest decimals that show every value exactly (0.25 → "0.25", so
+    /// 0, 0.25, 0.5 read "0.00 0.25 0.50"); values over many decades (log ticks) each get their own.
     public static func labels(_ values: [Double]) -> [String] {
-        guard values.count > 1 else { return values.map { format($0, decimals: 3) } }
-        let spacing = zip(values, values.dropFirst()).map { abs($1 - $0) }.filter { $0 > 0 }.min() ?? 1
         let largest = values.map(abs).max() ?? 0
         if largest >= 1e5 || (largest < 1e-3 && largest > 0) {
             return values.map { String(format: "%g", $0).replacingOccurrences(of: "-", with: "\u{2212}") }
         }
-        let decimals = max(0, min(6, Int(ceil(-log10(spacing) - 1e-9))))
-        // Log ticks (0.1, 0.2, 0.5, 1, 2, ...) each need their own decimals.
-        return values.map { v in
-            let own = v == 0 ? 0 : max(0, min(6, Int(ceil(-log10(abs(v)) - 1e-9))))
-            return format(v, decimals: max(own, decimals) > 3 ? own : decimals)
+        let nonzero = values.map(abs).filter { $0 > 0 }
+        if let smallest = nonzero.min(), largest / smallest >= 1000 {
+            return values.map { format($0, decimals: decimals([$0])) }
         }
+        let d = decimals(values)
+        return values.map { format($0, decimals: d) }
+    }
+
+    /// Smallest number of decimals (≤ 6) at which every value prints exactly.
+    static func decimals(_ values: [Double]) -> Int {
+        for d in 0...6 {
+            let factor = pow(10, Double(d))
+            if values.allSatisfy({ abs(($0 * factor).rounded() - $0 * factor) < 1e-6 * max(1, abs($0 * factor)) }) { return d }
+        }
+        return 6
     }
 
     /// Fixed decimals with a typographic minus.
