@@ -5,6 +5,7 @@ struct LandscapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "landscape",
         abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
-        subcommands: [InspectCommand.self, EvalCommand.self, ConvertCommand.self, SurfaceCommand.self,
-                      InterpolateCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self,
+                      SurfaceCommand.self, InterpolateCommand.self, RenderCommand.self, ActivationsCommand.self,
+                      OutputLandscapeCommand.self, BenchCommand.self, RenderBenchCommand.self])
 }

@@ -1,1 +1,0 @@
-// LandscapeRender: see Package.swift for this module's job.

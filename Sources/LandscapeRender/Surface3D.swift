@@ -1,0 +1,125 @@
+import CCairo
+import Foundation
+
+/// A lit, shaded 3D mesh of a grid in perspective, drawn back to front (painter's algorithm).
+/// z is clipped at `zMax` (default vmax, else the data maximum); on a log scale z is log10(value).
+struct SurfacePanel {
+    let grid: Grid2D
+    let area: Rect
+    let levels: ResolvedLevels
+    let options: GridPlotOptions
+
+    /// Camera distance in box units (box half-size 0.5): mild perspective.
+    static let cameraDistance = 3.2
+    /// Height of the z range relative to the x/y extent of the box.
+    static let zAspect = 0.7
+
+    private let eye: SIMD3<Double>, right: SIMD3<Double>, up: SIMD3<Double>
+    private let zLow: Double, zHigh: Double
+
+    init(grid: Grid2D, area: Rect, levels: ResolvedLevels, options: GridPlotOptions) throws {
+        self.grid = grid; self.area = area; self.levels = levels; self.options = options
+        let az = options.azimuth * .pi / 180, el = options.elevation * .pi / 180
+        guard options.azimuth.isFinite, (-90...90).contains(options.elevation) else {
+            throw RenderError.invalidOption(name: "elevation", detail: "expected -90...90 degrees, got \(options.elevation)")
+        }
+        eye = SIMD3(cos(el) * cos(az), cos(el) * sin(az), sin(el))
+        right = SIMD3(-sin(az), cos(az), 0)
+        up = SIMD3(-sin(el) * cos(az), -sin(el) * sin(az), cos(el))
+        let scale = levels.scale
+        let top = options.zMax ?? scale.high
+        zLow = scale.logarithmic ? log10(scale.low) : scale.low
+        zHigh = max(scale.logarithmic ? log10(max(top, scale.low * 1.0001)) : top, zLow + 1e-12)
+    }
+
+    /// Box coordinates: x, y in −0.5…0.5, z in −zAspect/2…zAspect/2 (clipped).
+    private func box(_ column: Double, _ row: Double, _ value: Double?) -> SIMD3<Double> {
+        let x = grid.x, y = grid.y
+        let px = (column - x[0]) / (x[x.count - 1] - x[0]) - 0.5
+        let py = (row - y[0]) / (y[y.count - 1] - y[0]) - 0.5
+        var z = zLow
+        if let value {
+            let v = levels.scale.logarithmic ? (value > 0 ? log10(value) : zLow) : value
+            z = min(max(v, zLow), zHigh)
+        }
+        return SIMD3(px, py, ((z - zLow) / (zHigh - zLow) - 0.5) * Self.zAspect)
+    }
+
+    private func project(_ p: SIMD3<Double>) -> (Double, Double) {
+        let f = Self.cameraDistance / (Self.cameraDistance - (p * eye).sum())
+        return ((p * right).sum() * f, -(p * up).sum() * f)
+    }
+
+    func draw(_ canvas: Canvas) throws -> PanelGeometry {
+        // Fit the projected bounding box into the panel.
+        let h = Self.zAspect / 2
+        let corners = [-0.5, 0.5].flatMap { x in [-0.5, 0.5].flatMap { y in [-h, h].map { SIMD3(x, y, $0) } } }
+        let projected = corners.map(project)
+        let minX = projected.map(\.0).min()!, maxX = projected.map(\.0).max()!
+        let minY = projected.map(\.1).min()!, maxY = projected.map(\.1).max()!
+        let s = min((area.width - 60) / (maxX - minX), (area.height - 40) / (maxY - minY))
+        let ox = area.x + area.width / 2 - s * (minX + maxX) / 2, oy = area.y + area.height / 2 - s * (minY + maxY) / 2
+        let toScreen = { (p: SIMD3<Double>) -> (Double, Double) in let q = project(p); return (ox + s * q.0, oy + s * q.1) }
+
+        SurfaceAxes(toScreen: toScreen, eye: eye, zAspect: Self.zAspect, grid: grid,
+                    zRange: levels.scale.logarithmic ? pow(10, zLow)...pow(10, zHigh) : zLow...zHigh,
+                    log: levels.scale.logarithmic).drawBack(canvas, style: options.style)
+
+        struct Face { var points: [SIMD3<Double>]; var value: Double?; var depth: Double }
+        var faces: [Face] = []
+        faces.reserveCapacity((grid.rows - 1) * (grid.columns - 1))
+        for r in 0..<(grid.rows - 1) {
+            for c in 0..<(grid.columns - 1) {
+                let corners = [(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c)].map { grid.value(row: $0.0, column: $0.1) }
+                let present = corners.allSatisfy { $0 != nil }
+                let points = zip([(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c)], corners).map { index, v in
+                    box(grid.x[index.1], grid.y[index.0], present ? v : nil)
+                }
+                let centre = points.reduce(SIMD3<Double>(), +) / 4
+                let mean = present ? corners.map { $0! }.reduce(0, +) / 4 : nil
+                faces.append(Face(points: points, value: mean, depth: (centre * eye).sum()))
+            }
+        }
+        faces.sort { $0.depth < $1.depth }   // farthest from the eye first
+        let light = simd_normalize(eye + up * 0.8 + right * -0.4)
+        let cr = canvas.cr
+        cairo_set_line_width(cr, 0.3)
+        for face in faces {
+            let screen = face.points.map(toScreen)
+            cairo_move_to(cr, screen[0].0, screen[0].1)
+            for p in screen.dropFirst() { cairo_line_to(cr, p.0, p.1) }
+            cairo_close_path(cr)
+            guard let value = face.value else {
+                Hatch.fillCurrentPath(canvas)   // missing: hatched patch on the floor
+                continue
+            }
+            let n = simd_normalize(simd_cross(face.points[2] - face.points[0], face.points[3] - face.points[1]))
+            let shade = 0.45 + 0.55 * abs((n * light).sum())
+            let base = levels.color(min(value, options.zMax ?? value), options.colormap)
+            canvas.setColor(RGBA(base.r * shade, base.g * shade, base.b * shade))
+            cairo_fill_preserve(cr)
+            canvas.setColor(RGBA(base.r * shade * 0.6, base.g * shade * 0.6, base.b * shade * 0.6, 0.35))
+            cairo_stroke(cr)
+        }
+
+        var geometry = PanelGeometry(plotArea: area.scaled(canvas.scale), xRange: grid.x[0]...grid.x[grid.columns - 1],
+                                     yRange: grid.y[0]...grid.y[grid.rows - 1])
+        if options.markCentre, geometry.xRange.contains(0), geometry.yRange.contains(0) {
+            let (mx, my) = toScreen(box(0, 0, grid.interpolate(x: 0, y: 0)))
+            cairo_new_path(cr)
+            cairo_arc(cr, mx, my, 5, 0, 2 * .pi)
+            canvas.setColor(RGBA(0.9, 0.05, 0.05))
+            cairo_fill_preserve(cr)
+            canvas.setColor(.white)
+            cairo_set_line_width(cr, 1.5)
+            cairo_stroke(cr)
+            geometry.centreMarker = (mx * canvas.scale, my * canvas.scale)
+        }
+        return geometry
+    }
+}
+
+private func simd_normalize(_ v: SIMD3<Double>) -> SIMD3<Double> { v / max((v * v).sum().squareRoot(), 1e-300) }
+private func simd_cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}

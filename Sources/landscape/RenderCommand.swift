@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Landscape
+import LandscapeRender
+
+extension GridPlotKind: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
+extension SurfaceMetric: ExpressibleByArgument {}
+
+/// The plot kinds of `render`: the 2D kinds of LandscapeRender plus 1D lines.
+enum RenderKind: String, CaseIterable, ExpressibleByArgument {
+    case contour, filled, heatmap, surface3d, line
+    var gridKind: GridPlotKind? { GridPlotKind(rawValue: rawValue) }
+}
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Draw a surface JSON (or several side by side with --compare) as a PNG.",
+        discussion: "Levels follow the reference's vmin:vmax:vlevel (e.g. --vmin 0.1 --vmax 10 --vlevel 0.5).")
+
+    @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
+    @Option(parsing: .upToNextOption, help: "Several surface JSON files drawn side by side with one shared colour scale.")
+    var compare: [String] = []
+    @Option(help: "contour, filled, heatmap, surface3d or line (1D surfaces).") var kind: RenderKind = .contour
+    @Option(help: "loss or accuracy.") var metric: SurfaceMetric = .loss
+    @Option(parsing: .unconditional, help: "Lowest value of the colour scale and levels (default: data minimum).") var vmin: Double?
+    @Option(parsing: .unconditional, help: "Highest value of the colour scale and levels (default: data maximum).") var vmax: Double?
+    @Option(help: "Spacing of contour levels (levels vmin, vmin+vlevel, … < vmax).") var vlevel: Double?
+    @Flag(help: "Logarithmic colour scale and levels (loss > 0).") var log = false
+    @Option(help: "Colormap: viridis, magma, coolwarm, summer.") var cmap: Colormap = .viridis
+    @Option(parsing: .unconditional, help: "3D view azimuth in degrees.") var azimuth = -60.0
+    @Option(parsing: .unconditional, help: "3D view elevation in degrees (−90…90).") var elevation = 30.0
+    @Option(help: "3D: clip z above this value (default: vmax).") var zmax: Double?
+    @Option(help: "Image width in pixels (before --scale).") var width = 800
+    @Option(help: "Image height in pixels (before --scale).") var height = 600
+    @Option(help: "DPI factor: 2 doubles the pixel size.") var scale = 1.0
+    @Option(help: "Figure title (default: model and metric).") var title: String?
+    @Flag(help: "Transparent background.") var transparent = false
+    @Option(help: "Output PNG file (written atomically).") var out: String
+
+    func validate() throws {
+        if surface == nil && compare.isEmpty { throw ValidationError("give a surface JSON file, or several after --compare") }
+        if surface != nil && !compare.isEmpty { throw ValidationError("give either one surface or --compare A.json B.json …, not both") }
+        if !(-90...90).contains(elevation) { throw ValidationError("--elevation \(elevation): expected −90…90 degrees") }
+    }
+
+    func run() throws {
+        let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
+        var style = PlotStyle()
+        style.width = width; style.height = height; style.scale = scale; style.transparent = transparent
+        style.title = title ?? (surfaces.count == 1 ? "\(surfaces[0].model.name) — \(metric.rawValue)"
+                                                    : "\(metric.rawValue), directions seed \(surfaces[0].directions.seed)")
+        let plot: RenderedPlot
+        if let gridKind = kind.gridKind {
+            var options = GridPlotOptions()
+            options.style = style
+            options.vmin = vmin; options.vmax = vmax; options.vlevel = vlevel; options.logScale = log
+            options.colormap = cmap; options.azimuth = azimuth; options.elevation = elevation; options.zMax = zmax
+            options.colorbarLabel = metric.rawValue
+            let panels = try surfaces.map { GridPanel(title: surfaces.count > 1 ? $0.panelTitle : nil, grid: try $0.grid(metric)) }
+            plot = try GridPlot.render(panels, kind: gridKind, options: options)
+        } else {
+            var options = LinePlotOptions()
+            options.style = style
+            options.style.xLabel = "α"; options.style.yLabel = "loss"
+            options.logLeft = log
+            if let vmin, let vmax { options.leftRange = vmin...vmax }
+            let losses = try surfaces.map { try $0.curve(.loss, label: "\($0.shortName) loss") }
+            let accuracies = try surfaces.map { try $0.curve(.accuracy, label: "\($0.shortName) accuracy") }
+            plot = try LinePlot.render(left: losses, right: accuracies, options: options)
+        }
+        try plot.write(to: URL(fileURLWithPath: out))
+        print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+import LandscapeRender
+
+/// Surface → plain render data. LandscapeRender knows no landscape types, so this adapter
+/// lives with its callers (the CLI now; the service will want the same).
+enum SurfaceMetric: String, CaseIterable {
+    case loss, accuracy
+}
+
+
+extension Surface {
+    static func load(_ path: String) throws -> Surface {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw LandscapeError.storeFailure(path: path, detail: "cannot read: \(error.localizedDescription)")
+        }
+        return try Surface.decode(data, source: path)
+    }
+
+    func values(_ metric: SurfaceMetric) -> [[Double?]] { metric == .loss ? loss : accuracy }
+
+    /// The 2D grid of one metric; 1D surfaces have no grid.
+    func grid(_ metric: SurfaceMetric) throws -> Grid2D {
+        guard let y else {
+            throw LandscapeError.invalidRequest("surface \(id) is 1D (no y axis): render it with --kind line")
+        }
+        return try Grid2D(x: x, y: y, values: values(metric))
+    }
+
+    /// The 1D curve of one metric along x (the first row of a 2D surface is not a line: refuse).
+    func curve(_ metric: SurfaceMetric, label: String) throws -> Curve1D {
+        guard y == nil else {
+            throw LandscapeError.invalidRequest("surface \(id) is 2D: render it with --kind contour, filled, heatmap or surface3d")
+        }
+        return try Curve1D(label: label, x: x, y: values(metric).first ?? [])
+    }
+
+    /// "Mish" (the activation's display name; the model name when it is unknown).
+    var shortName: String { (try? Activation(parsing: model.activation))?.displayName ?? model.name }
+
+    /// "Mish — test acc 91.2 %".
+    var panelTitle: String {
+        let name = shortName
+        guard let accuracy = model.testAccuracy else { return name }
+        return name + " — test acc " + String(format: "%.1f %%", accuracy * 100)
+    }
+}
