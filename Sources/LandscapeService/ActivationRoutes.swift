@@ -40,9 +40,7 @@ struct ActivationQuery {
         return low...high
     }
 
-    var xs: [Double] {
-        (0..<points).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(points - 1) }
-    }
+    var xs: [Double] { Pictures.samples(range, count: points) }
 }
 
 /// f, f′, f″ of activations as JSON, with each function's minimum found numerically.
@@ -62,12 +60,7 @@ enum ActivationCurves {
     static func body(_ query: ActivationQuery) -> Body {
         let xs = query.xs
         return Body(x: xs, activations: query.activations.map { activation in
-            // Only a dip inside the range is worth marking (Swish, Mish, GELU); a minimum at the
-            // edge (ELU, Tanh) or a flat zero (ReLU) is not a feature of the function.
-            let found = activation.minimum(in: query.range)
-            let span = query.range.upperBound - query.range.lowerBound
-            let interior = found.x > query.range.lowerBound + 1e-3 * span && found.x < query.range.upperBound - 1e-3 * span
-            let minimum = interior && found.value < -1e-9 ? Curve.Minimum(x: found.x, value: found.value) : nil
+            let minimum = Pictures.interiorMinimum(of: activation, in: query.range).map { Curve.Minimum(x: $0.x, value: $0.value) }
             return Curve(name: activation.name, displayName: activation.displayName,
                          f: xs.map(activation.value), df: xs.map(activation.derivative),
                          d2f: xs.map(activation.secondDerivative), minimum: minimum)

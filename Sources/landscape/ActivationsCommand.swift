@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LandscapeEngine
 import LandscapeRender
+import LandscapeService
 
 /// `lower:upper` (e.g. `-5:5`) as a closed range.
 func parseRange(_ text: String, option: String) throws -> ClosedRange<Double> {
@@ -38,20 +39,14 @@ struct ActivationsCommand: ParsableCommand {
 
     func run() throws {
         let bounds = try parseRange(range, option: "--range")
-        let x = (0..<points).map { bounds.lowerBound + (bounds.upperBound - bounds.lowerBound) * Double($0) / Double(points - 1) }
-        let series = try parseActivations(names).map { a -> ActivationSeries in
-            // Only a true interior minimum is marked (monotone activations bottom out at the range's end).
-            let m = a.minimum(in: bounds)
-            let interior = m.x > bounds.lowerBound && m.x < bounds.upperBound && abs(a.derivative(m.x)) < 1e-6
-            return try ActivationSeries(name: a.displayName, x: x, f: x.map(a.value), df: x.map(a.derivative),
-                                        d2f: x.map(a.secondDerivative), minimum: interior ? m : nil)
-        }
-        var style = ActivationPlot.defaultStyle
-        style.width = width; style.height = height; style.scale = scale
-        style.title = "Activations on [\(Ticks.format(bounds.lowerBound, decimals: 0)), \(Ticks.format(bounds.upperBound, decimals: 0))]"
-        let plot = try ActivationPlot.render(series, style: style)
+        let list = try parseActivations(names)
+        let plot = try Pictures.activations(list, range: bounds, points: points, width: width, height: height, scale: scale)
         try plot.write(to: URL(fileURLWithPath: out))
-        for s in series { if let m = s.minimum { print(String(format: "%@: minimum f(%.6f) = %.6f", s.name, m.x, m.value)) } }
+        for a in list {
+            if let m = Pictures.interiorMinimum(of: a, in: bounds) {
+                print(String(format: "%@: minimum f(%.6f) = %.6f", a.displayName, m.x, m.value))
+            }
+        }
         print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Landscape
 import LandscapeRender
+import LandscapeService
 
 struct OutputLandscapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,19 +29,9 @@ struct OutputLandscapeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bounds = try parseRange(range, option: "--range")
-        let list = try parseActivations(activations)
-        let panels = try list.map { activation -> GridPanel in
-            let field = try OutputLandscape(activation: activation, seed: seed).grid(size: size, range: bounds)
-            return GridPanel(title: activation.displayName,
-                             grid: try Grid2D(x: field.coordinates, y: field.coordinates, values: field.values.map { $0.map { $0 } }))
-        }
-        var options = ImageGridOptions()
-        options.colormap = Colormap(rawValue: cmap)
-        options.style.height = height; options.style.scale = scale
-        options.style.width = Int(Double(height) * 0.92) * list.count + 20
-        options.style.title = "Output landscape of a random 2-64-32-16-1 MLP (seed \(seed))"
-        let plot = try ImageGrid.render(panels, options: options)
+        let plot = try Pictures.outputLandscapes(try parseActivations(activations), seed: seed, size: size,
+                                                 range: try parseRange(range, option: "--range"),
+                                                 colormap: Colormap(rawValue: cmap), height: height, scale: scale)
         try plot.write(to: URL(fileURLWithPath: out))
         print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
     }

@@ -2,16 +2,14 @@ import ArgumentParser
 import Foundation
 import Landscape
 import LandscapeRender
+import LandscapeService
 
 extension GridPlotKind: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension SurfaceMetric: ExpressibleByArgument {}
 
 /// The plot kinds of `render`: the 2D kinds of LandscapeRender plus 1D lines.
-enum RenderKind: String, CaseIterable, ExpressibleByArgument {
-    case contour, filled, heatmap, surface3d, line
-    var gridKind: GridPlotKind? { GridPlotKind(rawValue: rawValue) }
-}
+extension Pictures.Kind: ExpressibleByArgument {}
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +20,7 @@ struct RenderCommand: ParsableCommand {
     @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
     @Option(parsing: .upToNextOption, help: "Several surface JSON files drawn side by side with one shared colour scale.")
     var compare: [String] = []
-    @Option(help: "contour, filled, heatmap, surface3d or line (1D surfaces).") var kind: RenderKind = .contour
+    @Option(help: "contour, filled, heatmap, surface3d or line (1D surfaces).") var kind: Pictures.Kind = .contour
     @Option(help: "loss or accuracy.") var metric: SurfaceMetric = .loss
     @Option(parsing: .unconditional, help: "Lowest value of the colour scale and levels (default: data minimum).") var vmin: Double?
     @Option(parsing: .unconditional, help: "Highest value of the colour scale and levels (default: data maximum).") var vmax: Double?
@@ -47,29 +45,13 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
-        var style = PlotStyle()
-        style.width = width; style.height = height; style.scale = scale; style.transparent = transparent
-        style.title = title ?? (surfaces.count == 1 ? "\(surfaces[0].model.name) — \(metric.rawValue)"
-                                                    : "\(metric.rawValue), directions seed \(surfaces[0].directions.seed)")
-        let plot: RenderedPlot
-        if let gridKind = kind.gridKind {
-            var options = GridPlotOptions()
-            options.style = style
-            options.vmin = vmin; options.vmax = vmax; options.vlevel = vlevel; options.logScale = log
-            options.colormap = cmap; options.azimuth = azimuth; options.elevation = elevation; options.zMax = zmax
-            options.colorbarLabel = metric.rawValue
-            let panels = try surfaces.map { GridPanel(title: surfaces.count > 1 ? $0.panelTitle : nil, grid: try $0.grid(metric)) }
-            plot = try GridPlot.render(panels, kind: gridKind, options: options)
-        } else {
-            var options = LinePlotOptions()
-            options.style = style
-            options.style.xLabel = "α"; options.style.yLabel = "loss"
-            options.logLeft = log
-            if let vmin, let vmax { options.leftRange = vmin...vmax }
-            let losses = try surfaces.map { try $0.curve(.loss, label: "\($0.shortName) loss") }
-            let accuracies = try surfaces.map { try $0.curve(.accuracy, label: "\($0.shortName) accuracy") }
-            plot = try LinePlot.render(left: losses, right: accuracies, options: options)
-        }
+        var settings = Pictures.SurfaceSettings()
+        settings.kind = kind; settings.metric = metric
+        settings.vmin = vmin; settings.vmax = vmax; settings.vlevel = vlevel; settings.log = log; settings.colormap = cmap
+        settings.azimuth = azimuth; settings.elevation = elevation; settings.zMax = zmax
+        settings.width = width; settings.height = height; settings.scale = scale
+        settings.title = title; settings.transparent = transparent
+        let plot = try Pictures.surfaces(surfaces, settings)
         try plot.write(to: URL(fileURLWithPath: out))
         print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
     }

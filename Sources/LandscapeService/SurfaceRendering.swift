@@ -4,14 +4,14 @@ import LandscapeEngine
 import LandscapeRender
 
 /// Surface → plain render data. LandscapeRender knows no landscape types, so this adapter
-/// lives with its callers (the CLI now; the service will want the same).
-enum SurfaceMetric: String, CaseIterable {
+/// lives in the service module, which the CLI also uses.
+public enum SurfaceMetric: String, CaseIterable, Sendable {
     case loss, accuracy
 }
 
 
 extension Surface {
-    static func load(_ path: String) throws -> Surface {
+    public static func load(_ path: String) throws -> Surface {
         let url = URL(fileURLWithPath: path)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -20,10 +20,10 @@ extension Surface {
         return try Surface.decode(data, source: path)
     }
 
-    func values(_ metric: SurfaceMetric) -> [[Double?]] { metric == .loss ? loss : accuracy }
+    public func values(_ metric: SurfaceMetric) -> [[Double?]] { metric == .loss ? loss : accuracy }
 
     /// The 2D grid of one metric; 1D surfaces have no grid.
-    func grid(_ metric: SurfaceMetric) throws -> Grid2D {
+    public func grid(_ metric: SurfaceMetric) throws -> Grid2D {
         guard let y else {
             throw LandscapeError.invalidRequest("surface \(id) is 1D (no y axis): render it with --kind line")
         }
@@ -31,7 +31,7 @@ extension Surface {
     }
 
     /// The 1D curve of one metric along x (the first row of a 2D surface is not a line: refuse).
-    func curve(_ metric: SurfaceMetric, label: String) throws -> Curve1D {
+    public func curve(_ metric: SurfaceMetric, label: String) throws -> Curve1D {
         guard y == nil else {
             throw LandscapeError.invalidRequest("surface \(id) is 2D: render it with --kind contour, filled, heatmap or surface3d")
         }
@@ -39,10 +39,10 @@ extension Surface {
     }
 
     /// "Mish" (the activation's display name; the model name when it is unknown).
-    var shortName: String { (try? Activation(parsing: model.activation))?.displayName ?? model.name }
+    public var shortName: String { (try? Activation(parsing: model.activation))?.displayName ?? model.name }
 
     /// "Mish — test acc 91.2 %".
-    var panelTitle: String {
+    public var panelTitle: String {
         let name = shortName
         guard let accuracy = model.testAccuracy else { return name }
         return name + " — test acc " + String(format: "%.1f %%", accuracy * 100)

@@ -1,0 +1,163 @@
+import Foundation
+import HTTPServer
+import Landscape
+import LandscapeEngine
+import LandscapeRender
+
+/// The PNG endpoints: surfaces rendered on demand, the activation explorer
+/// and the output landscapes; recently drawn pictures are kept in memory.
+final class PictureRoutes: @unchecked Sendable {
+    private let catalog: Catalog
+    private let cache: PictureCache
+
+    static let sizeRange = 64...4096
+    static let maximumOutputLandscapeSize = 512
+
+    init(catalog: Catalog, cacheEntries: Int) {
+        self.catalog = catalog
+        cache = PictureCache(capacity: cacheEntries)
+    }
+
+    func register(on router: HTTPRouter) {
+        router.add("GET /api/activations.json") { request in
+            try .json(JSONBody(ActivationCurves.body(try ActivationQuery(request.query))))
+        }
+        router.add("GET /api/activations.png") { [self] request in
+            let query = try ActivationQuery(request.query)
+            let width = try Self.integer(request.query, "width", default: 1200, in: Self.sizeRange)
+            let height = try Self.integer(request.query, "height", default: 420, in: Self.sizeRange)
+            return try png("activations|\(request.target)") {
+                try Pictures.activations(query.activations, range: query.range, points: query.points, width: width, height: height)
+            }
+        }
+        router.add("GET /api/output-landscape.png") { [self] request in
+            let query = try ActivationQuery(request.query, namesKey: "activations")
+            let seed = try Self.seed(request.query)
+            let size = try Self.integer(request.query, "size", default: 256, in: 2...Self.maximumOutputLandscapeSize)
+            let height = try Self.integer(request.query, "height", default: 440, in: Self.sizeRange)
+            let cmap = request.query["cmap"] ?? "viridis"
+            let colormap = Colormap(rawValue: cmap)
+            guard colormap != nil || cmap == "grey" || cmap == "gray" else {
+                throw ServiceError.badRequest("cmap '\(cmap)': expected \(Colormap.allCases.map(\.rawValue).joined(separator: ", ")) or grey")
+            }
+            return try png("output|\(request.target)") {
+                try Pictures.outputLandscapes(query.activations, seed: seed, size: size, range: query.range,
+                                              colormap: colormap, height: height)
+            }
+        }
+        router.add("GET /api/output-landscape.json") { request in
+            let query = try ActivationQuery(request.query, namesKey: "activation", defaultNames: "mish")
+            let size = try Self.integer(request.query, "size", default: 128, in: 2...Self.maximumOutputLandscapeSize)
+            let field = try OutputLandscape(activation: query.activations[0], seed: try Self.seed(request.query))
+                .grid(size: size, range: query.range)
+            struct Body: Encodable { let activation: String; let coordinates: [Double]; let values: [[Double]] }
+            return try .json(JSONBody(Body(activation: query.activations[0].name, coordinates: field.coordinates,
+                                           values: field.values)))
+        }
+    }
+
+    /// GET /api/surfaces/{id}.png?kind=...&compare=id2,id3 (side by side on one colour scale).
+    func surfacePicture(id: String, query: [String: String]) throws -> HTTPResponse {
+        let ids = [id] + (query["compare"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+        guard ids.count <= 8 else { throw ServiceError.badRequest("compare: at most 7 more surfaces") }
+        let surfaces = try ids.map { try catalog.surface($0) }
+        let settings = try Self.settings(query)
+        // A partial surface changes as points arrive: the computed count is part of the key.
+        let key = "surface|" + surfaces.map { "\($0.id):\($0.progress.computed)" }.joined(separator: ",") + "|\(settings)"
+        return try png(key) {
+            do { return try Pictures.surfaces(surfaces, settings) } catch let error as RenderError {
+                throw ServiceError.badRequest("cannot draw this surface", detail: "\(error)")
+            } catch let error as LandscapeError {
+                throw ServiceError.badRequest("cannot draw this surface", detail: "\(error)")
+            }
+        }
+    }
+
+    private func png(_ key: String, draw: () throws -> RenderedPlot) throws -> HTTPResponse {
+        if let cached = cache[key] { return .png(cached) }
+        let data: Data
+        do { data = try draw().png } catch let error as RenderError {
+            throw ServiceError.badRequest("cannot draw this picture", detail: "\(error)")
+        }
+        cache[key] = data
+        return .png(data)
+    }
+
+    // MARK: Query parsing
+
+    static func settings(_ query: [String: String]) throws -> Pictures.SurfaceSettings {
+        var settings = Pictures.SurfaceSettings()
+        settings.kind = try choice(query["kind"], "kind", default: .contour)
+        settings.metric = try choice(query["metric"], "metric", default: .loss)
+        settings.colormap = try choice(query["cmap"], "cmap", default: .viridis)
+        settings.vmin = try number(query, "vmin")
+        settings.vmax = try number(query, "vmax")
+        settings.vlevel = try number(query, "vlevel")
+        if let vlevel = settings.vlevel, vlevel <= 0 { throw ServiceError.badRequest("vlevel: expected a positive spacing") }
+        settings.zMax = try number(query, "zmax")
+        settings.azimuth = try number(query, "azimuth") ?? settings.azimuth
+        settings.elevation = try number(query, "elevation") ?? settings.elevation
+        guard (-90...90).contains(settings.elevation) else { throw ServiceError.badRequest("elevation: expected -90...90 degrees") }
+        settings.log = ["1", "true", "yes"].contains(query["log"]?.lowercased() ?? "")
+        settings.width = try integer(query, "width", default: 800, in: sizeRange)
+        settings.height = try integer(query, "height", default: 600, in: sizeRange)
+        settings.transparent = ["1", "true", "yes"].contains(query["transparent"]?.lowercased() ?? "")
+        return settings
+    }
+
+    static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ field: String, default value: T) throws -> T
+        where T.RawValue == String {
+        guard let text else { return value }
+        guard let parsed = T(rawValue: text) else {
+            throw ServiceError.badRequest("\(field): '\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
+    }
+
+    static func number(_ query: [String: String], _ field: String) throws -> Double? {
+        guard let text = query[field], !text.isEmpty else { return nil }
+        guard let value = Double(text), value.isFinite else { throw ServiceError.badRequest("\(field): '\(text)' is not a finite number") }
+        return value
+    }
+
+    static func integer(_ query: [String: String], _ field: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = query[field] else { return value }
+        guard let parsed = Int(text), range.contains(parsed) else {
+            throw ServiceError.badRequest("\(field): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return parsed
+    }
+
+    static func seed(_ query: [String: String]) throws -> UInt64 {
+        guard let text = query["seed"] else { return 0 }
+        guard let seed = UInt64(text) else { throw ServiceError.badRequest("seed: expected a non-negative integer, got '\(text)'") }
+        return seed
+    }
+}
+
+/// A small least-recently-used cache of PNG bytes.
+final class PictureCache: @unchecked Sendable {
+    private let capacity: Int
+    private let lock = NSLock()
+    private var entries: [String: Data] = [:]
+    private var order: [String] = []
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    subscript(key: String) -> Data? {
+        get {
+            lock.lock(); defer { lock.unlock() }
+            guard let data = entries[key] else { return nil }
+            order.removeAll { $0 == key }
+            order.append(key)
+            return data
+        }
+        set {
+            lock.lock(); defer { lock.unlock() }
+            entries[key] = newValue
+            order.removeAll { $0 == key }
+            if newValue != nil { order.append(key) }
+            while order.count > capacity { entries[order.removeFirst()] = nil }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+import LandscapeRender
+
+/// Every picture the project draws, from landscape types to PNG, shared by
+/// the CLI (`landscape render`, `activations`, `output-landscape`) and the
+/// API's PNG endpoints so both draw exactly the same thing.
+public enum Pictures {
+    public enum Kind: String, CaseIterable, Sendable {
+        case contour, filled, heatmap, surface3d, line
+        var gridKind: GridPlotKind? { GridPlotKind(rawValue: rawValue) }
+    }
+
+    /// How to draw a surface (the reference's plot_2D.py options and the page's).
+    public struct SurfaceSettings: Sendable, Hashable {
+        public var kind: Kind = .contour
+        public var metric: SurfaceMetric = .loss
+        public var vmin: Double?
+        public var vmax: Double?
+        public var vlevel: Double?
+        public var log = false
+        public var colormap: Colormap = .viridis
+        public var azimuth = -60.0
+        public var elevation = 30.0
+        public var zMax: Double?
+        public var width = 800
+        public var height = 600
+        public var scale = 1.0
+        public var title: String?
+        public var transparent = false
+        public init() {}
+    }
+
+    public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
+        guard let first = surfaces.first else { throw LandscapeError.invalidRequest("no surface to draw") }
+        var style = PlotStyle()
+        style.width = settings.width; style.height = settings.height
+        style.scale = settings.scale; style.transparent = settings.transparent
+        style.title = settings.title ?? (surfaces.count == 1 ? "\(first.panelTitle) — \(settings.metric.rawValue)"
+                                                             : "\(settings.metric.rawValue), directions seed \(first.directions.seed)")
+        if let gridKind = settings.kind.gridKind {
+            var options = GridPlotOptions()
+            options.style = style
+            options.vmin = settings.vmin; options.vmax = settings.vmax; options.vlevel = settings.vlevel
+            options.logScale = settings.log; options.colormap = settings.colormap
+            options.azimuth = settings.azimuth; options.elevation = settings.elevation; options.zMax = settings.zMax
+            options.colorbarLabel = settings.metric.rawValue
+            let panels = try surfaces.map {
+                GridPanel(title: surfaces.count > 1 ? $0.panelTitle : nil, grid: try $0.grid(settings.metric))
+            }
+            return try GridPlot.render(panels, kind: gridKind, options: options)
+        }
+        var options = LinePlotOptions()
+        options.style = style
+        options.style.xLabel = "α"; options.style.yLabel = "loss"
+        options.logLeft = settings.log
+        if let vmin = settings.vmin, let vmax = settings.vmax { options.leftRange = vmin...vmax }
+        let losses = try surfaces.map { try $0.curve(.loss, label: "\($0.shortName) loss") }
+        let accuracies = try surfaces.map { try $0.curve(.accuracy, label: "\($0.shortName) accuracy") }
+        return try LinePlot.render(left: losses, right: accuracies, options: options)
+    }
+
+    /// The minimum worth marking: a dip inside the range below zero (Swish,
+    /// Mish, GELU). A minimum at the range's edge (ELU, Tanh) or a flat zero
+    /// (ReLU) is not a feature of the function.
+    public static func interiorMinimum(of activation: Activation, in range: ClosedRange<Double>) -> (x: Double, value: Double)? {
+        let found = activation.minimum(in: range)
+        let margin = 1e-3 * (range.upperBound - range.lowerBound)
+        let interior = found.x > range.lowerBound + margin && found.x < range.upperBound - margin
+        return interior && found.value < -1e-9 ? found : nil
+    }
+
+    public static func samples(_ range: ClosedRange<Double>, count: Int) -> [Double] {
+        (0..<count).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(count - 1) }
+    }
+
+    public static func activations(_ activations: [Activation], range: ClosedRange<Double>, points: Int,
+                                   width: Int = 1200, height: Int = 420, scale: Double = 1) throws -> RenderedPlot {
+        let x = samples(range, count: points)
+        let series = try activations.map { a in
+            try ActivationSeries(name: a.displayName, x: x, f: x.map(a.value), df: x.map(a.derivative),
+                                 d2f: x.map(a.secondDerivative), minimum: interiorMinimum(of: a, in: range))
+        }
+        var style = ActivationPlot.defaultStyle
+        style.width = width; style.height = height; style.scale = scale
+        style.title = "Activations on [\(Ticks.format(range.lowerBound, decimals: 0)), \(Ticks.format(range.upperBound, decimals: 0))]"
+        return try ActivationPlot.render(series, style: style)
+    }
+
+    /// Output landscapes of the Mish paper side by side; `colormap` nil draws greyscale.
+    public static func outputLandscapes(_ activations: [Activation], seed: UInt64, size: Int, range: ClosedRange<Double>,
+                                        colormap: Colormap?, height: Int = 440, scale: Double = 1) throws -> RenderedPlot {
+        let panels = try activations.map { activation -> GridPanel in
+            let field = try OutputLandscape(activation: activation, seed: seed).grid(size: size, range: range)
+            return GridPanel(title: activation.displayName,
+                             grid: try Grid2D(x: field.coordinates, y: field.coordinates, values: field.values.map { $0.map { $0 } }))
+        }
+        var options = ImageGridOptions()
+        options.colormap = colormap
+        options.style.height = height; options.style.scale = scale
+        options.style.width = Int(Double(height) * 0.92) * activations.count + 20
+        options.style.title = "Output landscape of a random 2-64-32-16-1 MLP (seed \(seed))"
+        return try ImageGrid.render(panels, options: options)
+    }
+}
