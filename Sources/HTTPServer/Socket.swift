@@ -147,9 +147,9 @@ final class Socket: @unchecked Sendable {
 
     func close() { _ = Glibc.close(fd) }
 
-    /// Half-closes, then drains what the client still sends for a moment before closing, so the kernel
-    /// does not answer unread bytes with RST and destroy the error response we just wrote.
-    func closeGracefully(drainMilliseconds: Int32 = 200) {
+    /// Half-closes, then drains what the client still sends for a moment (without closing), so the
+    /// kernel does not answer unread bytes with RST and destroy the error response we just wrote.
+    func drainBeforeClose(milliseconds drainMilliseconds: Int32 = 200) {
         shutdown(Int32(SHUT_WR))
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         var drained = 0
@@ -160,7 +160,6 @@ final class Socket: @unchecked Sendable {
                   let count = try? read(into: &scratch), count > 0 else { break }
             drained += count
         }
-        close()
     }
 
     /// "ip:port" of the peer, for the access log.
