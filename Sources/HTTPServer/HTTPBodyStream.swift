@@ -37,8 +37,20 @@ public final class ServerSentEventWriter {
         var text = ""
         if let id { text += "id: \(Self.singleLine(id))\n" }
         if let event { text += "event: \(Self.singleLine(event))\n" }
-        let lines = data.split(separator: "\n", omittingEmptySubsequences: false)
-        for line in lines { text += "data: \(line.replacingOccurrences(of: "\r", with: ""))\n" }
+        // CRLF, CR and LF all end a line in the SSE grammar; each line gets its own "data:" field.
+        var line = ""
+        var lastWasCR = false
+        for scalar in data.unicodeScalars {
+            if scalar == "\n" && lastWasCR { lastWasCR = false; continue }
+            lastWasCR = scalar == "\r"
+            if scalar == "\r" || scalar == "\n" {
+                text += "data: \(line)\n"
+                line = ""
+            } else {
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        text += "data: \(line)\n"
         text += "\n"
         return write(text)
     }
@@ -56,6 +68,8 @@ public final class ServerSentEventWriter {
     }
 
     private static func singleLine(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
+        var copy = text
+        copy.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+        return copy
     }
 }

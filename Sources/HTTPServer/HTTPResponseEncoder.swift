@@ -12,7 +12,9 @@ public enum HTTPResponseEncoder {
         let owned: Set<String> = ["date", "content-length", "connection", "transfer-encoding"]
         for field in response.headers where !owned.contains(field.key) {
             // A CR or LF in a header value would let a caller inject headers; drop it.
-            let value = field.value.filter { $0 != "\r" && $0 != "\n" }
+            // Filter scalars, not Characters: "\r\n" is a single Character in Swift.
+            var value = field.value
+            value.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
             text += "\(field.name): \(value)\r\n"
         }
         switch response.body {
