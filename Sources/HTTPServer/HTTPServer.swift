@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// An HTTP/1.1 server on POSIX sockets: one accept thread, one thread per connection (capped by
+/// `limits.maxConnections`; beyond the cap clients get 503). Handlers run synchronously on their
+/// connection's thread.
+public final class HTTPServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: UInt16
+        public var limits: HTTPLimits
+        public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+
+        public init(host: String = "127.0.0.1", port: UInt16 = 0, limits: HTTPLimits = .init(),
+                    accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
+            self.host = host
+            self.port = port
+            self.limits = limits
+            self.accessLog = accessLog
+        }
+    }
+
+    enum State { case idle, running, stopping, stopped }
+
+    public let configuration: Configuration
+    let handler: HTTPHandler
+
+    // Everything below is guarded by `lock`; it is also the condition stop/wait sleep on.
+    private let lock = NSCondition()
+    private var state = State.idle
+    private var boundPort: UInt16 = 0
+    private var acceptLoopRunning = false
+    private var connections: [Int: Socket] = [:]
+    private var nextConnectionID = 0
+    private var pendingRejections = 0
+    private var signalSources: [DispatchSourceSignal] = []
+    private var signalStopRequested = false
+    private let rejectionQueue = DispatchQueue(label: "HTTPServer.reject")
+
+    /// How many refused clients may wait for their 503 at once; beyond it they are closed unanswered.
+    private static let maxPendingRejections = 64
+    /// How long stop waits for threads after shutting down their sockets at the deadline.
+    private static let forcedStopGrace: TimeInterval = 1
+
+    public init(configuration: Configuration, handler: HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    /// The bound port (the kernel's choice when configured with 0); 0 before `start()`.
+    public var port: UInt16 { lock.withLock { boundPort } }
+
+    /// Open connections being served right now.
+    public var connectionCount: Int { lock.withLock { connections.count } }
+
+    var isStopping: Bool { lock.withLock { state != .running } }
+
+    /// Binds, listens and starts accepting on a background thread; returns once the port is bound.
+    public func start() throws {
+        try lock.withLock {
+            guard state == .idle else { throw HTTPServerError.alreadyStarted }
+            let listener = try Socket.listening(host: configuration.host, port: configuration.port)
+            do { boundPort = try listener.localPort() } catch { listener.close(); throw error }
+            state = .running
+            acceptLoopRunning = true
+            let thread = Thread { [self] in acceptLoop(listener) }
+            thread.name = "HTTPServer.accept"
+            thread.start()
+        }
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to `timeout` seconds, then cuts the
+    /// remaining connections. Returns when the server is stopped; safe to call more than once.
+    public func stop(timeout: TimeInterval) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch state {
+        case .idle: state = .stopped; lock.broadcast(); return
+        case .stopped: return
+        case .stopping:
+            while state != .stopped { lock.wait() }
+            return
+        case .running: state = .stopping
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while acceptLoopRunning || !connections.isEmpty {
+            if !lock.wait(until: deadline) { break }
+        }
+        if !connections.isEmpty {
+            // Wakes blocked reads and makes SSE producers' writes fail, so their threads return.
+            for socket in connections.values { socket.shutdown() }
+            let grace = Date().addingTimeInterval(Self.forcedStopGrace)
+            while !connections.isEmpty && lock.wait(until: grace) {}
+        }
+        for source in signalSources { source.cancel() }
+        signalSources = []
+        state = .stopped
+        lock.broadcast()
+    }
+
+    /// Blocks until `stop` has finished (returns at once if the server never started).
+    public func waitUntilStopped() {
+        lock.withLock {
+            while state == .running || state == .stopping { lock.wait() }
+        }
+    }
+
+    /// On any of `signals`, stops gracefully (up to `timeout` seconds) and then calls `onStop` once.
+    /// The signals' default actions are disabled so the process is not killed before draining.
+    public func stopOnSignals(_ signals: [Int32] = [SIGINT, SIGTERM], timeout: TimeInterval = 5,
+                              onStop: @escaping @Sendable () -> Void) {
+        lock.withLock {
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [weak self] in
+                    guard let self else { return }
+                    let first = self.lock.withLock {
+                        defer { self.signalStopRequested = true }
+                        return !self.signalStopRequested
+                    }
+                    guard first else { return }
+                    // Not on the handler itself: stop() cancels these sources and waits.
+                    Thread.detachNewThread {
+                        self.stop(timeout: timeout)
+                        onStop()
+                    }
+                }
+                source.resume()
+                signalSources.append(source)
+            }
+        }
+    }
+
+    private func acceptLoop(_ listener: Socket) {
+        while !isStopping {
+            // Poll with a short timeout so stop() is noticed without a wake-up pipe.
+            guard let events = try? listener.poll(Int16(POLLIN), milliseconds: 50), events != 0 else { continue }
+            do {
+                guard let client = try listener.accept() else { continue }
+                admit(client)
+            } catch {
+                // EMFILE and friends: back off instead of spinning; clients wait in the backlog.
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+        listener.close()
+        lock.withLock {
+            acceptLoopRunning = false
+            lock.broadcast()
+        }
+    }
+
+    private func admit(_ client: Socket) {
+        lock.lock()
+        guard state == .running, connections.count < configuration.limits.maxConnections else {
+            lock.unlock()
+            reject(client)
+            return
+        }
+        let id = nextConnectionID
+        nextConnectionID += 1
+        connections[id] = client
+        lock.unlock()
+        let thread = Thread { [self] in
+            let mayHaveUnreadInput = HTTPConnection(socket: client, server: self).run()
+            if mayHaveUnreadInput { client.drainBeforeClose() }
+            // Close under the lock: stop() only shuts down sockets still in the table, never a reused fd.
+            lock.withLock {
+                connections[id] = nil
+                client.close()
+                lock.broadcast()
+            }
+        }
+        thread.name = "HTTPServer.connection"
+        thread.start()
+    }
+
+    /// Over the connection cap: answer 503 on a single helper queue so the accept loop never blocks.
+    private func reject(_ client: Socket) {
+        let admitted = lock.withLock {
+            guard pendingRejections < Self.maxPendingRejections else { return false }
+            pendingRejections += 1
+            return true
+        }
+        guard admitted else { client.close(); return }
+        let limit = configuration.limits.maxConnections
+        let accessLog = configuration.accessLog
+        rejectionQueue.async { [self] in
+            var response = HTTPResponse.error(status: .serviceUnavailable, error: "Service Unavailable",
+                                              detail: "server is at its limit of \(limit) connections")
+            response.headers["Retry-After"] = "1"
+            let body = response.bodyData ?? Data()
+            client.setSendTimeout(1)
+            try? client.write(HTTPResponseEncoder.head(response, keepAlive: false) + Array(body))
+            let address = client.peerAddress()
+            client.drainBeforeClose(milliseconds: 100)
+            client.close()
+            accessLog?(AccessLogEntry(date: Date(), remoteAddress: address, method: "-", path: "-",
+                                      status: 503, bytes: body.count, milliseconds: 0))
+            lock.withLock { pendingRejections -= 1 }
+        }
+    }
+}

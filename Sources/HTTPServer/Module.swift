@@ -1,1 +1,0 @@
-// HTTPServer: see Package.swift for this module's job.
