@@ -12,6 +12,8 @@ struct APIRoutes {
 
     /// How long an event stream waits before a keep-alive comment.
     static let eventKeepAlive: TimeInterval = 15
+    /// What a client told "queue full" should wait: about one small surface.
+    static let retryAfterSeconds = 30
 
     func register(on router: HTTPRouter) {
         router.add("GET /api/models") { _ in try models() }
@@ -110,8 +112,15 @@ struct APIRoutes {
 
     private func submit(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try SurfaceRequest.decode(request.body)
-        let (job, cached) = try planner.submit(body)
-        return try .json(JSONBody(["job": job.snapshot]), status: cached ? 200 : 202)
+        do {
+            let (job, cached) = try planner.submit(body)
+            return try .json(JSONBody(["job": job.snapshot]), status: cached ? 200 : 202)
+        } catch let error as ServiceError {
+            guard case .queueFull = error else { throw error }
+            var response = HTTPResponse.error(status: HTTPStatus(error.status), error: error.message)
+            response.headers["Retry-After"] = String(Self.retryAfterSeconds)
+            return response
+        }
     }
 
     /// Server-Sent Events: the current progress first, then every event until the job ends.
@@ -151,6 +160,6 @@ struct JSONBody<T: Encodable>: Encodable {
 extension HTTPResponse {
     /// JSON with the API's snake_case encoder.
     static func json<T: Encodable>(_ body: JSONBody<T>, status: Int = 200) throws -> HTTPResponse {
-        .json(try JSONCoding.encoder.encode(body), status: status)
+        .json(try JSONCoding.encoder.encode(body), status: HTTPStatus(status))
     }
 }

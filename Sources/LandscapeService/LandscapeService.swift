@@ -11,7 +11,7 @@ public final class LandscapeService: @unchecked Sendable {
     private let server: HTTPServer
 
     public init(configuration: ServiceConfiguration, host: String = "127.0.0.1", port: UInt16 = 8420,
-                httpLimits: HTTPLimits = HTTPLimits(), accessLog: ((AccessLogEntry) -> Void)? = nil) throws {
+                httpLimits: HTTPLimits = HTTPLimits(), accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) throws {
         self.configuration = configuration
         catalog = try Catalog(configuration: configuration)
         queue = JobQueue(maximumQueued: configuration.limits.maximumQueuedJobs)
@@ -24,7 +24,8 @@ public final class LandscapeService: @unchecked Sendable {
         let files = try StaticFileHandler(root: configuration.publicDirectory)
         let handler = ServiceHandler(api: router, files: files)
         server = HTTPServer(configuration: .init(host: host, port: port, limits: httpLimits, accessLog: accessLog),
-                            handler: ConditionalGETMiddleware(ErrorJSONMiddleware(handler)))
+                            handler: MiddlewareHandler(middleware: ConditionalGETMiddleware(),
+                                                     next: MiddlewareHandler(middleware: ErrorJSONMiddleware(), next: handler)))
     }
 
     public func start() throws {

@@ -45,18 +45,19 @@ struct ServeCommand: ParsableCommand {
         limits.maximumQueuedJobs = maxJobs
         let configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
                                                  datasets: datasetMap, limits: limits, threads: threads)
-        let log: ((AccessLogEntry) -> Void)? = quiet ? nil : { entry in
+        let printLine: @Sendable (AccessLogEntry) -> Void = { entry in
             print(entry.line)
-            fflush(stdout)
+            fflush(nil)   // one line per request even when stdout is a pipe
         }
+        let log = quiet ? nil : printLine
         let service = try LandscapeService(configuration: configuration, host: host, port: port, accessLog: log)
         try service.start()
         let models = service.catalog.modelIDs()
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
         print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces from \(configuration.modelsDirectory.path); Ctrl-C stops")
         if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
-        fflush(stdout)
-        service.stopOnSignals { print("landscape: stopped"); fflush(stdout) }
+        fflush(nil)
+        service.stopOnSignals { print("landscape: stopped"); fflush(nil) }
         service.waitUntilStopped()
     }
 }

@@ -53,7 +53,7 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(models.map { $0["id"] as? String }, ["resnet20-relu"])
         XCTAssertEqual(models.first?["architecture"] as? String, "resnet20")
         XCTAssertEqual(models.first?["activation"] as? String, "relu")
-        let expected = ResNetArchitecture(depth: 20, inputChannels: 3, classCount: 10, activation: Activation(.relu))
+        let expected = try ResNetArchitecture(depth: 20, inputChannels: 3, classCount: 10, activation: Activation(.relu))
         XCTAssertEqual(models.first?["parameter_count"] as? Int, ResNetModel(architecture: expected).parameterCount)
     }
 
@@ -122,7 +122,7 @@ final class ServiceTests: XCTestCase {
             (["x": "-1:1:5", "models": []], 400, "models"),
         ]
         for (fields, status, word) in cases {
-            var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head"]
+            var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 64]
             body.merge(fields) { $1 }
             let response = try client.post("/api/surfaces", json: body)
             XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
@@ -186,7 +186,7 @@ final class ServiceTests: XCTestCase {
 
     static func processCPUSeconds() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
