@@ -20,15 +20,36 @@ struct ConvolutionGeometry: Sendable, Equatable {
 ///
 ///   forward      Z[O][cols]  = W[O][C·9] × col[C·9][cols]           (im2col + GEMM)
 ///   weight grad  dW[O][C·9] += dZ[O][cols] × col[C·9][cols]ᵀ         (GEMM)
-///   input grad   dcol[C·9][cols] = Wᵀ × dZ, then dX += col2im(dcol)  (GEMM + col2im)
+///   input grad   stride 1: dX[C][cols] += W'[C][O·9] × col(dZ)[O·9][cols]  (im2col + GEMM)
+///                stride 2: dcol[C·9][cols] = Wᵀ × dZ, then dX += col2im(dcol)  (GEMM + col2im)
+///
+/// A stride-1 input gradient is the convolution of dZ with the flipped,
+/// transposed filters W' (`flipWeights`): its GEMM has the long inner
+/// dimension O·9 instead of O (16 in stage 1, which leaves BLAS mostly
+/// loading and storing C), and it needs no scalar col2im.
 ///
 /// Outputs and output gradients are CNHW over the whole batch: channel `o`,
 /// image `b` starts at `(o·batch + b)·outPlane`, so a shard's columns of a
 /// channel are one contiguous segment (GEMM leading dimension batch·outPlane).
 enum ConvolutionTraining {
     /// How many images' unfolded patches fit in `capacity` floats (at least one).
-    static func imagesPerChunk(_ g: ConvolutionGeometry, capacity: Int) -> Int {
-        max(1, capacity / (g.reduction * g.outPlane))
+    /// With `unfoldingOutput`, dZ is unfolded too (O·9 rows per column).
+    static func imagesPerChunk(_ g: ConvolutionGeometry, capacity: Int, unfoldingOutput: Bool = false) -> Int {
+        let rows = unfoldingOutput ? max(g.reduction, g.outChannels * 9) : g.reduction
+        return max(1, capacity / (rows * g.outPlane))
+    }
+
+    /// W'[c][(o·3 + dy)·3 + dx] = W[o][c][2 − dy][2 − dx]: the filters of the
+    /// stride-1 input gradient, dX = conv(dZ, W') with padding 1.
+    static func flipWeights(_ g: ConvolutionGeometry, weight: UnsafePointer<Float>,
+                            into flipped: UnsafeMutablePointer<Float>) {
+        for o in 0..<g.outChannels {
+            for c in 0..<g.inChannels {
+                let source = weight + (o * g.inChannels + c) * 9
+                let target = flipped + (c * g.outChannels + o) * 9
+                for i in 0..<9 { target[i] = source[8 - i] }
+            }
+        }
     }
 
     /// Z[o][b] for b in `images` (pre-BatchNorm output, overwritten).
@@ -56,14 +77,19 @@ enum ConvolutionTraining {
     /// Accumulates the weight gradient of `images` into `gradWeight` [O][C·9] and,
     /// when `gradInput` is given, adds the input gradient into it (CNHW, `batch`
     /// images, the caller zeroes or pre-fills it). `gradColumns` is scratch like `columns`.
+    /// With `flippedWeight` (from `flipWeights`), a stride-1 convolution whose input
+    /// is CNHW takes the direct input-gradient path.
     static func backward(_ g: ConvolutionGeometry, weight: UnsafePointer<Float>,
                          input: UnsafePointer<Float>, inputLayout: ConvolutionKernels.PlaneLayout,
                          gradOutput: UnsafePointer<Float>, batch: Int, images: Range<Int>,
                          gradWeight: UnsafeMutablePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          columns: UnsafeMutablePointer<Float>, gradColumns: UnsafeMutablePointer<Float>,
-                         columnCapacity: Int) {
-        let chunk = imagesPerChunk(g, capacity: columnCapacity)
+                         columnCapacity: Int, flippedWeight: UnsafePointer<Float>? = nil) {
+        // The direct path's GEMM writes channel rows of dX with one leading dimension.
+        let direct = gradInput != nil && flippedWeight != nil && g.stride == 1 && inputLayout.imageStride == g.inPlane
+        let chunk = imagesPerChunk(g, capacity: columnCapacity, unfoldingOutput: direct)
         let ldz = batch * g.outPlane
+        let outputLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
         var first = images.lowerBound
         while first < images.upperBound {
             let count = min(chunk, images.upperBound - first)
@@ -75,7 +101,14 @@ enum ConvolutionTraining {
             TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                               a: gradChunk, lda: ldz, b: columns, ldb: cols, beta: 1,
                               c: gradWeight, ldc: g.reduction)
-            if let gradInput {
+            if let gradInput, direct, let flippedWeight {
+                ConvolutionKernels.im2col3x3(source: gradChunk, layout: outputLayout, channels: g.outChannels,
+                                             imageCount: count, height: g.outHeight, width: g.outWidth, stride: 1,
+                                             into: gradColumns)
+                TrainingBLAS.gemm(m: g.inChannels, n: cols, k: g.outChannels * 9, a: flippedWeight,
+                                  lda: g.outChannels * 9, b: gradColumns, ldb: cols, beta: 1,
+                                  c: gradInput + first * inputLayout.imageStride, ldc: inputLayout.channelStride)
+            } else if let gradInput {
                 TrainingBLAS.gemm(transposeA: true, m: g.reduction, n: cols, k: g.outChannels,
                                   a: weight, lda: g.reduction, b: gradChunk, ldb: ldz, beta: 0,
                                   c: gradColumns, ldc: cols)

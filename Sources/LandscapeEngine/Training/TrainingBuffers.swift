@@ -20,6 +20,9 @@ final class TrainingBuffers {
     let columns: [UnsafeMutablePointer<Float>]
     let gradColumns: [UnsafeMutablePointer<Float>]
     let shardGradients: [UnsafeMutablePointer<Float>]
+    /// Flipped, transposed conv filters for the stride-1 input gradients
+    /// (`ConvolutionTraining.flipWeights`), aligned with `ResNetModel.values`.
+    let flippedWeights: UnsafeMutablePointer<Float>
     /// The step's parameter gradient, aligned with `ResNetModel.values`.
     let parameterGradients: UnsafeMutableBufferPointer<Float>
     let columnCapacity: Int
@@ -61,12 +64,14 @@ final class TrainingBuffers {
         logits = TrainingBuffers.zeros(classes * batchCapacity)
         gradLogits = TrainingBuffers.zeros(classes * batchCapacity)
         // One image of the widest unfold must fit; otherwise a chunk holds several images.
-        let widestUnfold = plan.layers.map { $0.geometry.reduction * $0.plane }.max() ?? 0
+        // (dZ is unfolded too for stride-1 input gradients: O·9 rows.)
+        let widestUnfold = plan.layers.map { max($0.geometry.reduction, 9 * $0.channels) * $0.plane }.max() ?? 0
         let capacity = max(Self.columnChunkFloats, widestUnfold)
         columnCapacity = capacity
         columns = (0..<shards).map { _ in TrainingBuffers.zeros(capacity) }
         gradColumns = (0..<shards).map { _ in TrainingBuffers.zeros(capacity) }
         shardGradients = (0..<shards).map { _ in TrainingBuffers.zeros(parameterCount) }
+        flippedWeights = TrainingBuffers.zeros(parameterCount)
         parameterGradients = .allocate(capacity: parameterCount)
         parameterGradients.initialize(repeating: 0)
     }
@@ -77,6 +82,7 @@ final class TrainingBuffers {
         partials.deallocate()
         for buffer in [pooled, gradPooled, logits, gradLogits] { buffer.deallocate() }
         for buffer in columns + gradColumns + shardGradients { buffer.deallocate() }
+        flippedWeights.deallocate()
         parameterGradients.deallocate()
     }
 
