@@ -57,29 +57,34 @@ enum ConvolutionKernels {
     /// (dy − 1)·W + (dx − 1), so it is one long copy (instead of one per image
     /// row: rows are only 8 to 32 floats), then zeros where the patch leaves
     /// the image: the top or bottom row and the left or right column.
-    private static func im2colStride1(source: UnsafePointer<Float>, layout: PlaneLayout, channels: Int,
-                                      imageCount: Int, height: Int, width: Int,
-                                      into col: UnsafeMutablePointer<Float>) {
-        let plane = height * width
-        let rowLength = imageCount * plane
+    /// `rows` unfolds only those output rows of each image (a band that keeps
+    /// the chunk in cache): column b·|rows|·W + (oy − rows.lowerBound)·W + ox.
+    static func im2colStride1(source: UnsafePointer<Float>, layout: PlaneLayout, channels: Int,
+                              imageCount: Int, height: Int, width: Int, rows: Range<Int>? = nil,
+                              into col: UnsafeMutablePointer<Float>) {
+        let band = rows ?? 0..<height
+        let bandSize = band.count * width
+        let rowLength = imageCount * bandSize
+        let bandStart = band.lowerBound * width, bandEnd = band.upperBound * width
         for c in 0..<channels {
             for dy in 0..<3 {
-                // Output rows first..<last read inside the image.
-                let first = dy == 0 ? 1 : 0, last = dy == 2 ? height - 1 : height
+                // Output rows first..<last of the band read inside the image.
+                let first = max(dy == 0 ? 1 : 0, band.lowerBound), last = min(dy == 2 ? height - 1 : height, band.upperBound)
                 for dx in 0..<3 {
                     let row = col + ((c * 3 + dy) * 3 + dx) * rowLength
                     let shift = (dy - 1) * width + (dx - 1)
                     let low = first * width + (dx == 0 ? 1 : 0), high = last * width - (dx == 2 ? 1 : 0)
                     for b in 0..<imageCount {
                         let src = source + c * layout.channelStride + b * layout.imageStride + shift
-                        let dst = row + b * plane
+                        // Indexed by position in the image plane: dst[bandStart] is the band's first column.
+                        let dst = row + b * bandSize - bandStart
                         guard last > first else {
-                            dst.update(repeating: 0, count: plane)
+                            (dst + bandStart).update(repeating: 0, count: bandSize)
                             continue
                         }
-                        dst.update(repeating: 0, count: low)
+                        (dst + bandStart).update(repeating: 0, count: low - bandStart)
                         if high > low { copy(src + low, to: dst + low, count: high - low) }
-                        (dst + high).update(repeating: 0, count: plane - high)
+                        (dst + high).update(repeating: 0, count: bandEnd - high)
                         if dx != 1 {
                             // Copied across the row boundary: the left (dx 0) or right (dx 2) column is padding.
                             let column = dx == 0 ? 0 : width - 1

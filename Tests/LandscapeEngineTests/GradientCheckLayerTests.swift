@@ -14,8 +14,8 @@ final class GradientCheckLayerTests: XCTestCase {
     }
 
     /// Conv over 3 images in two shards (0..<1, 1..<3) accumulating into one weight gradient,
-    /// once with one image per im2col chunk and once with all images in one chunk, and with
-    /// the input gradient both by col2im and (stride 1) as a convolution with flipped filters.
+    /// with one image per im2col chunk, all images in one chunk and (stride 1) bands of two
+    /// rows, and with the input gradient both by col2im and as a convolution with flipped filters.
     private func checkConvolution(stride: Int, height: Int, width: Int) throws {
         let g = ConvolutionGeometry(inChannels: 3, outChannels: 4, stride: stride, inHeight: height, inWidth: width)
         let batch = 3
@@ -43,7 +43,9 @@ final class GradientCheckLayerTests: XCTestCase {
         let numericW = GradientCheck.numericGradient(at: w) { loss(x, $0) }
 
         let oneImage = max(g.reduction, 9 * g.outChannels) * g.outPlane
-        for capacity in [oneImage, 1 << 16] { for direct in [false, true] {
+        var cases = [(oneImage, false), (oneImage, true), (1 << 16, false), (1 << 16, true)]
+        if stride == 1 { cases.append((2 * max(g.reduction, 9 * g.outChannels) * g.outWidth, true)) }
+        for (capacity, direct) in cases {
             let xf = x.map(Float.init), wf = w.map(Float.init), rf = r.map(Float.init)
             var flipped = [Float](repeating: 0, count: w.count)
             ConvolutionTraining.flipWeights(g, weight: wf, into: &flipped)
@@ -63,7 +65,7 @@ final class GradientCheckLayerTests: XCTestCase {
             let path = "chunk \(capacity)\(direct ? ", flipped filters" : "")"
             GradientCheck.assertClose(gradX.map(Double.init), numericX, "conv s\(stride) input (\(path))")
             GradientCheck.assertClose(gradW.map(Double.init), numericW, "conv s\(stride) weight (\(path))")
-        } }
+        }
     }
 
     func testBatchNormTrainingGradientsMatchFiniteDifferences() {

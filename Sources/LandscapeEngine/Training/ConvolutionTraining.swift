@@ -32,11 +32,66 @@ struct ConvolutionGeometry: Sendable, Equatable {
 /// image `b` starts at `(o·batch + b)·outPlane`, so a shard's columns of a
 /// channel are one contiguous segment (GEMM leading dimension batch·outPlane).
 enum ConvolutionTraining {
-    /// How many images' unfolded patches fit in `capacity` floats (at least one).
-    /// With `unfoldingOutput`, dZ is unfolded too (O·9 rows per column).
-    static func imagesPerChunk(_ g: ConvolutionGeometry, capacity: Int, unfoldingOutput: Bool = false) -> Int {
-        let rows = unfoldingOutput ? max(g.reduction, g.outChannels * 9) : g.reduction
-        return max(1, capacity / (rows * g.outPlane))
+    /// A piece of a shard whose unfolded patches fit the column buffer:
+    /// `count` whole images from `first`, or, for a stride-1 convolution whose
+    /// image alone would not fit, the output rows `rows` of one image (a
+    /// band), so the unfolded chunk stays in the L2 cache.
+    struct Chunk {
+        let first: Int
+        let count: Int
+        let rows: Range<Int>
+
+        /// Where the chunk's columns start in a CNHW output-shaped tensor (per channel).
+        func offset(_ g: ConvolutionGeometry) -> Int { first * g.outPlane + rows.lowerBound * g.outWidth }
+        func columns(_ g: ConvolutionGeometry) -> Int { count * rows.count * g.outWidth }
+    }
+
+    /// Calls `body` for the chunks of `images`, in order. `unfoldedRows` is the
+    /// row count of the largest unfolded matrix (C·9, or O·9 when dZ is unfolded too).
+    static func forEachChunk(_ g: ConvolutionGeometry, images: Range<Int>, capacity: Int, unfoldedRows: Int,
+                             allowsBands: Bool, _ body: (Chunk) -> Void) {
+        let perImage = unfoldedRows * g.outPlane
+        if allowsBands && g.stride == 1 && perImage > capacity {
+            let bandRows = max(1, capacity / (unfoldedRows * g.outWidth))
+            for image in images {
+                var row = 0
+                while row < g.outHeight {
+                    let end = min(row + bandRows, g.outHeight)
+                    body(Chunk(first: image, count: 1, rows: row..<end))
+                    row = end
+                }
+            }
+            return
+        }
+        precondition(perImage <= capacity, "column buffer of \(capacity) floats: one image needs \(perImage)")
+        let perChunk = capacity / perImage
+        var first = images.lowerBound
+        while first < images.upperBound {
+            let count = min(perChunk, images.upperBound - first)
+            body(Chunk(first: first, count: count, rows: 0..<g.outHeight))
+            first += count
+        }
+    }
+
+    /// Floats of column buffer a convolution needs at least: one band row of a
+    /// stride-1 convolution (dZ unfolded too), one whole image of a strided one.
+    static func minimumCapacity(_ g: ConvolutionGeometry) -> Int {
+        g.stride == 1 ? max(g.reduction, 9 * g.outChannels) * g.outWidth : g.reduction * g.outPlane
+    }
+
+    /// im2col of a chunk's patches of `source` (C channels of `g`'s input size).
+    private static func unfold(_ g: ConvolutionGeometry, _ chunk: Chunk, source: UnsafePointer<Float>,
+                               layout: ConvolutionKernels.PlaneLayout, into columns: UnsafeMutablePointer<Float>) {
+        let images = source + chunk.first * layout.imageStride
+        if g.stride == 1 {
+            ConvolutionKernels.im2colStride1(source: images, layout: layout, channels: g.inChannels,
+                                             imageCount: chunk.count, height: g.inHeight, width: g.inWidth,
+                                             rows: chunk.rows, into: columns)
+        } else {
+            ConvolutionKernels.im2col3x3(source: images, layout: layout, channels: g.inChannels,
+                                         imageCount: chunk.count, height: g.inHeight, width: g.inWidth,
+                                         stride: g.stride, into: columns)
+        }
     }
 
     /// W'[c][(o·3 + dy)·3 + dx] = W[o][c][2 − dy][2 − dx]: the filters of the
@@ -59,18 +114,12 @@ enum ConvolutionTraining {
                         input: UnsafePointer<Float>, inputLayout: ConvolutionKernels.PlaneLayout,
                         output: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>,
                         columns: UnsafeMutablePointer<Float>, columnCapacity: Int) {
-        let chunk = imagesPerChunk(g, capacity: columnCapacity)
-        var first = images.lowerBound
-        while first < images.upperBound {
-            let count = min(chunk, images.upperBound - first)
-            let cols = count * g.outPlane
-            ConvolutionKernels.im2col3x3(source: input + first * inputLayout.imageStride, layout: inputLayout,
-                                         channels: g.inChannels, imageCount: count, height: g.inHeight,
-                                         width: g.inWidth, stride: g.stride, into: columns)
+        forEachChunk(g, images: images, capacity: columnCapacity, unfoldedRows: g.reduction, allowsBands: true) { chunk in
+            unfold(g, chunk, source: input, layout: inputLayout, into: columns)
+            let cols = chunk.columns(g)
             TrainingBLAS.gemm(m: g.outChannels, n: cols, k: g.reduction, a: weight, lda: g.reduction,
                               b: columns, ldb: cols, beta: 0,
-                              c: output + first * g.outPlane, ldc: batch * g.outPlane)
-            first += count
+                              c: output + chunk.offset(g), ldc: batch * g.outPlane)
         }
     }
 
@@ -87,36 +136,35 @@ enum ConvolutionTraining {
                          columnCapacity: Int, flippedWeight: UnsafePointer<Float>? = nil) {
         // The direct path's GEMM writes channel rows of dX with one leading dimension.
         let direct = gradInput != nil && flippedWeight != nil && g.stride == 1 && inputLayout.imageStride == g.inPlane
-        let chunk = imagesPerChunk(g, capacity: columnCapacity, unfoldingOutput: direct)
+        let unfoldedRows = direct ? max(g.reduction, 9 * g.outChannels) : g.reduction
         let ldz = batch * g.outPlane
-        let outputLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
-        var first = images.lowerBound
-        while first < images.upperBound {
-            let count = min(chunk, images.upperBound - first)
-            let cols = count * g.outPlane
-            let gradChunk = gradOutput + first * g.outPlane
-            ConvolutionKernels.im2col3x3(source: input + first * inputLayout.imageStride, layout: inputLayout,
-                                         channels: g.inChannels, imageCount: count, height: g.inHeight,
-                                         width: g.inWidth, stride: g.stride, into: columns)
+        // dZ as a stride-1 convolution's input: O channels of the output size.
+        let gradGeometry = ConvolutionGeometry(inChannels: g.outChannels, outChannels: g.inChannels, stride: 1,
+                                               inHeight: g.outHeight, inWidth: g.outWidth)
+        let gradLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
+        // col2im works on whole images only.
+        forEachChunk(g, images: images, capacity: columnCapacity, unfoldedRows: unfoldedRows,
+                     allowsBands: gradInput == nil || direct) { chunk in
+            let cols = chunk.columns(g)
+            let gradChunk = gradOutput + chunk.offset(g)
+            unfold(g, chunk, source: input, layout: inputLayout, into: columns)
             TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                               a: gradChunk, lda: ldz, b: columns, ldb: cols, beta: 1,
                               c: gradWeight, ldc: g.reduction)
             if let gradInput, direct, let flippedWeight {
-                ConvolutionKernels.im2col3x3(source: gradChunk, layout: outputLayout, channels: g.outChannels,
-                                             imageCount: count, height: g.outHeight, width: g.outWidth, stride: 1,
-                                             into: gradColumns)
+                unfold(gradGeometry, chunk, source: gradOutput, layout: gradLayout, into: gradColumns)
                 TrainingBLAS.gemm(m: g.inChannels, n: cols, k: g.outChannels * 9, a: flippedWeight,
                                   lda: g.outChannels * 9, b: gradColumns, ldb: cols, beta: 1,
-                                  c: gradInput + first * inputLayout.imageStride, ldc: inputLayout.channelStride)
+                                  c: gradInput + chunk.first * inputLayout.imageStride + chunk.rows.lowerBound * g.inWidth,
+                                  ldc: inputLayout.channelStride)
             } else if let gradInput {
                 TrainingBLAS.gemm(transposeA: true, m: g.reduction, n: cols, k: g.outChannels,
                                   a: weight, lda: g.reduction, b: gradChunk, ldb: ldz, beta: 0,
                                   c: gradColumns, ldc: cols)
-                col2im3x3(gradColumns, layout: inputLayout, channels: g.inChannels, imageCount: count,
+                col2im3x3(gradColumns, layout: inputLayout, channels: g.inChannels, imageCount: chunk.count,
                           height: g.inHeight, width: g.inWidth, stride: g.stride,
-                          addingInto: gradInput + first * inputLayout.imageStride)
+                          addingInto: gradInput + chunk.first * inputLayout.imageStride)
             }
-            first += count
         }
     }
 
