@@ -35,7 +35,7 @@ public final class HTTPServer: @unchecked Sendable {
     private var connections: [Int: Socket] = [:]
     private var nextConnectionID = 0
     private var pendingRejections = 0
-    private var signalSources: [DispatchSourceSignal] = []
+    private var signalTokens: [Int] = []
     private var signalStopRequested = false
     private let rejectionQueue = DispatchQueue(label: "HTTPServer.reject")
 
@@ -94,8 +94,8 @@ public final class HTTPServer: @unchecked Sendable {
             let grace = Date().addingTimeInterval(Self.forcedStopGrace)
             while !connections.isEmpty && lock.wait(until: grace) {}
         }
-        for source in signalSources { source.cancel() }
-        signalSources = []
+        for token in signalTokens { SignalRelay.shared.unsubscribe(token) }
+        signalTokens = []
         state = .stopped
         lock.broadcast()
     }
@@ -108,30 +108,23 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// On any of `signals`, stops gracefully (up to `timeout` seconds) and then calls `onStop` once.
-    /// The signals' default actions are disabled so the process is not killed before draining.
+    /// The signals' default actions are replaced so the process is not killed before draining
+    /// (see SignalRelay for why this is a sigaction + pipe + DispatchSource, not a signal source).
     public func stopOnSignals(_ signals: [Int32] = [SIGINT, SIGTERM], timeout: TimeInterval = 5,
                               onStop: @escaping @Sendable () -> Void) {
-        lock.withLock {
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { [weak self] in
-                    guard let self else { return }
-                    let first = self.lock.withLock {
-                        defer { self.signalStopRequested = true }
-                        return !self.signalStopRequested
-                    }
-                    guard first else { return }
-                    // Not on the handler itself: stop() cancels these sources and waits.
-                    Thread.detachNewThread {
-                        self.stop(timeout: timeout)
-                        onStop()
-                    }
+        let tokens = signals.map { number in
+            SignalRelay.shared.subscribe(number) { [weak self] in
+                guard let self else { return }
+                let first = self.lock.withLock {
+                    defer { self.signalStopRequested = true }
+                    return !self.signalStopRequested
                 }
-                source.resume()
-                signalSources.append(source)
+                guard first else { return }
+                self.stop(timeout: timeout)
+                onStop()
             }
         }
+        lock.withLock { signalTokens += tokens }
     }
 
     private func acceptLoop(_ listener: Socket) {

@@ -14,7 +14,8 @@ final class GradientCheckLayerTests: XCTestCase {
     }
 
     /// Conv over 3 images in two shards (0..<1, 1..<3) accumulating into one weight gradient,
-    /// once with one image per im2col chunk and once with all images in one chunk.
+    /// with one image per im2col chunk, all images in one chunk and (stride 1) bands of two
+    /// rows, and with the input gradient both by col2im and as a convolution with flipped filters.
     private func checkConvolution(stride: Int, height: Int, width: Int) throws {
         let g = ConvolutionGeometry(inChannels: 3, outChannels: 4, stride: stride, inHeight: height, inWidth: width)
         let batch = 3
@@ -41,8 +42,13 @@ final class GradientCheckLayerTests: XCTestCase {
         let numericX = GradientCheck.numericGradient(at: x) { loss($0, w) }
         let numericW = GradientCheck.numericGradient(at: w) { loss(x, $0) }
 
-        for capacity in [g.reduction * g.outPlane, 1 << 16] {
+        let oneImage = max(g.reduction, 9 * g.outChannels) * g.outPlane
+        var cases = [(oneImage, false), (oneImage, true), (1 << 16, false), (1 << 16, true)]
+        if stride == 1 { cases.append((2 * max(g.reduction, 9 * g.outChannels) * g.outWidth, true)) }
+        for (capacity, direct) in cases {
             let xf = x.map(Float.init), wf = w.map(Float.init), rf = r.map(Float.init)
+            var flipped = [Float](repeating: 0, count: w.count)
+            ConvolutionTraining.flipWeights(g, weight: wf, into: &flipped)
             var z = [Float](repeating: 0, count: r.count)
             var gradW = [Float](repeating: 0, count: w.count), gradX = [Float](repeating: 0, count: x.count)
             var columns = [Float](repeating: 0, count: capacity), gradColumns = columns
@@ -52,11 +58,13 @@ final class GradientCheckLayerTests: XCTestCase {
                                             images: shard, columns: &columns, columnCapacity: capacity)
                 ConvolutionTraining.backward(g, weight: wf, input: xf, inputLayout: layout, gradOutput: rf, batch: batch,
                                              images: shard, gradWeight: &gradW, gradInput: &gradX, columns: &columns,
-                                             gradColumns: &gradColumns, columnCapacity: capacity)
+                                             gradColumns: &gradColumns, columnCapacity: capacity,
+                                             flippedWeight: direct ? flipped : nil)
             }
             for i in 0..<z.count { XCTAssertEqual(Double(z[i]), expectedZ[i], accuracy: 1e-5, "forward z[\(i)]") }
-            GradientCheck.assertClose(gradX.map(Double.init), numericX, "conv s\(stride) input (chunk \(capacity))")
-            GradientCheck.assertClose(gradW.map(Double.init), numericW, "conv s\(stride) weight (chunk \(capacity))")
+            let path = "chunk \(capacity)\(direct ? ", flipped filters" : "")"
+            GradientCheck.assertClose(gradX.map(Double.init), numericX, "conv s\(stride) input (\(path))")
+            GradientCheck.assertClose(gradW.map(Double.init), numericW, "conv s\(stride) weight (\(path))")
         }
     }
 

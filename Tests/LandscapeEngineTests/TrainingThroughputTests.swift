@@ -2,7 +2,7 @@ import XCTest
 import LandscapeEngine
 import Foundation
 
-/// Not a test: measures training throughput (ResNet-20, batch 128, 32x32x3)
+/// Not a test: measures training throughput (ResNet-20, batch 128, 32x32x3 or LANDSCAPE_TRAINING_SHAPE)
 /// when LANDSCAPE_TRAINING_BENCHMARK=1, and is skipped otherwise, because tests must
 /// not depend on timing.
 ///   LANDSCAPE_TRAINING_BENCHMARK=1 swift test -c release --filter TrainingThroughputTests
@@ -14,18 +14,31 @@ final class TrainingThroughputTests: XCTestCase {
         }
         let batch = 128, steps = Int(environment["LANDSCAPE_TRAINING_STEPS"] ?? "") ?? 5
         let threads = Int(environment["LANDSCAPE_TRAINING_THREADS"] ?? "") ?? 2
-        let arch = try ResNetArchitecture(depth: 20, activation: Activation(parsing: environment["LANDSCAPE_TRAINING_ACTIVATION"] ?? "relu"))
+        // LANDSCAPE_TRAINING_SHAPE=HxWxC, e.g. 28x28x1 for Fashion-MNIST (default 32x32x3, CIFAR-10).
+        let shape = (environment["LANDSCAPE_TRAINING_SHAPE"] ?? "32x32x3").split(separator: "x").compactMap { Int($0) }
+        guard shape.count == 3 else { throw XCTSkip("LANDSCAPE_TRAINING_SHAPE: expected HxWxC such as 28x28x1") }
+        let (height, width, channels) = (shape[0], shape[1], shape[2])
+        let arch = try ResNetArchitecture(depth: 20, inputChannels: channels,
+                                          activation: Activation(parsing: environment["LANDSCAPE_TRAINING_ACTIVATION"] ?? "relu"))
         var rng = TestRNG(1)
         var model = ResNetModel.randomlyInitialized(arch, using: &rng)
-        let images = (0..<(batch * 3 * 32 * 32)).map { _ in Float(rng.symmetric()) }
+        let images = (0..<(batch * channels * height * width)).map { _ in Float(rng.symmetric()) }
         let labels = (0..<batch).map { Int32($0 % 10) }
-        let network = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: 32, width: 32, threads: threads)
+        let network = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width, threads: threads)
         var sgd = try SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
         _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels)   // warm-up
-        let start = Date()
+        let start = Date(), cpuStart = Self.processCPUSeconds()
         for _ in 0..<steps { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
-        let seconds = Date().timeIntervalSince(start)
-        print("training throughput: \(arch.name) \(arch.activation), batch \(batch), \(threads) thread(s): "
+        let seconds = Date().timeIntervalSince(start), cpuSeconds = Self.processCPUSeconds() - cpuStart
+        // CPU time is less disturbed than wall time when other jobs share the cores.
+        print(String(format: "training CPU time: %.1f img per CPU-second", Double(steps * batch) / cpuSeconds))
+        print("training throughput: \(arch.name) \(arch.activation) \(height)x\(width)x\(channels), batch \(batch), \(threads) thread(s): "
               + String(format: "%.1f img/s (%.3f s/step)", Double(steps * batch) / seconds, seconds / Double(steps)))
+    }
+
+    private static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }

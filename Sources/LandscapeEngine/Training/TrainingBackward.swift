@@ -16,6 +16,10 @@ extension TrainingNetwork {
         for shard in 0..<shardCount {
             for layer in layers { (buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount) }
         }
+        for layer in layers where layer.input != nil && layer.geometry.stride == 1 {
+            ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
+                                            into: buffers.flippedWeights + layer.weight)
+        }
         var outer = buffers.gradients[0], inner = buffers.gradients[1], next = buffers.gradients[2]
         let last = layers.count - 1
 
@@ -149,6 +153,7 @@ extension TrainingNetwork {
                                      inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,
                                      gradWeight: buffers.shardGradients[shard] + layer.weight, gradInput: gradInput,
                                      columns: buffers.columns[shard], gradColumns: buffers.gradColumns[shard],
-                                     columnCapacity: buffers.columnCapacity)
+                                     columnCapacity: buffers.columnCapacity,
+                                     flippedWeight: buffers.flippedWeights + layer.weight)
     }
 }

@@ -20,6 +20,9 @@ final class TrainingBuffers {
     let columns: [UnsafeMutablePointer<Float>]
     let gradColumns: [UnsafeMutablePointer<Float>]
     let shardGradients: [UnsafeMutablePointer<Float>]
+    /// Flipped, transposed conv filters for the stride-1 input gradients
+    /// (`ConvolutionTraining.flipWeights`), aligned with `ResNetModel.values`.
+    let flippedWeights: UnsafeMutablePointer<Float>
     /// The step's parameter gradient, aligned with `ResNetModel.values`.
     let parameterGradients: UnsafeMutableBufferPointer<Float>
     let columnCapacity: Int
@@ -29,7 +32,9 @@ final class TrainingBuffers {
 
     /// Target size of one unfolded chunk: a few hundred KiB stays in the
     /// per-core L2 between im2col and the GEMMs that read it.
-    static let columnChunkFloats = 96 * 1024
+    /// 64 Ki floats (256 KiB, columns and their gradient about the 512 KiB L2):
+    /// measured 48-64 Ki ≥ 96 Ki ≥ 32 Ki here (noisy, shared cores).
+    static let columnChunkFloats = 64 * 1024
 
     init(plan: TrainingPlan, parameterCount: Int, classes: Int, batchCapacity: Int, shards: Int) {
         let sizes = plan.layers.map { $0.channels * batchCapacity * $0.plane }
@@ -60,13 +65,13 @@ final class TrainingBuffers {
         gradPooled = TrainingBuffers.zeros(plan.features * batchCapacity)
         logits = TrainingBuffers.zeros(classes * batchCapacity)
         gradLogits = TrainingBuffers.zeros(classes * batchCapacity)
-        // One image of the widest unfold must fit; otherwise a chunk holds several images.
-        let widestUnfold = plan.layers.map { $0.geometry.reduction * $0.plane }.max() ?? 0
-        let capacity = max(Self.columnChunkFloats, widestUnfold)
+        // Stride-1 convolutions unfold bands of rows when an image is too big; strided ones whole images.
+        let capacity = max(Self.columnChunkFloats, plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
         columnCapacity = capacity
         columns = (0..<shards).map { _ in TrainingBuffers.zeros(capacity) }
         gradColumns = (0..<shards).map { _ in TrainingBuffers.zeros(capacity) }
         shardGradients = (0..<shards).map { _ in TrainingBuffers.zeros(parameterCount) }
+        flippedWeights = TrainingBuffers.zeros(parameterCount)
         parameterGradients = .allocate(capacity: parameterCount)
         parameterGradients.initialize(repeating: 0)
     }
@@ -77,6 +82,7 @@ final class TrainingBuffers {
         partials.deallocate()
         for buffer in [pooled, gradPooled, logits, gradLogits] { buffer.deallocate() }
         for buffer in columns + gradColumns + shardGradients { buffer.deallocate() }
+        flippedWeights.deallocate()
         parameterGradients.deallocate()
     }
 
