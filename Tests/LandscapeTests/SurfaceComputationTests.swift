@@ -73,7 +73,8 @@ final class SurfaceComputationTests: XCTestCase {
         b.info.sha256 = "b"
         let computation = try SurfaceComputation(
             models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:3"), y: nil),
-            directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory()))
+            directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory()),
+            evaluator: Self.evaluator())
         let line = try computation.run()[0]
         let evaluator = Self.evaluator()
         XCTAssertEqual(line.loss[0][0]!, try evaluator.evaluate(InferenceNetwork(a.model), on: data.data).meanLoss, accuracy: 1e-9)
