@@ -87,7 +87,9 @@ public final class SurfaceComputation: @unchecked Sendable {
     public func key(for index: Int) -> String {
         let spec = directionSpec
         let source = sourceDescription
-        let parts = ["surface-v\(Surface.formatVersion)", models[index].info.sha256, data.info.contentSha256,
+        // The activation is part of the model but not of its bytes (it comes from the card or a flag).
+        let model = models[index].info
+        let parts = ["surface-v\(Surface.formatVersion)", model.sha256, model.activation, data.info.contentSha256,
                      source.kind] + source.endpoints.map(\.sha256) + [
                      "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
                      grid.description, bnMode.rawValue]

@@ -72,8 +72,13 @@ public final class JobQueue: @unchecked Sendable {
         }
         lock.unlock()
         job.cancelFlag.cancel()
+        // The evaluator checks the flag between micro-batches, so this is quick; the
+        // answer then says "cancelled" rather than "running".
+        job.waitUntilFinished(timeout: Self.cancelWait)
         return job
     }
+
+    static let cancelWait: TimeInterval = 5
 
     /// Stops taking jobs, cancels the running one (its finished points are
     /// saved, so the same request resumes later) and waits for the worker.

@@ -99,6 +99,13 @@ public final class Job: @unchecked Sendable {
         events.append(Event(sequence: events.count, name: name, data: data))
     }
 
+    /// Blocks until the job is done, failed or cancelled, or `timeout` passes.
+    func waitUntilFinished(timeout: TimeInterval) {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while !isTerminal { if !condition.wait(until: deadline) { break } }
+    }
+
     // MARK: Reading events
 
     /// The sequence number the next event will get: a late subscriber starts here.

@@ -40,6 +40,10 @@ final class SurfacePlanner: @unchecked Sendable {
             return (try queue.submit(nil, surfaceIDs: ids, alreadyDone: total, total: total), true)
         }
         if let running = queue.active(for: ids) { return (running, false) }
+        // Store the empty surfaces now, so GET /api/surfaces/{id} answers (all null) from the moment the job exists.
+        for index in models.indices where (try? catalog.cacheStore.load(id: ids[index])) == nil {
+            try catalog.cacheStore.save(try computation.initialSurface(for: index))
+        }
         let done = ids.reduce(0) { $0 + ((try? catalog.cacheStore.load(id: $1))?.progress.computed ?? 0) }
         return (try queue.submit(computation, surfaceIDs: ids, alreadyDone: done, total: total), false)
     }

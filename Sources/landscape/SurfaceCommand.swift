@@ -16,8 +16,8 @@ struct SurfaceCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: "Checkpoint; repeat for side-by-side models with shared directions.")
     var models: [String] = []
     @OptionGroup var data: DataOptions
-    @Option(help: "x axis START:END:COUNT.") var x = "-1:1:51"
-    @Option(help: "y axis START:END:COUNT (omit for a 1D line).") var y: String?
+    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-1:1:51"
+    @Option(parsing: .unconditional, help: "y axis START:END:COUNT (omit for a 1D line).") var y: String?
     @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
     @Option(help: "Seed of the random directions.") var seed: UInt64 = 0
     @Option(help: "Direction normalization: filter, layer, weight, none.") var norm: DirectionNormalization = .filter
@@ -58,7 +58,7 @@ struct InterpolateCommand: ParsableCommand {
     @Argument(help: "Model A (x = 0).") var a: String
     @Argument(help: "Model B (x = 1).") var b: String
     @OptionGroup var data: DataOptions
-    @Option(help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
+    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
     @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output directory.") var out = "surfaces"
