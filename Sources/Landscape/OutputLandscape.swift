@@ -44,7 +44,8 @@ public struct OutputLandscape: Sendable {
         return values[0]
     }
 
-    /// Outputs on a size × size grid over [range]², rows along y.
+    /// Outputs on a size × size grid over [range]², rows along y. Evaluated a
+    /// row at a time, layer by layer over flat buffers (no allocation per point).
     public func grid(size: Int, range: ClosedRange<Double>) throws -> (coordinates: [Double], values: [[Double]]) {
         guard size >= 2 && size <= Self.maximumSize else {
             throw LandscapeError.invalidRequest("output landscape size \(size): expected 2...\(Self.maximumSize)")
@@ -53,6 +54,31 @@ public struct OutputLandscape: Sendable {
             throw LandscapeError.invalidRequest("output landscape range \(range): expected a finite, non-empty range")
         }
         let coordinates = (0..<size).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(size - 1) }
-        return (coordinates, coordinates.map { y in coordinates.map { x in output(x, y) } })
+        let widest = Self.layerWidths.max()!
+        var input = [Double](repeating: 0, count: size * widest)
+        var output = [Double](repeating: 0, count: size * widest)
+        var rows: [[Double]] = []
+        rows.reserveCapacity(size)
+        for y in coordinates {
+            for (i, x) in coordinates.enumerated() { input[i * 2] = x; input[i * 2 + 1] = y }
+            for layer in weights.indices {
+                let fanIn = Self.layerWidths[layer], fanOut = Self.layerWidths[layer + 1]
+                let isHidden = layer < weights.count - 1
+                weights[layer].withUnsafeBufferPointer { w in
+                    biases[layer].withUnsafeBufferPointer { b in
+                        for point in 0..<size {
+                            for o in 0..<fanOut {
+                                var sum = b[o]
+                                for i in 0..<fanIn { sum += w[o * fanIn + i] * input[point * fanIn + i] }
+                                output[point * fanOut + o] = isHidden ? activation.value(sum) : sum
+                            }
+                        }
+                    }
+                }
+                swap(&input, &output)
+            }
+            rows.append(Array(input[0..<size]))
+        }
+        return (coordinates, rows)
     }
 }
