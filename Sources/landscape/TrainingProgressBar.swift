@@ -18,7 +18,6 @@ final class TrainingProgressBar {
     func update(_ report: TrainingProgress) {
         if report.epoch != epoch {
             epoch = report.epoch
-            epochStart = Date()
             lossSum = 0; accuracySum = 0; batches = 0
             lastPrintedPercent = -10
         }
@@ -48,8 +47,10 @@ final class TrainingProgressBar {
         }
     }
 
-    /// Ends the in-place line so stdout starts on a fresh one.
+    /// Ends the in-place line so stdout starts on a fresh one; the next
+    /// epoch's clock starts here (creation starts the first one).
     func finish() {
+        epochStart = Date()
         if interactive && drawn { FileHandle.standardError.write(Data("\n".utf8)) }
         drawn = false
     }

@@ -12,8 +12,9 @@ final class DatasetBatchSourceTests: XCTestCase {
     private func dataset(channels: Int = 1) throws -> ImageDataset {
         let count = 12, plane = 64
         let labels = (0..<count).map { UInt8($0 % 10) }
-        let pixels = (0..<count).flatMap { n in
-            (0..<(channels * plane)).map { UInt8((n * 19 + $0 * 3 + 1) % 251) }
+        var pixels: [UInt8] = []
+        for n in 0..<count {
+            for p in 0..<(channels * plane) { pixels.append(UInt8((n * 19 + p * 3 + 1) % 251)) }
         }
         return try ImageDataset(name: "test", split: .train, channels: channels, height: 8, width: 8, labels: labels,
                                 pixels: pixels, classNames: (0..<10).map(String.init), sourcePath: "memory")

@@ -29,8 +29,13 @@ final class TrainingRunTests: XCTestCase {
         }
         for (prefix, count, offset) in [("train", 40, 0), ("t10k", 16, 1000)] {
             let labels = (0..<count).map { UInt8(($0 * 7 + offset) % 10) }
-            let pixels = (0..<count).flatMap { n in
-                (0..<784).map { p in UInt8((Int(labels[n]) * 25 + (p % 28) * 3 + (n + offset) % 5) % 256) }
+            var pixels: [UInt8] = []
+            for n in 0..<count {
+                let label = Int(labels[n])
+                for p in 0..<784 {
+                    let value: Int = label * 25 + (p % 28) * 3 + (n + offset) % 5
+                    pixels.append(UInt8(value % 256))
+                }
             }
             try idx([count, 28, 28], pixels).write(to: directory.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
             try idx([count], labels).write(to: directory.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
