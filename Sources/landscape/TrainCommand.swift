@@ -91,7 +91,8 @@ struct TrainCommand: ParsableCommand {
         let run = try TrainingRun(config)
         let batches = run.batchesPerEpoch
         if let at = run.resumedAt {
-            print("resuming \(config.checkpoint.path) at epoch \(at.epoch + 1), batch \(at.batch)/\(batches)")
+            print(run.state.isFinished ? "\(config.checkpoint.path) has finished training: writing the weights and card"
+                : "resuming \(config.checkpoint.path) at epoch \(at.epoch + 1), batch \(at.batch)/\(batches)")
         }
         print("\(run.architecture.description): \(run.state.model.parameterCount) parameters; "
             + "\(run.source.count) \(run.trainSet.name) train images, \(run.testData.count) test images; "
