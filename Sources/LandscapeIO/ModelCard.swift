@@ -36,6 +36,11 @@ public struct ModelCard: Sendable, Codable, Equatable {
         public var trainAccuracy: Double?
         public var testLoss: Double?
         public var testAccuracy: Double?
+        public init(trainLoss: Double? = nil, trainAccuracy: Double? = nil, testLoss: Double? = nil,
+                    testAccuracy: Double? = nil) {
+            self.trainLoss = trainLoss; self.trainAccuracy = trainAccuracy
+            self.testLoss = testLoss; self.testAccuracy = testAccuracy
+        }
     }
 
     public init() {}
@@ -71,6 +76,12 @@ public struct ModelCard: Sendable, Codable, Equatable {
     }
 
     public func encoded() throws -> Data { try Self.encoder.encode(self) }
+
+    /// Writes the card beside `weights` (see `url(forWeights:)`), atomically.
+    public func write(forWeights weights: URL) throws {
+        let bytes = Array(try encoded()) + Array("\n".utf8)
+        try AtomicFile.write(to: Self.url(forWeights: weights)) { try $0.write(bytes) }
+    }
 }
 
 public struct ModelCardError: Error, CustomStringConvertible {

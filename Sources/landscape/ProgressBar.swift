@@ -43,12 +43,12 @@ final class ProgressBar {
 enum InterruptHandler {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    static func install(_ flag: CancellationFlag) {
+    static func install(_ flag: CancellationFlag, message: String = "interrupted: saving finished points…") {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data("\ninterrupted: saving finished points…\n".utf8))
+                FileHandle.standardError.write(Data("\n\(message)\n".utf8))
                 flag.cancel()
             }
             source.resume()

@@ -1,0 +1,122 @@
+import Foundation
+import LandscapeEngine
+import LandscapeIO
+
+/// Everything `TrainingRun` needs: model, data, recipe and where files go.
+/// The CLI fills it from flags; tests fill it directly.
+public struct TrainingConfiguration: Sendable {
+    public var depth: Int
+    public var activation: Activation
+    /// A dataset directory (its train split is used) or a CIFAR-10 file.
+    public var dataPath: String
+    /// Test images; nil means `dataPath`'s test split.
+    public var testDataPath: String?
+    public var recipe: TrainingRecipe
+    /// Train on the first `trainLimit` images only (file order); nil: all.
+    public var trainLimit: Int?
+    /// Evaluate on the first `evalLimit` test images only; nil: all.
+    public var evalLimit: Int?
+    public var threads: Int
+    /// The final weights (safetensors); the model card goes beside them.
+    public var output: URL
+    /// The training state, rewritten after every epoch and on a stop.
+    public var checkpoint: URL
+    /// When set, the weights after every epoch go to `DIR/epoch-NNN.safetensors`.
+    public var snapshots: URL?
+    /// Continue from `checkpoint` (which must exist) instead of starting afresh.
+    public var resume: Bool
+    /// The command line's settings as strings, recorded in the model card.
+    public var recipeFlags: [String: String]
+    /// The model's name in its card; defaults to the output file's base name.
+    public var name: String?
+
+    public init(depth: Int, activation: Activation, dataPath: String, testDataPath: String? = nil,
+                recipe: TrainingRecipe, trainLimit: Int? = nil, evalLimit: Int? = nil,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, output: URL, checkpoint: URL? = nil,
+                snapshots: URL? = nil, resume: Bool = false, recipeFlags: [String: String] = [:], name: String? = nil) {
+        self.depth = depth; self.activation = activation; self.dataPath = dataPath; self.testDataPath = testDataPath
+        self.recipe = recipe; self.trainLimit = trainLimit; self.evalLimit = evalLimit; self.threads = threads
+        self.output = output; self.checkpoint = checkpoint ?? Self.defaultCheckpoint(for: output)
+        self.snapshots = snapshots; self.resume = resume; self.recipeFlags = recipeFlags; self.name = name
+    }
+
+    /// `OUT.checkpoint.safetensors` beside the weights (`Models/x.safetensors` → `Models/x.checkpoint.safetensors`).
+    public static func defaultCheckpoint(for output: URL) -> URL {
+        output.deletingPathExtension().appendingPathExtension("checkpoint.safetensors")
+    }
+
+    /// Where the snapshot after `epoch` completed epochs goes (epoch 0: the initial weights).
+    public func snapshotURL(epoch: Int) -> URL? {
+        snapshots?.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch))
+    }
+}
+
+/// The figures of a run so far, saved inside the checkpoint so a resumed
+/// run reports exactly what an uninterrupted one would (times aside).
+public struct TrainingLog: Sendable, Codable, Equatable {
+    /// One finished epoch. Train figures are training-mode means over the
+    /// epoch's augmented batches; test figures are eval-mode.
+    public struct Epoch: Sendable, Codable, Equatable {
+        public var epoch: Int            // 1-based
+        public var trainLoss: Double
+        public var trainAccuracy: Double
+        public var testLoss: Double
+        public var testAccuracy: Double
+        public var images: Int
+        public var trainSeconds: Double
+        public var learningRate: Double  // at the epoch's last batch
+        public var imagesPerSecond: Double { trainSeconds > 0 ? Double(images) / trainSeconds : 0 }
+    }
+
+    public var epochs: [Epoch] = []
+    /// Sums over the batches of the epoch in progress.
+    public var lossSum = 0.0
+    public var correct = 0
+    public var images = 0
+    public var trainSeconds = 0.0
+    /// Totals over all finished sessions up to the last save.
+    public var wallSeconds = 0.0
+    public var totalTrainSeconds = 0.0
+    public var totalImages = 0
+
+    public init() {}
+
+    /// Adds one batch of `size` images (mean loss and accuracy as the trainer reports them).
+    mutating func record(_ progress: TrainingProgress, size: Int) {
+        lossSum += progress.loss * Double(size)
+        correct += Int((progress.accuracy * Double(size)).rounded())
+        images += size
+        let seconds = progress.imagesPerSecond > 0 ? Double(size) / progress.imagesPerSecond : 0
+        trainSeconds += seconds
+        totalTrainSeconds += seconds
+        totalImages += size
+    }
+
+    /// Closes the epoch in progress with its test figures.
+    mutating func finishEpoch(_ epoch: Int, test: EvaluationResult, learningRate: Double) -> Epoch {
+        let record = Epoch(epoch: epoch, trainLoss: images > 0 ? lossSum / Double(images) : 0,
+                           trainAccuracy: images > 0 ? Double(correct) / Double(images) : 0,
+                           testLoss: test.meanLoss, testAccuracy: test.accuracy, images: images,
+                           trainSeconds: trainSeconds, learningRate: learningRate)
+        epochs.append(record)
+        lossSum = 0; correct = 0; images = 0; trainSeconds = 0
+        return record
+    }
+
+    public var trainingImagesPerSecond: Double { totalTrainSeconds > 0 ? Double(totalImages) / totalTrainSeconds : 0 }
+
+    static let metadataKey = "run_log"
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Plain numbers and arrays: encoding cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String, source: String) throws -> TrainingLog {
+        do { return try JSONDecoder().decode(TrainingLog.self, from: Data(text.utf8)) } catch {
+            throw LandscapeError.invalidRequest("\(source): metadata '\(metadataKey)' is not a valid training log: \(error)")
+        }
+    }
+}
