@@ -144,7 +144,11 @@ public final class SurfaceComputation: @unchecked Sendable {
                 try store.saveDirections(directions[index], layout: models[index].model.layout,
                                          spec: directionSpec, fileName: keyFile)
             }
-            for point in order where !surfaces[index].isComputed(point) {
+        }
+        // Point-major: every model gets the coarse lattice before any gets the fine one,
+        // so side-by-side partial surfaces fill in together.
+        for point in order {
+            for index in models.indices where !surfaces[index].isComputed(point) {
                 if cancel.isCancelled { throw EngineError.cancelled }
                 let pointStart = Date()
                 let (alpha, beta) = grid.coordinates(ofPoint: point)
