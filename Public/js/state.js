@@ -5,8 +5,10 @@
 export const TABS = ['landscapes', 'new', 'activations', 'output'];
 export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
 
+// Log scale by default: a landscape's loss spans decades (0.2 at the centre, hundreds at the
+// corners), and on a linear scale every level would crowd into the corners.
 export const defaults = () => ({
-  tab: 'landscapes', surfaces: null, view: 'contour', log: false, levels: 20,
+  tab: 'landscapes', surfaces: null, view: 'contour', log: true, levels: 20,
   azimuth: -0.9, elevation: 0.75, point: null,
   acts: ['relu', 'swish', 'mish'], range: '-5:5', seed: 0,
 });
