@@ -131,6 +131,9 @@ final class HTTPServerTests: XCTestCase {
         try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\n")
         _ = try client.readResponse()
         _ = try client.readResponse()
+        // The line is written after the response's bytes: give the server a moment to log the second.
+        let deadline = Date().addingTimeInterval(2)
+        while log.entries.count < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         let entries = log.entries
         XCTAssertEqual(entries.map(\.path), ["/hello", "/missing"])
         XCTAssertEqual(entries.map(\.status), [200, 404])
