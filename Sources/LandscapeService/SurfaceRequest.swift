@@ -72,10 +72,11 @@ public struct SurfaceRequest: Decodable, Sendable {
         return Validated(grid: grid, spec: spec, bnMode: bnMode, data: data)
     }
 
+    /// One of an enum's raw values (case-insensitive), or a 400 that lists them; shared with the picture query.
     static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ field: String, default value: T) throws -> T
         where T.RawValue == String {
         guard let text else { return value }
-        guard let parsed = T(rawValue: text.lowercased()) else {
+        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
             throw ServiceError.badRequest("\(field): '\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return parsed
