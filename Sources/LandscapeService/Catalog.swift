@@ -11,6 +11,9 @@ public final class Catalog: @unchecked Sendable {
     private let shippedStore: SurfaceStore?
     private let lock = NSLock()
     private var models: [String: LoadedModel] = [:]
+    /// Decoded surfaces by file path, valid while the file's modification time and size are unchanged
+    /// (every save is a write + rename, so both change): the PNG and list endpoints stop re-reading JSON.
+    private var decoded: [String: (stamp: String, surface: Surface)] = [:]
 
     static let modelExtensions: Set<String> = ["safetensors", "pt", "th", "pth"]
 
@@ -59,7 +62,8 @@ public final class Catalog: @unchecked Sendable {
         var order: [String] = []
         for (store, shipped) in [(shippedStore, true), (cacheStore, false)] {
             guard let store else { continue }
-            for (_, surface) in try store.all() {
+            for name in try surfaceFiles(in: store) {
+                guard let surface = try? decodedSurface(store.directory.appendingPathComponent(name)) else { continue }
                 if byID[surface.id] == nil { order.append(surface.id) }
                 if let existing = byID[surface.id], existing.surface.progress.computed > surface.progress.computed { continue }
                 byID[surface.id] = (surface, shipped)
@@ -72,17 +76,37 @@ public final class Catalog: @unchecked Sendable {
         guard id.range(of: #"^[A-Za-z0-9_-]+$"#, options: .regularExpression) != nil else {
             throw ServiceError.badRequest("surface id '\(id)': expected letters, digits, '_' or '-'")
         }
-        let candidates = try [cacheStore.load(id: id), shippedStore?.load(id: id)].compactMap { $0 }
+        let candidates = try [cacheStore, shippedStore].compactMap { $0 }.compactMap { try load(id: id, from: $0) }
         guard let best = candidates.max(by: { $0.progress.computed < $1.progress.computed }) else {
             throw ServiceError.notFound("surface '\(id)'")
         }
         return best
     }
 
+    private func surfaceFiles(in store: SurfaceStore) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: store.directory.path).filter { $0.hasSuffix(".json") }.sorted()
+    }
+
+    private func load(id: String, from store: SurfaceStore) throws -> Surface? {
+        guard let name = try surfaceFiles(in: store).first(where: { $0.hasSuffix("-\(id).json") }) else { return nil }
+        return try decodedSurface(store.directory.appendingPathComponent(name))
+    }
+
+    private func decodedSurface(_ url: URL) throws -> Surface {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let stamp = "\(modified)-\((attributes[.size] as? NSNumber)?.intValue ?? -1)"
+        lock.lock()
+        if let hit = decoded[url.path], hit.stamp == stamp { lock.unlock(); return hit.surface }
+        lock.unlock()
+        let surface = try Surface.decode(Data(contentsOf: url), source: url.path)
+        lock.lock(); decoded[url.path] = (stamp, surface); lock.unlock()
+        return surface
+    }
+
     /// The complete stored surface with this id, from either store.
     func completeSurface(_ id: String) -> Surface? {
-        [try? cacheStore.load(id: id), try? shippedStore?.load(id: id)]
-            .compactMap { $0 }.first { $0.progress.complete }
+        [cacheStore, shippedStore].compactMap { $0 }.compactMap { try? load(id: id, from: $0) }.first { $0.progress.complete }
     }
 
     // MARK: Datasets
