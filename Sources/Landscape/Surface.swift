@@ -15,6 +15,8 @@ public struct Surface: Sendable, Codable, Equatable {
     public var dataset: DatasetInfo
     public var directions: DirectionsInfo
     public var bnMode: BatchNormMode
+    /// The training images BN statistics were re-estimated from (BN mode `recompute` only).
+    public var bnRecompute: BatchNormRecomputeInfo?
     public var grid: GridSpec
     public var x: [Double]
     public var y: [Double]?
@@ -28,8 +30,10 @@ public struct Surface: Sendable, Codable, Equatable {
 
     public init(id: String, model: ModelInfo, dataset: DatasetInfo, directions: DirectionsInfo, bnMode: BatchNormMode,
                 grid: GridSpec, x: [Double], y: [Double]?, loss: [[Double?]], accuracy: [[Double?]],
-                lossStderr: [[Double?]], summary: SurfaceSummary?, progress: Progress, timing: Timing, producer: String) {
+                lossStderr: [[Double?]], summary: SurfaceSummary?, progress: Progress, timing: Timing, producer: String,
+                bnRecompute: BatchNormRecomputeInfo? = nil) {
         self.id = id; self.model = model; self.dataset = dataset; self.directions = directions; self.bnMode = bnMode
+        self.bnRecompute = bnRecompute
         self.grid = grid; self.x = x; self.y = y; self.loss = loss; self.accuracy = accuracy
         self.lossStderr = lossStderr; self.summary = summary; self.progress = progress; self.timing = timing
         self.producer = producer
@@ -116,7 +120,7 @@ public struct Surface: Sendable, Codable, Equatable {
 public enum BatchNormMode: String, Sendable, Codable, CaseIterable {
     /// Running statistics of the trained model (the reference behaviour).
     case eval
-    /// Statistics re-estimated at each point from training batches.
+    /// Statistics re-estimated at each point from training batches (see `BatchNormRecomputation`).
     case recompute
 }
 

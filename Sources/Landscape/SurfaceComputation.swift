@@ -35,19 +35,32 @@ public final class SurfaceComputation: @unchecked Sendable {
     public let directionSpec: DirectionSpec
     public let source: DirectionSource
     public let bnMode: BatchNormMode
+    public let bnRecomputation: BatchNormRecomputation?
     public let store: SurfaceStore
     private let evaluator: Evaluator
     public let directions: [(x: Direction, y: Direction?)]
 
     public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions source: DirectionSource,
-                bnMode: BatchNormMode = .eval, store: SurfaceStore, evaluator: Evaluator = Evaluator()) throws {
+                bnMode: BatchNormMode = .eval, bnRecomputation: BatchNormRecomputation? = nil,
+                store: SurfaceStore, evaluator: Evaluator = Evaluator()) throws {
         guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
-        guard bnMode == .eval else {
-            throw LandscapeError.invalidRequest("BN mode 'recompute' needs training-mode BatchNorm, which this build does not have yet; use 'eval'")
+        switch (bnMode, bnRecomputation) {
+        case (.recompute, nil):
+            throw LandscapeError.invalidRequest("BN mode 'recompute' needs the training images to re-estimate statistics from")
+        case (.eval, .some):
+            throw LandscapeError.invalidRequest("BN mode 'eval' uses the running statistics: training images for re-estimation are not expected")
+        case (.recompute, .some(let recompute)):
+            let images = recompute.images
+            guard images.channels == data.data.channels, images.height == data.data.height, images.width == data.data.width else {
+                throw LandscapeError.invalidRequest("bn recompute images are \(images.channels)x\(images.height)x\(images.width), "
+                    + "evaluation images \(data.data.channels)x\(data.data.height)x\(data.data.width): expected the same")
+            }
+        case (.eval, nil): break
         }
         for m in models where m.model.architecture.inputChannels != data.data.channels {
             throw LandscapeError.invalidRequest("model \(m.info.name) takes \(m.model.architecture.inputChannels)-channel images, dataset \(data.info.name) has \(data.data.channels)")
         }
+        self.bnRecomputation = bnRecomputation
         self.models = models
         self.data = data
         self.grid = grid
@@ -92,7 +105,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         let parts = ["surface-v\(Surface.formatVersion)", model.sha256, model.activation, data.info.contentSha256,
                      source.kind] + source.endpoints.map(\.sha256) + [
                      "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
-                     grid.description, bnMode.rawValue]
+                     grid.description, bnMode.rawValue] + (bnRecomputation.map { [$0.keyPart] } ?? [])
         return String(SHA256.hex(parts.joined(separator: "|")).prefix(16))
     }
 
@@ -114,7 +127,7 @@ public final class SurfaceComputation: @unchecked Sendable {
                        lossStderr: empty, summary: nil,
                        progress: .init(computed: 0, total: grid.pointCount, order: "coarse-to-fine"),
                        timing: .init(seconds: 0, imagesPerSecond: nil, updated: Self.timestamp()),
-                       producer: "landscape \(LandscapeVersion.current)")
+                       producer: "landscape \(LandscapeVersion.current)", bnRecompute: bnRecomputation?.info)
     }
 
     /// What `run` reports after each point.
@@ -145,6 +158,14 @@ public final class SurfaceComputation: @unchecked Sendable {
                                          spec: directionSpec, fileName: keyFile)
             }
         }
+        // Recompute mode: one training-mode network per model (its activation), built once.
+        let recomputeNetworks = try bnRecomputation.map { recompute in
+            try models.map {
+                try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: recompute.batchSize,
+                                    height: recompute.images.height, width: recompute.images.width,
+                                    threads: evaluator.threadCount)
+            }
+        }
         // Point-major: every model gets the coarse lattice before any gets the fine one,
         // so side-by-side partial surfaces fill in together.
         for point in order {
@@ -153,7 +174,10 @@ public final class SurfaceComputation: @unchecked Sendable {
                 let pointStart = Date()
                 let (alpha, beta) = grid.coordinates(ofPoint: point)
                 let (x, y) = directions[index]
-                let moved = Directions.perturbed(models[index].model, x: x, alpha: alpha, y: y, beta: beta)
+                var moved = Directions.perturbed(models[index].model, x: x, alpha: alpha, y: y, beta: beta)
+                if let bnRecomputation, let recomputeNetworks {
+                    try bnRecomputation.apply(to: &moved, network: recomputeNetworks[index])
+                }
                 let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data,
                                                     isCancelled: { cancel.isCancelled })
                 record(result, at: point, in: &surfaces[index],

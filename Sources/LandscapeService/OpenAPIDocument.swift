@@ -96,7 +96,10 @@ enum OpenAPIDocument {
                 "subset_seed": ["type": "integer"], "seed": ["type": "integer", "default": 0],
                 "norm": ["type": "string", "enum": ["filter", "layer", "weight", "none"]],
                 "ignore": ["type": "string", "enum": ["biasbn", "none"]],
-                "bn_mode": ["type": "string", "enum": ["eval", "recompute"]],
+                "bn_mode": ["type": "string", "enum": ["eval", "recompute"], "default": "eval"],
+                "bn_batches": ["type": "integer", "minimum": 1, "default": 8,
+                               "description": "recompute: training batches BN statistics are re-estimated from at each point"],
+                "bn_batch_size": ["type": "integer", "minimum": 2, "default": 128],
             ],
         ]]],
     ] }

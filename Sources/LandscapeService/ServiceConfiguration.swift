@@ -23,6 +23,8 @@ public struct ServiceConfiguration: Sendable {
         public var maximumPoints = GridSpec.defaultMaximumPoints
         /// Images evaluated per point (the whole Fashion-MNIST test split).
         public var maximumSamples = 10_000
+        /// Training images per point in BN recompute mode (batches × batch size).
+        public var maximumRecomputeImages = 4_096
         /// Models per request (ReLU | Swish | Mish plus room for more).
         public var maximumModels = 6
         /// Jobs waiting or running before POST answers 429.

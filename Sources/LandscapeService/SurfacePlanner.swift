@@ -26,10 +26,12 @@ final class SurfacePlanner: @unchecked Sendable {
         let validated = try request.validate(catalog: catalog)
         let models = try request.models.map { try catalog.model($0) }
         let data = try evaluationSet(validated.data, card: models[0].card)
+        let recompute = try validated.bnRecompute.map { try recomputation($0, path: validated.data.path, like: data.info) }
         let computation: SurfaceComputation
         do {
             computation = try SurfaceComputation(models: models.map(\.surfaceModel), data: data, grid: validated.grid,
                                                  directions: .random(validated.spec), bnMode: validated.bnMode,
+                                                 bnRecomputation: recompute,
                                                  store: catalog.cacheStore, evaluator: evaluator)
         } catch {
             throw ServiceError.badRequest("the surface cannot be computed", detail: "\(error)")
@@ -46,6 +48,16 @@ final class SurfacePlanner: @unchecked Sendable {
         }
         let done = ids.reduce(0) { $0 + ((try? catalog.cacheStore.load(id: $1))?.progress.computed ?? 0) }
         return (try queue.submit(computation, surfaceIDs: ids, alreadyDone: done, total: total), false)
+    }
+
+    private func recomputation(_ size: (batches: Int, batchSize: Int), path: String,
+                               like evaluation: Surface.DatasetInfo) throws -> BatchNormRecomputation {
+        do {
+            return try BatchNormRecomputation.build(path: path, batches: size.batches, batchSize: size.batchSize,
+                                                    normalizedLike: evaluation)
+        } catch {
+            throw ServiceError.badRequest("bn recompute: the training images of \(path) cannot be used", detail: "\(error)")
+        }
     }
 
     private func evaluationSet(_ request: EvaluationSetRequest, card: ModelCard?) throws -> SurfaceData {

@@ -18,6 +18,9 @@ public struct SurfaceRequest: Decodable, Sendable {
     public var norm: String?
     public var ignore: String?
     public var bnMode: String?
+    /// BN recompute mode: training batches and their size (defaults 8 × 128).
+    public var bnBatches: Int?
+    public var bnBatchSize: Int?
 
     static let defaultSamples = 1000
 
@@ -38,6 +41,8 @@ public struct SurfaceRequest: Decodable, Sendable {
         var grid: GridSpec
         var spec: DirectionSpec
         var bnMode: BatchNormMode
+        /// (batches, batch size) of the training images in recompute mode; nil in eval mode.
+        var bnRecompute: (batches: Int, batchSize: Int)?
         var data: EvaluationSetRequest
     }
 
@@ -65,11 +70,25 @@ public struct SurfaceRequest: Decodable, Sendable {
                                  ignore: try Self.choice(ignore, "ignore", default: .biasbn),
                                  mode: .weights)
         let bnMode: BatchNormMode = try Self.choice(bnMode, "bn_mode", default: .eval)
+        var bnRecompute: (batches: Int, batchSize: Int)?
+        if bnMode == .recompute {
+            let batches = bnBatches ?? BatchNormRecomputation.defaultBatches
+            let batchSize = bnBatchSize ?? BatchNormRecomputation.defaultBatchSize
+            guard batches >= 1 else { throw ServiceError.badRequest("bn_batches: expected at least 1, got \(batches)") }
+            guard batchSize >= 2 else { throw ServiceError.badRequest("bn_batch_size: expected at least 2, got \(batchSize)") }
+            guard batches * batchSize <= limits.maximumRecomputeImages else {
+                throw ServiceError.badRequest("bn_batches x bn_batch_size: at most \(limits.maximumRecomputeImages) training images "
+                                              + "per point, got \(batches) x \(batchSize)")
+            }
+            bnRecompute = (batches, batchSize)
+        } else if bnBatches != nil || bnBatchSize != nil {
+            throw ServiceError.badRequest("bn_batches and bn_batch_size apply to bn_mode 'recompute' only")
+        }
         let split: DatasetSplit = try Self.choice(split, "split", default: .test)
         let subset: SubsetRule = try Self.choice(subset, "subset", default: .first)
         let path = try catalog.datasetPath(dataset ?? "fashion-mnist")
         let data = EvaluationSetRequest(path: path, split: split, samples: samples, subset: subset, subsetSeed: subsetSeed ?? 0)
-        return Validated(grid: grid, spec: spec, bnMode: bnMode, data: data)
+        return Validated(grid: grid, spec: spec, bnMode: bnMode, bnRecompute: bnRecompute, data: data)
     }
 
     /// One of an enum's raw values (case-insensitive), or a 400 that lists them; shared with the picture query.

@@ -24,7 +24,11 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "1-D tensors (BN, biases): biasbn (zero direction) or none (copy weights, as Li et al.'s alternative).")
     var ignore: DirectionIgnore = .biasbn
     @Option(help: "weights (parameters only) or states (BN running statistics too).") var mode: DirectionMode = .weights
-    @Option(help: "BatchNorm at perturbed weights: eval (running statistics).") var bn: BatchNormMode = .eval
+    @Option(help: "BatchNorm at perturbed weights: eval (running statistics) or recompute (re-estimated at each point from training images).")
+    var bn: BatchNormMode = .eval
+    @Option(help: "recompute: number of training batches (the first batches x size images of --data's train split).")
+    var bnBatches = BatchNormRecomputation.defaultBatches
+    @Option(help: "recompute: images per batch.") var bnBatchSize = BatchNormRecomputation.defaultBatchSize
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
@@ -32,6 +36,9 @@ struct SurfaceCommand: ParsableCommand {
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard bnBatches >= 1, bnBatchSize >= 2 else {
+            throw ValidationError("--bn-batches must be at least 1 and --bn-batch-size at least 2")
+        }
         _ = try grid()
     }
 
@@ -42,10 +49,13 @@ struct SurfaceCommand: ParsableCommand {
     func run() throws {
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
         let set = try EvaluationSet.build(try data.request(samples: samples), card: loaded.first?.card)
+        let recompute = try bn == .recompute
+            ? BatchNormRecomputation.build(path: data.path, batches: bnBatches, batchSize: bnBatchSize, normalizedLike: set.info)
+            : nil
         let computation = try SurfaceComputation(
             models: loaded.map(\.surfaceModel), data: set, grid: try grid(),
             directions: .random(DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)),
-            bnMode: bn, store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads))
+            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads))
         try SurfaceRunner.run(computation, samples: set.data.count)
     }
 }

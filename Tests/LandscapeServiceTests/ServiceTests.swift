@@ -95,6 +95,25 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(cached["surface_ids"] as? [String], [surfaceID])
     }
 
+    func testRecomputeJobRecordsTheTrainingImagesItReestimatedFrom() throws {
+        let (status, job) = try submit(["x": "-0.5:0.5:3", "samples": 32, "bn_mode": "recompute",
+                                        "bn_batches": 2, "bn_batch_size": 16])
+        XCTAssertEqual(status, 202, "\(job)")
+        let id = try XCTUnwrap(job["id"] as? String)
+        let stream = try client.events("/api/jobs/\(id)/events")
+        XCTAssertEqual(stream.events.map(\.0).last, "done")
+        let surfaceID = try XCTUnwrap((job["surface_ids"] as? [String])?.first)
+        let surface = try Surface.jsonDecoder.decode(Surface.self, from: try client.get("/api/surfaces/\(surfaceID)").body)
+        XCTAssertEqual(surface.bnMode, .recompute)
+        XCTAssertEqual(surface.bnRecompute?.batches, 2)
+        XCTAssertEqual(surface.bnRecompute?.dataset.samples, 32)
+        XCTAssertEqual(surface.bnRecompute?.dataset.split, "train")
+        XCTAssertTrue(surface.progress.complete)
+        // Eval mode on the same grid is another surface.
+        let (_, evalJob) = try submit(["x": "-0.5:0.5:3", "samples": 32])
+        XCTAssertNotEqual(evalJob["surface_ids"] as? [String], [surfaceID])
+    }
+
     func testCancelledJobStopsComputingAndStopsUsingCPU() throws {
         let (status, job) = try submit(["x": "-1:1:21", "y": "-1:1:21", "samples": 256])
         XCTAssertEqual(status, 202, "\(job)")
@@ -120,6 +139,10 @@ final class ServiceTests: XCTestCase {
             (["x": "-1:1:5", "dataset": "imagenet"], 400, "dataset"),
             (["x": "-1:1:5", "models": ["nope"]], 404, "nope"),
             (["x": "-1:1:5", "models": []], 400, "models"),
+            (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 0], 400, "bn_batches"),
+            (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 1000], 400, "bn_batches x bn_batch_size"),
+            (["x": "-1:1:5", "bn_batches": 4], 400, "bn_batches"),
+            (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 2, "bn_batch_size": 1000], 400, "bn recompute"),
         ]
         for (fields, status, word) in cases {
             var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 64]

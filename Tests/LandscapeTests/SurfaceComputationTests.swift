@@ -82,12 +82,59 @@ final class SurfaceComputationTests: XCTestCase {
         XCTAssertEqual(line.directions.kind, "interpolation")
     }
 
-    func testRecomputeBatchNormIsRefusedBeforeAnyWork() throws {
+    func testRecomputeWithoutTrainingImagesIsRefusedBeforeAnyWork() throws {
         let (model, data) = try Self.fixture()
         XCTAssertThrowsError(try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:2"), y: nil),
                                                     directions: .random(DirectionSpec()), bnMode: .recompute,
                                                     store: SurfaceStore(directory: Self.temporaryDirectory()))) {
-            XCTAssertTrue("\($0)".contains("recompute"))
+            XCTAssertTrue("\($0)".contains("'recompute' needs the training images"), "\($0)")
+        }
+    }
+
+    /// Every point's BN statistics come from the training images at that point's
+    /// weights: checked against the exported directions applied by hand in
+    /// float64, re-estimated by the engine directly, and evaluated.
+    func testRecomputeModeReestimatesStatisticsAtEveryPoint() throws {
+        let (model, data) = try Self.fixture()
+        let recompute = try Self.recomputation()
+        let directory = Self.temporaryDirectory()
+        let computation = try SurfaceComputation(
+            models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "-0.5:0.5:3"), y: nil),
+            directions: .random(DirectionSpec(seed: 3)), bnMode: .recompute, bnRecomputation: recompute,
+            store: SurfaceStore(directory: directory), evaluator: Self.evaluator())
+        let line = try computation.run()[0]
+        XCTAssertEqual(line.bnMode, .recompute)
+        XCTAssertEqual(line.bnRecompute?.batches, 2)
+        XCTAssertEqual(line.bnRecompute?.batchSize, 6)
+        let evalMode = try Self.compute(model, data, grid: "-0.5:0.5:3", y: nil, seed: 3)
+        XCTAssertNotEqual(computation.key(for: 0), evalMode.key(for: 0), "the BN mode is part of the content key")
+
+        let directions = try Safetensors.read(directory.appendingPathComponent(line.directions.file!))
+        let network = try TrainingNetwork(architecture: model.model.architecture, batchCapacity: 6, height: 8, width: 8, threads: 1)
+        for (column, alpha) in [-0.5, 0.0, 0.5].enumerated() {
+            var moved = model.model.stateDict()
+            for name in moved.names {
+                let w = moved[name]!, dx = directions["x.\(name)"]!
+                moved[name] = Tensor(shape: w.shape, scalars: (0..<w.count).map { Float(Double(w.scalars[$0]) + alpha * Double(dx.scalars[$0])) })
+            }
+            var weights = try ResNetModel(architecture: model.model.architecture, stateDict: moved)
+            try network.reestimateBatchNormStatistics(model: &weights, images: recompute.images.pixels, imageCount: 12, batchSize: 6)
+            let expected = try Self.evaluator().evaluate(InferenceNetwork(weights), on: data.data).meanLoss
+            XCTAssertEqual(line.loss[0][column]!, expected, accuracy: 1e-4 * max(1, expected), "alpha \(alpha)")
+        }
+        let runningStatistics = try Self.evaluator().evaluate(InferenceNetwork(model.model), on: data.data).meanLoss
+        XCTAssertGreaterThan(abs(line.loss[0][1]! - runningStatistics), 1e-3, "re-estimated statistics change the centre")
+    }
+
+    func testRecomputeImagesOfAnotherShapeAreRefused() throws {
+        let (model, data) = try Self.fixture()
+        var recompute = try Self.recomputation()
+        recompute.images = try EvaluationData(channels: 1, height: 8, width: 8, pixels: [Float](repeating: 0, count: 12 * 64),
+                                              labels: [Int32](repeating: 0, count: 12))
+        XCTAssertThrowsError(try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:2"), y: nil),
+                                                    directions: .random(DirectionSpec()), bnMode: .recompute, bnRecomputation: recompute,
+                                                    store: SurfaceStore(directory: Self.temporaryDirectory()))) {
+            XCTAssertTrue("\($0)".contains("1x8x8"), "\($0)")
         }
     }
 
@@ -102,6 +149,16 @@ final class SurfaceComputationTests: XCTestCase {
                                        mean: [0], std: [1], contentSha256: "noise-8")
         return (SurfaceModel(model: model, info: .init(name: "swish", path: nil, sha256: "a", architecture: "resnet8", activation: "swish")),
                 SurfaceData(data: data, info: info))
+    }
+
+    /// Two batches of six noise "training" images.
+    static func recomputation() throws -> BatchNormRecomputation {
+        var rng = SeededGenerator(seed: 21, stream: 0)
+        let pixels = (0..<(12 * 3 * 8 * 8)).map { _ in Float(rng.nextGaussian()) * 1.5 + 0.3 }
+        let images = try EvaluationData(channels: 3, height: 8, width: 8, pixels: pixels, labels: [Int32](repeating: 0, count: 12))
+        let info = Surface.DatasetInfo(name: "noise", path: "-", split: "train", samples: 12, subset: "first", subsetSeed: 0,
+                                       mean: [0], std: [1], contentSha256: "noise-train")
+        return BatchNormRecomputation(images: images, batchSize: 6, info: .init(batches: 2, batchSize: 6, dataset: info))
     }
 
     static func compute(_ model: SurfaceModel, _ data: SurfaceData, grid x: String, y: String?, seed: UInt64 = 0,

@@ -70,6 +70,23 @@ enum BatchNormTraining {
         }
     }
 
+    /// The cumulative average PyTorch keeps with `momentum=None` (what
+    /// `torch.optim.swa_utils.update_bn` uses to re-estimate statistics): after
+    /// batch n (0-based), running = the plain mean over batches 0...n of the
+    /// batch means and of the unbiased batch variances.
+    static func averageRunningStatistics(_ stats: ChannelStatistics, batchIndex n: Int,
+                                         runningMean: UnsafeMutablePointer<Float>,
+                                         runningVariance: UnsafeMutablePointer<Float>) {
+        let m = Double(stats.sampleCount)
+        let correction = m > 1 ? m / (m - 1) : 1
+        let factor = 1 / Double(n + 1)
+        for c in 0..<stats.mean.count {
+            runningMean[c] = Float((1 - factor) * Double(runningMean[c]) + factor * stats.mean[c])
+            runningVariance[c] = Float((1 - factor) * Double(runningVariance[c])
+                                       + factor * stats.variance[c] * correction)
+        }
+    }
+
     /// y = (z − μ)·γ/√(σ² + ε) + β (+ residual, same CNHW shape) for the shard's images.
     static func normalize(_ z: UnsafePointer<Float>, _ stats: ChannelStatistics,
                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,

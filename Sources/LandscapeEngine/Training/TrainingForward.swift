@@ -3,7 +3,15 @@
 /// shortcut, activation) and runs convolution k with its partial sums; then
 /// one thread reduces the statistics of layer k.
 extension TrainingNetwork {
-    func forward(_ p: StepPointers, batch: Int) {
+    /// How a training-mode forward pass folds its batch statistics into the running ones.
+    enum RunningStatisticsUpdate {
+        /// PyTorch's training default: exponential average with momentum 0.1.
+        case momentum
+        /// Plain average over the batches of a re-estimation; this is batch n (0-based).
+        case cumulative(batchIndex: Int)
+    }
+
+    func forward(_ p: StepPointers, batch: Int, update: RunningStatisticsUpdate = .momentum) {
         let layers = plan.layers
         statistics.removeAll(keepingCapacity: true)
         for k in 0...layers.count {
@@ -22,8 +30,14 @@ extension TrainingNetwork {
                 let layer = layers[k]
                 let stats = BatchNormTraining.statistics(partials: buffers.partials, channels: layer.channels,
                                                          batch: batch, plane: layer.plane)
-                BatchNormTraining.updateRunningStatistics(stats, runningMean: p.values + layer.runningMean,
-                                                          runningVariance: p.values + layer.runningVariance)
+                switch update {
+                case .momentum:
+                    BatchNormTraining.updateRunningStatistics(stats, runningMean: p.values + layer.runningMean,
+                                                              runningVariance: p.values + layer.runningVariance)
+                case .cumulative(let n):
+                    BatchNormTraining.averageRunningStatistics(stats, batchIndex: n, runningMean: p.values + layer.runningMean,
+                                                               runningVariance: p.values + layer.runningVariance)
+                }
                 statistics.append(stats)
             }
         }

@@ -48,7 +48,7 @@ public final class TrainingNetwork: @unchecked Sendable {
     let buffers: TrainingBuffers
     /// Per layer, the batch statistics of the current step's forward pass.
     var statistics: [ChannelStatistics] = []
-    private let lock = NSLock()
+    let lock = NSLock()
 
     public init(architecture: ResNetArchitecture, batchCapacity: Int, height: Int, width: Int,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -129,7 +129,7 @@ public final class TrainingNetwork: @unchecked Sendable {
         }
     }
 
-    private func validate(model: ResNetModel, imageCount: Int, labels: [Int32]) throws {
+    func validate(model: ResNetModel, imageCount: Int, labels: [Int32]) throws {
         guard model.architecture == architecture else {
             throw TrainingError.mismatch("model is \(model.architecture), the network was built for \(architecture)")
         }
