@@ -8,7 +8,6 @@ import LandscapeEngine
 struct ActivationQuery {
     static let maximumNames = 8
     static let maximumPoints = 4001
-    static let maximumRange = 1e4     // the activations are stable to |x| = 1e4
 
     let activations: [Activation]
     let range: ClosedRange<Double>
@@ -16,28 +15,19 @@ struct ActivationQuery {
 
     init(_ query: [String: String], namesKey: String = "names", defaultNames: String = "relu,swish,mish",
          defaultRange: String = "-5:5", defaultPoints: Int = 401) throws {
-        let names = (query[namesKey] ?? defaultNames).split(separator: ",").map(String.init).filter { !$0.isEmpty }
-        guard (1...Self.maximumNames).contains(names.count) else {
-            throw ServiceError.badRequest("\(namesKey): expected 1...\(Self.maximumNames) comma-separated activations")
-        }
-        do { activations = try names.map { try Activation(parsing: $0) } } catch {
+        do {
+            activations = try Pictures.activations(parsing: query[namesKey] ?? defaultNames, maximumCount: Self.maximumNames)
+        } catch {
             throw ServiceError.badRequest("\(namesKey): \(error)")
         }
-        range = try Self.range(query["range"] ?? defaultRange)
+        do { range = try Pictures.range(parsing: query["range"] ?? defaultRange) } catch {
+            throw ServiceError.badRequest("range: \(error)")
+        }
         let points = query["points"].map { Int($0) } ?? defaultPoints
         guard let points, (2...Self.maximumPoints).contains(points) else {
             throw ServiceError.badRequest("points: expected an integer in 2...\(Self.maximumPoints)")
         }
         self.points = points
-    }
-
-    static func range(_ text: String) throws -> ClosedRange<Double> {
-        let parts = text.split(separator: ":").map { Double($0) }
-        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low < high,
-              abs(low) <= maximumRange, abs(high) <= maximumRange else {
-            throw ServiceError.badRequest("range '\(text)': expected LOW:HIGH with LOW < HIGH and |values| <= \(Int(maximumRange))")
-        }
-        return low...high
     }
 
     var xs: [Double] { Pictures.samples(range, count: points) }

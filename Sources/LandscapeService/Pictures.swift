@@ -71,6 +71,36 @@ public enum Pictures {
         return interior && found.value < -1e-9 ? found : nil
     }
 
+    /// Why a range or activation list given to the CLI or the API was refused.
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The activations are stable to |x| = 1e4 (float64 and float32 kernels alike).
+    public static let maximumInput = 1e4
+
+    /// "LOW:HIGH" with LOW < HIGH, both finite and within ±`maximumInput`:
+    /// the CLI's --range and the API's range= alike.
+    public static func range(parsing text: String) throws -> ClosedRange<Double> {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = Double(parts[0]), let high = Double(parts[1]), low.isFinite, high.isFinite, low < high,
+              abs(low) <= maximumInput, abs(high) <= maximumInput else {
+            throw ParseError(description: "'\(text)': expected LOW:HIGH with LOW < HIGH and |values| <= \(Int(maximumInput)), e.g. -5:5")
+        }
+        return low...high
+    }
+
+    /// Comma-separated activation names (relu, swish, mish, nish:<t>, ...), at most `maximumCount`.
+    public static func activations(parsing text: String, maximumCount: Int = 8) throws -> [Activation] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard (1...maximumCount).contains(names.count) else {
+            throw ParseError(description: "expected 1...\(maximumCount) comma-separated activations (e.g. relu,swish,mish), got '\(text)'")
+        }
+        do { return try names.map { try Activation(parsing: $0) } } catch {
+            throw ParseError(description: "\(error)")
+        }
+    }
+
     public static func samples(_ range: ClosedRange<Double>, count: Int) -> [Double] {
         (0..<count).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(count - 1) }
     }

@@ -5,18 +5,13 @@ import LandscapeRender
 import LandscapeService
 
 /// `lower:upper` (e.g. `-5:5`) as a closed range.
+/// The shared parsers of `Pictures`, with their refusal as a CLI validation error naming the option.
 func parseRange(_ text: String, option: String) throws -> ClosedRange<Double> {
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 2, let low = Double(parts[0]), let high = Double(parts[1]), low.isFinite, high.isFinite, low < high else {
-        throw ValidationError("\(option) '\(text)': expected LOWER:UPPER with LOWER < UPPER, e.g. -5:5")
-    }
-    return low...high
+    do { return try Pictures.range(parsing: text) } catch { throw ValidationError("\(option): \(error)") }
 }
 
-func parseActivations(_ text: String) throws -> [Activation] {
-    let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    guard !names.isEmpty else { throw ValidationError("expected a comma-separated list of activations, e.g. relu,swish,mish") }
-    return try names.map { try Activation(parsing: $0) }
+func parseActivations(_ text: String, option: String) throws -> [Activation] {
+    do { return try Pictures.activations(parsing: text) } catch { throw ValidationError("\(option): \(error)") }
 }
 
 struct ActivationsCommand: ParsableCommand {
@@ -39,7 +34,7 @@ struct ActivationsCommand: ParsableCommand {
 
     func run() throws {
         let bounds = try parseRange(range, option: "--range")
-        let list = try parseActivations(names)
+        let list = try parseActivations(names, option: "--names")
         let plot = try Pictures.activations(list, range: bounds, points: points, width: width, height: height, scale: scale)
         try plot.write(to: URL(fileURLWithPath: out))
         for a in list {

@@ -29,7 +29,7 @@ struct OutputLandscapeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plot = try Pictures.outputLandscapes(try parseActivations(activations), seed: seed, size: size,
+        let plot = try Pictures.outputLandscapes(try parseActivations(activations, option: "--activations"), seed: seed, size: size,
                                                  range: try parseRange(range, option: "--range"),
                                                  colormap: Colormap(rawValue: cmap), height: height, scale: scale)
         try plot.write(to: URL(fileURLWithPath: out))
