@@ -162,7 +162,7 @@ export class Landscapes {
     for (const p of this.panels.values()) {
       const q = this.valueAt(p, info.alpha, info.beta ?? 0);
       const here = p === panel ? ' class="here"' : '';
-      const loss = q.loss === null ? '<i>not yet computed</i>'
+      const loss = q.loss === null ? 'loss <i>not yet computed</i>'
         : `loss ${formatNumber(q.loss, 4)}${q.stderr != null ? ` ± ${formatNumber(q.stderr, 2)}` : ''} · accuracy ${pct(q.accuracy)}`;
       lines.push(`<span${here}>${escapeHtml(p.surface.model.name)}: ${loss}</span>`);
     }
