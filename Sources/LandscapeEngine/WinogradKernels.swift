@@ -13,20 +13,39 @@ import COpenBLAS
 /// M[ξ][O][T] = U[ξ][O][C] × V[ξ][C][T], T the tiles of a chunk of images.
 enum WinogradKernels {
     /// U[ξ][o][c] for a [O][C][3][3] filter bank, computed in float64.
+    /// Every `InferenceNetwork` (one per landscape point) runs this over all
+    /// stride-1 filters, so it works in a fixed scratch buffer, not per-pair arrays.
     static func transformFilters(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
         var u = [Float](repeating: 0, count: 16 * outChannels * inChannels)
-        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let base = (o * inChannels + c) * 9
-                var gk = [[Double]](repeating: [0, 0, 0], count: 4)   // G · k  (4×3)
-                for i in 0..<4 { for j in 0..<3 {
-                    gk[i][j] = (0..<3).reduce(0.0) { $0 + g[i][$1] * Double(weight[base + $1 * 3 + j]) }
-                } }
-                for i in 0..<4 { for j in 0..<4 {   // (G k) Gᵀ
-                    let value = (0..<3).reduce(0.0) { $0 + gk[i][$1] * g[j][$1] }
-                    u[((i * 4 + j) * outChannels + o) * inChannels + c] = Float(value)
-                } }
+        // G as (row i, column t) = g[i * 3 + t].
+        let g: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
+            (1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1)
+        withUnsafeBytes(of: g) { gBytes in
+            let g = gBytes.bindMemory(to: Double.self)
+            weight.withUnsafeBufferPointer { w in
+                u.withUnsafeMutableBufferPointer { u in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { gk in   // G · k  (4×3)
+                        for o in 0..<outChannels {
+                            for c in 0..<inChannels {
+                                let base = (o * inChannels + c) * 9
+                                for i in 0..<4 {
+                                    for j in 0..<3 {
+                                        var sum = 0.0
+                                        for t in 0..<3 { sum += g[i * 3 + t] * Double(w[base + t * 3 + j]) }
+                                        gk[i * 3 + j] = sum
+                                    }
+                                }
+                                for i in 0..<4 {
+                                    for j in 0..<4 {   // (G k) Gᵀ
+                                        var value = 0.0
+                                        for t in 0..<3 { value += gk[i * 3 + t] * g[j * 3 + t] }
+                                        u[((i * 4 + j) * outChannels + o) * inChannels + c] = Float(value)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return u
