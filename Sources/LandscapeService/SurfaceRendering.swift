@@ -38,8 +38,13 @@ extension Surface {
         return try Curve1D(label: label, x: x, y: values(metric).first ?? [])
     }
 
-    /// "Mish" (the activation's display name; the model name when it is unknown).
-    public var shortName: String { (try? Activation(parsing: model.activation))?.displayName ?? model.name }
+    /// "Mish" (the activation's display name; the model name when it is unknown),
+    /// "Mish, BN recompute" when BatchNorm statistics were re-estimated, so an
+    /// eval / recompute comparison of one model tells its curves apart.
+    public var shortName: String {
+        let name = (try? Activation(parsing: model.activation))?.displayName ?? model.name
+        return bnMode == .recompute ? name + ", BN recompute" : name
+    }
 
     /// "Mish — test acc 91.2 %".
     public var panelTitle: String {
