@@ -20,8 +20,10 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // The engine's hand-written AVX2 convolution kernel (C: Swift has no AVX2 intrinsics).
+        .target(name: "CDirectConvolution", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Tensors, layers, activations, ResNet forward/backward. Only module that knows BLAS.
-        .target(name: "LandscapeEngine", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(name: "LandscapeEngine", dependencies: ["COpenBLAS", "CDirectConvolution"], swiftSettings: optimized),
         // Checkpoints (safetensors, PyTorch zip/legacy pickle) and datasets (CIFAR-10, IDX).
         .target(name: "LandscapeIO", dependencies: ["LandscapeEngine", "CZlib"], swiftSettings: optimized),
         // Directions, grids, surfaces, progressive order, the resumable store.

@@ -64,7 +64,7 @@ public final class Evaluator: @unchecked Sendable {
     public static let defaultMicroBatch = 32
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int = defaultMicroBatch,
-                algorithm: ConvolutionAlgorithm = .im2col) {
+                algorithm: ConvolutionAlgorithm = .preferred) {
         self.algorithm = algorithm
         threadCount = max(1, threads)
         self.microBatch = max(1, microBatch)

@@ -1,11 +1,18 @@
 /// How the stride-1 3×3 convolutions are computed (the strided ones always use im2col).
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
-    /// Unfold patches + one GEMM per chunk: the default, fastest here (see `landscape bench`).
+    /// Unfold patches + one GEMM per chunk (OpenBLAS).
     case im2col
+    /// The AVX2+FMA direct kernel (CDirectConvolution): no unfolded copy and no
+    /// GEMM packing. The default where the CPU has AVX2 and FMA (see `landscape bench`);
+    /// elsewhere it runs as `im2col`.
+    case direct
     /// Winograd F(2×2, 3×3): 2.25× fewer multiplies, but its transforms are
     /// not yet vectorized, so on the 2-core Zen 1 machine it only ties im2col
     /// on one thread and loses on two (README, Performance).
     case winograd
+
+    /// What evaluation uses unless asked otherwise: `direct` where the CPU runs it, else `im2col`.
+    public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .direct : .im2col }
 }
 
 /// Scratch buffers of one worker thread, reused across micro-batches and
@@ -20,6 +27,7 @@ final class ForwardWorkspace {
     let columns: UnsafeMutablePointer<Float>
     let winogradInput: UnsafeMutablePointer<Float>    // V[16][C][tiles of a chunk]
     let winogradProduct: UnsafeMutablePointer<Float>  // M[16][O][tiles of a chunk]
+    let directScratch: UnsafeMutablePointer<Float>    // zero-bordered planes of one image + sums
     private let winogradCapacity: Int
     /// Which algorithm the stride-1 convolutions use.
     let algorithm: ConvolutionAlgorithm
@@ -51,6 +59,8 @@ final class ForwardWorkspace {
         winogradCapacity = max(Self.winogradChunkFloats, 16 * widths[0] * tiles.rows * tiles.columns)
         winogradInput = .allocate(capacity: winogradCapacity)
         winogradProduct = .allocate(capacity: winogradCapacity)
+        directScratch = .allocate(capacity: DirectConvolution.scratchCapacity(architecture: architecture,
+                                                                               height: height, width: width))
         pooled = .allocate(capacity: widths.last! * batch)
         logits = .allocate(capacity: architecture.classCount * batch)
     }
@@ -60,6 +70,7 @@ final class ForwardWorkspace {
         columns.deallocate()
         winogradInput.deallocate()
         winogradProduct.deallocate()
+        directScratch.deallocate()
         pooled.deallocate()
         logits.deallocate()
     }
@@ -133,6 +144,7 @@ extension InferenceNetwork {
         let planeSize = outH * outW
         let rowStride = batch * planeSize
         let useWinograd = conv.stride == 1 && ws.algorithm == .winograd
+        let useDirect = conv.stride == 1 && ws.algorithm == .direct && !conv.directWeight.isEmpty
         let tiles = WinogradKernels.tiles(height: outH, width: outW)
         let chunk = useWinograd
             ? ws.imagesPerWinogradChunk(channels: max(conv.inChannels, conv.outChannels), tilesPerImage: tiles.rows * tiles.columns)
@@ -147,7 +159,14 @@ extension InferenceNetwork {
             // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
             seedOutput(conv, outChunk: outChunk, rowStride: rowStride, first: first, count: count, batch: batch,
                        outH: outH, outW: outW, residual: residual)
-            if useWinograd {
+            if useDirect {
+                conv.directWeight.withUnsafeBufferPointer { w in
+                    DirectConvolution.convolve(input: input + first * layout.imageStride, layout: layout,
+                                               channels: conv.inChannels, imageCount: count, height: height, width: width,
+                                               packedWeight: w.baseAddress!, outChannels: conv.outChannels,
+                                               output: outChunk, rowStride: rowStride, scratch: ws.directScratch)
+                }
+            } else if useWinograd {
                 WinogradKernels.transformInput(source: input + first * layout.imageStride, layout: layout,
                                                channels: conv.inChannels, imageCount: count, height: height, width: width,
                                                into: ws.winogradInput)

@@ -49,6 +49,8 @@ struct FoldedConvolution: Sendable {
     let bias: [Float]
     /// U[16][outChannels][inChannels] for Winograd F(2×2, 3×3); empty for strided convolutions.
     let winogradWeight: [Float]
+    /// The weights in the direct kernel's order; empty for strided convolutions or without AVX2.
+    let directWeight: [Float]
 
     var reduction: Int { inChannels * 9 }
 
@@ -74,5 +76,7 @@ struct FoldedConvolution: Sendable {
         self.bias = bias
         winogradWeight = stride == 1
             ? WinogradKernels.transformFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
+        directWeight = stride == 1 ? DirectConvolution.packedWeights(weight, outChannels: outChannels,
+                                                                     inChannels: inChannels) : []
     }
 }

@@ -12,8 +12,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call).")
     var batches = "16,32,64,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
-    @Option(help: "Stride-1 convolution algorithms to try, comma-separated: winograd, im2col.")
-    var algorithms = "winograd,im2col"
+    @Option(help: "Stride-1 convolution algorithms to try, comma-separated: direct, winograd, im2col.")
+    var algorithms = "direct,winograd,im2col"
     @Option(help: "Images per timed run.") var images = 1024
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
         if !json { print("algorithm  batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)") }
         let algorithmList = try algorithms.split(separator: ",").map {
             guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
-                throw ValidationError("unknown algorithm '\($0)': expected winograd or im2col")
+                throw ValidationError("unknown algorithm '\($0)': expected direct, winograd or im2col")
             }
             return a
         }
@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 rates.sort()
                 let median = rates[rates.count / 2]
-                rows.append(["winograd": algorithm == .winograd ? 1 : 0, "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
+                rows.append(["winograd": algorithm == .winograd ? 1 : 0, "direct": algorithm == .direct ? 1 : 0, "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
                              "min": rates.first!, "max": rates.last!, "gflops": median * flopsPerImage / 1e9])
                 if !json {
                     print(String(format: "%-9@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f", algorithm.rawValue, batch, threadCount, median,

@@ -1,0 +1,41 @@
+#ifndef DIRECT_CONVOLUTION_H
+#define DIRECT_CONVOLUTION_H
+
+// Direct 3x3 / stride 1 / padding 1 convolution for the inference forward pass
+// (LandscapeEngine only). No im2col copy and no GEMM packing: each image is
+// copied once into a zero-bordered scratch plane per channel, and an AVX2+FMA
+// kernel accumulates 4 output channels x 24 positions in registers, reading
+// the 9 shifted inputs straight from that plane.
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU can run the kernel (AVX2 and FMA), 0 otherwise.
+int direct_convolution_available(void);
+
+/// Output channels are computed in groups of this many.
+enum { DIRECT_CONVOLUTION_CHANNEL_GROUP = 4 };
+
+/// Reorders weights W[O][C][3][3] into [O/4][C][9][4] (the kernel's reading order).
+/// out_channels must be a multiple of DIRECT_CONVOLUTION_CHANNEL_GROUP.
+void direct_convolution_pack_weights(const float *weight, int out_channels, int in_channels, float *packed);
+
+/// Scratch floats `direct_convolution_3x3` needs for planes of height x width.
+long direct_convolution_scratch_floats(int in_channels, int height, int width);
+
+/// output[o*out_channel_stride + b*out_image_stride + y*width + x] += sum over c, dy, dx of
+/// w[o][c][dy][dx] * input[c*in_channel_stride + b*in_image_stride + (y+dy-1)*width + (x+dx-1)]
+/// (zero outside the image), for b < image_count. Each output value is summed in the same order
+/// (c, then dy, then dx) whatever the image count or position, so results do not depend on batching.
+void direct_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
+                            int in_channels, int image_count, int height, int width,
+                            const float *packed_weight, int out_channels,
+                            float *output, long out_channel_stride, long out_image_stride,
+                            float *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,47 @@
+import CDirectConvolution
+
+/// Swift face of the C kernel in CDirectConvolution: a 3×3, stride-1, padding-1
+/// convolution that reads each input once into a zero-bordered plane and
+/// accumulates in registers, instead of unfolding 9 copies (im2col) for a GEMM.
+enum DirectConvolution {
+    /// Whether this CPU has AVX2 and FMA (checked once).
+    static let isAvailable: Bool = direct_convolution_available() != 0
+
+    /// W[O][C][3][3] in the kernel's reading order, or empty when the kernel
+    /// cannot run (no AVX2, or O not a multiple of its channel group).
+    static func packedWeights(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
+        let group = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
+        guard isAvailable, outChannels % group == 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: weight.count) { packed, initialized in
+            weight.withUnsafeBufferPointer { w in
+                direct_convolution_pack_weights(w.baseAddress!, Int32(outChannels), Int32(inChannels), packed.baseAddress!)
+            }
+            initialized = weight.count
+        }
+    }
+
+    /// Scratch floats for one convolution of `channels` H×W input planes.
+    static func scratchFloats(channels: Int, height: Int, width: Int) -> Int {
+        direct_convolution_scratch_floats(Int32(channels), Int32(height), Int32(width))
+    }
+
+    /// Scratch floats for every stride-1 convolution of `architecture` on H×W inputs.
+    static func scratchCapacity(architecture: ResNetArchitecture, height: Int, width: Int) -> Int {
+        var capacity = scratchFloats(channels: architecture.inputChannels, height: height, width: width)
+        var h = height, w = width
+        for (stage, channels) in ResNetArchitecture.stageWidths.enumerated() {
+            if stage > 0 { (h, w) = ((h + 1) / 2, (w + 1) / 2) }
+            capacity = max(capacity, scratchFloats(channels: channels, height: h, width: w))
+        }
+        return capacity
+    }
+
+    /// output[o·rowStride + b·H·W + …] += conv(input) for `imageCount` images.
+    static func convolve(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
+                         imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>, outChannels: Int,
+                         output: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>) {
+        direct_convolution_3x3(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
+                               Int32(height), Int32(width), packedWeight, Int32(outChannels),
+                               output, rowStride, height * width, scratch)
+    }
+}

@@ -1,0 +1,108 @@
+import XCTest
+@testable import LandscapeEngine
+
+/// The AVX2 direct 3×3 convolution against a naive float64 convolution
+/// written from the definition, on every plane shape the ResNets meet
+/// (32/16/8 for CIFAR-10, 28/14/7 for Fashion-MNIST) and odd ones.
+final class DirectConvolutionTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "this CPU has no AVX2+FMA: evaluation uses im2col")
+    }
+
+    func testMatchesFloat64ConvolutionOnEveryPlaneShape() throws {
+        let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
+            (16, 16, 32, 32), (32, 32, 16, 16), (64, 64, 8, 8), (16, 16, 28, 28), (32, 32, 14, 14),
+            (64, 64, 7, 7), (1, 16, 28, 28), (3, 16, 32, 32), (5, 8, 9, 11), (2, 4, 1, 1), (4, 12, 3, 17),
+        ]
+        for (index, shape) in shapes.enumerated() {
+            var rng = TestRNG(UInt64(100 + index))
+            let images = 3
+            let planeSize = shape.height * shape.width
+            let input = (0..<(shape.channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+            let weight = (0..<(shape.outChannels * shape.channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+            let start = (0..<(shape.outChannels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+            // CNHW input and output, as between the ResNet's layers.
+            let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
+            let output = Self.direct(input: input, layout: layout, channels: shape.channels, images: images,
+                                     height: shape.height, width: shape.width, weight: weight,
+                                     outChannels: shape.outChannels, start: start)
+            var worst = 0.0
+            for o in 0..<shape.outChannels {
+                for b in 0..<images {
+                    for y in 0..<shape.height {
+                        for x in 0..<shape.width {
+                            var sum = Double(start[(o * images + b) * planeSize + y * shape.width + x])
+                            for c in 0..<shape.channels {
+                                for dy in 0..<3 {
+                                    for dx in 0..<3 {
+                                        let iy = y + dy - 1, ix = x + dx - 1
+                                        guard iy >= 0, iy < shape.height, ix >= 0, ix < shape.width else { continue }
+                                        sum += Double(weight[(o * shape.channels + c) * 9 + dy * 3 + dx])
+                                            * Double(input[(c * images + b) * planeSize + iy * shape.width + ix])
+                                    }
+                                }
+                            }
+                            let got = Double(output[(o * images + b) * planeSize + y * shape.width + x])
+                            worst = max(worst, abs(got - sum))
+                        }
+                    }
+                }
+            }
+            // float32 sums of up to 576 products of magnitude ≤ 0.3: rounding stays far below 1e-4.
+            XCTAssertLessThan(worst, 1e-4, "\(shape)")
+        }
+    }
+
+    func testAnImageGetsTheSameBitsAloneOrInABatchAndInEitherLayout() throws {
+        var rng = TestRNG(9)
+        let (channels, outChannels, height, width, images) = (16, 16, 14, 14, 4)
+        let planeSize = height * width
+        let input = (0..<(channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+        let weight = (0..<(outChannels * channels * 9)).map { _ in Float(rng.symmetric()) }
+        let zero = [Float](repeating: 0, count: outChannels * images * planeSize)
+        let batch = Self.direct(input: input, layout: .init(channelStride: images * planeSize, imageStride: planeSize),
+                                channels: channels, images: images, height: height, width: width, weight: weight,
+                                outChannels: outChannels, start: zero)
+        // Image 2 alone, copied to NCHW (the network input's layout).
+        var alone = [Float](repeating: 0, count: channels * planeSize)
+        for c in 0..<channels {
+            for i in 0..<planeSize { alone[c * planeSize + i] = input[(c * images + 2) * planeSize + i] }
+        }
+        let single = Self.direct(input: alone, layout: .init(channelStride: planeSize, imageStride: channels * planeSize),
+                                 channels: channels, images: 1, height: height, width: width, weight: weight,
+                                 outChannels: outChannels, start: [Float](repeating: 0, count: outChannels * planeSize))
+        for o in 0..<outChannels {
+            for i in 0..<planeSize {
+                XCTAssertEqual(single[o * planeSize + i], batch[(o * images + 2) * planeSize + i], "channel \(o) position \(i)")
+            }
+        }
+    }
+
+    func testOutputChannelCountsOutsideTheKernelGroupAreLeftToIm2col() {
+        XCTAssertTrue(DirectConvolution.packedWeights([Float](repeating: 1, count: 6 * 9), outChannels: 6, inChannels: 1).isEmpty)
+        XCTAssertEqual(DirectConvolution.packedWeights([Float](repeating: 1, count: 16 * 9), outChannels: 16, inChannels: 1).count, 16 * 9)
+    }
+
+    /// start + conv(input), through the kernel, in a scratch sized as the engine sizes it.
+    static func direct(input: [Float], layout: ConvolutionKernels.PlaneLayout, channels: Int, images: Int,
+                       height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float]) -> [Float] {
+        var output = start
+        let packed = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: channels)
+        precondition(!packed.isEmpty)
+        let scratch = UnsafeMutablePointer<Float>.allocate(
+            capacity: DirectConvolution.scratchFloats(channels: channels, height: height, width: width))
+        defer { scratch.deallocate() }
+        input.withUnsafeBufferPointer { source in
+            packed.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { out in
+                    DirectConvolution.convolve(input: source.baseAddress!, layout: layout, channels: channels,
+                                               imageCount: images, height: height, width: width,
+                                               packedWeight: w.baseAddress!, outChannels: outChannels,
+                                               output: out.baseAddress!, rowStride: images * height * width,
+                                               scratch: scratch)
+                }
+            }
+        }
+        return output
+    }
+}
