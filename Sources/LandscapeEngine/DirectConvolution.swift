@@ -36,12 +36,17 @@ enum DirectConvolution {
         return capacity
     }
 
-    /// output[o·rowStride + b·H·W + …] += conv(input) for `imageCount` images.
+    /// conv(input) for `imageCount` images into output[o·rowStride + b·H·W + …]: added onto what is
+    /// there when `bias` is nil, else written as conv + bias[o] (+ shortcut, laid out like the output) (then ReLU).
     static func convolve(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
                          imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>, outChannels: Int,
-                         output: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>) {
+                         output: UnsafeMutablePointer<Float>, rowStride: Int,
+                         bias: UnsafePointer<Float>? = nil, shortcut: UnsafePointer<Float>? = nil, relu: Bool = false,
+                         scratch: UnsafeMutablePointer<Float>) {
+        precondition(bias != nil || (shortcut == nil && !relu), "a shortcut or ReLU needs the bias epilogue")
+        let epilogue = direct_convolution_epilogue(bias: bias, residual: shortcut, relu: relu ? 1 : 0)
         direct_convolution_3x3(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
                                Int32(height), Int32(width), packedWeight, Int32(outChannels),
-                               output, rowStride, height * width, scratch)
+                               output, rowStride, height * width, epilogue, scratch)
     }
 }

@@ -155,42 +155,80 @@ extension InferenceNetwork {
             let count = min(chunk, batch - first)
             let outChunk = output + first * planeSize
             let segment = count * planeSize
-            // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
-            // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
-            seedOutput(conv, outChunk: outChunk, rowStride: rowStride, first: first, count: count, batch: batch,
-                       outH: outH, outW: outW, residual: residual)
+            var activated = false
             if useDirect {
-                conv.directWeight.withUnsafeBufferPointer { w in
-                    DirectConvolution.convolve(input: input + first * layout.imageStride, layout: layout,
-                                               channels: conv.inChannels, imageCount: count, height: height, width: width,
-                                               packedWeight: w.baseAddress!, outChannels: conv.outChannels,
-                                               output: outChunk, rowStride: rowStride, scratch: ws.directScratch)
-                }
-            } else if useWinograd {
-                WinogradKernels.transformInput(source: input + first * layout.imageStride, layout: layout,
-                                               channels: conv.inChannels, imageCount: count, height: height, width: width,
-                                               into: ws.winogradInput)
-                conv.winogradWeight.withUnsafeBufferPointer { u in
-                    WinogradKernels.multiply(u: u.baseAddress!, v: ws.winogradInput, m: ws.winogradProduct,
-                                             outChannels: conv.outChannels, inChannels: conv.inChannels,
-                                             tileCount: count * tiles.rows * tiles.columns)
-                }
-                WinogradKernels.transformOutput(m: ws.winogradProduct, outChannels: conv.outChannels, imageCount: count,
-                                                height: outH, width: outW, output: outChunk, rowStride: rowStride)
+                activated = convolveDirect(conv, input: input + first * layout.imageStride, layout: layout, count: count,
+                                           height: height, width: width, output: outChunk, rowStride: rowStride,
+                                           residual: residual, first: first, batch: batch, workspace: ws)
             } else {
-                ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
-                                             channels: conv.inChannels, imageCount: count,
-                                             height: height, width: width, stride: conv.stride, into: ws.columns)
-                conv.weight.withUnsafeBufferPointer { weight in
-                    ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
-                                            a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
+                // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
+                // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
+                seedOutput(conv, outChunk: outChunk, rowStride: rowStride, first: first, count: count, batch: batch,
+                           outH: outH, outW: outW, residual: residual)
+                if useWinograd {
+                    WinogradKernels.transformInput(source: input + first * layout.imageStride, layout: layout,
+                                                   channels: conv.inChannels, imageCount: count, height: height, width: width,
+                                                   into: ws.winogradInput)
+                    conv.winogradWeight.withUnsafeBufferPointer { u in
+                        WinogradKernels.multiply(u: u.baseAddress!, v: ws.winogradInput, m: ws.winogradProduct,
+                                                 outChannels: conv.outChannels, inChannels: conv.inChannels,
+                                                 tileCount: count * tiles.rows * tiles.columns)
+                    }
+                    WinogradKernels.transformOutput(m: ws.winogradProduct, outChannels: conv.outChannels, imageCount: count,
+                                                    height: outH, width: outW, output: outChunk, rowStride: rowStride)
+                } else {
+                    ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
+                                                 channels: conv.inChannels, imageCount: count,
+                                                 height: height, width: width, stride: conv.stride, into: ws.columns)
+                    conv.weight.withUnsafeBufferPointer { weight in
+                        ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
+                                                a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
+                    }
                 }
             }
-            for o in 0..<conv.outChannels {
-                activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
+            if !activated {
+                for o in 0..<conv.outChannels {
+                    activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
+                }
             }
             first += count
         }
+    }
+
+    /// One chunk through the direct kernel. Bias, identity shortcut and ReLU are written by the kernel
+    /// while the sums are in cache; an option-A shortcut is seeded here and the sums added onto it.
+    /// Returns whether the activation has been applied.
+    private func convolveDirect(_ conv: FoldedConvolution, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
+                                count: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>, rowStride: Int,
+                                residual: Residual, first: Int, batch: Int, workspace ws: ForwardWorkspace) -> Bool {
+        var shortcut: UnsafePointer<Float>? = nil
+        switch residual {
+        case .optionA:
+            seedOutput(conv, outChunk: output, rowStride: rowStride, first: first, count: count, batch: batch,
+                       outH: height, outW: width, residual: residual)
+            conv.directWeight.withUnsafeBufferPointer { w in
+                DirectConvolution.convolve(input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+                                           height: height, width: width, packedWeight: w.baseAddress!,
+                                           outChannels: conv.outChannels, output: output, rowStride: rowStride,
+                                           scratch: ws.directScratch)
+            }
+            return false
+        case .identity(let source):
+            shortcut = UnsafePointer(source + first * height * width)
+        case .none:
+            break
+        }
+        let relu = architecture.activation.kind == .relu
+        conv.directWeight.withUnsafeBufferPointer { w in
+            conv.bias.withUnsafeBufferPointer { bias in
+                DirectConvolution.convolve(input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+                                           height: height, width: width, packedWeight: w.baseAddress!,
+                                           outChannels: conv.outChannels, output: output, rowStride: rowStride,
+                                           bias: bias.baseAddress!, shortcut: shortcut, relu: relu,
+                                           scratch: ws.directScratch)
+            }
+        }
+        return relu
     }
 
     private func seedOutput(_ conv: FoldedConvolution, outChunk: UnsafeMutablePointer<Float>, rowStride: Int,

@@ -53,6 +53,34 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
+    func testEpilogueWritesBiasShortcutAndReLU() throws {
+        var rng = TestRNG(5)
+        let (channels, outChannels, height, width, images) = (8, 8, 7, 7, 2)
+        let planeSize = height * width
+        let input = (0..<(channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+        let weight = (0..<(outChannels * channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+        let bias = (0..<outChannels).map { _ in Float(rng.symmetric()) }
+        let shortcut = (0..<(outChannels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+        let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
+        let zero = [Float](repeating: 0, count: outChannels * images * planeSize)
+        let sums = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
+                               width: width, weight: weight, outChannels: outChannels, start: zero)
+        for relu in [false, true] {
+            // Garbage in the output first: the epilogue must overwrite, not add.
+            let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
+                                    width: width, weight: weight, outChannels: outChannels,
+                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut, relu: relu)
+            var negatives = 0
+            for i in 0..<zero.count {
+                let o = i / (images * planeSize)
+                let plain = sums[i] + bias[o] + shortcut[i]
+                if plain < 0 { negatives += 1 }
+                XCTAssertEqual(fused[i], relu ? max(0, plain) : plain, accuracy: 1e-5, "relu \(relu) index \(i)")
+            }
+            XCTAssertGreaterThan(negatives, 50, "the ReLU case must see negative values")
+        }
+    }
+
     func testAnImageGetsTheSameBitsAloneOrInABatchAndInEitherLayout() throws {
         var rng = TestRNG(9)
         let (channels, outChannels, height, width, images) = (16, 16, 14, 14, 4)
@@ -85,7 +113,8 @@ final class DirectConvolutionTests: XCTestCase {
 
     /// start + conv(input), through the kernel, in a scratch sized as the engine sizes it.
     static func direct(input: [Float], layout: ConvolutionKernels.PlaneLayout, channels: Int, images: Int,
-                       height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float]) -> [Float] {
+                       height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float],
+                       bias: [Float]? = nil, shortcut: [Float]? = nil, relu: Bool = false) -> [Float] {
         var output = start
         let packed = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: channels)
         precondition(!packed.isEmpty)
@@ -95,11 +124,17 @@ final class DirectConvolutionTests: XCTestCase {
         input.withUnsafeBufferPointer { source in
             packed.withUnsafeBufferPointer { w in
                 output.withUnsafeMutableBufferPointer { out in
+                    let b = bias.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count) }
+                    let s = shortcut.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count) }
+                    defer { b?.deallocate(); s?.deallocate() }
+                    if let bias { b!.initialize(from: bias, count: bias.count) }
+                    if let shortcut { s!.initialize(from: shortcut, count: shortcut.count) }
                     DirectConvolution.convolve(input: source.baseAddress!, layout: layout, channels: channels,
                                                imageCount: images, height: height, width: width,
                                                packedWeight: w.baseAddress!, outChannels: outChannels,
                                                output: out.baseAddress!, rowStride: images * height * width,
-                                               scratch: scratch)
+                                               bias: b.map { UnsafePointer($0) }, shortcut: s.map { UnsafePointer($0) },
+                                               relu: relu, scratch: scratch)
                 }
             }
         }

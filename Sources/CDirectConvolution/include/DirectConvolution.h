@@ -4,7 +4,7 @@
 // Direct 3x3 / stride 1 / padding 1 convolution for the inference forward pass
 // (LandscapeEngine only). No im2col copy and no GEMM packing: each image is
 // copied once into a zero-bordered scratch plane per channel, and an AVX2+FMA
-// kernel accumulates 4 output channels x 24 positions in registers, reading
+// kernel accumulates 4 output channels x 16 positions in registers, reading
 // the 9 shifted inputs straight from that plane.
 
 #ifdef __cplusplus
@@ -24,15 +24,26 @@ void direct_convolution_pack_weights(const float *weight, int out_channels, int 
 /// Scratch floats `direct_convolution_3x3` needs for planes of height x width.
 long direct_convolution_scratch_floats(int in_channels, int height, int width);
 
-/// output[o*out_channel_stride + b*out_image_stride + y*width + x] += sum over c, dy, dx of
+/// What happens to the convolution sums s[o][b][y][x] on the way to `output`.
+typedef struct {
+    /// NULL: output += s (the caller seeded it). Otherwise output = s + bias[o] (+ residual) (then ReLU).
+    const float *bias;
+    /// Added with the bias when not NULL; laid out like the output.
+    const float *residual;
+    /// 1: max(0, ·) after the bias and residual (only with a bias).
+    int relu;
+} direct_convolution_epilogue;
+
+/// Sums s[o][b][y][x] = sum over c, dy, dx of
 /// w[o][c][dy][dx] * input[c*in_channel_stride + b*in_image_stride + (y+dy-1)*width + (x+dx-1)]
-/// (zero outside the image), for b < image_count. Each output value is summed in the same order
+/// (zero outside the image), for b < image_count, written through `epilogue` to
+/// output[o*out_channel_stride + b*out_image_stride + y*width + x]. Each sum is taken in the same order
 /// (c, then dy, then dx) whatever the image count or position, so results do not depend on batching.
 void direct_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
                             int in_channels, int image_count, int height, int width,
                             const float *packed_weight, int out_channels,
                             float *output, long out_channel_stride, long out_image_stride,
-                            float *scratch);
+                            direct_convolution_epilogue epilogue, float *scratch);
 
 #ifdef __cplusplus
 }
