@@ -3,15 +3,13 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "SharedKernels.h"
+
 // Positions are indexed in the zero-bordered plane ((height + 2) x (width + 2) per channel).
 // Output (y, x) sits at padded index (y + 1) * (width + 2) + x + 1; the kernel computes the
 // contiguous run from (0, 0) to (height - 1, width - 1), including the two border columns
 // between rows (their values are computed and dropped), so every load is a plain
 // unaligned vector load with no masking.
-
-// 4 channels x 2 vectors = 8 accumulators, 2 input vectors and 1 broadcast in registers. Measured
-// on Zen 3 against 2x4, 2x5, 2x6, 4x3 and 8x1 (those spill registers or load more per FMA): best or tied.
-enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GROUP = DIRECT_CONVOLUTION_CHANNEL_GROUP };
 
 // Reads of the last block may run up to BLOCK - 1 floats past the last plane.
 enum { GUARD = 32 };
@@ -47,34 +45,6 @@ long direct_convolution_scratch_floats(int in_channels, int height, int width) {
 
 #if defined(__x86_64__) || defined(__i386__)
 
-// acc[o][v] += w[c][tap][o] * in[c][position + tap shift + 8v] for one block of positions.
-// `vectors` is a constant at every call site, so each instantiation is fully unrolled.
-__attribute__((target("avx2,fma"), always_inline))
-static inline void block(const float *padded, long plane, int in_channels, int padded_width,
-                         const float *weights, float *tile, long tile_stride, const int vectors) {
-    __m256 acc[GROUP][VECTORS_PER_BLOCK];
-    for (int o = 0; o < GROUP; o++)
-        for (int v = 0; v < VECTORS_PER_BLOCK; v++) acc[o][v] = _mm256_setzero_ps();
-    for (int c = 0; c < in_channels; c++) {
-        const float *channel = padded + c * plane;
-        const float *w = weights + c * 9 * GROUP;
-        for (int dy = 0; dy < 3; dy++) {
-            for (int dx = 0; dx < 3; dx++) {
-                const float *p = channel + dy * padded_width + dx;
-                __m256 x[VECTORS_PER_BLOCK];
-                for (int v = 0; v < vectors; v++) x[v] = _mm256_loadu_ps(p + v * VECTOR);
-                for (int o = 0; o < GROUP; o++) {
-                    __m256 wo = _mm256_broadcast_ss(w + o);
-                    for (int v = 0; v < vectors; v++) acc[o][v] = _mm256_fmadd_ps(wo, x[v], acc[o][v]);
-                }
-                w += GROUP;
-            }
-        }
-    }
-    for (int o = 0; o < GROUP; o++)
-        for (int v = 0; v < vectors; v++) _mm256_storeu_ps(tile + o * tile_stride + v * VECTOR, acc[o][v]);
-}
-
 __attribute__((target("avx2,fma")))
 static void convolve_avx2(const float *input, long in_channel_stride, long in_image_stride,
                           int in_channels, int image_count, int height, int width,
@@ -89,56 +59,25 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
     float *tile = scratch + in_channels * plane + GUARD;
     memset(padded + in_channels * plane, 0, GUARD * sizeof(float));
     for (int b = 0; b < image_count; b++) {
-        // Zero-bordered copy of image b.
-        for (int c = 0; c < in_channels; c++) {
-            const float *source = input + c * in_channel_stride + b * in_image_stride;
-            float *target = padded + c * plane;
-            memset(target, 0, padded_width * sizeof(float));
-            for (int y = 0; y < height; y++) {
-                float *row = target + (y + 1) * padded_width;
-                row[0] = 0;
-                memcpy(row + 1, source + y * width, width * sizeof(float));
-                row[width + 1] = 0;
-            }
-            memset(target + (height + 1) * padded_width, 0, padded_width * sizeof(float));
-        }
+        pad_image(input + b * in_image_stride, in_channel_stride, in_channels, height, width,
+                  padded, height + 2, padded_width);
         for (int group = 0; group < out_channels / GROUP; group++) {
             const float *weights = packed_weight + (long)group * in_channels * 9 * GROUP;
             // Output position i of the run reads padded index i + dy * padded_width + dx.
             long i = 0;
             for (; i + BLOCK <= run; i += BLOCK)
-                block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, VECTORS_PER_BLOCK);
+                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, VECTORS_PER_BLOCK, 9);
             // The rest one vector at a time (the run may end inside the last one).
             for (; i < run; i += VECTOR)
-                block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, 1);
+                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, 1, 9);
             // The run's interior columns, through the epilogue, onto the output rows.
             for (int o = 0; o < GROUP; o++) {
                 const int channel = group * GROUP + o;
-                const float *sums = tile + o * tile_stride;
                 const long offset = channel * out_channel_stride + b * out_image_stride;
-                float *target = output + offset;
-                if (!epilogue.bias) {
-                    for (int y = 0; y < height; y++) {
-                        const float *from = sums + (long)y * padded_width;
-                        float *to = target + (long)y * width;
-                        for (int x = 0; x < width; x++) to[x] += from[x];
-                    }
-                    continue;
-                }
-                const float bias = epilogue.bias[channel];
-                const float *residual = epilogue.residual ? epilogue.residual + offset : 0;
-                for (int y = 0; y < height; y++) {
-                    const float *from = sums + (long)y * padded_width;
-                    float *to = target + (long)y * width;
-                    if (residual) {
-                        const float *add = residual + (long)y * width;
-                        for (int x = 0; x < width; x++) to[x] = from[x] + bias + add[x];
-                    } else {
-                        for (int x = 0; x < width; x++) to[x] = from[x] + bias;
-                    }
-                    if (epilogue.relu)
-                        for (int x = 0; x < width; x++) to[x] = to[x] > 0 ? to[x] : 0;
-                }
+                for (int y = 0; y < height; y++)
+                    epilogue_row(output + offset + (long)y * width, tile + o * tile_stride + (long)y * padded_width,
+                                 width, &epilogue, channel,
+                                 epilogue.residual ? epilogue.residual + offset + (long)y * width : 0);
             }
         }
     }

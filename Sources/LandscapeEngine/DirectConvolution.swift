@@ -1,8 +1,9 @@
 import CDirectConvolution
 
-/// Swift face of the C kernel in CDirectConvolution: a 3×3, stride-1, padding-1
-/// convolution that reads each input once into a zero-bordered plane and
-/// accumulates in registers, instead of unfolding 9 copies (im2col) for a GEMM.
+/// Swift face of the C kernels in CDirectConvolution: 3×3, stride-1, padding-1
+/// convolutions (direct, and Winograd F(2×2, 3×3)) that read each input once into
+/// a zero-bordered plane and accumulate in registers, instead of unfolding 9
+/// copies (im2col) for a GEMM.
 enum DirectConvolution {
     /// Whether this CPU has AVX2 and FMA (checked once).
     static let isAvailable: Bool = direct_convolution_available() != 0
@@ -20,33 +21,50 @@ enum DirectConvolution {
         }
     }
 
-    /// Scratch floats for one convolution of `channels` H×W input planes.
-    static func scratchFloats(channels: Int, height: Int, width: Int) -> Int {
-        direct_convolution_scratch_floats(Int32(channels), Int32(height), Int32(width))
+    /// Winograd-domain filters U = G g Gᵀ (float64 transform) in the kernel's order, or empty
+    /// when the kernel cannot run.
+    static func packedWinogradFilters(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
+        let group = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
+        guard isAvailable, outChannels % group == 0 else { return [] }
+        let u = WinogradKernels.transformFilters(weight, outChannels: outChannels, inChannels: inChannels)
+        return [Float](unsafeUninitializedCapacity: u.count) { packed, initialized in
+            u.withUnsafeBufferPointer { u in
+                winograd_convolution_pack_filters(u.baseAddress!, Int32(outChannels), Int32(inChannels), packed.baseAddress!)
+            }
+            initialized = u.count
+        }
+    }
+
+    /// Scratch floats for one convolution of `channels` H×W input planes (either kernel, `outChannels` outputs).
+    static func scratchFloats(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
+        max(direct_convolution_scratch_floats(Int32(channels), Int32(height), Int32(width)),
+            winograd_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)))
     }
 
     /// Scratch floats for every stride-1 convolution of `architecture` on H×W inputs.
     static func scratchCapacity(architecture: ResNetArchitecture, height: Int, width: Int) -> Int {
-        var capacity = scratchFloats(channels: architecture.inputChannels, height: height, width: width)
+        let widths = ResNetArchitecture.stageWidths
+        var capacity = scratchFloats(channels: architecture.inputChannels, outChannels: widths[0], height: height, width: width)
         var h = height, w = width
-        for (stage, channels) in ResNetArchitecture.stageWidths.enumerated() {
+        for (stage, channels) in widths.enumerated() {
             if stage > 0 { (h, w) = ((h + 1) / 2, (w + 1) / 2) }
-            capacity = max(capacity, scratchFloats(channels: channels, height: h, width: w))
+            capacity = max(capacity, scratchFloats(channels: channels, outChannels: channels, height: h, width: w))
         }
         return capacity
     }
 
-    /// conv(input) for `imageCount` images into output[o·rowStride + b·H·W + …]: added onto what is
+    /// conv(input) (direct, or Winograd with `packedWinogradFilters`) for `imageCount` images into output[o·rowStride + b·H·W + …]: added onto what is
     /// there when `bias` is nil, else written as conv + bias[o] (+ shortcut, laid out like the output) (then ReLU).
-    static func convolve(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
+    static func convolve(winograd: Bool = false, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
                          imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>, outChannels: Int,
                          output: UnsafeMutablePointer<Float>, rowStride: Int,
                          bias: UnsafePointer<Float>? = nil, shortcut: UnsafePointer<Float>? = nil, relu: Bool = false,
                          scratch: UnsafeMutablePointer<Float>) {
         precondition(bias != nil || (shortcut == nil && !relu), "a shortcut or ReLU needs the bias epilogue")
         let epilogue = direct_convolution_epilogue(bias: bias, residual: shortcut, relu: relu ? 1 : 0)
-        direct_convolution_3x3(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
-                               Int32(height), Int32(width), packedWeight, Int32(outChannels),
-                               output, rowStride, height * width, epilogue, scratch)
+        let kernel = winograd ? winograd_convolution_3x3 : direct_convolution_3x3
+        kernel(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
+               Int32(height), Int32(width), packedWeight, Int32(outChannels),
+               output, rowStride, height * width, epilogue, scratch)
     }
 }

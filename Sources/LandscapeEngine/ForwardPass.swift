@@ -6,9 +6,9 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// GEMM packing. The default where the CPU has AVX2 and FMA (see `landscape bench`);
     /// elsewhere it runs as `im2col`.
     case direct
-    /// Winograd F(2×2, 3×3): 2.25× fewer multiplies, but its transforms are
-    /// not yet vectorized, so on the 2-core Zen 1 machine it only ties im2col
-    /// on one thread and loses on two (README, Performance).
+    /// Winograd F(2×2, 3×3) in CDirectConvolution: 2.25× fewer multiplies, but the
+    /// transforms cost about what they save at these channel counts (see `landscape bench`).
+    /// Without AVX2 it runs as `im2col`.
     case winograd
 
     /// What evaluation uses unless asked otherwise: `direct` where the CPU runs it, else `im2col`.
@@ -25,10 +25,7 @@ final class ForwardWorkspace {
     private let columnCapacity: Int
     let buffers: [UnsafeMutablePointer<Float>]   // three CNHW activations: block input, inner, output
     let columns: UnsafeMutablePointer<Float>
-    let winogradInput: UnsafeMutablePointer<Float>    // V[16][C][tiles of a chunk]
-    let winogradProduct: UnsafeMutablePointer<Float>  // M[16][O][tiles of a chunk]
-    let directScratch: UnsafeMutablePointer<Float>    // zero-bordered planes of one image + sums
-    private let winogradCapacity: Int
+    let registerKernelScratch: UnsafeMutablePointer<Float>   // CDirectConvolution: one image's padded planes + sums
     /// Which algorithm the stride-1 convolutions use.
     let algorithm: ConvolutionAlgorithm
     let pooled: UnsafeMutablePointer<Float>
@@ -37,9 +34,6 @@ final class ForwardWorkspace {
     /// Target size of one im2col chunk: a few hundred KiB stays in the per-core
     /// L2 (512 KiB here) between being written and being read by the GEMM.
     static let columnChunkFloats = 96 * 1024
-
-    /// Target size of V and M for one Winograd chunk (floats each).
-    static let winogradChunkFloats = 32 * 1024
 
     init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) {
         self.algorithm = algorithm
@@ -54,13 +48,8 @@ final class ForwardWorkspace {
         columnCapacity = max(Self.columnChunkFloats, widths[0] * 9 * height * width)
         buffers = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: activationCapacity) }
         columns = .allocate(capacity: columnCapacity)
-        // Per image, stage 1 again has the most 16·C·tiles (channels double as tiles quarter).
-        let tiles = WinogradKernels.tiles(height: height, width: width)
-        winogradCapacity = max(Self.winogradChunkFloats, 16 * widths[0] * tiles.rows * tiles.columns)
-        winogradInput = .allocate(capacity: winogradCapacity)
-        winogradProduct = .allocate(capacity: winogradCapacity)
-        directScratch = .allocate(capacity: DirectConvolution.scratchCapacity(architecture: architecture,
-                                                                               height: height, width: width))
+        registerKernelScratch = .allocate(capacity: DirectConvolution.scratchCapacity(architecture: architecture,
+                                                                                      height: height, width: width))
         pooled = .allocate(capacity: widths.last! * batch)
         logits = .allocate(capacity: architecture.classCount * batch)
     }
@@ -68,20 +57,13 @@ final class ForwardWorkspace {
     deinit {
         buffers.forEach { $0.deallocate() }
         columns.deallocate()
-        winogradInput.deallocate()
-        winogradProduct.deallocate()
-        directScratch.deallocate()
+        registerKernelScratch.deallocate()
         pooled.deallocate()
         logits.deallocate()
     }
 
     func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) -> Bool {
         batch <= self.batch && height == self.height && width == self.width && algorithm == self.algorithm
-    }
-
-    /// How many images' Winograd tiles fit in one chunk for a convolution.
-    func imagesPerWinogradChunk(channels: Int, tilesPerImage: Int) -> Int {
-        max(1, winogradCapacity / (16 * channels * tilesPerImage))
     }
 
     /// How many images' unfolded patches fit in one chunk for a convolution.
@@ -143,12 +125,11 @@ extension InferenceNetwork {
         let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
         let planeSize = outH * outW
         let rowStride = batch * planeSize
-        let useWinograd = conv.stride == 1 && ws.algorithm == .winograd
-        let useDirect = conv.stride == 1 && ws.algorithm == .direct && !conv.directWeight.isEmpty
-        let tiles = WinogradKernels.tiles(height: outH, width: outW)
-        let chunk = useWinograd
-            ? ws.imagesPerWinogradChunk(channels: max(conv.inChannels, conv.outChannels), tilesPerImage: tiles.rows * tiles.columns)
-            : ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
+        // The register kernels' weights (empty for strided convolutions or without AVX2).
+        let registerWeights: [Float]? = conv.stride != 1 ? nil
+            : ws.algorithm == .direct ? conv.directWeight : ws.algorithm == .winograd ? conv.winogradWeight : nil
+        let useRegisterKernel = registerWeights.map { !$0.isEmpty } ?? false
+        let chunk = ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
         let activation = architecture.activation
         var first = 0
         while first < batch {
@@ -156,34 +137,22 @@ extension InferenceNetwork {
             let outChunk = output + first * planeSize
             let segment = count * planeSize
             var activated = false
-            if useDirect {
-                activated = convolveDirect(conv, input: input + first * layout.imageStride, layout: layout, count: count,
-                                           height: height, width: width, output: outChunk, rowStride: rowStride,
-                                           residual: residual, first: first, batch: batch, workspace: ws)
+            if useRegisterKernel {
+                activated = convolveInRegisters(conv, weights: registerWeights!, winograd: ws.algorithm == .winograd,
+                                                input: input + first * layout.imageStride, layout: layout, count: count,
+                                                height: height, width: width, output: outChunk, rowStride: rowStride,
+                                                residual: residual, first: first, batch: batch, workspace: ws)
             } else {
                 // Seed the output with bias (+ shortcut) and let the GEMM accumulate onto it
                 // (beta = 1): saves BLAS's separate zeroing pass and a read-modify-write here.
                 seedOutput(conv, outChunk: outChunk, rowStride: rowStride, first: first, count: count, batch: batch,
                            outH: outH, outW: outW, residual: residual)
-                if useWinograd {
-                    WinogradKernels.transformInput(source: input + first * layout.imageStride, layout: layout,
-                                                   channels: conv.inChannels, imageCount: count, height: height, width: width,
-                                                   into: ws.winogradInput)
-                    conv.winogradWeight.withUnsafeBufferPointer { u in
-                        WinogradKernels.multiply(u: u.baseAddress!, v: ws.winogradInput, m: ws.winogradProduct,
-                                                 outChannels: conv.outChannels, inChannels: conv.inChannels,
-                                                 tileCount: count * tiles.rows * tiles.columns)
-                    }
-                    WinogradKernels.transformOutput(m: ws.winogradProduct, outChannels: conv.outChannels, imageCount: count,
-                                                    height: outH, width: outW, output: outChunk, rowStride: rowStride)
-                } else {
-                    ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
-                                                 channels: conv.inChannels, imageCount: count,
-                                                 height: height, width: width, stride: conv.stride, into: ws.columns)
-                    conv.weight.withUnsafeBufferPointer { weight in
-                        ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
-                                                a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
-                    }
+                ConvolutionKernels.im2col3x3(source: input + first * layout.imageStride, layout: layout,
+                                             channels: conv.inChannels, imageCount: count,
+                                             height: height, width: width, stride: conv.stride, into: ws.columns)
+                conv.weight.withUnsafeBufferPointer { weight in
+                    ConvolutionKernels.gemm(m: conv.outChannels, n: segment, k: conv.reduction,
+                                            a: weight.baseAddress!, b: ws.columns, c: outChunk, ldc: rowStride)
                 }
             }
             if !activated {
@@ -195,22 +164,23 @@ extension InferenceNetwork {
         }
     }
 
-    /// One chunk through the direct kernel. Bias, identity shortcut and ReLU are written by the kernel
+    /// One chunk through a register kernel (direct or Winograd). Bias, identity shortcut and ReLU are written by the kernel
     /// while the sums are in cache; an option-A shortcut is seeded here and the sums added onto it.
     /// Returns whether the activation has been applied.
-    private func convolveDirect(_ conv: FoldedConvolution, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
-                                count: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>, rowStride: Int,
-                                residual: Residual, first: Int, batch: Int, workspace ws: ForwardWorkspace) -> Bool {
+    private func convolveInRegisters(_ conv: FoldedConvolution, weights: [Float], winograd: Bool,
+                                     input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
+                                     count: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>, rowStride: Int,
+                                     residual: Residual, first: Int, batch: Int, workspace ws: ForwardWorkspace) -> Bool {
         var shortcut: UnsafePointer<Float>? = nil
         switch residual {
         case .optionA:
             seedOutput(conv, outChunk: output, rowStride: rowStride, first: first, count: count, batch: batch,
                        outH: height, outW: width, residual: residual)
-            conv.directWeight.withUnsafeBufferPointer { w in
-                DirectConvolution.convolve(input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+            weights.withUnsafeBufferPointer { w in
+                DirectConvolution.convolve(winograd: winograd, input: input, layout: layout, channels: conv.inChannels, imageCount: count,
                                            height: height, width: width, packedWeight: w.baseAddress!,
                                            outChannels: conv.outChannels, output: output, rowStride: rowStride,
-                                           scratch: ws.directScratch)
+                                           scratch: ws.registerKernelScratch)
             }
             return false
         case .identity(let source):
@@ -219,13 +189,13 @@ extension InferenceNetwork {
             break
         }
         let relu = architecture.activation.kind == .relu
-        conv.directWeight.withUnsafeBufferPointer { w in
+        weights.withUnsafeBufferPointer { w in
             conv.bias.withUnsafeBufferPointer { bias in
-                DirectConvolution.convolve(input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+                DirectConvolution.convolve(winograd: winograd, input: input, layout: layout, channels: conv.inChannels, imageCount: count,
                                            height: height, width: width, packedWeight: w.baseAddress!,
                                            outChannels: conv.outChannels, output: output, rowStride: rowStride,
                                            bias: bias.baseAddress!, shortcut: shortcut, relu: relu,
-                                           scratch: ws.directScratch)
+                                           scratch: ws.registerKernelScratch)
             }
         }
         return relu

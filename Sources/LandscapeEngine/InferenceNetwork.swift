@@ -47,7 +47,7 @@ struct FoldedConvolution: Sendable {
     let stride: Int
     let weight: [Float]   // [outChannels][inChannels·9], PyTorch's OIHW flattened: the GEMM matrix
     let bias: [Float]
-    /// U[16][outChannels][inChannels] for Winograd F(2×2, 3×3); empty for strided convolutions.
+    /// U = G g Gᵀ for Winograd F(2×2, 3×3) in the kernel's order; empty for strided convolutions or without AVX2.
     let winogradWeight: [Float]
     /// The weights in the direct kernel's order; empty for strided convolutions or without AVX2.
     let directWeight: [Float]
@@ -74,8 +74,8 @@ struct FoldedConvolution: Sendable {
         }
         self.weight = weight
         self.bias = bias
-        winogradWeight = stride == 1
-            ? WinogradKernels.transformFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
+        winogradWeight = stride == 1 ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels,
+                                                                               inChannels: inChannels) : []
         directWeight = stride == 1 ? DirectConvolution.packedWeights(weight, outChannels: outChannels,
                                                                      inChannels: inChannels) : []
     }

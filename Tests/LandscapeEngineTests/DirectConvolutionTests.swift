@@ -1,9 +1,9 @@
 import XCTest
 @testable import LandscapeEngine
 
-/// The AVX2 direct 3×3 convolution against a naive float64 convolution
-/// written from the definition, on every plane shape the ResNets meet
-/// (32/16/8 for CIFAR-10, 28/14/7 for Fashion-MNIST) and odd ones.
+/// The AVX2 direct and Winograd 3×3 convolutions against a naive float64
+/// convolution written from the definition, on every plane shape the ResNets
+/// meet (32/16/8 for CIFAR-10, 28/14/7 for Fashion-MNIST) and odd ones.
 final class DirectConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(DirectConvolution.isAvailable, "this CPU has no AVX2+FMA: evaluation uses im2col")
@@ -14,7 +14,7 @@ final class DirectConvolutionTests: XCTestCase {
             (16, 16, 32, 32), (32, 32, 16, 16), (64, 64, 8, 8), (16, 16, 28, 28), (32, 32, 14, 14),
             (64, 64, 7, 7), (1, 16, 28, 28), (3, 16, 32, 32), (5, 8, 9, 11), (2, 4, 1, 1), (4, 12, 3, 17),
         ]
-        for (index, shape) in shapes.enumerated() {
+        for winograd in [false, true] { for (index, shape) in shapes.enumerated() {
             var rng = TestRNG(UInt64(100 + index))
             let images = 3
             let planeSize = shape.height * shape.width
@@ -25,7 +25,7 @@ final class DirectConvolutionTests: XCTestCase {
             let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
             let output = Self.direct(input: input, layout: layout, channels: shape.channels, images: images,
                                      height: shape.height, width: shape.width, weight: weight,
-                                     outChannels: shape.outChannels, start: start)
+                                     outChannels: shape.outChannels, start: start, winograd: winograd)
             var worst = 0.0
             for o in 0..<shape.outChannels {
                 for b in 0..<images {
@@ -48,9 +48,10 @@ final class DirectConvolutionTests: XCTestCase {
                     }
                 }
             }
-            // float32 sums of up to 576 products of magnitude ≤ 0.3: rounding stays far below 1e-4.
-            XCTAssertLessThan(worst, 1e-4, "\(shape)")
-        }
+            // float32 sums of up to 576 products of magnitude ≤ 0.3: rounding stays far below 1e-4
+            // (Winograd adds the transforms' roundings, still within it).
+            XCTAssertLessThan(worst, 1e-4, "\(shape) winograd \(winograd)")
+        } }
     }
 
     func testEpilogueWritesBiasShortcutAndReLU() throws {
@@ -65,23 +66,29 @@ final class DirectConvolutionTests: XCTestCase {
         let zero = [Float](repeating: 0, count: outChannels * images * planeSize)
         let sums = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
                                width: width, weight: weight, outChannels: outChannels, start: zero)
-        for relu in [false, true] {
+        for winograd in [false, true] { for relu in [false, true] {
             // Garbage in the output first: the epilogue must overwrite, not add.
             let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
                                     width: width, weight: weight, outChannels: outChannels,
-                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut, relu: relu)
+                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut, relu: relu,
+                                    winograd: winograd)
             var negatives = 0
             for i in 0..<zero.count {
                 let o = i / (images * planeSize)
                 let plain = sums[i] + bias[o] + shortcut[i]
                 if plain < 0 { negatives += 1 }
-                XCTAssertEqual(fused[i], relu ? max(0, plain) : plain, accuracy: 1e-5, "relu \(relu) index \(i)")
+                XCTAssertEqual(fused[i], relu ? max(0, plain) : plain, accuracy: 1e-5,
+                               "relu \(relu) winograd \(winograd) index \(i)")
             }
             XCTAssertGreaterThan(negatives, 50, "the ReLU case must see negative values")
-        }
+        } }
     }
 
     func testAnImageGetsTheSameBitsAloneOrInABatchAndInEitherLayout() throws {
+        for winograd in [false, true] { try checkSameBitsAloneOrInABatch(winograd: winograd) }
+    }
+
+    private func checkSameBitsAloneOrInABatch(winograd: Bool) throws {
         var rng = TestRNG(9)
         let (channels, outChannels, height, width, images) = (16, 16, 14, 14, 4)
         let planeSize = height * width
@@ -90,7 +97,7 @@ final class DirectConvolutionTests: XCTestCase {
         let zero = [Float](repeating: 0, count: outChannels * images * planeSize)
         let batch = Self.direct(input: input, layout: .init(channelStride: images * planeSize, imageStride: planeSize),
                                 channels: channels, images: images, height: height, width: width, weight: weight,
-                                outChannels: outChannels, start: zero)
+                                outChannels: outChannels, start: zero, winograd: winograd)
         // Image 2 alone, copied to NCHW (the network input's layout).
         var alone = [Float](repeating: 0, count: channels * planeSize)
         for c in 0..<channels {
@@ -98,10 +105,11 @@ final class DirectConvolutionTests: XCTestCase {
         }
         let single = Self.direct(input: alone, layout: .init(channelStride: planeSize, imageStride: channels * planeSize),
                                  channels: channels, images: 1, height: height, width: width, weight: weight,
-                                 outChannels: outChannels, start: [Float](repeating: 0, count: outChannels * planeSize))
+                                 outChannels: outChannels, start: [Float](repeating: 0, count: outChannels * planeSize),
+                                 winograd: winograd)
         for o in 0..<outChannels {
             for i in 0..<planeSize {
-                XCTAssertEqual(single[o * planeSize + i], batch[(o * images + 2) * planeSize + i], "channel \(o) position \(i)")
+                XCTAssertEqual(single[o * planeSize + i], batch[(o * images + 2) * planeSize + i], "channel \(o) position \(i) winograd \(winograd)")
             }
         }
     }
@@ -111,15 +119,18 @@ final class DirectConvolutionTests: XCTestCase {
         XCTAssertEqual(DirectConvolution.packedWeights([Float](repeating: 1, count: 16 * 9), outChannels: 16, inChannels: 1).count, 16 * 9)
     }
 
-    /// start + conv(input), through the kernel, in a scratch sized as the engine sizes it.
+    /// start + conv(input) (or the epilogue's result), through a kernel, in a scratch sized as the engine sizes it.
     static func direct(input: [Float], layout: ConvolutionKernels.PlaneLayout, channels: Int, images: Int,
                        height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float],
-                       bias: [Float]? = nil, shortcut: [Float]? = nil, relu: Bool = false) -> [Float] {
+                       bias: [Float]? = nil, shortcut: [Float]? = nil, relu: Bool = false,
+                       winograd: Bool = false) -> [Float] {
         var output = start
-        let packed = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: channels)
+        let packed = winograd
+            ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels, inChannels: channels)
+            : DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: channels)
         precondition(!packed.isEmpty)
         let scratch = UnsafeMutablePointer<Float>.allocate(
-            capacity: DirectConvolution.scratchFloats(channels: channels, height: height, width: width))
+            capacity: DirectConvolution.scratchFloats(channels: channels, outChannels: outChannels, height: height, width: width))
         defer { scratch.deallocate() }
         input.withUnsafeBufferPointer { source in
             packed.withUnsafeBufferPointer { w in
@@ -129,7 +140,7 @@ final class DirectConvolutionTests: XCTestCase {
                     defer { b?.deallocate(); s?.deallocate() }
                     if let bias { b!.initialize(from: bias, count: bias.count) }
                     if let shortcut { s!.initialize(from: shortcut, count: shortcut.count) }
-                    DirectConvolution.convolve(input: source.baseAddress!, layout: layout, channels: channels,
+                    DirectConvolution.convolve(winograd: winograd, input: source.baseAddress!, layout: layout, channels: channels,
                                                imageCount: images, height: height, width: width,
                                                packedWeight: w.baseAddress!, outChannels: outChannels,
                                                output: out.baseAddress!, rowStride: images * height * width,

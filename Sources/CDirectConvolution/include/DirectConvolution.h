@@ -1,11 +1,11 @@
 #ifndef DIRECT_CONVOLUTION_H
 #define DIRECT_CONVOLUTION_H
 
-// Direct 3x3 / stride 1 / padding 1 convolution for the inference forward pass
-// (LandscapeEngine only). No im2col copy and no GEMM packing: each image is
-// copied once into a zero-bordered scratch plane per channel, and an AVX2+FMA
-// kernel accumulates 4 output channels x 16 positions in registers, reading
-// the 9 shifted inputs straight from that plane.
+// 3x3 / stride 1 / padding 1 convolutions for the inference forward pass
+// (LandscapeEngine only), direct and Winograd F(2x2, 3x3). No im2col copy and
+// no GEMM packing: each image is copied once into a zero-bordered scratch plane
+// per channel, and an AVX2+FMA kernel accumulates 4 output channels x 16
+// positions (or Winograd tiles) in registers.
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +44,21 @@ void direct_convolution_3x3(const float *input, long in_channel_stride, long in_
                             const float *packed_weight, int out_channels,
                             float *output, long out_channel_stride, long out_image_stride,
                             direct_convolution_epilogue epilogue, float *scratch);
+
+/// Scratch floats `winograd_convolution_3x3` needs for planes of height x width.
+long winograd_convolution_scratch_floats(int in_channels, int out_channels, int height, int width);
+
+/// Reorders Winograd-domain filters U[16][O][C] (U = G g G^T per filter) into [O/4][16][C][4].
+void winograd_convolution_pack_filters(const float *u, int out_channels, int in_channels, float *packed);
+
+/// The same convolution and epilogue as `direct_convolution_3x3`, by Winograd F(2x2, 3x3):
+/// 2.25x fewer multiplies, with transform additions and a different rounding (the sums are
+/// taken in the transformed domain). Results do not depend on the image count either.
+void winograd_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
+                              int in_channels, int image_count, int height, int width,
+                              const float *packed_filters, int out_channels,
+                              float *output, long out_channel_stride, long out_image_stride,
+                              direct_convolution_epilogue epilogue, float *scratch);
 
 #ifdef __cplusplus
 }

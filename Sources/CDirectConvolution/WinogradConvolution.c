@@ -1,0 +1,200 @@
+#include "DirectConvolution.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "SharedKernels.h"
+
+// Winograd F(2x2, 3x3) (Lavin & Gray 2016) with the direct kernel's register block for the
+// element-wise stage. Per image: each 4x4 input tile (stride 2) goes to V = B^T d B, the 16
+// products M[xi][o][t] = sum_c U[xi][o][c] V[xi][c][t] run as 16 small matrix products, and
+// each 2x2 output tile is A^T M A: 16 multiplies per (input, output) channel pair and output
+// tile instead of 36.
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  A^T = [1 1 1 0; 0 1 -1 -1].
+// Tiles are numbered t = tile_row * tile_columns + tile_column; the transforms work on 8 tile
+// columns of a tile row at a time. Lanes past the row's end compute garbage that lands on
+// the next row's tiles (written after) or in slack past the last tile, never on a result.
+
+enum { SLACK = 2 * BLOCK, INPUT_GUARD = 64 };
+
+typedef struct {
+    int tile_rows, tile_columns, tiles;
+    int padded_rows, padded_width;
+    long plane, tile_stride;   // floats per padded channel plane; per V or M row (tiles + slack)
+    long row_buffer;           // floats per output row buffer
+} geometry;
+
+static geometry measure(int height, int width) {
+    geometry g;
+    g.tile_rows = (height + 1) / 2;
+    g.tile_columns = (width + 1) / 2;
+    g.tiles = g.tile_rows * g.tile_columns;
+    g.padded_rows = 2 * g.tile_rows + 2;
+    g.padded_width = 2 * g.tile_columns + 2;
+    g.plane = (long)g.padded_rows * g.padded_width;
+    g.tile_stride = g.tiles + SLACK;
+    g.row_buffer = 2 * ((g.tile_columns + VECTOR - 1) / VECTOR * VECTOR);
+    return g;
+}
+
+long winograd_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
+    geometry g = measure(height, width);
+    return in_channels * g.plane + INPUT_GUARD      // zero-bordered image
+         + 16L * in_channels * g.tile_stride        // V
+         + 16L * out_channels * g.tile_stride       // M
+         + 2 * g.row_buffer;                        // two output rows
+}
+
+void winograd_convolution_pack_filters(const float *u, int out_channels, int in_channels, float *packed) {
+    for (int group = 0; group < out_channels / GROUP; group++)
+        for (int xi = 0; xi < 16; xi++)
+            for (int c = 0; c < in_channels; c++)
+                for (int o = 0; o < GROUP; o++)
+                    *packed++ = u[((long)xi * out_channels + group * GROUP + o) * in_channels + c];
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+
+// Even and odd elements of the 16 floats a (0..7), b (8..15).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void deinterleave(__m256 a, __m256 b, __m256 *even, __m256 *odd) {
+    __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));   // a0 a2 b0 b2 | a4 a6 b4 b6
+    __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// a0 b0 a1 b1 ... a7 b7 into out[0..15].
+__attribute__((target("avx2,fma"), always_inline))
+static inline void interleave_store(__m256 a, __m256 b, float *out) {
+    __m256 low = _mm256_unpacklo_ps(a, b);    // a0 b0 a1 b1 | a4 b4 a5 b5
+    __m256 high = _mm256_unpackhi_ps(a, b);   // a2 b2 a3 b3 | a6 b6 a7 b7
+    _mm256_storeu_ps(out, _mm256_permute2f128_ps(low, high, 0x20));
+    _mm256_storeu_ps(out + 8, _mm256_permute2f128_ps(low, high, 0x31));
+}
+
+// V[xi][c][t] for every channel and tile of one zero-bordered image.
+__attribute__((target("avx2,fma")))
+static void transform_input(const float *padded, int channels, const geometry *g, float *v) {
+    const long xi_stride = channels * g->tile_stride;
+    for (int c = 0; c < channels; c++) {
+        for (int ty = 0; ty < g->tile_rows; ty++) {
+            for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
+                // d[i][j] for 8 tiles: padded row 2ty + i, column 2(tx + lane) + j.
+                __m256 e[4][4];
+                for (int i = 0; i < 4; i++) {
+                    const float *row = padded + c * g->plane + (long)(2 * ty + i) * g->padded_width + 2 * tx;
+                    __m256 d0, d1, d2, d3;
+                    deinterleave(_mm256_loadu_ps(row), _mm256_loadu_ps(row + 8), &d0, &d1);
+                    deinterleave(_mm256_loadu_ps(row + 2), _mm256_loadu_ps(row + 10), &d2, &d3);
+                    e[i][0] = _mm256_sub_ps(d0, d2);   // (d B)[i][j]
+                    e[i][1] = _mm256_add_ps(d1, d2);
+                    e[i][2] = _mm256_sub_ps(d2, d1);
+                    e[i][3] = _mm256_sub_ps(d1, d3);
+                }
+                float *out = v + c * g->tile_stride + (long)ty * g->tile_columns + tx;
+                for (int j = 0; j < 4; j++) {   // B^T (d B)
+                    _mm256_storeu_ps(out + (0 + j) * xi_stride, _mm256_sub_ps(e[0][j], e[2][j]));
+                    _mm256_storeu_ps(out + (4 + j) * xi_stride, _mm256_add_ps(e[1][j], e[2][j]));
+                    _mm256_storeu_ps(out + (8 + j) * xi_stride, _mm256_sub_ps(e[2][j], e[1][j]));
+                    _mm256_storeu_ps(out + (12 + j) * xi_stride, _mm256_sub_ps(e[1][j], e[3][j]));
+                }
+            }
+        }
+    }
+}
+
+// Y = A^T M A for channel o, written to the output rows through the epilogue.
+__attribute__((target("avx2,fma")))
+static void transform_output(const float *m, long xi_stride, int o, const geometry *g, int height, int width,
+                             float *rows, float *target, const float *residual,
+                             const direct_convolution_epilogue *epilogue, int channel) {
+    float *top = rows, *bottom = rows + g->row_buffer;
+    for (int ty = 0; ty < g->tile_rows; ty++) {
+        for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
+            const float *source = m + (long)o * g->tile_stride + (long)ty * g->tile_columns + tx;
+            __m256 s[16];
+            for (int xi = 0; xi < 16; xi++) s[xi] = _mm256_loadu_ps(source + xi * xi_stride);
+            __m256 c[4], d[4];   // A^T M: c = rows 0 + 1 + 2, d = rows 1 - 2 - 3
+            for (int j = 0; j < 4; j++) {
+                c[j] = _mm256_add_ps(_mm256_add_ps(s[j], s[4 + j]), s[8 + j]);
+                d[j] = _mm256_sub_ps(_mm256_sub_ps(s[4 + j], s[8 + j]), s[12 + j]);
+            }
+            __m256 y00 = _mm256_add_ps(_mm256_add_ps(c[0], c[1]), c[2]);
+            __m256 y01 = _mm256_sub_ps(_mm256_sub_ps(c[1], c[2]), c[3]);
+            __m256 y10 = _mm256_add_ps(_mm256_add_ps(d[0], d[1]), d[2]);
+            __m256 y11 = _mm256_sub_ps(_mm256_sub_ps(d[1], d[2]), d[3]);
+            interleave_store(y00, y01, top + 2 * tx);
+            interleave_store(y10, y11, bottom + 2 * tx);
+        }
+        for (int half = 0; half < 2; half++) {
+            const int y = 2 * ty + half;
+            if (y >= height) break;
+            epilogue_row(target + (long)y * width, half ? bottom : top, width, epilogue, channel,
+                         residual ? residual + (long)y * width : 0);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void winograd_avx2(const float *input, long in_channel_stride, long in_image_stride,
+                          int in_channels, int image_count, int height, int width,
+                          const float *packed_filters, int out_channels,
+                          float *output, long out_channel_stride, long out_image_stride,
+                          direct_convolution_epilogue epilogue, float *scratch) {
+    const geometry g = measure(height, width);
+    const long v_xi_stride = in_channels * g.tile_stride, m_xi_stride = out_channels * g.tile_stride;
+    float *padded = scratch;
+    float *v = padded + in_channels * g.plane + INPUT_GUARD;
+    float *m = v + 16 * v_xi_stride;
+    float *rows = m + 16 * m_xi_stride;
+    memset(padded + in_channels * g.plane, 0, INPUT_GUARD * sizeof(float));
+    // Slack lanes are read by the last block of each row: keep them finite.
+    for (long row = 0; row < 16L * in_channels; row++) memset(v + row * g.tile_stride + g.tiles, 0, SLACK * sizeof(float));
+    for (long row = 0; row < 16L * out_channels; row++) memset(m + row * g.tile_stride + g.tiles, 0, SLACK * sizeof(float));
+    const int groups = out_channels / GROUP;
+    for (int b = 0; b < image_count; b++) {
+        pad_image(input + b * in_image_stride, in_channel_stride, in_channels, height, width,
+                  padded, g.padded_rows, g.padded_width);
+        transform_input(padded, in_channels, &g, v);
+        // Channel groups innermost: the C rows of V[xi][.][t-block] stay in L1 for all of them.
+        for (long t = 0; t < g.tiles;) {
+            const int vectors = t + BLOCK <= g.tiles ? VECTORS_PER_BLOCK : 1;
+            for (int xi = 0; xi < 16; xi++) {
+                for (int group = 0; group < groups; group++) {
+                    const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
+                    float *sums = m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t;
+                    if (vectors == VECTORS_PER_BLOCK)
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, filters, sums,
+                                       g.tile_stride, VECTORS_PER_BLOCK, 1);
+                    else
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, filters, sums,
+                                       g.tile_stride, 1, 1);
+                }
+            }
+            t += vectors * VECTOR;
+        }
+        for (int channel = 0; channel < out_channels; channel++) {
+            const long offset = channel * out_channel_stride + b * out_image_stride;
+            transform_output(m, m_xi_stride, channel, &g, height, width, rows, output + offset,
+                             epilogue.residual ? epilogue.residual + offset : 0, &epilogue, channel);
+        }
+    }
+}
+
+#endif
+
+void winograd_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
+                              int in_channels, int image_count, int height, int width,
+                              const float *packed_filters, int out_channels,
+                              float *output, long out_channel_stride, long out_image_stride,
+                              direct_convolution_epilogue epilogue, float *scratch) {
+#if defined(__x86_64__) || defined(__i386__)
+    winograd_avx2(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width,
+                  packed_filters, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch);
+#else
+    (void)input; (void)in_channel_stride; (void)in_image_stride; (void)in_channels; (void)image_count;
+    (void)height; (void)width; (void)packed_filters; (void)out_channels; (void)output;
+    (void)out_channel_stride; (void)out_image_stride; (void)epilogue; (void)scratch;
+#endif
+}
