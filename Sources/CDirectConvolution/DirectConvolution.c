@@ -11,7 +11,7 @@
 // between rows (their values are computed and dropped), so every load is a plain
 // unaligned vector load with no masking.
 
-// Reads of the last block may run up to BLOCK - 1 floats past the last plane.
+// The last block of a run reads up to 15 floats past the last plane ((H + 1)(W + 2) + W + 16 at most).
 enum { GUARD = 32 };
 
 int direct_convolution_available(void) {
@@ -64,12 +64,11 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
         for (int group = 0; group < out_channels / GROUP; group++) {
             const float *weights = packed_weight + (long)group * in_channels * 9 * GROUP;
             // Output position i of the run reads padded index i + dy * padded_width + dx.
-            long i = 0;
-            for (; i + BLOCK <= run; i += BLOCK)
-                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, VECTORS_PER_BLOCK, 9);
-            // The rest one vector at a time (the run may end inside the last one).
-            for (; i < run; i += VECTOR)
-                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride, 1, 9);
+            // Whole blocks only: the last one runs past the run into the tile's rounding and the input
+            // guard (a one-vector tail block would have half the accumulators and run latency-bound).
+            for (long i = 0; i < run; i += BLOCK)
+                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride,
+                               VECTORS_PER_BLOCK, 9);
             // The run's interior columns, through the epilogue, onto the output rows.
             for (int o = 0; o < GROUP; o++) {
                 const int channel = group * GROUP + o;

@@ -158,21 +158,15 @@ static void winograd_avx2(const float *input, long in_channel_stride, long in_im
                   padded, g.padded_rows, g.padded_width);
         transform_input(padded, in_channels, &g, v);
         // Channel groups innermost: the C rows of V[xi][.][t-block] stay in L1 for all of them.
-        for (long t = 0; t < g.tiles;) {
-            const int vectors = t + BLOCK <= g.tiles ? VECTORS_PER_BLOCK : 1;
+        for (long t = 0; t < g.tiles; t += BLOCK) {   // whole blocks: the last runs into the slack
             for (int xi = 0; xi < 16; xi++) {
                 for (int group = 0; group < groups; group++) {
                     const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
-                    float *sums = m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t;
-                    if (vectors == VECTORS_PER_BLOCK)
-                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, filters, sums,
-                                       g.tile_stride, VECTORS_PER_BLOCK, 1);
-                    else
-                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, filters, sums,
-                                       g.tile_stride, 1, 1);
+                    register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, filters,
+                                   m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
+                                   VECTORS_PER_BLOCK, 1);
                 }
             }
-            t += vectors * VECTOR;
         }
         for (int channel = 0; channel < out_channels; channel++) {
             const long offset = channel * out_channel_stride + b * out_image_stride;

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import LandscapeEngine
 import LandscapeIO
 
 /// Dataset options shared by eval, surface and interpolate.
@@ -41,3 +42,4 @@ struct DataOptions: ParsableArguments {
 
 extension DatasetSplit: ExpressibleByArgument {}
 extension SubsetRule: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}

@@ -13,6 +13,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only this many samples (chosen by --subset).") var limit: Int?
     @Option(help: "Activation, overriding the model card and checkpoint metadata.") var activation: String?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    var convolution = ConvolutionAlgorithm.preferred
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -24,7 +26,7 @@ struct EvalCommand: ParsableCommand {
         let loaded = try LoadedModel.load(URL(fileURLWithPath: model), activation: activation.map(Activation.init(parsing:)))
         let set = try EvaluationSet.build(try data.request(samples: limit), card: loaded.card)
         let start = DispatchTime.now().uptimeNanoseconds
-        let result = try Evaluator(threads: threads).evaluate(InferenceNetwork(loaded.model), on: set.data)
+        let result = try Evaluator(threads: threads, algorithm: convolution).evaluate(InferenceNetwork(loaded.model), on: set.data)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = Double(result.count) / seconds
         if json {

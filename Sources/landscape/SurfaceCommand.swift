@@ -31,6 +31,8 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "recompute: images per batch.") var bnBatchSize = BatchNormRecomputation.defaultBatchSize
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
 
     func validate() throws {
@@ -55,7 +57,7 @@ struct SurfaceCommand: ParsableCommand {
         let computation = try SurfaceComputation(
             models: loaded.map(\.surfaceModel), data: set, grid: try grid(),
             directions: .random(DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)),
-            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads))
+            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
     }
 }
@@ -71,6 +73,8 @@ struct InterpolateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
     @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory.") var out = "surfaces"
 
     func run() throws {
@@ -79,7 +83,7 @@ struct InterpolateCommand: ParsableCommand {
         let computation = try SurfaceComputation(
             models: [start.surfaceModel], data: set, grid: try GridSpec(x: GridAxis(parsing: x), y: nil),
             directions: .interpolation(to: end.surfaceModel),
-            store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads))
+            store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
     }
 }
