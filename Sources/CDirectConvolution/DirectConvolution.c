@@ -84,6 +84,28 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
 
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma")))
+static void activate_avx2(float *data, long count, int activation) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(data + i, activate(_mm256_loadu_ps(data + i), activation));
+    if (i < count) {
+        float buffer[8] = {0};
+        for (long k = 0; i + k < count; k++) buffer[k] = data[i + k];
+        _mm256_storeu_ps(buffer, activate(_mm256_loadu_ps(buffer), activation));
+        for (long k = 0; i + k < count; k++) data[i + k] = buffer[k];
+    }
+}
+#endif
+
+void direct_convolution_activate(float *data, long count, int activation) {
+#if defined(__x86_64__) || defined(__i386__)
+    activate_avx2(data, count, activation);
+#else
+    (void)data; (void)count; (void)activation;
+#endif
+}
+
 void direct_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
                             int in_channels, int image_count, int height, int width,
                             const float *packed_weight, int out_channels,

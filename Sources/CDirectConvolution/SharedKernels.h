@@ -66,7 +66,60 @@ static inline void pad_image(const float *image, long channel_stride, int channe
     }
 }
 
-// One output row through the epilogue: += sums (no bias), or = sums + bias (+ residual) (then ReLU).
+// e^x for x <= 0, as FloatKernels.expNonPositive: Cody-Waite reduction, Cephes' expf polynomial,
+// 2^k in the exponent bits; 0 below ln(FLT_MIN). Same constants, same order of operations.
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256 exp_nonpositive(__m256 x) {
+    const __m256 underflow = _mm256_set1_ps(-87.33654f);
+    const __m256 below = _mm256_cmp_ps(x, underflow, _CMP_LT_OQ);
+    const __m256 xc = _mm256_blendv_ps(x, underflow, below);
+    const __m256 shift = _mm256_set1_ps(12582912.0f);
+    const __m256 shifted = _mm256_add_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504f)), shift);
+    const __m256 k = _mm256_sub_ps(shifted, shift);
+    const __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(k, _mm256_set1_ps(0.693359375f))),
+                                   _mm256_mul_ps(k, _mm256_set1_ps(-2.1219444e-4f)));
+    __m256 p = _mm256_set1_ps(1.98756915e-4f);
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.39819995e-3f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519e-3f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665796e-2f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665e-1f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001e-1f));
+    const __m256 exp_r = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, _mm256_mul_ps(r, r)), r), _mm256_set1_ps(1));
+    const __m256i biased = _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)),
+                                            _mm256_set1_epi32(127));
+    const __m256 result = _mm256_mul_ps(exp_r, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
+    return _mm256_andnot_ps(below, result);
+}
+
+// ReLU (x < 0 ? 0 : x: NaN passes, as torch.relu), Swish and Mish as FloatKernels computes them.
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256 activate(__m256 x, int activation) {
+    switch (activation) {
+    case DIRECT_CONVOLUTION_RELU:
+        return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), x);
+    case DIRECT_CONVOLUTION_SWISH: {
+        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));   // e^-|x|
+        const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+        const __m256 numerator = _mm256_blendv_ps(m, _mm256_set1_ps(1), nonnegative);
+        return _mm256_mul_ps(x, _mm256_div_ps(numerator, _mm256_add_ps(_mm256_set1_ps(1), m)));
+    }
+    case DIRECT_CONVOLUTION_MISH: {
+        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
+        const __m256 m2 = _mm256_mul_ps(m, m), two_m = _mm256_mul_ps(_mm256_set1_ps(2), m);
+        const __m256 one = _mm256_set1_ps(1), two = _mm256_set1_ps(2);
+        const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+        const __m256 one_plus_two_m = _mm256_add_ps(one, two_m);
+        const __m256 numerator = _mm256_blendv_ps(_mm256_add_ps(m2, two_m), one_plus_two_m, nonnegative);
+        const __m256 denominator = _mm256_blendv_ps(_mm256_add_ps(_mm256_add_ps(m2, two_m), two),
+                                                    _mm256_add_ps(one_plus_two_m, _mm256_mul_ps(two, m2)), nonnegative);
+        return _mm256_mul_ps(x, _mm256_div_ps(numerator, denominator));
+    }
+    default:
+        return x;
+    }
+}
+
+// One output row through the epilogue: += sums (no bias), or = activation(sums + bias (+ residual)).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void epilogue_row(float *to, const float *sums, int count, const direct_convolution_epilogue *epilogue,
                                 int channel, const float *residual_row) {
@@ -74,28 +127,22 @@ static inline void epilogue_row(float *to, const float *sums, int count, const d
         for (int x = 0; x < count; x++) to[x] += sums[x];
         return;
     }
-    // One pass, the variants split outside the loop. max(0, v) returns v when v is NaN (NaN propagates
-    // as in torch.relu and the Swift ReLU, x < 0 ? 0 : x).
     const float bias = epilogue->bias[channel];
-    const __m256 zero = _mm256_setzero_ps(), bias8 = _mm256_set1_ps(bias);
+    const __m256 bias8 = _mm256_set1_ps(bias);
     int x = 0;
-    if (residual_row && epilogue->relu) {
-        for (; x + 8 <= count; x += 8)
-            _mm256_storeu_ps(to + x, _mm256_max_ps(zero, _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(sums + x), bias8),
-                                                                       _mm256_loadu_ps(residual_row + x))));
-    } else if (epilogue->relu) {
-        for (; x + 8 <= count; x += 8)
-            _mm256_storeu_ps(to + x, _mm256_max_ps(zero, _mm256_add_ps(_mm256_loadu_ps(sums + x), bias8)));
-    } else if (residual_row) {
-        for (; x + 8 <= count; x += 8)
-            _mm256_storeu_ps(to + x, _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(sums + x), bias8),
-                                                   _mm256_loadu_ps(residual_row + x)));
-    } else {
-        for (; x + 8 <= count; x += 8) _mm256_storeu_ps(to + x, _mm256_add_ps(_mm256_loadu_ps(sums + x), bias8));
+    for (; x + 8 <= count; x += 8) {
+        __m256 value = _mm256_add_ps(_mm256_loadu_ps(sums + x), bias8);
+        if (residual_row) value = _mm256_add_ps(value, _mm256_loadu_ps(residual_row + x));
+        _mm256_storeu_ps(to + x, activate(value, epilogue->activation));
     }
-    for (; x < count; x++) {
-        float value = sums[x] + bias + (residual_row ? residual_row[x] : 0);
-        to[x] = epilogue->relu && value < 0 ? 0 : value;   // NaN passes, as torch.relu and the Swift ReLU
+    if (x < count) {   // the last few through the same vector code, so every value gets the same bits
+        float buffer[8] = {0};
+        for (int i = 0; x + i < count; i++) {
+            buffer[i] = sums[x + i] + bias;
+            if (residual_row) buffer[i] += residual_row[x + i];
+        }
+        _mm256_storeu_ps(buffer, activate(_mm256_loadu_ps(buffer), epilogue->activation));
+        for (int i = 0; x + i < count; i++) to[x + i] = buffer[i];
     }
 }
 

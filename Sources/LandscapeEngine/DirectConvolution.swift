@@ -53,15 +53,33 @@ enum DirectConvolution {
         return capacity
     }
 
+    /// The epilogue's code for an activation it computes (ReLU, Swish, Mish), nil for the others.
+    static func fusedCode(_ activation: Activation) -> Int32? {
+        switch activation.kind {
+        case .relu: return Int32(DIRECT_CONVOLUTION_RELU)
+        case .swish: return Int32(DIRECT_CONVOLUTION_SWISH)
+        case .mish: return Int32(DIRECT_CONVOLUTION_MISH)
+        default: return nil
+        }
+    }
+
+    /// The epilogue's activation over a buffer (tests compare it with the Swift kernels bit for bit).
+    static func activate(_ data: UnsafeMutableBufferPointer<Float>, _ activation: Activation) {
+        direct_convolution_activate(data.baseAddress!, data.count, fusedCode(activation)!)
+    }
+
     /// conv(input) (direct, or Winograd with `packedWinogradFilters`) for `imageCount` images into output[o·rowStride + b·H·W + …]: added onto what is
-    /// there when `bias` is nil, else written as conv + bias[o] (+ shortcut, laid out like the output) (then ReLU).
+    /// there when `bias` is nil, else written as activation(conv + bias[o] (+ shortcut, laid out like the output)),
+    /// `activation` one of ReLU, Swish, Mish (`fusedCode`) or nil.
     static func convolve(winograd: Bool = false, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
                          imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>, outChannels: Int,
                          output: UnsafeMutablePointer<Float>, rowStride: Int,
-                         bias: UnsafePointer<Float>? = nil, shortcut: UnsafePointer<Float>? = nil, relu: Bool = false,
+                         bias: UnsafePointer<Float>? = nil, shortcut: UnsafePointer<Float>? = nil,
+                         activation: Activation? = nil,
                          scratch: UnsafeMutablePointer<Float>) {
-        precondition(bias != nil || (shortcut == nil && !relu), "a shortcut or ReLU needs the bias epilogue")
-        let epilogue = direct_convolution_epilogue(bias: bias, residual: shortcut, relu: relu ? 1 : 0)
+        precondition(bias != nil || (shortcut == nil && activation == nil), "a shortcut or activation needs the bias epilogue")
+        let code = activation.map { fusedCode($0)! } ?? Int32(DIRECT_CONVOLUTION_IDENTITY)
+        let epilogue = direct_convolution_epilogue(bias: bias, residual: shortcut, activation: code)
         let kernel = winograd ? winograd_convolution_3x3 : direct_convolution_3x3
         kernel(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
                Int32(height), Int32(width), packedWeight, Int32(outChannels),

@@ -164,7 +164,8 @@ extension InferenceNetwork {
         }
     }
 
-    /// One chunk through a register kernel (direct or Winograd). Bias, identity shortcut and ReLU are written by the kernel
+    /// One chunk through a register kernel (direct or Winograd). Bias, identity shortcut and the activation
+    /// (ReLU, Swish, Mish) are written by the kernel
     /// while the sums are in cache; an option-A shortcut is seeded here and the sums added onto it.
     /// Returns whether the activation has been applied.
     private func convolveInRegisters(_ conv: FoldedConvolution, weights: [Float], winograd: Bool,
@@ -188,17 +189,17 @@ extension InferenceNetwork {
         case .none:
             break
         }
-        let relu = architecture.activation.kind == .relu
+        let fused: Activation? = DirectConvolution.fusedCode(architecture.activation) != nil ? architecture.activation : nil
         weights.withUnsafeBufferPointer { w in
             conv.bias.withUnsafeBufferPointer { bias in
                 DirectConvolution.convolve(winograd: winograd, input: input, layout: layout, channels: conv.inChannels, imageCount: count,
                                            height: height, width: width, packedWeight: w.baseAddress!,
                                            outChannels: conv.outChannels, output: output, rowStride: rowStride,
-                                           bias: bias.baseAddress!, shortcut: shortcut, relu: relu,
+                                           bias: bias.baseAddress!, shortcut: shortcut, activation: fused,
                                            scratch: ws.registerKernelScratch)
             }
         }
-        return relu
+        return fused != nil
     }
 
     private func seedOutput(_ conv: FoldedConvolution, outChunk: UnsafeMutablePointer<Float>, rowStride: Int,

@@ -70,7 +70,8 @@ final class DirectConvolutionTests: XCTestCase {
             // Garbage in the output first: the epilogue must overwrite, not add.
             let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
                                     width: width, weight: weight, outChannels: outChannels,
-                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut, relu: relu,
+                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut,
+                                    activation: relu ? Activation(.relu) : nil,
                                     winograd: winograd)
             var negatives = 0
             for i in 0..<zero.count {
@@ -82,6 +83,27 @@ final class DirectConvolutionTests: XCTestCase {
             }
             XCTAssertGreaterThan(negatives, 50, "the ReLU case must see negative values")
         } }
+    }
+
+    /// The fused Swish and Mish must be the Swift kernels' bits (the tests against PyTorch and the
+    /// float64 activations run through those), ReLU too, over the whole float range and specials.
+    func testFusedActivationsGiveTheSwiftKernelsBits() {
+        var inputs: [Float] = [0, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 87.3, -87.3, -87.34, -88, -104, 1e-30]
+        var rng = TestRNG(3)
+        for _ in 0..<20_000 { inputs.append(Float(rng.symmetric() * 30)) }
+        for _ in 0..<5_000 { inputs.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
+        inputs.append(contentsOf: [1, 2, 3])   // a count that is not a multiple of 8: the tail path
+        for kind in [ActivationKind.relu, .swish, .mish] {
+            let activation = Activation(kind)
+            var fused = inputs
+            fused.withUnsafeMutableBufferPointer { DirectConvolution.activate($0, activation) }
+            for (x, got) in zip(inputs, fused) {
+                let expected = activation.value(x)
+                XCTAssertTrue(got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN),
+                              "\(kind)(\(x)): fused \(got), Swift \(expected)")
+            }
+        }
     }
 
     func testAnImageGetsTheSameBitsAloneOrInABatchAndInEitherLayout() throws {
@@ -122,7 +144,7 @@ final class DirectConvolutionTests: XCTestCase {
     /// start + conv(input) (or the epilogue's result), through a kernel, in a scratch sized as the engine sizes it.
     static func direct(input: [Float], layout: ConvolutionKernels.PlaneLayout, channels: Int, images: Int,
                        height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float],
-                       bias: [Float]? = nil, shortcut: [Float]? = nil, relu: Bool = false,
+                       bias: [Float]? = nil, shortcut: [Float]? = nil, activation: Activation? = nil,
                        winograd: Bool = false) -> [Float] {
         var output = start
         let packed = winograd
@@ -145,7 +167,7 @@ final class DirectConvolutionTests: XCTestCase {
                                                packedWeight: w.baseAddress!, outChannels: outChannels,
                                                output: out.baseAddress!, rowStride: images * height * width,
                                                bias: b.map { UnsafePointer($0) }, shortcut: s.map { UnsafePointer($0) },
-                                               relu: relu, scratch: scratch)
+                                               activation: activation, scratch: scratch)
                 }
             }
         }

@@ -30,9 +30,22 @@ typedef struct {
     const float *bias;
     /// Added with the bias when not NULL; laid out like the output.
     const float *residual;
-    /// 1: max(0, ·) after the bias and residual (only with a bias).
-    int relu;
+    /// A DIRECT_CONVOLUTION_* activation applied after the bias and residual (only with a bias).
+    int activation;
 } direct_convolution_epilogue;
+
+/// Activations the epilogue applies. Swish and Mish use the arithmetic of the engine's Swift
+/// kernels (FloatKernels: the same exp polynomial and operation order), 8 lanes at a time, so
+/// they give the same bits.
+enum {
+    DIRECT_CONVOLUTION_IDENTITY = 0,
+    DIRECT_CONVOLUTION_RELU = 1,
+    DIRECT_CONVOLUTION_SWISH = 2,
+    DIRECT_CONVOLUTION_MISH = 3,
+};
+
+/// data[i] = activation(data[i]) with the epilogue's arithmetic (AVX2; call only when available).
+void direct_convolution_activate(float *data, long count, int activation);
 
 /// Sums s[o][b][y][x] = sum over c, dy, dx of
 /// w[o][c][dy][dx] * input[c*in_channel_stride + b*in_image_stride + (y+dy-1)*width + (x+dx-1)]
