@@ -67,7 +67,7 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
             // Whole blocks only: the last one runs past the run into the tile's rounding and the input
             // guard (a one-vector tail block would have half the accumulators and run latency-bound).
             for (long i = 0; i < run; i += BLOCK)
-                register_block(padded + i, plane, in_channels, padded_width, weights, tile + i, tile_stride,
+                register_block(padded + i, plane, in_channels, padded_width, 0, weights, tile + i, tile_stride,
                                VECTORS_PER_BLOCK, 9);
             // The run's interior columns, through the epilogue, onto the output rows.
             for (int o = 0; o < GROUP; o++) {
@@ -97,6 +97,93 @@ static void activate_avx2(float *data, long count, int activation) {
     }
 }
 #endif
+
+// Stride 2 by phases: with P the zero-bordered input (P(r, s) = input(r - 1, s - 1)), output (y, x)
+// reads P(2y + dy, 2x + dx). Split P into four phase planes Q_ab(i, j) = P(2i + a, 2j + b) of
+// (out_height + 1) x (out_width + 1); then tap (dy, dx) reads Q_{dy&1, dx&1}(y + dy/2, x + dx/2): a
+// fixed offset from position y * (out_width + 1) + x, so the stride-1 register block runs unchanged
+// on the run of output positions (again with one dropped column per row).
+static long phase_plane(int out_height, int out_width) { return (long)(out_height + 1) * (out_width + 1); }
+
+long direct_convolution_stride2_scratch_floats(int in_channels, int height, int width) {
+    const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
+    const long run = (long)(out_height - 1) * (out_width + 1) + out_width;
+    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + GROUP * ((run + BLOCK - 1) / BLOCK * BLOCK);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma")))
+static void stride2_avx2(const float *input, long in_channel_stride, long in_image_stride,
+                         int in_channels, int image_count, int height, int width,
+                         const float *packed_weight, int out_channels,
+                         float *output, long out_channel_stride, long out_image_stride,
+                         direct_convolution_epilogue epilogue, float *scratch) {
+    const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
+    const int phase_width = out_width + 1;
+    const long phase = phase_plane(out_height, out_width), plane = 4 * phase;
+    const long run = (long)(out_height - 1) * phase_width + out_width;
+    const long tile_stride = (run + BLOCK - 1) / BLOCK * BLOCK;
+    float *phases = scratch;
+    float *tile = scratch + in_channels * plane + GUARD;
+    memset(phases + in_channels * plane, 0, GUARD * sizeof(float));
+    long offsets[9];
+    for (int dy = 0; dy < 3; dy++)
+        for (int dx = 0; dx < 3; dx++)
+            offsets[dy * 3 + dx] = ((dy & 1) * 2 + (dx & 1)) * phase + (dy / 2) * phase_width + dx / 2;
+    for (int b = 0; b < image_count; b++) {
+        for (int c = 0; c < in_channels; c++) {
+            const float *source = input + c * in_channel_stride + b * in_image_stride;
+            for (int a = 0; a < 2; a++) {
+                for (int e = 0; e < 2; e++) {
+                    float *target = phases + c * plane + (a * 2 + e) * phase;
+                    for (int i = 0; i <= out_height; i++) {
+                        const int r = 2 * i + a - 1;
+                        float *row = target + (long)i * phase_width;
+                        if (r < 0 || r >= height) {
+                            for (int j = 0; j < phase_width; j++) row[j] = 0;
+                            continue;
+                        }
+                        const float *from = source + (long)r * width;
+                        for (int j = 0; j < phase_width; j++) {
+                            const int s = 2 * j + e - 1;
+                            row[j] = s >= 0 && s < width ? from[s] : 0;
+                        }
+                    }
+                }
+            }
+        }
+        for (int group = 0; group < out_channels / GROUP; group++) {
+            const float *weights = packed_weight + (long)group * in_channels * 9 * GROUP;
+            for (long i = 0; i < run; i += BLOCK)
+                register_block(phases + i, plane, in_channels, 0, offsets, weights, tile + i, tile_stride,
+                               VECTORS_PER_BLOCK, 9);
+            for (int o = 0; o < GROUP; o++) {
+                const int channel = group * GROUP + o;
+                const long offset = channel * out_channel_stride + b * out_image_stride;
+                for (int y = 0; y < out_height; y++)
+                    epilogue_row(output + offset + (long)y * out_width, tile + o * tile_stride + (long)y * phase_width,
+                                 out_width, &epilogue, channel,
+                                 epilogue.residual ? epilogue.residual + offset + (long)y * out_width : 0);
+            }
+        }
+    }
+}
+#endif
+
+void direct_convolution_3x3_stride2(const float *input, long in_channel_stride, long in_image_stride,
+                                    int in_channels, int image_count, int height, int width,
+                                    const float *packed_weight, int out_channels,
+                                    float *output, long out_channel_stride, long out_image_stride,
+                                    direct_convolution_epilogue epilogue, float *scratch) {
+#if defined(__x86_64__) || defined(__i386__)
+    stride2_avx2(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width,
+                 packed_weight, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch);
+#else
+    (void)input; (void)in_channel_stride; (void)in_image_stride; (void)in_channels; (void)image_count;
+    (void)height; (void)width; (void)packed_weight; (void)out_channels; (void)output;
+    (void)out_channel_stride; (void)out_image_stride; (void)epilogue; (void)scratch;
+#endif
+}
 
 void direct_convolution_activate(float *data, long count, int activation) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -16,12 +16,13 @@ enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GR
 
 // tile[o][8v + k] = sum over c and taps of w[c][tap][o] * in[c * channel_stride + shift(tap) + 8v + k],
 // o < GROUP, v < vectors: with 9 taps, shift(dy * 3 + dx) = dy * row_stride + dx (a 3x3 convolution
-// on a zero-bordered plane); with 1 tap, shift = 0 (a matrix product, Winograd's element-wise stage).
+// on a zero-bordered plane) or tap_offsets[tap] when given (stride 2, on phase planes); with 1 tap,
+// shift = 0 (a matrix product, Winograd's element-wise stage).
 // `vectors` and `taps` are constants at every call site, so each instantiation is fully unrolled.
 __attribute__((target("avx2,fma"), always_inline))
 static inline void register_block(const float *in, long channel_stride, int in_channels, int row_stride,
-                                  const float *weights, float *tile, long tile_stride, const int vectors,
-                                  const int taps) {
+                                  const long *tap_offsets, const float *weights, float *tile, long tile_stride,
+                                  const int vectors, const int taps) {
     __m256 acc[GROUP][VECTORS_PER_BLOCK];
     for (int o = 0; o < GROUP; o++)
         for (int v = 0; v < VECTORS_PER_BLOCK; v++) acc[o][v] = _mm256_setzero_ps();
@@ -29,7 +30,8 @@ static inline void register_block(const float *in, long channel_stride, int in_c
     for (int c = 0; c < in_channels; c++) {
         const float *channel = in + c * channel_stride;
         for (int tap = 0; tap < taps; tap++) {
-            const float *p = taps == 1 ? channel : channel + (tap / 3) * row_stride + tap % 3;
+            const float *p = taps == 1 ? channel
+                           : tap_offsets ? channel + tap_offsets[tap] : channel + (tap / 3) * row_stride + tap % 3;
             __m256 x[VECTORS_PER_BLOCK];
             for (int v = 0; v < vectors; v++) x[v] = _mm256_loadu_ps(p + v * VECTOR);
             for (int o = 0; o < GROUP; o++) {

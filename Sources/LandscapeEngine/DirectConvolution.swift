@@ -41,13 +41,22 @@ enum DirectConvolution {
             winograd_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)))
     }
 
-    /// Scratch floats for every stride-1 convolution of `architecture` on H×W inputs.
+    /// Scratch floats for one stride-2 convolution of `channels` H×W input planes.
+    static func stride2ScratchFloats(channels: Int, height: Int, width: Int) -> Int {
+        direct_convolution_stride2_scratch_floats(Int32(channels), Int32(height), Int32(width))
+    }
+
+    /// Scratch floats for every convolution of `architecture` on H×W inputs.
     static func scratchCapacity(architecture: ResNetArchitecture, height: Int, width: Int) -> Int {
         let widths = ResNetArchitecture.stageWidths
         var capacity = scratchFloats(channels: architecture.inputChannels, outChannels: widths[0], height: height, width: width)
         var h = height, w = width
         for (stage, channels) in widths.enumerated() {
-            if stage > 0 { (h, w) = ((h + 1) / 2, (w + 1) / 2) }
+            if stage > 0 {
+                // The stage's first convolution: stride 2 on the previous stage's planes.
+                capacity = max(capacity, stride2ScratchFloats(channels: widths[stage - 1], height: h, width: w))
+                (h, w) = ((h + 1) / 2, (w + 1) / 2)
+            }
             capacity = max(capacity, scratchFloats(channels: channels, outChannels: channels, height: h, width: w))
         }
         return capacity
@@ -68,10 +77,11 @@ enum DirectConvolution {
         direct_convolution_activate(data.baseAddress!, data.count, fusedCode(activation)!)
     }
 
-    /// conv(input) (direct, or Winograd with `packedWinogradFilters`) for `imageCount` images into output[o·rowStride + b·H·W + …]: added onto what is
+    /// conv(input) (direct at stride 1 or 2, or Winograd with `packedWinogradFilters`) for `imageCount` H×W images
+    /// into output[o·rowStride + b·Ho·Wo + …]: added onto what is
     /// there when `bias` is nil, else written as activation(conv + bias[o] (+ shortcut, laid out like the output)),
     /// `activation` one of ReLU, Swish, Mish (`fusedCode`) or nil.
-    static func convolve(winograd: Bool = false, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
+    static func convolve(winograd: Bool = false, stride: Int = 1, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
                          imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>, outChannels: Int,
                          output: UnsafeMutablePointer<Float>, rowStride: Int,
                          bias: UnsafePointer<Float>? = nil, shortcut: UnsafePointer<Float>? = nil,
@@ -80,9 +90,11 @@ enum DirectConvolution {
         precondition(bias != nil || (shortcut == nil && activation == nil), "a shortcut or activation needs the bias epilogue")
         let code = activation.map { fusedCode($0)! } ?? Int32(DIRECT_CONVOLUTION_IDENTITY)
         let epilogue = direct_convolution_epilogue(bias: bias, residual: shortcut, activation: code)
-        let kernel = winograd ? winograd_convolution_3x3 : direct_convolution_3x3
+        precondition(stride == 1 || (stride == 2 && !winograd), "Winograd is stride 1 only")
+        let kernel = stride == 2 ? direct_convolution_3x3_stride2 : winograd ? winograd_convolution_3x3 : direct_convolution_3x3
+        let outputPlane = ((height - 1) / stride + 1) * ((width - 1) / stride + 1)
         kernel(input, layout.channelStride, layout.imageStride, Int32(channels), Int32(imageCount),
                Int32(height), Int32(width), packedWeight, Int32(outChannels),
-               output, rowStride, height * width, epilogue, scratch)
+               output, rowStride, outputPlane, epilogue, scratch)
     }
 }

@@ -1,4 +1,5 @@
-/// How the stride-1 3×3 convolutions are computed (the strided ones always use im2col).
+/// How the 3×3 convolutions are computed: the stride-1 ones by the chosen algorithm,
+/// the two strided ones by the direct kernel unless `im2col` is asked for.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// Unfold patches + one GEMM per chunk (OpenBLAS).
     case im2col
@@ -125,10 +126,11 @@ extension InferenceNetwork {
         let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
         let planeSize = outH * outW
         let rowStride = batch * planeSize
-        // The register kernels' weights (empty for strided convolutions or without AVX2).
-        let registerWeights: [Float]? = conv.stride != 1 ? nil
-            : ws.algorithm == .direct ? conv.directWeight : ws.algorithm == .winograd ? conv.winogradWeight : nil
-        let useRegisterKernel = registerWeights.map { !$0.isEmpty } ?? false
+        // The register kernels (CDirectConvolution; their weights are empty without AVX2): Winograd for
+        // stride 1 when asked, the direct kernel otherwise (strided convolutions under Winograd too).
+        let winograd = ws.algorithm == .winograd && conv.stride == 1
+        let registerWeights = ws.algorithm == .im2col ? [] : winograd ? conv.winogradWeight : conv.directWeight
+        let useRegisterKernel = !registerWeights.isEmpty
         let chunk = ws.imagesPerChunk(reduction: conv.reduction, planeSize: planeSize)
         let activation = architecture.activation
         var first = 0
@@ -138,7 +140,7 @@ extension InferenceNetwork {
             let segment = count * planeSize
             var activated = false
             if useRegisterKernel {
-                activated = convolveInRegisters(conv, weights: registerWeights!, winograd: ws.algorithm == .winograd,
+                activated = convolveInRegisters(conv, weights: registerWeights, winograd: winograd,
                                                 input: input + first * layout.imageStride, layout: layout, count: count,
                                                 height: height, width: width, output: outChunk, rowStride: rowStride,
                                                 residual: residual, first: first, batch: batch, workspace: ws)
@@ -176,23 +178,25 @@ extension InferenceNetwork {
         switch residual {
         case .optionA:
             seedOutput(conv, outChunk: output, rowStride: rowStride, first: first, count: count, batch: batch,
-                       outH: height, outW: width, residual: residual)
+                       outH: (height - 1) / conv.stride + 1, outW: (width - 1) / conv.stride + 1, residual: residual)
             weights.withUnsafeBufferPointer { w in
-                DirectConvolution.convolve(winograd: winograd, input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+                DirectConvolution.convolve(winograd: winograd, stride: conv.stride, input: input, layout: layout,
+                                           channels: conv.inChannels, imageCount: count,
                                            height: height, width: width, packedWeight: w.baseAddress!,
                                            outChannels: conv.outChannels, output: output, rowStride: rowStride,
                                            scratch: ws.registerKernelScratch)
             }
             return false
         case .identity(let source):
-            shortcut = UnsafePointer(source + first * height * width)
+            shortcut = UnsafePointer(source + first * ((height - 1) / conv.stride + 1) * ((width - 1) / conv.stride + 1))
         case .none:
             break
         }
         let fused: Activation? = DirectConvolution.fusedCode(architecture.activation) != nil ? architecture.activation : nil
         weights.withUnsafeBufferPointer { w in
             conv.bias.withUnsafeBufferPointer { bias in
-                DirectConvolution.convolve(winograd: winograd, input: input, layout: layout, channels: conv.inChannels, imageCount: count,
+                DirectConvolution.convolve(winograd: winograd, stride: conv.stride, input: input, layout: layout,
+                                           channels: conv.inChannels, imageCount: count,
                                            height: height, width: width, packedWeight: w.baseAddress!,
                                            outChannels: conv.outChannels, output: output, rowStride: rowStride,
                                            bias: bias.baseAddress!, shortcut: shortcut, activation: fused,

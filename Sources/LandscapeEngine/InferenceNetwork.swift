@@ -49,7 +49,7 @@ struct FoldedConvolution: Sendable {
     let bias: [Float]
     /// U = G g Gᵀ for Winograd F(2×2, 3×3) in the kernel's order; empty for strided convolutions or without AVX2.
     let winogradWeight: [Float]
-    /// The weights in the direct kernel's order; empty for strided convolutions or without AVX2.
+    /// The weights in the direct kernel's order (stride 1 or 2); empty without AVX2.
     let directWeight: [Float]
 
     var reduction: Int { inChannels * 9 }
@@ -76,7 +76,6 @@ struct FoldedConvolution: Sendable {
         self.bias = bias
         winogradWeight = stride == 1 ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels,
                                                                                inChannels: inChannels) : []
-        directWeight = stride == 1 ? DirectConvolution.packedWeights(weight, outChannels: outChannels,
-                                                                     inChannels: inChannels) : []
+        directWeight = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels)
     }
 }

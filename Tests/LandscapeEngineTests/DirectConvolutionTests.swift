@@ -54,6 +54,49 @@ final class DirectConvolutionTests: XCTestCase {
         } }
     }
 
+    func testStride2MatchesFloat64Convolution() throws {
+        let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
+            (16, 32, 32, 32), (32, 64, 16, 16), (16, 32, 28, 28), (32, 64, 14, 14), (3, 8, 9, 11), (4, 4, 5, 5), (2, 4, 1, 1),
+        ]
+        for (index, shape) in shapes.enumerated() {
+            var rng = TestRNG(UInt64(200 + index))
+            let images = 2
+            let planeSize = shape.height * shape.width
+            let (outH, outW) = ((shape.height + 1) / 2, (shape.width + 1) / 2)
+            let input = (0..<(shape.channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+            let weight = (0..<(shape.outChannels * shape.channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+            let bias = (0..<shape.outChannels).map { _ in Float(rng.symmetric()) }
+            let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
+            let output = Self.direct(input: input, layout: layout, channels: shape.channels, images: images,
+                                     height: shape.height, width: shape.width, weight: weight, outChannels: shape.outChannels,
+                                     start: [Float](repeating: .nan, count: shape.outChannels * images * outH * outW),
+                                     bias: bias, stride: 2)
+            var worst = 0.0
+            for o in 0..<shape.outChannels {
+                for b in 0..<images {
+                    for y in 0..<outH {
+                        for x in 0..<outW {
+                            var sum = Double(bias[o])
+                            for c in 0..<shape.channels {
+                                for dy in 0..<3 {
+                                    for dx in 0..<3 {
+                                        let iy = 2 * y + dy - 1, ix = 2 * x + dx - 1
+                                        guard iy >= 0, iy < shape.height, ix >= 0, ix < shape.width else { continue }
+                                        sum += Double(weight[(o * shape.channels + c) * 9 + dy * 3 + dx])
+                                            * Double(input[(c * images + b) * planeSize + iy * shape.width + ix])
+                                    }
+                                }
+                            }
+                            let got = Double(output[(o * images + b) * outH * outW + y * outW + x])
+                            worst = max(worst, got.isNaN ? .infinity : abs(got - sum))
+                        }
+                    }
+                }
+            }
+            XCTAssertLessThan(worst, 1e-4, "\(shape)")
+        }
+    }
+
     func testEpilogueWritesBiasShortcutAndReLU() throws {
         var rng = TestRNG(5)
         let (channels, outChannels, height, width, images) = (8, 8, 7, 7, 2)
@@ -145,14 +188,15 @@ final class DirectConvolutionTests: XCTestCase {
     static func direct(input: [Float], layout: ConvolutionKernels.PlaneLayout, channels: Int, images: Int,
                        height: Int, width: Int, weight: [Float], outChannels: Int, start: [Float],
                        bias: [Float]? = nil, shortcut: [Float]? = nil, activation: Activation? = nil,
-                       winograd: Bool = false) -> [Float] {
+                       winograd: Bool = false, stride: Int = 1) -> [Float] {
         var output = start
         let packed = winograd
             ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels, inChannels: channels)
             : DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: channels)
         precondition(!packed.isEmpty)
         let scratch = UnsafeMutablePointer<Float>.allocate(
-            capacity: DirectConvolution.scratchFloats(channels: channels, outChannels: outChannels, height: height, width: width))
+            capacity: max(DirectConvolution.scratchFloats(channels: channels, outChannels: outChannels, height: height, width: width),
+                          DirectConvolution.stride2ScratchFloats(channels: channels, height: height, width: width)))
         defer { scratch.deallocate() }
         input.withUnsafeBufferPointer { source in
             packed.withUnsafeBufferPointer { w in
@@ -162,10 +206,12 @@ final class DirectConvolutionTests: XCTestCase {
                     defer { b?.deallocate(); s?.deallocate() }
                     if let bias { b!.initialize(from: bias, count: bias.count) }
                     if let shortcut { s!.initialize(from: shortcut, count: shortcut.count) }
-                    DirectConvolution.convolve(winograd: winograd, input: source.baseAddress!, layout: layout, channels: channels,
+                    DirectConvolution.convolve(winograd: winograd, stride: stride, input: source.baseAddress!, layout: layout,
+                                               channels: channels,
                                                imageCount: images, height: height, width: width,
                                                packedWeight: w.baseAddress!, outChannels: outChannels,
-                                               output: out.baseAddress!, rowStride: images * height * width,
+                                               output: out.baseAddress!,
+                                               rowStride: images * ((height - 1) / stride + 1) * ((width - 1) / stride + 1),
                                                bias: b.map { UnsafePointer($0) }, shortcut: s.map { UnsafePointer($0) },
                                                activation: activation, scratch: scratch)
                 }

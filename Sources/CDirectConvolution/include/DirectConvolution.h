@@ -58,6 +58,18 @@ void direct_convolution_3x3(const float *input, long in_channel_stride, long in_
                             float *output, long out_channel_stride, long out_image_stride,
                             direct_convolution_epilogue epilogue, float *scratch);
 
+/// Scratch floats `direct_convolution_3x3_stride2` needs for input planes of height x width.
+long direct_convolution_stride2_scratch_floats(int in_channels, int height, int width);
+
+/// The stride-2 form (output ((height + 1) / 2) x ((width + 1) / 2), out_image_stride its plane size):
+/// output(y, x) sums w[o][c][dy][dx] * input(2y + dy - 1, 2x + dx - 1), zero outside, through the epilogue.
+/// Weights packed by `direct_convolution_pack_weights`.
+void direct_convolution_3x3_stride2(const float *input, long in_channel_stride, long in_image_stride,
+                                    int in_channels, int image_count, int height, int width,
+                                    const float *packed_weight, int out_channels,
+                                    float *output, long out_channel_stride, long out_image_stride,
+                                    direct_convolution_epilogue epilogue, float *scratch);
+
 /// Scratch floats `winograd_convolution_3x3` needs for planes of height x width.
 long winograd_convolution_scratch_floats(int in_channels, int out_channels, int height, int width);
 
