@@ -37,7 +37,7 @@ enum DirectConvolution {
 
     /// Scratch floats for one convolution of `channels` H×W input planes (either kernel, `outChannels` outputs).
     static func scratchFloats(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
-        max(direct_convolution_scratch_floats(Int32(channels), Int32(height), Int32(width)),
+        max(direct_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)),
             winograd_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)))
     }
 

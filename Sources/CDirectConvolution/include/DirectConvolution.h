@@ -22,7 +22,7 @@ enum { DIRECT_CONVOLUTION_CHANNEL_GROUP = 4 };
 void direct_convolution_pack_weights(const float *weight, int out_channels, int in_channels, float *packed);
 
 /// Scratch floats `direct_convolution_3x3` needs for planes of height x width.
-long direct_convolution_scratch_floats(int in_channels, int height, int width);
+long direct_convolution_scratch_floats(int in_channels, int out_channels, int height, int width);
 
 /// What happens to the convolution sums s[o][b][y][x] on the way to `output`.
 typedef struct {
