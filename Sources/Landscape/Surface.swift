@@ -104,8 +104,20 @@ public struct Surface: Sendable, Codable, Equatable {
         public var seconds: Double
         public var imagesPerSecond: Double?
         public var updated: String
-        public init(seconds: Double, imagesPerSecond: Double?, updated: String) {
+        /// The convolution algorithm(s) that computed the points, in the order first used
+        /// ("winograd", or "direct+winograd" after a resume with another one): their float32
+        /// roundings differ by about 1e-6, so a mixed surface is not bit-reproducible.
+        /// Absent in files written before it was recorded.
+        public var convolution: String?
+        public init(seconds: Double, imagesPerSecond: Double?, updated: String, convolution: String? = nil) {
             self.seconds = seconds; self.imagesPerSecond = imagesPerSecond; self.updated = updated
+            self.convolution = convolution
+        }
+
+        /// Records that `algorithm` computed a point.
+        mutating func noteConvolution(_ algorithm: String) {
+            let used = convolution?.split(separator: "+").map(String.init) ?? []
+            if !used.contains(algorithm) { convolution = (used + [algorithm]).joined(separator: "+") }
         }
     }
 

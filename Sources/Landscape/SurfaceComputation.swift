@@ -204,6 +204,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         surface.timing.seconds += seconds
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
+        surface.timing.noteConvolution(evaluator.algorithm.effective.rawValue)
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }
 

@@ -1,19 +1,23 @@
 /// How the 3×3 convolutions are computed: the stride-1 ones by the chosen algorithm,
 /// the two strided ones by the direct kernel unless `im2col` is asked for.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
-    /// Unfold patches + one GEMM per chunk (OpenBLAS).
+    /// Unfold patches + one GEMM per chunk (OpenBLAS): the portable path.
     case im2col
     /// The AVX2+FMA direct kernel (CDirectConvolution): no unfolded copy and no
-    /// GEMM packing. The default where the CPU has AVX2 and FMA (see `landscape bench`);
-    /// elsewhere it runs as `im2col`.
+    /// GEMM packing. Without AVX2 it runs as `im2col`.
     case direct
-    /// Winograd F(2×2, 3×3) in CDirectConvolution: 2.25× fewer multiplies, but the
-    /// transforms cost about what they save at these channel counts (see `landscape bench`).
-    /// Without AVX2 it runs as `im2col`.
+    /// Winograd F(2×2, 3×3) in CDirectConvolution: 2.25× fewer multiplies than `direct`,
+    /// paid for with its transforms. Without AVX2 it runs as `im2col`.
     case winograd
 
-    /// What evaluation uses unless asked otherwise: `direct` where the CPU runs it, else `im2col`.
-    public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .direct : .im2col }
+    /// What evaluation uses unless asked otherwise: `winograd` where the CPU has AVX2 and FMA,
+    /// else `im2col`. Measured with whole surfaces (README, Performance): on Zen 4 Winograd
+    /// beats `direct` by 15–20 %, on Zen 3 the two tied. One choice for every AVX2 machine
+    /// keeps a surface's values the same wherever it is computed or resumed.
+    public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .winograd : .im2col }
+
+    /// The algorithm that actually runs on this CPU when this one is asked for.
+    public var effective: ConvolutionAlgorithm { self == .im2col || DirectConvolution.isAvailable ? self : .im2col }
 }
 
 /// Scratch buffers of one worker thread, reused across micro-batches and

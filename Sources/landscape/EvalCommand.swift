@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only this many samples (chosen by --subset).") var limit: Int?
     @Option(help: "Activation, overriding the model card and checkpoint metadata.") var activation: String?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Flag(help: "Print JSON.") var json = false
 

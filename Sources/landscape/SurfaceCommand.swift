@@ -31,7 +31,7 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "recompute: images per batch.") var bnBatchSize = BatchNormRecomputation.defaultBatchSize
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
 
@@ -73,7 +73,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
     @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Stride-1 convolutions: direct, winograd or im2col (default: the fastest this CPU runs).")
+    @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory.") var out = "surfaces"
 

@@ -45,6 +45,25 @@ final class SurfaceComputationTests: XCTestCase {
         XCTAssertEqual(resumed.progress.computed, 12)
     }
 
+    func testTheConvolutionThatComputedThePointsIsRecorded() throws {
+        let (model, data) = try Self.fixture()
+        let directory = Self.temporaryDirectory()
+        let cancel = CancellationFlag()
+        XCTAssertThrowsError(try Self.compute(model, data, grid: "-1:1:3", y: nil, algorithm: .im2col, directory: directory)
+            .run(cancel: cancel) { _ in cancel.cancel() })
+        XCTAssertEqual(try SurfaceStore(directory: directory).all()[0].surface.timing.convolution, "im2col")
+        // Resumed with another algorithm: both are named, in the order used (on a CPU without
+        // AVX2 Winograd runs as im2col, and only that is named).
+        let resumed = try Self.compute(model, data, grid: "-1:1:3", y: nil, algorithm: .winograd, directory: directory).run()[0]
+        XCTAssertTrue(resumed.progress.complete)
+        let expected = ConvolutionAlgorithm.winograd.effective == .im2col ? "im2col" : "im2col+winograd"
+        XCTAssertEqual(resumed.timing.convolution, expected)
+        let store = try SurfaceStore(directory: directory)
+        let stored = try XCTUnwrap(String(data: Data(contentsOf: directory.appendingPathComponent(store.surfaceFileName(for: resumed))),
+                                          encoding: .utf8))
+        XCTAssertTrue(stored.contains("\"convolution\""), "written to the JSON file")
+    }
+
     func testExportedDirectionsReproduceAGridValueByAnIndependentPath() throws {
         let (model, data) = try Self.fixture()
         let directory = Self.temporaryDirectory()
@@ -162,13 +181,16 @@ final class SurfaceComputationTests: XCTestCase {
     }
 
     static func compute(_ model: SurfaceModel, _ data: SurfaceData, grid x: String, y: String?, seed: UInt64 = 0,
-                        threads: Int = 2, directory: URL = temporaryDirectory()) throws -> SurfaceComputation {
+                        threads: Int = 2, algorithm: ConvolutionAlgorithm = .preferred,
+                        directory: URL = temporaryDirectory()) throws -> SurfaceComputation {
         try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: x), y: y.map(GridAxis.init(parsing:))),
                                directions: .random(DirectionSpec(seed: seed)), store: SurfaceStore(directory: directory),
-                               evaluator: evaluator(threads: threads))
+                               evaluator: evaluator(threads: threads, algorithm: algorithm))
     }
 
-    static func evaluator(threads: Int = 2) -> Evaluator { Evaluator(threads: threads, microBatch: 4) }
+    static func evaluator(threads: Int = 2, algorithm: ConvolutionAlgorithm = .preferred) -> Evaluator {
+        Evaluator(threads: threads, microBatch: 4, algorithm: algorithm)
+    }
 
     static func valuesJSON(_ s: Surface) throws -> Data {
         try JSONEncoder().encode([s.loss, s.accuracy, s.lossStderr])
