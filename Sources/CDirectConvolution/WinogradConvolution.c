@@ -11,37 +11,50 @@
 // each 2x2 output tile is A^T M A: 16 multiplies per (input, output) channel pair and output
 // tile instead of 36.
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  A^T = [1 1 1 0; 0 1 -1 -1].
-// Tiles are numbered t = tile_row * tile_columns + tile_column; the transforms work on 8 tile
-// columns of a tile row at a time. Lanes past the row's end compute garbage that lands on
-// the next row's tiles (written after) or in slack past the last tile, never on a result.
+// The three stages run on chunks of whole tile rows (at least CHUNK_TILES tiles), so a chunk's
+// V and M stay in L1/L2 between being written and being read instead of round-tripping the
+// whole image's through L2. Within a chunk, tiles are numbered t = local tile row * tile_columns
+// + tile column; the transforms work on 8 tile columns of a tile row at a time. Lanes past the
+// row's end compute garbage that lands on the next row's tiles (written after) or in slack past
+// the chunk's last tile, never on a result.
 
-enum { SLACK = 2 * BLOCK, INPUT_GUARD = 64 };
+#ifndef CHUNK_TILES
+#define CHUNK_TILES 16
+#endif
+enum { INPUT_GUARD = 64 };
 
 typedef struct {
-    int tile_rows, tile_columns, tiles;
+    int tile_rows, tile_columns;
+    int chunk_rows;            // tile rows per chunk
     int padded_rows, padded_width;
-    long plane, tile_stride;   // floats per padded channel plane; per V or M row (tiles + slack)
+    long plane, tile_stride;   // floats per padded channel plane; per V or M row (a chunk + slack)
     long row_buffer;           // floats per output row buffer
 } geometry;
+
+static long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
 
 static geometry measure(int height, int width) {
     geometry g;
     g.tile_rows = (height + 1) / 2;
     g.tile_columns = (width + 1) / 2;
-    g.tiles = g.tile_rows * g.tile_columns;
+    g.chunk_rows = (CHUNK_TILES + g.tile_columns - 1) / g.tile_columns;
+    if (g.chunk_rows > g.tile_rows) g.chunk_rows = g.tile_rows;
     g.padded_rows = 2 * g.tile_rows + 2;
     g.padded_width = 2 * g.tile_columns + 2;
     g.plane = (long)g.padded_rows * g.padded_width;
-    g.tile_stride = g.tiles + SLACK;
-    g.row_buffer = 2 * ((g.tile_columns + VECTOR - 1) / VECTOR * VECTOR);
+    // The products run whole blocks over a chunk; the transforms' last vector of a row runs past it.
+    const long chunk_tiles = (long)g.chunk_rows * g.tile_columns;
+    const long transformed = (long)(g.chunk_rows - 1) * g.tile_columns + round_up(g.tile_columns, VECTOR);
+    g.tile_stride = round_up(chunk_tiles, BLOCK) > transformed ? round_up(chunk_tiles, BLOCK) : transformed;
+    g.row_buffer = 2 * round_up(g.tile_columns, VECTOR);
     return g;
 }
 
 long winograd_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
     geometry g = measure(height, width);
     return in_channels * g.plane + INPUT_GUARD      // zero-bordered image
-         + 16L * in_channels * g.tile_stride        // V
-         + 16L * out_channels * g.tile_stride       // M
+         + 16L * in_channels * g.tile_stride        // V of one chunk
+         + 16L * out_channels * g.tile_stride       // M of one chunk
          + 2 * g.row_buffer;                        // two output rows
 }
 
@@ -73,12 +86,13 @@ static inline void interleave_store(__m256 a, __m256 b, float *out) {
     _mm256_storeu_ps(out + 8, _mm256_permute2f128_ps(low, high, 0x31));
 }
 
-// V[xi][c][t] for every channel and tile of one zero-bordered image.
+// V[xi][c][t] for every channel and the tiles of rows first_row ..< end_row of one zero-bordered image.
 __attribute__((target("avx2,fma")))
-static void transform_input(const float *padded, int channels, const geometry *g, float *v) {
+static void transform_input(const float *padded, int channels, const geometry *g, int first_row, int end_row,
+                            float *v) {
     const long xi_stride = channels * g->tile_stride;
     for (int c = 0; c < channels; c++) {
-        for (int ty = 0; ty < g->tile_rows; ty++) {
+        for (int ty = first_row; ty < end_row; ty++) {
             for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
                 // d[i][j] for 8 tiles: padded row 2ty + i, column 2(tx + lane) + j.
                 __m256 e[4][4];
@@ -92,7 +106,7 @@ static void transform_input(const float *padded, int channels, const geometry *g
                     e[i][2] = _mm256_sub_ps(d2, d1);
                     e[i][3] = _mm256_sub_ps(d1, d3);
                 }
-                float *out = v + c * g->tile_stride + (long)ty * g->tile_columns + tx;
+                float *out = v + c * g->tile_stride + (long)(ty - first_row) * g->tile_columns + tx;
                 for (int j = 0; j < 4; j++) {   // B^T (d B)
                     _mm256_storeu_ps(out + (0 + j) * xi_stride, _mm256_sub_ps(e[0][j], e[2][j]));
                     _mm256_storeu_ps(out + (4 + j) * xi_stride, _mm256_add_ps(e[1][j], e[2][j]));
@@ -104,15 +118,16 @@ static void transform_input(const float *padded, int channels, const geometry *g
     }
 }
 
-// Y = A^T M A for channel o, written to the output rows through the epilogue.
+// Y = A^T M A for channel o and tile rows first_row ..< end_row, written to the output rows
+// through the epilogue.
 __attribute__((target("avx2,fma")))
-static void transform_output(const float *m, long xi_stride, int o, const geometry *g, int height, int width,
-                             float *rows, float *target, const float *residual,
+static void transform_output(const float *m, long xi_stride, int o, const geometry *g, int first_row, int end_row,
+                             int height, int width, float *rows, float *target, const float *residual,
                              const direct_convolution_epilogue *epilogue, int channel) {
     float *top = rows, *bottom = rows + g->row_buffer;
-    for (int ty = 0; ty < g->tile_rows; ty++) {
+    for (int ty = first_row; ty < end_row; ty++) {
         for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
-            const float *source = m + (long)o * g->tile_stride + (long)ty * g->tile_columns + tx;
+            const float *source = m + (long)o * g->tile_stride + (long)(ty - first_row) * g->tile_columns + tx;
             __m256 s[16];
             for (int xi = 0; xi < 16; xi++) s[xi] = _mm256_loadu_ps(source + xi * xi_stride);
             __m256 c[4], d[4];   // A^T M: c = rows 0 + 1 + 2, d = rows 1 - 2 - 3
@@ -149,29 +164,32 @@ static void winograd_avx2(const float *input, long in_channel_stride, long in_im
     float *m = v + 16 * v_xi_stride;
     float *rows = m + 16 * m_xi_stride;
     memset(padded + in_channels * g.plane, 0, INPUT_GUARD * sizeof(float));
-    // Slack lanes are read by the last block of each row: keep them finite.
-    for (long row = 0; row < 16L * in_channels; row++) memset(v + row * g.tile_stride + g.tiles, 0, SLACK * sizeof(float));
-    for (long row = 0; row < 16L * out_channels; row++) memset(m + row * g.tile_stride + g.tiles, 0, SLACK * sizeof(float));
+    // Lanes past a chunk's tiles are read by its last block and by the output transform: keep them finite.
+    memset(v, 0, 16 * (v_xi_stride + m_xi_stride) * sizeof(float));
     const int groups = out_channels / GROUP;
     for (int b = 0; b < image_count; b++) {
         pad_image(input + b * in_image_stride, in_channel_stride, in_channels, height, width,
                   padded, g.padded_rows, g.padded_width);
-        transform_input(padded, in_channels, &g, v);
-        // Channel groups innermost: the C rows of V[xi][.][t-block] stay in L1 for all of them.
-        for (long t = 0; t < g.tiles; t += BLOCK) {   // whole blocks: the last runs into the slack
-            for (int xi = 0; xi < 16; xi++) {
-                for (int group = 0; group < groups; group++) {
-                    const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
-                    register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters,
-                                   m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
-                                   VECTORS_PER_BLOCK, 1);
+        for (int first_row = 0; first_row < g.tile_rows; first_row += g.chunk_rows) {
+            const int end_row = first_row + g.chunk_rows < g.tile_rows ? first_row + g.chunk_rows : g.tile_rows;
+            const long tiles = (long)(end_row - first_row) * g.tile_columns;
+            transform_input(padded, in_channels, &g, first_row, end_row, v);
+            // Channel groups innermost: the C rows of V[xi][.][t-block] stay in L1 for all of them.
+            for (long t = 0; t < tiles; t += BLOCK) {   // whole blocks: the last may run into the slack
+                for (int xi = 0; xi < 16; xi++) {
+                    for (int group = 0; group < groups; group++) {
+                        const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters,
+                                       m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
+                                       VECTORS_PER_BLOCK, 1);
+                    }
                 }
             }
-        }
-        for (int channel = 0; channel < out_channels; channel++) {
-            const long offset = channel * out_channel_stride + b * out_image_stride;
-            transform_output(m, m_xi_stride, channel, &g, height, width, rows, output + offset,
-                             epilogue.residual ? epilogue.residual + offset : 0, &epilogue, channel);
+            for (int channel = 0; channel < out_channels; channel++) {
+                const long offset = channel * out_channel_stride + b * out_image_stride;
+                transform_output(m, m_xi_stride, channel, &g, first_row, end_row, height, width, rows, output + offset,
+                                 epilogue.residual ? epilogue.residual + offset : 0, &epilogue, channel);
+            }
         }
     }
 }
