@@ -37,8 +37,17 @@ static geometry measure(int height, int width) {
     geometry g;
     g.tile_rows = (height + 1) / 2;
     g.tile_columns = (width + 1) / 2;
-    g.chunk_rows = (CHUNK_TILES + g.tile_columns - 1) / g.tile_columns;
-    if (g.chunk_rows > g.tile_rows) g.chunk_rows = g.tile_rows;
+    // Chunks of at least CHUNK_TILES tiles; among those, the row count that pads the fewest tiles
+    // up to whole 16-tile blocks over the image, the smallest on ties (16 tile columns: 1 row;
+    // 14: 8 rows, 208 block tiles for 196, where 2 rows would pad to 224).
+    const int least = (CHUNK_TILES + g.tile_columns - 1) / g.tile_columns;
+    g.chunk_rows = least < g.tile_rows ? least : g.tile_rows;
+    long fewest = -1;
+    for (int rows = g.chunk_rows; rows <= g.tile_rows; rows++) {
+        const long padded = (g.tile_rows / rows) * round_up((long)rows * g.tile_columns, BLOCK)
+                          + round_up((long)(g.tile_rows % rows) * g.tile_columns, BLOCK);
+        if (fewest < 0 || padded < fewest) { fewest = padded; g.chunk_rows = rows; }
+    }
     g.padded_rows = 2 * g.tile_rows + 2;
     g.padded_width = 2 * g.tile_columns + 2;
     g.plane = (long)g.padded_rows * g.padded_width;
