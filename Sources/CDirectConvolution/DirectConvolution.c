@@ -180,20 +180,7 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
 }
 #endif
 
-void direct_convolution_3x3_stride2(const float *input, long in_channel_stride, long in_image_stride,
-                                    int in_channels, int image_count, int height, int width,
-                                    const float *packed_weight, int out_channels,
-                                    float *output, long out_channel_stride, long out_image_stride,
-                                    direct_convolution_epilogue epilogue, float *scratch) {
-#if defined(__x86_64__) || defined(__i386__)
-    stride2_avx2(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width,
-                 packed_weight, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch);
-#else
-    (void)input; (void)in_channel_stride; (void)in_image_stride; (void)in_channels; (void)image_count;
-    (void)height; (void)width; (void)packed_weight; (void)out_channels; (void)output;
-    (void)out_channel_stride; (void)out_image_stride; (void)epilogue; (void)scratch;
-#endif
-}
+CONVOLUTION_ENTRY_POINT(direct_convolution_3x3_stride2, stride2_avx2)
 
 void direct_convolution_activate(float *data, long count, int activation) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -203,17 +190,4 @@ void direct_convolution_activate(float *data, long count, int activation) {
 #endif
 }
 
-void direct_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
-                            int in_channels, int image_count, int height, int width,
-                            const float *packed_weight, int out_channels,
-                            float *output, long out_channel_stride, long out_image_stride,
-                            direct_convolution_epilogue epilogue, float *scratch) {
-#if defined(__x86_64__) || defined(__i386__)
-    convolve_avx2(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width,
-                  packed_weight, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch);
-#else
-    (void)input; (void)in_channel_stride; (void)in_image_stride; (void)in_channels; (void)image_count;
-    (void)height; (void)width; (void)packed_weight; (void)out_channels; (void)output;
-    (void)out_channel_stride; (void)out_image_stride; (void)epilogue; (void)scratch;
-#endif
-}
+CONVOLUTION_ENTRY_POINT(direct_convolution_3x3, convolve_avx2)

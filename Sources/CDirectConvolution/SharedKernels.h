@@ -12,6 +12,21 @@
 // on Zen 3 against 2x4, 2x5, 2x6, 4x3 and 8x1 (those spill registers or load more per FMA): best or tied.
 enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GROUP = DIRECT_CONVOLUTION_CHANNEL_GROUP };
 
+// The public 3x3 kernels (DirectConvolution.h) share one parameter list; each runs its AVX2
+// implementation. Without x86 they are never called (direct_convolution_available() is 0).
+#define CONVOLUTION_PARAMETERS const float *input, long in_channel_stride, long in_image_stride, \
+    int in_channels, int image_count, int height, int width, const float *packed_weight, int out_channels, \
+    float *output, long out_channel_stride, long out_image_stride, direct_convolution_epilogue epilogue, float *scratch
+#if defined(__x86_64__) || defined(__i386__)
+#define CONVOLUTION_ENTRY_POINT(name, implementation) \
+    void name(CONVOLUTION_PARAMETERS) { \
+        implementation(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width, \
+                       packed_weight, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch); \
+    }
+#else
+#define CONVOLUTION_ENTRY_POINT(name, implementation) void name(CONVOLUTION_PARAMETERS) {}
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 
 // tile[o][8v + k] = sum over c and taps of w[c][tap][o] * in[c * channel_stride + shift(tap) + 8v + k],

@@ -205,17 +205,4 @@ static void winograd_avx2(const float *input, long in_channel_stride, long in_im
 
 #endif
 
-void winograd_convolution_3x3(const float *input, long in_channel_stride, long in_image_stride,
-                              int in_channels, int image_count, int height, int width,
-                              const float *packed_filters, int out_channels,
-                              float *output, long out_channel_stride, long out_image_stride,
-                              direct_convolution_epilogue epilogue, float *scratch) {
-#if defined(__x86_64__) || defined(__i386__)
-    winograd_avx2(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width,
-                  packed_filters, out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch);
-#else
-    (void)input; (void)in_channel_stride; (void)in_image_stride; (void)in_channels; (void)image_count;
-    (void)height; (void)width; (void)packed_filters; (void)out_channels; (void)output;
-    (void)out_channel_stride; (void)out_image_stride; (void)epilogue; (void)scratch;
-#endif
-}
+CONVOLUTION_ENTRY_POINT(winograd_convolution_3x3, winograd_avx2)

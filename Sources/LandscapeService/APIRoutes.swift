@@ -129,18 +129,18 @@ struct APIRoutes {
         return .eventStream { writer in
             var sequence = job.nextSequence
             let first = try JSONCoding.encoder.encode(["job": job.snapshot])
-            guard try writer.send(event: "progress", data: String(decoding: first, as: UTF8.self)) else { return }
+            guard writer.send(event: "progress", data: String(decoding: first, as: UTF8.self)) else { return }
             if job.snapshot.isFinished {
-                _ = try writer.send(event: job.snapshot.state.rawValue, data: String(decoding: first, as: UTF8.self))
+                _ = writer.send(event: job.snapshot.state.rawValue, data: String(decoding: first, as: UTF8.self))
                 return
             }
             while true {
                 let (events, finished) = job.events(from: sequence, timeout: Self.eventKeepAlive)
                 if events.isEmpty && !finished {
-                    guard try writer.comment("keep-alive") else { return }
+                    guard writer.comment("keep-alive") else { return }
                 }
                 for event in events {
-                    guard try writer.send(event: event.name, data: String(decoding: event.data, as: UTF8.self),
+                    guard writer.send(event: event.name, data: String(decoding: event.data, as: UTF8.self),
                                           id: String(event.sequence)) else { return }
                 }
                 sequence += events.count
