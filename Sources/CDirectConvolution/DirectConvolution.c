@@ -84,10 +84,8 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
         // The run's interior columns, through the epilogue, onto the output rows.
         for (int channel = 0; channel < out_channels; channel++) {
             const long offset = channel * out_channel_stride + b * out_image_stride;
-            for (int y = 0; y < height; y++)
-                epilogue_row(output + offset + (long)y * width, tile + channel * tile_stride + (long)y * padded_width,
-                             width, &epilogue, channel,
-                             epilogue.residual ? epilogue.residual + offset + (long)y * width : 0);
+            epilogue_plane(output + offset, tile + channel * tile_stride, padded_width, height, width, &epilogue,
+                           channel, epilogue.residual ? epilogue.residual + offset : 0);
         }
     }
 }
@@ -170,10 +168,8 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
             for (int o = 0; o < GROUP; o++) {
                 const int channel = group * GROUP + o;
                 const long offset = channel * out_channel_stride + b * out_image_stride;
-                for (int y = 0; y < out_height; y++)
-                    epilogue_row(output + offset + (long)y * out_width, tile + o * tile_stride + (long)y * phase_width,
-                                 out_width, &epilogue, channel,
-                                 epilogue.residual ? epilogue.residual + offset + (long)y * out_width : 0);
+                epilogue_plane(output + offset, tile + o * tile_stride, phase_width, out_height, out_width, &epilogue,
+                               channel, epilogue.residual ? epilogue.residual + offset : 0);
             }
         }
     }

@@ -163,6 +163,15 @@ static inline void epilogue_row(float *to, const float *sums, int count, const d
     }
 }
 
+// A plane of sums (rows sums_row_stride apart) through the epilogue onto height x width output rows.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void epilogue_plane(float *output, const float *sums, long sums_row_stride, int height, int width,
+                                  const direct_convolution_epilogue *epilogue, int channel, const float *residual) {
+    for (int y = 0; y < height; y++)
+        epilogue_row(output + (long)y * width, sums + (long)y * sums_row_stride, width, epilogue, channel,
+                     residual ? residual + (long)y * width : 0);
+}
+
 #endif
 
 #endif
