@@ -39,10 +39,7 @@ void direct_convolution_pack_weights(const float *weight, int out_channels, int 
 
 static long run_length(int height, int width) { return (long)(height - 1) * (width + 1) + width; }
 
-static long rounded_run(int height, int width) {
-    long run = run_length(height, width);
-    return (run + BLOCK - 1) / BLOCK * BLOCK;
-}
+static long rounded_run(int height, int width) { return round_up(run_length(height, width), BLOCK); }
 
 long direct_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
     long plane = (long)(height + 2) * (width + 1);
@@ -116,7 +113,7 @@ static long phase_plane(int out_height, int out_width) { return (long)(out_heigh
 long direct_convolution_stride2_scratch_floats(int in_channels, int height, int width) {
     const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
     const long run = (long)(out_height - 1) * (out_width + 1) + out_width;
-    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + GROUP * ((run + BLOCK - 1) / BLOCK * BLOCK);
+    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + GROUP * round_up(run, BLOCK);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -130,7 +127,7 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
     const int phase_width = out_width + 1;
     const long phase = phase_plane(out_height, out_width), plane = 4 * phase;
     const long run = (long)(out_height - 1) * phase_width + out_width;
-    const long tile_stride = (run + BLOCK - 1) / BLOCK * BLOCK;
+    const long tile_stride = round_up(run, BLOCK);
     float *phases = scratch;
     float *tile = scratch + in_channels * plane + GUARD;
     memset(phases + in_channels * plane, 0, GUARD * sizeof(float));

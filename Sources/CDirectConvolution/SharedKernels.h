@@ -12,6 +12,9 @@
 // on Zen 3 against 2x4, 2x5, 2x6, 4x3 and 8x1 (those spill registers or load more per FMA): best or tied.
 enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GROUP = DIRECT_CONVOLUTION_CHANNEL_GROUP };
 
+// n rounded up to a whole number of `multiple`s (blocks, vectors).
+static inline long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
+
 // The public 3x3 kernels (DirectConvolution.h) share one parameter list; each runs its AVX2
 // implementation. Without x86 they are never called (direct_convolution_available() is 0).
 #define CONVOLUTION_PARAMETERS const float *input, long in_channel_stride, long in_image_stride, \

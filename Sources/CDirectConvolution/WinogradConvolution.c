@@ -31,8 +31,6 @@ typedef struct {
     long row_buffer;           // floats per output row buffer
 } geometry;
 
-static long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
-
 static geometry measure(int height, int width) {
     geometry g;
     g.tile_rows = (height + 1) / 2;

@@ -64,7 +64,7 @@ public final class Evaluator: @unchecked Sendable {
     /// cache), 8 for the register kernels, which gain nothing from long rows and run 5–10 % faster when a
     /// worker's activations stay in its own L2 (`landscape bench --batches 4,8,32`).
     public static func defaultMicroBatch(for algorithm: ConvolutionAlgorithm) -> Int {
-        algorithm == .im2col || !DirectConvolution.isAvailable ? 32 : 8
+        algorithm.effective == .im2col ? 32 : 8
     }
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int? = nil,
