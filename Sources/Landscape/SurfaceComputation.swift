@@ -163,7 +163,7 @@ public final class SurfaceComputation: @unchecked Sendable {
             try models.map {
                 try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: recompute.batchSize,
                                     height: recompute.images.height, width: recompute.images.width,
-                                    threads: evaluator.threadCount)
+                                    threads: evaluator.threadCount, purpose: .batchNormReestimation)
             }
         }
         // Point-major: every model gets the coarse lattice before any gets the fine one,

@@ -101,6 +101,34 @@ final class BatchNormReestimationTests: XCTestCase {
         }
     }
 
+    /// The re-estimation-only network shares a few rotating buffers between layers; with identity
+    /// shortcuts in every stage (depth 20) and option-A ones, its statistics must be the full network's, bit for bit.
+    func testTheReestimationOnlyNetworkGivesTheFullNetworksStatistics() throws {
+        let arch = try ResNetArchitecture(depth: 20, activation: Activation(.swish))
+        var rng = TestRNG(21)
+        let model = ResNetModel.randomlyInitialized(arch, using: &rng)
+        let (images, labels) = TrainingNetworkTests.batch(count: 11, seed: 8)
+        let full = try TrainingNetwork(architecture: arch, batchCapacity: 6, height: size, width: size, threads: 2)
+        let lean = try TrainingNetwork(architecture: arch, batchCapacity: 6, height: size, width: size, threads: 2,
+                                       purpose: .batchNormReestimation)
+        // A block input stays until its shortcut is added, its first activation only until conv2 read it.
+        XCTAssertEqual(TrainingBuffers.activationSlots(lean.plan.layers).max(), 1, "two activation slots suffice")
+        var a = model, b = model
+        try full.reestimateBatchNormStatistics(model: &a, images: images, imageCount: 11, batchSize: 6)
+        try lean.reestimateBatchNormStatistics(model: &b, images: images, imageCount: 11, batchSize: 6)
+        XCTAssertNotEqual(a.values, model.values)
+        let differing = zip(a.values, b.values).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        let firstName = differing.first.map { index in model.layout.entries.first { $0.range.contains(index) }?.name ?? "?" }
+        XCTAssertEqual(differing.count, 0, "values differ from index \(differing.first ?? -1) (\(firstName ?? ""))")
+        // It refuses to train: it has no buffers for backward.
+        var c = model
+        XCTAssertThrowsError(try lean.computeGradients(model: &c, images: Array(images.prefix(6 * channels * size * size)),
+                                                       labels: Array(labels.prefix(6)))) {
+            XCTAssertTrue("\($0)".contains("built for BatchNorm re-estimation"), "\($0)")
+        }
+        XCTAssertEqual(lean.gradients, [])
+    }
+
     func testBadBatchesAreRefusedWithTheirReason() throws {
         var model = try tinyModel(seed: 1)
         let (images, _) = TrainingNetworkTests.batch(count: 4, seed: 1)

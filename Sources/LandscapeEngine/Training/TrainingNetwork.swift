@@ -50,9 +50,18 @@ public final class TrainingNetwork: @unchecked Sendable {
     var statistics: [ChannelStatistics] = []
     let lock = NSLock()
 
+    /// What a network is built for: `training` keeps every layer's activations for backward;
+    /// `batchNormReestimation` runs only training-mode forward passes
+    /// (`reestimateBatchNormStatistics`) and allocates a fraction of the memory.
+    public enum Purpose: Sendable {
+        case training
+        case batchNormReestimation
+    }
+    public let purpose: Purpose
+
     public init(architecture: ResNetArchitecture, batchCapacity: Int, height: Int, width: Int,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                shards: Int = TrainingNetwork.defaultShardCount) throws {
+                shards: Int = TrainingNetwork.defaultShardCount, purpose: Purpose = .training) throws {
         guard batchCapacity >= 1 else {
             throw TrainingError.invalidBatch("batch capacity \(batchCapacity): expected at least 1")
         }
@@ -68,16 +77,19 @@ public final class TrainingNetwork: @unchecked Sendable {
         threadCount = min(max(1, threads), shards)
         layout = ParameterLayout(architecture.tensorSpecs)
         plan = try TrainingPlan(architecture: architecture, layout: layout, height: height, width: width)
+        self.purpose = purpose
         buffers = TrainingBuffers(plan: plan, parameterCount: layout.totalCount, classes: architecture.classCount,
-                                  batchCapacity: batchCapacity, shards: shards)
+                                  batchCapacity: batchCapacity, shards: shards,
+                                  retention: purpose == .training ? .forBackward : .forwardOnly)
         ConvolutionKernels.useSingleThreadedBLAS()
     }
 
-    /// The last step's loss gradient, aligned with `ResNetModel.values` (a copy).
+    /// The last step's loss gradient, aligned with `ResNetModel.values` (a copy); empty for a
+    /// network built for BatchNorm re-estimation.
     public var gradients: [Float] {
         lock.lock()
         defer { lock.unlock() }
-        return Array(buffers.parameterGradients)
+        return purpose == .training ? Array(buffers.parameterGradients) : []
     }
 
     /// Forward (training mode) and backward on one batch of NCHW normalized
@@ -113,6 +125,10 @@ public final class TrainingNetwork: @unchecked Sendable {
 
     private func step(model: inout ResNetModel, images: UnsafeBufferPointer<Float>,
                       labels: [Int32]) throws -> TrainingStepResult {
+        guard purpose == .training else {
+            throw TrainingError.mismatch("this network was built for BatchNorm re-estimation (purpose "
+                                         + "batchNormReestimation): it keeps no activations for backward; build one for training")
+        }
         try validate(model: model, imageCount: images.count, labels: labels)
         let batch = labels.count
         return model.values.withUnsafeMutableBufferPointer { values in
