@@ -9,10 +9,10 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Network depth (6n+2).") var depth = 20
     @Option(help: "Activation (relu, swish, mish, ...).") var activation = "relu"
-    @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call).")
-    var batches = "16,32,64,128"
+    @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
+    var batches = "8,32,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
-    @Option(help: "Stride-1 convolution algorithms to try, comma-separated: direct, winograd, im2col.")
+    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col).")
     var algorithms = "direct,winograd,im2col"
     @Option(help: "Images per timed run.") var images = 1024
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
