@@ -145,7 +145,7 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
                         const int r = 2 * i + a - 1;
                         float *row = target + (long)i * phase_width;
                         if (r < 0 || r >= height) {
-                            for (int j = 0; j < phase_width; j++) row[j] = 0;
+                            zero_floats(row, phase_width);
                             continue;
                         }
                         const float *from = source + (long)r * width;

@@ -31,6 +31,11 @@ typedef struct {
     long row_buffer;           // floats per output row buffer
 } geometry;
 
+// V lanes the input transform writes for a chunk of `rows` tile rows: whole vectors of every row.
+static long transformed_lanes(int tile_columns, int rows) {
+    return (long)(rows - 1) * tile_columns + round_up(tile_columns, VECTOR);
+}
+
 static geometry measure(int height, int width) {
     geometry g;
     g.tile_rows = (height + 1) / 2;
@@ -51,7 +56,7 @@ static geometry measure(int height, int width) {
     g.plane = (long)g.padded_rows * g.padded_width;
     // The products run whole blocks over a chunk; the transforms' last vector of a row runs past it.
     const long chunk_tiles = (long)g.chunk_rows * g.tile_columns;
-    const long transformed = (long)(g.chunk_rows - 1) * g.tile_columns + round_up(g.tile_columns, VECTOR);
+    const long transformed = transformed_lanes(g.tile_columns, g.chunk_rows);
     g.tile_stride = round_up(chunk_tiles, BLOCK) > transformed ? round_up(chunk_tiles, BLOCK) : transformed;
     g.row_buffer = 2 * round_up(g.tile_columns, VECTOR);
     return g;
@@ -171,8 +176,17 @@ static void winograd_avx2(const float *input, long in_channel_stride, long in_im
     float *m = v + 16 * v_xi_stride;
     float *rows = m + 16 * m_xi_stride;
     memset(padded + in_channels * g.plane, 0, INPUT_GUARD * sizeof(float));
-    // Lanes past a chunk's tiles are read by its last block and by the output transform: keep them finite.
-    memset(v, 0, 16 * (v_xi_stride + m_xi_stride) * sizeof(float));
+    // Lanes past a chunk's tiles are read by its last block and by the output transform; they must hold
+    // finite values, not whatever the scratch held. Every chunk writes the first transformed_lanes(rows)
+    // lanes of each V row and the first round_up(rows x columns, BLOCK) of each M row before reading
+    // them, the last (smallest) chunk the fewest: the lanes past those are zeroed once per call.
+    const int last_rows = g.tile_rows % g.chunk_rows ? g.tile_rows % g.chunk_rows : g.chunk_rows;
+    const long v_written = transformed_lanes(g.tile_columns, last_rows);
+    const long m_written = round_up((long)last_rows * g.tile_columns, BLOCK);
+    for (long row = 0; row < 16L * in_channels; row++)
+        zero_floats(v + row * g.tile_stride + v_written, g.tile_stride - v_written);
+    for (long row = 0; row < 16L * out_channels; row++)
+        zero_floats(m + row * g.tile_stride + m_written, g.tile_stride - m_written);
     const int groups = out_channels / GROUP;
     for (int b = 0; b < image_count; b++) {
         pad_image(input + b * in_image_stride, in_channel_stride, in_channels, height, width,

@@ -97,35 +97,41 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
+    /// Rows shorter than a vector (7), and longer ones that end mid-vector (14, 11; the last vector
+    /// overlaps the one before), at stride 1 (direct, Winograd) and 2.
     func testEpilogueWritesBiasShortcutAndReLU() throws {
         var rng = TestRNG(5)
-        let (channels, outChannels, height, width, images) = (8, 8, 7, 7, 2)
-        let planeSize = height * width
-        let input = (0..<(channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
-        let weight = (0..<(outChannels * channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
-        let bias = (0..<outChannels).map { _ in Float(rng.symmetric()) }
-        let shortcut = (0..<(outChannels * images * planeSize)).map { _ in Float(rng.symmetric()) }
-        let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
-        let zero = [Float](repeating: 0, count: outChannels * images * planeSize)
-        let sums = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
-                               width: width, weight: weight, outChannels: outChannels, start: zero)
-        for winograd in [false, true] { for relu in [false, true] {
-            // Garbage in the output first: the epilogue must overwrite, not add.
-            let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
-                                    width: width, weight: weight, outChannels: outChannels,
-                                    start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut,
-                                    activation: relu ? Activation(.relu) : nil,
-                                    winograd: winograd)
-            var negatives = 0
-            for i in 0..<zero.count {
-                let o = i / (images * planeSize)
-                let plain = sums[i] + bias[o] + shortcut[i]
-                if plain < 0 { negatives += 1 }
-                XCTAssertEqual(fused[i], relu ? max(0, plain) : plain, accuracy: 1e-5,
-                               "relu \(relu) winograd \(winograd) index \(i)")
-            }
-            XCTAssertGreaterThan(negatives, 50, "the ReLU case must see negative values")
-        } }
+        let (channels, outChannels, images) = (8, 8, 2)
+        for (height, width, stride) in [(7, 7, 1), (14, 14, 1), (9, 11, 1), (28, 28, 2), (7, 7, 2)] {
+            let planeSize = height * width
+            let outPlane = ((height - 1) / stride + 1) * ((width - 1) / stride + 1)
+            let input = (0..<(channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+            let weight = (0..<(outChannels * channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+            let bias = (0..<outChannels).map { _ in Float(rng.symmetric()) }
+            let shortcut = (0..<(outChannels * images * outPlane)).map { _ in Float(rng.symmetric()) }
+            let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
+            let zero = [Float](repeating: 0, count: outChannels * images * outPlane)
+            let sums = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
+                                   width: width, weight: weight, outChannels: outChannels, start: zero, stride: stride)
+            for winograd in stride == 1 ? [false, true] : [false] { for relu in [false, true] {
+                let label = "\(height)x\(width) stride \(stride) relu \(relu) winograd \(winograd)"
+                // Garbage in the output first: the epilogue must overwrite, not add.
+                let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
+                                        width: width, weight: weight, outChannels: outChannels,
+                                        start: zero.map { _ in 1e6 }, bias: bias, shortcut: shortcut,
+                                        activation: relu ? Activation(.relu) : nil,
+                                        winograd: winograd, stride: stride)
+                var negatives = 0, wrong = 0
+                for i in 0..<zero.count {
+                    let o = i / (images * outPlane)
+                    let plain = sums[i] + bias[o] + shortcut[i]
+                    if plain < 0 { negatives += 1 }
+                    if abs(fused[i] - (relu ? max(0, plain) : plain)) > 1e-5 { wrong += 1 }
+                }
+                XCTAssertEqual(wrong, 0, label)
+                XCTAssertGreaterThan(negatives, 20, "the ReLU case must see negative values: \(label)")
+            } }
+        }
     }
 
     /// The fused Swish and Mish must be the Swift kernels' bits (the tests against PyTorch and the
