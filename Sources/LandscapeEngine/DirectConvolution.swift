@@ -8,11 +8,13 @@ enum DirectConvolution {
     /// Whether this CPU has AVX2 and FMA (checked once).
     static let isAvailable: Bool = direct_convolution_available() != 0
 
+    /// Output channels per register block: the kernels need O to be a multiple of it.
+    static let channelGroup = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
+
     /// W[O][C][3][3] in the kernel's reading order, or empty when the kernel
     /// cannot run (no AVX2, or O not a multiple of its channel group).
     static func packedWeights(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
-        let group = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
-        guard isAvailable, outChannels % group == 0 else { return [] }
+        guard isAvailable, outChannels % channelGroup == 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: weight.count) { packed, initialized in
             weight.withUnsafeBufferPointer { w in
                 direct_convolution_pack_weights(w.baseAddress!, Int32(outChannels), Int32(inChannels), packed.baseAddress!)
@@ -24,14 +26,13 @@ enum DirectConvolution {
     /// Winograd-domain filters U = G g Gᵀ (float64 transform) in the kernel's order, or empty
     /// when the kernel cannot run.
     static func packedWinogradFilters(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
-        let group = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
-        guard isAvailable, outChannels % group == 0 else { return [] }
-        let u = WinogradKernels.transformFilters(weight, outChannels: outChannels, inChannels: inChannels)
-        return [Float](unsafeUninitializedCapacity: u.count) { packed, initialized in
-            u.withUnsafeBufferPointer { u in
-                winograd_convolution_pack_filters(u.baseAddress!, Int32(outChannels), Int32(inChannels), packed.baseAddress!)
+        guard isAvailable, outChannels % channelGroup == 0 else { return [] }
+        let count = 16 * outChannels * inChannels
+        return [Float](unsafeUninitializedCapacity: count) { packed, initialized in
+            weight.withUnsafeBufferPointer { w in
+                winograd_convolution_pack_filters(w.baseAddress!, Int32(outChannels), Int32(inChannels), packed.baseAddress!)
             }
-            initialized = u.count
+            initialized = count
         }
     }
 

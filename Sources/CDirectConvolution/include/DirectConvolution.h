@@ -73,8 +73,9 @@ void direct_convolution_3x3_stride2(const float *input, long in_channel_stride, 
 /// Scratch floats `winograd_convolution_3x3` needs for planes of height x width.
 long winograd_convolution_scratch_floats(int in_channels, int out_channels, int height, int width);
 
-/// Reorders Winograd-domain filters U[16][O][C] (U = G g G^T per filter) into [O/4][16][C][4].
-void winograd_convolution_pack_filters(const float *u, int out_channels, int in_channels, float *packed);
+/// Winograd-domain filters U = G g G^T of a [O][C][3][3] filter bank, computed in float64 and
+/// rounded once, in the kernel's order [O/4][16][C][4]. G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+void winograd_convolution_pack_filters(const float *weight, int out_channels, int in_channels, float *packed);
 
 /// The same convolution and epilogue as `direct_convolution_3x3`, by Winograd F(2x2, 3x3):
 /// 2.25x fewer multiplies, with transform additions and a different rounding (the sums are
