@@ -13,6 +13,7 @@ final class DirectConvolutionTests: XCTestCase {
         let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
             (16, 16, 32, 32), (32, 32, 16, 16), (64, 64, 8, 8), (16, 16, 28, 28), (32, 32, 14, 14),
             (64, 64, 7, 7), (1, 16, 28, 28), (3, 16, 32, 32), (5, 8, 9, 11), (2, 4, 1, 1), (4, 12, 3, 17),
+            (6, 8, 10, 8), (3, 4, 12, 7),   // rows of 4 tiles, chunks of 4 + 1 and 4 + 2 tile rows
         ]
         for winograd in [false, true] { for (index, shape) in shapes.enumerated() {
             var rng = TestRNG(UInt64(100 + index))
