@@ -198,10 +198,12 @@ static void winograd_avx2(const float *input, long in_channel_stride, long in_im
     const int last_rows = g.tile_rows % g.chunk_rows ? g.tile_rows % g.chunk_rows : g.chunk_rows;
     const long v_written = transformed_lanes(g.tile_columns, last_rows);
     const long m_written = round_up((long)last_rows * g.tile_columns, BLOCK);
-    for (long row = 0; row < 16L * in_channels; row++)
-        zero_floats(v + row * g.tile_stride + v_written, g.tile_stride - v_written);
-    for (long row = 0; row < 16L * out_channels; row++)
-        zero_floats(m + row * g.tile_stride + m_written, g.tile_stride - m_written);
+    if (v_written < g.tile_stride)   // none on 32x32 and 16x16 planes
+        for (long row = 0; row < 16L * in_channels; row++)
+            zero_floats(v + row * g.tile_stride + v_written, g.tile_stride - v_written);
+    if (m_written < g.tile_stride)
+        for (long row = 0; row < 16L * out_channels; row++)
+            zero_floats(m + row * g.tile_stride + m_written, g.tile_stride - m_written);
     const int groups = out_channels / GROUP;
     for (int b = 0; b < image_count; b++) {
         pad_image(input + b * in_image_stride, in_channel_stride, in_channels, height, width,

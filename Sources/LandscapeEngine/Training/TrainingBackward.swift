@@ -11,7 +11,7 @@
 /// one thread reduces in image order into dγ, dβ before the next phase.
 extension TrainingNetwork {
     func backward(_ p: StepPointers, batch: Int) {
-        precondition(buffers.retention == .forBackward, "backward on a network built without backward buffers")
+        precondition(purpose == .training, "backward on a network built without backward buffers")
         let layers = plan.layers
         let gradients = buffers.parameterGradients.baseAddress!
         for shard in 0..<shardCount {

@@ -3,17 +3,12 @@
 /// Activations are CNHW over the step's batch: with a smaller batch the
 /// tensors simply use the front of their slots.
 ///
-/// A network that only re-estimates BatchNorm statistics (`.forwardOnly`)
-/// never runs backward: its layers share a few rotating slots instead of one
-/// slot each, and the gradient buffers are left out (a recompute surface of
-/// three Fashion-MNIST ResNet-20s at batch 128 peaked at 154 MB instead of 773 MB).
+/// For a network built for BatchNorm re-estimation (no backward), a layer's
+/// tensors live only until the forward pass has read them: layers share a few
+/// rotating slots instead of one slot each, and the gradient buffers are left
+/// out (a recompute line of three Fashion-MNIST ResNet-20s at batch 128 peaked
+/// at 154 MB instead of 773 MB).
 final class TrainingBuffers {
-    enum Retention {
-        /// Every layer's z, y and a stay until backward reads them.
-        case forBackward
-        /// A layer's tensors live only until the forward pass has read them.
-        case forwardOnly
-    }
 
     /// Per layer: convolution output z, pre-activation y = BN(z) (+ shortcut), activation output a.
     let convolutionOutputs: [UnsafeMutablePointer<Float>]
@@ -48,15 +43,13 @@ final class TrainingBuffers {
     /// measured 48-64 Ki ≥ 96 Ki ≥ 32 Ki here (noisy, shared cores).
     static let columnChunkFloats = 64 * 1024
 
-    let retention: Retention
-
     init(plan: TrainingPlan, parameterCount: Int, classes: Int, batchCapacity: Int, shards: Int,
-         retention: Retention = .forBackward) {
-        self.retention = retention
+         purpose: TrainingNetwork.Purpose) {
+        let backward = purpose == .training
         let sizes = plan.layers.map { $0.channels * batchCapacity * $0.plane }
         let largest = sizes.max() ?? 0
-        switch retention {
-        case .forBackward:
+        switch purpose {
+        case .training:
             let total = sizes.reduce(0, +)
             arena = .allocate(capacity: 3 * total)
             arena.initialize(repeating: 0, count: 3 * total)
@@ -72,7 +65,7 @@ final class TrainingBuffers {
             convolutionOutputs = z
             preActivations = y
             activations = a
-        case .forwardOnly:
+        case .batchNormReestimation:
             // z of layer k is written in phase k and read in phase k + 1 (two slots alternate); y lives
             // within one phase (one slot); activation outputs get slots by when they are last read.
             let activationSlots = Self.activationSlots(plan.layers)
@@ -85,8 +78,8 @@ final class TrainingBuffers {
             activations = activationSlots.map { base + (3 + $0) * largest }
         }
         // Backward's buffers: one float each when there is no backward.
-        let gradientSize = retention == .forBackward ? largest : 0
-        let parameterGradientCount = retention == .forBackward ? parameterCount : 1
+        let gradientSize = backward ? largest : 0
+        let parameterGradientCount = backward ? parameterCount : 1
         gradientArena = .allocate(capacity: max(3 * gradientSize, 1))
         gradientArena.initialize(repeating: 0, count: max(3 * gradientSize, 1))
         let gradientBase = gradientArena
@@ -95,14 +88,14 @@ final class TrainingBuffers {
         partials = .allocate(capacity: 2 * batchCapacity * maxChannels)
         partials.initialize(repeating: 0, count: 2 * batchCapacity * maxChannels)
         pooled = TrainingBuffers.zeros(plan.features * batchCapacity)
-        gradPooled = TrainingBuffers.zeros(retention == .forBackward ? plan.features * batchCapacity : 1)
+        gradPooled = TrainingBuffers.zeros(backward ? plan.features * batchCapacity : 1)
         logits = TrainingBuffers.zeros(classes * batchCapacity)
-        gradLogits = TrainingBuffers.zeros(retention == .forBackward ? classes * batchCapacity : 1)
+        gradLogits = TrainingBuffers.zeros(backward ? classes * batchCapacity : 1)
         // Stride-1 convolutions unfold bands of rows when an image is too big; strided ones whole images.
         let capacity = max(Self.columnChunkFloats, plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
         columnCapacity = capacity
         columns = (0..<shards).map { _ in TrainingBuffers.zeros(capacity) }
-        gradColumns = (0..<shards).map { _ in TrainingBuffers.zeros(retention == .forBackward ? capacity : 1) }
+        gradColumns = (0..<shards).map { _ in TrainingBuffers.zeros(backward ? capacity : 1) }
         shardGradients = (0..<shards).map { _ in TrainingBuffers.zeros(parameterGradientCount) }
         flippedWeights = TrainingBuffers.zeros(parameterGradientCount)
         parameterGradients = .allocate(capacity: parameterGradientCount)

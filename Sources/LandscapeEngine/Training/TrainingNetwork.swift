@@ -79,8 +79,7 @@ public final class TrainingNetwork: @unchecked Sendable {
         plan = try TrainingPlan(architecture: architecture, layout: layout, height: height, width: width)
         self.purpose = purpose
         buffers = TrainingBuffers(plan: plan, parameterCount: layout.totalCount, classes: architecture.classCount,
-                                  batchCapacity: batchCapacity, shards: shards,
-                                  retention: purpose == .training ? .forBackward : .forwardOnly)
+                                  batchCapacity: batchCapacity, shards: shards, purpose: purpose)
         ConvolutionKernels.useSingleThreadedBLAS()
     }
 
