@@ -3,7 +3,11 @@ import PackageDescription
 
 // One module, one job (see ../shared/docs/ARCHITECTURE.md):
 // file -> LandscapeIO -> LandscapeEngine -> Landscape -> LandscapeRender / LandscapeService -> HTTP.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+// -Ounchecked only where it measurably pays and nothing from outside is parsed:
+// the engine's inner loops. Every module that reads files or requests (IO,
+// Landscape, the service, the server) builds with the default checked -O, so an
+// overflow that slipped past an explicit check traps instead of corrupting memory.
+let engineOptimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "landscape",
@@ -23,13 +27,13 @@ let package = Package(
         // The engine's hand-written AVX2 convolution kernel (C: Swift has no AVX2 intrinsics).
         .target(name: "CDirectConvolution", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Tensors, layers, activations, ResNet forward/backward. Only module that knows BLAS.
-        .target(name: "LandscapeEngine", dependencies: ["COpenBLAS", "CDirectConvolution"], swiftSettings: optimized),
+        .target(name: "LandscapeEngine", dependencies: ["COpenBLAS", "CDirectConvolution"], swiftSettings: engineOptimized),
         // Checkpoints (safetensors, PyTorch zip/legacy pickle) and datasets (CIFAR-10, IDX).
-        .target(name: "LandscapeIO", dependencies: ["LandscapeEngine", "CZlib"], swiftSettings: optimized),
+        .target(name: "LandscapeIO", dependencies: ["LandscapeEngine", "CZlib"]),
         // Directions, grids, surfaces, progressive order, the resumable store.
-        .target(name: "Landscape", dependencies: ["LandscapeEngine", "LandscapeIO"], swiftSettings: optimized),
+        .target(name: "Landscape", dependencies: ["LandscapeEngine", "LandscapeIO"]),
         // PNG plots from plain arrays. Only module that knows cairo.
-        .target(name: "LandscapeRender", dependencies: ["CCairo"], swiftSettings: optimized),
+        .target(name: "LandscapeRender", dependencies: ["CCairo"]),
         // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.
