@@ -25,18 +25,31 @@ public struct BatchNormRecomputation: Sendable {
         self.images = images; self.batchSize = batchSize; self.info = info
     }
 
-    /// Loads the training images of the dataset at `path`, normalized with the evaluation set's mean and std.
-    public static func build(path: String, batches: Int, batchSize: Int,
-                             normalizedLike evaluation: Surface.DatasetInfo) throws -> BatchNormRecomputation {
+    /// The number of training images `batches` × `batchSize` re-estimates from,
+    /// checked (field by field, then the product without overflow) against
+    /// `maximumImages`: both numbers may come straight from a request.
+    public static func imageCount(batches: Int, batchSize: Int, maximumImages: Int = .max) throws -> Int {
         guard batches >= 1 else { throw LandscapeError.invalidRequest("bn batches \(batches): expected at least 1") }
         guard batchSize >= 2 else {
             throw LandscapeError.invalidRequest("bn batch size \(batchSize): expected at least 2 (a batch variance needs two images)")
         }
+        let (images, overflow) = batches.multipliedReportingOverflow(by: batchSize)
+        guard !overflow, images <= maximumImages else {
+            throw LandscapeError.invalidRequest("bn batches x bn batch size: at most \(maximumImages) training images per point, "
+                                                + "got \(batches) x \(batchSize)")
+        }
+        return images
+    }
+
+    /// Loads the training images of the dataset at `path`, normalized with the evaluation set's mean and std.
+    public static func build(path: String, batches: Int, batchSize: Int, maximumImages: Int = .max,
+                             normalizedLike evaluation: Surface.DatasetInfo) throws -> BatchNormRecomputation {
+        let count = try imageCount(batches: batches, batchSize: batchSize, maximumImages: maximumImages)
         let normalization = Normalization(mean: evaluation.mean.map(Float.init), std: evaluation.std.map(Float.init))
-        let set = try EvaluationSet.build(EvaluationSetRequest(path: path, split: .train, samples: batches * batchSize,
+        let set = try EvaluationSet.build(EvaluationSetRequest(path: path, split: .train, samples: count,
                                                                subset: .first, normalization: normalization))
-        guard set.data.count == batches * batchSize else {
-            throw LandscapeError.invalidRequest("bn recompute: \(batches) batches of \(batchSize) need \(batches * batchSize) "
+        guard set.data.count == count else {
+            throw LandscapeError.invalidRequest("bn recompute: \(batches) batches of \(batchSize) need \(count) "
                                                 + "training images, \(path) has \(set.data.count)")
         }
         let info = Surface.BatchNormRecomputeInfo(batches: batches, batchSize: batchSize, dataset: set.info)

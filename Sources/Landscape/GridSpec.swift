@@ -7,9 +7,20 @@ public struct GridAxis: Sendable, Hashable, Codable, CustomStringConvertible {
     public let end: Double
     public let count: Int
 
+    /// Largest |coordinate| accepted. Directions have the scale of the weights
+    /// (filter-normalized) or of B − A (interpolation), so |α| = 1,000 already
+    /// means weights three orders of magnitude off the trained ones, where a
+    /// 20-layer forward pass in float32 overflows; beyond it nothing is left to
+    /// see, and near 1e38 the perturbed weights themselves stop being finite floats.
+    public static let maximumCoordinateMagnitude = 1_000.0
+
     public init(start: Double, end: Double, count: Int) throws {
         guard start.isFinite, end.isFinite else {
             throw LandscapeError.invalidGrid("range \(start):\(end) must be finite")
+        }
+        guard abs(start) <= Self.maximumCoordinateMagnitude, abs(end) <= Self.maximumCoordinateMagnitude else {
+            throw LandscapeError.invalidGrid("range \(start):\(end) goes beyond ±\(Int(Self.maximumCoordinateMagnitude)): "
+                                             + "expected coordinates within ±\(Int(Self.maximumCoordinateMagnitude)) (the weights' own scale is 1)")
         }
         guard count >= 2 else {
             throw LandscapeError.invalidGrid("\(count) points: expected at least 2 per axis")
@@ -56,8 +67,11 @@ public struct GridSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     public init(x: GridAxis, y: GridAxis?, maximumPoints: Int = defaultMaximumPoints) throws {
         self.x = x
         self.y = y
-        guard pointCount <= maximumPoints else {
-            throw LandscapeError.invalidGrid("\(pointCount) points (\(description)) exceeds the cap of \(maximumPoints); raise the cap explicitly if you mean it")
+        // Counts come from requests: multiply with overflow reporting, so 2^62 × 4 cannot wrap to a small number.
+        let (points, overflow) = x.count.multipliedReportingOverflow(by: y?.count ?? 1)
+        guard !overflow, points <= maximumPoints else {
+            let count = overflow ? "more than \(Int.max)" : "\(points)"
+            throw LandscapeError.invalidGrid("\(count) points (\(description)) exceeds the cap of \(maximumPoints); raise the cap explicitly if you mean it")
         }
     }
 

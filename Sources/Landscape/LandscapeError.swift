@@ -6,6 +6,8 @@ public enum LandscapeError: Error, CustomStringConvertible, Equatable {
     case incompatibleModels(String)
     case invalidRequest(String)
     case storeFailure(path: String, detail: String)
+    /// The disk is full (`full`) or the directory read-only: not the request's fault, not a bug.
+    case storeUnavailable(path: String, detail: String, full: Bool)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum LandscapeError: Error, CustomStringConvertible, Equatable {
         case .incompatibleModels(let detail): return "models cannot share directions: \(detail)"
         case .invalidRequest(let detail): return "invalid request: \(detail)"
         case let .storeFailure(path, detail): return "surface store \(path): \(detail)"
+        case let .storeUnavailable(path, detail, _): return "surface store \(path): \(detail)"
         }
     }
 }

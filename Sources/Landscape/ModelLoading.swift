@@ -22,6 +22,7 @@ public struct LoadedModel: Sendable {
             throw LandscapeError.invalidRequest("cannot read model \(url.path): \(error.localizedDescription)")
         }
         let dict = try Checkpoint.load(url)
+        try refuseNonFiniteValues(dict, source: url.path)
         let card = try ModelCard.load(forWeights: url)
         let chosen = try activation
             ?? card?.activation.map(Activation.init(parsing:))
@@ -31,6 +32,22 @@ public struct LoadedModel: Sendable {
         let model = try ResNetModel(architecture: architecture, stateDict: dict)
         return LoadedModel(url: url, name: card?.name ?? url.deletingPathExtension().lastPathComponent,
                            model: model, card: card, sha256: SHA256.hex(bytes), stateDict: dict)
+    }
+
+    /// A NaN or ±∞ anywhere in the weights or BN statistics makes every loss
+    /// NaN: say so at load, naming the tensors, instead of plotting nothing.
+    static func refuseNonFiniteValues(_ dict: StateDict, source: String) throws {
+        var bad: [String] = []
+        for name in dict.names {
+            guard let tensor = dict[name] else { continue }
+            let count = tensor.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if count > 0 { bad.append("\(name) (\(count) of \(tensor.scalars.count))") }
+        }
+        guard bad.isEmpty else {
+            throw LandscapeError.invalidRequest("\(source): non-finite values (NaN or ±inf) in "
+                + bad.prefix(5).joined(separator: ", ") + (bad.count > 5 ? " and \(bad.count - 5) more tensors" : "")
+                + ": expected finite weights and BN statistics (was the training run diverged?)")
+        }
     }
 
     /// depth = 6·(blocks per stage) + 2, counted from `layer1.N.conv1.weight` names.

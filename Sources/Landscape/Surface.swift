@@ -3,7 +3,8 @@ import LandscapeEngine
 
 /// A loss landscape over a 1D line or 2D grid: plain data that every consumer
 /// (JSON file, PNG renderer, HTTP API, the page) reads. Values are row-major
-/// (rows along y, columns along x); nil marks a point not computed yet.
+/// (rows along y, columns along x); nil marks a point not computed yet, or,
+/// where `diverged` is true, a point whose loss was not a finite number.
 /// The JSON form is documented in README.md ("Surface JSON").
 public struct Surface: Sendable, Codable, Equatable {
     public static let formatVersion = 1
@@ -23,6 +24,10 @@ public struct Surface: Sendable, Codable, Equatable {
     public var loss: [[Double?]]
     public var accuracy: [[Double?]]
     public var lossStderr: [[Double?]]
+    /// True where the point was computed but its loss was NaN or ±∞ (weights
+    /// too far from the trained ones for float32): loss, accuracy and stderr
+    /// are null there. Absent in files written before it was recorded.
+    public var diverged: [[Bool]]?
     public var summary: SurfaceSummary?
     public var progress: Progress
     public var timing: Timing
@@ -125,7 +130,10 @@ public struct Surface: Sendable, Codable, Equatable {
     public var rows: Int { y?.count ?? 1 }
 
     public func lossAt(_ index: Int) -> Double? { loss[index / columns][index % columns] }
-    public func isComputed(_ index: Int) -> Bool { lossAt(index) != nil }
+    public func isDiverged(_ index: Int) -> Bool { diverged?[index / columns][index % columns] ?? false }
+    public func isComputed(_ index: Int) -> Bool { lossAt(index) != nil || isDiverged(index) }
+    /// Points computed with a non-finite loss.
+    public var divergedCount: Int { diverged?.reduce(0) { $0 + $1.lazy.filter { $0 }.count } ?? 0 }
 }
 
 /// How BatchNorm behaves at perturbed weights.

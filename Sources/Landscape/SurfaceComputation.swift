@@ -197,9 +197,18 @@ public final class SurfaceComputation: @unchecked Sendable {
 
     private func record(_ result: EvaluationResult, at point: Int, in surface: inout Surface, seconds: Double) {
         let (row, column) = (point / grid.columns, point % grid.columns)
-        surface.loss[row][column] = result.meanLoss
-        surface.accuracy[row][column] = result.accuracy
-        surface.lossStderr[row][column] = result.lossStandardError
+        if result.meanLoss.isFinite {
+            surface.loss[row][column] = result.meanLoss
+            surface.accuracy[row][column] = result.accuracy
+            surface.lossStderr[row][column] = result.lossStandardError
+        } else {
+            // NaN/∞ cannot go into JSON and would poison every summary: the point is
+            // recorded as computed-but-diverged, its values null.
+            if surface.diverged == nil {
+                surface.diverged = Array(repeating: Array(repeating: false, count: grid.columns), count: grid.rows)
+            }
+            surface.diverged?[row][column] = true
+        }
         surface.progress.computed += 1
         surface.timing.seconds += seconds
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)

@@ -16,6 +16,7 @@ public struct SurfaceStore: Sendable {
         } catch {
             throw LandscapeError.storeFailure(path: directory.path, detail: "cannot create the directory: \(error.localizedDescription)")
         }
+        removeStaleTemporaryFiles()
     }
 
     public func surfaceFileName(for surface: Surface) -> String { "\(Self.slug(surface.model.name))-\(surface.id).json" }
@@ -49,28 +50,104 @@ public struct SurfaceStore: Sendable {
     public func saveDirections(_ pair: (x: Direction, y: Direction?), layout: ParameterLayout,
                                spec: DirectionSpec, fileName: String) throws {
         let dict = DirectionFile.stateDict(pair, layout: layout, spec: spec)
-        try Safetensors.write(dict, to: directory.appendingPathComponent(fileName))
+        let url = directory.appendingPathComponent(fileName)
+        do { try Safetensors.write(dict, to: url) } catch {
+            throw Self.classify(path: url.path, detail: "\(error)", directory: directory.path)
+        }
     }
 
     private func fileNames() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.sorted()
     }
 
-    /// Write to `.NAME.tmp-PID` beside the target, then rename over it.
+    /// Write to `.NAME.tmp-PID-RANDOM` beside the target, flush it to disk, then
+    /// rename it over the target: readers and a `kill -9` see the old file or the new one.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw LandscapeError.storeFailure(path: url.path, detail: "rename failed: \(String(cString: strerror(errno)))")
-            }
-        } catch let error as LandscapeError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw LandscapeError.storeFailure(path: url.path, detail: error.localizedDescription)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = "\(directory)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        func failure(_ operation: String) -> LandscapeError {
+            let reason = String(cString: strerror(errno))
+            return classify(path: url.path, detail: "\(operation): \(reason)", directory: directory)
         }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
+        var open = true
+        do {
+            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                guard var pointer = buffer.baseAddress else { return }
+                var remaining = buffer.count
+                while remaining > 0 {
+                    let written = write(descriptor, pointer, remaining)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { throw failure("write") }
+                    pointer += written
+                    remaining -= written
+                }
+            }
+            guard fsync(descriptor) == 0 else { throw failure("flush") }
+            open = false
+            guard close(descriptor) == 0 else { throw failure("close") }
+            guard rename(temporary, url.path) == 0 else { throw failure("rename into place") }
+        } catch {
+            if open { close(descriptor) }
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Why a write failed, as the service must answer it: a full disk (507)
+    /// and a read-only or unwritable directory (503) are not bugs (500).
+    public static func classify(path: String, detail: String, directory: String) -> LandscapeError {
+        var stats = statvfs()
+        if statvfs(directory, &stats) == 0 {
+            if stats.f_flag & UInt(ST_RDONLY) != 0 || access(directory, W_OK) != 0 {
+                return .storeUnavailable(path: path, detail: "\(detail) (\(directory) is read-only or not writable)", full: false)
+            }
+            // A write can fail with a few blocks left (reserved blocks, quotas): "nearly full" counts.
+            if stats.f_bavail < 16 || errno == ENOSPC || errno == EDQUOT {
+                return .storeUnavailable(path: path, detail: "\(detail) (no space left in \(directory))", full: true)
+            }
+        }
+        return .storeFailure(path: path, detail: detail)
+    }
+
+    /// When this process first opened a store: temporary files of our own PID older than that
+    /// were left by an earlier process that had the same PID (PID 1 in a container).
+    private static let firstOpened = Date()
+
+    /// Removes temporary files that a killed writer left behind (`kill -9` between
+    /// create and rename): ours (`.NAME.tmp-PID-R`) and the checkpoint writer's
+    /// (`.NAME.PID-R.tmp`), when that PID no longer runs.
+    func removeStaleTemporaryFiles() {
+        let start = Self.firstOpened
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(".") {
+            guard let pid = Self.writerPID(ofTemporaryFile: name) else { continue }
+            let path = directory.appendingPathComponent(name).path
+            let alive = kill(pid, 0) == 0 || errno == EPERM
+            if pid == getpid() {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+                if let modified, modified < start { unlink(path) }
+            } else if !alive {
+                unlink(path)
+            }
+        }
+    }
+
+    /// The PID in `.NAME.tmp-PID[-R]` or `.NAME.PID-R.tmp`, or nil for any other name.
+    static func writerPID(ofTemporaryFile name: String) -> pid_t? {
+        if let range = name.range(of: ".tmp-", options: .backwards) {
+            let digits = name[range.upperBound...].prefix { $0.isNumber }
+            return digits.isEmpty ? nil : pid_t(digits)
+        }
+        if name.hasSuffix(".tmp") {
+            let stem = name.dropLast(4)
+            guard let dot = stem.lastIndex(of: ".") else { return nil }
+            let parts = stem[stem.index(after: dot)...].split(separator: "-")
+            guard parts.count == 2, parts.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return nil }
+            return pid_t(parts[0])
+        }
+        return nil
     }
 
     static func slug(_ name: String) -> String {

@@ -50,13 +50,17 @@ public struct SurfaceSummary: Sendable, Codable, Equatable {
         widths = []
         curvature = []
         guard let centreLoss else { return }
-        var axes: [(String, [Double], [Double?], Int)] = [("x", surface.x, surface.loss[row], column)]
-        if let y = surface.y { axes.append(("y", y, surface.loss.map { $0[column] }, row)) }
+        // A diverged point's loss exceeded every threshold: +∞ for the width walk, not "missing".
+        func value(_ r: Int, _ c: Int) -> Double? {
+            surface.loss[r][c] ?? (surface.isDiverged(r * columns + c) ? .infinity : nil)
+        }
+        var axes: [(String, [Double], [Double?], Int)] = [("x", surface.x, (0..<columns).map { value(row, $0) }, column)]
+        if let y = surface.y { axes.append(("y", y, (0..<surface.rows).map { value($0, column) }, row)) }
         for (name, coordinates, line, at) in axes {
             for threshold in Self.widthThresholds {
                 widths.append(Self.width(axis: name, coordinates, line, centre: at, level: centreLoss + threshold, threshold: threshold))
             }
-            if at > 0, at + 1 < line.count, let l = line[at - 1], let r = line[at + 1] {
+            if at > 0, at + 1 < line.count, let l = line[at - 1], let r = line[at + 1], l.isFinite, r.isFinite {
                 let h = (coordinates[at + 1] - coordinates[at - 1]) / 2
                 curvature.append(Curvature(axis: name, secondDerivative: (l - 2 * centreLoss + r) / (h * h)))
             }

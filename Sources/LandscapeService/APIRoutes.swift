@@ -120,6 +120,8 @@ struct APIRoutes {
             var response = HTTPResponse.error(status: HTTPStatus(error.status), error: error.message)
             response.headers["Retry-After"] = String(Self.retryAfterSeconds)
             return response
+        } catch let LandscapeError.storeUnavailable(path, detail, full) {
+            throw ServiceError.storageUnavailable("cannot store the surface \(path)", detail: detail, full: full)
         }
     }
 
@@ -143,7 +145,7 @@ struct APIRoutes {
                     guard writer.send(event: event.name, data: String(decoding: event.data, as: UTF8.self),
                                           id: String(event.sequence)) else { return }
                 }
-                sequence += events.count
+                if let last = events.last { sequence = last.sequence + 1 }
                 if finished { return }
             }
         }

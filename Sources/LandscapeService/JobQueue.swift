@@ -3,9 +3,12 @@ import Landscape
 import LandscapeEngine
 
 /// Runs surface jobs one at a time on a worker thread (each job already uses
-/// every core through the evaluator), with a cap on jobs waiting.
+/// every core through the evaluator), with a cap on jobs waiting and a bounded
+/// history: a finished job keeps its state and surface ids, not its
+/// computation, and only the newest `maximumFinished` finished jobs are kept.
 public final class JobQueue: @unchecked Sendable {
     public let maximumQueued: Int
+    public let maximumFinished: Int
     private let lock = NSCondition()
     private var jobs: [String: Job] = [:]
     private var order: [String] = []
@@ -15,8 +18,9 @@ public final class JobQueue: @unchecked Sendable {
     private var worker: Thread?
     private var nextNumber = 1
 
-    public init(maximumQueued: Int) {
+    public init(maximumQueued: Int, maximumFinished: Int = 100) {
         self.maximumQueued = maximumQueued
+        self.maximumFinished = max(0, maximumFinished)
     }
 
     public func start() {
@@ -27,19 +31,49 @@ public final class JobQueue: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a computation, or registers an already complete job (computation nil).
-    func submit(_ computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) throws -> Job {
+    /// Registers a job whose surfaces are all stored already (it is born done).
+    func registerComplete(surfaceIDs: [String], total: Int) -> Job {
         lock.lock(); defer { lock.unlock() }
-        if computation != nil && pending.count + (running == nil ? 0 : 1) >= maximumQueued {
-            throw ServiceError.queueFull(limit: maximumQueued)
-        }
+        let job = makeJob(nil, surfaceIDs: surfaceIDs, alreadyDone: total, total: total)
+        pruneFinished()
+        return job
+    }
+
+    /// The running or queued job for these surfaces, or a new one — one atomic step, so two
+    /// identical requests never start two computations. `prepare` runs only for a new job,
+    /// after the capacity check and under the queue's lock: a request refused with 429
+    /// writes nothing. It returns the computation and the points already done.
+    func submitOrJoin(surfaceIDs: [String], total: Int,
+                      prepare: () throws -> (computation: SurfaceComputation, alreadyDone: Int)) throws -> Job {
+        lock.lock(); defer { lock.unlock() }
+        if let running = activeLocked(for: surfaceIDs) { return running }
+        guard pending.count + (running == nil ? 0 : 1) < maximumQueued else { throw ServiceError.queueFull(limit: maximumQueued) }
+        let (computation, done) = try prepare()
+        let job = makeJob(computation, surfaceIDs: surfaceIDs, alreadyDone: done, total: total)
+        pending.append(job)
+        lock.broadcast()
+        pruneFinished()
+        return job
+    }
+
+    private func makeJob(_ computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) -> Job {
         let id = String(format: "j%04d-", nextNumber) + String(UUID().uuidString.prefix(8)).lowercased()
         nextNumber += 1
         let job = Job(id: id, computation: computation, surfaceIDs: surfaceIDs, alreadyDone: alreadyDone, total: total)
         jobs[id] = job
         order.append(id)
-        if computation != nil { pending.append(job); lock.broadcast() }
         return job
+    }
+
+    /// Forgets the oldest finished jobs beyond `maximumFinished` (caller holds the lock).
+    private func pruneFinished() {
+        for job in jobs.values { job.compactEvents() }
+        var finished = order.filter { jobs[$0]?.snapshot.isFinished ?? false }
+        guard finished.count > maximumFinished else { return }
+        finished.removeLast(maximumFinished)
+        let forget = Set(finished)
+        for id in forget { jobs[id] = nil }
+        order.removeAll { forget.contains($0) }
     }
 
     public func job(_ id: String) throws -> Job {
@@ -50,13 +84,18 @@ public final class JobQueue: @unchecked Sendable {
 
     public func all() -> [Job] {
         lock.lock(); defer { lock.unlock() }
+        pruneFinished()
         return order.compactMap { jobs[$0] }
     }
 
     /// The job running a computation for this surface, if any (so two clients do not compute it twice).
     func active(for surfaceIDs: [String]) -> Job? {
         lock.lock(); defer { lock.unlock() }
-        return ([running].compactMap { $0 } + pending).first { $0.surfaceIDs == surfaceIDs }
+        return activeLocked(for: surfaceIDs)
+    }
+
+    private func activeLocked(for surfaceIDs: [String]) -> Job? {
+        ([running].compactMap { $0 } + pending).first { $0.surfaceIDs == surfaceIDs }
     }
 
     /// Cancels a queued job at once, a running one at its next point boundary
@@ -108,7 +147,7 @@ public final class JobQueue: @unchecked Sendable {
             running = job
             lock.unlock()
             run(job)
-            lock.lock(); running = nil; lock.unlock()
+            lock.lock(); running = nil; pruneFinished(); lock.unlock()
         }
     }
 

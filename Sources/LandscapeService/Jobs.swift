@@ -32,7 +32,12 @@ public final class Job: @unchecked Sendable {
 
     public let id: String
     public let surfaceIDs: [String]
-    let computation: SurfaceComputation?
+    /// The work to do; released when the job finishes (models, data and directions are megabytes).
+    var computation: SurfaceComputation? { condition.lock(); defer { condition.unlock() }; return work }
+    private var work: SurfaceComputation?
+    /// Events dropped from the front of `events` after the job finished (sequence numbers stay valid).
+    private var droppedEvents = 0
+    private var finishedAt: Date?
     let cancelFlag = CancellationFlag()
     private let created = ISO8601DateFormatter().string(from: Date())
     private let condition = NSCondition()
@@ -43,7 +48,7 @@ public final class Job: @unchecked Sendable {
 
     init(id: String, computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) {
         self.id = id
-        self.computation = computation
+        work = computation
         self.surfaceIDs = surfaceIDs
         state = computation == nil ? .done : .queued
         progress = ProgressInfo(done: alreadyDone, total: total, rate: nil, etaSeconds: nil)
@@ -64,7 +69,8 @@ public final class Job: @unchecked Sendable {
         let point = PointEvent(surfaceId: step.surface.id, index: step.point,
                                x: step.surface.x[column], y: step.surface.y?[row],
                                loss: step.surface.loss[row][column], accuracy: step.surface.accuracy[row][column],
-                               lossStderr: step.surface.lossStderr[row][column])
+                               lossStderr: step.surface.lossStderr[row][column],
+                               diverged: step.surface.isDiverged(step.point))
         condition.lock()
         progress = ProgressInfo(done: step.report.done, total: step.report.total,
                                 rate: step.report.rate, etaSeconds: step.report.etaSeconds)
@@ -79,7 +85,22 @@ public final class Job: @unchecked Sendable {
             $0.state = final
             $0.error = error
             if final == .done { $0.progress.done = $0.progress.total; $0.progress.etaSeconds = 0 }
+            // A finished job is history: the computation goes now; its events once readers are done.
+            $0.work = nil
+            $0.finishedAt = Date()
         }
+    }
+
+    /// Readers of a finished job's stream get its last events within seconds; after
+    /// `eventGrace` only the final event is kept (the points are in the stored surfaces).
+    static let eventGrace: TimeInterval = 60
+
+    /// Drops all but the final event of a job that finished more than `eventGrace` ago.
+    func compactEvents(now: Date = Date()) {
+        condition.lock(); defer { condition.unlock() }
+        guard let finishedAt, now.timeIntervalSince(finishedAt) > Self.eventGrace, events.count > 1 else { return }
+        droppedEvents += events.count - 1
+        events.removeFirst(events.count - 1)
     }
 
     private func update(_ change: (Job) -> Void) {
@@ -96,7 +117,7 @@ public final class Job: @unchecked Sendable {
 
     private func append<T: Encodable>(_ name: String, _ value: T) {
         let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
-        events.append(Event(sequence: events.count, name: name, data: data))
+        events.append(Event(sequence: droppedEvents + events.count, name: name, data: data))
     }
 
     /// Blocks until the job is done, failed or cancelled, or `timeout` passes.
@@ -109,18 +130,20 @@ public final class Job: @unchecked Sendable {
     // MARK: Reading events
 
     /// The sequence number the next event will get: a late subscriber starts here.
-    var nextSequence: Int { condition.lock(); defer { condition.unlock() }; return events.count }
+    var nextSequence: Int { condition.lock(); defer { condition.unlock() }; return droppedEvents + events.count }
 
     /// Events from `sequence` on, waiting up to `timeout` for the first one.
     /// Empty when nothing arrived; `finished` once the job is over and every event was returned.
     func events(from sequence: Int, timeout: TimeInterval) -> (events: [Event], finished: Bool) {
         condition.lock(); defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(timeout)
-        while events.count <= sequence && !isTerminal {
+        while droppedEvents + events.count <= sequence && !isTerminal {
             if !condition.wait(until: deadline) { break }
         }
-        let new = sequence < events.count ? Array(events[sequence...]) : []
-        return (new, isTerminal && sequence + new.count >= events.count)
+        // A reader behind what a finished job dropped continues with what is left (the final event).
+        let first = max(0, sequence - droppedEvents)
+        let new = first < events.count ? Array(events[first...]) : []
+        return (new, isTerminal && first + new.count >= events.count)
     }
 
     private var isTerminal: Bool { state == .done || state == .failed || state == .cancelled }
@@ -135,6 +158,8 @@ struct PointEvent: Encodable {
     let loss: Double?
     let accuracy: Double?
     let lossStderr: Double?
+    /// Computed, but the loss was not finite (loss, accuracy and stderr are null).
+    let diverged: Bool
 }
 
 /// Snake-case JSON for everything the API writes.

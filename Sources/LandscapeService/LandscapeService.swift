@@ -14,9 +14,12 @@ public final class LandscapeService: @unchecked Sendable {
                 httpLimits: HTTPLimits = HTTPLimits(), accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) throws {
         self.configuration = configuration
         catalog = try Catalog(configuration: configuration)
-        queue = JobQueue(maximumQueued: configuration.limits.maximumQueuedJobs)
+        queue = JobQueue(maximumQueued: configuration.limits.maximumQueuedJobs,
+                         maximumFinished: configuration.limits.maximumFinishedJobs)
         let router = HTTPRouter()
-        let pictures = PictureRoutes(catalog: catalog, cacheEntries: configuration.limits.pictureCacheEntries)
+        let pictures = PictureRoutes(catalog: catalog, cacheEntries: configuration.limits.pictureCacheEntries,
+                                     cacheBytes: configuration.limits.pictureCacheBytes,
+                                     concurrentRenders: configuration.limits.concurrentRenders)
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)

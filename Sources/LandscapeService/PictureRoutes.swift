@@ -9,13 +9,21 @@ import LandscapeRender
 final class PictureRoutes: @unchecked Sendable {
     private let catalog: Catalog
     private let cache: PictureCache
+    /// Renders in progress at once: a 4096² picture holds ≈ 65 MB while it is drawn.
+    private let slots: DispatchSemaphore
+    private let slotWait: TimeInterval
 
     static let sizeRange = 64...4096
     static let maximumOutputLandscapeSize = 512
+    /// What a client told "every render slot is busy" should wait: about one large render.
+    static let retryAfterSeconds = 5
 
-    init(catalog: Catalog, cacheEntries: Int) {
+    init(catalog: Catalog, cacheEntries: Int, cacheBytes: Int = 64 << 20, concurrentRenders: Int = 2,
+         slotWait: TimeInterval = 10) {
         self.catalog = catalog
-        cache = PictureCache(capacity: cacheEntries)
+        cache = PictureCache(capacity: cacheEntries, maximumBytes: cacheBytes)
+        slots = DispatchSemaphore(value: max(1, concurrentRenders))
+        self.slotWait = slotWait
     }
 
     func register(on router: HTTPRouter) {
@@ -75,6 +83,14 @@ final class PictureRoutes: @unchecked Sendable {
 
     private func png(_ key: String, draw: () throws -> RenderedPlot) throws -> HTTPResponse {
         if let cached = cache[key] { return .png(cached) }
+        // Queue for a render slot a little while, then refuse: memory stays bounded however many ask.
+        guard slots.wait(timeout: .now() + slotWait) == .success else {
+            var response = HTTPResponse.error(status: HTTPStatus(503), error: "every picture render slot is busy; retry later")
+            response.headers["Retry-After"] = String(Self.retryAfterSeconds)
+            return response
+        }
+        defer { slots.signal() }
+        if let cached = cache[key] { return .png(cached) }
         let data: Data
         do { data = try draw().png } catch let error as RenderError {
             throw ServiceError.badRequest("cannot draw this picture", detail: "\(error)")
@@ -126,14 +142,19 @@ final class PictureRoutes: @unchecked Sendable {
     }
 }
 
-/// A small least-recently-used cache of PNG bytes.
+/// A small least-recently-used cache of PNG bytes, bounded in entries and in bytes.
 final class PictureCache: @unchecked Sendable {
     private let capacity: Int
+    private let maximumBytes: Int
     private let lock = NSLock()
     private var entries: [String: Data] = [:]
     private var order: [String] = []
+    private var bytes = 0
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int, maximumBytes: Int = .max) {
+        self.capacity = max(1, capacity)
+        self.maximumBytes = maximumBytes
+    }
 
     subscript(key: String) -> Data? {
         get {
@@ -145,10 +166,15 @@ final class PictureCache: @unchecked Sendable {
         }
         set {
             lock.lock(); defer { lock.unlock() }
+            bytes -= entries[key]?.count ?? 0
             entries[key] = newValue
             order.removeAll { $0 == key }
-            if newValue != nil { order.append(key) }
-            while order.count > capacity { entries[order.removeFirst()] = nil }
+            if let newValue { order.append(key); bytes += newValue.count }
+            while order.count > capacity || (bytes > maximumBytes && !order.isEmpty) {
+                let oldest = order.removeFirst()
+                bytes -= entries[oldest]?.count ?? 0
+                entries[oldest] = nil
+            }
         }
     }
 }

@@ -29,8 +29,13 @@ public struct ServiceConfiguration: Sendable {
         public var maximumModels = 6
         /// Jobs waiting or running before POST answers 429.
         public var maximumQueuedJobs = 4
-        /// Rendered PNGs kept in memory.
+        /// Finished jobs remembered by /api/jobs (each keeps its state and surface ids, not its computation).
+        public var maximumFinishedJobs = 100
+        /// Rendered PNGs kept in memory, and their total size.
         public var pictureCacheEntries = 256
+        public var pictureCacheBytes = 64 << 20
+        /// Pictures drawn at once (one per core); more wait up to 10 s, then 503 + Retry-After.
+        public var concurrentRenders = 2
         public init() {}
     }
 

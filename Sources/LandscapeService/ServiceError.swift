@@ -7,6 +7,10 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
     case notFound(String)
     case queueFull(limit: Int)
     case conflict(String)
+    /// The disk is full (507 Insufficient Storage) or the store read-only (503): not the client's fault.
+    case storageUnavailable(String, detail: String, full: Bool)
+    /// Busy right now (e.g. every picture-render slot taken): 503, retry later.
+    case busy(String)
 
     public var status: Int {
         switch self {
@@ -14,6 +18,8 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
         case .notFound: return 404
         case .queueFull: return 429
         case .conflict: return 409
+        case .storageUnavailable(_, _, let full): return full ? 507 : 503
+        case .busy: return 503
         }
     }
 
@@ -23,12 +29,17 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
         case .notFound(let what): return "\(what) not found"
         case .queueFull(let limit): return "the surface job queue is full (\(limit) jobs waiting or running); retry later"
         case .conflict(let message): return message
+        case .storageUnavailable(let message, _, _): return message
+        case .busy(let message): return message
         }
     }
 
     public var detail: String? {
-        if case .badRequest(_, let detail) = self { return detail }
-        return nil
+        switch self {
+        case .badRequest(_, let detail): return detail
+        case .storageUnavailable(_, let detail, _): return detail
+        default: return nil
+        }
     }
 
     public var description: String { detail.map { "\(message): \($0)" } ?? message }

@@ -39,15 +39,18 @@ final class SurfacePlanner: @unchecked Sendable {
         let ids = models.indices.map { computation.key(for: $0) }
         let total = ids.count * validated.grid.pointCount
         if ids.allSatisfy({ catalog.completeSurface($0) != nil }) {
-            return (try queue.submit(nil, surfaceIDs: ids, alreadyDone: total, total: total), true)
+            return (queue.registerComplete(surfaceIDs: ids, total: total), true)
         }
-        if let running = queue.active(for: ids) { return (running, false) }
-        // Store the empty surfaces now, so GET /api/surfaces/{id} answers (all null) from the moment the job exists.
-        for index in models.indices where (try? catalog.cacheStore.load(id: ids[index])) == nil {
-            try catalog.cacheStore.save(try computation.initialSurface(for: index))
+        let store = catalog.cacheStore
+        let job = try queue.submitOrJoin(surfaceIDs: ids, total: total) {
+            // Store the empty surfaces now, so GET /api/surfaces/{id} answers (all null) from the moment the job exists.
+            for index in models.indices where (try? store.load(id: ids[index])) == nil {
+                try store.save(try computation.initialSurface(for: index))
+            }
+            let done = ids.reduce(0) { $0 + ((try? store.load(id: $1))?.progress.computed ?? 0) }
+            return (computation, done)
         }
-        let done = ids.reduce(0) { $0 + ((try? catalog.cacheStore.load(id: $1))?.progress.computed ?? 0) }
-        return (try queue.submit(computation, surfaceIDs: ids, alreadyDone: done, total: total), false)
+        return (job, false)
     }
 
     private func recomputation(_ size: (batches: Int, batchSize: Int), path: String,

@@ -74,11 +74,11 @@ public struct SurfaceRequest: Decodable, Sendable {
         if bnMode == .recompute {
             let batches = bnBatches ?? BatchNormRecomputation.defaultBatches
             let batchSize = bnBatchSize ?? BatchNormRecomputation.defaultBatchSize
-            guard batches >= 1 else { throw ServiceError.badRequest("bn_batches: expected at least 1, got \(batches)") }
-            guard batchSize >= 2 else { throw ServiceError.badRequest("bn_batch_size: expected at least 2, got \(batchSize)") }
-            guard batches * batchSize <= limits.maximumRecomputeImages else {
-                throw ServiceError.badRequest("bn_batches x bn_batch_size: at most \(limits.maximumRecomputeImages) training images "
-                                              + "per point, got \(batches) x \(batchSize)")
+            do {
+                _ = try BatchNormRecomputation.imageCount(batches: batches, batchSize: batchSize,
+                                                          maximumImages: limits.maximumRecomputeImages)
+            } catch {
+                throw ServiceError.badRequest("bn_batches, bn_batch_size: \(error)")
             }
             bnRecompute = (batches, batchSize)
         } else if bnBatches != nil || bnBatchSize != nil {

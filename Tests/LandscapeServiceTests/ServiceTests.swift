@@ -140,7 +140,14 @@ final class ServiceTests: XCTestCase {
             (["x": "-1:1:5", "models": ["nope"]], 404, "nope"),
             (["x": "-1:1:5", "models": []], 400, "models"),
             (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 0], 400, "bn_batches"),
-            (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 1000], 400, "bn_batches x bn_batch_size"),
+            (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 1000], 400, "at most 4096 training images"),
+            // Reproducers of the hardening review: each crashed the server (SIGILL, SIGSEGV, abort) or answered 500.
+            (["x": "-1:1:3", "bn_mode": "recompute", "bn_batches": 4611686018427387904, "bn_batch_size": 4], 400, "bn_batches"),
+            (["x": "-1:1:3", "bn_mode": "recompute", "bn_batches": Int.max], 400, "bn_batches"),
+            (["x": "-1:1:4611686018427387904", "y": "-1:1:4"], 400, "exceeds the cap"),
+            (["x": "-1:1:4294967296", "y": "-1:1:4294967296"], 400, "exceeds the cap"),
+            (["x": "-1e38:1e38:3"], 400, "grid"),
+            (["x": "-1e308:1e308:3"], 400, "grid"),
             (["x": "-1:1:5", "bn_batches": 4], 400, "bn_batches"),
             (["x": "-1:1:5", "bn_mode": "recompute", "bn_batches": 2, "bn_batch_size": 1000], 400, "bn recompute"),
         ]
@@ -171,7 +178,60 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(Array(statuses.prefix(2)), [202, 202])
         XCTAssertEqual(statuses.last, 429)
         XCTAssertNotNil(last?.headers["retry-after"])
+        // Only the two accepted requests left files: a refused one writes nothing.
+        let cache = service.configuration.cacheDirectory
+        let surfaces = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(surfaces.count, 2, "\(surfaces)")
         for job in service.queue.all() { _ = try? service.queue.cancel(job.id) }
+    }
+
+    /// 300 small jobs took the RSS from 100 MB to 1,365 MB and /api/jobs listed all of them.
+    func testFinishedJobsReleaseTheirComputationAndHistoryIsBounded() throws {
+        func cycle(_ seed: Int) throws {
+            let body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "x": "-1:1:3",
+                                       "samples": 8, "seed": seed]
+            let response = try client.post("/api/surfaces", json: body)
+            XCTAssertEqual(response.status, 202, response.text)
+            let id = try XCTUnwrap((try response.json()["job"] as? [String: Any])?["id"] as? String)
+            XCTAssertEqual(try client.request("DELETE", "/api/jobs/\(id)").status, 200)
+        }
+        for seed in 0..<50 { try cycle(seed) }   // warm-up: caches, allocator arenas
+        let before = Self.residentBytes()
+        for seed in 50..<1_050 { try cycle(seed) }
+        let growth = Self.residentBytes() - before
+        XCTAssertLessThan(growth, 50 << 20, "RSS grew by \(growth >> 20) MB over 1,000 create/cancel cycles")
+        let listed = try XCTUnwrap(try client.get("/api/jobs").json()["jobs"] as? [[String: Any]])
+        XCTAssertLessThanOrEqual(listed.count, ServiceConfiguration.Limits().maximumFinishedJobs)
+    }
+
+    /// A full disk answered 500; it is 507 Insufficient Storage with the reason, and the server goes on.
+    func testAFullDiskAnswers507WithTheReason() throws {
+        let mount = root.appendingPathComponent("full")
+        try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "mount -t tmpfs -o size=64k tmpfs \(mount.path) 2>/dev/null && mkdir \(mount.path)/cache "
+                           + "&& (dd if=/dev/zero of=\(mount.path)/filler bs=4k 2>/dev/null; true)"]
+        try shell.run()
+        shell.waitUntilExit()
+        guard shell.terminationStatus == 0 else { throw XCTSkip("cannot mount a tmpfs here (not root?)") }
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [mount.path]).waitUntilExit() }
+        var configuration = service.configuration
+        configuration.cacheDirectory = mount.appendingPathComponent("cache")
+        let full = try LandscapeService(configuration: configuration, port: 0)
+        try full.start()
+        defer { full.stop(timeout: 5) }
+        let body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "x": "-1:1:41", "y": "-1:1:41", "samples": 8]
+        let response = try TestClient(port: full.port).post("/api/surfaces", json: body)
+        XCTAssertEqual(response.status, 507, response.text)
+        XCTAssertTrue(response.text.contains("no space left"), response.text)
+        XCTAssertEqual(try TestClient(port: full.port).get("/api/models").status, 200)
+    }
+
+    static func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let pages = Int(statm.split(separator: " ")[1]) ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     func testActivationCurvesLocateTheMishMinimum() throws {

@@ -29,6 +29,27 @@ final class GridSpecTests: XCTestCase {
         XCTAssertNoThrow(try GridSpec(x: big, y: big, maximumPoints: 200_000))
     }
 
+    /// 2^62 × 4 = 2^64 wrapped to 0 points and passed the cap; 2^32 × 2^32 asked for 68 GB.
+    func testPointCountsThatOverflowAreRefusedNotWrapped() throws {
+        for (x, y) in [("-1:1:4611686018427387904", "-1:1:4"), ("-1:1:4294967296", "-1:1:4294967296"),
+                       ("-1:1:9223372036854775807", "-1:1:9223372036854775807")] {
+            XCTAssertThrowsError(try GridSpec(x: GridAxis(parsing: x), y: GridAxis(parsing: y)), x) { error in
+                XCTAssertTrue("\(error)".contains("exceeds the cap"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try GridSpec(x: GridAxis(parsing: "-1:1:9223372036854775807"), y: nil))
+    }
+
+    /// -1e38:1e38 made every point's loss NaN and the job fail forever; -1e308 answered 500.
+    func testCoordinatesBeyondTheWeightsScaleAreRefusedUpFront() {
+        for text in ["-1e38:1e38:3", "-1e308:1e308:3", "0:1001:3", "-1000.5:0:3"] {
+            XCTAssertThrowsError(try GridAxis(parsing: text), text) { error in
+                XCTAssertTrue("\(error)".contains("within ±1000"), "\(text): \(error)")
+            }
+        }
+        XCTAssertNoThrow(try GridAxis(parsing: "-1000:1000:3"))
+    }
+
     func testPointCoordinatesAreRowMajorOverY() throws {
         let grid = try GridSpec(x: GridAxis(parsing: "0:2:3"), y: GridAxis(parsing: "10:20:2"))
         XCTAssertEqual(grid.pointCount, 6)

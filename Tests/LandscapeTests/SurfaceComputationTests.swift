@@ -101,6 +101,37 @@ final class SurfaceComputationTests: XCTestCase {
         XCTAssertEqual(line.directions.kind, "interpolation")
     }
 
+    /// `interpolate` to a far model stopped at its first point with "EncodingError -nan" and left a one-value JSON.
+    func testNonFiniteLossesAreStoredAsDivergedPointsAndTheRunCompletes() throws {
+        let (a, data) = try Self.fixture()
+        var b = a
+        var far = a.model.stateDict()
+        for name in far.names { far[name] = Tensor(shape: far[name]!.shape, scalars: far[name]!.scalars.map { $0 * 3e37 }) }
+        b.model = try ResNetModel(architecture: a.model.architecture, stateDict: far)
+        b.info.sha256 = "far"
+        let directory = Self.temporaryDirectory()
+        func computation() throws -> SurfaceComputation {
+            try SurfaceComputation(models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:3"), y: nil),
+                                   directions: .interpolation(to: b), store: SurfaceStore(directory: directory),
+                                   evaluator: Self.evaluator())
+        }
+        let line = try computation().run()[0]
+        XCTAssertTrue(line.progress.complete)
+        XCTAssertNotNil(line.loss[0][0], "x = 0 is model A: finite")
+        XCTAssertEqual(line.diverged?[0], [false, true, true])
+        XCTAssertNil(line.loss[0][2]); XCTAssertNil(line.accuracy[0][2]); XCTAssertNil(line.lossStderr[0][2])
+        XCTAssertEqual(line.divergedCount, 2)
+        let stored = try XCTUnwrap(try SurfaceStore(directory: directory).load(id: line.id))
+        XCTAssertEqual(stored, line, "the JSON round-trips")
+        let json = try XCTUnwrap(String(data: try line.jsonData(), encoding: .utf8))
+        XCTAssertFalse(json.lowercased().contains("nan"), json)
+        var pointsComputedOnResume = 0
+        _ = try computation().run { _ in pointsComputedOnResume += 1 }
+        XCTAssertEqual(pointsComputedOnResume, 0, "diverged points count as computed")
+        // The width walk treats a diverged neighbour as above every threshold.
+        XCTAssertEqual(line.summary?.widths.first?.right, 0, "crossed before the first diverged point")
+    }
+
     func testRecomputeWithoutTrainingImagesIsRefusedBeforeAnyWork() throws {
         let (model, data) = try Self.fixture()
         XCTAssertThrowsError(try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:2"), y: nil),
