@@ -162,7 +162,8 @@ export class Landscapes {
     for (const p of this.panels.values()) {
       const q = this.valueAt(p, info.alpha, info.beta ?? 0);
       const here = p === panel ? ' class="here"' : '';
-      const loss = q.loss === null ? 'loss <i>not yet computed</i>'
+      const loss = q.diverged ? 'loss <i>diverged (not a finite number)</i>'
+        : q.loss === null ? 'loss <i>not yet computed</i>'
         : `loss ${formatNumber(q.loss, 4)}${q.stderr != null ? ` ± ${formatNumber(q.stderr, 2)}` : ''} · accuracy ${pct(q.accuracy)}`;
       lines.push(`<span${here}>${escapeHtml(p.surface.model.name)}: ${loss}</span>`);
     }
@@ -172,7 +173,8 @@ export class Landscapes {
   valueAt(panel, alpha, beta) {
     const { r, c } = panel.nearestIndex(alpha, beta);
     const s = panel.surface;
-    return { loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null };
+    return { loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null,
+      diverged: Boolean(s.diverged && s.diverged[r][c]) };
   }
 
   select(point) {

@@ -53,6 +53,10 @@ export class SurfacePanel {
     this.surface.loss[r][c] = p.loss;
     this.surface.accuracy[r][c] = p.accuracy;
     if (this.surface.loss_stderr) this.surface.loss_stderr[r][c] = p.loss_stderr;
+    if (p.diverged) {
+      if (!this.surface.diverged) this.surface.diverged = this.surface.loss.map((row) => row.map(() => false));
+      this.surface.diverged[r][c] = true;
+    }
   }
 
   /** Redraws the cached surface image with the shared scale and settings {kind, view, log}. */

@@ -19,7 +19,8 @@ public final class LandscapeService: @unchecked Sendable {
         let router = HTTPRouter()
         let pictures = PictureRoutes(catalog: catalog, cacheEntries: configuration.limits.pictureCacheEntries,
                                      cacheBytes: configuration.limits.pictureCacheBytes,
-                                     concurrentRenders: configuration.limits.concurrentRenders)
+                                     concurrentRenders: configuration.limits.concurrentRenders,
+                                     slotWait: configuration.limits.renderSlotWait)
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)

@@ -34,8 +34,9 @@ public struct ServiceConfiguration: Sendable {
         /// Rendered PNGs kept in memory, and their total size.
         public var pictureCacheEntries = 256
         public var pictureCacheBytes = 64 << 20
-        /// Pictures drawn at once (one per core); more wait up to 10 s, then 503 + Retry-After.
+        /// Pictures drawn at once (one per core); more wait up to `renderSlotWait` seconds, then 503 + Retry-After.
         public var concurrentRenders = 2
+        public var renderSlotWait: TimeInterval = 10
         public init() {}
     }
 

@@ -228,6 +228,35 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(try TestClient(port: full.port).get("/api/models").status, 200)
     }
 
+    /// 32 concurrent 4096² renders took 2.3 GB: renders beyond the slots wait briefly, then get 503 + Retry-After.
+    func testRendersBeyondTheSlotsAreRefusedWith503AndRetryAfter() throws {
+        var configuration = service.configuration
+        configuration.limits.concurrentRenders = 1
+        configuration.limits.renderSlotWait = 0.05
+        let busy = try LandscapeService(configuration: configuration, port: 0)
+        try busy.start()
+        defer { busy.stop(timeout: 5) }
+        final class Answers: @unchecked Sendable {
+            let lock = NSLock()
+            var statuses: [Int] = [], retryAfter: [String?] = []
+        }
+        let answers = Answers(), port = busy.port
+        DispatchQueue.concurrentPerform(iterations: 6) { i in
+            // Distinct ranges: no two requests share a cached picture.
+            let path = "/api/activations.png?names=relu,mish&range=-\(5 + i):5&width=4096&height=4096"
+            let response = try? TestClient(port: port).get(path)
+            answers.lock.lock()
+            answers.statuses.append(response?.status ?? 0)
+            answers.retryAfter.append(response?.headers["retry-after"])
+            answers.lock.unlock()
+        }
+        let (statuses, retryAfter) = (answers.statuses, answers.retryAfter)
+        XCTAssertTrue(statuses.contains(200), "\(statuses)")
+        XCTAssertTrue(statuses.contains(503), "\(statuses)")
+        XCTAssertEqual(Set(statuses), [200, 503], "\(statuses)")
+        XCTAssertTrue(zip(statuses, retryAfter).allSatisfy { $0.0 != 503 || $0.1 != nil }, "every 503 says when to retry")
+    }
+
     static func residentBytes() -> Int {
         guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let pages = Int(statm.split(separator: " ")[1]) ?? 0
