@@ -48,6 +48,20 @@ public struct GridAxis: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var coordinates: [Double] { (0..<count).map(coordinate) }
+
+    /// Whether `value` is one of the axis's points (to rounding).
+    public func contains(_ value: Double) -> Bool {
+        let position = (value - start) / (end - start) * Double(count - 1)
+        return abs(position - position.rounded()) < 1e-9 && (0...Double(count - 1)).contains(position.rounded())
+    }
+
+    /// Point counts (2...1,001) whose axes over the same range contain every value, nearest to `count` first.
+    public func countsContaining(_ values: [Double], near count: Int, limit: Int = 3) -> [Int] {
+        (2...1_001).filter { candidate in
+            let axis = try? GridAxis(start: start, end: end, count: candidate)
+            return axis.map { a in values.allSatisfy { a.contains($0) } } ?? false
+        }.sorted { (abs($0 - count), $0) < (abs($1 - count), $1) }.prefix(limit).sorted()
+    }
     public var description: String { "\(Self.format(start)):\(Self.format(end)):\(count)" }
 
     static func format(_ value: Double) -> String {

@@ -14,7 +14,8 @@ public enum LandscapeError: Error, CustomStringConvertible, Equatable {
         case .invalidGrid(let detail): return "invalid grid: \(detail)"
         case .invalidDirections(let detail): return "invalid directions: \(detail)"
         case .incompatibleModels(let detail): return "models cannot share directions: \(detail)"
-        case .invalidRequest(let detail): return "invalid request: \(detail)"
+        // The detail names the file or field itself; a generic prefix only hid it (every CLI error began "invalid request:").
+        case .invalidRequest(let detail): return detail
         case let .storeFailure(path, detail): return "surface store \(path): \(detail)"
         case let .storeUnavailable(path, detail, _): return "surface store \(path): \(detail)"
         }

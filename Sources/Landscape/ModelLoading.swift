@@ -17,10 +17,7 @@ public struct LoadedModel: Sendable {
     /// shape reveals, from `activation`, else the card, else the checkpoint
     /// metadata, else ReLU (what the reference checkpoint uses).
     public static func load(_ url: URL, activation: Activation? = nil) throws -> LoadedModel {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url) } catch {
-            throw LandscapeError.invalidRequest("cannot read model \(url.path): \(error.localizedDescription)")
-        }
+        let bytes = try InputFile.read(url, what: "model", expected: "a checkpoint file (.safetensors, .pt or .th)")
         let dict = try Checkpoint.load(url)
         try refuseNonFiniteValues(dict, source: url.path)
         let card = try ModelCard.load(forWeights: url)
@@ -32,6 +29,16 @@ public struct LoadedModel: Sendable {
         let model = try ResNetModel(architecture: architecture, stateDict: dict)
         return LoadedModel(url: url, name: card?.name ?? url.deletingPathExtension().lastPathComponent,
                            model: model, card: card, sha256: SHA256.hex(bytes), stateDict: dict)
+    }
+
+    /// Refuses images the network cannot take, naming both files (the engine alone can only say "3 channels").
+    public func checkInput(_ set: SurfaceData) throws {
+        let architecture = model.architecture
+        guard architecture.inputChannels == set.data.channels else {
+            throw LandscapeError.invalidRequest("model \(url.path) takes \(architecture.inputChannels)-channel images, "
+                + "dataset \(set.info.path) (\(set.info.name)) has \(set.data.channels)-channel \(set.data.height)x\(set.data.width) images: "
+                + "expected the kind of data the model was trained on")
+        }
     }
 
     /// A NaN or ±∞ anywhere in the weights or BN statistics makes every loss

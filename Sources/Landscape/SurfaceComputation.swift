@@ -76,14 +76,40 @@ public final class SurfaceComputation: @unchecked Sendable {
             guard models.count == 1, !grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("interpolation takes one start model and a 1D grid")
             }
+            try Self.checkEndpoints(models[0], [target], grid: grid)
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
             directions = [(try Directions.between(models[0].model, target.model), nil)]
         case let .plane(b, c):
             guard models.count == 1, grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("a plane through three models takes one origin model and a 2D grid")
             }
+            try Self.checkEndpoints(models[0], [b, c], grid: grid)
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
             directions = [(try Directions.between(models[0].model, b.model), try Directions.between(models[0].model, c.model))]
+        }
+    }
+
+    /// The line (plane) between models is only meaningful between two weight settings of one
+    /// function: with different activations, x = 1 would evaluate B's weights with A's activation
+    /// (the Swish model through ReLU: loss 6.57, 10 % accuracy, silently). And a grid that spans a
+    /// model must contain it, or the curve never shows the models themselves.
+    static func checkEndpoints(_ origin: SurfaceModel, _ endpoints: [SurfaceModel], grid: GridSpec) throws {
+        for end in endpoints {
+            let (a, b) = (origin.model.architecture, end.model.architecture)
+            guard a.activation == b.activation else {
+                throw LandscapeError.invalidRequest("\(origin.info.name) uses \(a.activation.name), \(end.info.name) uses "
+                    + "\(b.activation.name): a line between them would evaluate one model's weights with the other's activation; "
+                    + "expected models with the same activation")
+            }
+        }
+        for (name, axis) in [("x", grid.x), ("y", grid.y)] {
+            guard let axis else { continue }
+            for model in [0.0, 1.0] where axis.start <= model && model <= axis.end && !axis.contains(model) {
+                let counts = axis.countsContaining([0, 1].filter { axis.start <= $0 && $0 <= axis.end }, near: axis.count)
+                throw LandscapeError.invalidGrid("\(name) axis \(axis) spans \(name) = \(Int(model)) (a model itself) but has no point there: "
+                    + "use a count that puts points on 0 and 1" + (counts.isEmpty ? "" : ", e.g. "
+                    + counts.map { "\(GridAxis.format(axis.start)):\(GridAxis.format(axis.end)):\($0)" }.joined(separator: " or ")))
+            }
         }
     }
 

@@ -12,11 +12,7 @@ public enum SurfaceMetric: String, CaseIterable, Sendable {
 
 extension Surface {
     public static func load(_ path: String) throws -> Surface {
-        let url = URL(fileURLWithPath: path)
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw LandscapeError.storeFailure(path: path, detail: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try InputFile.read(URL(fileURLWithPath: path), what: "surface", expected: "a surface JSON file")
         return try Surface.decode(data, source: path)
     }
 

@@ -22,7 +22,6 @@ public struct SurfaceRequest: Decodable, Sendable {
     public var bnBatches: Int?
     public var bnBatchSize: Int?
 
-    static let defaultSamples = 1000
 
     public static func decode(_ body: Data) throws -> SurfaceRequest {
         guard !body.isEmpty else { throw ServiceError.badRequest("empty body: expected a JSON object with models, x and optionally y") }
@@ -61,7 +60,7 @@ public struct SurfaceRequest: Decodable, Sendable {
         } catch {
             throw ServiceError.badRequest("grid: \(error)")
         }
-        let samples = self.samples ?? Self.defaultSamples
+        let samples = self.samples ?? EvaluationSetRequest.defaultSurfaceSamples
         guard (1...limits.maximumSamples).contains(samples) else {
             throw ServiceError.badRequest("samples: expected 1...\(limits.maximumSamples), got \(samples)")
         }
@@ -84,10 +83,11 @@ public struct SurfaceRequest: Decodable, Sendable {
         } else if bnBatches != nil || bnBatchSize != nil {
             throw ServiceError.badRequest("bn_batches and bn_batch_size apply to bn_mode 'recompute' only")
         }
-        let split: DatasetSplit = try Self.choice(split, "split", default: .test)
+        let split: DatasetSplit? = try self.split.map { try Self.choice($0, "split", default: .test) }
         let subset: SubsetRule = try Self.choice(subset, "subset", default: .first)
         let path = try catalog.datasetPath(dataset ?? "fashion-mnist")
-        let data = EvaluationSetRequest(path: path, split: split, samples: samples, subset: subset, subsetSeed: subsetSeed ?? 0)
+        let data = EvaluationSetRequest(path: path, split: split, samples: samples, samplesAtMost: self.samples == nil,
+                                        subset: subset, subsetSeed: subsetSeed ?? 0)
         return Validated(grid: grid, spec: spec, bnMode: bnMode, bnRecompute: bnRecompute, data: data)
     }
 

@@ -9,7 +9,8 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: "Dataset: a CIFAR-10 .bin file or directory, or an MNIST/Fashion-MNIST IDX directory (gzip or raw).")
     var path: String = DataOptions.defaultPath
 
-    @Option(help: "Split to read from a dataset directory: test or train.") var split: DatasetSplit = .test
+    @Option(help: "Split to read from a dataset directory: test (default) or train. A single file is used as it is.")
+    var split: DatasetSplit?
     @Option(name: .customLong("subset"), help: "Which samples: first (file order), random (seeded), balanced (equal per class).")
     var subset: SubsetRule = .first
     @Option(name: .customLong("subset-seed"), help: "Seed of the random and balanced subsets.") var subsetSeed: UInt64 = 0
@@ -19,14 +20,15 @@ struct DataOptions: ParsableArguments {
     /// Fashion-MNIST as installed by `apt-get install dataset-fashion-mnist`.
     static let defaultPath = "/usr/share/datasets/fashion-mnist"
 
-    func request(samples: Int?) throws -> EvaluationSetRequest {
+    /// `samplesAtMost`: the count was a default, so a smaller split is used whole instead of refused.
+    func request(samples: Int?, samplesAtMost: Bool = false) throws -> EvaluationSetRequest {
         var normalization: Normalization?
         switch (mean, std) {
         case (nil, nil): normalization = nil
         case let (m?, s?): normalization = Normalization(mean: try Self.floats(m, "--mean"), std: try Self.floats(s, "--std"))
         default: throw ValidationError("--mean and --std go together")
         }
-        return EvaluationSetRequest(path: path, split: split, samples: samples, subset: subset,
+        return EvaluationSetRequest(path: path, split: split, samples: samples, samplesAtMost: samplesAtMost, subset: subset,
                                     subsetSeed: subsetSeed, normalization: normalization)
     }
 

@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let loaded = try LoadedModel.load(URL(fileURLWithPath: model), activation: activation.map(Activation.init(parsing:)))
         let set = try EvaluationSet.build(try data.request(samples: limit), card: loaded.card)
+        try loaded.checkInput(set)
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try Evaluator(threads: threads, algorithm: convolution).evaluate(InferenceNetwork(loaded.model), on: set.data)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

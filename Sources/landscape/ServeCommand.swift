@@ -50,6 +50,11 @@ struct ServeCommand: ParsableCommand {
             fflush(nil)   // one line per request even when stdout is a pipe
         }
         let log = quiet ? nil : printLine
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: configuration.publicDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("no page at \(configuration.publicDirectory.path): run from the repository root (where Public/ and Models/ are) "
+                                  + "or pass --root DIR")
+        }
         let service = try LandscapeService(configuration: configuration, host: host, port: port, accessLog: log)
         try service.start()
         let models = service.catalog.modelIDs()

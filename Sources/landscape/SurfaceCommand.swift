@@ -18,7 +18,8 @@ struct SurfaceCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-1:1:51"
     @Option(parsing: .unconditional, help: "y axis START:END:COUNT (omit for a 1D line).") var y: String?
-    @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
+    @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
+    var samples: Int?
     @Option(help: "Seed of the random directions.") var seed: UInt64 = 0
     @Option(help: "Direction normalization: filter, layer, weight, none.") var norm: DirectionNormalization = .filter
     @Option(help: "1-D tensors (BN, biases): biasbn (zero direction) or none (copy weights, as Li et al.'s alternative).")
@@ -37,7 +38,7 @@ struct SurfaceCommand: ParsableCommand {
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1, got \(samples)") }
         guard bnBatches >= 1, bnBatchSize >= 2 else {
             throw ValidationError("--bn-batches must be at least 1 and --bn-batch-size at least 2")
         }
@@ -50,7 +51,9 @@ struct SurfaceCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-        let set = try EvaluationSet.build(try data.request(samples: samples), card: loaded.first?.card)
+        let set = try EvaluationSet.build(try data.request(samples: samples ?? EvaluationSetRequest.defaultSurfaceSamples,
+                                                           samplesAtMost: samples == nil), card: loaded.first?.card)
+        for model in loaded { try model.checkInput(set) }
         let recompute = try bn == .recompute
             ? BatchNormRecomputation.build(path: data.path, batches: bnBatches, batchSize: bnBatchSize, normalizedLike: set.info)
             : nil
@@ -71,7 +74,8 @@ struct InterpolateCommand: ParsableCommand {
     @Argument(help: "Model B (x = 1).") var b: String
     @OptionGroup var data: DataOptions
     @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
-    @Option(help: "Number of samples (chosen by --subset).") var samples = 1000
+    @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
+    var samples: Int?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
@@ -79,7 +83,9 @@ struct InterpolateCommand: ParsableCommand {
 
     func run() throws {
         let start = try LoadedModel.load(URL(fileURLWithPath: a)), end = try LoadedModel.load(URL(fileURLWithPath: b))
-        let set = try EvaluationSet.build(try data.request(samples: samples), card: start.card)
+        let set = try EvaluationSet.build(try data.request(samples: samples ?? EvaluationSetRequest.defaultSurfaceSamples,
+                                                           samplesAtMost: samples == nil), card: start.card)
+        try start.checkInput(set)
         let computation = try SurfaceComputation(
             models: [start.surfaceModel], data: set, grid: try GridSpec(x: GridAxis(parsing: x), y: nil),
             directions: .interpolation(to: end.surfaceModel),

@@ -132,6 +132,40 @@ final class SurfaceComputationTests: XCTestCase {
         XCTAssertEqual(line.summary?.widths.first?.right, 0, "crossed before the first diverged point")
     }
 
+    /// `interpolate relu swish` evaluated the Swish weights with ReLU at x = 1 (loss 6.57, 10 %) without a word.
+    func testInterpolationBetweenDifferentActivationsIsRefused() throws {
+        let (a, data) = try Self.fixture()
+        var b = a
+        b.model = try DirectionsTests.randomModel(activation: .relu, seed: 77)
+        b.info = .init(name: "relu-model", path: nil, sha256: "b", architecture: "resnet8", activation: "relu")
+        XCTAssertThrowsError(try SurfaceComputation(
+            models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:3"), y: nil),
+            directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory()))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("swish") && message.contains("relu-model uses relu"), message)
+        }
+    }
+
+    /// An 11-point -0.5:1.5 line never evaluated the two models themselves (x = 0 and x = 1).
+    func testInterpolationGridsMustContainBothModels() throws {
+        let (a, data) = try Self.fixture()
+        var b = a
+        b.model = try DirectionsTests.randomModel(activation: .swish, seed: 77)
+        b.info.sha256 = "b"
+        XCTAssertThrowsError(try SurfaceComputation(
+            models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: "-0.5:1.5:11"), y: nil),
+            directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory()))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("no point there"), message)
+            XCTAssertTrue(message.contains("-0.5:1.5:9 or -0.5:1.5:13"), message)
+        }
+        for good in ["-0.5:1.5:41", "-0.5:1.5:9", "0.2:0.8:4", "0:1:2"] {
+            XCTAssertNoThrow(try SurfaceComputation(
+                models: [a], data: data, grid: GridSpec(x: GridAxis(parsing: good), y: nil),
+                directions: .interpolation(to: b), store: SurfaceStore(directory: Self.temporaryDirectory())), good)
+        }
+    }
+
     func testRecomputeWithoutTrainingImagesIsRefusedBeforeAnyWork() throws {
         let (model, data) = try Self.fixture()
         XCTAssertThrowsError(try SurfaceComputation(models: [model], data: data, grid: GridSpec(x: GridAxis(parsing: "0:1:2"), y: nil),
