@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTPServer
 import LandscapeService
+import Landscape
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,7 +53,7 @@ struct ServeCommand: ParsableCommand {
         let log = quiet ? nil : printLine
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: configuration.publicDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("no page at \(configuration.publicDirectory.path): run from the repository root (where Public/ and Models/ are) "
+            throw LandscapeError.invalidRequest("no page at \(configuration.publicDirectory.path): run from the repository root (where Public/ and Models/ are) "
                                   + "or pass --root DIR")
         }
         let service = try LandscapeService(configuration: configuration, host: host, port: port, accessLog: log)
