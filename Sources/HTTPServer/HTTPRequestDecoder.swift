@@ -8,8 +8,9 @@ public struct HTTPDecodeFailure: Error, Equatable, CustomStringConvertible {
 }
 
 public enum HTTPDecodeResult {
-    /// More bytes are needed. `expectsContinue`: the head is complete and asks for "100 Continue".
-    case incomplete(expectsContinue: Bool)
+    /// More bytes are needed. `headComplete`: only body bytes are missing (so the server's header
+    /// deadline no longer applies). `expectsContinue`: the head is complete and asks for "100 Continue".
+    case incomplete(expectsContinue: Bool, headComplete: Bool)
     /// One request and how many bytes of the input it used (the rest belongs to the next one).
     case request(HTTPRequest, consumed: Int)
     case failure(HTTPDecodeFailure)
@@ -39,7 +40,7 @@ public struct HTTPRequestDecoder: Sendable {
 
         guard let lineEnd = try Self.requestLineEnd(b, from: start) else {
             if b.count - start > limits.maxRequestLineBytes { throw Self.fail(414, "request line longer than \(limits.maxRequestLineBytes) bytes") }
-            return .incomplete(expectsContinue: false)
+            return .incomplete(expectsContinue: false, headComplete: false)
         }
         if lineEnd - start > limits.maxRequestLineBytes { throw Self.fail(414, "request line longer than \(limits.maxRequestLineBytes) bytes") }
         let (method, target, version) = try parseRequestLine(b[start..<lineEnd])
@@ -50,7 +51,7 @@ public struct HTTPRequestDecoder: Sendable {
         let headEnd = try Self.headerBlockEnd(b, from: headersStart) // index just past the final CRLF CRLF
         let headerBytes = (headEnd ?? b.count) - headersStart
         if headerBytes > limits.maxHeaderBytes { throw Self.fail(431, "header block longer than \(limits.maxHeaderBytes) bytes") }
-        guard let headEnd else { return .incomplete(expectsContinue: false) }
+        guard let headEnd else { return .incomplete(expectsContinue: false, headComplete: false) }
 
         let headers = try parseHeaders(b[headersStart..<(headEnd - 2)])
         if version == .http11, headers.values("Host").count != 1 { throw Self.fail(400, "HTTP/1.1 request needs exactly one Host header") }
@@ -66,7 +67,7 @@ public struct HTTPRequestDecoder: Sendable {
             guard expect.lowercased() == "100-continue" else { throw Self.fail(417, "Expect: only 100-continue is supported") }
             expectsContinue = length > 0
         }
-        guard b.count - headEnd >= length else { return .incomplete(expectsContinue: expectsContinue) }
+        guard b.count - headEnd >= length else { return .incomplete(expectsContinue: expectsContinue, headComplete: true) }
 
         guard let parts = HTTPRequest.splitTarget(target) else {
             throw Self.fail(400, "request target '\(target.prefix(200))' is not a valid origin-form path")

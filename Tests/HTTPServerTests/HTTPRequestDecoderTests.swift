@@ -160,7 +160,7 @@ final class HTTPRequestDecoderTests: XCTestCase {
     }
 
     func testExpectContinueIsReportedAndOtherExpectationsAre417() {
-        guard case .incomplete(expectsContinue: true) =
+        guard case .incomplete(expectsContinue: true, headComplete: true) =
                 decode("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n") else {
             return XCTFail("head with Expect: 100-continue and no body yet should ask for Continue")
         }

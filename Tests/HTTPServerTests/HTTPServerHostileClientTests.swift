@@ -36,4 +36,83 @@ final class HTTPServerHostileClientTests: XCTestCase {
         XCTAssertEqual(response.status, 200, "a small length with leading zeros is not 413")
         XCTAssertEqual(response.text, "got 5 bytes")
     }
+
+    /// Polls until `condition` holds or `seconds` pass; returns whether it held.
+    private func eventually(_ seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return true
+    }
+
+    private func get(_ client: RawClient) throws -> RawResponse {
+        try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        return try client.readResponse()
+    }
+
+    func testIdleConnectionsHoldingEverySlotAreClosedAtTheHeaderDeadline() throws {
+        // Review: 256 connections that send nothing locked everyone out (503) for the 60 s idle timeout.
+        let limits = testLimits(readTimeout: 5, idleTimeout: 5, maxConnections: 4, headerTimeout: 0.5,
+                                maxConnectionsPerClient: 4)
+        let server = try startServer(echoRouter(), limits: limits)
+        defer { server.stop(timeout: 1) }
+        let started = Date()
+        let idle = try (0..<4).map { _ in try RawClient(port: server.port) }
+        XCTAssertTrue(eventually(1) { server.connectionCount == 4 }, "all four admitted")
+        XCTAssertEqual(try get(RawClient(port: server.port)).status, 503, "every slot is taken")
+        XCTAssertTrue(eventually(2) { server.connectionCount == 0 }, "idle connections were closed")
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertGreaterThan(elapsed, 0.45)
+        XCTAssertLessThan(elapsed, 1.5, "at the 0.5 s header deadline, not the 5 s idle timeout")
+        for client in idle { XCTAssertEqual(client.readUntilClose(), [], "closed silently: no request, no answer") }
+        XCTAssertEqual(try get(RawClient(port: server.port)).text, "hello")
+    }
+
+    func testPartialHeadOnAFreshConnectionIs408AtTheHeaderDeadline() throws {
+        let server = try startServer(echoRouter(), limits: testLimits(readTimeout: 5, idleTimeout: 5, headerTimeout: 0.5))
+        defer { server.stop(timeout: 1) }
+        let client = try RawClient(port: server.port)
+        let started = Date()
+        try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n") // the empty line never comes
+        let response = try client.readResponse()
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(response.status, 408)
+        XCTAssertTrue(response.text.contains("head"), response.text)
+        XCTAssertGreaterThan(elapsed, 0.45)
+        XCTAssertLessThan(elapsed, 1.5, "at the header deadline, not the 5 s read timeout")
+        XCTAssertTrue(client.serverClosed())
+    }
+
+    func testHeaderDeadlineSparesKeptAliveConnectionsAndBodies() throws {
+        let server = try startServer(echoRouter(), limits: testLimits(readTimeout: 5, idleTimeout: 5, headerTimeout: 0.3))
+        defer { server.stop(timeout: 1) }
+        let client = try RawClient(port: server.port)
+        XCTAssertEqual(try get(client).text, "hello")
+        Thread.sleep(forTimeInterval: 0.6) // idle between requests: the idle timeout applies
+        XCTAssertEqual(try get(client).text, "hello", "a kept-alive connection may idle past the header deadline")
+        try client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhe")
+        Thread.sleep(forTimeInterval: 0.6) // the head is complete: the body has the read timeout
+        try client.send("llo")
+        XCTAssertEqual(try client.readResponse().text, "got 5 bytes")
+    }
+
+    func testOneClientAddressCannotTakeEverySlot() throws {
+        let server = try startServer(echoRouter(), limits: testLimits(maxConnections: 8, maxConnectionsPerClient: 2))
+        defer { server.stop(timeout: 1) }
+        var held = try (0..<2).map { _ in try RawClient(port: server.port, source: "127.0.0.1") }
+        for client in held { XCTAssertEqual(try get(client).status, 200) }
+        let refused = try get(RawClient(port: server.port, source: "127.0.0.1"))
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(refused.headers["retry-after"], "1")
+        XCTAssertTrue(refused.text.contains("client 127.0.0.1 is at its limit of 2 connections"), refused.text)
+        XCTAssertEqual(server.connectionCount, 2)
+        XCTAssertEqual(try get(RawClient(port: server.port, source: "127.0.0.2")).text, "hello",
+                       "another address still gets a slot")
+        held.removeLast() // closes it; its share is given back
+        XCTAssertTrue(eventually(2) { server.connectionCount == 1 })
+        XCTAssertEqual(try get(RawClient(port: server.port, source: "127.0.0.1")).text, "hello")
+        withExtendedLifetime(held) {}
+    }
 }
