@@ -115,4 +115,18 @@ final class HTTPServerHostileClientTests: XCTestCase {
         XCTAssertEqual(try get(RawClient(port: server.port, source: "127.0.0.1")).text, "hello")
         withExtendedLifetime(held) {}
     }
+
+    func testEncodedNewlinesAndEscapesCannotForgeAccessLogLines() throws {
+        let log = AccessLogRecorder()
+        let server = try startServer(echoRouter(), log: log)
+        defer { server.stop(timeout: 1) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /x%0a127.0.0.1:1%20%22GET%20/admin%22%20200%200B%200.0ms%1b[2J HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 404)
+        XCTAssertTrue(eventually(2) { !log.entries.isEmpty })
+        let entry = try XCTUnwrap(log.entries.first)
+        XCTAssertTrue(entry.path.contains("\n"), "the entry keeps the decoded path for programs")
+        XCTAssertTrue(entry.line.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }, entry.line)
+        XCTAssertTrue(entry.line.contains(#""GET /x\x0a127.0.0.1:1 \x22GET /admin\x22 200 0B 0.0ms\x1b[2J" 404 "#), entry.line)
+    }
 }
