@@ -105,6 +105,8 @@ final class HTTPConnection {
         var response: HTTPResponse
         do {
             response = try server.handler.handle(request)
+        } catch let error as HTTPError {
+            response = error.response
         } catch {
             // Handlers are expected to use ErrorJSONMiddleware; this is the last line of defence.
             response = .error(status: .internalServerError, error: "internal server error", detail: "\(error)")
@@ -139,7 +141,7 @@ final class HTTPConnection {
     /// Answers a request the decoder refused; the connection closes afterwards.
     private func refuse(_ status: HTTPStatus, _ message: String) {
         let started = Date()
-        let response = HTTPResponse.error(status: status, error: status.reason, detail: message)
+        let response = HTTPError(status, detail: message).response
         let bytes = response.bodyData ?? Data()
         try? socket.write(HTTPResponseEncoder.head(response, keepAlive: false) + Array(bytes))
         log("-", "-", status.code, bytes.count, since: started)

@@ -16,21 +16,31 @@ public struct MiddlewareHandler: HTTPHandler {
     public func handle(_ request: HTTPRequest) throws -> HTTPResponse { try middleware.handle(request, next: next) }
 }
 
-/// An error that knows its HTTP status and client-facing message.
+/// An error that knows its HTTP status and client-facing message (a module's own error enum);
+/// `headers` (default none) travel with the response. See also the concrete HTTPError.
 public protocol HTTPErrorRepresentable: Error {
     var status: Int { get }
     var message: String { get }
     var detail: String? { get }
+    var headers: HTTPHeaders { get }
 }
 
-/// Thrown errors → JSON: their own status for HTTPErrorRepresentable, 500 otherwise.
+extension HTTPErrorRepresentable {
+    public var headers: HTTPHeaders { [:] }
+}
+
+/// Thrown errors → JSON: their own status and headers for HTTPError and HTTPErrorRepresentable,
+/// 500 otherwise.
 public struct ErrorJSONMiddleware: HTTPMiddleware {
     public init() {}
     public func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         do {
             return try next.handle(request)
+        } catch let error as HTTPError {
+            return error.response
         } catch let error as HTTPErrorRepresentable {
-            return .error(status: HTTPStatus(error.status), error: error.message, detail: error.detail)
+            return HTTPError(HTTPStatus(error.status), message: error.message, detail: error.detail,
+                             headers: error.headers).response
         } catch {
             return .error(status: .internalServerError, error: "internal server error", detail: "\(error)")
         }

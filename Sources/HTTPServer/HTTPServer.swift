@@ -196,8 +196,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard admitted else { client.close(); return }
         let accessLog = configuration.accessLog
         rejectionQueue.async { [self] in
-            var response = HTTPResponse.error(status: .serviceUnavailable, error: "Service Unavailable", detail: detail)
-            response.headers["Retry-After"] = String(Self.retryAfterSeconds)
+            let response = HTTPError.serviceUnavailable(retryAfter: Self.retryAfterSeconds, detail: detail).response
             let body = response.bodyData ?? Data()
             client.setSendTimeout(1)
             try? client.write(HTTPResponseEncoder.head(response, keepAlive: false) + Array(body))
