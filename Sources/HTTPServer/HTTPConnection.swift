@@ -134,7 +134,7 @@ final class HTTPConnection {
         } catch {
             keepAlive = false
         }
-        log(request.method, request.path, response.status.code, bytes, since: started)
+        log(request.method.rawValue, request.path, response.status.code, bytes, since: started)
         return keepAlive
     }
 

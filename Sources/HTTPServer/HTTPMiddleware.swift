@@ -53,7 +53,7 @@ public struct ConditionalGETMiddleware: HTTPMiddleware {
     public init() {}
     public func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         let response = try next.handle(request)
-        guard request.method == "GET" || request.method == "HEAD", response.status.code == 200,
+        guard request.method == .get || request.method == .head, response.status.code == 200,
               let body = response.bodyData else { return response }
         let tagged = response.headers.contains("ETag") ? response : response.withETag(Self.etag(for: body))
         return ConditionalGET.evaluate(request, tagged)
@@ -74,7 +74,7 @@ public struct ConditionalGETMiddleware: HTTPMiddleware {
 /// RFC 9110 §13: the precondition checks shared by the middleware and StaticFileHandler.
 enum ConditionalGET {
     static func evaluate(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
-        guard request.method == "GET" || request.method == "HEAD", response.status.code == 200 else { return response }
+        guard request.method == .get || request.method == .head, response.status.code == 200 else { return response }
         let etag = response.headers["ETag"]
         var notModified = false
         if let ifNoneMatch = request.headers["If-None-Match"] {

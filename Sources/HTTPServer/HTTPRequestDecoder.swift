@@ -78,7 +78,7 @@ public struct HTTPRequestDecoder: Sendable {
         return .request(request, consumed: headEnd + length)
     }
 
-    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPDecodeFailure) -> (String, String, HTTPVersion) {
+    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPDecodeFailure) -> (HTTPMethod, String, HTTPVersion) {
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw Self.fail(400, "request line must be 'METHOD SP target SP HTTP/1.1'") }
         guard !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte) else { throw Self.fail(400, "method is not an HTTP token") }
@@ -106,8 +106,8 @@ public struct HTTPRequestDecoder: Sendable {
                 rest[idx] == "/" ? String(rest[idx...]) : "/" + rest[idx...]
             } ?? "/"
         }
-        let method = String(decoding: parts[0], as: UTF8.self)
-        if target == "*" && method == "OPTIONS" { target = "/" }
+        let method = HTTPMethod(String(decoding: parts[0], as: UTF8.self))
+        if target == "*" && method == .options { target = "/" }
         guard target.hasPrefix("/") else { throw Self.fail(400, "request target must start with '/'") }
         return (method, target, version)
     }

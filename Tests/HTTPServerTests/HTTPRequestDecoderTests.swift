@@ -72,6 +72,13 @@ final class HTTPRequestDecoderTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(request("GET http://h:1/y?z=1 HTTP/1.1\r\nHost: h\r\n\r\n")).0.path, "/y")
     }
 
+    func testMethodsAreCaseSensitiveTokensIncludingExtensions() throws {
+        XCTAssertEqual(try XCTUnwrap(request("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, .get)
+        XCTAssertEqual(try XCTUnwrap(request("PROPFIND / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, HTTPMethod("PROPFIND"))
+        XCTAssertNotEqual(try XCTUnwrap(request("get / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, .get, "RFC 9110 §9.1")
+        XCTAssertEqual(try XCTUnwrap(request("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n")).0.path, "/")
+    }
+
     func testGarbageIsBadRequest() {
         for text in ["GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
                      "GET / HTTP/1.1 extra\r\nHost: h\r\n\r\n", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n",
