@@ -80,7 +80,8 @@ final class HTTPConnection {
 
     /// When waiting ends, and the 408 detail if a partial request is buffered by then:
     /// - nothing buffered: a fresh connection has the header timeout (capped by the idle timeout) from
-    ///   accept, a kept-alive one the idle timeout from its last response;
+    ///   accept, a kept-alive one the idle timeout from its last response (the header timeout while the
+    ///   server is busy, see HTTPServer.isBusy);
     /// - head incomplete: the header timeout (from accept on a fresh connection, from the first byte
     ///   otherwise), capped by the read timeout from the first byte;
     /// - only body bytes missing: the read timeout from the first byte.
@@ -89,8 +90,8 @@ final class HTTPConnection {
         let readDeadline = firstByteAt.addingTimeInterval(limits.readTimeout)
         let readRefusal = "request not received within \(limits.readTimeout) s"
         if buffer.isEmpty {
-            let wait = servedAny ? limits.idleTimeout : min(limits.headerTimeout, limits.idleTimeout)
-            return (idleSince.addingTimeInterval(wait), "")
+            let idle = servedAny && !server.isBusy ? limits.idleTimeout : min(limits.headerTimeout, limits.idleTimeout)
+            return (idleSince.addingTimeInterval(idle), "")
         }
         if headComplete { return (readDeadline, readRefusal) }
         let headDeadline = (servedAny ? firstByteAt : acceptedAt).addingTimeInterval(limits.headerTimeout)

@@ -59,6 +59,17 @@ public final class HTTPServer: @unchecked Sendable {
 
     var isStopping: Bool { lock.withLock { state != .running } }
 
+    /// True when at least `busyFraction` of `maxConnections` are in use: then kept-alive connections
+    /// may idle only `headerTimeout`, so clients that send one request and then sit on their sockets
+    /// (from several addresses, each under its share) cannot hold the server full for the idle timeout.
+    var isBusy: Bool {
+        lock.withLock { Double(connections.count) >= Self.busyFraction * Double(configuration.limits.maxConnections) }
+    }
+
+    /// Three quarters: well above what a browser, wrk -c64 or the tests use of the default 256 slots,
+    /// and leaves a quarter free when reaping starts.
+    static let busyFraction = 0.75
+
     /// Binds, listens and starts accepting on a background thread; returns once the port is bound.
     public func start() throws {
         try lock.withLock {

@@ -129,4 +129,33 @@ final class HTTPServerHostileClientTests: XCTestCase {
         XCTAssertTrue(entry.line.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }, entry.line)
         XCTAssertTrue(entry.line.contains(#""GET /x\x0a127.0.0.1:1 \x22GET /admin\x22 200 0B 0.0ms\x1b[2J" 404 "#), entry.line)
     }
+
+    func testKeptAliveIdleConnectionsAreReapedAtTheHeaderDeadlineWhenTheServerIsBusy() throws {
+        // One request each, then silence, from two addresses each under its share: without reaping
+        // they would hold every slot for the whole idle timeout.
+        let limits = testLimits(readTimeout: 5, idleTimeout: 5, maxConnections: 4, headerTimeout: 0.5,
+                                maxConnectionsPerClient: 2)
+        let server = try startServer(echoRouter(), limits: limits)
+        defer { server.stop(timeout: 1) }
+        let held = try ["127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2"].map { try RawClient(port: server.port, source: $0) }
+        for client in held { XCTAssertEqual(try get(client).status, 200) }
+        let started = Date()
+        XCTAssertEqual(try get(RawClient(port: server.port, source: "127.0.0.3")).status, 503, "every slot is taken")
+        // Reaping goes on only while 3 of the 4 slots (HTTPServer.busyFraction) are in use.
+        XCTAssertTrue(eventually(2) { server.connectionCount < 3 }, "busy: idle kept-alive connections were closed")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.5, "at the header deadline, not the 5 s idle timeout")
+        XCTAssertEqual(try get(RawClient(port: server.port, source: "127.0.0.3")).text, "hello")
+        withExtendedLifetime(held) {}
+    }
+
+    func testKeptAliveConnectionsKeepTheIdleTimeoutWhenTheServerIsNotBusy() throws {
+        let limits = testLimits(readTimeout: 5, idleTimeout: 5, maxConnections: 8, headerTimeout: 0.3)
+        let server = try startServer(echoRouter(), limits: limits)
+        defer { server.stop(timeout: 1) }
+        let held = try (0..<5).map { _ in try RawClient(port: server.port) } // 5 of 8: under three quarters
+        for client in held { XCTAssertEqual(try get(client).status, 200) }
+        Thread.sleep(forTimeInterval: 0.8)
+        XCTAssertEqual(server.connectionCount, 5)
+        for client in held { XCTAssertEqual(try get(client).text, "hello") }
+    }
 }
