@@ -16,21 +16,31 @@ public struct MiddlewareHandler: HTTPHandler {
     public func handle(_ request: HTTPRequest) throws -> HTTPResponse { try middleware.handle(request, next: next) }
 }
 
-/// An error that knows its HTTP status and client-facing message.
+/// An error that knows its HTTP status and client-facing message (a module's own error enum);
+/// `headers` (default none) travel with the response. See also the concrete HTTPError.
 public protocol HTTPErrorRepresentable: Error {
     var status: Int { get }
     var message: String { get }
     var detail: String? { get }
+    var headers: HTTPHeaders { get }
 }
 
-/// Thrown errors → JSON: their own status for HTTPErrorRepresentable, 500 otherwise.
+extension HTTPErrorRepresentable {
+    public var headers: HTTPHeaders { [:] }
+}
+
+/// Thrown errors → JSON: their own status and headers for HTTPError and HTTPErrorRepresentable,
+/// 500 otherwise.
 public struct ErrorJSONMiddleware: HTTPMiddleware {
     public init() {}
     public func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         do {
             return try next.handle(request)
+        } catch let error as HTTPError {
+            return error.response
         } catch let error as HTTPErrorRepresentable {
-            return .error(status: HTTPStatus(error.status), error: error.message, detail: error.detail)
+            return HTTPError(HTTPStatus(error.status), message: error.message, detail: error.detail,
+                             headers: error.headers).response
         } catch {
             return .error(status: .internalServerError, error: "internal server error", detail: "\(error)")
         }
@@ -43,7 +53,7 @@ public struct ConditionalGETMiddleware: HTTPMiddleware {
     public init() {}
     public func handle(_ request: HTTPRequest, next: HTTPHandler) throws -> HTTPResponse {
         let response = try next.handle(request)
-        guard request.method == "GET" || request.method == "HEAD", response.status.code == 200,
+        guard request.method == .get || request.method == .head, response.status.code == 200,
               let body = response.bodyData else { return response }
         let tagged = response.headers.contains("ETag") ? response : response.withETag(Self.etag(for: body))
         return ConditionalGET.evaluate(request, tagged)
@@ -64,7 +74,7 @@ public struct ConditionalGETMiddleware: HTTPMiddleware {
 /// RFC 9110 §13: the precondition checks shared by the middleware and StaticFileHandler.
 enum ConditionalGET {
     static func evaluate(_ request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
-        guard request.method == "GET" || request.method == "HEAD", response.status.code == 200 else { return response }
+        guard request.method == .get || request.method == .head, response.status.code == 200 else { return response }
         let etag = response.headers["ETag"]
         var notModified = false
         if let ifNoneMatch = request.headers["If-None-Match"] {

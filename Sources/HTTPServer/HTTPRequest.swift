@@ -15,7 +15,7 @@ public struct HTTPQueryItem: Sendable, Equatable {
 /// A parsed request. `path` is percent-decoded; `rawPath` keeps the bytes the client sent,
 /// which is what routing and static files split on (so an encoded "%2F" never becomes a separator).
 public struct HTTPRequest: Sendable {
-    public var method: String
+    public var method: HTTPMethod
     public var target: String
     public var version: HTTPVersion
     public var rawPath: String
@@ -29,7 +29,7 @@ public struct HTTPRequest: Sendable {
     public var remoteAddress: String?
 
     /// Builds a request from an origin-form target (`/a/b?c=d`); the server uses the same path.
-    public init(method: String, target: String, version: HTTPVersion = .http11,
+    public init(method: HTTPMethod, target: String, version: HTTPVersion = .http11,
                 headers: HTTPHeaders = [:], body: Data = Data()) throws(HTTPServerError) {
         guard let parts = HTTPRequest.splitTarget(target) else { throw .invalidTarget(target) }
         self.method = method
@@ -42,7 +42,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
-    init(method: String, target: String, version: HTTPVersion, rawPath: String, path: String,
+    init(method: HTTPMethod, target: String, version: HTTPVersion, rawPath: String, path: String,
          queryItems: [HTTPQueryItem], headers: HTTPHeaders, body: Data) {
         self.method = method
         self.target = target

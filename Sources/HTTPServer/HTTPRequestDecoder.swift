@@ -8,8 +8,9 @@ public struct HTTPDecodeFailure: Error, Equatable, CustomStringConvertible {
 }
 
 public enum HTTPDecodeResult {
-    /// More bytes are needed. `expectsContinue`: the head is complete and asks for "100 Continue".
-    case incomplete(expectsContinue: Bool)
+    /// More bytes are needed. `headComplete`: only body bytes are missing (so the server's header
+    /// deadline no longer applies). `expectsContinue`: the head is complete and asks for "100 Continue".
+    case incomplete(expectsContinue: Bool, headComplete: Bool)
     /// One request and how many bytes of the input it used (the rest belongs to the next one).
     case request(HTTPRequest, consumed: Int)
     case failure(HTTPDecodeFailure)
@@ -39,22 +40,18 @@ public struct HTTPRequestDecoder: Sendable {
 
         guard let lineEnd = try Self.requestLineEnd(b, from: start) else {
             if b.count - start > limits.maxRequestLineBytes { throw Self.fail(414, "request line longer than \(limits.maxRequestLineBytes) bytes") }
-            return .incomplete(expectsContinue: false)
+            return .incomplete(expectsContinue: false, headComplete: false)
         }
         if lineEnd - start > limits.maxRequestLineBytes { throw Self.fail(414, "request line longer than \(limits.maxRequestLineBytes) bytes") }
         let (method, target, version) = try parseRequestLine(b[start..<lineEnd])
 
-        // The head ends at the first empty line.
+        // The head ends at the first empty line. A bare CR or LF fails at once (it would never be
+        // followed by the CRLF CRLF we wait for, so waiting would only hold the connection open).
         let headersStart = lineEnd + 2
-        var headEnd = -1 // index just past the final CRLF CRLF
-        if headersStart + 1 < b.count, b[headersStart] == Self.cr, b[headersStart + 1] == Self.lf {
-            headEnd = headersStart + 2
-        } else if let end = Self.findCRLFCRLF(b, from: headersStart) {
-            headEnd = end + 4
-        }
-        let headerBytes = (headEnd < 0 ? b.count : headEnd) - headersStart
+        let headEnd = try Self.headerBlockEnd(b, from: headersStart) // index just past the final CRLF CRLF
+        let headerBytes = (headEnd ?? b.count) - headersStart
         if headerBytes > limits.maxHeaderBytes { throw Self.fail(431, "header block longer than \(limits.maxHeaderBytes) bytes") }
-        guard headEnd >= 0 else { return .incomplete(expectsContinue: false) }
+        guard let headEnd else { return .incomplete(expectsContinue: false, headComplete: false) }
 
         let headers = try parseHeaders(b[headersStart..<(headEnd - 2)])
         if version == .http11, headers.values("Host").count != 1 { throw Self.fail(400, "HTTP/1.1 request needs exactly one Host header") }
@@ -70,7 +67,7 @@ public struct HTTPRequestDecoder: Sendable {
             guard expect.lowercased() == "100-continue" else { throw Self.fail(417, "Expect: only 100-continue is supported") }
             expectsContinue = length > 0
         }
-        guard b.count - headEnd >= length else { return .incomplete(expectsContinue: expectsContinue) }
+        guard b.count - headEnd >= length else { return .incomplete(expectsContinue: expectsContinue, headComplete: true) }
 
         guard let parts = HTTPRequest.splitTarget(target) else {
             throw Self.fail(400, "request target '\(target.prefix(200))' is not a valid origin-form path")
@@ -81,7 +78,7 @@ public struct HTTPRequestDecoder: Sendable {
         return .request(request, consumed: headEnd + length)
     }
 
-    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPDecodeFailure) -> (String, String, HTTPVersion) {
+    private func parseRequestLine(_ line: Slice<UnsafeBufferPointer<UInt8>>) throws(HTTPDecodeFailure) -> (HTTPMethod, String, HTTPVersion) {
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw Self.fail(400, "request line must be 'METHOD SP target SP HTTP/1.1'") }
         guard !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte) else { throw Self.fail(400, "method is not an HTTP token") }
@@ -109,8 +106,8 @@ public struct HTTPRequestDecoder: Sendable {
                 rest[idx] == "/" ? String(rest[idx...]) : "/" + rest[idx...]
             } ?? "/"
         }
-        let method = String(decoding: parts[0], as: UTF8.self)
-        if target == "*" && method == "OPTIONS" { target = "/" }
+        let method = HTTPMethod(String(decoding: parts[0], as: UTF8.self))
+        if target == "*" && method == .options { target = "/" }
         guard target.hasPrefix("/") else { throw Self.fail(400, "request target must start with '/'") }
         return (method, target, version)
     }
@@ -143,18 +140,31 @@ public struct HTTPRequestDecoder: Sendable {
         return headers
     }
 
+    /// RFC 9110 §8.6: Content-Length = 1*DIGIT, so leading zeros are allowed ("0005" is 5).
+    /// A list of identical values is one length (RFC 9112 §6.3); differing values, signs, spaces
+    /// inside or anything but digits → 400. A value above the body limit → 413, judged on its
+    /// significant digits so no number of digits can overflow the conversion.
     private func contentLength(_ headers: HTTPHeaders) throws(HTTPDecodeFailure) -> Int {
         let values = headers.values("Content-Length").flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingCharacters(in: " \t") }
         guard let first = values.first else { return 0 }
-        guard values.allSatisfy({ $0 == first }), !first.isEmpty, first.utf8.allSatisfy(Self.isDigit) else {
-            throw Self.fail(400, "Content-Length must be one decimal number")
+        guard values.allSatisfy({ $0 == first }) else {
+            throw Self.fail(400, "Content-Length has differing values; expected one decimal number")
         }
-        guard first.count <= 15, let length = Int(first), length <= limits.maxBodyBytes else {
+        guard !first.isEmpty, first.utf8.allSatisfy(Self.isDigit) else {
+            throw Self.fail(400, "Content-Length '\(first.prefix(40))' is not a decimal number (expected digits only)")
+        }
+        let significant = first.drop { $0 == "0" }
+        guard significant.count <= Self.maxSignificantLengthDigits, let length = Int(significant.isEmpty ? "0" : significant),
+              length <= limits.maxBodyBytes else {
             throw Self.fail(413, "body longer than \(limits.maxBodyBytes) bytes")
         }
         return length
     }
+
+    /// More significant digits than this cannot fit in Int64 (18 digits always do) and are
+    /// beyond any sensible body limit anyway, so they are refused as too large without converting.
+    static let maxSignificantLengthDigits = 18
 
     static func fail(_ code: Int, _ message: String) -> HTTPDecodeFailure {
         HTTPDecodeFailure(status: HTTPStatus(code), message: message)
@@ -179,20 +189,33 @@ public struct HTTPRequestDecoder: Sendable {
         return i
     }
 
+    /// Index just past the CRLF CRLF that ends the header block starting at `from`; nil if it has not
+    /// arrived yet. Every line must end in CRLF: a bare LF, or a CR followed by anything but LF, is malformed.
+    static func headerBlockEnd(_ b: UnsafeBufferPointer<UInt8>, from: Int) throws(HTTPDecodeFailure) -> Int? {
+        var i = from
+        var lineStart = from
+        while i < b.count {
+            switch b[i] {
+            case lf:
+                throw fail(400, "header line ends with a bare LF; expected CRLF")
+            case cr:
+                guard i + 1 < b.count else { return nil }
+                guard b[i + 1] == lf else { throw fail(400, "bare CR in header block; expected CRLF") }
+                if i == lineStart { return i + 2 } // the empty line
+                i += 2
+                lineStart = i
+            default:
+                i += 1
+            }
+        }
+        return nil
+    }
+
     static func findCRLF(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         var i = from
         while i + 1 < b.count {
             if b[i] == cr { return b[i + 1] == lf ? i : nil }
             if b[i] == lf { return nil }
-            i += 1
-        }
-        return nil
-    }
-
-    static func findCRLFCRLF(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        var i = from
-        while i + 3 < b.count {
-            if b[i] == cr, b[i + 1] == lf, b[i + 2] == cr, b[i + 3] == lf { return i }
             i += 1
         }
         return nil

@@ -35,7 +35,7 @@ public enum HTTPResponseEncoder {
     }
 
     /// Whether the body is sent at all: not for HEAD, 1xx, 204 or 304.
-    static func sendsBody(_ response: HTTPResponse, method: String) -> Bool {
-        method != "HEAD" && !response.status.forbidsBody
+    static func sendsBody(_ response: HTTPResponse, method: HTTPMethod) -> Bool {
+        method != .head && !response.status.forbidsBody
     }
 }

@@ -7,7 +7,7 @@ public final class HTTPRouter: HTTPHandler, @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPRequest) throws -> HTTPResponse
 
     struct Route {
-        let method: String // "*" matches any method
+        let method: HTTPMethod? // nil matches any method
         let segments: [Segment]
         let handler: HTTPHandler
     }
@@ -37,7 +37,7 @@ public final class HTTPRouter: HTTPHandler, @unchecked Sendable {
 
     public func add(_ pattern: String, handler: HTTPHandler) {
         let parts = pattern.split(separator: " ", maxSplits: 1)
-        let method = parts.count == 2 ? String(parts[0]).uppercased() : "*"
+        let method = parts.count == 2 ? HTTPMethod(String(parts[0]).uppercased()) : nil
         let path = parts.count == 2 ? parts[1] : parts[0]
         let segments: [Segment] = path.split(separator: "/").map { piece in
             if piece == "*" { return .rest }
@@ -64,12 +64,12 @@ public final class HTTPRouter: HTTPHandler, @unchecked Sendable {
     private func route(_ request: HTTPRequest, fallback: HTTPHandler?) throws -> HTTPResponse {
         let routes = lock.withLock { self.routes }
         let segments = request.pathSegments
-        var allowed: [String] = []
+        var allowed: [HTTPMethod] = []
         for route in routes {
             guard let parameters = Self.match(route.segments, segments) else { continue }
-            let method = request.method == "HEAD" && route.method == "GET" ? "GET" : request.method
-            guard route.method == "*" || route.method == method else {
-                allowed.append(route.method)
+            let method = request.method == .head && route.method == .get ? .get : request.method
+            if let routeMethod = route.method, routeMethod != method { // nil: any method
+                allowed.append(routeMethod)
                 continue
             }
             var request = request
@@ -77,10 +77,10 @@ public final class HTTPRouter: HTTPHandler, @unchecked Sendable {
             return try route.handler.handle(request)
         }
         if !allowed.isEmpty {
-            if allowed.contains("GET") { allowed.append("HEAD") }
+            if allowed.contains(.get) { allowed.append(.head) }
             var response = HTTPResponse.error(status: .methodNotAllowed, error: "method not allowed",
                                               detail: "\(request.method) \(request.path)")
-            response.headers["Allow"] = Array(Set(allowed)).sorted().joined(separator: ", ")
+            response.headers["Allow"] = Set(allowed).map(\.rawValue).sorted().joined(separator: ", ")
             return response
         }
         if let fallback { return try fallback.handle(request) }

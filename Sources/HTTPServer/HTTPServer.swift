@@ -4,8 +4,8 @@ import Glibc
 import Foundation
 
 /// An HTTP/1.1 server on POSIX sockets: one accept thread, one thread per connection (capped by
-/// `limits.maxConnections`; beyond the cap clients get 503). Handlers run synchronously on their
-/// connection's thread.
+/// `limits.maxConnections` in all and `limits.maxConnectionsPerClient` per client address; beyond
+/// either cap clients get 503). Handlers run synchronously on their connection's thread.
 public final class HTTPServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -33,6 +33,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var boundPort: UInt16 = 0
     private var acceptLoopRunning = false
     private var connections: [Int: Socket] = [:]
+    /// Open connections per client key (see Socket.peer), for `limits.maxConnectionsPerClient`.
+    private var connectionsPerClient: [String: Int] = [:]
     private var nextConnectionID = 0
     private var pendingRejections = 0
     private var signalTokens: [Int] = []
@@ -56,6 +58,17 @@ public final class HTTPServer: @unchecked Sendable {
     public var connectionCount: Int { lock.withLock { connections.count } }
 
     var isStopping: Bool { lock.withLock { state != .running } }
+
+    /// True when at least `busyFraction` of `maxConnections` are in use: then kept-alive connections
+    /// may idle only `headerTimeout`, so clients that send one request and then sit on their sockets
+    /// (from several addresses, each under its share) cannot hold the server full for the idle timeout.
+    var isBusy: Bool {
+        lock.withLock { Double(connections.count) >= Self.busyFraction * Double(configuration.limits.maxConnections) }
+    }
+
+    /// Three quarters: well above what a browser, wrk -c64 or the tests use of the default 256 slots,
+    /// and leaves a quarter free when reaping starts.
+    static let busyFraction = 0.75
 
     /// Binds, listens and starts accepting on a background thread; returns once the port is bound.
     public func start() throws {
@@ -147,22 +160,35 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func admit(_ client: Socket) {
+        let acceptedAt = Date()
+        let peer = client.peer()
+        let limits = configuration.limits
         lock.lock()
-        guard state == .running, connections.count < configuration.limits.maxConnections else {
+        guard state == .running, connections.count < limits.maxConnections else {
             lock.unlock()
-            reject(client)
+            reject(client, address: peer.address, detail: "server is at its limit of \(limits.maxConnections) connections")
+            return
+        }
+        guard connectionsPerClient[peer.clientKey, default: 0] < limits.maxConnectionsPerClient else {
+            lock.unlock()
+            reject(client, address: peer.address,
+                   detail: "client \(peer.clientKey) is at its limit of \(limits.maxConnectionsPerClient) connections")
             return
         }
         let id = nextConnectionID
         nextConnectionID += 1
         connections[id] = client
+        connectionsPerClient[peer.clientKey, default: 0] += 1
         lock.unlock()
         let thread = Thread { [self] in
-            let mayHaveUnreadInput = HTTPConnection(socket: client, server: self).run()
+            let connection = HTTPConnection(socket: client, server: self, remoteAddress: peer.address, acceptedAt: acceptedAt)
+            let mayHaveUnreadInput = connection.run()
             if mayHaveUnreadInput { client.drainBeforeClose() }
             // Close under the lock: stop() only shuts down sockets still in the table, never a reused fd.
             lock.withLock {
                 connections[id] = nil
+                let left = connectionsPerClient[peer.clientKey, default: 1] - 1
+                connectionsPerClient[peer.clientKey] = left > 0 ? left : nil
                 client.close()
                 lock.broadcast()
             }
@@ -171,24 +197,20 @@ public final class HTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Over the connection cap: answer 503 on a single helper queue so the accept loop never blocks.
-    private func reject(_ client: Socket) {
+    /// Over a connection cap: answer 503 on a single helper queue so the accept loop never blocks.
+    private func reject(_ client: Socket, address: String, detail: String) {
         let admitted = lock.withLock {
             guard pendingRejections < Self.maxPendingRejections else { return false }
             pendingRejections += 1
             return true
         }
         guard admitted else { client.close(); return }
-        let limit = configuration.limits.maxConnections
         let accessLog = configuration.accessLog
         rejectionQueue.async { [self] in
-            var response = HTTPResponse.error(status: .serviceUnavailable, error: "Service Unavailable",
-                                              detail: "server is at its limit of \(limit) connections")
-            response.headers["Retry-After"] = "1"
+            let response = HTTPError.serviceUnavailable(retryAfter: Self.retryAfterSeconds, detail: detail).response
             let body = response.bodyData ?? Data()
             client.setSendTimeout(1)
             try? client.write(HTTPResponseEncoder.head(response, keepAlive: false) + Array(body))
-            let address = client.peerAddress()
             client.drainBeforeClose(milliseconds: 100)
             client.close()
             accessLog?(AccessLogEntry(date: Date(), remoteAddress: address, method: "-", path: "-",
@@ -196,4 +218,7 @@ public final class HTTPServer: @unchecked Sendable {
             lock.withLock { pendingRejections -= 1 }
         }
     }
+
+    /// Retry-After on a 503 for a full server: connections are short; a second is enough to try again.
+    static let retryAfterSeconds = 1
 }

@@ -162,14 +162,32 @@ final class Socket: @unchecked Sendable {
         }
     }
 
-    /// "ip:port" of the peer, for the access log.
-    func peerAddress() -> String {
+    /// Who is on the other end: "ip:port" for the access log, and the key per-client limits count
+    /// under (the IPv4 address; an IPv6 address's /64, the block one host usually gets, so rotating
+    /// through its addresses does not evade the limit). Both "-" if the peer is already gone.
+    func peer() -> (address: String, clientKey: String) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         } == 0
-        guard ok else { return "-" }
+        guard ok else { return ("-", "-") }
+        let address = Self.numericAddress(&storage, length)
+        guard storage.ss_family == sa_family_t(AF_INET6) else {
+            return (address, String(address[..<(address.lastIndex(of: ":") ?? address.endIndex)]))
+        }
+        let bytes = withUnsafeBytes(of: &storage) { raw in
+            raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self).pointee.sin6_addr
+        }
+        let octets = withUnsafeBytes(of: bytes) { Array($0) }
+        if octets[0..<10].allSatisfy({ $0 == 0 }), octets[10] == 0xff, octets[11] == 0xff { // IPv4-mapped
+            return (address, octets[12...].map(String.init).joined(separator: "."))
+        }
+        let prefix = stride(from: 0, to: 8, by: 2).map { String(UInt16(octets[$0]) << 8 | UInt16(octets[$0 + 1]), radix: 16) }
+        return (address, prefix.joined(separator: ":") + "::/64")
+    }
+
+    private static func numericAddress(_ storage: inout sockaddr_storage, _ length: socklen_t) -> String {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         let status = withUnsafePointer(to: &storage) {

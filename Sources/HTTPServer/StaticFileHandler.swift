@@ -25,8 +25,8 @@ public struct StaticFileHandler: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard request.method == "GET" || request.method == "HEAD" else {
-            var response = HTTPResponse.error(status: .methodNotAllowed, error: "method not allowed", detail: request.method)
+        guard request.method == .get || request.method == .head else {
+            var response = HTTPResponse.error(status: .methodNotAllowed, error: "method not allowed", detail: request.method.rawValue)
             response.headers["Allow"] = "GET, HEAD"
             return response
         }

@@ -72,6 +72,13 @@ final class HTTPRequestDecoderTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(request("GET http://h:1/y?z=1 HTTP/1.1\r\nHost: h\r\n\r\n")).0.path, "/y")
     }
 
+    func testMethodsAreCaseSensitiveTokensIncludingExtensions() throws {
+        XCTAssertEqual(try XCTUnwrap(request("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, .get)
+        XCTAssertEqual(try XCTUnwrap(request("PROPFIND / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, HTTPMethod("PROPFIND"))
+        XCTAssertNotEqual(try XCTUnwrap(request("get / HTTP/1.1\r\nHost: h\r\n\r\n")).0.method, .get, "RFC 9110 §9.1")
+        XCTAssertEqual(try XCTUnwrap(request("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n")).0.path, "/")
+    }
+
     func testGarbageIsBadRequest() {
         for text in ["GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
                      "GET / HTTP/1.1 extra\r\nHost: h\r\n\r\n", "G(T / HTTP/1.1\r\nHost: h\r\n\r\n",
@@ -115,13 +122,52 @@ final class HTTPRequestDecoderTests: XCTestCase {
         XCTAssertNotNil(request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2, 2\r\n\r\nok"), "identical repeats are one length")
     }
 
+    func testBareLineEndingsInTheHeaderBlockFailAtOnce() {
+        // Before: no CRLF CRLF ever arrives, so these were "incomplete" until the read timeout.
+        assertStatus("GET / HTTP/1.1\r\nHost: h\n\n", 400)
+        assertStatus("GET / HTTP/1.1\r\nHost: h\n", 400)
+        assertStatus("GET / HTTP/1.1\r\nHost: h\r\n\n", 400)
+        assertStatus("GET / HTTP/1.1\r\n\n", 400)
+        assertStatus("GET / HTTP/1.1\r\nHost: h\rX: 1\r\n", 400)
+        assertStatus("GET / HTTP/1.1\r\nHost: h\r\n\rX", 400)
+        assertStatus("GET / HTTP/1.1\n", 400)
+    }
+
+    func testContentLengthWithLeadingZerosIsItsNumber() throws {
+        let (req, _) = try XCTUnwrap(request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000005\r\n\r\nhello"))
+        XCTAssertEqual(String(decoding: req.body, as: UTF8.self), "hello", "RFC 9110: 1*DIGIT, so 16 digits of 5 is 5")
+        let zeros = String(repeating: "0", count: 40)
+        XCTAssertEqual(try XCTUnwrap(request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(zeros)\r\n\r\n")).0.body.count, 0)
+        XCTAssertEqual(try XCTUnwrap(request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(zeros)10\r\n\r\n0123456789")).0.body.count, 10)
+    }
+
+    func testHugeContentLengthIs413WithoutOverflow() {
+        for value in ["11", "9223372036854775807", "9223372036854775808", "18446744073709551616",
+                      "000000000000000000000000000011", String(repeating: "9", count: 90)] {
+            assertStatus("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(value)\r\n\r\n", 413)
+        }
+        let roomy = HTTPRequestDecoder(limits: HTTPLimits(maxHeaderBytes: 16 * 1024, maxBodyBytes: 10))
+        let digits = String(repeating: "9", count: 5000)
+        guard case let .failure(failure) = roomy.decode(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(digits)\r\n\r\n".utf8)) else {
+            return XCTFail("5000 digits should be refused")
+        }
+        XCTAssertEqual(failure.status.code, 413)
+    }
+
+    func testContentLengthThatIsNotOneDecimalNumberIs400() {
+        for value in ["+5", "-0", "5 5", "0x5", "5.0", "1e3", "", "\u{0665}", "5, 6", ",5"] {
+            assertStatus("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \(value)\r\n\r\n", 400)
+        }
+        assertStatus("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 05\r\n\r\nhello", 400)
+    }
+
     func testChunkedUploadsAre411OtherCodings501() {
         assertStatus("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", 411)
         assertStatus("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501)
     }
 
     func testExpectContinueIsReportedAndOtherExpectationsAre417() {
-        guard case .incomplete(expectsContinue: true) =
+        guard case .incomplete(expectsContinue: true, headComplete: true) =
                 decode("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n") else {
             return XCTFail("head with Expect: 100-continue and no body yet should ask for Continue")
         }

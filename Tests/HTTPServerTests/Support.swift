@@ -23,9 +23,24 @@ final class RawClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: UInt16, receiveTimeout: TimeInterval = 5) throws {
+    /// `source`: a loopback address to connect from (all of 127/8 is local on Linux), so tests can be
+    /// two different clients; nil lets the kernel choose (127.0.0.1).
+    init(port: UInt16, receiveTimeout: TimeInterval = 5, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawClientError(description: "socket: errno \(errno)") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                Glibc.close(fd)
+                throw RawClientError(description: "bind to source \(source): errno \(code)")
+            }
+        }
         var tv = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int(receiveTimeout.truncatingRemainder(dividingBy: 1) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -130,9 +145,11 @@ final class AccessLogRecorder: @unchecked Sendable {
 }
 
 /// Test-sized limits: short timeouts keep the whole suite fast.
-func testLimits(readTimeout: TimeInterval = 2, idleTimeout: TimeInterval = 2, maxConnections: Int = 64) -> HTTPLimits {
+func testLimits(readTimeout: TimeInterval = 2, idleTimeout: TimeInterval = 2, maxConnections: Int = 64,
+                headerTimeout: TimeInterval = 2, maxConnectionsPerClient: Int = 64) -> HTTPLimits {
     HTTPLimits(maxRequestLineBytes: 1024, maxHeaderBytes: 2048, maxHeaderCount: 10, maxBodyBytes: 4096,
-               readTimeout: readTimeout, idleTimeout: idleTimeout, writeTimeout: 2, maxConnections: maxConnections)
+               readTimeout: readTimeout, idleTimeout: idleTimeout, writeTimeout: 2, maxConnections: maxConnections,
+               headerTimeout: headerTimeout, maxConnectionsPerClient: maxConnectionsPerClient)
 }
 
 /// Starts a server on an ephemeral loopback port; the caller stops it.
