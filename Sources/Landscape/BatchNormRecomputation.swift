@@ -35,8 +35,8 @@ public struct BatchNormRecomputation: Sendable {
         }
         let (images, overflow) = batches.multipliedReportingOverflow(by: batchSize)
         guard !overflow, images <= maximumImages else {
-            throw LandscapeError.invalidRequest("bn batches x bn batch size: at most \(maximumImages) training images per point, "
-                                                + "got \(batches) x \(batchSize)")
+            let cap = maximumImages == .max ? "a number of images" : "at most \(maximumImages) training images per point"
+            throw LandscapeError.invalidRequest("bn batches x bn batch size: expected \(cap), got \(batches) x \(batchSize)")
         }
         return images
     }

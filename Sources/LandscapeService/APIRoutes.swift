@@ -111,7 +111,8 @@ struct APIRoutes {
     }
 
     private func submit(_ request: HTTPRequest) throws -> HTTPResponse {
-        let body = try SurfaceRequest.decode(request.body)
+        let body: SurfaceSpec
+        do { body = try SurfaceSpec.decode(json: request.body) } catch { throw ServiceError.badRequest("\(error)") }
         do {
             let (job, cached) = try planner.submit(body)
             return try .json(JSONBody(["job": job.snapshot]), status: cached ? 200 : 202)

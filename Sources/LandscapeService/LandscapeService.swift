@@ -24,7 +24,10 @@ public final class LandscapeService: @unchecked Sendable {
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
-        router.add("GET /api/openapi.json") { _ in .json(OpenAPIDocument.data) }
+        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface)
+        router.add("GET /api/openapi.json") { _ in .json(openAPI) }
+        let limits = try JSONCoding.encoder.encode(ServiceLimitsBody(configuration.limits))
+        router.add("GET /api/limits") { _ in .json(limits) }
         let files = try StaticFileHandler(root: configuration.publicDirectory)
         let handler = ServiceHandler(api: router, files: files)
         server = HTTPServer(configuration: .init(host: host, port: port, limits: httpLimits, accessLog: accessLog),
@@ -64,5 +67,23 @@ struct ServiceHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest) throws -> HTTPResponse {
         request.path.hasPrefix("/api/") || request.path == "/api" ? try api.handle(request) : try files.handle(request)
+    }
+}
+
+/// GET /api/limits: what the page's forms need — every surface field with its default and
+/// bounds (from the library's spec), the grid caps and the picture sizes — so the page holds no copy.
+struct ServiceLimitsBody: Encodable {
+    let surface: SurfaceLimits
+    let surfaceFields: [SpecField]
+    let maximumCoordinate: Double
+    let pictureSize: [Int]
+    let maximumQueuedJobs: Int
+
+    init(_ limits: ServiceConfiguration.Limits) {
+        surface = limits.surface
+        surfaceFields = SurfaceSpec.fields(limits: limits.surface)
+        maximumCoordinate = GridAxis.maximumCoordinateMagnitude
+        pictureSize = [PictureRoutes.sizeRange.lowerBound, PictureRoutes.sizeRange.upperBound]
+        maximumQueuedJobs = limits.maximumQueuedJobs
     }
 }

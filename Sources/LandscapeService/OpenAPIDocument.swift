@@ -1,4 +1,5 @@
 import Foundation
+import Landscape
 
 /// The OpenAPI 3.0 description served at /api/openapi.json. Kept next to the
 /// routes so a new route and its documentation change together.
@@ -34,7 +35,7 @@ enum OpenAPIDocument {
         query("azimuth", "number", "3D view azimuth in degrees"), query("elevation", "number", "3D view elevation in degrees"),
     ] }
 
-    static var document: [String: Any] { [
+    static func document(limits: SurfaceLimits) -> [String: Any] { [
         "openapi": "3.0.3",
         "info": ["title": "landscape", "version": "0.1.0",
                  "description": "Loss landscapes of CIFAR ResNets (Li et al. 2018): models, surfaces, jobs, pictures."],
@@ -84,25 +85,39 @@ enum OpenAPIDocument {
                                                                          query("range", "string", "LOW:HIGH")],
                                                             responses: ["200": "{coordinates, values}"])],
         ],
-        "components": ["schemas": ["SurfaceRequest": [
-            "type": "object", "required": ["models", "x"],
-            "properties": [
-                "models": ["type": "array", "items": ["type": "string"], "description": "model ids from /api/models"],
-                "dataset": ["type": "string", "description": "dataset id from /api/datasets (default fashion-mnist)"],
-                "split": ["type": "string", "enum": ["test", "train"]],
-                "x": ["type": "string", "example": "-1:1:21"], "y": ["type": "string", "example": "-1:1:21"],
-                "samples": ["type": "integer", "default": 1000],
-                "subset": ["type": "string", "enum": ["first", "random", "balanced"]],
-                "subset_seed": ["type": "integer"], "seed": ["type": "integer", "default": 0],
-                "norm": ["type": "string", "enum": ["filter", "layer", "weight", "none"]],
-                "ignore": ["type": "string", "enum": ["biasbn", "none"]],
-                "bn_mode": ["type": "string", "enum": ["eval", "recompute"], "default": "eval"],
-                "bn_batches": ["type": "integer", "minimum": 1, "default": 8,
-                               "description": "recompute: training batches BN statistics are re-estimated from at each point"],
-                "bn_batch_size": ["type": "integer", "minimum": 2, "default": 128],
-            ],
-        ]]],
+        "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits)]],
     ] }
 
-    static let data: Data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data("{}".utf8)
+    /// The request body's schema, made from the library's spec: its fields, defaults and limits.
+    static func surfaceRequestSchema(limits: SurfaceLimits) -> [String: Any] {
+        let fields = SurfaceSpec.fields(limits: limits)
+        var properties: [String: Any] = [:]
+        for field in fields {
+            var property: [String: Any] = ["type": field.type, "description": field.description]
+            if let allowed = field.allowed { property["enum"] = allowed }
+            switch field.type {
+            case "array":
+                property["items"] = ["type": "string"]
+                property["minItems"] = field.minimum
+                property["maxItems"] = field.maximum
+            case "integer":
+                property["minimum"] = field.minimum
+                property["maximum"] = field.maximum
+                if let value = field.defaultValue { property["default"] = Int(value) }
+            default:
+                if let value = field.defaultValue { property["default"] = value }
+                if field.name == "x" || field.name == "y" {
+                    property["pattern"] = #"^\s*-?[0-9.eE+-]+\s*:\s*-?[0-9.eE+-]+\s*:\s*[0-9]+\s*$"#
+                    property["example"] = SurfaceSpec.defaultAxis
+                }
+            }
+            properties[field.name] = property.compactMapValues { $0 }
+        }
+        return ["type": "object", "required": fields.filter(\.required).map(\.name), "properties": properties,
+                "additionalProperties": false]
+    }
+
+    static func data(limits: SurfaceLimits) -> Data {
+        (try? JSONSerialization.data(withJSONObject: document(limits: limits), options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
 }

@@ -103,9 +103,9 @@ final class PictureRoutes: @unchecked Sendable {
 
     static func settings(_ query: [String: String]) throws -> Pictures.SurfaceSettings {
         var settings = Pictures.SurfaceSettings()
-        settings.kind = try SurfaceRequest.choice(query["kind"], "kind", default: .contour)
-        settings.metric = try SurfaceRequest.choice(query["metric"], "metric", default: .loss)
-        settings.colormap = try SurfaceRequest.choice(query["cmap"], "cmap", default: .viridis)
+        settings.kind = try choice(query["kind"], "kind", default: .contour)
+        settings.metric = try choice(query["metric"], "metric", default: .loss)
+        settings.colormap = try choice(query["cmap"], "cmap", default: .viridis)
         settings.vmin = try number(query, "vmin")
         settings.vmax = try number(query, "vmax")
         settings.vlevel = try number(query, "vlevel")
@@ -119,6 +119,16 @@ final class PictureRoutes: @unchecked Sendable {
         settings.height = try integer(query, "height", default: 600, in: sizeRange)
         settings.transparent = ["1", "true", "yes"].contains(query["transparent"]?.lowercased() ?? "")
         return settings
+    }
+
+    /// One of an enum's raw values (case-insensitive), or a 400 that lists them.
+    static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ field: String, default value: T) throws -> T
+        where T.RawValue == String {
+        guard let text else { return value }
+        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
+            throw ServiceError.badRequest("\(field): '\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
     }
 
     static func number(_ query: [String: String], _ field: String) throws -> Double? {

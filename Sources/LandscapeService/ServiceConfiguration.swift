@@ -19,14 +19,8 @@ public struct ServiceConfiguration: Sendable {
     public var threads: Int
 
     public struct Limits: Sendable {
-        /// Grid points per surface (default 101 × 101, the largest the CLI accepts without --max-points).
-        public var maximumPoints = GridSpec.defaultMaximumPoints
-        /// Images evaluated per point (the whole Fashion-MNIST test split).
-        public var maximumSamples = 10_000
-        /// Training images per point in BN recompute mode (batches × batch size).
-        public var maximumRecomputeImages = 4_096
-        /// Models per request (ReLU | Swish | Mish plus room for more).
-        public var maximumModels = 6
+        /// Caps of one surface request (grid points, samples, BN images, models): the library's, checked there.
+        public var surface = SurfaceLimits()
         /// Jobs waiting or running before POST answers 429.
         public var maximumQueuedJobs = 4
         /// Finished jobs remembered by /api/jobs (each keeps its state and surface ids, not its computation).

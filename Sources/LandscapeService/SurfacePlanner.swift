@@ -22,15 +22,19 @@ final class SurfacePlanner: @unchecked Sendable {
     }
 
     /// The job for this request and whether it was already complete.
-    func submit(_ request: SurfaceRequest) throws -> (job: Job, cached: Bool) {
-        let validated = try request.validate(catalog: catalog)
-        let models = try request.models.map { try catalog.model($0) }
-        let data = try evaluationSet(validated.data, card: models[0].card)
-        let recompute = try validated.bnRecompute.map { try recomputation($0, path: validated.data.path, like: data.info) }
+    func submit(_ spec: SurfaceSpec) throws -> (job: Job, cached: Bool) {
+        let validated: SurfaceSpec.Validated
+        do { validated = try spec.validated(limits: catalog.configuration.limits.surface) } catch {
+            throw ServiceError.badRequest("\(error)")
+        }
+        let models = try spec.models.map { try catalog.model($0) }
+        let path = try catalog.datasetPath(spec.dataset ?? "fashion-mnist")
+        let data = try evaluationSet(spec.evaluationSet(path: path, validated), card: models[0].card)
+        let recompute = try validated.bnRecompute.map { try recomputation($0, path: path, like: data.info) }
         let computation: SurfaceComputation
         do {
             computation = try SurfaceComputation(models: models.map(\.surfaceModel), data: data, grid: validated.grid,
-                                                 directions: .random(validated.spec), bnMode: validated.bnMode,
+                                                 directions: .random(spec.directions), bnMode: spec.bnMode,
                                                  bnRecomputation: recompute,
                                                  store: catalog.cacheStore, evaluator: evaluator)
         } catch {

@@ -41,8 +41,8 @@ struct ServeCommand: ParsableCommand {
             datasetMap[parts[0]] = parts[1]
         }
         var limits = ServiceConfiguration.Limits()
-        limits.maximumPoints = maxPoints
-        limits.maximumSamples = maxSamples
+        limits.surface.maximumPoints = maxPoints
+        limits.surface.maximumSamples = maxSamples
         limits.maximumQueuedJobs = maxJobs
         let configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
                                                  datasets: datasetMap, limits: limits, threads: threads)

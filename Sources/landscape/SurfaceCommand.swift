@@ -16,8 +16,10 @@ struct SurfaceCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: "Checkpoint; repeat for side-by-side models with shared directions.")
     var models: [String] = []
     @OptionGroup var data: DataOptions
-    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-1:1:51"
-    @Option(parsing: .unconditional, help: "y axis START:END:COUNT (omit for a 1D line).") var y: String?
+    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.", transform: GridAxis.init(parsing:))
+    var x = try! GridAxis(parsing: SurfaceSpec.defaultAxis)
+    @Option(parsing: .unconditional, help: "y axis START:END:COUNT (omit for a 1D line).", transform: GridAxis.init(parsing:))
+    var y: GridAxis?
     @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
     var samples: Int?
     @Option(help: "Seed of the random directions.") var seed: UInt64 = 0
@@ -27,40 +29,64 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "weights (parameters only) or states (BN running statistics too).") var mode: DirectionMode = .weights
     @Option(help: "BatchNorm at perturbed weights: eval (running statistics) or recompute (re-estimated at each point from training images).")
     var bn: BatchNormMode = .eval
-    @Option(help: "recompute: number of training batches (the first batches x size images of --data's train split).")
-    var bnBatches = BatchNormRecomputation.defaultBatches
-    @Option(help: "recompute: images per batch.") var bnBatchSize = BatchNormRecomputation.defaultBatchSize
+    @Option(help: "recompute: number of training batches (the first batches x size images of --data's train split; default \(BatchNormRecomputation.defaultBatches)).")
+    var bnBatches: Int?
+    @Option(help: "recompute: images per batch (default \(BatchNormRecomputation.defaultBatchSize)).") var bnBatchSize: Int?
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
 
-    func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give at least one --model") }
-        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1, got \(samples)") }
-        guard bnBatches >= 1, bnBatchSize >= 2 else {
-            throw ValidationError("--bn-batches must be at least 1 and --bn-batch-size at least 2")
-        }
-        _ = try grid()
+    /// The same spec the API builds from its JSON; the CLI's only caps are the grid's (no server to protect).
+    var spec: SurfaceSpec {
+        var spec = SurfaceSpec(models: models, x: x, y: y)
+        spec.split = data.split
+        spec.samples = samples
+        spec.subset = data.subset
+        spec.subsetSeed = data.subsetSeed
+        spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
+        spec.bnMode = bn
+        spec.bnBatches = bnBatches
+        spec.bnBatchSize = bnBatchSize
+        return spec
     }
 
-    func grid() throws -> GridSpec {
-        try GridSpec(x: GridAxis(parsing: x), y: y.map(GridAxis.init(parsing:)), maximumPoints: maxPoints)
+    var limits: SurfaceLimits {
+        var limits = SurfaceLimits()
+        limits.maximumPoints = maxPoints
+        limits.maximumSamples = .max
+        limits.maximumRecomputeImages = .max
+        limits.maximumModels = .max
+        return limits
+    }
+
+    func validate() throws {
+        do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
+            throw ValidationError("\(Self.flags(of: error.field)): \(error.problem)")
+        }
+    }
+
+    /// The spec names its fields as the API does; say them as this command's flags.
+    static func flags(of fields: String) -> String {
+        let renamed = ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]
+        return fields.components(separatedBy: ", ").map { renamed[$0] ?? "--" + $0.replacingOccurrences(of: "_", with: "-") }
+            .joined(separator: ", ")
     }
 
     func run() throws {
+        let validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-        let set = try EvaluationSet.build(try data.request(samples: samples ?? EvaluationSetRequest.defaultSurfaceSamples,
-                                                           samplesAtMost: samples == nil), card: loaded.first?.card)
+        let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
+                                          card: loaded.first?.card)
         for model in loaded { try model.checkInput(set) }
-        let recompute = try bn == .recompute
-            ? BatchNormRecomputation.build(path: data.path, batches: bnBatches, batchSize: bnBatchSize, normalizedLike: set.info)
-            : nil
+        let recompute = try validated.bnRecompute.map {
+            try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+        }
         let computation = try SurfaceComputation(
-            models: loaded.map(\.surfaceModel), data: set, grid: try grid(),
-            directions: .random(DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)),
-            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
+            models: loaded.map(\.surfaceModel), data: set, grid: validated.grid, directions: .random(spec.directions),
+            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
+            evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
     }
 }
@@ -73,7 +99,9 @@ struct InterpolateCommand: ParsableCommand {
     @Argument(help: "Model A (x = 0).") var a: String
     @Argument(help: "Model B (x = 1).") var b: String
     @OptionGroup var data: DataOptions
-    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.") var x = "-0.5:1.5:41"
+    @Option(parsing: .unconditional, help: "x axis START:END:COUNT (a grid that spans 0 or 1 must have points on them).",
+            transform: GridAxis.init(parsing:))
+    var x = try! GridAxis(parsing: "-0.5:1.5:41")
     @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
     var samples: Int?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -87,7 +115,7 @@ struct InterpolateCommand: ParsableCommand {
                                                            samplesAtMost: samples == nil), card: start.card)
         try start.checkInput(set)
         let computation = try SurfaceComputation(
-            models: [start.surfaceModel], data: set, grid: try GridSpec(x: GridAxis(parsing: x), y: nil),
+            models: [start.surfaceModel], data: set, grid: try GridSpec(x: x, y: nil),
             directions: .interpolation(to: end.surfaceModel),
             store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
@@ -124,3 +152,4 @@ extension DirectionNormalization: ExpressibleByArgument {}
 extension DirectionIgnore: ExpressibleByArgument {}
 extension DirectionMode: ExpressibleByArgument {}
 extension BatchNormMode: ExpressibleByArgument {}
+

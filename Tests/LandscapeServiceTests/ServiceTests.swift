@@ -25,10 +25,15 @@ final class ServiceTests: XCTestCase {
                                                    withDestinationURL: Self.modelFile)
         try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
         var limits = ServiceConfiguration.Limits()
-        limits.maximumPoints = 41 * 41
-        limits.maximumSamples = 846
+        limits.surface.maximumPoints = 41 * 41
+        limits.surface.maximumSamples = 846
         limits.maximumQueuedJobs = 2
-        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path], limits: limits)
+        // A single file's split comes from its name: this link lets the reference test images stand in for
+        // training images where only the mechanics of BN recompute are tested.
+        let standIn = root.appendingPathComponent("cifar10-head-as-train.bin")
+        try FileManager.default.createSymbolicLink(at: standIn, withDestinationURL: Self.dataFile)
+        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path, "cifar-head-train": standIn.path],
+                                                 limits: limits)
         service = try LandscapeService(configuration: configuration, port: 0)
         try service.start()
         client = TestClient(port: service.port)
@@ -96,7 +101,7 @@ final class ServiceTests: XCTestCase {
     }
 
     func testRecomputeJobRecordsTheTrainingImagesItReestimatedFrom() throws {
-        let (status, job) = try submit(["x": "-0.5:0.5:3", "samples": 32, "bn_mode": "recompute",
+        let (status, job) = try submit(["x": "-0.5:0.5:3", "samples": 32, "bn_mode": "recompute", "dataset": "cifar-head-train",
                                         "bn_batches": 2, "bn_batch_size": 16])
         XCTAssertEqual(status, 202, "\(job)")
         let id = try XCTUnwrap(job["id"] as? String)
@@ -110,7 +115,7 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(surface.bnRecompute?.dataset.split, "train")
         XCTAssertTrue(surface.progress.complete)
         // Eval mode on the same grid is another surface.
-        let (_, evalJob) = try submit(["x": "-0.5:0.5:3", "samples": 32])
+        let (_, evalJob) = try submit(["x": "-0.5:0.5:3", "samples": 32, "dataset": "cifar-head-train"])
         XCTAssertNotEqual(evalJob["surface_ids"] as? [String], [surfaceID])
     }
 

@@ -1,0 +1,262 @@
+import Foundation
+import LandscapeEngine
+import LandscapeIO
+
+/// The caps that keep one surface request from taking the machine. The
+/// service configures them; the CLI uses the defaults unless a flag raises one.
+public struct SurfaceLimits: Sendable, Codable, Equatable {
+    /// Grid points per surface (101 × 101: a 51 × 51 surface on 1,000 images is already tens of minutes on two cores).
+    public var maximumPoints = GridSpec.defaultMaximumPoints
+    /// Images evaluated per point (the whole Fashion-MNIST test split).
+    public var maximumSamples = 10_000
+    /// Training images per point in BN recompute mode (batches × batch size).
+    public var maximumRecomputeImages = 4_096
+    /// Models per request (ReLU | Swish | Mish plus room for more).
+    public var maximumModels = 6
+    public init() {}
+}
+
+/// What a field of a spec takes, once: the API's JSON, the CLI's flags, the
+/// OpenAPI document and the page's form all read it from here.
+public struct SpecField: Sendable, Encodable {
+    public let name: String
+    public let type: String
+    public let description: String
+    public let defaultValue: String?
+    public let allowed: [String]?
+    public let minimum: Int?
+    public let maximum: Int?
+    public let required: Bool
+
+    /// The CLI flag of this field (`bn_batches` → `--bn-batches`).
+    public var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
+
+    enum CodingKeys: String, CodingKey { case name, type, description, defaultValue = "default", allowed, minimum, maximum, required }
+}
+
+/// A field refused by a spec: which one, what it was, what is allowed.
+public struct SpecError: Error, CustomStringConvertible, Equatable {
+    public let field: String
+    public let problem: String
+    public init(_ field: String, _ problem: String) { self.field = field; self.problem = problem }
+    public var description: String { "\(field): \(problem)" }
+}
+
+/// One request for surfaces around trained weights along shared random
+/// directions: every field typed, with its default and its check. The API
+/// decodes its JSON body into it, the CLI builds it from its options, and
+/// both call `validated(limits:)`: one set of defaults and one set of checks.
+public struct SurfaceSpec: Sendable, Equatable {
+    public var models: [String]
+    public var dataset: String?
+    public var split: DatasetSplit?
+    public var x: GridAxis
+    public var y: GridAxis?
+    public var samples: Int?
+    public var subset: SubsetRule = .first
+    public var subsetSeed: UInt64 = 0
+    public var directions = DirectionSpec()
+    public var bnMode: BatchNormMode = .eval
+    public var bnBatches: Int?
+    public var bnBatchSize: Int?
+
+    public init(models: [String], x: GridAxis, y: GridAxis? = nil) {
+        self.models = models; self.x = x; self.y = y
+    }
+
+    /// The default axis of a new request (x, and y where a 2D surface is asked for): Li et al.'s
+    /// -1:1, 21 points — a first look in about a minute; their 51 points are a flag away.
+    public static let defaultAxis = "-1:1:21"
+
+    /// What a validated spec fixes beyond its fields.
+    public struct Validated: Sendable {
+        public var grid: GridSpec
+        public var samples: Int
+        /// The sample count was the default: a smaller split is used whole.
+        public var samplesAtMost: Bool
+        /// (batches, batch size) of the training images in recompute mode; nil in eval mode.
+        public var bnRecompute: (batches: Int, batchSize: Int)?
+    }
+
+    public func validated(limits: SurfaceLimits) throws -> Validated {
+        guard !models.isEmpty else { throw SpecError("models", "expected at least one model") }
+        guard models.count <= limits.maximumModels else {
+            throw SpecError("models", "at most \(limits.maximumModels) per request, got \(models.count)")
+        }
+        guard Set(models).count == models.count else { throw SpecError("models", "the same model is listed twice") }
+        let grid: GridSpec
+        do { grid = try GridSpec(x: x, y: y, maximumPoints: limits.maximumPoints) } catch {
+            throw SpecError(y == nil ? "x" : "x, y", "\(error)")
+        }
+        let samples = self.samples ?? EvaluationSetRequest.defaultSurfaceSamples
+        guard (1...limits.maximumSamples).contains(samples) else {
+            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
+        }
+        var recompute: (batches: Int, batchSize: Int)?
+        switch bnMode {
+        case .recompute:
+            let batches = bnBatches ?? BatchNormRecomputation.defaultBatches
+            let batchSize = bnBatchSize ?? BatchNormRecomputation.defaultBatchSize
+            do {
+                _ = try BatchNormRecomputation.imageCount(batches: batches, batchSize: batchSize,
+                                                          maximumImages: limits.maximumRecomputeImages)
+            } catch {
+                throw SpecError("bn_batches, bn_batch_size", "\(error)")
+            }
+            recompute = (batches, batchSize)
+        case .eval:
+            if bnBatches != nil || bnBatchSize != nil {
+                throw SpecError("bn_batches, bn_batch_size", "apply to bn_mode 'recompute' only")
+            }
+        }
+        return Validated(grid: grid, samples: samples, samplesAtMost: self.samples == nil, bnRecompute: recompute)
+    }
+
+    /// The evaluation images this spec asks for, from the dataset at `path`.
+    public func evaluationSet(path: String, _ validated: Validated) -> EvaluationSetRequest {
+        EvaluationSetRequest(path: path, split: split, samples: validated.samples, samplesAtMost: validated.samplesAtMost,
+                             subset: subset, subsetSeed: subsetSeed)
+    }
+
+    /// Every field with its type, default and limits: the OpenAPI schema and `GET /api/limits` are made from this.
+    public static func fields(limits: SurfaceLimits) -> [SpecField] {
+        func choices<T: CaseIterable & RawRepresentable>(_: T.Type) -> [String] where T.RawValue == String {
+            T.allCases.map(\.rawValue)
+        }
+        return [
+            SpecField(name: "models", type: "array", description: "model ids (shipped models); one surface each, shared raw directions",
+                      defaultValue: nil, allowed: nil, minimum: 1, maximum: limits.maximumModels, required: true),
+            SpecField(name: "dataset", type: "string", description: "dataset id", defaultValue: "fashion-mnist",
+                      allowed: nil, minimum: nil, maximum: nil, required: false),
+            SpecField(name: "split", type: "string", description: "split of a dataset directory (a single file is used as it is)",
+                      defaultValue: DatasetSplit.test.rawValue, allowed: choices(DatasetSplit.self), minimum: nil, maximum: nil, required: false),
+            SpecField(name: "x", type: "string", description: "x axis START:END:COUNT, |coordinates| <= \(Int(GridAxis.maximumCoordinateMagnitude))",
+                      defaultValue: defaultAxis, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: true),
+            SpecField(name: "y", type: "string", description: "y axis START:END:COUNT (absent: a 1D line); x count × y count <= \(limits.maximumPoints)",
+                      defaultValue: nil, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: false),
+            SpecField(name: "samples", type: "integer",
+                      description: "images per point (default \(EvaluationSetRequest.defaultSurfaceSamples), or all of a smaller split)",
+                      defaultValue: String(EvaluationSetRequest.defaultSurfaceSamples), allowed: nil, minimum: 1,
+                      maximum: limits.maximumSamples, required: false),
+            SpecField(name: "subset", type: "string", description: "which images: first (file order), random or balanced (seeded)",
+                      defaultValue: SubsetRule.first.rawValue, allowed: choices(SubsetRule.self), minimum: nil, maximum: nil, required: false),
+            SpecField(name: "subset_seed", type: "integer", description: "seed of the random and balanced subsets", defaultValue: "0",
+                      allowed: nil, minimum: 0, maximum: nil, required: false),
+            SpecField(name: "seed", type: "integer", description: "seed of the random directions", defaultValue: "0",
+                      allowed: nil, minimum: 0, maximum: nil, required: false),
+            SpecField(name: "norm", type: "string", description: "direction normalization (Li et al. 2018: filter)",
+                      defaultValue: DirectionNormalization.filter.rawValue, allowed: choices(DirectionNormalization.self),
+                      minimum: nil, maximum: nil, required: false),
+            SpecField(name: "ignore", type: "string", description: "1-D tensors: biasbn (zero direction) or none (copy the weights)",
+                      defaultValue: DirectionIgnore.biasbn.rawValue, allowed: choices(DirectionIgnore.self), minimum: nil, maximum: nil,
+                      required: false),
+            SpecField(name: "mode", type: "string", description: "weights (parameters only) or states (BN running statistics too)",
+                      defaultValue: DirectionMode.weights.rawValue, allowed: choices(DirectionMode.self), minimum: nil, maximum: nil,
+                      required: false),
+            SpecField(name: "bn_mode", type: "string", description: "BatchNorm at moved weights: eval (running statistics) or recompute",
+                      defaultValue: BatchNormMode.eval.rawValue, allowed: choices(BatchNormMode.self), minimum: nil, maximum: nil,
+                      required: false),
+            SpecField(name: "bn_batches", type: "integer",
+                      description: "recompute: training batches; bn_batches × bn_batch_size <= \(limits.maximumRecomputeImages)",
+                      defaultValue: String(BatchNormRecomputation.defaultBatches), allowed: nil, minimum: 1,
+                      maximum: limits.maximumRecomputeImages / 2, required: false),
+            SpecField(name: "bn_batch_size", type: "integer", description: "recompute: images per batch",
+                      defaultValue: String(BatchNormRecomputation.defaultBatchSize), allowed: nil, minimum: 2,
+                      maximum: limits.maximumRecomputeImages, required: false),
+        ]
+    }
+}
+
+// MARK: - The API's JSON form
+
+extension SurfaceSpec {
+    /// Decodes the API's JSON body (snake_case fields as in `fields(limits:)`), naming the field of any error.
+    public static func decode(json body: Data) throws -> SurfaceSpec {
+        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with models, x and optionally y") }
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw SpecError("body", "expected a JSON object")
+            }
+            object = parsed
+        } catch let error as SpecError { throw error } catch {
+            throw SpecError("body", "not valid JSON")
+        }
+        let known = Set(fields(limits: SurfaceLimits()).map(\.name))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        let reader = JSONFields(object)
+        guard let models = try reader.strings("models") else { throw SpecError("models", "required") }
+        guard let x = try reader.axis("x") else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
+        var spec = SurfaceSpec(models: models, x: x, y: try reader.axis("y"))
+        spec.dataset = try reader.string("dataset")
+        spec.split = try reader.choice("split")
+        spec.samples = try reader.integer("samples")
+        spec.subset = try reader.choice("subset") ?? spec.subset
+        spec.subsetSeed = try reader.seed("subset_seed") ?? 0
+        spec.directions = DirectionSpec(seed: try reader.seed("seed") ?? 0,
+                                        normalization: try reader.choice("norm") ?? .filter,
+                                        ignore: try reader.choice("ignore") ?? .biasbn,
+                                        mode: try reader.choice("mode") ?? .weights)
+        spec.bnMode = try reader.choice("bn_mode") ?? .eval
+        spec.bnBatches = try reader.integer("bn_batches")
+        spec.bnBatchSize = try reader.integer("bn_batch_size")
+        return spec
+    }
+}
+
+/// Typed reads of a decoded JSON object whose errors name the field.
+private struct JSONFields {
+    let object: [String: Any]
+    init(_ object: [String: Any]) { self.object = object }
+
+    private func value(_ name: String) -> Any? {
+        guard let value = object[name], !(value is NSNull) else { return nil }
+        return value
+    }
+
+    /// JSON true/false (`is Bool` also holds for the numbers 0 and 1 on Linux, so ask the number's type).
+    private func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = value(name) else { return nil }
+        guard let text = value as? String else { throw SpecError(name, "expected a string") }
+        return text
+    }
+
+    func strings(_ name: String) throws -> [String]? {
+        guard let value = value(name) else { return nil }
+        guard let list = value as? [Any], let texts = list as? [String] else { throw SpecError(name, "expected an array of strings") }
+        return texts
+    }
+
+    /// An integer that fits Int: 2.5, 1e30, true and "5" are refused, never truncated or coerced.
+    func integer(_ name: String) throws -> Int? {
+        guard let value = value(name) else { return nil }
+        guard !isBoolean(value), let integer = value as? Int else { throw SpecError(name, "expected an integer, got \(value)") }
+        return integer
+    }
+
+    func seed(_ name: String) throws -> UInt64? {
+        guard let value = value(name) else { return nil }
+        guard !isBoolean(value), let seed = value as? UInt64 else { throw SpecError(name, "expected a non-negative integer, got \(value)") }
+        return seed
+    }
+
+    func axis(_ name: String) throws -> GridAxis? {
+        guard let text = try string(name) else { return nil }
+        do { return try GridAxis(parsing: text) } catch { throw SpecError(name, "\(error)") }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T? where T.RawValue == String {
+        guard let text = try string(name) else { return nil }
+        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
+            throw SpecError(name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
+    }
+}
