@@ -5,7 +5,8 @@
 
 Runs against `landscape serve` or the development mock (Tests/browser/mock_api.py).
 Screenshots go to $LANDSCAPE_TEST_OUT (default /tmp/landscape-browser); their
-paths are printed. Exits 1 when any check fails.
+paths are printed. LANDSCAPE_ONLY=regex runs only the matching checks. Exits 1
+when any check fails.
 """
 import itertools
 import json
@@ -34,6 +35,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 BASE = os.environ.get("LANDSCAPE_URL", "http://127.0.0.1:8420").rstrip("/")
 OUT = os.environ.get("LANDSCAPE_TEST_OUT", "/tmp/landscape-browser")
 JOB_TIMEOUT = float(os.environ.get("LANDSCAPE_JOB_TIMEOUT", "300"))  # seconds for the small surface on a real server
+ONLY = os.environ.get("LANDSCAPE_ONLY")  # regex: run only the checks whose names match (later checks may need earlier ones)
 MIN_COLOURED = 0.01  # fraction of a canvas's pixels that must be coloured for it to count as drawn
 
 # Share of strongly coloured pixels (channel spread > 40) and a cheap content hash, read inside the page.
@@ -97,6 +99,9 @@ class Check:
         self.failures, self.screenshots = [], []
 
     def run(self, name, fn):
+        if ONLY and not re.search(ONLY, name):
+            print(f"SKIP  {name}", flush=True)
+            return
         try:
             fn()
             print(f"PASS  {name}", flush=True)
