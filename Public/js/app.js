@@ -55,8 +55,7 @@ for (const t of TABS) document.getElementById(`tab-${t}`).addEventListener('clic
 window.addEventListener('hashchange', () => {
   Object.assign(state, readState());
   activations.sync();
-  landscapes.buildPicker();
-  landscapes.showSelection();
+  landscapes.restore();
   showTab(state.tab);
 });
 

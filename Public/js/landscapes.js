@@ -15,6 +15,7 @@ export class Landscapes {
     this.changed = changed;
     this.showError = showError;
     this.listings = [];
+    this.loaded = false; // the selection can only be checked against the listing once it is here
     this.panels = new Map();
     this.$ = (id) => document.getElementById(id);
     this.bindControls();
@@ -41,15 +42,54 @@ export class Landscapes {
       this.showError(e);
       return;
     }
-    const ids = new Set(this.listings.map((l) => l.id));
-    if (!this.state.surfaces || !this.state.surfaces.some((id) => ids.has(id))) {
-      const groups = groupListings(this.listings);
-      const first = groups.find((g) => g.some((l) => l.shipped)) || groups[0];
-      this.state.surfaces = first ? first.map((l) => l.id) : [];
-      this.changed();
-    }
+    this.loaded = true;
+    this.resolveSelection();
     this.buildPicker();
     await this.showSelection();
+  }
+
+  /** After the address changed by hand: the selection it names, checked against the listing. */
+  restore() {
+    if (!this.loaded) return; // refresh() resolves it when the listing arrives
+    this.notice(null);
+    this.resolveSelection();
+    this.buildPicker();
+    this.showSelection();
+  }
+
+  /**
+   * Keeps the ids of state.surfaces that the server knows. Unknown ids are named in a notice, not
+   * dropped silently; when the address names no known surface (or none at all), the shipped group is shown.
+   */
+  resolveSelection() {
+    const known = new Set(this.listings.map((l) => l.id));
+    const requested = this.state.surfaces;
+    const unknown = (requested || []).filter((id) => !known.has(id));
+    let ids = (requested || []).filter((id) => known.has(id));
+    const fallBack = requested === null || (unknown.length > 0 && ids.length === 0);
+    if (fallBack) ids = this.defaultSelection();
+    if (unknown.length) {
+      const list = unknown.join(', ');
+      this.notice(`No surface with id${unknown.length > 1 ? 's' : ''} ${list} on this server `
+        + `(computed on another server, or its cache was cleared): ${fallBack ? 'showing the default group instead' : 'showing the others'}.`);
+    }
+    const changed = !requested || ids.length !== requested.length || ids.some((id, i) => id !== requested[i]);
+    this.state.surfaces = ids;
+    if (changed) this.changed();
+  }
+
+  /** The first group with a shipped surface, else the first group: what a bare address shows. */
+  defaultSelection() {
+    const groups = groupListings(this.listings);
+    const first = groups.find((g) => g.some((l) => l.shipped)) || groups[0];
+    return first ? first.map((l) => l.id) : [];
+  }
+
+  /** Shows text above the picker (null hides it). */
+  notice(text) {
+    const box = this.$('selection-notice');
+    box.textContent = text || '';
+    box.hidden = !text;
   }
 
   buildPicker() {
@@ -65,7 +105,10 @@ export class Landscapes {
       legend.textContent = `${g.grid} · directions seed ${g.directions_seed} · ${g.samples} samples · ${g.dataset}${g.shipped ? ' · shipped' : ''}`;
       const only = document.createElement('button');
       only.type = 'button'; only.className = 'link'; only.textContent = 'show group';
-      only.addEventListener('click', () => { this.state.surfaces = group.map((l) => l.id); this.buildPicker(); this.showSelection(); this.changed(); });
+      only.addEventListener('click', () => {
+        this.notice(null);
+        this.state.surfaces = group.map((l) => l.id); this.buildPicker(); this.showSelection(); this.changed();
+      });
       box.append(legend);
       for (const l of group) {
         const label = document.createElement('label');
@@ -90,7 +133,8 @@ export class Landscapes {
   }
 
   toggle(id, on) {
-    const list = this.state.surfaces.filter((s) => s !== id);
+    this.notice(null);
+    const list = (this.state.surfaces || []).filter((s) => s !== id);
     if (on) list.push(id);
     this.state.surfaces = list;
     this.showSelection();
@@ -99,7 +143,7 @@ export class Landscapes {
 
   /** Fetches the selected surfaces and rebuilds the panel row. */
   async showSelection() {
-    const ids = this.state.surfaces.filter((id) => this.listings.some((l) => l.id === id));
+    const ids = (this.state.surfaces || []).filter((id) => this.listings.some((l) => l.id === id));
     const container = this.$('surface-panels');
     let surfaces;
     try {

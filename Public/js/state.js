@@ -1,4 +1,4 @@
-// View state in the URL hash (#tab=landscapes&s=id1,id2&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
+// View state in the URL hash (#tab=landscapes&s=id1,id2 (or ids=…)&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
 // so a view can be shared by copying the address. Writing uses replaceState,
 // so it neither adds history entries nor fires hashchange.
 
@@ -17,7 +17,8 @@ export function readState(hash = window.location.hash) {
   const state = defaults();
   const q = new URLSearchParams(hash.replace(/^#/, ''));
   if (TABS.includes(q.get('tab'))) state.tab = q.get('tab');
-  if (q.get('s')) state.surfaces = q.get('s').split(',').filter(Boolean);
+  const ids = q.get('s') || q.get('ids'); // `ids` is accepted as a longer spelling of `s`
+  if (ids) state.surfaces = ids.split(',').filter(Boolean);
   if (VIEW_KINDS.includes(q.get('view'))) state.view = q.get('view');
   if (q.has('log')) state.log = q.get('log') === '1';
   const num = (k) => (q.has(k) && Number.isFinite(Number(q.get(k))) ? Number(q.get(k)) : null);
