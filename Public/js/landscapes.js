@@ -187,8 +187,10 @@ export class Landscapes {
     const settings = { kind: this.state.view, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } };
     for (const p of panels) { p.selected = this.state.point; p.render(scale, settings); }
     drawColourbar(this.$('colourbar'), scale);
+    const diverged = panels.some((p) => p.surface.diverged && p.surface.diverged.some((row) => row.some(Boolean)));
     this.$('scale-text').textContent = panels.length
       ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels} levels`
+        + (diverged ? ' · dark ✕ cells: diverged (loss not a finite number)' : '')
       : '';
     this.drawSlices();
   }

@@ -9,11 +9,15 @@ import { loadSurface, loadModels } from './store.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
 
-/** Points streamed into `old` while `fresh` was being fetched are kept. */
+/** Points streamed into `old` while `fresh` was being fetched are kept (diverged ones too). */
 function keepComputed(fresh, old) {
   for (const key of ['loss', 'accuracy', 'loss_stderr']) {
     if (!fresh[key] || !old[key]) continue;
     fresh[key].forEach((row, r) => row.forEach((v, c) => { if (v === null && old[key][r] && old[key][r][c] != null) row[c] = old[key][r][c]; }));
+  }
+  if (old.diverged) {
+    if (!fresh.diverged) fresh.diverged = fresh.loss.map((row) => row.map(() => false));
+    old.diverged.forEach((row, r) => row.forEach((d, c) => { if (d && fresh.diverged[r]) fresh.diverged[r][c] = true; }));
   }
 }
 
@@ -198,8 +202,11 @@ export class NewSurface {
     const box = this.$('job-readout');
     if (!info) { box.textContent = 'Hover over a panel to read its values.'; return; }
     const beta = info.beta === null ? '' : `, β = ${info.beta.toFixed(3)}`;
-    box.textContent = info.loss === null
-      ? `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · not yet computed`
-      : `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · loss ${formatNumber(info.loss, 4)} · accuracy ${(info.accuracy * 100).toFixed(2)} %`;
+    const where = `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta}`;
+    const stderr = info.stderr != null ? ` ± ${formatNumber(info.stderr, 2)}` : '';
+    const accuracy = info.accuracy == null ? '—' : `${(info.accuracy * 100).toFixed(2)} %`;
+    box.textContent = info.diverged ? `${where} · loss diverged (not a finite number)`
+      : info.loss === null ? `${where} · not yet computed`
+      : `${where} · loss ${formatNumber(info.loss, 4)}${stderr} · accuracy ${accuracy}`;
   }
 }

@@ -4,7 +4,7 @@
 // canvas so hover overlays do not redraw the surface.
 
 import { FONT, drawAxes, mapper, prepare } from './canvas.js';
-import { drawHeatmap, hatchMissing } from './heatmap.js';
+import { DIVERGED_FILL, drawDiverged, drawHeatmap, hatchMissing, isDiverged } from './heatmap.js';
 import { drawContours } from './contour.js';
 import { drawMesh, pickVertex } from './mesh3d.js';
 import { drawLinePlot } from './lineplot.js';
@@ -89,6 +89,7 @@ export class SurfacePanel {
         hatchMissing(bctx, s, this.frame);
         drawContours(bctx, s, scale, this.frame, { width: 1.3 });
       }
+      drawDiverged(bctx, s, this.frame);
       drawAxes(bctx, this.frame, xr, yr, { xLabel: 'α', yLabel: 'β', grid: false });
       this.map = mapper(this.frame, xr, yr);
     }
@@ -106,6 +107,16 @@ export class SurfacePanel {
     });
     this.frame = out.frame;
     this.map = out.map;
+    // A diverged point has no loss to plot: a dark cross at the top of the frame marks where it is.
+    ctx.save();
+    ctx.strokeStyle = DIVERGED_FILL;
+    ctx.lineWidth = 2;
+    s.x.forEach((x, c) => {
+      if (!isDiverged(s, 0, c)) return;
+      const px = this.map.px(x), py = this.frame.y + 8;
+      ctx.beginPath(); ctx.moveTo(px - 4, py - 4); ctx.lineTo(px + 4, py + 4); ctx.moveTo(px + 4, py - 4); ctx.lineTo(px - 4, py + 4); ctx.stroke();
+    });
+    ctx.restore();
   }
 
   /** Copies the cached image and draws the hover crosshair and the selected point. */
@@ -163,7 +174,7 @@ export class SurfacePanel {
     return { c: near(this.surface.x, alpha), r: this.twoDimensional ? near(this.surface.y, beta) : 0 };
   }
 
-  /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr} or null. */
+  /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr, diverged} or null. */
   pointAt(x, y) {
     const s = this.surface;
     let r, c;
@@ -175,8 +186,15 @@ export class SurfacePanel {
       if (!this.map || x < this.frame.x || x > this.frame.x + this.frame.w || y < this.frame.y || y > this.frame.y + this.frame.h) return null;
       ({ r, c } = this.nearestIndex(this.map.vx(x), this.twoDimensional ? this.map.vy(y) : 0));
     }
+    return this.infoAt(r, c);
+  }
+
+  /** What the readouts show for grid point (r, c). */
+  infoAt(r, c) {
+    const s = this.surface;
     return { surface: s, alpha: s.x[c], beta: this.twoDimensional ? s.y[r] : null, r, c,
-      loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null };
+      loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null,
+      diverged: isDiverged(s, r, c) };
   }
 
   bindMouse() {
@@ -209,7 +227,10 @@ export class SurfacePanel {
   updateStats() {
     const s = this.surface;
     let computed = 0, total = 0, min = Infinity;
-    for (const row of s.loss) for (const v of row) { total++; if (v !== null) { computed++; min = Math.min(min, v); } }
+    s.loss.forEach((row, r) => row.forEach((v, c) => {
+      total++;
+      if (v !== null) { computed++; min = Math.min(min, v); } else if (isDiverged(s, r, c)) computed++;
+    }));
     const { c, r } = this.nearestIndex(0, 0);
     const centre = s.loss[r][c];
     // The surface records the accuracy it was made with; the model card fills in when it is missing.
@@ -217,7 +238,7 @@ export class SurfacePanel {
     const acc = s.model.test_accuracy ?? card?.metrics?.test_accuracy ?? null;
     const rows = [
       ['test acc', acc == null ? '—' : `${(acc * 100).toFixed(2)} %`],
-      ['centre loss', formatNumber(centre)],
+      ['centre loss', centre === null && isDiverged(s, r, c) ? 'diverged' : formatNumber(centre)],
       ['min loss', formatNumber(computed ? min : null)],
       [computed < total ? 'computed' : 'points', computed < total ? `${computed} / ${total}` : String(total)],
     ];
