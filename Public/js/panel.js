@@ -36,11 +36,15 @@ export class SurfacePanel {
     const pill = el('span', { class: `pill act-${act}` }, act);
     this.png = el('a', { class: 'png-link', target: '_blank', rel: 'noopener', title: 'server-rendered PNG' }, 'PNG');
     head.append(title, pill, this.png);
-    this.canvas = el('canvas', { class: 'surface-canvas', 'aria-label': `loss surface of ${surface.model.name}` });
+    const grid = this.twoDimensional ? `${surface.x.length} × ${surface.y.length} grid` : `${surface.x.length} points along α`;
+    this.canvas = el('canvas', { class: 'surface-canvas', tabindex: '0',
+      'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values, Enter selects the point` });
     this.stats = el('dl', { class: 'stats' });
     this.element.append(head, this.canvas, this.stats);
     this.base = document.createElement('canvas');
+    this.cursor = null; // {r, c}: the keyboard's grid point while the canvas has focus
     this.bindMouse();
+    this.bindKeys();
   }
 
   get twoDimensional() { return Array.isArray(this.surface.y) && this.surface.loss.length > 1; }
@@ -200,7 +204,7 @@ export class SurfacePanel {
   bindMouse() {
     let press = null;
     const local = (e) => { const b = this.canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
-    this.canvas.addEventListener('mousedown', (e) => { press = { x: e.clientX, y: e.clientY, moved: false }; });
+    this.canvas.addEventListener('mousedown', (e) => { press = { x: e.clientX, y: e.clientY, moved: false }; this.pointerFocus = true; });
     window.addEventListener('mouseup', () => { setTimeout(() => { press = null; }, 0); });
     this.canvas.addEventListener('mousemove', (e) => {
       if (press && (e.buttons & 1) && this.settings && this.settings.kind === '3d' && this.twoDimensional) {
@@ -222,6 +226,44 @@ export class SurfacePanel {
       const p = this.pointAt(x, y);
       if (p) this.handlers.onSelect(p.alpha, p.beta ?? 0);
     });
+  }
+
+  /** Arrow keys move a cursor over the grid (Shift: 5 points at a time), Enter or Space selects it, Escape leaves it. */
+  bindKeys() {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [1, 0], ArrowDown: [-1, 0] };
+    this.canvas.addEventListener('focus', () => {
+      // A mouse press focuses the canvas too; the mouse then drives the readout, not the cursor.
+      if (!this.pointerFocus) this.moveCursor(0, 0);
+      this.pointerFocus = false;
+    });
+    this.canvas.addEventListener('blur', () => { if (this.cursor) { this.cursor = null; this.handlers.onHover(this, null); } });
+    this.canvas.addEventListener('keydown', (e) => {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (moves[e.key]) {
+        const step = e.shiftKey ? 5 : 1;
+        this.moveCursor(moves[e.key][0] * step, moves[e.key][1] * step);
+      } else if ((e.key === 'Enter' || e.key === ' ') && this.cursor) {
+        const info = this.infoAt(this.cursor.r, this.cursor.c);
+        this.handlers.onSelect(info.alpha, info.beta ?? 0);
+      } else if (e.key === 'Escape' && this.cursor) {
+        this.cursor = null;
+        this.handlers.onHover(this, null);
+      } else {
+        return;
+      }
+      e.preventDefault(); // arrows and space would scroll the page
+    });
+  }
+
+  /** Moves the keyboard cursor by (dr, dc) grid points, up = +β; it starts at the selected point, else the centre. */
+  moveCursor(dr, dc) {
+    if (!this.cursor) {
+      const start = this.selected || { alpha: 0, beta: 0 };
+      this.cursor = this.nearestIndex(start.alpha, start.beta);
+    }
+    const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+    this.cursor = { r: clamp(this.cursor.r + dr, this.surface.loss.length), c: clamp(this.cursor.c + dc, this.surface.x.length) };
+    this.handlers.onHover(this, this.infoAt(this.cursor.r, this.cursor.c));
   }
 
   updateStats() {
