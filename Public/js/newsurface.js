@@ -1,6 +1,7 @@
 // The New surface tab: the request form (POST /api/surfaces), the job's
 // progress from its SSE stream, live panels that fill in coarse to fine as
-// `point` events arrive, and Cancel (DELETE /api/jobs/{id}).
+// `point` events arrive, Cancel (DELETE /api/jobs/{id}) and Resume (the same
+// POST again: the server continues the same surfaces from their stored points).
 
 import { api, ApiError } from './api.js';
 import { SurfacePanel } from './panel.js';
@@ -30,8 +31,10 @@ export class NewSurface {
     this.$ = (id) => document.getElementById(id);
     this.panels = new Map();
     this.pending = new Map(); // surface id -> points that arrived before its JSON
+    this.request = null; // the body that was POSTed for the job shown, sent again by Resume
     this.$('new-surface-form').addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.$('cancel-job').addEventListener('click', () => this.cancel());
+    this.$('resume-job').addEventListener('click', () => this.request && this.send(this.request));
     this.$('open-job').addEventListener('click', () => this.job && this.openInLandscapes(this.job.surface_ids));
   }
 
@@ -81,15 +84,22 @@ export class NewSurface {
     if (!Number.isInteger(body.samples) || !Number.isInteger(body.seed)) {
       this.formError(new ApiError(0, 'samples and seed must be whole numbers')); return;
     }
-    const button = this.$('ns-submit');
-    button.disabled = true;
+    await this.send(body);
+  }
+
+  /** POSTs a request and follows its job; Resume sends the same body again. */
+  async send(body) {
+    const buttons = [this.$('ns-submit'), this.$('resume-job')];
+    buttons.forEach((b) => { b.disabled = true; });
+    this.formError(null);
     try {
       const { job } = await api.post('/api/surfaces', body);
+      this.request = body;
       await this.follow(job);
     } catch (e) {
       this.formError(e);
     } finally {
-      button.disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
     }
   }
 
@@ -177,6 +187,7 @@ export class NewSurface {
     this.$('job-progress-text').textContent = parts.join(' · ');
     this.$('job-box').dataset.state = job.state;
     this.$('cancel-job').disabled = FINAL_STATES.includes(job.state);
+    this.$('resume-job').hidden = !(this.request && ['cancelled', 'failed'].includes(job.state));
   }
 
   async finish(job) {
