@@ -5,7 +5,8 @@
 
 import { api, ApiError } from './api.js';
 import { SurfacePanel } from './panel.js';
-import { ColourScale, lossValues, formatNumber } from './scale.js';
+import { ColourScale, GrowingBounds, lossValues, formatNumber } from './scale.js';
+import { drawColourbar } from './colourbar.js';
 import { loadSurface, loadModels } from './store.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
@@ -110,6 +111,7 @@ export class NewSurface {
     this.panels.forEach((p) => p.element.remove());
     this.panels.clear();
     this.pending.clear();
+    this.bounds = null; // a new job starts its own colour scale
     this.$('job-box').hidden = false;
     this.$('open-job').hidden = true;
     this.updateProgress(job);
@@ -167,9 +169,17 @@ export class NewSurface {
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
       const panels = [...this.panels.values()];
-      const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+      const log = this.state.log;
+      if (!this.bounds || this.bounds.log !== log) this.bounds = new GrowingBounds(log);
+      const range = this.bounds.include(lossValues(panels.map((p) => p.surface)));
+      const scale = new ColourScale([], { log, levels: this.state.levels, bounds: range });
       const kind = this.state.view === 'contour' ? 'heatmap' : this.state.view; // a filling grid reads best filled
-      for (const p of panels) p.render(scale, { kind, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
+      for (const p of panels) p.render(scale, { kind, log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
+      this.$('job-scale').hidden = !range;
+      if (range) drawColourbar(this.$('job-colourbar'), scale);
+      this.$('job-scale-text').textContent = range
+        ? `loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${log ? ' (log₁₀)' : ''}: held while points arrive, widened only for a point outside`
+        : '';
     });
   }
 
