@@ -7,6 +7,7 @@ import { NewSurface } from './newsurface.js';
 import { Activations } from './activations.js';
 import { ApiError } from './api.js';
 import { loadModels } from './store.js';
+import { levelRange, levelsFor, loadServerSettings, notice } from './limits.js';
 
 const state = readState();
 const changed = () => writeState(state);
@@ -61,5 +62,13 @@ window.addEventListener('hashchange', () => {
 
 activations.sync();
 showTab(state.tab);
-// Model cards first (panels show their numbers), then everything else.
-loadModels().catch(showError).finally(() => { landscapes.refresh(); newSurface.init(); });
+// Model cards (panels show their numbers) and the server's limits first, then everything else.
+Promise.all([loadModels().catch(showError), loadServerSettings()]).finally(() => {
+  const text = notice();
+  const box = document.getElementById('limits-notice');
+  box.textContent = text || '';
+  box.hidden = !text;
+  if (levelRange()) { state.levels = levelsFor(state.levels); changed(); } // the address says what is drawn
+  landscapes.refresh();
+  newSurface.init();
+});

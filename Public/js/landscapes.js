@@ -7,6 +7,7 @@ import { SurfacePanel } from './panel.js';
 import { drawSlices } from './slices.js';
 import { drawColourbar } from './colourbar.js';
 import { groupListings, loadSurface, escapeHtml } from './store.js';
+import { levelRange, levelsFor } from './limits.js';
 
 export class Landscapes {
   /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
@@ -26,9 +27,9 @@ export class Landscapes {
     this.$('view-kind').addEventListener('change', (e) => { this.state.view = e.target.value; this.renderAll(); this.changed(); });
     this.$('log-scale').addEventListener('change', (e) => { this.state.log = e.target.checked; this.renderAll(); this.changed(); });
     this.$('levels').addEventListener('change', (e) => {
-      const v = Math.max(2, Math.min(100, Math.round(Number(e.target.value) || 20)));
-      e.target.value = v;
-      this.state.levels = v; this.renderAll(); this.changed();
+      const typed = e.target.value.trim() === '' ? NaN : Number(e.target.value);
+      this.state.levels = levelsFor(Number.isFinite(typed) ? typed : null); // the server's range and default
+      this.renderAll(); this.changed();
     });
     this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.75; this.renderAll(); this.changed(); });
   }
@@ -175,21 +176,27 @@ export class Landscapes {
   syncControls() {
     this.$('view-kind').value = this.state.view;
     this.$('log-scale').checked = this.state.log;
-    this.$('levels').value = this.state.levels;
+    // Without the server's level range the count cannot be chosen: levels follow the colour bar's ticks.
+    const range = levelRange(), levels = this.$('levels');
+    levels.disabled = !range;
+    levels.min = range ? range.min : '';
+    levels.max = range ? range.max : '';
+    levels.placeholder = range ? '' : 'auto';
+    levels.value = range ? levelsFor(this.state.levels) : '';
     this.$('reset-view').hidden = this.state.view !== '3d';
   }
 
   renderAll() {
     this.syncControls();
     const panels = [...this.panels.values()];
-    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: levelsFor(this.state.levels) });
     this.scale = scale;
     const settings = { kind: this.state.view, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } };
     for (const p of panels) { p.selected = this.state.point; p.render(scale, settings); }
     drawColourbar(this.$('colourbar'), scale);
     const diverged = panels.some((p) => p.surface.diverged && p.surface.diverged.some((row) => row.some(Boolean)));
     this.$('scale-text').textContent = panels.length
-      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels} levels`
+      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels === null ? 'levels at the ticks' : `${scale.levels} levels`}`
         + (diverged ? ' · dark ✕ cells: diverged (loss not a finite number)' : '')
       : '';
     this.drawSlices();

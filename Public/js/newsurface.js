@@ -8,6 +8,7 @@ import { SurfacePanel } from './panel.js';
 import { ColourScale, GrowingBounds, lossValues, formatNumber } from './scale.js';
 import { drawColourbar } from './colourbar.js';
 import { loadSurface, loadModels } from './store.js';
+import { limits, levelsFor, loadServerSettings, requestSchema } from './limits.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
 
@@ -41,11 +42,12 @@ export class NewSurface {
 
   async init() {
     try {
-      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets')]);
+      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets'), loadServerSettings()]);
       const select = this.$('ns-models');
-      select.replaceChildren(...models.map((m) => {
+      const preselect = limits()?.maxModels ?? models.length;
+      select.replaceChildren(...models.map((m, i) => {
         const acc = m.card && m.card.metrics && m.card.metrics.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '';
-        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, true, true);
+        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, i < preselect, i < preselect);
         return o;
       }));
       select.size = Math.min(6, Math.max(3, models.length));
@@ -54,9 +56,38 @@ export class NewSurface {
         o.disabled = !d.available;
         return o;
       }));
+      this.applyServerSettings();
     } catch (e) {
       this.formError(e);
     }
+  }
+
+  /**
+   * Starts the form from the request defaults and examples the server documents and marks its caps;
+   * a field the server documents no default for starts empty and is left out of the request.
+   */
+  applyServerSettings() {
+    const schema = requestSchema(), caps = limits();
+    const defaults = schema ? schema.defaults : {}, examples = schema ? schema.examples : {};
+    const start = (id, value) => { this.$(id).value = value ?? ''; this.$(id).placeholder = value == null ? 'server default' : ''; };
+    start('ns-samples', defaults.samples);
+    start('ns-seed', defaults.seed);
+    start('ns-x', examples.x);
+    start('ns-y', examples.y);
+    const choices = (id, values, chosen, label = (v) => v) => {
+      const options = (values || []).map((v) => new Option(label(v), v, v === chosen, v === chosen));
+      // No documented default: the first entry leaves the field to the server.
+      if (chosen == null || !options.length) options.unshift(new Option('server default', '', true, true));
+      this.$(id).replaceChildren(...options);
+    };
+    choices('ns-norm', schema?.choices.norm, defaults.norm);
+    const images = defaults.bn_batches && defaults.bn_batch_size ? `${defaults.bn_batches}×${defaults.bn_batch_size} ` : '';
+    choices('ns-bn', schema?.choices.bn_mode, defaults.bn_mode,
+      (v) => ({ eval: 'eval (running stats)', recompute: `recompute (${images}train images per point)` })[v] || v);
+    const samples = this.$('ns-samples');
+    samples.max = caps?.maxSamples ?? '';
+    this.$('ns-samples-cap').textContent = caps?.maxSamples ? `at most ${caps.maxSamples}` : '';
+    this.$('ns-grid-cap').textContent = caps?.maxGridPoints ? ` · at most ${caps.maxGridPoints} points in all` : '';
   }
 
   formError(e) {
@@ -69,22 +100,39 @@ export class NewSurface {
     box.hidden = false;
   }
 
+  /** The request: the fields filled in; an empty one is left out, so the server's default applies. */
   body() {
     const v = (id) => this.$(id).value.trim();
-    const models = [...this.$('ns-models').selectedOptions].map((o) => o.value);
-    const body = { models, dataset: v('ns-dataset'), split: 'test', x: v('ns-x'), samples: Number(v('ns-samples')),
-      subset: 'first', seed: Number(v('ns-seed')), norm: v('ns-norm'), ignore: 'biasbn', bn_mode: v('ns-bn') };
-    if (v('ns-y')) body.y = v('ns-y');
+    const body = { models: [...this.$('ns-models').selectedOptions].map((o) => o.value), x: v('ns-x') };
+    for (const [key, id] of [['dataset', 'ns-dataset'], ['y', 'ns-y'], ['norm', 'ns-norm'], ['bn_mode', 'ns-bn']]) if (v(id)) body[key] = v(id);
+    for (const [key, id] of [['samples', 'ns-samples'], ['seed', 'ns-seed']]) if (v(id)) body[key] = Number(v(id));
     return body;
+  }
+
+  /** What the server would refuse, said before sending (only for the caps it publishes); null when fine. */
+  problem(body) {
+    if (!body.models.length) return 'models: select at least one model';
+    if (['samples', 'seed'].some((k) => k in body && !Number.isInteger(body[k]))) return 'samples and seed must be whole numbers';
+    const caps = limits();
+    if (!caps) return null;
+    if (caps.maxModels && body.models.length > caps.maxModels) {
+      return `models: at most ${caps.maxModels} per request on this server, ${body.models.length} selected`;
+    }
+    if (caps.maxSamples && body.samples > caps.maxSamples) return `samples: at most ${caps.maxSamples} on this server, got ${body.samples}`;
+    const count = (axis) => { const m = /^[^:]+:[^:]+:\s*(\d+)\s*$/.exec(axis || ''); return m ? Number(m[1]) : null; };
+    const cx = count(body.x), cy = body.y ? count(body.y) : 1;
+    // Malformed grids are left to the server, whose message says what it expects.
+    if (caps.maxGridPoints && cx !== null && cy !== null && cx * cy > caps.maxGridPoints) {
+      return `grid: ${cx}${body.y ? ` × ${cy} = ${cx * cy}` : ''} points exceeds this server's cap of ${caps.maxGridPoints}`;
+    }
+    return null;
   }
 
   async submit() {
     this.formError(null);
     const body = this.body();
-    if (!body.models.length) { this.formError(new ApiError(0, 'models: select at least one model')); return; }
-    if (!Number.isInteger(body.samples) || !Number.isInteger(body.seed)) {
-      this.formError(new ApiError(0, 'samples and seed must be whole numbers')); return;
-    }
+    const problem = this.problem(body);
+    if (problem) { this.formError(new ApiError(0, problem)); return; }
     await this.send(body);
   }
 
@@ -172,7 +220,7 @@ export class NewSurface {
       const log = this.state.log;
       if (!this.bounds || this.bounds.log !== log) this.bounds = new GrowingBounds(log);
       const range = this.bounds.include(lossValues(panels.map((p) => p.surface)));
-      const scale = new ColourScale([], { log, levels: this.state.levels, bounds: range });
+      const scale = new ColourScale([], { log, levels: levelsFor(this.state.levels), bounds: range });
       const kind = this.state.view === 'contour' ? 'heatmap' : this.state.view; // a filling grid reads best filled
       for (const p of panels) p.render(scale, { kind, log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
       this.$('job-scale').hidden = !range;

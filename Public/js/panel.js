@@ -293,7 +293,7 @@ export class SurfacePanel {
     if (this.scale) {
       q.set('vmin', this.scale.vmin.toPrecision(6)); q.set('vmax', this.scale.vmax.toPrecision(6));
       // vlevel is the spacing between contour levels (Li et al.'s plot_2D.py), in loss units.
-      if (!st.log) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
+      if (!st.log && this.scale.levels !== null) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
     }
     if (st.log) q.set('log', '1');
     this.png.href = `/api/surfaces/${encodeURIComponent(s.id)}.png?${q}`;

@@ -1,6 +1,8 @@
 // One colour scale shared by every panel on screen, so that equal colours
 // mean equal loss across models (the point of comparing them side by side).
 
+import { niceTicks } from './canvas.js';
+
 const LOG_FLOOR = 1e-6; // losses are positive; guard log10 against a stray 0
 
 function transform(v, log) { return log ? Math.log10(Math.max(v, LOG_FLOOR)) : v; }
@@ -19,12 +21,13 @@ function extent(values, log) {
 
 export class ColourScale {
   /**
-   * values: iterable of loss numbers (nulls skipped); log: log10 display; levels: contour count;
+   * values: iterable of loss numbers (nulls skipped); log: log10 display; levels: contour count
+   * (the caller clamps it to the server's range), or null for levels at round values (tickLevels);
    * bounds: [lo, hi] in transformed units, instead of the values' extent.
    */
-  constructor(values, { log = false, levels = 20, bounds = null } = {}) {
+  constructor(values, { log = false, levels = null, bounds = null } = {}) {
     this.log = log;
-    this.levels = Math.max(2, Math.min(100, levels | 0));
+    this.levels = Number.isFinite(levels) ? Math.max(1, Math.round(levels)) : null;
     let [lo, hi] = bounds || extent(values, log) || [0, 1];
     if (hi - lo < 1e-12) { hi = lo + 1; }
     this.lo = lo; // in transformed units
@@ -41,9 +44,20 @@ export class ColourScale {
 
   /** Contour levels in transformed units, strictly inside (lo, hi). */
   levelValues() {
+    if (this.levels === null) return this.tickLevels();
     const out = [];
     for (let k = 1; k <= this.levels; k++) out.push(this.lo + ((this.hi - this.lo) * k) / (this.levels + 1));
     return out;
+  }
+
+  /** Levels at round losses, as the colour bar is ticked: 1, 2, 5 per decade on a log scale (decades when many), nice steps on a linear one. */
+  tickLevels() {
+    const inside = (t) => t > this.lo + 1e-9 && t < this.hi - 1e-9;
+    if (!this.log) return niceTicks(this.lo, this.hi, 12).filter(inside);
+    const steps = this.hi - this.lo > 8 ? [1] : [1, 2, 5];
+    const out = [];
+    for (let d = Math.floor(this.lo); d <= Math.ceil(this.hi); d++) for (const m of steps) out.push(d + Math.log10(m));
+    return out.filter(inside);
   }
 }
 
