@@ -2,7 +2,8 @@
 // marked) and the Output landscapes tab (PNG of random networks' outputs,
 // as in the Mish paper, from GET /api/output-landscape.png).
 
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
+import { limits } from './limits.js';
 import { prepare } from './canvas.js';
 import { drawLinePlot } from './lineplot.js';
 import { seriesColour } from './colormap.js';
@@ -53,6 +54,12 @@ export class Activations {
       cb.addEventListener('change', () => {
         const chosen = [...root.querySelectorAll('input:checked')].map((c) => c.value);
         if (!chosen.length) { cb.checked = true; return; } // keep at least one
+        const most = limits()?.maxActivations;
+        if (most && chosen.length > most) {
+          cb.checked = false;
+          this.showError(new ApiError(0, `at most ${most} activations at once on this server`, 'untick one to add another'));
+          return;
+        }
         this.state.acts = chosen;
         this.changed();
         this.sync();

@@ -7,7 +7,7 @@ import { NewSurface } from './newsurface.js';
 import { Activations } from './activations.js';
 import { ApiError } from './api.js';
 import { loadModels } from './store.js';
-import { levelRange, levelsFor, loadServerSettings, notice } from './limits.js';
+import { levelRange, levelsFor, limits, loadServerSettings, notice } from './limits.js';
 
 const state = readState();
 const changed = () => writeState(state);
@@ -68,7 +68,14 @@ Promise.all([loadModels().catch(showError), loadServerSettings()]).finally(() =>
   const box = document.getElementById('limits-notice');
   box.textContent = text || '';
   box.hidden = !text;
-  if (levelRange()) { state.levels = levelsFor(state.levels); changed(); } // the address says what is drawn
+  // The address says what is drawn: levels in the server's range, no more activations than it draws at once.
+  if (levelRange()) state.levels = levelsFor(state.levels);
+  const most = limits()?.maxActivations;
+  if (most && state.acts.length > most) state.acts = state.acts.slice(0, most);
+  changed();
+  activations.sync();
+  if (state.tab === 'activations') activations.loadActivations();
+  if (state.tab === 'output') activations.drawOutput();
   landscapes.refresh();
   newSurface.init();
 });

@@ -2,6 +2,7 @@
 // that the page keeps no copy of either (copies drift when the server changes):
 //
 //   GET /api/limits        {max_models, max_grid_points, max_samples,
+//                           max_activations,               (names per activation request)
 //                           levels: {min, max, default}}   (contour levels)
 //   GET /api/openapi.json  components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
@@ -40,7 +41,8 @@ async function loadLimits() {
     if (!bad.some((n) => n.startsWith('levels'))) bad.push('levels (min ≤ default ≤ max)');
     levels = null;
   }
-  settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'), levels };
+  settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
+    maxActivations: count('max_activations'), levels };
   if (bad.length) settings.problems.push(`GET /api/limits lacks ${bad.join(', ')}`);
 }
 
@@ -62,7 +64,7 @@ async function loadRequestSchema() {
   };
 }
 
-/** The caps of GET /api/limits ({maxModels, maxGridPoints, maxSamples}, each null when unknown), or null. */
+/** The caps of GET /api/limits ({maxModels, maxGridPoints, maxSamples, maxActivations}, each null when unknown), or null. */
 export function limits() { return settings.limits; }
 
 /** The request defaults, choices and examples of the OpenAPI schema, or null. */

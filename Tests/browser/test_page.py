@@ -88,7 +88,7 @@ HOOK_JS = """
 """
 
 # Limits unlike any the server ships with, so a page that kept its own copies would show.
-LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777,
+LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777, "max_activations": 2,
                   "levels": {"min": 3, "max": 37, "default": 17}}
 PHONE = (390, 844)
 DESKTOP = (1440, 1080)
@@ -415,6 +415,15 @@ class PageTest:
             self.wait.until(lambda d: self.by_id("form-error").is_displayed())
             text = self.by_id("form-error").text
             assert cap in text and not self.by_id("job-box").is_displayed(), f"{what} over the cap {cap} not refused: {text!r}"
+        # Activations: a third chip is refused with a message, not sent to be refused by the server.
+        self.by_id("tab-activations").click()
+        for chip in self.d.find_elements(By.CSS_SELECTOR, "#act-list input"):
+            if not chip.is_selected():
+                chip.click()
+                break
+        ticked = len([c for c in self.d.find_elements(By.CSS_SELECTOR, "#act-list input") if c.is_selected()])
+        assert ticked <= LIMITS_FIXTURE["max_activations"], f"{ticked} activations ticked, the server allows {LIMITS_FIXTURE['max_activations']}"
+        assert str(LIMITS_FIXTURE["max_activations"]) in self.by_id("error-box").text, "no message about the activation cap"
         # Without a hook the form starts from the request defaults the server documents in /api/openapi.json.
         self.open_plain(BASE + "/#tab=new")
         self.wait.until(lambda d: len(Select(self.by_id("ns-models")).options) >= 1)
