@@ -6,7 +6,7 @@ import { viridisCss } from './colormap.js';
 
 export function drawColourbar(canvas, scale) {
   const { ctx, width, height } = prepare(canvas);
-  const x0 = 12, x1 = width - 12, y0 = 4, h = 12;
+  const x0 = 16, x1 = width - 16, y0 = 4, h = 12; // margins fit half of an end label such as "1000"
   const grad = ctx.createLinearGradient(x0, 0, x1, 0);
   for (let k = 0; k <= 20; k++) grad.addColorStop(k / 20, viridisCss(k / 20));
   ctx.fillStyle = grad;
