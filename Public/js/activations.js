@@ -2,13 +2,12 @@
 // marked) and the Output landscapes tab (PNG of random networks' outputs,
 // as in the Mish paper, from GET /api/output-landscape.png).
 
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
+import { limits } from './limits.js';
 import { prepare } from './canvas.js';
 import { drawLinePlot } from './lineplot.js';
 import { seriesColour } from './colormap.js';
-
-// The activations the engine knows (LandscapeEngine.ActivationKind).
-export const ACTIVATIONS = ['relu', 'swish', 'mish', 'gelu', 'elu', 'leaky_relu', 'softplus', 'tanh', 'nish'];
+import { ACTIVATIONS } from './activationnames.js';
 const POINTS = 401;
 
 function parseRange(text) {
@@ -55,6 +54,12 @@ export class Activations {
       cb.addEventListener('change', () => {
         const chosen = [...root.querySelectorAll('input:checked')].map((c) => c.value);
         if (!chosen.length) { cb.checked = true; return; } // keep at least one
+        const most = limits()?.maxActivations;
+        if (most && chosen.length > most) {
+          cb.checked = false;
+          this.showError(new ApiError(0, `at most ${most} activations at once on this server`, 'untick one to add another'));
+          return;
+        }
         this.state.acts = chosen;
         this.changed();
         this.sync();
@@ -106,24 +111,30 @@ export class Activations {
     const { x, activations } = this.data;
     const plots = [['f', 'f(x)'], ['df', 'f′(x)'], ['d2f', 'f″(x)']];
     const gap = 8, w = (width - 2 * gap) / 3;
+    const colour = new Map(activations.map((a, i) => [a.name, seriesColour(a.name, i)]));
+    let labels = [];
     plots.forEach(([key, label], k) => {
       ctx.save();
       ctx.translate(k * (w + gap), 0);
-      const series = activations.map((a, i) => ({ x, y: a[key], colour: seriesColour(a.name, i), label: a.display_name || a.name }));
+      const series = activations.map((a) => ({ x, y: a[key], colour: colour.get(a.name), label: a.display_name || a.name }));
       const markers = key === 'f'
-        ? activations.filter((a) => a.minimum).map((a, i) => ({ x: a.minimum.x, y: a.minimum.value, colour: seriesColour(a.name, i),
-          label: `${a.display_name} min` }))
+        ? activations.filter((a) => a.minimum).map((a) => ({ x: a.minimum.x, y: a.minimum.value, colour: colour.get(a.name),
+          label: `${a.display_name || a.name} min` }))
         : [];
-      drawLinePlot({ ctx, width: w, height }, { title: label, xLabel: 'x', series, markers, legend: k === 0, robust: key !== 'f' });
+      const out = drawLinePlot({ ctx, width: w, height }, { title: label, xLabel: 'x', series, markers, legend: k === 0, robust: key !== 'f' });
+      if (key === 'f') labels = out.labels.map(({ text, x: lx, y, w: lw, h }) => ({ text, x: lx + k * (w + gap), y, w: lw, h }));
       ctx.restore();
     });
+    // What was drawn where, for tests and tools that read the page (canvas pixels are not searchable).
+    canvas.dataset.curveColours = JSON.stringify(Object.fromEntries(colour));
+    canvas.dataset.minimumLabels = JSON.stringify(labels);
     const rows = activations.map((a) => {
       const tr = document.createElement('tr');
       const cells = [a.display_name || a.name,
         a.minimum ? a.minimum.x.toFixed(4) : 'none', a.minimum ? a.minimum.value.toFixed(5) : '—'];
       cells.forEach((c, i) => {
         const td = document.createElement('td');
-        if (i === 0) { const dot = document.createElement('span'); dot.className = 'dot'; dot.style.background = seriesColour(a.name); td.append(dot); }
+        if (i === 0) { const dot = document.createElement('span'); dot.className = 'dot'; dot.style.background = colour.get(a.name); td.append(dot); }
         td.append(c);
         tr.append(td);
       });

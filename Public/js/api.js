@@ -11,15 +11,26 @@ export class ApiError extends Error {
   toString() { return this.detail ? `${this.error} — ${this.detail}` : this.error; }
 }
 
+/** A non-JSON body (a proxy's HTML page, plain text) as one short readable line; JSON is never shown raw. */
+function plainText(text) {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.startsWith('{') || trimmed.startsWith('[')) return '';
+  const line = trimmed.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
 async function parse(response, what) {
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
   if (!response.ok) {
-    const error = body && body.error ? body.error : `${what}: HTTP ${response.status}`;
-    throw new ApiError(response.status, error, body && body.detail ? body.detail : text.slice(0, 200));
+    // The API's errors are {"error", "detail"}: show those two texts and nothing else.
+    const apiError = body && typeof body.error === 'string';
+    const error = apiError ? body.error : `${what}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    const detail = apiError ? (typeof body.detail === 'string' ? body.detail : '') : plainText(text);
+    throw new ApiError(response.status, error, detail);
   }
-  if (body === null) throw new ApiError(response.status, `${what}: expected JSON`, text.slice(0, 200));
+  if (body === null) throw new ApiError(response.status, `${what}: expected JSON`, plainText(text));
   return body;
 }
 

@@ -7,6 +7,7 @@ import { NewSurface } from './newsurface.js';
 import { Activations } from './activations.js';
 import { ApiError } from './api.js';
 import { loadModels } from './store.js';
+import { levelRange, levelsFor, limits, loadServerSettings, notice } from './limits.js';
 
 const state = readState();
 const changed = () => writeState(state);
@@ -55,12 +56,26 @@ for (const t of TABS) document.getElementById(`tab-${t}`).addEventListener('clic
 window.addEventListener('hashchange', () => {
   Object.assign(state, readState());
   activations.sync();
-  landscapes.buildPicker();
-  landscapes.showSelection();
+  landscapes.restore();
   showTab(state.tab);
 });
 
 activations.sync();
 showTab(state.tab);
-// Model cards first (panels show their numbers), then everything else.
-loadModels().catch(showError).finally(() => { landscapes.refresh(); newSurface.init(); });
+// Model cards (panels show their numbers) and the server's limits first, then everything else.
+Promise.all([loadModels().catch(showError), loadServerSettings()]).finally(() => {
+  const text = notice();
+  const box = document.getElementById('limits-notice');
+  box.textContent = text || '';
+  box.hidden = !text;
+  // The address says what is drawn: levels in the server's range, no more activations than it draws at once.
+  if (levelRange()) state.levels = levelsFor(state.levels);
+  const most = limits()?.maxActivations;
+  if (most && state.acts.length > most) state.acts = state.acts.slice(0, most);
+  changed();
+  activations.sync();
+  if (state.tab === 'activations') activations.loadActivations();
+  if (state.tab === 'output') activations.drawOutput();
+  landscapes.refresh();
+  newSurface.init();
+});

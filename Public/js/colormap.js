@@ -1,5 +1,9 @@
 // Viridis (matplotlib), sampled at 11 evenly spaced anchors and interpolated
-// linearly: close enough to the real 256-entry table for display.
+// linearly: close enough to the real 256-entry table for display; and the
+// palette for lines of different activations.
+
+import { ACTIVATIONS } from './activationnames.js';
+
 const ANCHORS = [
   [68, 1, 84], [72, 36, 117], [65, 68, 135], [53, 95, 141], [42, 120, 142], [33, 145, 140],
   [34, 168, 132], [68, 191, 112], [122, 209, 81], [189, 223, 38], [253, 231, 37],
@@ -24,11 +28,15 @@ export function viridisCss(t, alpha = 1) {
   return alpha === 1 ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${alpha})`;
 }
 
-/** Colours for lines of different models, keyed by activation. */
-const ACTIVATION_COLOURS = { relu: '#e4572e', swish: '#2e86de', mish: '#17a673', gelu: '#8e44ad', elu: '#b7950b',
-  leaky_relu: '#c0392b', softplus: '#16a085', tanh: '#7f8c8d', nish: '#d35400' };
-const FALLBACK = ['#e4572e', '#2e86de', '#17a673', '#8e44ad', '#b7950b', '#16a085'];
+/**
+ * Ten colours for lines, far apart from each other (CIE76 ΔE ≥ 37 between any two; a keyed table
+ * had given ReLU, Nish and Leaky ReLU three near-identical oranges). The first three are the
+ * page's ReLU / Swish / Mish colours.
+ */
+export const PALETTE = ['#e4572e', '#2e86de', '#17a673', '#8e44ad', '#b7950b', '#f06bb3', '#17becf', '#8a8f98', '#7b3f00', '#1f2530'];
 
+/** Colour of an activation's lines: its position among the known activations; an unknown one takes the places after them, by index. */
 export function seriesColour(activation, index = 0) {
-  return ACTIVATION_COLOURS[activation] || FALLBACK[index % FALLBACK.length];
+  const known = ACTIVATIONS.indexOf(activation);
+  return PALETTE[(known >= 0 ? known : ACTIVATIONS.length + index) % PALETTE.length];
 }

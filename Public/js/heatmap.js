@@ -1,6 +1,6 @@
 // Filled heatmap of a surface: bilinear interpolation between grid points
 // where all four neighbours are computed, nearest point otherwise, hatching
-// where even the nearest point is still null.
+// where even the nearest point is still null; diverged points as dark cells.
 
 import { viridis } from './colormap.js';
 import { hatchPattern } from './canvas.js';
@@ -53,21 +53,63 @@ export function drawHeatmap(ctx, surface, scale, frame, dpr = 1) {
   ctx.restore();
 }
 
-/** Hatches the cells around null points (for the contour view, which has no fill). */
-export function hatchMissing(ctx, surface, frame) {
+export const DIVERGED_FILL = '#16181d';
+const DIVERGED_CROSS = '#c9ced6';
+
+export function isDiverged(surface, r, c) {
+  return Boolean(surface.diverged && surface.diverged[r] && surface.diverged[r][c]);
+}
+
+/** The cell of grid point (r, c): centred on it, one grid step wide, cut to the frame. */
+function cell(surface, frame, r, c) {
   const rows = surface.loss.length, cols = surface.loss[0].length;
   const cw = frame.w / Math.max(1, cols - 1), ch = frame.h / Math.max(1, rows - 1);
+  const x0 = Math.max(frame.x, frame.x + c * cw - cw / 2), x1 = Math.min(frame.x + frame.w, frame.x + c * cw + cw / 2);
+  const y0 = Math.max(frame.y, frame.y + frame.h - r * ch - ch / 2), y1 = Math.min(frame.y + frame.h, frame.y + frame.h - r * ch + ch / 2);
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** Hatches the cells around points not computed yet (for the contour view, which has no fill). */
+export function hatchMissing(ctx, surface, frame) {
+  const rows = surface.loss.length, cols = surface.loss[0].length;
   ctx.save();
   ctx.fillStyle = hatchPattern(ctx);
   ctx.beginPath();
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      if (surface.loss[r][c] !== null) continue;
-      const x = frame.x + c * cw - cw / 2, y = frame.y + frame.h - r * ch - ch / 2;
-      ctx.rect(Math.max(frame.x, x), Math.max(frame.y, y), cw, ch);
+      if (surface.loss[r][c] !== null || isDiverged(surface, r, c)) continue;
+      const b = cell(surface, frame, r, c);
+      ctx.rect(b.x, b.y, b.w, b.h);
     }
   }
   ctx.clip();
   ctx.fillRect(frame.x, frame.y, frame.w, frame.h);
+  ctx.restore();
+}
+
+/**
+ * Diverged points (computed, but the loss was not a finite number) as near-black crossed cells:
+ * darker than any viridis colour and unlike the light hatching of points not computed yet.
+ */
+export function drawDiverged(ctx, surface, frame) {
+  if (!surface.diverged) return;
+  const rows = surface.loss.length, cols = surface.loss[0].length;
+  ctx.save();
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (!isDiverged(surface, r, c)) continue;
+      const b = cell(surface, frame, r, c);
+      ctx.fillStyle = DIVERGED_FILL;
+      ctx.fillRect(b.x, b.y, b.w, b.h);
+      if (b.w < 5 || b.h < 5) continue; // too small for a cross to read
+      const inset = Math.min(b.w, b.h) * 0.22;
+      ctx.strokeStyle = DIVERGED_CROSS;
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      ctx.moveTo(b.x + inset, b.y + inset); ctx.lineTo(b.x + b.w - inset, b.y + b.h - inset);
+      ctx.moveTo(b.x + b.w - inset, b.y + inset); ctx.lineTo(b.x + inset, b.y + b.h - inset);
+      ctx.stroke();
+    }
+  }
   ctx.restore();
 }

@@ -7,6 +7,7 @@ import { SurfacePanel } from './panel.js';
 import { drawSlices } from './slices.js';
 import { drawColourbar } from './colourbar.js';
 import { groupListings, loadSurface, escapeHtml } from './store.js';
+import { levelRange, levelsFor } from './limits.js';
 
 export class Landscapes {
   /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
@@ -15,6 +16,7 @@ export class Landscapes {
     this.changed = changed;
     this.showError = showError;
     this.listings = [];
+    this.loaded = false; // the selection can only be checked against the listing once it is here
     this.panels = new Map();
     this.$ = (id) => document.getElementById(id);
     this.bindControls();
@@ -25,9 +27,9 @@ export class Landscapes {
     this.$('view-kind').addEventListener('change', (e) => { this.state.view = e.target.value; this.renderAll(); this.changed(); });
     this.$('log-scale').addEventListener('change', (e) => { this.state.log = e.target.checked; this.renderAll(); this.changed(); });
     this.$('levels').addEventListener('change', (e) => {
-      const v = Math.max(2, Math.min(100, Math.round(Number(e.target.value) || 20)));
-      e.target.value = v;
-      this.state.levels = v; this.renderAll(); this.changed();
+      const typed = e.target.value.trim() === '' ? NaN : Number(e.target.value);
+      this.state.levels = levelsFor(Number.isFinite(typed) ? typed : null); // the server's range and default
+      this.renderAll(); this.changed();
     });
     this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.75; this.renderAll(); this.changed(); });
   }
@@ -41,15 +43,54 @@ export class Landscapes {
       this.showError(e);
       return;
     }
-    const ids = new Set(this.listings.map((l) => l.id));
-    if (!this.state.surfaces || !this.state.surfaces.some((id) => ids.has(id))) {
-      const groups = groupListings(this.listings);
-      const first = groups.find((g) => g.some((l) => l.shipped)) || groups[0];
-      this.state.surfaces = first ? first.map((l) => l.id) : [];
-      this.changed();
-    }
+    this.loaded = true;
+    this.resolveSelection();
     this.buildPicker();
     await this.showSelection();
+  }
+
+  /** After the address changed by hand: the selection it names, checked against the listing. */
+  restore() {
+    if (!this.loaded) return; // refresh() resolves it when the listing arrives
+    this.notice(null);
+    this.resolveSelection();
+    this.buildPicker();
+    this.showSelection();
+  }
+
+  /**
+   * Keeps the ids of state.surfaces that the server knows. Unknown ids are named in a notice, not
+   * dropped silently; when the address names no known surface (or none at all), the shipped group is shown.
+   */
+  resolveSelection() {
+    const known = new Set(this.listings.map((l) => l.id));
+    const requested = this.state.surfaces;
+    const unknown = (requested || []).filter((id) => !known.has(id));
+    let ids = (requested || []).filter((id) => known.has(id));
+    const fallBack = requested === null || (unknown.length > 0 && ids.length === 0);
+    if (fallBack) ids = this.defaultSelection();
+    if (unknown.length) {
+      const list = unknown.join(', ');
+      this.notice(`No surface with id${unknown.length > 1 ? 's' : ''} ${list} on this server `
+        + `(computed on another server, or its cache was cleared): ${fallBack ? 'showing the default group instead' : 'showing the others'}.`);
+    }
+    const changed = !requested || ids.length !== requested.length || ids.some((id, i) => id !== requested[i]);
+    this.state.surfaces = ids;
+    if (changed) this.changed();
+  }
+
+  /** The first group with a shipped surface, else the first group: what a bare address shows. */
+  defaultSelection() {
+    const groups = groupListings(this.listings);
+    const first = groups.find((g) => g.some((l) => l.shipped)) || groups[0];
+    return first ? first.map((l) => l.id) : [];
+  }
+
+  /** Shows text above the picker (null hides it). */
+  notice(text) {
+    const box = this.$('selection-notice');
+    box.textContent = text || '';
+    box.hidden = !text;
   }
 
   buildPicker() {
@@ -65,7 +106,10 @@ export class Landscapes {
       legend.textContent = `${g.grid} · directions seed ${g.directions_seed} · ${g.samples} samples · ${g.dataset}${g.shipped ? ' · shipped' : ''}`;
       const only = document.createElement('button');
       only.type = 'button'; only.className = 'link'; only.textContent = 'show group';
-      only.addEventListener('click', () => { this.state.surfaces = group.map((l) => l.id); this.buildPicker(); this.showSelection(); this.changed(); });
+      only.addEventListener('click', () => {
+        this.notice(null);
+        this.state.surfaces = group.map((l) => l.id); this.buildPicker(); this.showSelection(); this.changed();
+      });
       box.append(legend);
       for (const l of group) {
         const label = document.createElement('label');
@@ -90,7 +134,8 @@ export class Landscapes {
   }
 
   toggle(id, on) {
-    const list = this.state.surfaces.filter((s) => s !== id);
+    this.notice(null);
+    const list = (this.state.surfaces || []).filter((s) => s !== id);
     if (on) list.push(id);
     this.state.surfaces = list;
     this.showSelection();
@@ -99,7 +144,7 @@ export class Landscapes {
 
   /** Fetches the selected surfaces and rebuilds the panel row. */
   async showSelection() {
-    const ids = this.state.surfaces.filter((id) => this.listings.some((l) => l.id === id));
+    const ids = (this.state.surfaces || []).filter((id) => this.listings.some((l) => l.id === id));
     const container = this.$('surface-panels');
     let surfaces;
     try {
@@ -131,20 +176,28 @@ export class Landscapes {
   syncControls() {
     this.$('view-kind').value = this.state.view;
     this.$('log-scale').checked = this.state.log;
-    this.$('levels').value = this.state.levels;
+    // Without the server's level range the count cannot be chosen: levels follow the colour bar's ticks.
+    const range = levelRange(), levels = this.$('levels');
+    levels.disabled = !range;
+    levels.min = range ? range.min : '';
+    levels.max = range ? range.max : '';
+    levels.placeholder = range ? '' : 'auto';
+    levels.value = range ? levelsFor(this.state.levels) : '';
     this.$('reset-view').hidden = this.state.view !== '3d';
   }
 
   renderAll() {
     this.syncControls();
     const panels = [...this.panels.values()];
-    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: levelsFor(this.state.levels) });
     this.scale = scale;
     const settings = { kind: this.state.view, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } };
     for (const p of panels) { p.selected = this.state.point; p.render(scale, settings); }
     drawColourbar(this.$('colourbar'), scale);
+    const diverged = panels.some((p) => p.surface.diverged && p.surface.diverged.some((row) => row.some(Boolean)));
     this.$('scale-text').textContent = panels.length
-      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels} levels`
+      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels === null ? 'levels at the ticks' : `${scale.levels} levels`}`
+        + (diverged ? ' · dark ✕ cells: diverged (loss not a finite number)' : '')
       : '';
     this.drawSlices();
   }

@@ -1,19 +1,26 @@
 // The New surface tab: the request form (POST /api/surfaces), the job's
 // progress from its SSE stream, live panels that fill in coarse to fine as
-// `point` events arrive, and Cancel (DELETE /api/jobs/{id}).
+// `point` events arrive, Cancel (DELETE /api/jobs/{id}) and Resume (the same
+// POST again: the server continues the same surfaces from their stored points).
 
 import { api, ApiError } from './api.js';
 import { SurfacePanel } from './panel.js';
-import { ColourScale, lossValues, formatNumber } from './scale.js';
+import { ColourScale, GrowingBounds, lossValues, formatNumber } from './scale.js';
+import { drawColourbar } from './colourbar.js';
 import { loadSurface, loadModels } from './store.js';
+import { limits, levelsFor, loadServerSettings, requestSchema } from './limits.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
 
-/** Points streamed into `old` while `fresh` was being fetched are kept. */
+/** Points streamed into `old` while `fresh` was being fetched are kept (diverged ones too). */
 function keepComputed(fresh, old) {
   for (const key of ['loss', 'accuracy', 'loss_stderr']) {
     if (!fresh[key] || !old[key]) continue;
     fresh[key].forEach((row, r) => row.forEach((v, c) => { if (v === null && old[key][r] && old[key][r][c] != null) row[c] = old[key][r][c]; }));
+  }
+  if (old.diverged) {
+    if (!fresh.diverged) fresh.diverged = fresh.loss.map((row) => row.map(() => false));
+    old.diverged.forEach((row, r) => row.forEach((d, c) => { if (d && fresh.diverged[r]) fresh.diverged[r][c] = true; }));
   }
 }
 
@@ -26,18 +33,21 @@ export class NewSurface {
     this.$ = (id) => document.getElementById(id);
     this.panels = new Map();
     this.pending = new Map(); // surface id -> points that arrived before its JSON
+    this.request = null; // the body that was POSTed for the job shown, sent again by Resume
     this.$('new-surface-form').addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.$('cancel-job').addEventListener('click', () => this.cancel());
+    this.$('resume-job').addEventListener('click', () => this.request && this.send(this.request));
     this.$('open-job').addEventListener('click', () => this.job && this.openInLandscapes(this.job.surface_ids));
   }
 
   async init() {
     try {
-      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets')]);
+      const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets'), loadServerSettings()]);
       const select = this.$('ns-models');
-      select.replaceChildren(...models.map((m) => {
+      const preselect = limits()?.maxModels ?? models.length;
+      select.replaceChildren(...models.map((m, i) => {
         const acc = m.card && m.card.metrics && m.card.metrics.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '';
-        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, true, true);
+        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, i < preselect, i < preselect);
         return o;
       }));
       select.size = Math.min(6, Math.max(3, models.length));
@@ -46,9 +56,38 @@ export class NewSurface {
         o.disabled = !d.available;
         return o;
       }));
+      this.applyServerSettings();
     } catch (e) {
       this.formError(e);
     }
+  }
+
+  /**
+   * Starts the form from the request defaults and examples the server documents and marks its caps;
+   * a field the server documents no default for starts empty and is left out of the request.
+   */
+  applyServerSettings() {
+    const schema = requestSchema(), caps = limits();
+    const defaults = schema ? schema.defaults : {}, examples = schema ? schema.examples : {};
+    const start = (id, value) => { this.$(id).value = value ?? ''; this.$(id).placeholder = value == null ? 'server default' : ''; };
+    start('ns-samples', defaults.samples);
+    start('ns-seed', defaults.seed);
+    start('ns-x', examples.x);
+    start('ns-y', examples.y);
+    const choices = (id, values, chosen, label = (v) => v) => {
+      const options = (values || []).map((v) => new Option(label(v), v, v === chosen, v === chosen));
+      // No documented default: the first entry leaves the field to the server.
+      if (chosen == null || !options.length) options.unshift(new Option('server default', '', true, true));
+      this.$(id).replaceChildren(...options);
+    };
+    choices('ns-norm', schema?.choices.norm, defaults.norm);
+    const images = defaults.bn_batches && defaults.bn_batch_size ? `${defaults.bn_batches}×${defaults.bn_batch_size} ` : '';
+    choices('ns-bn', schema?.choices.bn_mode, defaults.bn_mode,
+      (v) => ({ eval: 'eval (running stats)', recompute: `recompute (${images}train images per point)` })[v] || v);
+    const samples = this.$('ns-samples');
+    samples.max = caps?.maxSamples ?? '';
+    this.$('ns-samples-cap').textContent = caps?.maxSamples ? `at most ${caps.maxSamples}` : '';
+    this.$('ns-grid-cap').textContent = caps?.maxGridPoints ? ` · at most ${caps.maxGridPoints} points in all` : '';
   }
 
   formError(e) {
@@ -61,31 +100,55 @@ export class NewSurface {
     box.hidden = false;
   }
 
+  /** The request: the fields filled in; an empty one is left out, so the server's default applies. */
   body() {
     const v = (id) => this.$(id).value.trim();
-    const models = [...this.$('ns-models').selectedOptions].map((o) => o.value);
-    const body = { models, dataset: v('ns-dataset'), split: 'test', x: v('ns-x'), samples: Number(v('ns-samples')),
-      subset: 'first', seed: Number(v('ns-seed')), norm: v('ns-norm'), ignore: 'biasbn', bn_mode: v('ns-bn') };
-    if (v('ns-y')) body.y = v('ns-y');
+    const body = { models: [...this.$('ns-models').selectedOptions].map((o) => o.value), x: v('ns-x') };
+    for (const [key, id] of [['dataset', 'ns-dataset'], ['y', 'ns-y'], ['norm', 'ns-norm'], ['bn_mode', 'ns-bn']]) if (v(id)) body[key] = v(id);
+    for (const [key, id] of [['samples', 'ns-samples'], ['seed', 'ns-seed']]) if (v(id)) body[key] = Number(v(id));
     return body;
+  }
+
+  /** What the server would refuse, said before sending (only for the caps it publishes); null when fine. */
+  problem(body) {
+    if (!body.models.length) return 'models: select at least one model';
+    if (['samples', 'seed'].some((k) => k in body && !Number.isInteger(body[k]))) return 'samples and seed must be whole numbers';
+    const caps = limits();
+    if (!caps) return null;
+    if (caps.maxModels && body.models.length > caps.maxModels) {
+      return `models: at most ${caps.maxModels} per request on this server, ${body.models.length} selected`;
+    }
+    if (caps.maxSamples && body.samples > caps.maxSamples) return `samples: at most ${caps.maxSamples} on this server, got ${body.samples}`;
+    const count = (axis) => { const m = /^[^:]+:[^:]+:\s*(\d+)\s*$/.exec(axis || ''); return m ? Number(m[1]) : null; };
+    const cx = count(body.x), cy = body.y ? count(body.y) : 1;
+    // Malformed grids are left to the server, whose message says what it expects.
+    if (caps.maxGridPoints && cx !== null && cy !== null && cx * cy > caps.maxGridPoints) {
+      return `grid: ${cx}${body.y ? ` × ${cy} = ${cx * cy}` : ''} points exceeds this server's cap of ${caps.maxGridPoints}`;
+    }
+    return null;
   }
 
   async submit() {
     this.formError(null);
     const body = this.body();
-    if (!body.models.length) { this.formError(new ApiError(0, 'models: select at least one model')); return; }
-    if (!Number.isInteger(body.samples) || !Number.isInteger(body.seed)) {
-      this.formError(new ApiError(0, 'samples and seed must be whole numbers')); return;
-    }
-    const button = this.$('ns-submit');
-    button.disabled = true;
+    const problem = this.problem(body);
+    if (problem) { this.formError(new ApiError(0, problem)); return; }
+    await this.send(body);
+  }
+
+  /** POSTs a request and follows its job; Resume sends the same body again. */
+  async send(body) {
+    const buttons = [this.$('ns-submit'), this.$('resume-job')];
+    buttons.forEach((b) => { b.disabled = true; });
+    this.formError(null);
     try {
       const { job } = await api.post('/api/surfaces', body);
+      this.request = body;
       await this.follow(job);
     } catch (e) {
       this.formError(e);
     } finally {
-      button.disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
     }
   }
 
@@ -96,6 +159,7 @@ export class NewSurface {
     this.panels.forEach((p) => p.element.remove());
     this.panels.clear();
     this.pending.clear();
+    this.bounds = null; // a new job starts its own colour scale
     this.$('job-box').hidden = false;
     this.$('open-job').hidden = true;
     this.updateProgress(job);
@@ -153,9 +217,17 @@ export class NewSurface {
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
       const panels = [...this.panels.values()];
-      const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: this.state.levels });
+      const log = this.state.log;
+      if (!this.bounds || this.bounds.log !== log) this.bounds = new GrowingBounds(log);
+      const range = this.bounds.include(lossValues(panels.map((p) => p.surface)));
+      const scale = new ColourScale([], { log, levels: levelsFor(this.state.levels), bounds: range });
       const kind = this.state.view === 'contour' ? 'heatmap' : this.state.view; // a filling grid reads best filled
-      for (const p of panels) p.render(scale, { kind, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
+      for (const p of panels) p.render(scale, { kind, log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } });
+      this.$('job-scale').hidden = !range;
+      if (range) drawColourbar(this.$('job-colourbar'), scale);
+      this.$('job-scale-text').textContent = range
+        ? `loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${log ? ' (log₁₀)' : ''}: held while points arrive, widened only for a point outside`
+        : '';
     });
   }
 
@@ -173,6 +245,7 @@ export class NewSurface {
     this.$('job-progress-text').textContent = parts.join(' · ');
     this.$('job-box').dataset.state = job.state;
     this.$('cancel-job').disabled = FINAL_STATES.includes(job.state);
+    this.$('resume-job').hidden = !(this.request && ['cancelled', 'failed'].includes(job.state));
   }
 
   async finish(job) {
@@ -198,8 +271,11 @@ export class NewSurface {
     const box = this.$('job-readout');
     if (!info) { box.textContent = 'Hover over a panel to read its values.'; return; }
     const beta = info.beta === null ? '' : `, β = ${info.beta.toFixed(3)}`;
-    box.textContent = info.loss === null
-      ? `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · not yet computed`
-      : `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta} · loss ${formatNumber(info.loss, 4)} · accuracy ${(info.accuracy * 100).toFixed(2)} %`;
+    const where = `${info.surface.model.name} · α = ${info.alpha.toFixed(3)}${beta}`;
+    const stderr = info.stderr != null ? ` ± ${formatNumber(info.stderr, 2)}` : '';
+    const accuracy = info.accuracy == null ? '—' : `${(info.accuracy * 100).toFixed(2)} %`;
+    box.textContent = info.diverged ? `${where} · loss diverged (not a finite number)`
+      : info.loss === null ? `${where} · not yet computed`
+      : `${where} · loss ${formatNumber(info.loss, 4)}${stderr} · accuracy ${accuracy}`;
   }
 }

@@ -4,7 +4,7 @@
 // canvas so hover overlays do not redraw the surface.
 
 import { FONT, drawAxes, mapper, prepare } from './canvas.js';
-import { drawHeatmap, hatchMissing } from './heatmap.js';
+import { DIVERGED_FILL, drawDiverged, drawHeatmap, hatchMissing, isDiverged } from './heatmap.js';
 import { drawContours } from './contour.js';
 import { drawMesh, pickVertex } from './mesh3d.js';
 import { drawLinePlot } from './lineplot.js';
@@ -36,11 +36,15 @@ export class SurfacePanel {
     const pill = el('span', { class: `pill act-${act}` }, act);
     this.png = el('a', { class: 'png-link', target: '_blank', rel: 'noopener', title: 'server-rendered PNG' }, 'PNG');
     head.append(title, pill, this.png);
-    this.canvas = el('canvas', { class: 'surface-canvas', 'aria-label': `loss surface of ${surface.model.name}` });
+    const grid = this.twoDimensional ? `${surface.x.length} × ${surface.y.length} grid` : `${surface.x.length} points along α`;
+    this.canvas = el('canvas', { class: 'surface-canvas', tabindex: '0',
+      'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values, Enter selects the point` });
     this.stats = el('dl', { class: 'stats' });
     this.element.append(head, this.canvas, this.stats);
     this.base = document.createElement('canvas');
+    this.cursor = null; // {r, c}: the keyboard's grid point while the canvas has focus
     this.bindMouse();
+    this.bindKeys();
   }
 
   get twoDimensional() { return Array.isArray(this.surface.y) && this.surface.loss.length > 1; }
@@ -89,6 +93,7 @@ export class SurfacePanel {
         hatchMissing(bctx, s, this.frame);
         drawContours(bctx, s, scale, this.frame, { width: 1.3 });
       }
+      drawDiverged(bctx, s, this.frame);
       drawAxes(bctx, this.frame, xr, yr, { xLabel: 'α', yLabel: 'β', grid: false });
       this.map = mapper(this.frame, xr, yr);
     }
@@ -106,6 +111,16 @@ export class SurfacePanel {
     });
     this.frame = out.frame;
     this.map = out.map;
+    // A diverged point has no loss to plot: a dark cross at the top of the frame marks where it is.
+    ctx.save();
+    ctx.strokeStyle = DIVERGED_FILL;
+    ctx.lineWidth = 2;
+    s.x.forEach((x, c) => {
+      if (!isDiverged(s, 0, c)) return;
+      const px = this.map.px(x), py = this.frame.y + 8;
+      ctx.beginPath(); ctx.moveTo(px - 4, py - 4); ctx.lineTo(px + 4, py + 4); ctx.moveTo(px + 4, py - 4); ctx.lineTo(px - 4, py + 4); ctx.stroke();
+    });
+    ctx.restore();
   }
 
   /** Copies the cached image and draws the hover crosshair and the selected point. */
@@ -163,7 +178,7 @@ export class SurfacePanel {
     return { c: near(this.surface.x, alpha), r: this.twoDimensional ? near(this.surface.y, beta) : 0 };
   }
 
-  /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr} or null. */
+  /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr, diverged} or null. */
   pointAt(x, y) {
     const s = this.surface;
     let r, c;
@@ -175,14 +190,21 @@ export class SurfacePanel {
       if (!this.map || x < this.frame.x || x > this.frame.x + this.frame.w || y < this.frame.y || y > this.frame.y + this.frame.h) return null;
       ({ r, c } = this.nearestIndex(this.map.vx(x), this.twoDimensional ? this.map.vy(y) : 0));
     }
+    return this.infoAt(r, c);
+  }
+
+  /** What the readouts show for grid point (r, c). */
+  infoAt(r, c) {
+    const s = this.surface;
     return { surface: s, alpha: s.x[c], beta: this.twoDimensional ? s.y[r] : null, r, c,
-      loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null };
+      loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null,
+      diverged: isDiverged(s, r, c) };
   }
 
   bindMouse() {
     let press = null;
     const local = (e) => { const b = this.canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
-    this.canvas.addEventListener('mousedown', (e) => { press = { x: e.clientX, y: e.clientY, moved: false }; });
+    this.canvas.addEventListener('mousedown', (e) => { press = { x: e.clientX, y: e.clientY, moved: false }; this.pointerFocus = true; });
     window.addEventListener('mouseup', () => { setTimeout(() => { press = null; }, 0); });
     this.canvas.addEventListener('mousemove', (e) => {
       if (press && (e.buttons & 1) && this.settings && this.settings.kind === '3d' && this.twoDimensional) {
@@ -206,10 +228,51 @@ export class SurfacePanel {
     });
   }
 
+  /** Arrow keys move a cursor over the grid (Shift: 5 points at a time), Enter or Space selects it, Escape leaves it. */
+  bindKeys() {
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [1, 0], ArrowDown: [-1, 0] };
+    this.canvas.addEventListener('focus', () => {
+      // A mouse press focuses the canvas too; the mouse then drives the readout, not the cursor.
+      if (!this.pointerFocus) this.moveCursor(0, 0);
+      this.pointerFocus = false;
+    });
+    this.canvas.addEventListener('blur', () => { if (this.cursor) { this.cursor = null; this.handlers.onHover(this, null); } });
+    this.canvas.addEventListener('keydown', (e) => {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (moves[e.key]) {
+        const step = e.shiftKey ? 5 : 1;
+        this.moveCursor(moves[e.key][0] * step, moves[e.key][1] * step);
+      } else if ((e.key === 'Enter' || e.key === ' ') && this.cursor) {
+        const info = this.infoAt(this.cursor.r, this.cursor.c);
+        this.handlers.onSelect(info.alpha, info.beta ?? 0);
+      } else if (e.key === 'Escape' && this.cursor) {
+        this.cursor = null;
+        this.handlers.onHover(this, null);
+      } else {
+        return;
+      }
+      e.preventDefault(); // arrows and space would scroll the page
+    });
+  }
+
+  /** Moves the keyboard cursor by (dr, dc) grid points, up = +β; it starts at the selected point, else the centre. */
+  moveCursor(dr, dc) {
+    if (!this.cursor) {
+      const start = this.selected || { alpha: 0, beta: 0 };
+      this.cursor = this.nearestIndex(start.alpha, start.beta);
+    }
+    const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+    this.cursor = { r: clamp(this.cursor.r + dr, this.surface.loss.length), c: clamp(this.cursor.c + dc, this.surface.x.length) };
+    this.handlers.onHover(this, this.infoAt(this.cursor.r, this.cursor.c));
+  }
+
   updateStats() {
     const s = this.surface;
     let computed = 0, total = 0, min = Infinity;
-    for (const row of s.loss) for (const v of row) { total++; if (v !== null) { computed++; min = Math.min(min, v); } }
+    s.loss.forEach((row, r) => row.forEach((v, c) => {
+      total++;
+      if (v !== null) { computed++; min = Math.min(min, v); } else if (isDiverged(s, r, c)) computed++;
+    }));
     const { c, r } = this.nearestIndex(0, 0);
     const centre = s.loss[r][c];
     // The surface records the accuracy it was made with; the model card fills in when it is missing.
@@ -217,7 +280,7 @@ export class SurfacePanel {
     const acc = s.model.test_accuracy ?? card?.metrics?.test_accuracy ?? null;
     const rows = [
       ['test acc', acc == null ? '—' : `${(acc * 100).toFixed(2)} %`],
-      ['centre loss', formatNumber(centre)],
+      ['centre loss', centre === null && isDiverged(s, r, c) ? 'diverged' : formatNumber(centre)],
       ['min loss', formatNumber(computed ? min : null)],
       [computed < total ? 'computed' : 'points', computed < total ? `${computed} / ${total}` : String(total)],
     ];
@@ -230,7 +293,7 @@ export class SurfacePanel {
     if (this.scale) {
       q.set('vmin', this.scale.vmin.toPrecision(6)); q.set('vmax', this.scale.vmax.toPrecision(6));
       // vlevel is the spacing between contour levels (Li et al.'s plot_2D.py), in loss units.
-      if (!st.log) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
+      if (!st.log && this.scale.levels !== null) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
     }
     if (st.log) q.set('log', '1');
     this.png.href = `/api/surfaces/${encodeURIComponent(s.id)}.png?${q}`;

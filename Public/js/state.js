@@ -1,4 +1,4 @@
-// View state in the URL hash (#tab=landscapes&s=id1,id2&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
+// View state in the URL hash (#tab=landscapes&s=id1,id2 (or ids=…)&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
 // so a view can be shared by copying the address. Writing uses replaceState,
 // so it neither adds history entries nor fires hashchange.
 
@@ -6,9 +6,10 @@ export const TABS = ['landscapes', 'new', 'activations', 'output'];
 export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
 
 // Log scale by default: a landscape's loss spans decades (0.2 at the centre, hundreds at the
-// corners), and on a linear scale every level would crowd into the corners.
+// corners), and on a linear scale every level would crowd into the corners. Contour levels:
+// null until asked for; the server's range and default apply (limits.js levelsFor).
 export const defaults = () => ({
-  tab: 'landscapes', surfaces: null, view: 'contour', log: true, levels: 20,
+  tab: 'landscapes', surfaces: null, view: 'contour', log: true, levels: null,
   azimuth: -0.9, elevation: 0.75, point: null,
   acts: ['relu', 'swish', 'mish'], range: '-5:5', seed: 0,
 });
@@ -17,11 +18,12 @@ export function readState(hash = window.location.hash) {
   const state = defaults();
   const q = new URLSearchParams(hash.replace(/^#/, ''));
   if (TABS.includes(q.get('tab'))) state.tab = q.get('tab');
-  if (q.get('s')) state.surfaces = q.get('s').split(',').filter(Boolean);
+  const ids = q.get('s') || q.get('ids'); // `ids` is accepted as a longer spelling of `s`
+  if (ids) state.surfaces = ids.split(',').filter(Boolean);
   if (VIEW_KINDS.includes(q.get('view'))) state.view = q.get('view');
   if (q.has('log')) state.log = q.get('log') === '1';
   const num = (k) => (q.has(k) && Number.isFinite(Number(q.get(k))) ? Number(q.get(k)) : null);
-  if (num('levels') !== null) state.levels = Math.max(2, Math.min(100, Math.round(num('levels'))));
+  if (num('levels') !== null) state.levels = Math.round(num('levels')); // clamped by levelsFor where it is used
   if (num('az') !== null) state.azimuth = num('az');
   if (num('el') !== null) state.elevation = num('el');
   if (num('seed') !== null) state.seed = Math.max(0, Math.round(num('seed')));
@@ -40,7 +42,7 @@ export function writeState(state) {
   if (state.surfaces && state.surfaces.length) q.set('s', state.surfaces.join(','));
   q.set('view', state.view);
   q.set('log', state.log ? '1' : '0');
-  q.set('levels', String(state.levels));
+  if (state.levels !== null) q.set('levels', String(state.levels));
   if (state.view === '3d') { q.set('az', state.azimuth.toFixed(2)); q.set('el', state.elevation.toFixed(2)); }
   if (state.point) q.set('pt', `${+state.point.alpha.toFixed(4)},${+state.point.beta.toFixed(4)}`);
   q.set('acts', state.acts.join(','));

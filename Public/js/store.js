@@ -29,9 +29,10 @@ export async function loadModels() {
 
 export function modelInfo(name) { return models.get(name) || null; }
 
+/** Points computed so far: those with a loss and those that diverged (the listing counts both). */
 export function computedCount(surface) {
   let n = 0;
-  for (const row of surface.loss) for (const v of row) if (v !== null) n++;
+  surface.loss.forEach((row, r) => row.forEach((v, c) => { if (v !== null || (surface.diverged && surface.diverged[r][c])) n++; }));
   return n;
 }
 
@@ -40,6 +41,7 @@ function normalise(s) {
   if (!Array.isArray(s.loss[0])) s.loss = [s.loss];
   if (s.accuracy && !Array.isArray(s.accuracy[0])) s.accuracy = [s.accuracy];
   if (s.loss_stderr && !Array.isArray(s.loss_stderr[0])) s.loss_stderr = [s.loss_stderr];
+  if (s.diverged && !Array.isArray(s.diverged[0])) s.diverged = [s.diverged];
   if (!s.accuracy) s.accuracy = s.loss.map((row) => row.map(() => null));
   if (!s.loss_stderr) s.loss_stderr = s.loss.map((row) => row.map(() => null));
 }

@@ -3,7 +3,10 @@
 
 Serves Public/ and implements the HTTP API of /work/notes/api.md with synthetic
 data (mock_data.py): three shipped 41×41 surfaces sharing directions, jobs that
-fill a surface coarse-to-fine over about 3 s with SSE progress/point/done events.
+fill a surface coarse-to-fine over about 3 s with SSE progress/point/done events,
+GET /api/limits and the request schema of GET /api/openapi.json. Points with |x|
+or |y| beyond 1.5 diverge (null loss, diverged: true), so a grid such as
+-2:2:9 shows diverged cells.
 
     python3 Tests/browser/mock_api.py --port 8421
 """
@@ -23,6 +26,19 @@ import mock_data as data  # noqa: E402
 
 PUBLIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Public")
 JOB_SECONDS = 3.0  # how long a mock job takes, whatever its size
+# GET /api/limits (the shape the page reads, Public/js/limits.js); requests are checked against it too.
+LIMITS = {"max_models": 6, "max_grid_points": 101 * 101, "max_samples": 10000, "max_activations": 8,
+          "levels": {"min": 2, "max": 100, "default": 20}}
+# The part of GET /api/openapi.json the page reads: the request schema's defaults, choices and examples.
+OPENAPI = {"openapi": "3.0.3", "info": {"title": "landscape (mock)", "version": "0.1.0"}, "paths": {},
+           "components": {"schemas": {"SurfaceRequest": {"type": "object", "required": ["models", "x"], "properties": {
+               "models": {"type": "array", "items": {"type": "string"}}, "dataset": {"type": "string"},
+               "x": {"type": "string", "example": "-1:1:21"}, "y": {"type": "string", "example": "-1:1:21"},
+               "samples": {"type": "integer", "default": 1000}, "seed": {"type": "integer", "default": 0},
+               "norm": {"type": "string", "enum": ["filter", "layer", "weight", "none"]},
+               "bn_mode": {"type": "string", "enum": ["eval", "recompute"], "default": "eval"},
+               "bn_batches": {"type": "integer", "minimum": 1, "default": 8},
+               "bn_batch_size": {"type": "integer", "minimum": 2, "default": 128}}}}}}
 LOCK = threading.Condition()
 SURFACES = {}
 JOBS = {}
@@ -80,7 +96,7 @@ class Job:
                 if self.state == "cancelled":
                     return
                 row, col = divmod(index, s.columns)
-                if s.loss[row][col] is not None:
+                if s.is_done(row, col):
                     continue
                 time.sleep(delay)
                 with LOCK:
@@ -99,6 +115,8 @@ def create_job(body):
     models = body.get("models")
     if not isinstance(models, list) or not models:
         raise ApiError(400, "models: expected at least one model id", "field 'models' must be a non-empty list")
+    if len(models) > LIMITS["max_models"]:
+        raise ApiError(400, f"models: at most {LIMITS['max_models']} per request, got {len(models)}")
     for m in models:
         if m not in data.MODELS:
             raise ApiError(400, f"models: unknown model '{m}'", "known: " + ", ".join(data.MODELS))
@@ -109,9 +127,12 @@ def create_job(body):
         y_axis = data.parse_axis(body["y"], "y") if body.get("y") else None
     except ValueError as e:
         raise ApiError(400, f"grid: {e}", "grid strings look like '-1:1:11'") from None
-    samples = body.get("samples", 1000)
-    if not isinstance(samples, int) or not 1 <= samples <= 10000:
-        raise ApiError(400, f"samples: expected 1...10000, got {samples}")
+    points = x_axis[2] * (y_axis[2] if y_axis else 1)
+    if points > LIMITS["max_grid_points"]:
+        raise ApiError(400, f"grid: {points} points exceeds the cap of {LIMITS['max_grid_points']}")
+    samples = body.get("samples", OPENAPI["components"]["schemas"]["SurfaceRequest"]["properties"]["samples"]["default"])
+    if not isinstance(samples, int) or not 1 <= samples <= LIMITS["max_samples"]:
+        raise ApiError(400, f"samples: expected 1...{LIMITS['max_samples']}, got {samples}")
     norm, bn = body.get("norm", "filter"), body.get("bn_mode", "eval")
     if norm not in ("filter", "layer", "weight", "none"):
         raise ApiError(400, f"norm: '{norm}' is not one of filter, layer, weight, none")
@@ -183,6 +204,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.strip("/").split("/")[1:]
         if method == "GET" and parts == ["models"]:
             return self.send_json(200, {"models": [data.model_listing(m) for m in data.MODELS]})
+        if method == "GET" and parts == ["limits"]:
+            return self.send_json(200, LIMITS)
+        if method == "GET" and parts == ["openapi.json"]:
+            return self.send_json(200, OPENAPI)
         if method == "GET" and parts == ["datasets"]:
             return self.send_json(200, {"datasets": [{"id": "fashion-mnist", "path": "/usr/share/datasets/fashion-mnist",
                                                       "available": True}]})
@@ -195,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             bad = [n for n in names if n not in data.ACTIVATIONS]
             if bad:
                 raise ApiError(400, f"names: unknown activation '{bad[0]}'", "known: " + ", ".join(data.ACTIVATIONS))
+            if len(names) > LIMITS["max_activations"]:
+                raise ApiError(400, f"names: at most {LIMITS['max_activations']} activations")
             lo, hi = (float(v) for v in q.get("range", "-5:5").split(":"))
             return self.send_json(200, data.activation_json(names, lo, hi, int(q.get("points", 401))))
         if method == "GET" and parts == ["output-landscape.png"]:

@@ -38,9 +38,12 @@ def parse_axis(text, field):
         start, end, count = float(parts[0]), float(parts[1]), int(parts[2])
     except ValueError:
         raise ValueError(f"{field}: expected numbers in 'start:end:count', got '{text}'") from None
-    if count < 1 or count > 201 or (count > 1 and not end > start):
-        raise ValueError(f"{field}: expected 1...201 points and end > start, got '{text}'")
+    if count < 2 or not end > start:
+        raise ValueError(f"{field}: expected at least 2 points and end > start, got '{text}'")
     return start, end, count
+
+
+DIVERGES_BEYOND = 1.5  # the mock's stand-in for float32 overflow: points with |x| or |y| beyond this diverge
 
 
 def coordinates(axis):
@@ -100,6 +103,7 @@ class Surface:
         self.loss = [[None] * cols for _ in range(rows)]
         self.accuracy = [[None] * cols for _ in range(rows)]
         self.stderr = [[None] * cols for _ in range(rows)]
+        self.diverged = [[False] * cols for _ in range(rows)]
         self.shared_with = []
         self.seconds = 0.0
 
@@ -112,14 +116,22 @@ class Surface:
         return len(self.xs) * len(self.ys)
 
     def computed(self):
-        return sum(v is not None for row in self.loss for v in row)
+        """Points done: with a loss, or diverged (as the real store counts them)."""
+        return sum(v is not None or d for lr, dr in zip(self.loss, self.diverged) for v, d in zip(lr, dr))
+
+    def is_done(self, row, col):
+        return self.loss[row][col] is not None or self.diverged[row][col]
 
     def compute(self, index):
         row, col = divmod(index, self.columns)
-        loss, acc, err = true_value(self.model, self.xs[col], self.ys[row] if self.y_axis else 0.0)
+        x, y = self.xs[col], self.ys[row] if self.y_axis else 0.0
+        diverged = max(abs(x), abs(y)) > DIVERGES_BEYOND
+        loss, acc, err = (None, None, None) if diverged else true_value(self.model, x, y)
         self.loss[row][col], self.accuracy[row][col], self.stderr[row][col] = loss, acc, err
+        self.diverged[row][col] = diverged
         return {"surface_id": self.id, "index": index, "x": self.xs[col],
-                "y": self.ys[row] if self.y_axis else None, "loss": loss, "accuracy": acc, "loss_stderr": err}
+                "y": self.ys[row] if self.y_axis else None, "loss": loss, "accuracy": acc, "loss_stderr": err,
+                "diverged": diverged}
 
     def fill(self):
         for i in range(self.total):
@@ -128,7 +140,8 @@ class Surface:
     def summary(self):
         if self.computed() < self.total:
             return None
-        flat = [(self.loss[r][c], self.xs[c], self.ys[r]) for r in range(len(self.ys)) for c in range(self.columns)]
+        flat = [(self.loss[r][c], self.xs[c], self.ys[r]) for r in range(len(self.ys)) for c in range(self.columns)
+                if self.loss[r][c] is not None]
         best = min(flat)
         centre_loss, centre_acc, _ = true_value(self.model, 0.0, 0.0)
         curvature = MODELS[self.model][3]
@@ -167,6 +180,7 @@ class Surface:
                 "grid": {"x": axis(self.x_axis), "y": axis(self.y_axis) if self.y_axis else None},
                 "x": self.xs, "y": self.ys if self.y_axis else None,
                 "loss": self.loss, "accuracy": self.accuracy, "loss_stderr": self.stderr,
+                **({"diverged": self.diverged} if any(any(r) for r in self.diverged) else {}),
                 "summary": self.summary(),
                 "progress": {"computed": self.computed(), "total": self.total, "order": "progressive"},
                 "timing": {"seconds": self.seconds, "images_per_second": 2100.0, "updated": "2025-01-01T00:00:00Z"}}
@@ -187,6 +201,8 @@ ACTIVATIONS = {
     "leaky_relu": ("Leaky ReLU", lambda x: x if x > 0 else 0.01 * x),
     "softplus": ("Softplus", _softplus),
     "tanh": ("Tanh", math.tanh),
+    # Nish-t with t = 1 (LandscapeEngine.ActivationMath): x for x >= 0, t·e·(2.5 − 1.5e)·(e − 1) with e = e^(x/t) below.
+    "nish": ("Nish (t = 1.0)", lambda x: x if x >= 0 else math.exp(x) * (2.5 - 1.5 * math.exp(x)) * math.expm1(x)),
 }
 
 

@@ -5,13 +5,18 @@
 
 Runs against `landscape serve` or the development mock (Tests/browser/mock_api.py).
 Screenshots go to $LANDSCAPE_TEST_OUT (default /tmp/landscape-browser); their
-paths are printed. Exits 1 when any check fails.
+paths are printed. LANDSCAPE_ONLY=regex runs only the matching checks. Exits 1
+when any check fails.
 """
+import itertools
+import json
 import os
 import random
+import re
 import sys
 import time
 import traceback
+import urllib.request
 
 try:
     from selenium import webdriver
@@ -24,11 +29,13 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ.get("LANDSCAPE_URL", "http://127.0.0.1:8420").rstrip("/")
 OUT = os.environ.get("LANDSCAPE_TEST_OUT", "/tmp/landscape-browser")
 JOB_TIMEOUT = float(os.environ.get("LANDSCAPE_JOB_TIMEOUT", "300"))  # seconds for the small surface on a real server
+ONLY = os.environ.get("LANDSCAPE_ONLY")  # regex: run only the checks whose names match (later checks may need earlier ones)
 MIN_COLOURED = 0.01  # fraction of a canvas's pixels that must be coloured for it to count as drawn
 
 # Share of strongly coloured pixels (channel spread > 40) and a cheap content hash, read inside the page.
@@ -44,12 +51,57 @@ for (let i = 0; i < d.length; i += 4) {
 return [coloured / (c.width * c.height), hash, c.width, c.height];
 """
 
+# Installed before the page's scripts (CDP Page.addScriptToEvaluateOnNewDocument) to give the real server's
+# answers a twist the server cannot be asked for: FIXTURES answers paths (e.g. /api/limits) without the
+# network; DIVERGE marks the centre point of every surface JSON as diverged; EventSource is wrapped so
+# the test can deliver a `point` event of its own (window.__emitPoint) to the page's listeners.
+HOOK_JS = """
+(() => {
+  const FIXTURES = %(fixtures)s, DIVERGE = %(diverge)s;
+  const realFetch = window.fetch.bind(window);
+  const nearest = (arr, v) => arr.reduce((b, a, i) => (Math.abs(a - v) < Math.abs(arr[b] - v) ? i : b), 0);
+  window.fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    if (url.pathname in FIXTURES) {
+      return new Response(JSON.stringify(FIXTURES[url.pathname]), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }
+    const response = await realFetch(input, init);
+    if (!DIVERGE || !/^\\/api\\/surfaces\\/[^/.]+$/.test(url.pathname) || !response.ok) return response;
+    const s = await response.json();
+    const r = Array.isArray(s.y) ? nearest(s.y, 0) : 0, c = nearest(s.x, 0);
+    const twoD = Array.isArray(s.loss[0]);
+    const grid = (g) => (twoD ? g : [g]);
+    for (const key of ['loss', 'accuracy', 'loss_stderr']) if (s[key]) grid(s[key])[r][c] = null;
+    s.diverged = grid(s.loss).map((row, i) => row.map((_, j) => i === r && j === c));
+    return new Response(JSON.stringify(s), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  };
+  const RealSource = window.EventSource;
+  window.__pointListeners = [];
+  window.EventSource = class extends RealSource {
+    addEventListener(type, fn, options) {
+      if (type === 'point') window.__pointListeners.push(fn);
+      return super.addEventListener(type, fn, options);
+    }
+  };
+  window.__emitPoint = (p) => window.__pointListeners.forEach((fn) => fn({ data: JSON.stringify(p) }));
+})();
+"""
+
+# Limits unlike any the server ships with, so a page that kept its own copies would show.
+LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777, "max_activations": 2,
+                  "levels": {"min": 3, "max": 37, "default": 17}}
+PHONE = (390, 844)
+DESKTOP = (1440, 1080)
+
 
 class Check:
     def __init__(self):
         self.failures, self.screenshots = [], []
 
     def run(self, name, fn):
+        if ONLY and not re.search(ONLY, name):
+            print(f"SKIP  {name}", flush=True)
+            return
         try:
             fn()
             print(f"PASS  {name}", flush=True)
@@ -57,6 +109,25 @@ class Check:
             self.failures.append(name)
             print(f"FAIL  {name}: {e}", flush=True)
             traceback.print_exc(limit=2)
+
+
+def cie_lab(css):
+    """CIE L*a*b* of a CSS colour: #rrggbb or rgb()/rgba()."""
+    if css.startswith("#"):
+        r, g, b = (int(css[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    else:
+        r, g, b = (float(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+    f = lambda t: t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def delta_e(a, b):
+    """CIE76 colour difference: about 2 is just noticeable, 20 and more reads as another colour."""
+    return sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5
 
 
 def make_driver():
@@ -101,6 +172,53 @@ class PageTest:
     def hash(self):
         return self.d.execute_script("return window.location.hash")
 
+    def open_with_hook(self, url, fixtures=None, diverge=False):
+        """Loads url with HOOK_JS installed first (removed again before the next load)."""
+        source = HOOK_JS % {"fixtures": json.dumps(fixtures or {}), "diverge": "true" if diverge else "false"}
+        hook = self.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})["identifier"]
+        try:
+            self.d.get("about:blank")
+            self.d.get(url)
+        finally:
+            self.d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hook})
+
+    def open_plain(self, url):
+        self.d.get("about:blank")
+        self.d.get(url)
+
+    def server_has(self, path):
+        """Whether the server itself answers path with 200 (asked from the page, bypassing any hook)."""
+        return self.d.execute_async_script(
+            "const done = arguments[arguments.length - 1], x = new XMLHttpRequest(); x.open('GET', arguments[0]);"
+            "x.onload = () => done(x.status === 200); x.onerror = () => done(false); x.send();", path)
+
+    def dark_pixels(self, element, limit=30):
+        """Pixels of a canvas darker than any colour the page draws, except a diverged cell."""
+        return self.d.execute_script(
+            "const c = arguments[0], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+            "for (let i = 0; i < d.length; i += 4) if (d[i+3] === 255 && Math.max(d[i], d[i+1], d[i+2]) < arguments[1]) n++;"
+            "return n;", element, limit)
+
+    def fill(self, values):
+        for field, value in values:
+            box = self.by_id(field)
+            box.clear()
+            if value:
+                box.send_keys(value)
+
+    def submit_small_job(self, models=1, seed=None):
+        """Requests a 5 x 5 surface of the first `models` models; returns once the job box shows."""
+        self.by_id("tab-new").click()
+        self.wait.until(lambda d: len(Select(self.by_id("ns-models")).options) >= 1)
+        select = Select(self.by_id("ns-models"))
+        select.deselect_all()
+        for i in range(models):
+            select.select_by_index(i)
+        self.fill((("ns-x", "-1:1:5"), ("ns-y", "-1:1:5"), ("ns-samples", "64"),
+                   ("ns-seed", str(seed if seed is not None else random.randint(1000, 10 ** 6)))))
+        self.by_id("ns-submit").click()
+        self.wait.until(lambda d: self.by_id("job-box").is_displayed())
+
     # --- checks ------------------------------------------------------------------
     def page_loads(self):
         self.d.get(BASE + "/")
@@ -110,7 +228,9 @@ class PageTest:
 
     def no_console_errors(self):
         self.collect_console()
-        assert not self.console, "console errors: " + "; ".join(e["message"] for e in self.console)
+        # A server without GET /api/limits answers 404, which Chromium logs; the page shows a notice for it.
+        errors = [e for e in self.console if "/api/limits" not in e["message"]]
+        assert not errors, "console errors: " + "; ".join(e["message"] for e in errors)
 
     def hover_readout_changes(self):
         canvas = self.panels()[0]
@@ -178,8 +298,169 @@ class PageTest:
         self.wait.until(lambda d: len(self.panels()) == 2 and all(self.drawn(c) for c in self.panels()))
         assert Select(self.by_id("view-kind")).first_selected_option.get_attribute("value") == "heatmap"
         assert self.by_id("log-scale").is_selected(), "log scale not restored"
-        assert self.by_id("levels").get_attribute("value") == "12", "levels not restored"
+        if self.by_id("levels").is_enabled():
+            assert self.by_id("levels").get_attribute("value") == "12", "levels not restored"
+        else:  # the server does not publish its level range (GET /api/limits): the page says so
+            assert self.by_id("limits-notice").is_displayed(), "levels control is off and no notice says why"
         self.shot("06-restored-from-url")
+
+    def hash_without_ids_keeps_picker_working(self):
+        self.open_plain(BASE + "/#tab=landscapes")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        self.collect_console()
+        seen = len(self.console)
+        self.d.execute_script("window.location.hash = '#tab=landscapes&view=heatmap'")
+        self.wait.until(lambda d: Select(self.by_id("view-kind")).first_selected_option.get_attribute("value") == "heatmap")
+        time.sleep(0.3)
+        ticked = [b for b in self.d.find_elements(By.CSS_SELECTOR, "#surface-picker input[type=checkbox]") if b.is_selected()]
+        assert ticked, "the picker unticked everything"
+        self.wait.until(lambda d: len(self.panels()) == len(ticked) and all(self.drawn(c) for c in self.panels()))
+        n = len(ticked)
+        ticked[0].click()
+        self.wait.until(lambda d: len(self.panels()) == n - 1)
+        ticked[0].click()
+        self.wait.until(lambda d: len(self.panels()) == n and all(self.drawn(c) for c in self.panels()))
+        self.collect_console()
+        assert len(self.console) == seen, "console errors: " + "; ".join(e["message"] for e in self.console[seen:])
+
+    def unknown_surface_id_named(self):
+        unknown = "0000000000000000"
+        self.open_plain(f"{BASE}/#tab=landscapes&ids={unknown}")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        notice = self.by_id("selection-notice")
+        assert notice.is_displayed() and unknown in notice.text, f"no visible notice naming {unknown}"
+        self.shot("15-unknown-surface-id")
+        known = self.panels()[0].find_element(By.XPATH, "..").get_attribute("data-surface-id")
+        self.open_plain(f"{BASE}/#tab=landscapes&s={known},{unknown}")
+        self.wait.until(lambda d: len(self.panels()) == 1 and self.drawn(self.panels()[0]))
+        notice = self.by_id("selection-notice")
+        assert notice.is_displayed() and unknown in notice.text, f"no visible notice naming {unknown} beside a known id"
+        shown = [p.get_attribute("data-surface-id") for p in self.d.find_elements(By.CSS_SELECTOR, "#surface-panels .panel")]
+        assert shown == [known], f"expected only the known surface {known}, got {shown}"
+
+    def keyboard_moves_cursor(self):
+        self.open_plain(BASE + "/#tab=landscapes")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        canvas = self.panels()[0]
+        name = canvas.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "h3").text
+        assert canvas.get_attribute("tabindex") == "0", "canvas is not focusable"
+        assert name in (canvas.get_attribute("aria-label") or ""), "canvas aria-label does not name the surface"
+        self.d.execute_script("document.getElementById('log-scale').focus()")
+        for _ in range(6):  # Tab from the toolbar reaches the first canvas
+            ActionChains(self.d).send_keys(Keys.TAB).perform()
+            if self.d.switch_to.active_element == canvas:
+                break
+        assert self.d.switch_to.active_element == canvas, "Tab does not reach the surface canvas"
+        readout = self.by_id("readout")
+        texts = [readout.text]
+        for key in (Keys.ARROW_RIGHT, Keys.ARROW_UP, Keys.ARROW_LEFT + Keys.ARROW_LEFT, Keys.ARROW_DOWN):
+            ActionChains(self.d).send_keys(key).perform()
+            time.sleep(0.1)
+            texts.append(readout.text)
+        assert all("α" in t and "β" in t and "loss" in t for t in texts), f"readout does not show α, β and loss: {texts!r}"
+        assert len(set(texts)) == len(texts), f"arrow keys did not move the cursor: {texts!r}"
+        self.shot("16-keyboard-cursor")
+
+    def diverged_points_drawn(self):
+        self.open_plain(BASE + "/#tab=landscapes&view=heatmap")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        baseline = self.dark_pixels(self.panels()[0])
+        self.open_with_hook(BASE + "/#tab=landscapes&view=heatmap", diverge=True)
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        dark = self.dark_pixels(self.panels()[0])
+        assert dark >= baseline + 30, f"heatmap: diverged centre not drawn as a dark cell ({dark} dark pixels, {baseline} without)"
+        self.shot("17-diverged-heatmap")
+        Select(self.by_id("view-kind")).select_by_value("contour")
+        self.wait.until(lambda d: "view=contour" in self.hash())
+        dark = self.dark_pixels(self.panels()[0])
+        assert dark >= baseline + 30, f"contour: diverged centre not drawn as a dark cell ({dark} dark pixels)"
+        self.d.execute_script("arguments[0].focus()", self.panels()[0])  # the keyboard cursor starts at the centre
+        time.sleep(0.1)
+        text = self.by_id("readout").text
+        assert "diverged" in text and "not yet computed" not in text, f"readout does not say diverged: {text!r}"
+
+    def limits_from_api(self):
+        self.open_plain(BASE + "/#tab=landscapes")
+        self.wait.until(lambda d: len(self.panels()) >= 1)
+        time.sleep(0.3)
+        notice = self.by_id("limits-notice")
+        if self.server_has("/api/limits"):
+            assert not notice.is_displayed(), "limits notice shown although the server publishes /api/limits"
+        else:
+            assert notice.is_displayed() and "/api/limits" in notice.text, "no visible notice that /api/limits is missing"
+            self.shot("18-limits-missing")
+        fixture = {"/api/limits": LIMITS_FIXTURE}
+        levels = LIMITS_FIXTURE["levels"]
+        self.open_with_hook(BASE + "/#tab=landscapes&levels=90", fixtures=fixture)
+        self.wait.until(lambda d: len(self.panels()) >= 1 and self.by_id("levels").get_attribute("value") == str(levels["max"]))
+        box = self.by_id("levels")
+        assert (box.get_attribute("min"), box.get_attribute("max")) == (str(levels["min"]), str(levels["max"])), "levels range not from the API"
+        assert not self.by_id("limits-notice").is_displayed(), "limits notice shown although limits were served"
+        self.open_with_hook(BASE + "/#tab=landscapes", fixtures=fixture)
+        self.wait.until(lambda d: len(self.panels()) >= 1 and self.by_id("levels").get_attribute("value") == str(levels["default"]))
+        self.by_id("tab-new").click()
+        self.wait.until(lambda d: len(Select(self.by_id("ns-models")).options) >= 1)
+        assert self.by_id("ns-samples").get_attribute("max") == str(LIMITS_FIXTURE["max_samples"]), "samples cap not from the API"
+        select = Select(self.by_id("ns-models"))
+        cases = [("samples", 1, "-1:1:5", str(LIMITS_FIXTURE["max_samples"] + 1), str(LIMITS_FIXTURE["max_samples"])),
+                 ("grid", 1, "-1:1:21", "64", str(LIMITS_FIXTURE["max_grid_points"]))]
+        if len(select.options) > LIMITS_FIXTURE["max_models"]:
+            cases.append(("models", LIMITS_FIXTURE["max_models"] + 1, "-1:1:5", "64", str(LIMITS_FIXTURE["max_models"])))
+        for what, models, grid, samples, cap in cases:
+            select.deselect_all()
+            for i in range(models):
+                select.select_by_index(i)
+            self.fill((("ns-x", grid), ("ns-y", grid), ("ns-samples", samples)))
+            self.by_id("ns-submit").click()
+            self.wait.until(lambda d: self.by_id("form-error").is_displayed())
+            text = self.by_id("form-error").text
+            assert cap in text and not self.by_id("job-box").is_displayed(), f"{what} over the cap {cap} not refused: {text!r}"
+        # Activations: a third chip is refused with a message, not sent to be refused by the server.
+        self.by_id("tab-activations").click()
+        for chip in self.d.find_elements(By.CSS_SELECTOR, "#act-list input"):
+            if not chip.is_selected():
+                chip.click()
+                break
+        ticked = len([c for c in self.d.find_elements(By.CSS_SELECTOR, "#act-list input") if c.is_selected()])
+        assert ticked <= LIMITS_FIXTURE["max_activations"], f"{ticked} activations ticked, the server allows {LIMITS_FIXTURE['max_activations']}"
+        assert str(LIMITS_FIXTURE["max_activations"]) in self.by_id("error-box").text, "no message about the activation cap"
+        # Without a hook the form starts from the request defaults the server documents in /api/openapi.json.
+        self.open_plain(BASE + "/#tab=new")
+        self.wait.until(lambda d: len(Select(self.by_id("ns-models")).options) >= 1)
+        try:
+            with urllib.request.urlopen(BASE + "/api/openapi.json", timeout=10) as r:
+                schema = json.load(r)["components"]["schemas"]["SurfaceRequest"]["properties"]
+        except (OSError, KeyError, ValueError):
+            schema = None
+        if schema:
+            self.wait.until(lambda d: self.by_id("ns-samples").get_attribute("value") == str(schema["samples"]["default"]))
+            assert self.by_id("ns-x").get_attribute("value") == schema["x"]["example"], "x grid not the API's example"
+            # An option "server default" (value '') comes first where the schema documents no default.
+            norms = [o.get_attribute("value") for o in Select(self.by_id("ns-norm")).options if o.get_attribute("value")]
+            assert norms == schema["norm"]["enum"], f"norm choices {norms} are not the API's {schema['norm']['enum']}"
+
+    def job_colour_scale(self):
+        self.open_plain(BASE + "/#tab=new")
+        self.d.execute_script(
+            "window.__scales = []; const t = document.getElementById('job-scale-text');"
+            "new MutationObserver(() => window.__scales.push(t.textContent)).observe(t, {childList: true, characterData: true, subtree: true});")
+        self.submit_small_job(models=len(Select(self.by_id("ns-models")).options))
+        WebDriverWait(self.d, JOB_TIMEOUT).until(lambda d: "done" in self.by_id("job-progress-text").text)
+        time.sleep(0.3)
+        assert self.drawn(self.by_id("job-colourbar")), "the New surface tab has no drawn colour bar"
+        texts = [t for t in self.d.execute_script("return window.__scales") if t]
+        scales = []
+        for t in texts:
+            m = re.search(r"loss (\S+) – (\S+)", t)
+            assert m, f"scale text without a range: {t!r}"
+            bounds = (float(m.group(1)), float(m.group(2)))
+            if not scales or scales[-1] != bounds:
+                scales.append(bounds)
+        assert scales, "the live scale was never shown"
+        for (lo0, hi0), (lo1, hi1) in zip(scales, scales[1:]):
+            assert lo1 <= lo0 and hi1 >= hi0, f"the live scale narrowed: {scales}"
+        assert len(scales) <= 4, f"the live colour scale changed {len(scales)} times while points arrived: {scales}"
+        self.shot("19-job-colour-scale")
 
     def request_small_surface(self):
         self.by_id("tab-new").click()
@@ -225,6 +506,21 @@ class PageTest:
         assert not self.by_id("cancel-job").is_enabled(), "Cancel still enabled after cancelling"
         self.shot("10-job-cancelled")
 
+    def resume_cancelled_job(self):
+        resume = self.by_id("resume-job")
+        assert resume.is_displayed() and resume.is_enabled(), "no Resume button after Cancel"
+        cancelled = self.by_id("job-progress-text").text.split(" · ")[0]
+        ids = [p.get_attribute("data-surface-id") for p in self.d.find_elements(By.CSS_SELECTOR, "#job-panels .panel")]
+        resume.click()
+        self.wait.until(lambda d: self.by_id("job-progress-text").text.split(" · ")[0] != cancelled
+                        and ("running" in self.by_id("job-progress-text").text or "queued" in self.by_id("job-progress-text").text))
+        again = [p.get_attribute("data-surface-id") for p in self.d.find_elements(By.CSS_SELECTOR, "#job-panels .panel")]
+        assert again == ids, f"Resume did not continue the same surfaces: {ids} -> {again}"
+        assert not resume.is_displayed(), "Resume still shown while the job runs"
+        self.shot("20-job-resumed")
+        self.by_id("cancel-job").click()  # leave the machine to the next checks
+        self.wait.until(lambda d: "cancelled" in self.by_id("job-progress-text").text)
+
     def one_dimensional_surface(self):
         self.by_id("tab-new").click()
         select = Select(self.by_id("ns-models"))
@@ -247,6 +543,24 @@ class PageTest:
         self.shot("11-one-dimensional")
         self.d.execute_script("window.scrollTo(0, 0)")
 
+    def diverged_point_event(self):
+        self.open_with_hook(BASE + "/#tab=new")
+        self.submit_small_job(models=1)
+        WebDriverWait(self.d, JOB_TIMEOUT).until(lambda d: "done" in self.by_id("job-progress-text").text
+                                                 and len(self.panels("job-panels")) == 1 and self.drawn(self.panels("job-panels")[0]))
+        canvas = self.panels("job-panels")[0]
+        surface = canvas.find_element(By.XPATH, "..").get_attribute("data-surface-id")
+        before = self.dark_pixels(canvas)
+        self.d.execute_script("window.__emitPoint({surface_id: arguments[0], index: 12, x: 0, y: 0, loss: null,"
+                              " accuracy: null, loss_stderr: null, diverged: true})", surface)
+        time.sleep(0.3)
+        assert self.dark_pixels(canvas) >= before + 30, "a diverged `point` event is not drawn as a dark cell"
+        self.d.execute_script("arguments[0].focus()", canvas)  # the keyboard cursor starts at the centre (index 12)
+        time.sleep(0.1)
+        text = self.by_id("job-readout").text
+        assert "diverged" in text and "not yet computed" not in text, f"New surface readout does not say diverged: {text!r}"
+        self.shot("21-diverged-point-event")
+
     def api_error_shown(self):
         self.by_id("tab-new").click()
         box = self.by_id("ns-x")
@@ -257,6 +571,12 @@ class PageTest:
         message = self.by_id("form-error").text
         assert message.strip(), "error box is empty"
         self.shot("14-form-error")
+
+    def api_error_readable(self):
+        message = self.by_id("form-error").text
+        assert "grid" in message, f"the API's error text is missing: {message!r}"
+        assert "{" not in message and '"error"' not in message, f"raw JSON in the error box: {message!r}"
+        box = self.by_id("ns-x")
         box.clear()
         box.send_keys("-1:1:11")
 
@@ -269,6 +589,61 @@ class PageTest:
         mish = [r.text for r in rows if r.text.lower().startswith("mish")]
         assert mish and "-1.19" in mish[0], f"Mish minimum should be near x = -1.19: {mish!r}"
         self.shot("12-activations")
+
+    def activation_colours_and_labels(self):
+        self.by_id("tab-activations").click()
+        chips = self.d.find_elements(By.CSS_SELECTOR, "#act-list input")
+        # The legend: every activation's chip has its colour dot; no two may look alike.
+        legend = {c.get_attribute("value"): self.d.execute_script(
+            "return getComputedStyle(arguments[0].parentElement.querySelector('.dot')).backgroundColor", c) for c in chips}
+        lab = {name: cie_lab(css) for name, css in legend.items()}
+        close = [(a, b, round(delta_e(lab[a], lab[b]), 1)) for a, b in itertools.combinations(lab, 2) if delta_e(lab[a], lab[b]) < 20]
+        assert not close, f"activations with (nearly) the same colour: {close} ({legend})"
+        # Draw all but tanh (the server draws at most 8 at once; tanh has no minimum) and read what was drawn.
+        wanted = [name for name in legend if name != "tanh"]
+        try:
+            for chip in chips:
+                if (chip.get_attribute("value") in wanted) != chip.is_selected():
+                    chip.click()
+            self.wait.until(lambda d: len(self.d.find_elements(By.CSS_SELECTOR, "#act-minima tr")) == len(wanted))
+            time.sleep(0.3)
+            drawn = json.loads(self.by_id("activation-canvas").get_attribute("data-curve-colours") or "null")
+            assert drawn, "the activation plot does not report its curves' colours"
+            assert sorted(drawn) == sorted(wanted), f"curves drawn {sorted(drawn)}, expected {sorted(wanted)}"
+            differ = {n: (c, legend[n]) for n, c in drawn.items() if cie_lab(c) != cie_lab(legend[n])}
+            assert not differ, f"curves drawn in another colour than their legend dot: {differ}"
+            boxes = json.loads(self.by_id("activation-canvas").get_attribute("data-minimum-labels") or "null")
+            assert boxes is not None, "the activation plot does not report where it put the minima labels"
+            assert len(boxes) >= 3, f"expected labels for several minima, got {boxes}"
+            overlaps = [(a["text"], b["text"]) for a, b in itertools.combinations(boxes, 2)
+                        if a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]]
+            assert not overlaps, f"minima labels overlap: {overlaps}"
+            self.shot("22-all-activations")
+        finally:
+            for chip in self.d.find_elements(By.CSS_SELECTOR, "#act-list input"):
+                if (chip.get_attribute("value") in ("relu", "swish", "mish")) != chip.is_selected():
+                    chip.click()
+
+    def phone_layout(self):
+        self.d.set_window_size(*PHONE)
+        try:
+            time.sleep(0.5)
+            for tab in ("landscapes", "new", "activations", "output"):
+                self.by_id(f"tab-{tab}").click()
+                time.sleep(0.4)
+                width, scroll, tabs = self.d.execute_script(
+                    "const vw = document.documentElement.clientWidth;"
+                    "return [vw, document.documentElement.scrollWidth, [...document.querySelectorAll('nav [role=tab]')]"
+                    ".map((b) => { const r = b.getBoundingClientRect(); return [b.textContent, r.left, r.right, r.width]; })];")
+                assert width <= PHONE[0], f"viewport is {width} px wide, expected at most {PHONE[0]}"
+                cut = [t for t in tabs if t[1] < 0 or t[2] > width + 0.5 or t[3] <= 0]
+                assert not cut, f"{tab}: tabs cut off at {width} px: {cut}"
+                assert scroll <= width, f"{tab}: page scrolls sideways ({scroll} px content in {width} px)"
+                if tab == "landscapes":
+                    self.shot("23-phone")
+        finally:
+            self.d.set_window_size(*DESKTOP)
+            time.sleep(0.3)
 
     def output_landscapes(self):
         self.by_id("tab-output").click()
@@ -290,14 +665,25 @@ def main():
         check.run("log scale toggle redraws", t.log_scale_toggle)
         check.run("click draws x and y slices", t.click_draws_slices)
         check.run("URL restores view state", t.url_restores_view)
+        check.run("a hash without surface ids selects the default group, picker keeps working", t.hash_without_ids_keeps_picker_working)
+        check.run("an unknown surface id in the link is named in a notice", t.unknown_surface_id_named)
+        check.run("canvases take focus; arrow keys move the readout cursor", t.keyboard_moves_cursor)
+        check.run("diverged points are drawn and read as diverged", t.diverged_points_drawn)
+        check.run("limits and request defaults come from the API (notice without them)", t.limits_from_api)
+        check.run("New surface: colour bar, live scale does not rescale with every point", t.job_colour_scale)
         check.run("small surface request completes and its panels appear", t.request_small_surface)
         check.run("a running job can be cancelled", t.cancel_job)
+        check.run("a cancelled job can be resumed", t.resume_cancelled_job)
         check.run("1D surface request draws a line panel", t.one_dimensional_surface)
+        check.run("a diverged point event shows in the New surface panel and readout", t.diverged_point_event)
         check.run("activation canvas is drawn, Mish minimum listed", t.activation_canvas)
+        check.run("every activation curve has its own colour, minima labels do not overlap", t.activation_colours_and_labels)
         check.run("output landscape image loads", t.output_landscapes)
+        check.run("390 px phone: tabs fit, no sideways scrolling", t.phone_layout)
         check.run("no console errors", t.no_console_errors)
         # Last: this check makes the server answer 400, which Chromium logs as a console error by design.
         check.run("API error is shown in the form", t.api_error_shown)
+        check.run("API errors read as text, no raw JSON", t.api_error_readable)
     except TimeoutException as e:
         check.failures.append(f"timeout: {e}")
     finally:

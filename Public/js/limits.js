@@ -1,0 +1,96 @@
+// What the server allows and what a request defaults to, read from the API so
+// that the page keeps no copy of either (copies drift when the server changes):
+//
+//   GET /api/limits        {max_models, max_grid_points, max_samples,
+//                           max_activations,               (names per activation request)
+//                           levels: {min, max, default}}   (contour levels)
+//   GET /api/openapi.json  components.schemas.SurfaceRequest.properties:
+//                          defaults (samples, seed, norm, bn_mode, bn_batches,
+//                          bn_batch_size), the norm and bn_mode choices, and the
+//                          x / y examples the form starts from.
+//
+// Missing either, the page still works and says so (notice()): requests go
+// unchecked (the server checks them anyway), empty form fields are left out of
+// the request so the server's defaults apply, and contour levels follow the
+// colour bar's ticks.
+
+import { api } from './api.js';
+
+const settings = { limits: null, request: null, problems: [] };
+let loading = null;
+
+/** Loads both documents once; never throws (what is missing ends up in notice()). */
+export function loadServerSettings() {
+  if (!loading) loading = Promise.all([loadLimits(), loadRequestSchema()]);
+  return loading;
+}
+
+async function loadLimits() {
+  let body;
+  try {
+    body = await api.get('/api/limits');
+  } catch (e) {
+    settings.problems.push(`GET /api/limits failed (${e.status === 404 ? 'not found' : e.toString()})`);
+    return;
+  }
+  const bad = [];
+  const count = (name, v = body[name]) => { if (Number.isInteger(v) && v >= 1) return v; bad.push(name); return null; };
+  const l = body.levels || {};
+  let levels = { min: count('levels.min', l.min), max: count('levels.max', l.max), default: count('levels.default', l.default) };
+  if (bad.some((n) => n.startsWith('levels')) || !(levels.min <= levels.default && levels.default <= levels.max)) {
+    if (!bad.some((n) => n.startsWith('levels'))) bad.push('levels (min ≤ default ≤ max)');
+    levels = null;
+  }
+  settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
+    maxActivations: count('max_activations'), levels };
+  if (bad.length) settings.problems.push(`GET /api/limits lacks ${bad.join(', ')}`);
+}
+
+async function loadRequestSchema() {
+  let props;
+  try {
+    props = (await api.get('/api/openapi.json')).components.schemas.SurfaceRequest.properties;
+    if (!props) throw new Error('no properties');
+  } catch (e) {
+    settings.problems.push('GET /api/openapi.json has no SurfaceRequest schema');
+    return;
+  }
+  const value = (name, key) => (props[name] && props[name][key] !== undefined ? props[name][key] : null);
+  settings.request = {
+    defaults: { samples: value('samples', 'default'), seed: value('seed', 'default'), norm: value('norm', 'default'),
+      bn_mode: value('bn_mode', 'default'), bn_batches: value('bn_batches', 'default'), bn_batch_size: value('bn_batch_size', 'default') },
+    choices: { norm: value('norm', 'enum'), bn_mode: value('bn_mode', 'enum') },
+    examples: { x: value('x', 'example'), y: value('y', 'example') },
+  };
+}
+
+/** The caps of GET /api/limits ({maxModels, maxGridPoints, maxSamples, maxActivations}, each null when unknown), or null. */
+export function limits() { return settings.limits; }
+
+/** The request defaults, choices and examples of the OpenAPI schema, or null. */
+export function requestSchema() { return settings.request; }
+
+/** The server's contour-level range {min, max, default}, or null. */
+export function levelRange() { return settings.limits && settings.limits.levels; }
+
+/**
+ * Contour levels to draw for a requested count: clamped to the server's range, its default when none
+ * was asked for; null (levels at the colour bar's ticks) while the server has given no range.
+ */
+export function levelsFor(requested) {
+  const range = levelRange();
+  if (!range) return null;
+  const n = Number.isFinite(requested) ? Math.round(requested) : range.default;
+  return Math.max(range.min, Math.min(range.max, n));
+}
+
+/** A sentence for the page when something could not be read, else null. */
+export function notice() {
+  if (!settings.problems.length) return null;
+  const meanwhile = [];
+  if (!settings.limits) meanwhile.push('requests go unchecked until the server checks them');
+  if (!levelRange()) meanwhile.push('contour levels follow the colour bar’s ticks');
+  if (!settings.request) meanwhile.push('empty form fields take the server’s defaults');
+  return `This server does not publish all its limits and defaults: ${settings.problems.join('; ')}.`
+    + (meanwhile.length ? ` Meanwhile ${meanwhile.join('; ')}.` : '');
+}
