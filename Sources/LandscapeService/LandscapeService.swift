@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Landscape
+import LandscapeEngine
 
 /// The service: the API routes and the page on one HTTP server, surface jobs
 /// on a worker. `landscape serve` creates one and waits for a signal.
@@ -70,20 +71,37 @@ struct ServiceHandler: HTTPHandler {
     }
 }
 
-/// GET /api/limits: what the page's forms need — every surface field with its default and
-/// bounds (from the library's spec), the grid caps and the picture sizes — so the page holds no copy.
+/// GET /api/limits: what the page needs so that it holds no copy of a server default or cap
+/// (Public/js/limits.js reads it): the request caps, the activations the engine knows, the
+/// contour levels offered, and every surface field with its default and bounds from the spec.
 struct ServiceLimitsBody: Encodable {
-    let surface: SurfaceLimits
-    let surfaceFields: [SpecField]
-    let maximumCoordinate: Double
+    struct Levels: Encodable { let min: Int, max: Int, `default`: Int }
+    let maxModels: Int
+    let maxGridPoints: Int
+    let maxSamples: Int
+    let maxRecomputeImages: Int
+    let maxCoordinate: Double
+    let maxActivations: Int
+    let maxQueuedJobs: Int
     let pictureSize: [Int]
-    let maximumQueuedJobs: Int
+    let activations: [String]
+    let levels: Levels
+    let surfaceFields: [SpecField]
+
+    /// Contour levels the page offers: 2 (one line) to 100 (denser reads as a filled plot), 20 at first.
+    static let levels = Levels(min: 2, max: 100, default: 20)
 
     init(_ limits: ServiceConfiguration.Limits) {
-        surface = limits.surface
-        surfaceFields = SurfaceSpec.fields(limits: limits.surface)
-        maximumCoordinate = GridAxis.maximumCoordinateMagnitude
+        maxModels = limits.surface.maximumModels
+        maxGridPoints = limits.surface.maximumPoints
+        maxSamples = limits.surface.maximumSamples
+        maxRecomputeImages = limits.surface.maximumRecomputeImages
+        maxCoordinate = GridAxis.maximumCoordinateMagnitude
+        maxActivations = Pictures.maximumActivations
+        maxQueuedJobs = limits.maximumQueuedJobs
         pictureSize = [PictureRoutes.sizeRange.lowerBound, PictureRoutes.sizeRange.upperBound]
-        maximumQueuedJobs = limits.maximumQueuedJobs
+        activations = ActivationKind.allCases.map(\.rawValue)
+        levels = Self.levels
+        surfaceFields = SurfaceSpec.fields(limits: limits.surface)
     }
 }

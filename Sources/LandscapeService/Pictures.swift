@@ -91,7 +91,10 @@ public enum Pictures {
     }
 
     /// Comma-separated activation names (relu, swish, mish, nish:<t>, ...), at most `maximumCount`.
-    public static func activations(parsing text: String, maximumCount: Int = 8) throws -> [Activation] {
+    /// Curves per activation picture or request: more are unreadable on one plot.
+    public static let maximumActivations = 8
+
+    public static func activations(parsing text: String, maximumCount: Int = maximumActivations) throws -> [Activation] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard (1...maximumCount).contains(names.count) else {
             throw ParseError(description: "expected 1...\(maximumCount) comma-separated activations (e.g. relu,swish,mish), got '\(text)'")

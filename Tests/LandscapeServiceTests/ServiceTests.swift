@@ -281,6 +281,23 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(try client.get("/api/activations.json?names=bogus").status, 400)
     }
 
+    /// The page reads defaults and caps from here and the OpenAPI schema, never from a copy of its own.
+    func testLimitsAndTheRequestSchemaComeFromTheConfiguredSpec() throws {
+        let limits = try client.get("/api/limits").json()
+        XCTAssertEqual(limits["max_grid_points"] as? Int, 41 * 41, "the configured cap, not a default")
+        XCTAssertEqual(limits["max_samples"] as? Int, 846)
+        XCTAssertEqual((limits["levels"] as? [String: Any])?["default"] as? Int, 20)
+        XCTAssertEqual((limits["activations"] as? [String])?.prefix(3), ["relu", "swish", "mish"])
+        let schema = try XCTUnwrap(((try client.get("/api/openapi.json").json()["components"] as? [String: Any])?["schemas"]
+            as? [String: Any])?["SurfaceRequest"] as? [String: Any])
+        let properties = try XCTUnwrap(schema["properties"] as? [String: [String: Any]])
+        XCTAssertEqual(properties["samples"]?["default"] as? Int, 1000)
+        XCTAssertEqual(properties["samples"]?["maximum"] as? Int, 846)
+        XCTAssertEqual(properties["norm"]?["default"] as? String, "filter")
+        XCTAssertEqual(schema["required"] as? [String], ["models", "x"])
+        XCTAssertEqual(Set(properties.keys), Set(SurfaceSpec.fields(limits: service.configuration.limits.surface).map(\.name)))
+    }
+
     func testPageAndOpenAPIDescriptionAreServed() throws {
         let page = try client.get("/")
         XCTAssertEqual(page.status, 200)
