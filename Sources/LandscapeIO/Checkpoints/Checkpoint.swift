@@ -12,10 +12,20 @@ public enum Checkpoint {
     /// `nn.DataParallel` prefixes every name with this; the engine's names do not have it.
     public static let dataParallelPrefix = "module."
 
+    /// Largest checkpoint accepted, file or bytes: 256 MiB. Our models
+    /// (ResNet-20, 0.27 M parameters) are 1.1 MB; even ResNet-1202, the
+    /// deepest CIFAR ResNet (19.4 M parameters), is 78 MB in float32.
+    public static let maxFileBytes = 256 << 20
+
     public static func load(_ url: URL) throws -> StateDict {
-        let data = try CheckpointError.readFile(url)
-        return try load(data: data, source: url.path)
+        try load(data: contents(of: url), source: url.path)
     }
+
+    /// The bytes of a checkpoint file, for callers that also keep or hash
+    /// them: the file must be a regular file of at most `maxFileBytes`, and
+    /// every failure is a `CheckpointError` naming the path ("is a
+    /// directory", "no such file", "permission denied").
+    public static func contents(of url: URL) throws -> Data { try CheckpointError.readFile(url) }
 
     public enum Format: String, Sendable { case safetensors, torchZip, torchLegacy }
 
@@ -29,6 +39,10 @@ public enum Checkpoint {
     }
 
     public static func load(data: Data, source: String) throws -> StateDict {
+        guard data.count <= maxFileBytes else {
+            throw CheckpointError.file(source: source, problem: InputFile.Problem.tooLarge(size: data.count, limit: maxFileBytes)
+                .description(expected: CheckpointError.expectedFile))
+        }
         let dict: StateDict
         switch sniff(data) {
         case .safetensors?:
