@@ -8,6 +8,16 @@ import Foundation
 /// (PyTorch's legacy format): `load()` reads one and leaves `position`
 /// after its STOP.
 struct Unpickler {
+    /// Deepest object accepted: lists, dicts and tuples nested 1,000 levels.
+    /// A PyTorch state dict needs 4 (dict → OrderedDict → tensor arguments →
+    /// size tuple); the limit only keeps a hostile pickle from building a
+    /// tree whose release recurses 500,000 times and overflows the thread's stack.
+    static let maxDepth = 1_000
+    /// Most opcodes in one pickle: 2 million. ResNet-20's data.pkl has 3,075;
+    /// ResNet-1202 with optimizer state would have about 550,000. Each opcode
+    /// adds at most one value, so this bounds the objects a pickle can create.
+    static let maxOpcodes = 2_000_000
+
     let bytes: [UInt8]
     let source: String
     var position: Int
@@ -30,8 +40,13 @@ struct Unpickler {
     /// Reads one pickle up to its STOP and returns the object it describes.
     mutating func load() throws -> PickleValue {
         (stack, marks, memo) = ([], [], [:])
+        var executed = 0
         while true {
             opcodeStart = position
+            executed += 1
+            guard executed <= Unpickler.maxOpcodes else {
+                throw problem("more than \(Unpickler.maxOpcodes) opcodes in one pickle, the limit")
+            }
             let opcode = try byte()
             if opcode == 0x2e {  // STOP
                 guard stack.count == 1, marks.isEmpty else { throw problem("STOP with \(stack.count) objects on the stack") }
@@ -46,7 +61,7 @@ struct Unpickler {
         case 0x80: _ = try byte()                                           // PROTO
         case 0x95: _ = try read(8)                                          // FRAME: a size hint only
         case 0x28: marks.append(stack.count)                                // MARK
-        case 0x29: stack.append(.tuple([]))                                 // EMPTY_TUPLE
+        case 0x29: stack.append(.tuple([], height: 1))                      // EMPTY_TUPLE
         case 0x5d: stack.append(.list(PickleList()))                        // EMPTY_LIST
         case 0x7d: stack.append(.dict(PickleDict()))                        // EMPTY_DICT
         case 0x8f: stack.append(.list(PickleList()))                        // EMPTY_SET, kept as a list
@@ -75,22 +90,27 @@ struct Unpickler {
         case 0x30: _ = try pop()                                            // POP
         case 0x31: _ = try popMark()                                        // POP_MARK
         case 0x32: stack.append(try top())                                  // DUP
-        case 0x74: stack.append(.tuple(try popMark()))                      // TUPLE
-        case 0x85: stack.append(.tuple(try pop(1)))                         // TUPLE1
-        case 0x86: stack.append(.tuple(try pop(2)))                         // TUPLE2
-        case 0x87: stack.append(.tuple(try pop(3)))                         // TUPLE3
-        case 0x6c: stack.append(.list(PickleList(try popMark())))           // LIST
-        case 0x91: stack.append(.list(PickleList(try popMark())))           // FROZENSET
+        case 0x74: stack.append(try tuple(try popMark()))                   // TUPLE
+        case 0x85: stack.append(try tuple(try pop(1)))                      // TUPLE1
+        case 0x86: stack.append(try tuple(try pop(2)))                      // TUPLE2
+        case 0x87: stack.append(try tuple(try pop(3)))                      // TUPLE3
+        case 0x6c, 0x91:                                                    // LIST, FROZENSET
+            let items = try popMark()
+            stack.append(.list(PickleList(items, height: try nest(items))))
         case 0x64:                                                          // DICT
             let dict = PickleDict()
             try setItems(dict, try popMark())
             stack.append(.dict(dict))
         case 0x61:                                                          // APPEND
             let item = try pop()
-            try list(try top()).items.append(item)
+            let target = try list(try top())
+            try add([item], to: target)
+            target.items.append(item)
         case 0x65, 0x90:                                                    // APPENDS, ADDITEMS
             let items = try popMark()
-            try list(try top()).items.append(contentsOf: items)
+            let target = try list(try top())
+            try add(items, to: target)
+            target.items.append(contentsOf: items)
         case 0x73:                                                          // SETITEM
             let pair = try pop(2)
             try setItems(try dict(try top()), pair)
@@ -140,6 +160,7 @@ struct Unpickler {
             if let pairs = arguments.first?.tupleValue {  // OrderedDict([(k, v), ...])
                 for pair in pairs {
                     guard let kv = pair.tupleValue, kv.count == 2 else { throw problem("OrderedDict item is not a pair") }
+                    try add(kv, to: dict)
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -214,7 +235,44 @@ struct Unpickler {
 
     private func setItems(_ dict: PickleDict, _ items: [PickleValue]) throws {
         guard items.count % 2 == 0 else { throw problem("odd number of items for a dict") }
+        try add(items, to: dict)
         for i in stride(from: 0, to: items.count, by: 2) { dict.set(items[i], items[i + 1]) }
+    }
+
+    // MARK: Nesting depth
+
+    /// A tuple of `items`, its height checked.
+    private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        .tuple(items, height: try nest(items))
+    }
+
+    /// The height of a new container holding `children`, which are marked as
+    /// nested; an error past `maxDepth`.
+    private func nest(_ children: [PickleValue]) throws -> Int {
+        var height = 1
+        for child in children {
+            child.container?.isNested = true
+            height = max(height, child.height + 1)
+        }
+        guard height <= Unpickler.maxDepth else {
+            throw problem("objects nested \(height) levels deep, more than the limit of \(Unpickler.maxDepth) "
+                + "(a state dict needs 4)")
+        }
+        return height
+    }
+
+    /// Accounts for `children` being added to an existing list or dict. A
+    /// container that is already inside another object may not become deeper
+    /// (its parents' heights would be stale): well-formed pickles fill a
+    /// container before placing it, and a container holding itself is refused.
+    private func add(_ children: [PickleValue], to container: PickleContainer) throws {
+        let height = try nest(children)
+        guard height > container.height else { return }
+        guard !container.isNested else {
+            throw problem("adds deeper items to a list or dict that is already inside another object (or inside itself); "
+                + "refused, since its nesting depth could then exceed the limit of \(Unpickler.maxDepth) unnoticed")
+        }
+        container.height = height
     }
 
     // MARK: Reading bytes
