@@ -95,6 +95,27 @@ final class PickleDepthTests: XCTestCase {
         XCTAssertTrue(outcome.message.contains("the saved object is a list, expected a dict of tensors"), outcome.message)
     }
 
+    /// Popping a MARK or a few items, or memoizing, once copied the whole
+    /// stack: 200,000 MARKs took minutes. Each opcode must cost about what it
+    /// touches, whatever lies below it on the stack.
+    func testOpcodesOnABigStackTakeLinearTime() {
+        let base = 200_000, rounds = 50_000
+        var p = PickleBytes()
+        p.proto(2)
+        for _ in 0..<base { p.none() }
+        for _ in 0..<rounds { p.mark(); p.none(); p.op(0x31) }                  // MARK, NONE, POP_MARK
+        for _ in 0..<rounds { p.none(); p.tuple1(); p.op(0x30) }                // NONE, TUPLE1, POP
+        for _ in 0..<rounds { p.mark(); p.op(0x64); p.op(0x30) }                // MARK, DICT, POP
+        for key in 0..<rounds { p.none(); p.op(0x72, le(key, 4)); p.op(0x30) }  // NONE, LONG_BINPUT, POP
+        for key in 0..<rounds { p.op(0x6a, le(key, 4)); p.op(0x30) }           // LONG_BINGET, POP
+        for _ in 0..<rounds { p.op(0x32); p.op(0x30) }                          // DUP, POP
+        p.bytes += [UInt8](repeating: 0x30, count: base - 1)                     // POP
+        p.stop()
+        let start = Date()
+        assertCheckpointError(try Self.load(p.bytes, "big-stack.pt"), mentions: ["big-stack.pt", "the saved object is a None"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testMoreOpcodesThanTheLimitAreRefused() {
         var p = PickleBytes()
         p.proto(2)
