@@ -21,7 +21,7 @@ enum DatasetFile {
             if error == .noSuchFile { throw DatasetError.notFound(path: path) }
             throw DatasetError.file(path: path, problem: error.description(expected: expected))
         }
-        if Gzip.isGzip(path: path, prefix: Array(bytes.prefix(2))) { return try Gzip.decompress(path: path) }
+        if Gzip.isGzip(path: path, prefix: Array(bytes.prefix(2))) { return try Gzip.decompress(bytes, path: path) }
         return bytes
     }
 }
