@@ -67,13 +67,20 @@ public struct ModelCard: Sendable, Codable, Equatable {
     /// but does not parse is an error, not silently ignored.
     public static func load(forWeights weights: URL) throws -> ModelCard? {
         let url = url(forWeights: weights)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let bytes: [UInt8]
+        do throws(InputFile.Problem) { bytes = try InputFile.read(path: url.path, limit: maxBytes) } catch {
+            if error == .noSuchFile { return nil }
+            throw ModelCardError(path: url.path, detail: error.description(expected: "a model card (.json)"))
+        }
         do {
-            return try decoder.decode(ModelCard.self, from: Data(contentsOf: url))
+            return try decoder.decode(ModelCard.self, from: Data(bytes))
         } catch {
-            throw ModelCardError(path: url.path, detail: "\(error)")
+            throw ModelCardError(path: url.path, detail: "not valid JSON of the expected form: \(error)")
         }
     }
+
+    /// Largest model card read: 1 MiB. Cards are about 1.6 KB of JSON.
+    static let maxBytes = 1 << 20
 
     public func encoded() throws -> Data { try Self.encoder.encode(self) }
 
@@ -87,5 +94,5 @@ public struct ModelCard: Sendable, Codable, Equatable {
 public struct ModelCardError: Error, CustomStringConvertible {
     public let path: String
     public let detail: String
-    public var description: String { "model card \(path): not valid JSON of the expected form: \(detail)" }
+    public var description: String { "model card \(path): \(detail)" }
 }

@@ -95,7 +95,8 @@ final class ReferenceCheckpointTests: XCTestCase {
     }
 }
 
-/// Fails unless `body` throws a CheckpointError whose message contains every phrase.
+/// Fails unless `body` throws a CheckpointError whose message contains every
+/// phrase and no generic Foundation text.
 func assertCheckpointError<T>(_ body: @autoclosure () throws -> T, mentions phrases: [String],
                               file: StaticString = #filePath, line: UInt = #line) {
     do {
@@ -104,6 +105,10 @@ func assertCheckpointError<T>(_ body: @autoclosure () throws -> T, mentions phra
     } catch let error as CheckpointError {
         for phrase in phrases {
             XCTAssertTrue(error.description.contains(phrase), "'\(error)' does not mention '\(phrase)'", file: file, line: line)
+        }
+        // Our messages say what is wrong; Foundation's Linux texts do not.
+        for generic in ["could not be completed", "NSCocoaErrorDomain", "Error Domain="] {
+            XCTAssertFalse(error.description.contains(generic), "'\(error)' carries Foundation's '\(generic)'", file: file, line: line)
         }
     } catch {
         XCTFail("expected a CheckpointError, got \(error)", file: file, line: line)

@@ -12,10 +12,25 @@ public enum Checkpoint {
     /// `nn.DataParallel` prefixes every name with this; the engine's names do not have it.
     public static let dataParallelPrefix = "module."
 
+    /// Largest checkpoint accepted, file or bytes: 256 MiB. Our models
+    /// (ResNet-20, 0.27 M parameters) are 1.1 MB; even ResNet-1202, the
+    /// deepest CIFAR ResNet (19.4 M parameters), is 78 MB in float32.
+    public static let maxFileBytes = 256 << 20
+    /// Most scalars decoded from one checkpoint, counted once over its
+    /// storages and once over the tensors copied out of them: 64 Mi floats,
+    /// 256 MiB, the same budget as `maxFileBytes`. It bounds what a small file
+    /// can make us allocate with 1-byte dtypes, deflate or zero strides.
+    public static let maxElements = 1 << 26
+
     public static func load(_ url: URL) throws -> StateDict {
-        let data = try CheckpointError.readFile(url)
-        return try load(data: data, source: url.path)
+        try load(data: contents(of: url), source: url.path)
     }
+
+    /// The bytes of a checkpoint file, for callers that also keep or hash
+    /// them: the file must be a regular file of at most `maxFileBytes`, and
+    /// every failure is a `CheckpointError` naming the path ("is a
+    /// directory", "no such file", "permission denied").
+    public static func contents(of url: URL) throws -> Data { try CheckpointError.readFile(url) }
 
     public enum Format: String, Sendable { case safetensors, torchZip, torchLegacy }
 
@@ -29,6 +44,10 @@ public enum Checkpoint {
     }
 
     public static func load(data: Data, source: String) throws -> StateDict {
+        guard data.count <= maxFileBytes else {
+            throw CheckpointError.file(source: source, problem: InputFile.Problem.tooLarge(size: data.count, limit: maxFileBytes)
+                .description(expected: CheckpointError.expectedFile))
+        }
         let dict: StateDict
         switch sniff(data) {
         case .safetensors?:
@@ -64,12 +83,13 @@ public enum Checkpoint {
             }
         }
         var pairs: [(String, Tensor)] = []
+        var budget = maxElements  // scalars the tensors may still take
         for (key, value) in weights.items {
             guard case .tensor(let view) = value else { continue }  // e.g. `_metadata`, counters saved as numbers
             guard let name = key.stringValue else {
                 throw CheckpointError.torch(source: source, problem: "a tensor is stored under a \(key.kind) key, expected a name")
             }
-            pairs.append((name, try checkpoint.tensor(view, name: name)))
+            pairs.append((name, try checkpoint.tensor(view, name: name, budget: &budget)))
         }
         guard !pairs.isEmpty else { throw CheckpointError.noTensors(source: source) }
         return StateDict(pairs, metadata: metadata)

@@ -6,6 +6,9 @@ import Foundation
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened, read, written or renamed.
     case io(source: String, operation: String, reason: String)
+    /// The path is not a checkpoint file that can be read: missing, a
+    /// directory, a FIFO, unreadable or over the size limit.
+    case file(source: String, problem: String)
     /// The content matches none of the supported formats.
     case unknownFormat(source: String, firstBytes: String)
     /// A structural problem in a safetensors file (header, offsets, sizes).
@@ -29,6 +32,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .io(source, operation, reason):
             return "\(source): cannot \(operation): \(reason)"
+        case let .file(source, problem):
+            return "\(source): \(problem)"
         case let .unknownFormat(source, firstBytes):
             return "\(source): not a safetensors, PyTorch zip or legacy PyTorch checkpoint (starts with \(firstBytes))"
         case let .safetensors(source, problem):
@@ -53,14 +58,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 }
 
 extension CheckpointError {
-    /// Reads a whole file, memory-mapped when possible, with an error that
-    /// says why (Foundation's Linux messages do not).
+    /// What the file errors say was expected.
+    static let expectedFile = "a checkpoint file (.safetensors, .pt, .th)"
+
+    /// Reads a whole checkpoint file (at most `Checkpoint.maxFileBytes`),
+    /// with an error that says why not in our words.
     static func readFile(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            var isDirectory: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) ? "no such file"
-                : isDirectory.boolValue ? "it is a directory" : "\(error)"
-            throw CheckpointError.io(source: url.path, operation: "read", reason: reason)
+        do throws(InputFile.Problem) {
+            return Data(try InputFile.read(path: url.path, limit: Checkpoint.maxFileBytes))
+        } catch {
+            throw CheckpointError.file(source: url.path, problem: error.description(expected: expectedFile))
         }
     }
 }

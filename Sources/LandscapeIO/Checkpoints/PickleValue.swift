@@ -12,7 +12,8 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    /// Tuples are immutable: their nesting height is fixed when built.
+    case tuple([PickleValue], height: Int)
     /// Lists and dicts are references: pickles mutate them after memoizing.
     case list(PickleList)
     case dict(PickleDict)
@@ -41,11 +42,31 @@ indirect enum PickleValue {
     var stringValue: String? { if case .string(let value) = self { return value } else { return nil } }
     var tupleValue: [PickleValue]? {
         switch self {
-        case .tuple(let items): return items
+        case .tuple(let items, _): return items
         case .list(let list): return list.items
         default: return nil
         }
     }
+    /// Levels of containers in this value: 0 for a scalar, 1 for a container
+    /// of scalars. Constant time: tuples, lists and dicts store theirs.
+    var height: Int {
+        switch self {
+        case .tuple(_, let height): return height
+        case .list(let list): return list.height
+        case .dict(let dict): return dict.height
+        default: return 0
+        }
+    }
+
+    /// The list or dict this value is, if it is one.
+    var container: PickleContainer? {
+        switch self {
+        case .list(let list): return list
+        case .dict(let dict): return dict
+        default: return nil
+        }
+    }
+
     /// A scalar rendered as text for metadata (`best_prec1` → "91.78000183105469").
     var scalarText: String? {
         switch self {
@@ -58,17 +79,35 @@ indirect enum PickleValue {
     }
 }
 
-final class PickleList {
+/// What lists and dicts share: the nesting bookkeeping that keeps a pickle
+/// from building objects deeper than `Unpickler.maxDepth` (releasing such a
+/// tree recurses once per level and would overflow the thread's stack).
+class PickleContainer {
+    /// 1 + the largest height of the items, 1 when empty.
+    var height: Int
+    /// Set once the container is placed inside another object. From then on
+    /// it may not grow deeper: its parents' heights would be out of date.
+    var isNested = false
+    init(height: Int) { self.height = height }
+}
+
+final class PickleList: PickleContainer {
     var items: [PickleValue]
-    init(_ items: [PickleValue] = []) { self.items = items }
+    /// `height` must be what `Unpickler` computed for `items`.
+    init(_ items: [PickleValue] = [], height: Int = 1) {
+        self.items = items
+        super.init(height: height)
+    }
 }
 
 /// An insertion-ordered dict (Python dicts and OrderedDicts both keep order).
 /// Keys are compared by their text for strings and ints, which is all a state
 /// dict uses; other keys are kept but never merged.
-final class PickleDict {
+final class PickleDict: PickleContainer {
     private(set) var items: [(key: PickleValue, value: PickleValue)] = []
     private var index: [String: Int] = [:]
+
+    init() { super.init(height: 1) }
 
     func set(_ key: PickleValue, _ value: PickleValue) {
         guard let text = PickleDict.indexKey(key) else { items.append((key, value)); return }

@@ -33,23 +33,42 @@ struct TorchCheckpoint {
         var referenced: [String: TorchStorage] = [:]
         var unpickler = Unpickler(bytes: try archive.contents(of: pickle), source: source) { id in
             let storage = try storageReference(id, legacy: false, source: source)
+            if let known = referenced[storage.key], known.dtype != storage.dtype || known.count != storage.count {
+                throw CheckpointError.torch(source: source, problem:
+                    "storage '\(storage.key)' is declared twice with different types or sizes")
+            }
             referenced[storage.key] = storage
             return .storage(storage)
         }
         let root = try unpickler.load()
         var storages: [String: [Float]] = [:]
-        for (key, storage) in referenced {
+        var budget = Checkpoint.maxElements  // scalars the storages may still take
+        for key in referenced.keys.sorted() {
+            let storage = referenced[key]!
+            try spend(storage, from: &budget, source: source)
             guard let entry = archive.entry(named: prefix + "data/" + key) else {
                 throw CheckpointError.torch(source: source, problem: "storage '\(key)' has no entry \(prefix)data/\(key)")
             }
-            let bytes = try archive.contents(of: entry)
+            // `spend` checked count × byteSize against the budget, so it cannot overflow.
             let needed = storage.count * storage.dtype.byteSize
-            guard bytes.count >= needed else {
-                throw CheckpointError.torch(source: source, problem: "storage '\(key)' holds \(bytes.count) bytes, needs \(needed)")
+            // The directory's size is checked before anything is inflated.
+            guard entry.uncompressedSize >= needed else {
+                throw CheckpointError.torch(source: source, problem: "storage '\(key)' holds \(entry.uncompressedSize) bytes, needs \(needed)")
             }
+            let bytes = try archive.contents(of: entry)
             storages[key] = bytes.withUnsafeBytes { storage.dtype.decode(UnsafeRawBufferPointer(rebasing: $0[..<needed])) }
         }
         return TorchCheckpoint(root: root, storages: storages, source: source)
+    }
+
+    /// Takes a storage's scalars from what the checkpoint may still decode
+    /// (`Checkpoint.maxElements`), or throws naming the storage.
+    static func spend(_ storage: TorchStorage, from budget: inout Int, source: String) throws {
+        guard storage.count <= budget, storage.count.times(storage.dtype.byteSize) != nil else {
+            throw CheckpointError.torch(source: source, problem: "storage '\(storage.key)' declares \(storage.count) elements; "
+                + "with the storages before it that is more than the \(Checkpoint.maxElements)-element limit of a checkpoint")
+        }
+        budget -= storage.count
     }
 
     // MARK: Legacy format (PyTorch < 1.6, e.g. the akamaster `.th` files)
@@ -83,9 +102,12 @@ struct TorchCheckpoint {
 
         var storages: [String: [Float]] = [:]
         var position = keyReader.position
+        var budget = Checkpoint.maxElements  // scalars the storages may still take
         for case let key? in keys {
             guard let storage = referenced[key] else { throw fail("storage key '\(key)' is listed but never referenced") }
-            guard position + 8 <= bytes.count else {
+            guard storages[key] == nil else { throw fail("storage key '\(key)' is listed twice") }
+            try spend(storage, from: &budget, source: source)
+            guard bytes.count - position >= 8 else {
                 throw CheckpointError.truncated(source: source, detail: "the file ends before the data of storage '\(key)'")
             }
             let count = bytes[position..<position + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -93,6 +115,7 @@ struct TorchCheckpoint {
             guard count == UInt64(storage.count) else {
                 throw fail("storage '\(key)' has \(count) elements in the data, \(storage.count) in the pickle")
             }
+            // `spend` checked count × byteSize, so it cannot overflow.
             let length = storage.count * storage.dtype.byteSize
             guard length <= bytes.count - position else {
                 throw CheckpointError.truncated(source: source, detail:
@@ -117,36 +140,54 @@ struct TorchCheckpoint {
             throw fail("storage type is \(fields[1].kind), expected a torch.*Storage class")
         }
         guard let key = fields[2].stringValue, let count = fields[4].intValue, count >= 0 else {
-            throw fail("storage key or size missing")
+            throw fail("storage key or size missing (expected a string key and a size >= 0)")
         }
         var storage = TorchStorage(key: key, dtype: dtype, count: count)
         if legacy, fields.count > 5, let view = fields[5].tupleValue {
             guard view.count == 3, let offset = view[1].intValue, let size = view[2].intValue,
-                  offset >= 0, size >= 0, offset + size <= count
-            else { throw fail("view of storage '\(key)' is malformed or out of bounds") }
+                  offset >= 0, size >= 0, let end = offset.adding(size), end <= count
+            else {
+                throw fail("view of storage '\(key)' is malformed or out of bounds "
+                    + "(expected (key, offset, size) within its \(count) elements)")
+            }
             storage.viewOffset = offset
         }
         return storage
     }
 
-    /// Copies a strided view into a dense row-major tensor, bounds-checked.
-    func tensor(_ view: TorchTensor, name: String) throws -> Tensor {
+    /// Copies a strided view into a dense row-major tensor, bounds-checked
+    /// with overflow-reporting arithmetic before anything is allocated; its
+    /// scalars are taken from `budget` (see `Checkpoint.maxElements`).
+    func tensor(_ view: TorchTensor, name: String, budget: inout Int) throws -> Tensor {
         func fail(_ problem: String) -> CheckpointError { .torch(source: source, problem: "tensor '\(name)': \(problem)") }
         guard let storage = storages[view.storage.key] else { throw fail("storage '\(view.storage.key)' was never read") }
-        guard view.size.count == view.stride.count, view.size.allSatisfy({ $0 >= 0 }), view.stride.allSatisfy({ $0 >= 0 }) else {
-            throw fail("invalid size \(view.size) / stride \(view.stride)")
+        guard view.size.count == view.stride.count, view.stride.allSatisfy({ $0 >= 0 }), view.offset >= 0,
+              let count = view.size.checkedElementCount
+        else {
+            throw fail("invalid offset \(view.offset) / size \(view.size) / stride \(view.stride) "
+                + "(expected non-negative values whose element count fits in 64 bits)")
         }
-        let count = view.size.reduce(1, *)
-        let start = view.storage.viewOffset + view.offset
         if count == 0 { return Tensor(shape: view.size, scalars: []) }
-        let last = zip(view.size, view.stride).reduce(start) { $0 + ($1.0 - 1) * $1.1 }
-        guard view.offset >= 0, last < storage.count else {
-            throw fail("offset \(view.offset), size \(view.size), stride \(view.stride) reach past the \(storage.count)-element storage")
+        guard count <= budget else {
+            throw fail("\(count) elements; with the tensors before it that is more than the "
+                + "\(Checkpoint.maxElements)-element limit of a checkpoint")
         }
+        // The last element read is start + Σ (size - 1) · stride: every step checked.
+        let outOfBounds = fail("offset \(view.offset), size \(view.size), stride \(view.stride) reach past the "
+            + "\(storage.count)-element storage")
+        guard var last = view.storage.viewOffset.adding(view.offset) else { throw outOfBounds }
+        let start = last
+        for (size, stride) in zip(view.size, view.stride) {
+            guard let step = (size - 1).times(stride), let next = last.adding(step) else { throw outOfBounds }
+            last = next
+        }
+        guard last < storage.count else { throw outOfBounds }
+        budget -= count
+        // From here every index lies in [start, last], inside the storage.
         var contiguous = true, expected = 1
         for (size, stride) in zip(view.size, view.stride).reversed() where size != 1 {
             if stride != expected { contiguous = false }
-            expected *= size
+            expected *= size  // ≤ count, which fits
         }
         if contiguous { return Tensor(shape: view.size, scalars: Array(storage[start..<start + count])) }
         var scalars = [Float](); scalars.reserveCapacity(count)

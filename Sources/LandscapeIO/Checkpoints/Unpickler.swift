@@ -8,15 +8,34 @@ import Foundation
 /// (PyTorch's legacy format): `load()` reads one and leaves `position`
 /// after its STOP.
 struct Unpickler {
+    /// Deepest object accepted: lists, dicts and tuples nested 1,000 levels.
+    /// A PyTorch state dict needs 4 (dict → OrderedDict → tensor arguments →
+    /// size tuple); the limit only keeps a hostile pickle from building a
+    /// tree whose release recurses 500,000 times and overflows the thread's stack.
+    static let maxDepth = 1_000
+    /// Most opcodes in one pickle: 2 million. ResNet-20's data.pkl has 3,075;
+    /// ResNet-1202 with optimizer state would have about 550,000. Each opcode
+    /// adds at most one value, so this bounds the objects a pickle can create.
+    static let maxOpcodes = 2_000_000
+
     let bytes: [UInt8]
     let source: String
     var position: Int
     /// Turns a BINPERSID id into a storage (the caller knows the format).
     let persistentLoad: (PickleValue) throws -> PickleValue
 
-    private var stack: [PickleValue] = []
-    private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    /// The pickle machine's stack, marks and memo. They live in an object,
+    /// not in this struct: Swift copies the struct to call a non-mutating
+    /// helper whose arguments pop (`setItems(dict, popMark())`), and a copied
+    /// struct shares its arrays, so every such pop copied the whole stack
+    /// (quadratic: a pickle of 200,000 MARKs took minutes). Copies of an
+    /// Unpickler therefore share one machine; none is made outside a load.
+    private final class Machine {
+        var stack: [PickleValue] = []
+        var marks: [Int] = []
+        var memo: [Int: PickleValue] = [:]
+    }
+    private let machine = Machine()
     private var opcodeStart = 0
 
     init(bytes: [UInt8], source: String, position: Int = 0,
@@ -29,13 +48,20 @@ struct Unpickler {
 
     /// Reads one pickle up to its STOP and returns the object it describes.
     mutating func load() throws -> PickleValue {
-        (stack, marks, memo) = ([], [], [:])
+        (machine.stack, machine.marks, machine.memo) = ([], [], [:])
+        var executed = 0
         while true {
             opcodeStart = position
+            executed += 1
+            guard executed <= Unpickler.maxOpcodes else {
+                throw problem("more than \(Unpickler.maxOpcodes) opcodes in one pickle, the limit")
+            }
             let opcode = try byte()
             if opcode == 0x2e {  // STOP
-                guard stack.count == 1, marks.isEmpty else { throw problem("STOP with \(stack.count) objects on the stack") }
-                return stack.removeLast()
+                guard machine.stack.count == 1, machine.marks.isEmpty else {
+                    throw problem("STOP with \(machine.stack.count) objects on the stack")
+                }
+                return machine.stack.removeLast()
             }
             try execute(opcode)
         }
@@ -45,52 +71,57 @@ struct Unpickler {
         switch opcode {
         case 0x80: _ = try byte()                                           // PROTO
         case 0x95: _ = try read(8)                                          // FRAME: a size hint only
-        case 0x28: marks.append(stack.count)                                // MARK
-        case 0x29: stack.append(.tuple([]))                                 // EMPTY_TUPLE
-        case 0x5d: stack.append(.list(PickleList()))                        // EMPTY_LIST
-        case 0x7d: stack.append(.dict(PickleDict()))                        // EMPTY_DICT
-        case 0x8f: stack.append(.list(PickleList()))                        // EMPTY_SET, kept as a list
-        case 0x4e: stack.append(.none)                                      // NONE
-        case 0x88: stack.append(.bool(true))                                // NEWTRUE
-        case 0x89: stack.append(.bool(false))                               // NEWFALSE
-        case 0x4a: stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))  // BININT
-        case 0x4b: stack.append(.int(try uint(1)))                          // BININT1
-        case 0x4d: stack.append(.int(try uint(2)))                          // BININT2
-        case 0x8a: stack.append(try long(try uint(1)))                      // LONG1
-        case 0x8b: stack.append(try long(try uint(4)))                      // LONG4
-        case 0x47: stack.append(.float(Double(bitPattern: try read(8).reduce(0) { $0 << 8 | UInt64($1) })))  // BINFLOAT, big-endian
-        case 0x58: stack.append(.string(try text(try uint(4))))             // BINUNICODE
-        case 0x8d: stack.append(.string(try text(try uint(8))))             // BINUNICODE8
-        case 0x8c: stack.append(.string(try text(try uint(1))))             // SHORT_BINUNICODE
-        case 0x54: stack.append(.string(try text(try uint(4))))             // BINSTRING
-        case 0x55: stack.append(.string(try text(try uint(1))))             // SHORT_BINSTRING
-        case 0x42: stack.append(.bytes(Array(try read(try uint(4)))))       // BINBYTES
-        case 0x43: stack.append(.bytes(Array(try read(try uint(1)))))       // SHORT_BINBYTES
-        case 0x8e, 0x96: stack.append(.bytes(Array(try read(try uint(8))))) // BINBYTES8, BYTEARRAY8
-        case 0x71: memo[try uint(1)] = try top()                            // BINPUT
-        case 0x72: memo[try uint(4)] = try top()                            // LONG_BINPUT
-        case 0x94: memo[memo.count] = try top()                             // MEMOIZE
-        case 0x68: stack.append(try recall(try uint(1)))                    // BINGET
-        case 0x6a: stack.append(try recall(try uint(4)))                    // LONG_BINGET
+        case 0x28: machine.marks.append(machine.stack.count)                                // MARK
+        case 0x29: machine.stack.append(.tuple([], height: 1))                      // EMPTY_TUPLE
+        case 0x5d: machine.stack.append(.list(PickleList()))                        // EMPTY_LIST
+        case 0x7d: machine.stack.append(.dict(PickleDict()))                        // EMPTY_DICT
+        case 0x8f: machine.stack.append(.list(PickleList()))                        // EMPTY_SET, kept as a list
+        case 0x4e: machine.stack.append(.none)                                      // NONE
+        case 0x88: machine.stack.append(.bool(true))                                // NEWTRUE
+        case 0x89: machine.stack.append(.bool(false))                               // NEWFALSE
+        case 0x4a: machine.stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))  // BININT
+        case 0x4b: machine.stack.append(.int(try uint(1)))                          // BININT1
+        case 0x4d: machine.stack.append(.int(try uint(2)))                          // BININT2
+        case 0x8a: machine.stack.append(try long(try uint(1)))                      // LONG1
+        case 0x8b: machine.stack.append(try long(try uint(4)))                      // LONG4
+        case 0x47: machine.stack.append(.float(Double(bitPattern: try read(8).reduce(0) { $0 << 8 | UInt64($1) })))  // BINFLOAT, big-endian
+        case 0x58: machine.stack.append(.string(try text(try uint(4))))             // BINUNICODE
+        case 0x8d: machine.stack.append(.string(try text(try uint(8))))             // BINUNICODE8
+        case 0x8c: machine.stack.append(.string(try text(try uint(1))))             // SHORT_BINUNICODE
+        case 0x54: machine.stack.append(.string(try text(try uint(4))))             // BINSTRING
+        case 0x55: machine.stack.append(.string(try text(try uint(1))))             // SHORT_BINSTRING
+        case 0x42: machine.stack.append(.bytes(Array(try read(try uint(4)))))       // BINBYTES
+        case 0x43: machine.stack.append(.bytes(Array(try read(try uint(1)))))       // SHORT_BINBYTES
+        case 0x8e, 0x96: machine.stack.append(.bytes(Array(try read(try uint(8))))) // BINBYTES8, BYTEARRAY8
+        case 0x71: machine.memo[try uint(1)] = try top()                            // BINPUT
+        case 0x72: machine.memo[try uint(4)] = try top()                            // LONG_BINPUT
+        case 0x94: machine.memo[machine.memo.count] = try top()                             // MEMOIZE
+        case 0x68: machine.stack.append(try recall(try uint(1)))                    // BINGET
+        case 0x6a: machine.stack.append(try recall(try uint(4)))                    // LONG_BINGET
         case 0x30: _ = try pop()                                            // POP
         case 0x31: _ = try popMark()                                        // POP_MARK
-        case 0x32: stack.append(try top())                                  // DUP
-        case 0x74: stack.append(.tuple(try popMark()))                      // TUPLE
-        case 0x85: stack.append(.tuple(try pop(1)))                         // TUPLE1
-        case 0x86: stack.append(.tuple(try pop(2)))                         // TUPLE2
-        case 0x87: stack.append(.tuple(try pop(3)))                         // TUPLE3
-        case 0x6c: stack.append(.list(PickleList(try popMark())))           // LIST
-        case 0x91: stack.append(.list(PickleList(try popMark())))           // FROZENSET
+        case 0x32: machine.stack.append(try top())                                  // DUP
+        case 0x74: machine.stack.append(try tuple(try popMark()))                   // TUPLE
+        case 0x85: machine.stack.append(try tuple(try pop(1)))                      // TUPLE1
+        case 0x86: machine.stack.append(try tuple(try pop(2)))                      // TUPLE2
+        case 0x87: machine.stack.append(try tuple(try pop(3)))                      // TUPLE3
+        case 0x6c, 0x91:                                                    // LIST, FROZENSET
+            let items = try popMark()
+            machine.stack.append(.list(PickleList(items, height: try nest(items))))
         case 0x64:                                                          // DICT
             let dict = PickleDict()
             try setItems(dict, try popMark())
-            stack.append(.dict(dict))
+            machine.stack.append(.dict(dict))
         case 0x61:                                                          // APPEND
             let item = try pop()
-            try list(try top()).items.append(item)
+            let target = try list(try top())
+            try add([item], to: target)
+            target.items.append(item)
         case 0x65, 0x90:                                                    // APPENDS, ADDITEMS
             let items = try popMark()
-            try list(try top()).items.append(contentsOf: items)
+            let target = try list(try top())
+            try add(items, to: target)
+            target.items.append(contentsOf: items)
         case 0x73:                                                          // SETITEM
             let pair = try pop(2)
             try setItems(try dict(try top()), pair)
@@ -99,25 +130,25 @@ struct Unpickler {
             try setItems(try dict(try top()), items)
         case 0x63:                                                          // GLOBAL "module\nname\n"
             let module = try line(), name = try line()
-            stack.append(.global(try global(module, name)))
+            machine.stack.append(.global(try global(module, name)))
         case 0x93:                                                          // STACK_GLOBAL
             let names = try pop(2)
             guard let module = names[0].stringValue, let name = names[1].stringValue else {
                 throw problem("STACK_GLOBAL needs two strings, got \(names[0].kind) and \(names[1].kind)")
             }
-            stack.append(.global(try global(module, name)))
+            machine.stack.append(.global(try global(module, name)))
         case 0x52, 0x81:                                                    // REDUCE, NEWOBJ
             let arguments = try pop(), callable = try pop()
             guard case .global(let global) = callable, let values = arguments.tupleValue else {
                 throw problem("call of a \(callable.kind) with \(arguments.kind) arguments; only allow-listed globals may be called")
             }
-            stack.append(try call(global, values))
+            machine.stack.append(try call(global, values))
         case 0x92:                                                          // NEWOBJ_EX
             let parts = try pop(3)
             guard case .global(let global) = parts[0], let values = parts[1].tupleValue else {
                 throw problem("NEWOBJ_EX of a \(parts[0].kind); only allow-listed globals may be called")
             }
-            stack.append(try call(global, values))
+            machine.stack.append(try call(global, values))
         case 0x62:                                                          // BUILD
             let state = try pop()
             switch try top() {
@@ -125,7 +156,7 @@ struct Unpickler {
             case let other: throw problem("BUILD on a \(other.kind) with \(state.kind) state; only dicts and tensors accept state")
             }
         case 0x51:                                                          // BINPERSID
-            stack.append(try persistentLoad(try pop()))
+            machine.stack.append(try persistentLoad(try pop()))
         default:
             throw problem("unsupported opcode 0x\(String(opcode, radix: 16)) (text-protocol, extension or buffer opcodes are not accepted)")
         }
@@ -140,6 +171,7 @@ struct Unpickler {
             if let pairs = arguments.first?.tupleValue {  // OrderedDict([(k, v), ...])
                 for pair in pairs {
                     guard let kv = pair.tupleValue, kv.count == 2 else { throw problem("OrderedDict item is not a pair") }
+                    try add(kv, to: dict)
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -176,29 +208,31 @@ struct Unpickler {
 
     private func top() throws -> PickleValue {
         // Objects below the last MARK are out of reach until it is popped, as in CPython.
-        guard let value = stack.last, stack.count > (marks.last ?? 0) else { throw problem("stack underflow") }
+        guard let value = machine.stack.last, machine.stack.count > (machine.marks.last ?? 0) else { throw problem("stack underflow") }
         return value
     }
 
     private mutating func pop() throws -> PickleValue {
-        guard stack.count > (marks.last ?? 0) else { throw problem("stack underflow") }
-        return stack.removeLast()
+        guard machine.stack.count > (machine.marks.last ?? 0) else { throw problem("stack underflow") }
+        return machine.stack.removeLast()
     }
 
     private mutating func pop(_ count: Int) throws -> [PickleValue] {
-        guard stack.count - count >= (marks.last ?? 0) else { throw problem("stack underflow (needs \(count) objects)") }
-        defer { stack.removeLast(count) }
-        return Array(stack.suffix(count))
+        guard machine.stack.count - count >= (machine.marks.last ?? 0) else { throw problem("stack underflow (needs \(count) objects)") }
+        let items = Array(machine.stack[(machine.stack.count - count)...])
+        machine.stack.removeLast(count)
+        return items
     }
 
     private mutating func popMark() throws -> [PickleValue] {
-        guard let mark = marks.popLast() else { throw problem("no MARK on the stack") }
-        defer { stack.removeSubrange(mark...) }
-        return Array(stack[mark...])
+        guard let mark = machine.marks.popLast() else { throw problem("no MARK on the stack") }
+        let items = Array(machine.stack[mark...])
+        machine.stack.removeLast(machine.stack.count - mark)
+        return items
     }
 
     private func recall(_ key: Int) throws -> PickleValue {
-        guard let value = memo[key] else { throw problem("memo key \(key) was never stored") }
+        guard let value = machine.memo[key] else { throw problem("memo key \(key) was never stored") }
         return value
     }
 
@@ -214,7 +248,44 @@ struct Unpickler {
 
     private func setItems(_ dict: PickleDict, _ items: [PickleValue]) throws {
         guard items.count % 2 == 0 else { throw problem("odd number of items for a dict") }
+        try add(items, to: dict)
         for i in stride(from: 0, to: items.count, by: 2) { dict.set(items[i], items[i + 1]) }
+    }
+
+    // MARK: Nesting depth
+
+    /// A tuple of `items`, its height checked.
+    private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        .tuple(items, height: try nest(items))
+    }
+
+    /// The height of a new container holding `children`, which are marked as
+    /// nested; an error past `maxDepth`.
+    private func nest(_ children: [PickleValue]) throws -> Int {
+        var height = 1
+        for child in children {
+            child.container?.isNested = true
+            height = max(height, child.height + 1)
+        }
+        guard height <= Unpickler.maxDepth else {
+            throw problem("objects nested \(height) levels deep, more than the limit of \(Unpickler.maxDepth) "
+                + "(a state dict needs 4)")
+        }
+        return height
+    }
+
+    /// Accounts for `children` being added to an existing list or dict. A
+    /// container that is already inside another object may not become deeper
+    /// (its parents' heights would be stale): well-formed pickles fill a
+    /// container before placing it, and a container holding itself is refused.
+    private func add(_ children: [PickleValue], to container: PickleContainer) throws {
+        let height = try nest(children)
+        guard height > container.height else { return }
+        guard !container.isNested else {
+            throw problem("adds deeper items to a list or dict that is already inside another object (or inside itself); "
+                + "refused, since its nesting depth could then exceed the limit of \(Unpickler.maxDepth) unnoticed")
+        }
+        container.height = height
     }
 
     // MARK: Reading bytes

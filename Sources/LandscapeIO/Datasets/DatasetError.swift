@@ -5,6 +5,11 @@ import Foundation
 public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case notFound(path: String)
     case unreadable(path: String, reason: String)
+    /// The path exists but is not a dataset file that can be read: a
+    /// directory, a FIFO, no permission, over the size limit.
+    case file(path: String, problem: String)
+    /// A size from the file or its decompression passes one of our limits.
+    case exceedsLimit(path: String, field: String, limit: String, found: String)
     /// A CIFAR-10 binary file whose size is not a whole number of records.
     case truncatedCIFAR(path: String, byteCount: Int, recordSize: Int)
     /// A label outside 0..<classCount at record `index`.
@@ -26,6 +31,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
             return "\(path): no such file or directory"
         case .unreadable(let path, let reason):
             return "\(path): cannot read (\(reason))"
+        case .file(let path, let problem):
+            return "\(path): \(problem)"
+        case .exceedsLimit(let path, let field, let limit, let found):
+            return "\(path): \(field) is \(found), more than the limit of \(limit)"
         case .truncatedCIFAR(let path, let byteCount, let recordSize):
             return "\(path): \(byteCount) bytes is not a whole number of CIFAR-10 records "
                 + "(expected a positive multiple of \(recordSize): 1 label byte + 3072 pixel bytes; "

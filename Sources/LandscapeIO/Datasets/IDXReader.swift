@@ -37,7 +37,12 @@ enum IDXReader {
                                                found: "\(bytes.count) bytes")
         }
         let sizes = (0..<dimensions).map { Int(readUInt32(bytes, at: 4 + 4 * $0)) }
-        let payload = sizes.reduce(1, *)
+        // Three 32-bit sizes can multiply past 2^64: checked, then compared with the bytes present.
+        guard let payload = sizes.checkedElementCount else {
+            throw DatasetError.idxSizeMismatch(
+                path: path, field: "dimensions", expected: "a product that fits in 64 bits and matches the data",
+                found: sizes.map(String.init).joined(separator: "x"))
+        }
         guard bytes.count - offset == payload else {
             throw DatasetError.idxSizeMismatch(
                 path: path, field: "data after the header",
