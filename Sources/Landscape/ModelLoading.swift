@@ -17,8 +17,9 @@ public struct LoadedModel: Sendable {
     /// shape reveals, from `activation`, else the card, else the checkpoint
     /// metadata, else ReLU (what the reference checkpoint uses).
     public static func load(_ url: URL, activation: Activation? = nil) throws -> LoadedModel {
-        let bytes = try InputFile.read(url, what: "model", expected: "a checkpoint file (.safetensors, .pt or .th)")
-        let dict = try Checkpoint.load(url)
+        // One read: the bytes are hashed and parsed (the reader's errors name the path and what is wrong with it).
+        let bytes = try Checkpoint.contents(of: url)
+        let dict = try Checkpoint.load(data: bytes, source: url.path)
         try refuseNonFiniteValues(dict, source: url.path)
         let card = try ModelCard.load(forWeights: url)
         let chosen = try activation

@@ -25,7 +25,8 @@ public final class LandscapeService: @unchecked Sendable {
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
-        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface)
+        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, models: catalog.modelIDs(),
+                                           datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }
         let limits = try JSONCoding.encoder.encode(ServiceLimitsBody(configuration.limits))
         router.add("GET /api/limits") { _ in .json(limits) }

@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import LandscapeRender
 
 /// The OpenAPI 3.0 description served at /api/openapi.json. Kept next to the
 /// routes so a new route and its documentation change together.
@@ -17,79 +18,138 @@ enum OpenAPIDocument {
         return op
     }
 
+    /// A path id: what `Catalog` and `JobQueue` accept (anything else is 400 or 404).
     private static func path(_ name: String, description: String) -> [String: Any] {
-        ["name": name, "in": "path", "required": true, "description": description, "schema": ["type": "string"]]
+        ["name": name, "in": "path", "required": true, "description": description,
+         "schema": ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"]]
     }
 
-    private static func query(_ name: String, _ type: String, _ description: String) -> [String: Any] {
-        ["name": name, "in": "query", "required": false, "description": description, "schema": ["type": type]]
+    private static func query(_ name: String, _ schema: [String: Any], _ description: String) -> [String: Any] {
+        ["name": name, "in": "query", "required": false, "description": description, "schema": schema]
+    }
+
+    private static func integer(_ range: ClosedRange<Int>, default value: Int? = nil) -> [String: Any] {
+        var schema: [String: Any] = ["type": "integer", "minimum": range.lowerBound, "maximum": range.upperBound]
+        if let value { schema["default"] = value }
+        return schema
+    }
+
+    private static var number: [String: Any] { ["type": "number"] }
+
+    /// Statuses every API route may answer besides its own (HTTPServer's limits and failures).
+    private static var serverStatuses: [String: String] { ["413": "body too large", "414": "request line too long",
+                                         "431": "headers too large", "503": "too many connections (Retry-After)"] }
+
+    private static func withServerStatuses(_ responses: [String: String]) -> [String: String] {
+        responses.merging(serverStatuses) { own, _ in own }
+    }
+
+    /// One activation spelling (nish takes a positive parameter), as `Activation(parsing:)` reads it.
+    private static let activationPattern = "(relu|swish|mish|gelu|elu|leaky_relu|softplus|tanh|nish(:[1-9][0-9]{0,2}(\\.[0-9]{1,3})?)?)"
+    /// LOW:HIGH within ±10,000 (LOW < HIGH is checked by the server: 400).
+    private static let rangePattern = "^-?[0-9]{1,4}(\\.[0-9]{1,3})?:-?[0-9]{1,4}(\\.[0-9]{1,3})?$"
+
+    private static func activationList(_ name: String, _ description: String) -> [String: Any] {
+        query(name, ["type": "string", "pattern": "^\(activationPattern)(,\(activationPattern)){0,\(Pictures.maximumActivations - 1)}$"],
+              description)
     }
 
     static var pictureParameters: [[String: Any]] { [
-        query("kind", "string", "contour | filled | heatmap | surface3d | line (default contour)"),
-        query("width", "integer", "pixels, 64...4096 (default 800)"),
-        query("height", "integer", "pixels, 64...4096 (default 600)"),
-        query("vmin", "number", "lowest contour level / colour"), query("vmax", "number", "highest level / colour"),
-        query("vlevel", "number", "level spacing"), query("log", "boolean", "log-scale the loss"),
-        query("cmap", "string", "viridis | magma | coolwarm | summer"),
-        query("azimuth", "number", "3D view azimuth in degrees"), query("elevation", "number", "3D view elevation in degrees"),
+        query("kind", ["type": "string", "enum": Pictures.Kind.allCases.map(\.rawValue)], "picture kind (default contour)"),
+        query("metric", ["type": "string", "enum": SurfaceMetric.allCases.map(\.rawValue)], "what to draw (default loss)"),
+        query("width", integer(PictureRoutes.sizeRange, default: 800), "pixels"),
+        query("height", integer(PictureRoutes.sizeRange, default: 600), "pixels"),
+        query("vmin", number, "lowest contour level / colour"), query("vmax", number, "highest level / colour"),
+        query("vlevel", ["type": "number", "minimum": 0, "exclusiveMinimum": true], "level spacing"),
+        query("zmax", number, "3D: clip the loss above this"),
+        query("log", ["type": "boolean"], "log-scale the loss"),
+        query("transparent", ["type": "boolean"], "transparent background"),
+        query("cmap", ["type": "string", "enum": Colormap.allCases.map(\.rawValue)], "colour map (default viridis)"),
+        query("azimuth", number, "3D view azimuth in degrees"),
+        query("elevation", ["type": "number", "minimum": -90, "maximum": 90], "3D view elevation in degrees"),
+        query("compare", ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,6}$"],
+              "up to 7 more surface ids drawn beside this one on one colour scale"),
     ] }
 
-    static func document(limits: SurfaceLimits) -> [String: Any] { [
+    /// `models` and `datasets`: the ids this server knows, so the schema names what a request may really ask for.
+    static func document(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] { [
         "openapi": "3.0.3",
         "info": ["title": "landscape", "version": "0.1.0",
-                 "description": "Loss landscapes of CIFAR ResNets (Li et al. 2018): models, surfaces, jobs, pictures."],
+                 "description": "Loss landscapes of CIFAR ResNets (Li et al. 2018): models, surfaces, jobs, pictures. "
+                    + "Errors are JSON {error, detail}."],
         "paths": [
-            "/api/models": ["get": operation("Shipped models with their model cards", responses: ["200": "{models: [...]}"])],
-            "/api/datasets": ["get": operation("Datasets surfaces can be computed on", responses: ["200": "{datasets: [...]}"])],
+            "/api/models": ["get": operation("Shipped models with their model cards", responses: withServerStatuses(["200": "{models: [...]}"]))],
+            "/api/datasets": ["get": operation("Datasets surfaces can be computed on", responses: withServerStatuses(["200": "{datasets: [...]}"]))],
+            "/api/limits": ["get": operation("Caps and defaults the page's forms use (from the same spec as the checks)",
+                                             responses: withServerStatuses(["200": "{max_models, max_grid_points, ...}"]))],
             "/api/surfaces": [
-                "get": operation("Computed and in-progress surfaces", responses: ["200": "{surfaces: [...]}"]),
+                "get": operation("Computed and in-progress surfaces", responses: withServerStatuses(["200": "{surfaces: [...]}"])),
                 "post": operation("Request surfaces (one per model, shared directions)",
-                                  responses: ["200": "already computed: {job}", "202": "queued: {job}",
-                                              "400": "invalid request", "429": "job queue full (Retry-After)"],
+                                  responses: withServerStatuses([
+                                      "200": "already computed: {job}", "202": "queued: {job}",
+                                      "400": "a field is refused (the message names it)", "404": "unknown model",
+                                      "429": "job queue full (Retry-After)",
+                                      "503": "store read-only, or too many connections", "507": "disk full"]),
                                   body: "#/components/schemas/SurfaceRequest"),
             ],
-            "/api/surfaces/{id}": ["get": operation("A surface as a JSON grid (null = not yet computed)",
-                                                    parameters: [path("id", description: "surface id")],
-                                                    responses: ["200": "surface JSON", "404": "unknown surface"])],
+            "/api/surfaces/{id}": ["get": operation("A surface as a JSON grid (null = not yet computed or diverged)",
+                                                    parameters: [path("id", description: "surface id, optionally ending .json or .png")],
+                                                    responses: withServerStatuses(["200": "surface JSON or image/png", "304": "not modified",
+                                                                                   "400": "malformed id or picture option",
+                                                                                   "404": "unknown surface",
+                                                                                   "503": "every render slot busy (Retry-After)"]))],
             "/api/surfaces/{id}.png": ["get": operation("A surface rendered as PNG (cached, ETag)",
                                                         parameters: [path("id", description: "surface id")] + pictureParameters,
-                                                        responses: ["200": "image/png", "304": "not modified"])],
-            "/api/jobs": ["get": operation("Jobs", responses: ["200": "{jobs: [...]}"])],
+                                                        responses: withServerStatuses(["200": "image/png", "304": "not modified",
+                                                                                       "400": "malformed option", "404": "unknown surface",
+                                                                                       "503": "every render slot busy (Retry-After)"]))],
+            "/api/jobs": ["get": operation("Jobs (running, queued and the last finished ones)", responses: withServerStatuses(["200": "{jobs: [...]}"]))],
             "/api/jobs/{id}": [
-                "get": operation("Job status and progress", parameters: [path("id", description: "job id")], responses: ["200": "{job}"]),
-                "delete": operation("Cancel a job", parameters: [path("id", description: "job id")], responses: ["200": "{job}"]),
+                "get": operation("Job status and progress", parameters: [path("id", description: "job id")],
+                                 responses: withServerStatuses(["200": "{job}", "404": "unknown (or forgotten) job"])),
+                "delete": operation("Cancel a job", parameters: [path("id", description: "job id")],
+                                    responses: withServerStatuses(["200": "{job}", "404": "unknown (or forgotten) job"])),
             ],
             "/api/jobs/{id}/events": ["get": operation("Server-Sent Events: progress, point, done | failed | cancelled",
                                                        parameters: [path("id", description: "job id")],
-                                                       responses: ["200": "text/event-stream"])],
+                                                       responses: withServerStatuses(["200": "text/event-stream", "404": "unknown job"]))],
             "/api/activations.json": ["get": operation("f, f', f'' of activations with their minima",
-                                                       parameters: [query("names", "string", "comma-separated, e.g. relu,swish,mish"),
-                                                                    query("range", "string", "LOW:HIGH, default -5:5"),
-                                                                    query("points", "integer", "samples, default 401")],
-                                                       responses: ["200": "{x, activations}"])],
+                                                       parameters: [activationList("names", "comma-separated, default relu,swish,mish"),
+                                                                    query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH, default -5:5"),
+                                                                    query("points", integer(2...ActivationQuery.maximumPoints, default: 401), "samples")],
+                                                       responses: withServerStatuses(["200": "{x, activations}", "400": "malformed option"]))],
             "/api/activations.png": ["get": operation("The activation explorer as PNG",
-                                                      parameters: [query("names", "string", "comma-separated"),
-                                                                   query("range", "string", "LOW:HIGH")],
-                                                      responses: ["200": "image/png"])],
+                                                      parameters: [activationList("names", "comma-separated"),
+                                                                   query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH"),
+                                                                   query("points", integer(2...ActivationQuery.maximumPoints, default: 401), "samples"),
+                                                                   query("width", integer(PictureRoutes.sizeRange, default: 1200), "pixels"),
+                                                                   query("height", integer(PictureRoutes.sizeRange, default: 420), "pixels")],
+                                                      responses: withServerStatuses(["200": "image/png", "304": "not modified",
+                                                                                     "400": "malformed option",
+                                                                                     "503": "every render slot busy (Retry-After)"]))],
             "/api/output-landscape.png": ["get": operation("Output landscapes of random 2-64-32-16-1 networks (Mish paper)",
-                                                           parameters: [query("activations", "string", "comma-separated"),
-                                                                        query("seed", "integer", "network seed"),
-                                                                        query("size", "integer", "pixels per side"),
-                                                                        query("range", "string", "input range LOW:HIGH")],
-                                                           responses: ["200": "image/png"])],
+                                                           parameters: [activationList("activations", "comma-separated"),
+                                                                        query("seed", ["type": "integer", "minimum": 0], "network seed"),
+                                                                        query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: 256), "pixels per side"),
+                                                                        query("height", integer(PictureRoutes.sizeRange, default: 440), "pixels"),
+                                                                        query("range", ["type": "string", "pattern": rangePattern], "input range LOW:HIGH"),
+                                                                        query("cmap", ["type": "string", "enum": Colormap.allCases.map(\.rawValue) + ["grey", "gray"]], "colour map")],
+                                                           responses: withServerStatuses(["200": "image/png", "304": "not modified",
+                                                                                          "400": "malformed option",
+                                                                                          "503": "every render slot busy (Retry-After)"]))],
             "/api/output-landscape.json": ["get": operation("One output landscape as a grid",
-                                                            parameters: [query("activation", "string", "e.g. mish"),
-                                                                         query("seed", "integer", "network seed"),
-                                                                         query("size", "integer", "points per side"),
-                                                                         query("range", "string", "LOW:HIGH")],
-                                                            responses: ["200": "{coordinates, values}"])],
+                                                            parameters: [query("activation", ["type": "string", "pattern": "^\(activationPattern)$"], "e.g. mish"),
+                                                                         query("seed", ["type": "integer", "minimum": 0], "network seed"),
+                                                                         query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: 128), "points per side"),
+                                                                         query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH")],
+                                                            responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
+            "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],
         ],
-        "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits)]],
+        "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets)]],
     ] }
 
     /// The request body's schema, made from the library's spec: its fields, defaults and limits.
-    static func surfaceRequestSchema(limits: SurfaceLimits) -> [String: Any] {
+    static func surfaceRequestSchema(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] {
         let fields = SurfaceSpec.fields(limits: limits)
         var properties: [String: Any] = [:]
         for field in fields {
@@ -97,7 +157,8 @@ enum OpenAPIDocument {
             if let allowed = field.allowed { property["enum"] = allowed }
             switch field.type {
             case "array":
-                property["items"] = ["type": "string"]
+                property["items"] = models.isEmpty ? ["type": "string"] : ["type": "string", "enum": models]
+                property["uniqueItems"] = true
                 property["minItems"] = field.minimum
                 property["maxItems"] = field.maximum
             case "integer":
@@ -107,9 +168,11 @@ enum OpenAPIDocument {
             default:
                 if let value = field.defaultValue { property["default"] = value }
                 if field.name == "x" || field.name == "y" {
-                    property["pattern"] = #"^\s*-?[0-9.eE+-]+\s*:\s*-?[0-9.eE+-]+\s*:\s*[0-9]+\s*$"#
+                    // START:END:COUNT within the coordinate cap (START < END and the point cap are checked: 400).
+                    property["pattern"] = #"^-?[0-9]{1,3}(\.[0-9]{1,3})?:-?[0-9]{1,3}(\.[0-9]{1,3})?:([2-9]|[1-9][0-9])$"#
                     property["example"] = SurfaceSpec.defaultAxis
                 }
+                if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
             }
             properties[field.name] = property.compactMapValues { $0 }
         }
@@ -117,7 +180,8 @@ enum OpenAPIDocument {
                 "additionalProperties": false]
     }
 
-    static func data(limits: SurfaceLimits) -> Data {
-        (try? JSONSerialization.data(withJSONObject: document(limits: limits), options: [.sortedKeys])) ?? Data("{}".utf8)
+    static func data(limits: SurfaceLimits, models: [String], datasets: [String]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: document(limits: limits, models: models, datasets: datasets),
+                                     options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 }
