@@ -112,15 +112,15 @@ def files():
         at = raw.rfind(b"PK\x01\x02")
         struct.pack_into("<I", raw, at + 24, 0xFFFFFFF0)   # uncompressed size in the central directory
         open(pt, "wb").write(raw)
-        kb, seconds, message = measured([BINARY, "inspect", "--model", pt])
-        print(f"files: {len(raw) / 1e6:.1f} MB .pt claiming 4 GB: peak RSS {kb / 1024:.0f} MB, {seconds:.2f} s; {message[:120]}")
+        kb, seconds, message = measured([BINARY, "inspect", pt])
+        print(f"files: {len(raw) / 1e3:.0f} kB .pt claiming 4 GB: peak RSS {kb / 1024:.0f} MB, {seconds:.2f} s; {message[:120]}")
         # A safetensors header of 1.2 M empty tensors (71 MB of JSON).
         st = os.path.join(d, "many-tensors.safetensors")
         header = "{" + ",".join(f'"t{i}":{{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}' for i in range(1_200_000)) + "}"
         with open(st, "wb") as f:
             f.write(struct.pack("<Q", len(header)))
             f.write(header.encode())
-        kb, seconds, message = measured([BINARY, "inspect", "--model", st])
+        kb, seconds, message = measured([BINARY, "inspect", st])
         print(f"files: {len(header) / 1e6:.0f} MB safetensors header, 1.2 M tensors: peak RSS {kb / 1024:.0f} MB, {seconds:.2f} s; {message[:120]}")
 
 
