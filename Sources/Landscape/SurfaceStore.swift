@@ -60,38 +60,11 @@ public struct SurfaceStore: Sendable {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.sorted()
     }
 
-    /// Write to `.NAME.tmp-PID-RANDOM` beside the target, flush it to disk, then
-    /// rename it over the target: readers and a `kill -9` see the old file or the new one.
+    /// The one atomic writer (LandscapeIO's: temporary file beside the target, fsync, rename), with
+    /// its failures told apart: a full disk or a read-only store is not a bug.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent().path
-        let temporary = "\(directory)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func failure(_ operation: String) -> LandscapeError {
-            let reason = String(cString: strerror(errno))
-            return classify(path: url.path, detail: "\(operation): \(reason)", directory: directory)
-        }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
-        var open = true
-        do {
-            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                guard var pointer = buffer.baseAddress else { return }
-                var remaining = buffer.count
-                while remaining > 0 {
-                    let written = write(descriptor, pointer, remaining)
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { throw failure("write") }
-                    pointer += written
-                    remaining -= written
-                }
-            }
-            guard fsync(descriptor) == 0 else { throw failure("flush") }
-            open = false
-            guard close(descriptor) == 0 else { throw failure("close") }
-            guard rename(temporary, url.path) == 0 else { throw failure("rename into place") }
-        } catch {
-            if open { close(descriptor) }
-            unlink(temporary)
-            throw error
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw classify(path: url.path, detail: "\(error)", directory: url.deletingLastPathComponent().path)
         }
     }
 
@@ -116,8 +89,8 @@ public struct SurfaceStore: Sendable {
     private static let firstOpened = Date()
 
     /// Removes temporary files that a killed writer left behind (`kill -9` between
-    /// create and rename): ours (`.NAME.tmp-PID-R`) and the checkpoint writer's
-    /// (`.NAME.PID-R.tmp`), when that PID no longer runs.
+    /// create and rename): the atomic writer's `.NAME.PID-R.tmp`, and `.NAME.tmp-PID`
+    /// of earlier versions, when that PID no longer runs.
     func removeStaleTemporaryFiles() {
         let start = Self.firstOpened
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }

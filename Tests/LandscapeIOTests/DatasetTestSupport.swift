@@ -45,25 +45,7 @@ enum DatasetFiles {
 
     /// gzip with zlib's deflate (windowBits 15 + 16 writes a gzip wrapper).
     static func gzip(_ input: [UInt8]) throws -> [UInt8] {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                            zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw XCTSkip("deflateInit2 failed")
-        }
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 64)
-        var source = input
-        let status = source.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = uInt(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = uInt(outBuffer.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        XCTAssertEqual(status, Z_STREAM_END)
-        return Array(output[..<Int(stream.total_out)])
+        zlibCompress(input, level: Z_DEFAULT_COMPRESSION, windowBits: 15 + 16)
     }
 
     static func write(_ bytes: [UInt8], to url: URL) throws { try Data(bytes).write(to: url) }

@@ -75,8 +75,13 @@ func hostileZip(_ entries: [ZipEntrySpec]) -> [UInt8] {
 
 /// RFC 1951 raw DEFLATE of `data` with zlib (what ZIP method 8 stores).
 func rawDeflate(_ data: [UInt8], level: Int32 = Z_BEST_COMPRESSION) -> [UInt8] {
+    zlibCompress(data, level: level, windowBits: -15)
+}
+
+/// zlib's deflate over `data`: windowBits -15 writes raw DEFLATE, 15 + 16 a gzip member.
+func zlibCompress(_ data: [UInt8], level: Int32, windowBits: Int32) -> [UInt8] {
     var stream = z_stream()
-    precondition(deflateInit2_(&stream, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(),
+    precondition(deflateInit2_(&stream, level, Z_DEFLATED, windowBits, 9, Z_DEFAULT_STRATEGY, zlibVersion(),
                                Int32(MemoryLayout<z_stream>.size)) == Z_OK)
     defer { deflateEnd(&stream) }
     var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 64)

@@ -11,13 +11,18 @@ private let systemWrite = Darwin.write
 /// destination's directory (same file system, so `rename(2)` is atomic),
 /// which is flushed and renamed over the destination only after `body`
 /// succeeds. Readers see the old file or the new one, never a torn one.
-final class AtomicFile {
+public final class AtomicFile {
     private let descriptor: Int32
     private let source: String
 
     private init(descriptor: Int32, source: String) {
         self.descriptor = descriptor
         self.source = source
+    }
+
+    /// Writes `data` all-or-nothing (flushed to disk before the rename).
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { file in try data.withUnsafeBytes { try file.write($0) } }
     }
 
     static func write(to url: URL, _ body: (AtomicFile) throws -> Void) throws {
