@@ -14,6 +14,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "landscape", targets: ["landscape"]),
+        // For the separate fuzzing package in Fuzz/ (a path dependency sees only products).
+        .library(name: "LandscapeIO", targets: ["LandscapeIO"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

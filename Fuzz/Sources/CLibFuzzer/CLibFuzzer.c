@@ -1,0 +1,1 @@
+// Header-only target: LLVMFuzzerRunDriver lives in compiler-rt's libFuzzer.
