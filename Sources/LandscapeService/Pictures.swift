@@ -114,7 +114,8 @@ public enum Pictures {
         }
         var style = ActivationPlot.defaultStyle
         style.width = width; style.height = height; style.scale = scale
-        style.title = "Activations on [\(Ticks.format(range.lowerBound, decimals: 0)), \(Ticks.format(range.upperBound, decimals: 0))]"
+        let ends = Ticks.labels([range.lowerBound, range.upperBound])
+        style.title = "Activations on [\(ends[0]), \(ends[1])]"
         return try ActivationPlot.render(series, style: style)
     }
 
