@@ -65,19 +65,23 @@ struct SurfacePanel {
                     zRange: levels.scale.logarithmic ? pow(10, zLow)...pow(10, zHigh) : zLow...zHigh,
                     log: levels.scale.logarithmic).drawBack(canvas, style: options.style)
 
-        struct Face { var points: [SIMD3<Double>]; var value: Double?; var depth: Double }
+        struct Face { var points: [SIMD3<Double>]; var value: Double?; var fill: PointState; var depth: Double }
         var faces: [Face] = []
         faces.reserveCapacity((grid.rows - 1) * (grid.columns - 1))
         for r in 0..<(grid.rows - 1) {
             for c in 0..<(grid.columns - 1) {
-                let corners = [(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c)].map { grid.value(row: $0.0, column: $0.1) }
+                let indices = [(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c)]
+                let corners = indices.map { grid.value(row: $0.0, column: $0.1) }
+                let states = indices.map { grid.state(row: $0.0, column: $0.1) }
                 let present = corners.allSatisfy { $0 != nil }
-                let points = zip([(r, c), (r, c + 1), (r + 1, c + 1), (r + 1, c)], corners).map { index, v in
+                let points = zip(indices, corners).map { index, v in
                     box(grid.x[index.1], grid.y[index.0], present ? v : nil)
                 }
                 let centre = points.reduce(SIMD3<Double>(), +) / 4
                 let mean = present ? corners.map { $0! }.reduce(0, +) / 4 : nil
-                faces.append(Face(points: points, value: mean, depth: (centre * eye).sum()))
+                // Without a value: hatched on the floor if a corner is not computed yet, dark grey if all such corners diverged.
+                let fill: PointState = present ? .present : states.contains(.missing) ? .missing : .diverged
+                faces.append(Face(points: points, value: mean, fill: fill, depth: (centre * eye).sum()))
             }
         }
         faces.sort { $0.depth < $1.depth }   // farthest from the eye first
@@ -90,7 +94,12 @@ struct SurfacePanel {
             for p in screen.dropFirst() { cairo_line_to(cr, p.0, p.1) }
             cairo_close_path(cr)
             guard let value = face.value else {
-                Hatch.fillCurrentPath(canvas)   // missing: hatched patch on the floor
+                if face.fill == .diverged {
+                    canvas.setColor(Hatch.diverged)
+                    cairo_fill(cr)
+                } else {
+                    Hatch.fillCurrentPath(canvas)   // not computed: hatched patch on the floor
+                }
                 continue
             }
             let n = simd_normalize(simd_cross(face.points[2] - face.points[0], face.points[3] - face.points[1]))

@@ -23,7 +23,7 @@ extension Surface {
         guard let y else {
             throw LandscapeError.invalidRequest("surface \(id) is 1D (no y axis): render it with --kind line")
         }
-        return try Grid2D(x: x, y: y, values: values(metric))
+        return try Grid2D(x: x, y: y, values: values(metric), diverged: diverged)
     }
 
     /// The 1D curve of one metric along x (the first row of a 2D surface is not a line: refuse).
@@ -31,7 +31,7 @@ extension Surface {
         guard y == nil else {
             throw LandscapeError.invalidRequest("surface \(id) is 2D: render it with --kind contour, filled, heatmap or surface3d")
         }
-        return try Curve1D(label: label, x: x, y: values(metric).first ?? [])
+        return try Curve1D(label: label, x: x, y: values(metric).first ?? [], diverged: diverged?.first)
     }
 
     /// "Mish" (the activation's display name; the model name when it is unknown),

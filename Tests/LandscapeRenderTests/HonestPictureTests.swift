@@ -28,4 +28,59 @@ final class HonestPictureTests: XCTestCase {
         XCTAssertTrue(labels.contains("100"), "\(labels)")
         XCTAssertFalse(labels.contains { $0.hasSuffix(".0") }, "\(labels)")
     }
+
+    // MARK: Diverged points
+
+    /// 6×6 bowl: the top-right point (5, 5) diverged, the bottom-left (0, 0) not computed.
+    private func gridWithDivergedAndMissing() throws -> Grid2D {
+        let axis = linspace(0, 5, 6)
+        var values = axis.map { y in axis.map { x -> Double? in x * x + y * y } }
+        var diverged = axis.map { _ in axis.map { _ in false } }
+        values[5][5] = nil; diverged[5][5] = true
+        values[0][0] = nil
+        return try Grid2D(x: axis, y: axis, values: values, diverged: diverged)
+    }
+
+    func testDivergedPointsAreDarkGreyAndMissingOnesHatchedInEveryFlatKind() throws {
+        let grid = try gridWithDivergedAndMissing()
+        XCTAssertEqual(grid.divergedCount, 1)
+        var o = GridPlotOptions()
+        o.style.width = 500; o.style.height = 420; o.markCentre = false; o.labelContours = false
+        for kind in [GridPlotKind.heatmap, .filled, .contour] {
+            let plot = try GridPlot.render(grid, kind: kind, options: o)
+            let image = try DecodedImage(png: plot.png)
+            let panel = plot.panels[0]
+            for (x, y) in [(4.9, 4.9), (4.8, 4.95), (4.95, 4.8)] {
+                XCTAssertLessThanOrEqual(colourDistance(image.pixel(panel.pixel(x: x, y: y)), Hatch.diverged), 1, "\(kind) at (\(x), \(y))")
+            }
+            var shades = Set<Int>()
+            for x in stride(from: 0.05, through: 0.4, by: 0.025) {
+                let y = 0.1
+                let p = image.pixel(panel.pixel(x: x, y: y))
+                XCTAssertTrue(p.r == p.g && p.g == p.b, "\(kind): not grey at (\(x), \(y)): \(p)")
+                shades.insert(p.r)
+            }
+            XCTAssertEqual(shades, Set([Int(Hatch.dark.bytes.r), Int(Hatch.light.bytes.r)]), "\(kind): the missing corner is hatched")
+        }
+    }
+
+    func testADivergedMaskOfTheWrongShapeIsRefused() {
+        XCTAssertThrowsError(try Grid2D(x: [0, 1], y: [0, 1], values: [[1, 2], [3, 4]], diverged: [[false, true]])) {
+            XCTAssertTrue("\($0)".contains("diverged"), "\($0)")
+        }
+        XCTAssertThrowsError(try Curve1D(label: "loss", x: [0, 1], y: [1, nil], diverged: [true])) {
+            XCTAssertTrue("\($0)".contains("loss.diverged"), "\($0)")
+        }
+    }
+
+    func testADivergedLinePointIsDarkGrey() throws {
+        let x = linspace(-1, 1, 21)
+        let loss = try Curve1D(label: "loss", x: x, y: x.indices.map { $0 == 20 ? nil : 1 + x[$0] * x[$0] },
+                               diverged: x.indices.map { $0 == 20 })
+        let plot = try LinePlot.render(left: [loss])
+        let image = try DecodedImage(png: plot.png)
+        let panel = plot.panels[0]
+        let p = image.pixel(Int(panel.pixel(x: 0.97, y: 0).x), Int(panel.plotArea.y) + 5)
+        XCTAssertLessThanOrEqual(colourDistance(p, Hatch.diverged), 1, "\(p)")
+    }
 }
