@@ -8,6 +8,7 @@ struct SurfacePanel {
     let area: Rect
     let levels: ResolvedLevels
     let options: GridPlotOptions
+    let xLabel: String, yLabel: String
 
     /// Camera distance in box units (box half-size 0.5): mild perspective.
     static let cameraDistance = 3.2
@@ -17,8 +18,9 @@ struct SurfacePanel {
     private let eye: SIMD3<Double>, right: SIMD3<Double>, up: SIMD3<Double>
     private let zLow: Double, zHigh: Double
 
-    init(grid: Grid2D, area: Rect, levels: ResolvedLevels, options: GridPlotOptions) throws {
+    init(grid: Grid2D, area: Rect, levels: ResolvedLevels, options: GridPlotOptions, xLabel: String, yLabel: String) throws {
         self.grid = grid; self.area = area; self.levels = levels; self.options = options
+        self.xLabel = xLabel; self.yLabel = yLabel
         let az = options.azimuth * .pi / 180, el = options.elevation * .pi / 180
         guard options.azimuth.isFinite, (-90...90).contains(options.elevation) else {
             throw RenderError.invalidOption(name: "elevation", detail: "expected -90...90 degrees, got \(options.elevation)")
@@ -57,13 +59,23 @@ struct SurfacePanel {
         let projected = corners.map(project)
         let minX = projected.map(\.0).min()!, maxX = projected.map(\.0).max()!
         let minY = projected.map(\.1).min()!, maxY = projected.map(\.1).max()!
-        let s = min((area.width - 60) / (maxX - minX), (area.height - 40) / (maxY - minY))
-        let ox = area.x + area.width / 2 - s * (minX + maxX) / 2, oy = area.y + area.height / 2 - s * (minY + maxY) / 2
+        // Long axis labels ("α (filter-normalized direction 1)") do not fit beside a 3D box: the box
+        // carries the symbols, a caption line below it says what they mean.
+        let (xSymbol, ySymbol, caption) = Self.splitLabels(xLabel, yLabel)
+        let style = options.style
+        let fit = caption == nil ? area : area.inset(bottom: style.tickFontSize * 1.8)
+        let s = min((fit.width - 60) / (maxX - minX), (fit.height - 40) / (maxY - minY))
+        let ox = fit.x + fit.width / 2 - s * (minX + maxX) / 2, oy = fit.y + fit.height / 2 - s * (minY + maxY) / 2
         let toScreen = { (p: SIMD3<Double>) -> (Double, Double) in let q = project(p); return (ox + s * q.0, oy + s * q.1) }
 
         SurfaceAxes(toScreen: toScreen, eye: eye, zAspect: Self.zAspect, grid: grid,
                     zRange: levels.scale.logarithmic ? pow(10, zLow)...pow(10, zHigh) : zLow...zHigh,
-                    log: levels.scale.logarithmic).drawBack(canvas, style: options.style)
+                    log: levels.scale.logarithmic, xLabel: xSymbol, yLabel: ySymbol).drawBack(canvas, style: style)
+        if let caption {
+            let fit = canvas.fitted(caption, size: style.tickFontSize, width: area.width - 8)
+            canvas.text(fit.text, x: area.x + area.width / 2, y: area.maxY - 2, size: fit.size, color: RGBA(0.2, 0.2, 0.2),
+                        alignX: 0.5, alignY: 1)
+        }
 
         struct Face { var points: [SIMD3<Double>]; var value: Double?; var fill: PointState; var depth: Double }
         var faces: [Face] = []
@@ -125,6 +137,21 @@ struct SurfacePanel {
             geometry.centreMarker = (mx * canvas.scale, my * canvas.scale)
         }
         return geometry
+    }
+}
+
+extension SurfacePanel {
+    /// "α (meaning)" and "β (meaning)" → ("α", "β", and the caption "α: meaning  β: meaning");
+    /// labels without a parenthesised meaning stay as they are, with no caption.
+    static func splitLabels(_ x: String, _ y: String) -> (String, String, String?) {
+        func split(_ label: String) -> (String, String?) {
+            guard let open = label.range(of: " ("), label.hasSuffix(")") else { return (label, nil) }
+            return (String(label[..<open.lowerBound]), String(label[open.upperBound..<label.index(before: label.endIndex)]))
+        }
+        let (xs, xm) = split(x), (ys, ym) = split(y)
+        guard xm != nil || ym != nil else { return (x, y, nil) }
+        let caption = [xm.map { "\(xs): \($0)" }, ym.map { "\(ys): \($0)" }].compactMap { $0 }.joined(separator: "     ")
+        return (xs, ys, caption)
     }
 }
 

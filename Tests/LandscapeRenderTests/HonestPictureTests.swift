@@ -5,6 +5,53 @@ import LandscapeRender
 /// every panel, tick labels without spurious decimals, diverged points distinct from
 /// missing ones, and a 3D centre marker that the mesh can hide.
 final class HonestPictureTests: XCTestCase {
+    private func bowls(_ count: Int, x: [Double], y: [Double]) throws -> [GridPanel] {
+        try (0..<count).map { k in
+            GridPanel(title: "panel \(k)", grid: try Grid2D(x: x, y: y) { a, b in 0.2 + Double(k + 1) * (a * a + b * b) })
+        }
+    }
+
+    // MARK: Equal scales
+
+    func testComparedPanelsHaveOneLengthPerUnitOnBothAxesAndInEveryPanel() throws {
+        let axis = linspace(-1, 1, 21)
+        for (width, height) in [(1400, 500), (900, 700), (800, 600)] {
+            for kind in [GridPlotKind.contour, .filled, .heatmap] {
+                var o = GridPlotOptions()
+                o.style.width = width; o.style.height = height
+                let plot = try GridPlot.render(try bowls(3, x: axis, y: axis), kind: kind, options: o)
+                let unit = plot.panels[0].plotArea.width / (plot.panels[0].xRange.upperBound - plot.panels[0].xRange.lowerBound)
+                for panel in plot.panels {
+                    let perX = panel.plotArea.width / (panel.xRange.upperBound - panel.xRange.lowerBound)
+                    let perY = panel.plotArea.height / (panel.yRange.upperBound - panel.yRange.lowerBound)
+                    XCTAssertEqual(perX, perY, accuracy: 1e-6, "\(kind) at \(width)×\(height): not square")
+                    XCTAssertEqual(perX, unit, accuracy: 1e-6, "\(kind) at \(width)×\(height): panels differ in scale")
+                    XCTAssertGreaterThanOrEqual(panel.plotArea.x, 0); XCTAssertLessThanOrEqual(panel.plotArea.maxX, Double(width))
+                }
+                for (a, b) in zip(plot.panels, plot.panels.dropFirst()) { XCTAssertLessThan(a.plotArea.maxX, b.plotArea.x) }
+            }
+        }
+    }
+
+    func testAWideRangeGetsAWidePanelAtTheSameScale() throws {
+        let x = linspace(-2, 2, 21), y = linspace(-1, 1, 11)
+        var o = GridPlotOptions()
+        o.style.width = 1000; o.style.height = 500
+        let plot = try GridPlot.render(try bowls(2, x: x, y: y), kind: .contour, options: o)
+        for panel in plot.panels { XCTAssertEqual(panel.plotArea.width / panel.plotArea.height, 2, accuracy: 1e-6) }
+    }
+
+    func testTheColourbarIsAsTallAsTheDataAreas() throws {
+        let axis = linspace(-1, 1, 11)
+        var o = GridPlotOptions()
+        o.style.width = 1400; o.style.height = 500
+        let plot = try GridPlot.render(try bowls(3, x: axis, y: axis), kind: .filled, options: o)
+        let bar = try XCTUnwrap(plot.colorbar)
+        XCTAssertEqual(bar.area.y, plot.panels[0].plotArea.y, accuracy: 1e-6)
+        XCTAssertEqual(bar.area.maxY, plot.panels[0].plotArea.maxY, accuracy: 1e-6)
+        XCTAssertGreaterThan(bar.area.x, plot.panels[2].plotArea.maxX)
+    }
+
     // MARK: Tick labels
 
     func testTickLabelsUseTheFewestDecimalsOfEachValue() {
