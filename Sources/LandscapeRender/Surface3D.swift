@@ -14,6 +14,8 @@ struct SurfacePanel {
     static let cameraDistance = 3.2
     /// Height of the z range relative to the x/y extent of the box.
     static let zAspect = 0.7
+    /// Radius of the centre marker in logical pixels.
+    static let markerRadius = 5.0
 
     private let eye: SIMD3<Double>, right: SIMD3<Double>, up: SIMD3<Double>
     private let zLow: Double, zHigh: Double
@@ -77,7 +79,7 @@ struct SurfacePanel {
                         alignX: 0.5, alignY: 1)
         }
 
-        struct Face { var points: [SIMD3<Double>]; var value: Double?; var fill: PointState; var depth: Double }
+        struct Face { var points: [SIMD3<Double>]; var value: Double?; var fill: PointState; var depth: Double; var cell: (Int, Int) }
         var faces: [Face] = []
         faces.reserveCapacity((grid.rows - 1) * (grid.columns - 1))
         for r in 0..<(grid.rows - 1) {
@@ -93,7 +95,7 @@ struct SurfacePanel {
                 let mean = present ? corners.map { $0! }.reduce(0, +) / 4 : nil
                 // Without a value: hatched on the floor if a corner is not computed yet, dark grey if all such corners diverged.
                 let fill: PointState = present ? .present : states.contains(.missing) ? .missing : .diverged
-                faces.append(Face(points: points, value: mean, fill: fill, depth: (centre * eye).sum()))
+                faces.append(Face(points: points, value: mean, fill: fill, depth: (centre * eye).sum(), cell: (r, c)))
             }
         }
         faces.sort { $0.depth < $1.depth }   // farthest from the eye first
@@ -125,16 +127,35 @@ struct SurfacePanel {
 
         var geometry = PanelGeometry(plotArea: area.scaled(canvas.scale), xRange: grid.x[0]...grid.x[grid.columns - 1],
                                      yRange: grid.y[0]...grid.y[grid.rows - 1])
-        if options.markCentre, geometry.xRange.contains(0), geometry.yRange.contains(0) {
-            let (mx, my) = toScreen(box(0, 0, grid.interpolate(x: 0, y: 0)))
+        if options.markCentre, geometry.xRange.contains(0), geometry.yRange.contains(0),
+           let (c0, _) = Grid2D.locate(0, in: grid.x), let (r0, _) = Grid2D.locate(0, in: grid.y) {
+            // On the surface at the centre's value (on the floor where it has none).
+            let marker = box(0, 0, grid.interpolate(x: 0, y: 0))
+            // Hidden when a face other than those around the centre lies between it and the camera.
+            let camera = eye * Self.cameraDistance
+            let around = { (cell: (Int, Int)) in abs(cell.0 - r0) <= 1 && abs(cell.1 - c0) <= 1 }
+            let hidden = faces.contains { face in
+                !around(face.cell) && Self.segmentHits(from: marker, to: camera, quad: face.points)
+            }
+            let (mx, my) = toScreen(marker)
             cairo_new_path(cr)
-            cairo_arc(cr, mx, my, 5, 0, 2 * .pi)
-            canvas.setColor(RGBA(0.9, 0.05, 0.05))
-            cairo_fill_preserve(cr)
-            canvas.setColor(.white)
-            cairo_set_line_width(cr, 1.5)
-            cairo_stroke(cr)
+            cairo_arc(cr, mx, my, Self.markerRadius, 0, 2 * .pi)
+            if hidden {
+                // Behind the mesh: only a thin outline, so its place is known but it does not look in front.
+                canvas.setColor(RGBA(0.9, 0.05, 0.05, 0.9))
+                cairo_set_line_width(cr, 1.6)
+                cairo_set_dash(cr, [2.5, 2], 2, 0)
+                cairo_stroke(cr)
+                cairo_set_dash(cr, nil, 0, 0)
+            } else {
+                canvas.setColor(RGBA(0.9, 0.05, 0.05))
+                cairo_fill_preserve(cr)
+                canvas.setColor(.white)
+                cairo_set_line_width(cr, 1.5)
+                cairo_stroke(cr)
+            }
             geometry.centreMarker = (mx * canvas.scale, my * canvas.scale)
+            geometry.centreMarkerHidden = hidden
         }
         return geometry
     }
@@ -152,6 +173,27 @@ extension SurfacePanel {
         guard xm != nil || ym != nil else { return (x, y, nil) }
         let caption = [xm.map { "\(xs): \($0)" }, ym.map { "\(ys): \($0)" }].compactMap { $0 }.joined(separator: "     ")
         return (xs, ys, caption)
+    }
+
+    /// Whether the segment a → b crosses the quad (two triangles p0 p1 p2, p0 p2 p3) strictly
+    /// between its ends (Möller–Trumbore), so a point lying on the quad's edge does not hide itself.
+    static func segmentHits(from a: SIMD3<Double>, to b: SIMD3<Double>, quad p: [SIMD3<Double>]) -> Bool {
+        let d = b - a
+        for (v0, v1, v2) in [(p[0], p[1], p[2]), (p[0], p[2], p[3])] {
+            let e1 = v1 - v0, e2 = v2 - v0
+            let h = simd_cross(d, e2)
+            let det = (e1 * h).sum()
+            guard abs(det) > 1e-12 else { continue }
+            let s = a - v0
+            let u = (s * h).sum() / det
+            guard u >= 0, u <= 1 else { continue }
+            let q = simd_cross(s, e1)
+            let v = (d * q).sum() / det
+            guard v >= 0, u + v <= 1 else { continue }
+            let t = (e2 * q).sum() / det
+            if t > 1e-6, t < 1 { return true }
+        }
+        return false
     }
 }
 

@@ -130,4 +130,38 @@ final class HonestPictureTests: XCTestCase {
         let p = image.pixel(Int(panel.pixel(x: 0.97, y: 0).x), Int(panel.plotArea.y) + 5)
         XCTAssertLessThanOrEqual(colourDistance(p, Hatch.diverged), 1, "\(p)")
     }
+
+    // MARK: 3D centre marker
+
+    private func markerPlot(centre: Double, wall: Bool = false) throws -> RenderedPlot {
+        let axis = linspace(-1, 1, 21)
+        // The default view looks from azimuth −60°: the viewer is towards (cos −60°, sin −60°) = (0.5, −0.87).
+        let grid = try Grid2D(x: axis, y: axis) { x, y in
+            if x == 0 && y == 0 { return centre }
+            let along = 0.5 * x - 0.87 * y
+            // A shallow bowl (its rim stays below the line of sight from the centre) or a wall across that line.
+            return wall && along > 0.3 && along < 0.6 ? 3 : 0.2 + 0.5 * (x * x + y * y)
+        }
+        var o = GridPlotOptions()
+        o.colorbar = false; o.vmin = 0; o.vmax = 3; o.logScale = false
+        return try GridPlot.render(grid, kind: .surface3d, options: o)
+    }
+
+    func testTheCentreMarkerSitsOnTheSurfaceAtTheCentreValue() throws {
+        let low = try XCTUnwrap(try markerPlot(centre: 0.2).panels[0].centreMarker)
+        let high = try XCTUnwrap(try markerPlot(centre: 2).panels[0].centreMarker)
+        XCTAssertEqual(low.x, high.x, accuracy: 8)
+        XCTAssertLessThan(high.y, low.y - 20, "a higher centre value puts the marker higher")
+        let plot = try markerPlot(centre: 0.2)
+        XCTAssertFalse(plot.panels[0].centreMarkerHidden)
+        let m = try DecodedImage(png: plot.png).pixel(try XCTUnwrap(plot.panels[0].centreMarker))
+        XCTAssertTrue(m.r > 200 && m.g < 40 && m.b < 40, "a visible centre is a red dot: \(m)")
+    }
+
+    func testAWallBetweenTheCentreAndTheViewerHidesTheMarker() throws {
+        let plot = try markerPlot(centre: 0.2, wall: true)
+        XCTAssertTrue(plot.panels[0].centreMarkerHidden)
+        let m = try DecodedImage(png: plot.png).pixel(try XCTUnwrap(plot.panels[0].centreMarker))
+        XCTAssertFalse(m.r > 200 && m.g < 40 && m.b < 40, "the wall is drawn over the centre, not a red dot: \(m)")
+    }
 }
