@@ -33,12 +33,14 @@ public enum Pictures {
     }
 
     public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
-        guard let first = surfaces.first else { throw LandscapeError.invalidRequest("no surface to draw") }
+        guard !surfaces.isEmpty else { throw LandscapeError.invalidRequest("no surface to draw") }
+        let titles = SurfaceTitles(surfaces, metric: settings.metric)
+        let axes = surfaces.map(\.axisLabels)
         var style = PlotStyle()
         style.width = settings.width; style.height = settings.height
         style.scale = settings.scale; style.transparent = settings.transparent
-        style.title = settings.title ?? (surfaces.count == 1 ? "\(first.panelTitle) — \(settings.metric.rawValue)"
-                                                             : "\(settings.metric.rawValue), directions seed \(first.directions.seed)")
+        style.title = settings.title ?? titles.figure
+        style.xLabel = axes[0].x; style.yLabel = axes[0].y ?? settings.metric.rawValue
         if let gridKind = settings.kind.gridKind {
             var options = GridPlotOptions()
             options.style = style
@@ -46,18 +48,26 @@ public enum Pictures {
             options.logScale = settings.log; options.colormap = settings.colormap
             options.azimuth = settings.azimuth; options.elevation = settings.elevation; options.zMax = settings.zMax
             options.colorbarLabel = settings.metric.rawValue
-            let panels = try surfaces.map {
-                GridPanel(title: surfaces.count > 1 ? $0.panelTitle : nil, grid: try $0.grid(settings.metric))
+            let panels = try surfaces.enumerated().map { i, surface in
+                // A panel names its own axes only where they differ from the first panel's.
+                GridPanel(title: titles.panels?[i], grid: try surface.grid(settings.metric),
+                          xLabel: axes[i].x == style.xLabel ? nil : axes[i].x,
+                          yLabel: axes[i].y == style.yLabel ? nil : axes[i].y)
             }
             return try GridPlot.render(panels, kind: gridKind, options: options)
         }
         var options = LinePlotOptions()
         options.style = style
-        options.style.xLabel = "α"; options.style.yLabel = "loss"
+        options.style.yLabel = SurfaceMetric.loss.rawValue
         options.logLeft = settings.log
         if let vmin = settings.vmin, let vmax = settings.vmax { options.leftRange = vmin...vmax }
-        let losses = try surfaces.map { try $0.curve(.loss, label: "\($0.shortName) loss") }
-        let accuracies = try surfaces.map { try $0.curve(.accuracy, label: "\($0.shortName) accuracy") }
+        if Set(axes.map(\.x)).count > 1 { options.style.xLabel = "α (see legend: the surfaces' directions differ)" }
+        // Several curves have no panel titles: the legend carries each one's diverged count.
+        let losses = try zip(surfaces, titles.legends).map { surface, legend in
+            let diverged = surfaces.count > 1 ? surface.divergedPhrase.map { ", \($0)\(SurfaceTitles.divergedKey)" } : nil
+            return try surface.curve(.loss, label: "\(legend) loss" + (diverged ?? ""))
+        }
+        let accuracies = try zip(surfaces, titles.legends).map { try $0.curve(.accuracy, label: "\($1) accuracy") }
         return try LinePlot.render(left: losses, right: accuracies, options: options)
     }
 
