@@ -19,7 +19,8 @@ public enum Pictures {
         public var vmin: Double?
         public var vmax: Double?
         public var vlevel: Double?
-        public var log = false
+        /// Logarithmic colour scale (and loss axis of line plots); nil: `defaultLogScale(for:)`.
+        public var log: Bool?
         public var colormap: Colormap = .viridis
         public var azimuth = -60.0
         public var elevation = 30.0
@@ -30,6 +31,22 @@ public enum Pictures {
         public var title: String?
         public var transparent = false
         public init() {}
+
+        /// The scale drawn: the one asked for, else the metric's default.
+        public var logScale: Bool { log ?? Pictures.defaultLogScale(for: metric) }
+    }
+
+    /// Log for loss (it spans decades: 0.17 at the centre, over 100 at the edge, as the page
+    /// shows it by default), linear for accuracy (0…1).
+    public static func defaultLogScale(for metric: SurfaceMetric) -> Bool { metric == .loss }
+
+    /// The API's `log` query value: 1/true/yes/log → log, 0/false/no/linear → linear,
+    /// absent or empty → nil (the metric's default, as the CLI without --log/--linear).
+    public static func logScale(parsing text: String?) throws -> Bool? {
+        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
+        if ["1", "true", "yes", "log"].contains(text) { return true }
+        if ["0", "false", "no", "linear"].contains(text) { return false }
+        throw ParseError(description: "log '\(text)': expected 1 or 0 (true/false, log/linear), or leave it out for the default (log for loss, linear for accuracy)")
     }
 
     public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
@@ -45,7 +62,7 @@ public enum Pictures {
             var options = GridPlotOptions()
             options.style = style
             options.vmin = settings.vmin; options.vmax = settings.vmax; options.vlevel = settings.vlevel
-            options.logScale = settings.log; options.colormap = settings.colormap
+            options.logScale = settings.logScale; options.colormap = settings.colormap
             options.azimuth = settings.azimuth; options.elevation = settings.elevation; options.zMax = settings.zMax
             options.colorbarLabel = settings.metric.rawValue
             let panels = try surfaces.enumerated().map { i, surface in
@@ -59,7 +76,7 @@ public enum Pictures {
         var options = LinePlotOptions()
         options.style = style
         options.style.yLabel = SurfaceMetric.loss.rawValue
-        options.logLeft = settings.log
+        options.logLeft = settings.logScale
         if let vmin = settings.vmin, let vmax = settings.vmax { options.leftRange = vmin...vmax }
         if Set(axes.map(\.x)).count > 1 { options.style.xLabel = "α (see legend: the surfaces' directions differ)" }
         // Several curves have no panel titles: the legend carries each one's diverged count.

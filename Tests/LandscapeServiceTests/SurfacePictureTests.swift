@@ -96,6 +96,28 @@ final class SurfacePictureTests: XCTestCase {
         XCTAssertEqual(plane.axisLabels.y, "β (from A = resnet20-mish to C = resnet20-swish)")
     }
 
+    // MARK: Colour scale
+
+    func testLossDefaultsToALogScaleAndAccuracyToALinearOne() throws {
+        var settings = Pictures.SurfaceSettings()
+        settings.width = 300; settings.height = 240
+        XCTAssertTrue(settings.logScale)
+        XCTAssertEqual(try Pictures.surfaces([try surface()], settings).colorbar?.scale.logarithmic, true)
+        settings.metric = .accuracy
+        XCTAssertFalse(settings.logScale)
+        XCTAssertEqual(try Pictures.surfaces([try surface()], settings).colorbar?.scale.logarithmic, false)
+        settings.metric = .loss; settings.log = false
+        XCTAssertEqual(try Pictures.surfaces([try surface()], settings).colorbar?.scale.logarithmic, false)
+    }
+
+    func testTheAPILogValueIsOnOffOrTheDefault() throws {
+        XCTAssertNil(try Pictures.logScale(parsing: nil))
+        XCTAssertNil(try Pictures.logScale(parsing: ""))
+        for on in ["1", "true", "YES", "log"] { XCTAssertEqual(try Pictures.logScale(parsing: on), true, on) }
+        for off in ["0", "false", "no", "linear"] { XCTAssertEqual(try Pictures.logScale(parsing: off), false, off) }
+        XCTAssertThrowsError(try Pictures.logScale(parsing: "maybe")) { XCTAssertTrue("\($0)".contains("'maybe'"), "\($0)") }
+    }
+
     // MARK: Diverged points
 
     func testTheGridAndCurveCarryTheDivergedMask() throws {
