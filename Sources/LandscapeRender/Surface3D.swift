@@ -127,15 +127,17 @@ struct SurfacePanel {
 
         var geometry = PanelGeometry(plotArea: area.scaled(canvas.scale), xRange: grid.x[0]...grid.x[grid.columns - 1],
                                      yRange: grid.y[0]...grid.y[grid.rows - 1])
-        if options.markCentre, geometry.xRange.contains(0), geometry.yRange.contains(0),
-           let (c0, _) = Grid2D.locate(0, in: grid.x), let (r0, _) = Grid2D.locate(0, in: grid.y) {
+        if options.markCentre, geometry.xRange.contains(0), geometry.yRange.contains(0) {
             // On the surface at the centre's value (on the floor where it has none).
             let marker = box(0, 0, grid.interpolate(x: 0, y: 0))
-            // Hidden when a face other than those around the centre lies between it and the camera.
+            // Hidden when a face lies between it and the camera. The faces it lies on (one cell, or
+            // the four around a grid point) are skipped: split into triangles, they need not pass
+            // exactly through it. Any other face, even the next cell's steep wall, can hide it.
             let camera = eye * Self.cameraDistance
-            let around = { (cell: (Int, Int)) in abs(cell.0 - r0) <= 1 && abs(cell.1 - c0) <= 1 }
+            let ownRows = Self.cells(containing: 0, in: grid.y), ownColumns = Self.cells(containing: 0, in: grid.x)
             let hidden = faces.contains { face in
-                !around(face.cell) && Self.segmentHits(from: marker, to: camera, quad: face.points)
+                !(ownRows.contains(face.cell.0) && ownColumns.contains(face.cell.1))
+                    && Self.segmentHits(from: marker, to: camera, quad: face.points)
             }
             let (mx, my) = toScreen(marker)
             cairo_new_path(cr)
@@ -173,6 +175,15 @@ extension SurfacePanel {
         guard xm != nil || ym != nil else { return (x, y, nil) }
         let caption = [xm.map { "\(xs): \($0)" }, ym.map { "\(ys): \($0)" }].compactMap { $0 }.joined(separator: "     ")
         return (xs, ys, caption)
+    }
+
+    /// The cells i (axis[i]…axis[i+1]) that contain v: one, two where v is a grid coordinate, none outside.
+    static func cells(containing v: Double, in axis: [Double]) -> Range<Int> {
+        guard let (i, t) = Grid2D.locate(v, in: axis) else { return 0..<0 }
+        let tolerance = 1e-9
+        if t < tolerance { return max(i - 1, 0)..<(i + 1) }
+        if t > 1 - tolerance { return i..<min(i + 2, axis.count - 1) }
+        return i..<(i + 1)
     }
 
     /// Whether the segment a → b crosses the quad (two triangles p0 p1 p2, p0 p2 p3) strictly

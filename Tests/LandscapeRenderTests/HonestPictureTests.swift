@@ -133,17 +133,20 @@ final class HonestPictureTests: XCTestCase {
 
     // MARK: 3D centre marker
 
-    private func markerPlot(centre: Double, wall: Bool = false) throws -> RenderedPlot {
+    /// A shallow bowl (its rim stays below the line of sight from the centre), or where `wall` holds,
+    /// the top of the colour range (3); `along` is how far a point lies towards the viewer (the azimuth).
+    private func markerPlot(centre: Double, azimuth: Double = -60, elevation: Double = 30,
+                            wall: ((_ along: Double) -> Bool)? = nil) throws -> RenderedPlot {
         let axis = linspace(-1, 1, 21)
-        // The default view looks from azimuth −60°: the viewer is towards (cos −60°, sin −60°) = (0.5, −0.87).
+        let toViewer = (x: cos(azimuth * .pi / 180), y: sin(azimuth * .pi / 180))
         let grid = try Grid2D(x: axis, y: axis) { x, y in
             if x == 0 && y == 0 { return centre }
-            let along = 0.5 * x - 0.87 * y
-            // A shallow bowl (its rim stays below the line of sight from the centre) or a wall across that line.
-            return wall && along > 0.3 && along < 0.6 ? 3 : 0.2 + 0.5 * (x * x + y * y)
+            let along = toViewer.x * x + toViewer.y * y
+            return wall?(along) == true ? 3 : 0.2 + 0.5 * (x * x + y * y)
         }
         var o = GridPlotOptions()
         o.colorbar = false; o.vmin = 0; o.vmax = 3; o.logScale = false
+        o.azimuth = azimuth; o.elevation = elevation
         return try GridPlot.render(grid, kind: .surface3d, options: o)
     }
 
@@ -159,9 +162,17 @@ final class HonestPictureTests: XCTestCase {
     }
 
     func testAWallBetweenTheCentreAndTheViewerHidesTheMarker() throws {
-        let plot = try markerPlot(centre: 0.2, wall: true)
+        let plot = try markerPlot(centre: 0.2, wall: { $0 > 0.3 && $0 < 0.6 })
         XCTAssertTrue(plot.panels[0].centreMarkerHidden)
         let m = try DecodedImage(png: plot.png).pixel(try XCTUnwrap(plot.panels[0].centreMarker))
         XCTAssertFalse(m.r > 200 && m.g < 40 && m.b < 40, "the wall is drawn over the centre, not a red dot: \(m)")
+    }
+
+    /// A low view from the +y side (azimuth 100°, elevation 15°) onto a step rising in the cells just
+    /// beyond those around the centre: the first version skipped a 3×3 block of cells and missed it.
+    func testAStepInTheNextCellsHidesTheMarker() throws {
+        let plot = try markerPlot(centre: 0.2, azimuth: 100, elevation: 15, wall: { $0 > 0.15 })
+        XCTAssertTrue(plot.panels[0].centreMarkerHidden)
+        XCTAssertFalse(try markerPlot(centre: 0.2, azimuth: 100, elevation: 15).panels[0].centreMarkerHidden)
     }
 }
