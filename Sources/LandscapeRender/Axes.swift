@@ -30,8 +30,9 @@ struct Axes {
             canvas.text(text, x: px, y: area.maxY + Axes.tickLength + 2, size: style.tickFontSize, alignX: 0.5, alignY: 0)
         }
         if let label {
-            canvas.text(label, x: area.x + area.width / 2, y: area.maxY + Axes.tickLength + style.tickFontSize * 1.6 + 4,
-                        size: style.labelFontSize, alignX: 0.5, alignY: 0)
+            let fit = canvas.fitted(label, size: style.labelFontSize, width: area.width + 40)
+            canvas.text(fit.text, x: area.x + area.width / 2, y: area.maxY + Axes.tickLength + style.tickFontSize * 1.6 + 4,
+                        size: fit.size, alignX: 0.5, alignY: 0)
         }
     }
 
@@ -52,7 +53,8 @@ struct Axes {
         }
         if let label {
             let lx = edge + direction * (Axes.tickLength + 8 + widest)
-            canvas.text(label, x: lx, y: area.y + area.height / 2, size: style.labelFontSize, color: color,
+            let fit = canvas.fitted(label, size: style.labelFontSize, width: area.height + 20)
+            canvas.text(fit.text, x: lx, y: area.y + area.height / 2, size: fit.size, color: color,
                         alignX: 0.5, alignY: right ? 0 : 1, angle: -.pi / 2)
         }
     }

@@ -99,6 +99,21 @@ final class Canvas {
         return extents.x_advance
     }
 
+    /// Smallest fraction of its size a label is shrunk to before it is shortened instead.
+    static let smallestFontFraction = 0.6
+
+    /// `text` at `size`, or smaller (down to `smallestFontFraction` of it) so that it fits `width`;
+    /// beyond that, cut at the end with "…" (a too-narrow picture loses the end, never both ends).
+    func fitted(_ text: String, size: Double, width: Double, bold: Bool = false) -> (text: String, size: Double) {
+        let natural = textWidth(text, size: size, bold: bold)
+        if natural <= width { return (text, size) }
+        let smallest = size * Canvas.smallestFontFraction
+        if natural * Canvas.smallestFontFraction <= width { return (text, size * width / natural) }
+        var cut = text
+        while cut.count > 1 && textWidth(cut + "…", size: smallest, bold: bold) > width { cut.removeLast() }
+        return (cut.trimmingCharacters(in: .whitespaces) + "…", smallest)
+    }
+
     /// Draws `text` so that the point (x, y) sits at the fraction (alignX, alignY) of its box
     /// (0 = left/top, 0.5 = centre, 1 = right/bottom), rotated by `angle` radians about that point.
     func text(_ text: String, x: Double, y: Double, size: Double, color: RGBA = .black, bold: Bool = false,

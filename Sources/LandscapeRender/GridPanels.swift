@@ -44,7 +44,9 @@ struct FlatPanel {
         try canvas.raster(axes.area) { dx, dy in
             let (x, y) = axes.data(deviceX: dx, deviceY: dy, scale: canvas.scale)
             let c = ResolvedLevels.band(of: x, edges: xEdges), r = ResolvedLevels.band(of: y, edges: yEdges)
-            guard let v = grid.value(row: r, column: c) else { return Hatch.color(px: Int(dx), py: Int(dy), scale: canvas.scale) }
+            guard let v = grid.value(row: r, column: c) else {
+                return Hatch.color(grid.state(row: r, column: c), px: Int(dx), py: Int(dy), scale: canvas.scale)
+            }
             return levels.color(v, options.colormap)
         }
     }
@@ -54,20 +56,25 @@ struct FlatPanel {
         let (edges, colors) = levels.bandColors(options.colormap)
         try canvas.raster(axes.area) { dx, dy in
             let (x, y) = axes.data(deviceX: dx, deviceY: dy, scale: canvas.scale)
-            guard let v = grid.interpolate(x: x, y: y) else { return Hatch.color(px: Int(dx), py: Int(dy), scale: canvas.scale) }
-            return colors[ResolvedLevels.band(of: v, edges: edges)]
+            if let v = grid.interpolate(x: x, y: y) { return colors[ResolvedLevels.band(of: v, edges: edges)] }
+            return noValue(x: x, y: y, dx: dx, dy: dy, scale: canvas.scale) ?? Hatch.color(px: Int(dx), py: Int(dy), scale: canvas.scale)
         }
     }
 
-    /// Cells with a missing corner (where no line can be drawn) get the hatch.
+    /// Cells with a corner without a value (where no line can be drawn): hatched where that
+    /// corner is not computed yet, dark grey where it diverged.
     private func drawMissing(_ canvas: Canvas) throws {
         try canvas.raster(axes.area) { dx, dy in
             let (x, y) = axes.data(deviceX: dx, deviceY: dy, scale: canvas.scale)
-            guard let (c, _) = Grid2D.locate(x, in: grid.x), let (r, _) = Grid2D.locate(y, in: grid.y) else { return nil }
-            let present = grid.value(row: r, column: c) != nil && grid.value(row: r, column: c + 1) != nil
-                && grid.value(row: r + 1, column: c) != nil && grid.value(row: r + 1, column: c + 1) != nil
-            return present ? nil : Hatch.color(px: Int(dx), py: Int(dy), scale: canvas.scale)
+            return noValue(x: x, y: y, dx: dx, dy: dy, scale: canvas.scale)
         }
+    }
+
+    /// The fill at data point (x, y) of a cell with a corner without a value; nil in a complete cell or off the grid.
+    private func noValue(x: Double, y: Double, dx: Double, dy: Double, scale: Double) -> RGBA? {
+        guard let (c, _) = Grid2D.locate(x, in: grid.x), let (r, _) = Grid2D.locate(y, in: grid.y) else { return nil }
+        let c0 = min(c, grid.columns - 2), r0 = min(r, grid.rows - 2)
+        return Hatch.color(grid.cellState(row: r0, column: c0, x: x, y: y), px: Int(dx), py: Int(dy), scale: scale)
     }
 
     /// Iso-lines at every level, then their labels where a curve is long enough to carry one.

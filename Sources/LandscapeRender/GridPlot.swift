@@ -1,15 +1,21 @@
 import CCairo
 import Foundation
 
-/// One grid of a figure and its panel title (e.g. "Mish — test acc 91.2 %").
+/// One grid of a figure, its panel title (e.g. "Mish · seed 7 — test acc 91.2 %") and, where
+/// they differ from the figure's (`PlotStyle.xLabel` / `yLabel`), its own axis labels.
 public struct GridPanel: Sendable {
     public var title: String?
     public var grid: Grid2D
-    public init(title: String? = nil, grid: Grid2D) { self.title = title; self.grid = grid }
+    public var xLabel: String?, yLabel: String?
+    public init(title: String? = nil, grid: Grid2D, xLabel: String? = nil, yLabel: String? = nil) {
+        self.title = title; self.grid = grid; self.xLabel = xLabel; self.yLabel = yLabel
+    }
 }
 
 /// Contour, filled-contour, heatmap and 3D plots of one grid or several side by side,
 /// with one colour scale and one set of levels shared by all panels.
+/// Flat kinds draw every panel with one length per data unit on both axes and in all panels
+/// (a square for a square grid range), so shapes and sharpness compare undistorted.
 public enum GridPlot {
     public static func render(_ grid: Grid2D, kind: GridPlotKind, options: GridPlotOptions = GridPlotOptions()) throws -> RenderedPlot {
         try render([GridPanel(grid: grid)], kind: kind, options: options)
@@ -32,39 +38,72 @@ public enum GridPlot {
             options.vmax = min(options.vmax ?? dataMax, zMax)
         }
         let levels = try ResolvedLevels(grids: panels.map(\.grid), options: options)
-        let layout = FigureLayout(style: style, panelCount: panels.count, colorbar: options.colorbar,
-                                  panelTitles: panels.contains { $0.title != nil })
+        let hasTitles = panels.contains { $0.title != nil }
+        let layout = FigureLayout(style: style, panelCount: panels.count, colorbar: options.colorbar, panelTitles: hasTitles)
         layout.drawTitle(canvas, style)
+        let titleStrip = hasTitles ? style.labelFontSize * 1.8 : 0
         var geometries: [PanelGeometry] = []
-        for (panel, frame) in zip(panels, layout.panels) {
-            if let title = panel.title {
-                canvas.text(title, x: frame.x + frame.width / 2, y: frame.y + 2, size: style.labelFontSize, bold: true,
-                            alignX: 0.5, alignY: 0)
-            }
-            let body = panel.title == nil ? frame : frame.inset(top: style.labelFontSize * 1.8)
-            if kind == .surface3d {
-                let surface = try SurfacePanel(grid: panel.grid, area: body, levels: levels, options: options)
+        if kind == .surface3d {
+            for (panel, frame) in zip(panels, layout.panels) {
+                drawPanelTitle(panel.title, canvas, centreX: frame.x + frame.width / 2, top: frame.y + 2, width: frame.width, style: style)
+                let surface = try SurfacePanel(grid: panel.grid, area: frame.inset(top: titleStrip), levels: levels, options: options,
+                                               xLabel: panel.xLabel ?? style.xLabel, yLabel: panel.yLabel ?? style.yLabel)
                 geometries.append(try surface.draw(canvas))
-                continue
             }
-            let (xRange, yRange) = FlatPanel.dataRanges(panel.grid, kind: kind)
-            let area = body.inset(left: style.tickFontSize * 4 + style.labelFontSize * 1.6 + 4, top: 6, right: 8,
-                                  bottom: style.tickFontSize * 1.6 + style.labelFontSize * 1.6 + 12)
-            let axes = Axes(area: area, x: try ValueScale(low: xRange.lowerBound, high: xRange.upperBound),
-                            y: try ValueScale(low: yRange.lowerBound, high: yRange.upperBound))
-            try FlatPanel(grid: panel.grid, axes: axes, levels: levels, options: options).draw(canvas, kind: kind)
-            axes.drawXAxis(canvas, style: style, label: style.xLabel)
-            axes.drawYAxis(canvas, style: style, label: style.yLabel)
-            geometries.append(axes.geometry(scale: canvas.scale))
+        } else {
+            let ranges = panels.map { FlatPanel.dataRanges($0.grid, kind: kind) }
+            let available = layout.panels.map { $0.inset(top: titleStrip).inset(left: axisMargins(style).left, top: 6, right: 8,
+                                                                                 bottom: axisMargins(style).bottom) }
+            let areas = equalScaleAreas(available: available, spans: ranges.map { ($0.0.upperBound - $0.0.lowerBound, $0.1.upperBound - $0.1.lowerBound) })
+            for (i, panel) in panels.enumerated() {
+                let area = areas[i], (xRange, yRange) = ranges[i]
+                drawPanelTitle(panel.title, canvas, centreX: area.x + area.width / 2, top: area.y - 6 - titleStrip + 2,
+                               width: layout.panels[i].width, style: style)
+                let axes = Axes(area: area, x: try ValueScale(low: xRange.lowerBound, high: xRange.upperBound),
+                                y: try ValueScale(low: yRange.lowerBound, high: yRange.upperBound))
+                try FlatPanel(grid: panel.grid, axes: axes, levels: levels, options: options).draw(canvas, kind: kind)
+                axes.drawXAxis(canvas, style: style, label: panel.xLabel ?? style.xLabel)
+                axes.drawYAxis(canvas, style: style, label: panel.yLabel ?? style.yLabel)
+                geometries.append(axes.geometry(scale: canvas.scale))
+            }
         }
         var barGeometry: ColorbarGeometry?
-        if let barArea = layout.colorbar {
+        if var barArea = layout.colorbar {
+            if kind != .surface3d, let top = geometries.map(\.plotArea.y).min(), let bottom = geometries.map(\.plotArea.maxY).max() {
+                // As tall as the data areas, beside them.
+                barArea.y = top / canvas.scale; barArea.height = (bottom - top) / canvas.scale
+            }
             try Colorbar(area: barArea, levels: levels, kind: kind, colormap: options.colormap)
                 .draw(canvas, style: style, label: options.colorbarLabel.map { options.logScale ? "\($0) (log scale)" : $0 })
             barGeometry = ColorbarGeometry(area: barArea.scaled(canvas.scale), scale: levels.scale)
         }
         return RenderedPlot(png: try canvas.pngData(), pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
                             panels: geometries, colorbar: barGeometry)
+    }
+
+    /// Room for tick labels and an axis label left of and below a flat panel's data area.
+    static func axisMargins(_ style: PlotStyle) -> (left: Double, bottom: Double) {
+        (style.tickFontSize * 4 + style.labelFontSize * 1.6 + 4, style.tickFontSize * 1.6 + style.labelFontSize * 1.6 + 12)
+    }
+
+    /// Data areas with one length per data unit on both axes and in every panel: the largest
+    /// such scale at which each span fits its available rectangle; each area centred in its
+    /// rectangle horizontally, all sharing the vertical centre line of the tallest.
+    static func equalScaleAreas(available: [Rect], spans: [(x: Double, y: Double)]) -> [Rect] {
+        let unit = zip(available, spans).map { min($0.width / $1.x, $0.height / $1.y) }.min() ?? 1
+        let tallest = spans.map { $0.y * unit }.max() ?? 0
+        return zip(available, spans).map { rect, span in
+            let w = span.x * unit, h = span.y * unit
+            let top = rect.y + (rect.height - tallest) / 2 + (tallest - h) / 2
+            return Rect(x: rect.x + (rect.width - w) / 2, y: top, width: w, height: h)
+        }
+    }
+
+    /// A panel title centred above its panel, shrunk to fit the panel's width.
+    static func drawPanelTitle(_ title: String?, _ canvas: Canvas, centreX: Double, top: Double, width: Double, style: PlotStyle) {
+        guard let title else { return }
+        let fit = canvas.fitted(title, size: style.labelFontSize, width: width - 4, bold: true)
+        canvas.text(fit.text, x: centreX, y: top, size: fit.size, bold: true, alignX: 0.5, alignY: 0)
     }
 }
 
@@ -95,6 +134,7 @@ struct FigureLayout {
 
     func drawTitle(_ canvas: Canvas, _ style: PlotStyle) {
         guard let text = style.title, let title else { return }
-        canvas.text(text, x: title.x + title.width / 2, y: title.y, size: style.titleFontSize, bold: true, alignX: 0.5, alignY: 0)
+        let fit = canvas.fitted(text, size: style.titleFontSize, width: title.width - 4 * FigureLayout.margin, bold: true)
+        canvas.text(fit.text, x: title.x + title.width / 2, y: title.y, size: fit.size, bold: true, alignX: 0.5, alignY: 0)
     }
 }

@@ -42,4 +42,18 @@ public enum Hatch {
         cairo_pattern_destroy(pattern)
         cairo_surface_destroy(tile)
     }
+
+    /// The "diverged" fill (computed, but the value was NaN or ±∞): solid dark grey, darker than
+    /// both hatch shades and without hue, so neither the hatch nor a colormap colour reads as it.
+    public static let diverged = RGBA(0.3, 0.3, 0.3)
+
+    /// The fill of a point or cell without a value at device pixel (px, py).
+    @inline(__always)
+    static func color(_ state: PointState, px: Int, py: Int, scale: Double) -> RGBA? {
+        switch state {
+        case .present: return nil
+        case .missing: return color(px: px, py: py, scale: scale)
+        case .diverged: return diverged
+        }
+    }
 }

@@ -88,19 +88,23 @@ public enum LinePlot {
         canvas.polyline(piece, color, width: width, dash: dash)
     }
 
-    /// Hatches, full height, the stretch around each missing x (half way to its neighbours).
+    /// Hatches, full height, the stretch around each x without a value (half way to its
+    /// neighbours); dark grey where the point diverged rather than was not computed yet.
     static func hatchMissing(_ canvas: Canvas, axes: Axes, curves: [Curve1D]) throws {
-        var spans: [(Double, Double)] = []
+        var spans: [(Double, Double, PointState)] = []
         for c in curves {
             for i in c.x.indices where c.value(i) == nil {
                 let lo = i > 0 ? (c.x[i - 1] + c.x[i]) / 2 : c.x[i], hi = i < c.x.count - 1 ? (c.x[i] + c.x[i + 1]) / 2 : c.x[i]
-                spans.append((axes.point(lo, axes.y.low).0, axes.point(hi, axes.y.low).0))
+                spans.append((axes.point(lo, axes.y.low).0, axes.point(hi, axes.y.low).0, c.state(i)))
             }
         }
         guard !spans.isEmpty else { return }
         try canvas.raster(axes.area) { dx, dy in
             let lx = dx / canvas.scale
-            return spans.contains { lx >= $0.0 - 0.5 && lx <= $0.1 + 0.5 } ? Hatch.color(px: Int(dx), py: Int(dy), scale: canvas.scale) : nil
+            // Not computed wins over diverged where curves disagree: that point may still get a value.
+            let states = spans.filter { lx >= $0.0 - 0.5 && lx <= $0.1 + 0.5 }.map(\.2)
+            guard let state = states.contains(.missing) ? .missing : states.first else { return nil }
+            return Hatch.color(state, px: Int(dx), py: Int(dy), scale: canvas.scale)
         }
     }
 }

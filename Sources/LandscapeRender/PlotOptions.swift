@@ -71,8 +71,10 @@ public struct RenderedPlot: Sendable {
 public struct PanelGeometry: Sendable {
     public var plotArea: Rect
     public var xRange: ClosedRange<Double>, yRange: ClosedRange<Double>
-    /// Where the centre marker was drawn (3D plots), in device pixels.
+    /// Where the centre marker was drawn (3D plots), in device pixels: on the surface at the centre's value.
     public var centreMarker: (x: Double, y: Double)?
+    /// 3D: the mesh lies between the centre and the viewer, so the marker is drawn as an outline only.
+    public var centreMarkerHidden = false
 
     /// Device pixel of the data point (x, y) on a 2D panel (y grows upwards).
     public func pixel(x: Double, y: Double) -> (x: Double, y: Double) {

@@ -8,6 +8,7 @@ struct SurfaceAxes {
     let grid: Grid2D
     let zRange: ClosedRange<Double>
     let log: Bool
+    let xLabel: String, yLabel: String
 
     func drawBack(_ canvas: Canvas, style: PlotStyle) {
         let h = zAspect / 2
@@ -30,7 +31,7 @@ struct SurfaceAxes {
                 line(SIMD3(u, back.1, -h), SIMD3(u, back.1, h), faint)
                 label(canvas, text, at: SIMD3(u, -back.1 * 1.12, -h), style: style)
             }
-            label(canvas, style.xLabel, at: SIMD3(0, -back.1 * 1.3, -h), style: style, size: style.labelFontSize)
+            label(canvas, xLabel, at: SIMD3(0, -back.1 * 1.3, -h), style: style, size: style.labelFontSize)
         }
         if let yScale {
             let ticks = yScale.ticks(maximumCount: 6)
@@ -40,7 +41,7 @@ struct SurfaceAxes {
                 line(SIMD3(back.0, v, -h), SIMD3(back.0, v, h), faint)
                 label(canvas, text, at: SIMD3(-back.0 * 1.12, v, -h), style: style)
             }
-            label(canvas, style.yLabel, at: SIMD3(-back.0 * 1.3, 0, -h), style: style, size: style.labelFontSize)
+            label(canvas, yLabel, at: SIMD3(-back.0 * 1.3, 0, -h), style: style, size: style.labelFontSize)
         }
         if let zScale {
             let ticks = zScale.ticks(maximumCount: 6)

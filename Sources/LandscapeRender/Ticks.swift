@@ -79,19 +79,31 @@ public enum Ticks {
             .filter { $0 >= low && $0 <= high }
     }
 
-    /// Tick labels with the fewest decimals that show every value exactly (0.25 → "0.25", so
-    /// 0, 0.25, 0.5 read "0.00 0.25 0.50"); values over many decades (log ticks) each get their own.
+    /// Magnitudes written as mantissa·10^k ("2.5e−4", "1e5"), as the page's `formatNumber` does.
+    static let exponentBelow = 1e-3, exponentFrom = 1e5
+
+    /// Tick labels, each with the fewest decimals that show its value exactly ("300", "1.5", "0.25",
+    /// "−0.5", "0"), so ticks read alike on axes and colour bars and log ticks never read "300.0".
+    /// Tiny and huge magnitudes are written "1e−4", "2.5e5"; a set of ticks within two decades of
+    /// each other (a linear axis) that needs that form anywhere uses it for all its non-zero values.
     public static func labels(_ values: [Double]) -> [String] {
-        let largest = values.map(abs).max() ?? 0
-        if largest >= 1e5 || (largest < 1e-3 && largest > 0) {
-            return values.map { String(format: "%g", $0).replacingOccurrences(of: "-", with: "\u{2212}") }
-        }
         let nonzero = values.map(abs).filter { $0 > 0 }
-        if let smallest = nonzero.min(), largest / smallest >= 1000 {
-            return values.map { format($0, decimals: decimals([$0])) }
-        }
-        let d = decimals(values)
-        return values.map { format($0, decimals: d) }
+        guard let largest = nonzero.max(), let smallest = nonzero.min() else { return values.map { label($0, exponent: false) } }
+        let needsExponent = { (a: Double) in a < exponentBelow || a >= exponentFrom }
+        let sameScale = largest / smallest < 100
+        let allExponent = sameScale && nonzero.contains(where: needsExponent)
+        return values.map { label($0, exponent: $0 != 0 && (allExponent || needsExponent(abs($0)))) }
+    }
+
+    /// One tick value: fixed with its own fewest decimals, or mantissa "e" exponent; typographic minus.
+    static func label(_ v: Double, exponent: Bool) -> String {
+        guard exponent, v != 0 else { return format(v, decimals: decimals([v])) }
+        var k = Int(floor(log10(abs(v))))
+        var mantissa = v / pow(10, Double(k))
+        // 9.9999999e-5 is 1e−4: round the mantissa to 6 significant digits before choosing k.
+        mantissa = (mantissa * 1e5).rounded() / 1e5
+        if abs(mantissa) >= 10 { mantissa /= 10; k += 1 }
+        return format(mantissa, decimals: decimals([mantissa])) + "e" + (k < 0 ? "\u{2212}\(-k)" : "\(k)")
     }
 
     /// Smallest number of decimals (≤ 6) at which every value prints exactly.

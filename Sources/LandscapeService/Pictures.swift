@@ -19,7 +19,8 @@ public enum Pictures {
         public var vmin: Double?
         public var vmax: Double?
         public var vlevel: Double?
-        public var log = false
+        /// Logarithmic colour scale (and loss axis of line plots); nil: `defaultLogScale(for:)`.
+        public var log: Bool?
         public var colormap: Colormap = .viridis
         public var azimuth = -60.0
         public var elevation = 30.0
@@ -30,34 +31,60 @@ public enum Pictures {
         public var title: String?
         public var transparent = false
         public init() {}
+
+        /// The scale drawn: the one asked for, else the metric's default.
+        public var logScale: Bool { log ?? Pictures.defaultLogScale(for: metric) }
+    }
+
+    /// Log for loss (it spans decades: 0.17 at the centre, over 100 at the edge, as the page
+    /// shows it by default), linear for accuracy (0…1).
+    public static func defaultLogScale(for metric: SurfaceMetric) -> Bool { metric == .loss }
+
+    /// The API's `log` query value: 1/true/yes/log → log, 0/false/no/linear → linear,
+    /// absent or empty → nil (the metric's default, as the CLI without --log/--linear).
+    public static func logScale(parsing text: String?) throws -> Bool? {
+        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
+        if ["1", "true", "yes", "log"].contains(text) { return true }
+        if ["0", "false", "no", "linear"].contains(text) { return false }
+        throw ParseError(description: "log '\(text)': expected 1 or 0 (true/false, log/linear), or leave it out for the default (log for loss, linear for accuracy)")
     }
 
     public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
-        guard let first = surfaces.first else { throw LandscapeError.invalidRequest("no surface to draw") }
+        guard !surfaces.isEmpty else { throw LandscapeError.invalidRequest("no surface to draw") }
+        let titles = SurfaceTitles(surfaces, metric: settings.metric)
+        let axes = surfaces.map(\.axisLabels)
         var style = PlotStyle()
         style.width = settings.width; style.height = settings.height
         style.scale = settings.scale; style.transparent = settings.transparent
-        style.title = settings.title ?? (surfaces.count == 1 ? "\(first.panelTitle) — \(settings.metric.rawValue)"
-                                                             : "\(settings.metric.rawValue), directions seed \(first.directions.seed)")
+        style.title = settings.title ?? titles.figure
+        style.xLabel = axes[0].x; style.yLabel = axes[0].y ?? settings.metric.rawValue
         if let gridKind = settings.kind.gridKind {
             var options = GridPlotOptions()
             options.style = style
             options.vmin = settings.vmin; options.vmax = settings.vmax; options.vlevel = settings.vlevel
-            options.logScale = settings.log; options.colormap = settings.colormap
+            options.logScale = settings.logScale; options.colormap = settings.colormap
             options.azimuth = settings.azimuth; options.elevation = settings.elevation; options.zMax = settings.zMax
             options.colorbarLabel = settings.metric.rawValue
-            let panels = try surfaces.map {
-                GridPanel(title: surfaces.count > 1 ? $0.panelTitle : nil, grid: try $0.grid(settings.metric))
+            let panels = try surfaces.enumerated().map { i, surface in
+                // A panel names its own axes only where they differ from the first panel's.
+                GridPanel(title: titles.panels?[i], grid: try surface.grid(settings.metric),
+                          xLabel: axes[i].x == style.xLabel ? nil : axes[i].x,
+                          yLabel: axes[i].y == style.yLabel ? nil : axes[i].y)
             }
             return try GridPlot.render(panels, kind: gridKind, options: options)
         }
         var options = LinePlotOptions()
         options.style = style
-        options.style.xLabel = "α"; options.style.yLabel = "loss"
-        options.logLeft = settings.log
+        options.style.yLabel = SurfaceMetric.loss.rawValue
+        options.logLeft = settings.logScale
         if let vmin = settings.vmin, let vmax = settings.vmax { options.leftRange = vmin...vmax }
-        let losses = try surfaces.map { try $0.curve(.loss, label: "\($0.shortName) loss") }
-        let accuracies = try surfaces.map { try $0.curve(.accuracy, label: "\($0.shortName) accuracy") }
+        if Set(axes.map(\.x)).count > 1 { options.style.xLabel = "α (see legend: the surfaces' directions differ)" }
+        // Several curves have no panel titles: the legend carries each one's diverged count.
+        let losses = try zip(surfaces, titles.legends).map { surface, legend in
+            let diverged = surfaces.count > 1 ? surface.divergedPhrase.map { ", \($0)\(SurfaceTitles.divergedKey)" } : nil
+            return try surface.curve(.loss, label: "\(legend) loss" + (diverged ?? ""))
+        }
+        let accuracies = try zip(surfaces, titles.legends).map { try $0.curve(.accuracy, label: "\($1) accuracy") }
         return try LinePlot.render(left: losses, right: accuracies, options: options)
     }
 
@@ -117,7 +144,8 @@ public enum Pictures {
         }
         var style = ActivationPlot.defaultStyle
         style.width = width; style.height = height; style.scale = scale
-        style.title = "Activations on [\(Ticks.format(range.lowerBound, decimals: 0)), \(Ticks.format(range.upperBound, decimals: 0))]"
+        let ends = Ticks.labels([range.lowerBound, range.upperBound])
+        style.title = "Activations on [\(ends[0]), \(ends[1])]"
         return try ActivationPlot.render(series, style: style)
     }
 

@@ -11,6 +11,17 @@ extension SurfaceMetric: ExpressibleByArgument {}
 /// The plot kinds of `render`: the 2D kinds of LandscapeRender plus 1D lines.
 extension Pictures.Kind: ExpressibleByArgument {}
 
+/// `--log` or `--linear`; neither: log for loss, linear for accuracy (`Pictures.defaultLogScale`).
+enum ColourScaleFlag: String, EnumerableFlag {
+    case log, linear
+    static func help(for value: ColourScaleFlag) -> ArgumentHelp? {
+        switch value {
+        case .log: return "Logarithmic colour scale and levels (the default for loss, which must be > 0)."
+        case .linear: return "Linear colour scale and levels (the default for accuracy)."
+        }
+    }
+}
+
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
@@ -25,7 +36,7 @@ struct RenderCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Lowest value of the colour scale and levels (default: data minimum).") var vmin: Double?
     @Option(parsing: .unconditional, help: "Highest value of the colour scale and levels (default: data maximum).") var vmax: Double?
     @Option(help: "Spacing of contour levels (levels vmin, vmin+vlevel, … < vmax).") var vlevel: Double?
-    @Flag(help: "Logarithmic colour scale and levels (loss > 0).") var log = false
+    @Flag var colourScale: ColourScaleFlag?
     @Option(help: "Colormap: viridis, magma, coolwarm, summer.") var cmap: Colormap = .viridis
     @Option(parsing: .unconditional, help: "3D view azimuth in degrees.") var azimuth = -60.0
     @Option(parsing: .unconditional, help: "3D view elevation in degrees (−90…90).") var elevation = 30.0
@@ -47,7 +58,7 @@ struct RenderCommand: ParsableCommand {
         let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
         var settings = Pictures.SurfaceSettings()
         settings.kind = kind; settings.metric = metric
-        settings.vmin = vmin; settings.vmax = vmax; settings.vlevel = vlevel; settings.log = log; settings.colormap = cmap
+        settings.vmin = vmin; settings.vmax = vmax; settings.vlevel = vlevel; settings.log = colourScale.map { $0 == .log }; settings.colormap = cmap
         settings.azimuth = azimuth; settings.elevation = elevation; settings.zMax = zmax
         settings.width = width; settings.height = height; settings.scale = scale
         settings.title = title; settings.transparent = transparent

@@ -78,8 +78,8 @@ final class ColourTests: XCTestCase {
     func testNiceTicksAndLabels() {
         XCTAssertEqual(Ticks.linear(low: -1, high: 1, maximumCount: 5), [-1, -0.5, 0, 0.5, 1])
         XCTAssertEqual(Ticks.linear(low: 0.1, high: 10, maximumCount: 6), [2, 4, 6, 8, 10])
-        XCTAssertEqual(Ticks.labels([-1, -0.5, 0, 0.5, 1]), ["\u{2212}1.0", "\u{2212}0.5", "0.0", "0.5", "1.0"])
-        XCTAssertEqual(Ticks.labels([0, 0.25, 0.5, 0.75]), ["0.00", "0.25", "0.50", "0.75"])
+        XCTAssertEqual(Ticks.labels([-1, -0.5, 0, 0.5, 1]), ["\u{2212}1", "\u{2212}0.5", "0", "0.5", "1"])
+        XCTAssertEqual(Ticks.labels([0, 0.25, 0.5, 0.75]), ["0", "0.25", "0.5", "0.75"])
         XCTAssertEqual(Ticks.labels([2, 4, 6]), ["2", "4", "6"])
         XCTAssertEqual(Ticks.labels([0.01, 0.1, 1, 10, 100]), ["0.01", "0.1", "1", "10", "100"])
         XCTAssertEqual(Ticks.niceStep(span: 7, count: 5), 1)

@@ -61,9 +61,17 @@ final class MissingAndLayoutTests: XCTestCase {
         }
         XCTAssertGreaterThan(coloured, image.width * image.height / 4 / 10, "the mesh covers at least a tenth of the image")
         XCTAssertGreaterThan(hatch, 20, "missing corner drawn hatched")
+        // This bowl rises 0.7 box heights over half a box width: from 30° elevation its front rim
+        // hides the bottom, so the marker is an outline and the rim is drawn over its centre.
         let marker = try XCTUnwrap(plot.panels[0].centreMarker)
-        let m = image.pixel(Int(marker.x), Int(marker.y))
-        XCTAssertTrue(m.r > 200 && m.g < 40 && m.b < 40, "centre marker is red: \(m)")
+        XCTAssertTrue(plot.panels[0].centreMarkerHidden)
+        o.elevation = 70
+        let above = try GridPlot.render(grid, kind: .surface3d, options: o)
+        XCTAssertFalse(above.panels[0].centreMarkerHidden)
+        let m = try DecodedImage(png: above.png).pixel(try XCTUnwrap(above.panels[0].centreMarker))
+        XCTAssertTrue(m.r > 200 && m.g < 40 && m.b < 40, "seen from above, the centre marker is a red dot: \(m)")
+        let behind = image.pixel(Int(marker.x), Int(marker.y))
+        XCTAssertFalse(behind.r > 200 && behind.g < 40 && behind.b < 40, "the rim, not a red dot, covers a hidden centre: \(behind)")
     }
 
     func testSideBySideHasOnePanelPerGridWithSharedColours() throws {
