@@ -295,7 +295,7 @@ export class SurfacePanel {
       // vlevel is the spacing between contour levels (Li et al.'s plot_2D.py), in loss units.
       if (!st.log && this.scale.levels !== null) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
     }
-    if (st.log) q.set('log', '1');
+    q.set('log', st.log ? '1' : '0');   // explicit: the server's default is log for loss
     this.png.href = `/api/surfaces/${encodeURIComponent(s.id)}.png?${q}`;
   }
 }

@@ -62,7 +62,7 @@ enum OpenAPIDocument {
         query("vmin", number, "lowest contour level / colour"), query("vmax", number, "highest level / colour"),
         query("vlevel", ["type": "number", "minimum": 0, "exclusiveMinimum": true], "level spacing"),
         query("zmax", number, "3D: clip the loss above this"),
-        query("log", ["type": "boolean"], "log-scale the loss"),
+        query("log", ["type": "boolean"], "log colour scale (default: log for loss, linear for accuracy)"),
         query("transparent", ["type": "boolean"], "transparent background"),
         query("cmap", ["type": "string", "enum": Colormap.allCases.map(\.rawValue)], "colour map (default viridis)"),
         query("azimuth", number, "3D view azimuth in degrees"),

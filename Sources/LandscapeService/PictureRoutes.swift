@@ -114,7 +114,10 @@ final class PictureRoutes: @unchecked Sendable {
         settings.azimuth = try number(query, "azimuth") ?? settings.azimuth
         settings.elevation = try number(query, "elevation") ?? settings.elevation
         guard (-90...90).contains(settings.elevation) else { throw ServiceError.badRequest("elevation: expected -90...90 degrees") }
-        settings.log = ["1", "true", "yes"].contains(query["log"]?.lowercased() ?? "")
+        // Absent: the CLI's default too (log for loss, linear for accuracy).
+        do { settings.log = try Pictures.logScale(parsing: query["log"]) } catch {
+            throw ServiceError.badRequest("\(error)")
+        }
         settings.width = try integer(query, "width", default: 800, in: sizeRange)
         settings.height = try integer(query, "height", default: 600, in: sizeRange)
         settings.transparent = ["1", "true", "yes"].contains(query["transparent"]?.lowercased() ?? "")
