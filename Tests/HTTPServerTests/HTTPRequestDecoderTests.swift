@@ -185,6 +185,15 @@ final class HTTPRequestDecoderTests: XCTestCase {
         assertStatus("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431)
     }
 
+    /// fuzz-http: a request line of exactly the limit, split by TCP right after its CR, was refused 414.
+    func testALineAtTheLimitSplitAfterItsCRIsStillIncomplete() {
+        let line = "GET /" + String(repeating: "a", count: 64 - 14) + " HTTP/1.1"   // 64 bytes
+        XCTAssertEqual(line.utf8.count, 64)
+        guard case .incomplete = decode(line + "\r") else { return XCTFail("a 64-byte line and its CR must wait for the LF") }
+        guard case .request = decode(line + "\r\nHost: h\r\n\r\n") else { return XCTFail("the whole request decodes") }
+        assertStatus(line + "a\r", 414)
+    }
+
     func testRequestInitParsesTargetsLikeTheDecoder() throws {
         let req = try HTTPRequest(method: "GET", target: "/api/x%2Fy?a=%C3%A9")
         XCTAssertEqual(req.path, "/api/x/y")
