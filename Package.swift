@@ -37,13 +37,16 @@ let package = Package(
         .target(name: "Landscape", dependencies: ["LandscapeEngine", "LandscapeIO"]),
         // PNG plots from plain arrays. Only module that knows cairo.
         .target(name: "LandscapeRender", dependencies: ["CCairo"]),
+        // What to draw: surfaces, activations and output landscapes as plot data with titles from the
+        // data; the CLI and the service both draw through it (neither holds picture code of its own).
+        .target(name: "LandscapePictures", dependencies: ["Landscape", "LandscapeRender", "LandscapeEngine"]),
         // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.
         .target(name: "LandscapeService",
-                dependencies: ["HTTPServer", "Landscape", "LandscapeRender", "LandscapeIO", "LandscapeEngine"]),
+                dependencies: ["HTTPServer", "Landscape", "LandscapePictures", "LandscapeRender", "LandscapeIO", "LandscapeEngine"]),
         .executableTarget(name: "landscape", dependencies: [
-            "LandscapeService", "Landscape", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
+            "LandscapeService", "LandscapePictures", "Landscape", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "LandscapeIOTests", dependencies: ["LandscapeIO", "LandscapeEngine"]),
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "LandscapeIO", "LandscapeEngine"]),
         .testTarget(name: "LandscapeRenderTests", dependencies: ["LandscapeRender", "CCairo"]),
+        .testTarget(name: "LandscapePicturesTests", dependencies: ["LandscapePictures", "Landscape", "LandscapeRender", "LandscapeEngine"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "LandscapeServiceTests",
                     dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeEngine", "LandscapeIO"]),

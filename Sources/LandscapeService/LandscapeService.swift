@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Landscape
+import LandscapePictures
 import LandscapeEngine
 
 /// The service: the API routes and the page on one HTTP server, surface jobs

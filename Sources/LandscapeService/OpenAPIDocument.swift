@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import LandscapePictures
 import LandscapeRender
 
 /// The OpenAPI 3.0 description served at /api/openapi.json. Kept next to the

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Landscape
+import LandscapePictures
 import LandscapeEngine
 import LandscapeRender
 

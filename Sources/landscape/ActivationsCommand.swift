@@ -1,8 +1,8 @@
 import ArgumentParser
+import LandscapePictures
 import Foundation
 import LandscapeEngine
 import LandscapeRender
-import LandscapeService
 
 /// `lower:upper` (e.g. `-5:5`) as a closed range.
 /// The shared parsers of `Pictures`, with their refusal as a CLI validation error naming the option.

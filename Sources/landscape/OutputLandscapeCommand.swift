@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import LandscapePictures
 import LandscapeRender
-import LandscapeService
 
 struct OutputLandscapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

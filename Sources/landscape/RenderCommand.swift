@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import LandscapePictures
 import LandscapeRender
-import LandscapeService
 
 extension GridPlotKind: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}

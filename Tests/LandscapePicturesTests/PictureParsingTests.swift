@@ -1,6 +1,6 @@
 import LandscapeEngine
 import Landscape
-import LandscapeService
+import LandscapePictures
 import XCTest
 
 /// The range and activation-list parsers shared by the CLI and the API.

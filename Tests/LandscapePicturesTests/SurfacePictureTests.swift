@@ -1,6 +1,6 @@
 import Landscape
 import LandscapeRender
-import LandscapeService
+import LandscapePictures
 import XCTest
 
 /// Pictures of surfaces say what they show: titles and axis labels from the data, the
