@@ -22,8 +22,7 @@ export class Activations {
     this.changed = changed;
     this.showError = showError;
     this.$ = (id) => document.getElementById(id);
-    this.buildChecks('act-list');
-    this.buildChecks('out-list');
+    this.buildChips();
     this.$('act-range').addEventListener('change', () => this.rangeChanged('act-range'));
     this.$('out-range').addEventListener('change', () => this.rangeChanged('out-range'));
     this.$('out-seed').addEventListener('change', () => {
@@ -42,6 +41,12 @@ export class Activations {
       this.$('output-status').textContent = 'The server could not render this output landscape (see the address in a new tab for its error).';
     });
     window.addEventListener('resize', () => { if (this.data) this.drawActivations(); });
+  }
+
+  /** The activation chips, from the server's list (empty until GET /api/limits has answered). */
+  buildChips() {
+    this.buildChecks('act-list');
+    this.buildChecks('out-list');
   }
 
   buildChecks(id) {

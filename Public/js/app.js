@@ -73,6 +73,7 @@ Promise.all([loadModels().catch(showError), loadServerSettings()]).finally(() =>
   const most = limits()?.maxActivations;
   if (most && state.acts.length > most) state.acts = state.acts.slice(0, most);
   changed();
+  activations.buildChips();
   activations.sync();
   if (state.tab === 'activations') activations.loadActivations();
   if (state.tab === 'output') activations.drawOutput();

@@ -3,6 +3,7 @@
 //
 //   GET /api/limits        {max_models, max_grid_points, max_samples,
 //                           max_activations,               (names per activation request)
+//                           activations: [names],          (the engine's, in its order)
 //                           levels: {min, max, default}}   (contour levels)
 //   GET /api/openapi.json  components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
@@ -15,6 +16,7 @@
 // colour bar's ticks.
 
 import { api } from './api.js';
+import { ACTIVATIONS } from './activationnames.js';
 
 const settings = { limits: null, request: null, problems: [] };
 let loading = null;
@@ -40,6 +42,11 @@ async function loadLimits() {
   if (bad.some((n) => n.startsWith('levels')) || !(levels.min <= levels.default && levels.default <= levels.max)) {
     if (!bad.some((n) => n.startsWith('levels'))) bad.push('levels (min ≤ default ≤ max)');
     levels = null;
+  }
+  if (Array.isArray(body.activations) && body.activations.length && body.activations.every((a) => typeof a === 'string')) {
+    ACTIVATIONS.splice(0, ACTIVATIONS.length, ...body.activations);
+  } else {
+    bad.push('activations');
   }
   settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
     maxActivations: count('max_activations'), levels };

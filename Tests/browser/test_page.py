@@ -89,6 +89,7 @@ HOOK_JS = """
 
 # Limits unlike any the server ships with, so a page that kept its own copies would show.
 LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777, "max_activations": 2,
+                  "activations": ["relu", "swish", "mish", "gelu", "elu", "leaky_relu", "softplus", "tanh", "nish"],
                   "levels": {"min": 3, "max": 37, "default": 17}}
 PHONE = (390, 844)
 DESKTOP = (1440, 1080)
