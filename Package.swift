@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "LandscapeRender", dependencies: ["CCairo"]),
         // What to draw: surfaces, activations and output landscapes as plot data with titles from the
         // data; the CLI and the service both draw through it (neither holds picture code of its own).
-        .target(name: "LandscapePictures", dependencies: ["Landscape", "LandscapeRender", "LandscapeEngine"]),
+        .target(name: "LandscapePictures", dependencies: ["Landscape", "LandscapeRender", "LandscapeEngine", "LandscapeIO"]),
         // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.

@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import LandscapeEngine
+import LandscapeIO
 import LandscapeRender
 
 /// Every picture the project draws, from landscape types to PNG, shared by
@@ -163,5 +164,20 @@ public enum Pictures {
         options.style.width = Int(Double(height) * 0.92) * activations.count + 20
         options.style.title = "Output landscape of a random 2-64-32-16-1 MLP (seed \(seed))"
         return try ImageGrid.render(panels, options: options)
+    }
+}
+
+extension RenderedPlot {
+    /// Writes the PNG through the project's one atomic writer (temporary file, fsync, rename),
+    /// saying plainly when the directory is missing.
+    public func write(to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RenderError.writeFailed(path: url.path, detail: "the directory \(directory.path) does not exist: create it first")
+        }
+        do { try AtomicFile.write(png, to: url) } catch {
+            throw RenderError.writeFailed(path: url.path, detail: "\(error)")
+        }
     }
 }

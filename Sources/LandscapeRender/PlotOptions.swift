@@ -51,20 +51,6 @@ public struct RenderedPlot: Sendable {
     public var panels: [PanelGeometry]
     public var colorbar: ColorbarGeometry?
 
-    /// Writes the PNG atomically (temporary file, then rename).
-    public func write(to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RenderError.writeFailed(path: url.path, detail: "the directory \(directory.path) does not exist: create it first")
-        }
-        do { try png.write(to: url, options: .atomic) } catch let error as CocoaError {
-            let reason = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-            throw RenderError.writeFailed(path: url.path, detail: reason ?? "cannot write the file (\(error.code.rawValue))")
-        } catch {
-            throw RenderError.writeFailed(path: url.path, detail: "\(error)")
-        }
-    }
 }
 
 /// One panel's data area in device pixels and the data ranges it shows.

@@ -66,5 +66,5 @@ func linspace(_ a: Double, _ b: Double, _ n: Int) -> [Double] { (0..<n).map { a 
 func saveSample(_ plot: RenderedPlot, _ name: String) {
     guard let path = ProcessInfo.processInfo.environment["LANDSCAPE_RENDER_SAMPLES"] else { return }
     let directory = URL(fileURLWithPath: path)
-    try? plot.write(to: directory.appendingPathComponent(name))
+    try? plot.png.write(to: directory.appendingPathComponent(name))
 }
