@@ -145,20 +145,9 @@ public enum BatchNormMode: String, Sendable, Codable, CaseIterable {
 }
 
 extension Surface {
-    public static let jsonEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
+    public static var jsonDecoder: JSONDecoder { LandscapeJSON.decoder }
 
-    public static let jsonDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
-    public func jsonData() throws -> Data { try Self.jsonEncoder.encode(self) }
+    public func jsonData() throws -> Data { try LandscapeJSON.encode(self) }
 
     public static func decode(_ data: Data, source: String) throws -> Surface {
         do {

@@ -12,8 +12,6 @@ struct APIRoutes {
 
     /// How long an event stream waits before a keep-alive comment.
     static let eventKeepAlive: TimeInterval = 15
-    /// What a client told "queue full" should wait: about one small surface.
-    static let retryAfterSeconds = 30
 
     func register(on router: HTTPRouter) {
         router.add("GET /api/models") { _ in try models() }
@@ -116,11 +114,6 @@ struct APIRoutes {
         do {
             let (job, cached) = try planner.submit(body)
             return try .json(JSONBody(["job": job.snapshot]), status: cached ? 200 : 202)
-        } catch let error as ServiceError {
-            guard case .queueFull = error else { throw error }
-            var response = HTTPResponse.error(status: HTTPStatus(error.status), error: error.message)
-            response.headers["Retry-After"] = String(Self.retryAfterSeconds)
-            return response
         } catch let LandscapeError.storeUnavailable(path, detail, full) {
             throw ServiceError.storageUnavailable("cannot store the surface \(path)", detail: detail, full: full)
         }
@@ -131,7 +124,7 @@ struct APIRoutes {
         let job = try queue.job(id)
         return .eventStream { writer in
             var sequence = job.nextSequence
-            let first = try JSONCoding.encoder.encode(["job": job.snapshot])
+            let first = try JSONCoding.encode(["job": job.snapshot])
             guard writer.send(event: "progress", data: String(decoding: first, as: UTF8.self)) else { return }
             if job.snapshot.isFinished {
                 _ = writer.send(event: job.snapshot.state.rawValue, data: String(decoding: first, as: UTF8.self))
@@ -163,6 +156,6 @@ struct JSONBody<T: Encodable>: Encodable {
 extension HTTPResponse {
     /// JSON with the API's snake_case encoder.
     static func json<T: Encodable>(_ body: JSONBody<T>, status: Int = 200) throws -> HTTPResponse {
-        .json(try JSONCoding.encoder.encode(body), status: HTTPStatus(status))
+        .json(try JSONCoding.encode(body), status: HTTPStatus(status))
     }
 }

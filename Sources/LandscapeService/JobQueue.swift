@@ -47,7 +47,7 @@ public final class JobQueue: @unchecked Sendable {
                       prepare: () throws -> (computation: SurfaceComputation, alreadyDone: Int)) throws -> Job {
         lock.lock(); defer { lock.unlock() }
         if let running = activeLocked(for: surfaceIDs) { return running }
-        guard pending.count + (running == nil ? 0 : 1) < maximumQueued else { throw ServiceError.queueFull(limit: maximumQueued) }
+        guard pending.count + (running == nil ? 0 : 1) < maximumQueued else { throw ServiceError.queueFull(limit: maximumQueued, retryAfter: Self.retryAfterSeconds) }
         let (computation, done) = try prepare()
         let job = makeJob(computation, surfaceIDs: surfaceIDs, alreadyDone: done, total: total)
         pending.append(job)
@@ -118,6 +118,8 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     static let cancelWait: TimeInterval = 5
+    /// What a client told "queue full" should wait: about one small surface.
+    static let retryAfterSeconds = 30
 
     /// Stops taking jobs, cancels the running one (its finished points are
     /// saved, so the same request resumes later) and waits for the worker.

@@ -116,7 +116,7 @@ public final class Job: @unchecked Sendable {
     }
 
     private func append<T: Encodable>(_ name: String, _ value: T) {
-        let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
+        let data = (try? JSONCoding.encode(value)) ?? Data("{}".utf8)
         events.append(Event(sequence: droppedEvents + events.count, name: name, data: data))
     }
 
@@ -162,18 +162,7 @@ struct PointEvent: Encodable {
     let diverged: Bool
 }
 
-/// Snake-case JSON for everything the API writes.
+/// Everything the API writes goes through the project's one JSON coding.
 enum JSONCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try LandscapeJSON.encode(value) }
 }

@@ -86,9 +86,7 @@ final class PictureRoutes: @unchecked Sendable {
         if let cached = cache[key] { return .png(cached) }
         // Queue for a render slot a little while, then refuse: memory stays bounded however many ask.
         guard slots.wait(timeout: .now() + slotWait) == .success else {
-            var response = HTTPResponse.error(status: HTTPStatus(503), error: "every picture render slot is busy; retry later")
-            response.headers["Retry-After"] = String(Self.retryAfterSeconds)
-            return response
+            throw ServiceError.busy("every picture render slot is busy; retry later", retryAfter: Self.retryAfterSeconds)
         }
         defer { slots.signal() }
         if let cached = cache[key] { return .png(cached) }

@@ -5,12 +5,12 @@ import HTTPServer
 public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable {
     case badRequest(String, detail: String? = nil)
     case notFound(String)
-    case queueFull(limit: Int)
+    case queueFull(limit: Int, retryAfter: Int)
     case conflict(String)
     /// The disk is full (507 Insufficient Storage) or the store read-only (503): not the client's fault.
     case storageUnavailable(String, detail: String, full: Bool)
-    /// Busy right now (e.g. every picture-render slot taken): 503, retry later.
-    case busy(String)
+    /// Busy right now (e.g. every picture-render slot taken): 503, retry after that many seconds.
+    case busy(String, retryAfter: Int)
 
     public var status: Int {
         switch self {
@@ -27,10 +27,10 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
         switch self {
         case .badRequest(let message, _): return message
         case .notFound(let what): return "\(what) not found"
-        case .queueFull(let limit): return "the surface job queue is full (\(limit) jobs waiting or running); retry later"
+        case .queueFull(let limit, _): return "the surface job queue is full (\(limit) jobs waiting or running); retry later"
         case .conflict(let message): return message
         case .storageUnavailable(let message, _, _): return message
-        case .busy(let message): return message
+        case .busy(let message, _): return message
         }
     }
 
@@ -39,6 +39,15 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
         case .badRequest(_, let detail): return detail
         case .storageUnavailable(_, let detail, _): return detail
         default: return nil
+        }
+    }
+
+    /// Retry-After where the refusal is about load, not about the request: the error carries it,
+    /// so no route has to patch it in.
+    public var headers: HTTPHeaders {
+        switch self {
+        case .queueFull(_, let seconds), .busy(_, let seconds): return ["Retry-After": String(seconds)]
+        default: return [:]
         }
     }
 
