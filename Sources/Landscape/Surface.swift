@@ -1,5 +1,6 @@
 import Foundation
 import LandscapeEngine
+import LandscapeIO
 
 /// A loss landscape over a 1D line or 2D grid: plain data that every consumer
 /// (JSON file, PNG renderer, HTTP API, the page) reads. Values are row-major
@@ -148,6 +149,18 @@ extension Surface {
     public static var jsonDecoder: JSONDecoder { LandscapeJSON.decoder }
 
     public func jsonData() throws -> Data { try LandscapeJSON.encode(self) }
+
+    /// Largest surface file read: a 101 × 101 surface is about 2 MB of JSON; far larger grids fit too.
+    public static let maximumFileBytes = 256 << 20
+
+    /// Reads a surface file (LandscapeIO's reader: errors name the path and what is wrong with it).
+    public static func load(_ path: String) throws -> Surface {
+        let bytes: [UInt8]
+        do throws(InputFile.Problem) { bytes = try InputFile.read(path: path, limit: maximumFileBytes) } catch {
+            throw LandscapeError.invalidRequest("surface \(path): \(error.description(expected: "a surface JSON file"))")
+        }
+        return try decode(Data(bytes), source: path)
+    }
 
     public static func decode(_ data: Data, source: String) throws -> Surface {
         do {

@@ -13,9 +13,9 @@ private let systemRead = Darwin.read
 /// "(NSCocoaErrorDomain error 256.)". Only regular files are read (a FIFO
 /// would block, `/dev/zero` never ends), and the size is checked against
 /// the caller's limit before any buffer is allocated.
-enum InputFile {
+public enum InputFile {
     /// Why a file was not read. Each module's error wraps `description(expected:)`.
-    enum Problem: Error, Equatable {
+    public enum Problem: Error, Equatable {
         case noSuchFile
         case isDirectory
         /// A FIFO, socket or device: `kind` says which.
@@ -27,7 +27,7 @@ enum InputFile {
 
         /// The reason, completed with what kind of file was `expected`
         /// ("a checkpoint file (.safetensors, .pt, .th)").
-        func description(expected: String) -> String {
+        public func description(expected: String) -> String {
             switch self {
             case .noSuchFile: return "no such file"
             case .isDirectory: return "is a directory, expected \(expected)"
@@ -41,7 +41,7 @@ enum InputFile {
     }
 
     /// The whole file, which must be a regular file of at most `limit` bytes.
-    static func read(path: String, limit: Int) throws(Problem) -> [UInt8] {
+    public static func read(path: String, limit: Int) throws(Problem) -> [UInt8] {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it has no
         // effect on the regular files that are then read.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)

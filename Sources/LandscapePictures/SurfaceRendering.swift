@@ -4,18 +4,13 @@ import LandscapeEngine
 import LandscapeRender
 
 /// Surface → plain render data. LandscapeRender knows no landscape types, so this adapter
-/// lives in the service module, which the CLI also uses.
+/// lives here, where the CLI and the service both draw.
 public enum SurfaceMetric: String, CaseIterable, Sendable {
     case loss, accuracy
 }
 
 
 extension Surface {
-    public static func load(_ path: String) throws -> Surface {
-        let data = try InputFile.read(URL(fileURLWithPath: path), what: "surface", expected: "a surface JSON file")
-        return try Surface.decode(data, source: path)
-    }
-
     public func values(_ metric: SurfaceMetric) -> [[Double?]] { metric == .loss ? loss : accuracy }
 
     /// The 2D grid of one metric; 1D surfaces have no grid.
