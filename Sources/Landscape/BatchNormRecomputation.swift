@@ -42,9 +42,10 @@ public struct BatchNormRecomputation: Sendable {
     }
 
     /// Loads the training images of the dataset at `path`, normalized with the evaluation set's mean and std.
-    public static func build(path: String, batches: Int, batchSize: Int, maximumImages: Int = .max,
+    /// (Callers cap the image count through `SurfaceSpec`; here only the product's overflow is checked.)
+    public static func build(path: String, batches: Int, batchSize: Int,
                              normalizedLike evaluation: Surface.DatasetInfo) throws -> BatchNormRecomputation {
-        let count = try imageCount(batches: batches, batchSize: batchSize, maximumImages: maximumImages)
+        let count = try imageCount(batches: batches, batchSize: batchSize)
         let normalization = Normalization(mean: evaluation.mean.map(Float.init), std: evaluation.std.map(Float.init))
         let set = try EvaluationSet.build(EvaluationSetRequest(path: path, split: .train, samples: count,
                                                                subset: .first, normalization: normalization))

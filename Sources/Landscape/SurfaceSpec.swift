@@ -40,6 +40,16 @@ public struct SpecError: Error, CustomStringConvertible, Equatable {
     public let problem: String
     public init(_ field: String, _ problem: String) { self.field = field; self.problem = problem }
     public var description: String { "\(field): \(problem)" }
+
+    /// One of an enum's raw values (case-insensitive), or an error that lists them: the one parser of
+    /// choices for request bodies and picture queries alike.
+    public static func choice<T: RawRepresentable & CaseIterable>(_ text: String, field: String) throws(SpecError) -> T
+        where T.RawValue == String {
+        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
+            throw SpecError(field, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return parsed
+    }
 }
 
 /// One request for surfaces around trained weights along shared random
@@ -63,6 +73,9 @@ public struct SurfaceSpec: Sendable, Equatable {
     public init(models: [String], x: GridAxis, y: GridAxis? = nil) {
         self.models = models; self.x = x; self.y = y
     }
+
+    /// The dataset of a request that names none (what `scripts/serve` installs).
+    public static let defaultDataset = "fashion-mnist"
 
     /// The default axis of a new request (x, and y where a 2D surface is asked for): Li et al.'s
     /// -1:1, 21 points — a first look in about a minute; their 51 points are a flag away.
@@ -123,10 +136,12 @@ public struct SurfaceSpec: Sendable, Equatable {
         func choices<T: CaseIterable & RawRepresentable>(_: T.Type) -> [String] where T.RawValue == String {
             T.allCases.map(\.rawValue)
         }
+        // The defaults are those of a spec built with nothing but its required fields.
+        let defaults = SurfaceSpec(models: [], x: try! GridAxis(parsing: defaultAxis))
         return [
             SpecField(name: "models", type: "array", description: "model ids (shipped models); one surface each, shared raw directions",
                       defaultValue: nil, allowed: nil, minimum: 1, maximum: limits.maximumModels, required: true),
-            SpecField(name: "dataset", type: "string", description: "dataset id", defaultValue: "fashion-mnist",
+            SpecField(name: "dataset", type: "string", description: "dataset id", defaultValue: defaultDataset,
                       allowed: nil, minimum: nil, maximum: nil, required: false),
             SpecField(name: "split", type: "string", description: "split of a dataset directory (a single file is used as it is)",
                       defaultValue: DatasetSplit.test.rawValue, allowed: choices(DatasetSplit.self), minimum: nil, maximum: nil, required: false),
@@ -139,22 +154,22 @@ public struct SurfaceSpec: Sendable, Equatable {
                       defaultValue: String(EvaluationSetRequest.defaultSurfaceSamples), allowed: nil, minimum: 1,
                       maximum: limits.maximumSamples, required: false),
             SpecField(name: "subset", type: "string", description: "which images: first (file order), random or balanced (seeded)",
-                      defaultValue: SubsetRule.first.rawValue, allowed: choices(SubsetRule.self), minimum: nil, maximum: nil, required: false),
-            SpecField(name: "subset_seed", type: "integer", description: "seed of the random and balanced subsets", defaultValue: "0",
+                      defaultValue: defaults.subset.rawValue, allowed: choices(SubsetRule.self), minimum: nil, maximum: nil, required: false),
+            SpecField(name: "subset_seed", type: "integer", description: "seed of the random and balanced subsets", defaultValue: String(defaults.subsetSeed),
                       allowed: nil, minimum: 0, maximum: nil, required: false),
-            SpecField(name: "seed", type: "integer", description: "seed of the random directions", defaultValue: "0",
+            SpecField(name: "seed", type: "integer", description: "seed of the random directions", defaultValue: String(defaults.directions.seed),
                       allowed: nil, minimum: 0, maximum: nil, required: false),
             SpecField(name: "norm", type: "string", description: "direction normalization (Li et al. 2018: filter)",
-                      defaultValue: DirectionNormalization.filter.rawValue, allowed: choices(DirectionNormalization.self),
+                      defaultValue: defaults.directions.normalization.rawValue, allowed: choices(DirectionNormalization.self),
                       minimum: nil, maximum: nil, required: false),
             SpecField(name: "ignore", type: "string", description: "1-D tensors: biasbn (zero direction) or none (copy the weights)",
-                      defaultValue: DirectionIgnore.biasbn.rawValue, allowed: choices(DirectionIgnore.self), minimum: nil, maximum: nil,
+                      defaultValue: defaults.directions.ignore.rawValue, allowed: choices(DirectionIgnore.self), minimum: nil, maximum: nil,
                       required: false),
             SpecField(name: "mode", type: "string", description: "weights (parameters only) or states (BN running statistics too)",
-                      defaultValue: DirectionMode.weights.rawValue, allowed: choices(DirectionMode.self), minimum: nil, maximum: nil,
+                      defaultValue: defaults.directions.mode.rawValue, allowed: choices(DirectionMode.self), minimum: nil, maximum: nil,
                       required: false),
             SpecField(name: "bn_mode", type: "string", description: "BatchNorm at moved weights: eval (running statistics) or recompute",
-                      defaultValue: BatchNormMode.eval.rawValue, allowed: choices(BatchNormMode.self), minimum: nil, maximum: nil,
+                      defaultValue: defaults.bnMode.rawValue, allowed: choices(BatchNormMode.self), minimum: nil, maximum: nil,
                       required: false),
             SpecField(name: "bn_batches", type: "integer",
                       description: "recompute: training batches; bn_batches × bn_batch_size <= \(limits.maximumRecomputeImages)",
@@ -194,12 +209,12 @@ extension SurfaceSpec {
         spec.split = try reader.choice("split")
         spec.samples = try reader.integer("samples")
         spec.subset = try reader.choice("subset") ?? spec.subset
-        spec.subsetSeed = try reader.seed("subset_seed") ?? 0
-        spec.directions = DirectionSpec(seed: try reader.seed("seed") ?? 0,
-                                        normalization: try reader.choice("norm") ?? .filter,
-                                        ignore: try reader.choice("ignore") ?? .biasbn,
-                                        mode: try reader.choice("mode") ?? .weights)
-        spec.bnMode = try reader.choice("bn_mode") ?? .eval
+        spec.subsetSeed = try reader.seed("subset_seed") ?? spec.subsetSeed
+        spec.directions.seed = try reader.seed("seed") ?? spec.directions.seed
+        spec.directions.normalization = try reader.choice("norm") ?? spec.directions.normalization
+        spec.directions.ignore = try reader.choice("ignore") ?? spec.directions.ignore
+        spec.directions.mode = try reader.choice("mode") ?? spec.directions.mode
+        spec.bnMode = try reader.choice("bn_mode") ?? spec.bnMode
         spec.bnBatches = try reader.integer("bn_batches")
         spec.bnBatchSize = try reader.integer("bn_batch_size")
         return spec
@@ -253,10 +268,6 @@ private struct JSONFields {
     }
 
     func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T? where T.RawValue == String {
-        guard let text = try string(name) else { return nil }
-        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
-            throw SpecError(name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return parsed
+        try string(name).map { try SpecError.choice($0, field: name) }
     }
 }

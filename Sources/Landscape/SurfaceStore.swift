@@ -76,8 +76,9 @@ public struct SurfaceStore: Sendable {
             if stats.f_flag & UInt(ST_RDONLY) != 0 || access(directory, W_OK) != 0 {
                 return .storeUnavailable(path: path, detail: "\(detail) (\(directory) is read-only or not writable)", full: false)
             }
-            // A write can fail with a few blocks left (reserved blocks, quotas): "nearly full" counts.
-            if stats.f_bavail < 16 || errno == ENOSPC || errno == EDQUOT {
+            // Asked after the fact (errno is long gone by now): a write can fail with a few blocks
+            // left (reserved blocks), so "nearly full" counts as full.
+            if stats.f_bavail < 16 {
                 return .storeUnavailable(path: path, detail: "\(detail) (no space left in \(directory))", full: true)
             }
         }

@@ -124,7 +124,7 @@ struct APIRoutes {
         let job = try queue.job(id)
         return .eventStream { writer in
             var sequence = job.nextSequence
-            let first = try JSONCoding.encode(["job": job.snapshot])
+            let first = try LandscapeJSON.encode(["job": job.snapshot])
             guard writer.send(event: "progress", data: String(decoding: first, as: UTF8.self)) else { return }
             if job.snapshot.isFinished {
                 _ = writer.send(event: job.snapshot.state.rawValue, data: String(decoding: first, as: UTF8.self))
@@ -156,6 +156,6 @@ struct JSONBody<T: Encodable>: Encodable {
 extension HTTPResponse {
     /// JSON with the API's snake_case encoder.
     static func json<T: Encodable>(_ body: JSONBody<T>, status: Int = 200) throws -> HTTPResponse {
-        .json(try JSONCoding.encode(body), status: HTTPStatus(status))
+        .json(try LandscapeJSON.encode(body), status: HTTPStatus(status))
     }
 }

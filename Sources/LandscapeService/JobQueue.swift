@@ -88,12 +88,7 @@ public final class JobQueue: @unchecked Sendable {
         return order.compactMap { jobs[$0] }
     }
 
-    /// The job running a computation for this surface, if any (so two clients do not compute it twice).
-    func active(for surfaceIDs: [String]) -> Job? {
-        lock.lock(); defer { lock.unlock() }
-        return activeLocked(for: surfaceIDs)
-    }
-
+    /// The job running a computation for these surfaces, if any (so two clients do not compute them twice).
     private func activeLocked(for surfaceIDs: [String]) -> Job? {
         ([running].compactMap { $0 } + pending).first { $0.surfaceIDs == surfaceIDs }
     }

@@ -116,7 +116,7 @@ public final class Job: @unchecked Sendable {
     }
 
     private func append<T: Encodable>(_ name: String, _ value: T) {
-        let data = (try? JSONCoding.encode(value)) ?? Data("{}".utf8)
+        let data = (try? LandscapeJSON.encode(value)) ?? Data("{}".utf8)
         events.append(Event(sequence: droppedEvents + events.count, name: name, data: data))
     }
 
@@ -160,9 +160,4 @@ struct PointEvent: Encodable {
     let lossStderr: Double?
     /// Computed, but the loss was not finite (loss, accuracy and stderr are null).
     let diverged: Bool
-}
-
-/// Everything the API writes goes through the project's one JSON coding.
-enum JSONCoding {
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try LandscapeJSON.encode(value) }
 }

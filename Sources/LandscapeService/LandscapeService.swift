@@ -29,7 +29,7 @@ public final class LandscapeService: @unchecked Sendable {
         let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }
-        let limits = try JSONCoding.encode(ServiceLimitsBody(configuration.limits))
+        let limits = try LandscapeJSON.encode(ServiceLimitsBody(configuration.limits))
         router.add("GET /api/limits") { _ in .json(limits) }
         let files = try StaticFileHandler(root: configuration.publicDirectory)
         let handler = ServiceHandler(api: router, files: files)

@@ -127,10 +127,7 @@ final class PictureRoutes: @unchecked Sendable {
     static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ field: String, default value: T) throws -> T
         where T.RawValue == String {
         guard let text else { return value }
-        guard let parsed = T(rawValue: text) ?? T(rawValue: text.lowercased()) else {
-            throw ServiceError.badRequest("\(field): '\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return parsed
+        do { return try SpecError.choice(text, field: field) } catch { throw ServiceError.badRequest("\(error)") }
     }
 
     static func number(_ query: [String: String], _ field: String) throws -> Double? {

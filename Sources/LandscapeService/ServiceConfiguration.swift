@@ -48,5 +48,5 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// Fashion-MNIST as `apt-get install dataset-fashion-mnist` installs it.
-    public static let defaultDatasets = ["fashion-mnist": "/usr/share/datasets/fashion-mnist"]
+    public static let defaultDatasets = [SurfaceSpec.defaultDataset: "/usr/share/datasets/fashion-mnist"]
 }

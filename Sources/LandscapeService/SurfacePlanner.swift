@@ -28,7 +28,7 @@ final class SurfacePlanner: @unchecked Sendable {
             throw ServiceError.badRequest("\(error)")
         }
         let models = try spec.models.map { try catalog.model($0) }
-        let path = try catalog.datasetPath(spec.dataset ?? "fashion-mnist")
+        let path = try catalog.datasetPath(spec.dataset ?? SurfaceSpec.defaultDataset)
         let data = try evaluationSet(spec.evaluationSet(path: path, validated), card: models[0].card)
         let recompute = try validated.bnRecompute.map { try recomputation($0, path: path, like: data.info) }
         let computation: SurfaceComputation
@@ -47,11 +47,14 @@ final class SurfacePlanner: @unchecked Sendable {
         }
         let store = catalog.cacheStore
         let job = try queue.submitOrJoin(surfaceIDs: ids, total: total) {
-            // Store the empty surfaces now, so GET /api/surfaces/{id} answers (all null) from the moment the job exists.
-            for index in models.indices where (try? store.load(id: ids[index])) == nil {
-                try store.save(try computation.initialSurface(for: index))
+            // The stored (partial) surfaces, or empty ones stored now, so GET /api/surfaces/{id}
+            // answers (all null) from the moment the job exists: one read per surface.
+            var done = 0
+            for index in models.indices {
+                let surface = try computation.initialSurface(for: index)
+                if !store.exists(store.surfaceFileName(for: surface)) { try store.save(surface) }
+                done += surface.progress.computed
             }
-            let done = ids.reduce(0) { $0 + ((try? store.load(id: $1))?.progress.computed ?? 0) }
             return (computation, done)
         }
         return (job, false)

@@ -79,7 +79,6 @@ struct SurfaceCommand: ParsableCommand {
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
         let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
                                           card: loaded.first?.card)
-        for model in loaded { try model.checkInput(set) }
         let recompute = try validated.bnRecompute.map {
             try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
@@ -113,7 +112,6 @@ struct InterpolateCommand: ParsableCommand {
         let start = try LoadedModel.load(URL(fileURLWithPath: a)), end = try LoadedModel.load(URL(fileURLWithPath: b))
         let set = try EvaluationSet.build(try data.request(samples: samples ?? EvaluationSetRequest.defaultSurfaceSamples,
                                                            samplesAtMost: samples == nil), card: start.card)
-        try start.checkInput(set)
         let computation = try SurfaceComputation(
             models: [start.surfaceModel], data: set, grid: try GridSpec(x: x, y: nil),
             directions: .interpolation(to: end.surfaceModel),
