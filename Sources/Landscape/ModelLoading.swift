@@ -1,6 +1,7 @@
 import Foundation
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 /// A model file read and checked against the architecture, with its card
 /// and content hash.

@@ -27,11 +27,22 @@ public struct SpecField: Sendable, Encodable {
     public let minimum: Int?
     public let maximum: Int?
     public let required: Bool
+    /// The minimum itself is not allowed (a spacing must be > 0).
+    public let exclusiveMinimum: Bool
+
+    public init(name: String, type: String, description: String, defaultValue: String? = nil, allowed: [String]? = nil,
+                minimum: Int? = nil, maximum: Int? = nil, required: Bool = false, exclusiveMinimum: Bool = false) {
+        self.name = name; self.type = type; self.description = description; self.defaultValue = defaultValue
+        self.allowed = allowed; self.minimum = minimum; self.maximum = maximum; self.required = required
+        self.exclusiveMinimum = exclusiveMinimum
+    }
 
     /// The CLI flag of this field (`bn_batches` → `--bn-batches`).
     public var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
 
-    enum CodingKeys: String, CodingKey { case name, type, description, defaultValue = "default", allowed, minimum, maximum, required }
+    enum CodingKeys: String, CodingKey {
+        case name, type, description, defaultValue = "default", allowed, minimum, maximum, required, exclusiveMinimum
+    }
 }
 
 /// A field refused by a spec: which one, what it was, what is allowed.
@@ -101,10 +112,7 @@ public struct SurfaceSpec: Sendable, Equatable {
         do { grid = try GridSpec(x: x, y: y, maximumPoints: limits.maximumPoints) } catch {
             throw SpecError(y == nil ? "x" : "x, y", "\(error)")
         }
-        let samples = self.samples ?? EvaluationSetRequest.defaultSurfaceSamples
-        guard (1...limits.maximumSamples).contains(samples) else {
-            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
-        }
+        let samples = try Self.samples(self.samples, limits: limits)
         var recompute: (batches: Int, batchSize: Int)?
         switch bnMode {
         case .recompute:
@@ -123,6 +131,15 @@ public struct SurfaceSpec: Sendable, Equatable {
             }
         }
         return Validated(grid: grid, samples: samples, samplesAtMost: self.samples == nil, bnRecompute: recompute)
+    }
+
+    /// Images per point: the one asked for within the cap, else the default (which a smaller split then caps).
+    static func samples(_ asked: Int?, limits: SurfaceLimits) throws(SpecError) -> Int {
+        let samples = asked ?? EvaluationSetRequest.defaultSurfaceSamples
+        guard (1...limits.maximumSamples).contains(samples) else {
+            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
+        }
+        return samples
     }
 
     /// The evaluation images this spec asks for, from the dataset at `path`.

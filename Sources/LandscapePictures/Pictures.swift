@@ -3,54 +3,13 @@ import Landscape
 import LandscapeEngine
 import LandscapeIO
 import LandscapeRender
+import LandscapeCore
 
 /// Every picture the project draws, from landscape types to PNG, shared by
 /// the CLI (`landscape render`, `activations`, `output-landscape`) and the
 /// API's PNG endpoints so both draw exactly the same thing.
 public enum Pictures {
-    public enum Kind: String, CaseIterable, Sendable {
-        case contour, filled, heatmap, surface3d, line
-        var gridKind: GridPlotKind? { GridPlotKind(rawValue: rawValue) }
-    }
-
-    /// How to draw a surface (the reference's plot_2D.py options and the page's).
-    public struct SurfaceSettings: Sendable, Hashable {
-        public var kind: Kind = .contour
-        public var metric: SurfaceMetric = .loss
-        public var vmin: Double?
-        public var vmax: Double?
-        public var vlevel: Double?
-        /// Logarithmic colour scale (and loss axis of line plots); nil: `defaultLogScale(for:)`.
-        public var log: Bool?
-        public var colormap: Colormap = .viridis
-        public var azimuth = -60.0
-        public var elevation = 30.0
-        public var zMax: Double?
-        public var width = 800
-        public var height = 600
-        public var scale = 1.0
-        public var title: String?
-        public var transparent = false
-        public init() {}
-
-        /// The scale drawn: the one asked for, else the metric's default.
-        public var logScale: Bool { log ?? Pictures.defaultLogScale(for: metric) }
-    }
-
-    /// Log for loss (it spans decades: 0.17 at the centre, over 100 at the edge, as the page
-    /// shows it by default), linear for accuracy (0…1).
-    public static func defaultLogScale(for metric: SurfaceMetric) -> Bool { metric == .loss }
-
-    /// The API's `log` query value: 1/true/yes/log → log, 0/false/no/linear → linear,
-    /// absent or empty → nil (the metric's default, as the CLI without --log/--linear).
-    public static func logScale(parsing text: String?) throws -> Bool? {
-        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
-        if ["1", "true", "yes", "log"].contains(text) { return true }
-        if ["0", "false", "no", "linear"].contains(text) { return false }
-        throw ParseError(description: "log '\(text)': expected 1 or 0 (true/false, log/linear), or leave it out for the default (log for loss, linear for accuracy)")
-    }
-
-    public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
+    public static func surfaces(_ surfaces: [Surface], _ settings: RenderSpec) throws -> RenderedPlot {
         guard !surfaces.isEmpty else { throw LandscapeError.invalidRequest("no surface to draw") }
         let titles = SurfaceTitles(surfaces, metric: settings.metric)
         let axes = surfaces.map(\.axisLabels)
