@@ -6,7 +6,7 @@ import LandscapeIO
 /// Li et al. 2018 §3). Its defaults and checks live here, once; what needs the
 /// weights themselves (the same activation and architecture on both sides) is
 /// checked when they are loaded, before any point is computed.
-public struct InterpolationSpec: Sendable, Equatable {
+public struct InterpolationSpec: EvaluationImagesSpec, Sendable, Equatable {
     public var start: String
     public var end: String
     public var split: DatasetSplit?
@@ -38,11 +38,5 @@ public struct InterpolationSpec: Sendable, Equatable {
         if let problem = x.modelPointProblem() { throw SpecError("x", problem) }
         let samples = try SurfaceSpec.samples(self.samples, limits: limits)
         return Validated(grid: grid, samples: samples, samplesAtMost: self.samples == nil)
-    }
-
-    /// The evaluation images this spec asks for, from the dataset at `path`.
-    public func evaluationSet(path: String, _ validated: Validated) -> EvaluationSetRequest {
-        EvaluationSetRequest(path: path, split: split, samples: validated.samples, samplesAtMost: validated.samplesAtMost,
-                             subset: subset, subsetSeed: subsetSeed)
     }
 }

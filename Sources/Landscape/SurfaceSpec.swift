@@ -14,6 +14,16 @@ public struct SurfaceLimits: Sendable, Codable, Equatable {
     /// Models per request (ReLU | Swish | Mish plus room for more).
     public var maximumModels = 6
     public init() {}
+
+    /// The command line's caps: the grid's only (a flag raises it); there is no server to protect.
+    public static func commandLine(maximumPoints: Int) -> SurfaceLimits {
+        var limits = SurfaceLimits()
+        limits.maximumPoints = maximumPoints
+        limits.maximumSamples = .max
+        limits.maximumRecomputeImages = .max
+        limits.maximumModels = .max
+        return limits
+    }
 }
 
 /// What a field of a spec takes, once: the API's JSON, the CLI's flags, the
@@ -63,11 +73,28 @@ public struct SpecError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The images a request evaluates at every point: the same fields (and flags) in every spec.
+public protocol EvaluationImagesSpec {
+    var split: DatasetSplit? { get set }
+    var samples: Int? { get set }
+    var subset: SubsetRule { get set }
+    var subsetSeed: UInt64 { get set }
+}
+
+extension EvaluationImagesSpec {
+    /// The evaluation images this spec asks for, from the dataset at `path`; `samples` is the validated count,
+    /// `samplesAtMost` whether it was the default (a smaller split is then used whole).
+    public func evaluationSet(path: String, samples: Int, samplesAtMost: Bool) -> EvaluationSetRequest {
+        EvaluationSetRequest(path: path, split: split, samples: samples, samplesAtMost: samplesAtMost,
+                             subset: subset, subsetSeed: subsetSeed)
+    }
+}
+
 /// One request for surfaces around trained weights along shared random
 /// directions: every field typed, with its default and its check. The API
 /// decodes its JSON body into it, the CLI builds it from its options, and
 /// both call `validated(limits:)`: one set of defaults and one set of checks.
-public struct SurfaceSpec: Sendable, Equatable {
+public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
     public var models: [String]
     public var dataset: String?
     public var split: DatasetSplit?
@@ -140,12 +167,6 @@ public struct SurfaceSpec: Sendable, Equatable {
             throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
         }
         return samples
-    }
-
-    /// The evaluation images this spec asks for, from the dataset at `path`.
-    public func evaluationSet(path: String, _ validated: Validated) -> EvaluationSetRequest {
-        EvaluationSetRequest(path: path, split: split, samples: validated.samples, samplesAtMost: validated.samplesAtMost,
-                             subset: subset, subsetSeed: subsetSeed)
     }
 
     /// Every field with its type, default and limits: the OpenAPI schema and `GET /api/limits` are made from this.

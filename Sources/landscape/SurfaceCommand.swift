@@ -38,13 +38,10 @@ struct SurfaceCommand: ParsableCommand {
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
 
-    /// The same spec the API builds from its JSON; the CLI's only caps are the grid's (no server to protect).
+    /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
         var spec = SurfaceSpec(models: models, x: x, y: y)
-        spec.split = data.split
-        spec.samples = samples
-        spec.subset = data.subset
-        spec.subsetSeed = data.subsetSeed
+        data.fill(&spec, samples: samples)
         spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
         spec.bnMode = bn
         spec.bnBatches = bnBatches
@@ -52,14 +49,7 @@ struct SurfaceCommand: ParsableCommand {
         return spec
     }
 
-    var limits: SurfaceLimits {
-        var limits = SurfaceLimits()
-        limits.maximumPoints = maxPoints
-        limits.maximumSamples = .max
-        limits.maximumRecomputeImages = .max
-        limits.maximumModels = .max
-        return limits
-    }
+    var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
 
     func validate() throws {
         do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
@@ -105,19 +95,11 @@ struct InterpolateCommand: ParsableCommand {
     /// The library's spec of this request: its defaults and checks, not the command's.
     var spec: InterpolationSpec {
         var spec = InterpolationSpec(start: a, end: b, x: x)
-        spec.split = data.split
-        spec.samples = samples
-        spec.subset = data.subset
-        spec.subsetSeed = data.subsetSeed
+        data.fill(&spec, samples: samples)
         return spec
     }
 
-    var limits: SurfaceLimits {
-        var limits = SurfaceLimits()
-        limits.maximumPoints = maxPoints
-        limits.maximumSamples = .max
-        return limits
-    }
+    var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
 
     func validate() throws {
         do { _ = try spec.validated(limits: limits) } catch {
