@@ -25,7 +25,7 @@ enum ColourScaleFlag: String, EnumerableFlag {
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Draw a surface JSON (or several side by side with --compare) as a PNG.",
+        abstract: "Draw a surface JSON (or several side by side with --compare) as PNG, SVG or PDF.",
         discussion: "Levels follow the reference's vmin:vmax:vlevel (e.g. --vmin 0.1 --vmax 10 --vlevel 0.5).")
 
     @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
@@ -46,7 +46,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "DPI factor: 2 doubles the pixel size.") var scale = 1.0
     @Option(help: "Figure title (default: model and metric).") var title: String?
     @Flag(help: "Transparent background.") var transparent = false
-    @Option(help: "Output PNG file (written atomically).") var out: String
+    @OptionGroup var output: PictureOutputOptions
 
     func validate() throws {
         if surface == nil && compare.isEmpty { throw ValidationError("give a surface JSON file, or several after --compare") }
@@ -61,9 +61,9 @@ struct RenderCommand: ParsableCommand {
         settings.vmin = vmin; settings.vmax = vmax; settings.vlevel = vlevel; settings.log = colourScale.map { $0 == .log }; settings.colormap = cmap
         settings.azimuth = azimuth; settings.elevation = elevation; settings.zMax = zmax
         settings.width = width; settings.height = height; settings.scale = scale
-        settings.title = title; settings.transparent = transparent
+        settings.title = title; settings.transparent = transparent; settings.format = try output.resolved()
         let plot = try Pictures.surfaces(surfaces, settings)
-        try plot.write(to: URL(fileURLWithPath: out))
-        print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
+        try plot.write(to: output.url)
+        output.report(plot)
     }
 }
