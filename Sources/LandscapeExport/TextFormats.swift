@@ -96,7 +96,8 @@ enum TextFormats {
                 let k = row * nx + column
                 let corners = [k, k + 1, k + nx + 1, k + nx]
                 quads.append(corners)
-                averaged.append(corners.reduce(0) { $0 + z[$1] } / 4)
+                // h52vtp.py's sum order (k, k+1, k+nx, k+nx+1), so the float64 result is theirs bit for bit.
+                averaged.append((z[k] + z[k + 1] + z[k + nx] + z[k + nx + 1]) / 4)
             }
         }
         func range(_ values: [Double]) -> (Double, Double) {
