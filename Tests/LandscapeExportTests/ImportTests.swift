@@ -75,7 +75,7 @@ final class ImportTests: XCTestCase {
         let noCoordinates = directory.appendingPathComponent("empty.h5")
         try HDF5File.withLibrary {
             let file = try HDF5File.create(source: "empty.h5")
-            try file.write("train_loss", [1, 2, 3], shape: [3])
+            try file.write("train_loss", [1, 2, 3] as [Double], shape: [3])
             try file.image().write(to: noCoordinates)
         }
         XCTAssertThrowsError(try LiImport.read(noCoordinates.path, directionFile: nil, model: model)) { error in
@@ -85,8 +85,8 @@ final class ImportTests: XCTestCase {
         let noAccuracy = directory.appendingPathComponent("noacc.h5")
         try HDF5File.withLibrary {
             let file = try HDF5File.create(source: "noacc.h5")
-            try file.write("xcoordinates", [-1, 0, 1], shape: [3])
-            try file.write("train_loss", [1, 2, 3], shape: [3])
+            try file.write("xcoordinates", [-1, 0, 1] as [Double], shape: [3])
+            try file.write("train_loss", [1, 2, 3] as [Double], shape: [3])
             try file.image().write(to: noAccuracy)
         }
         XCTAssertThrowsError(try LiImport.read(noAccuracy.path, directionFile: nil, model: model)) { error in
@@ -95,10 +95,10 @@ final class ImportTests: XCTestCase {
         let wrongShape = directory.appendingPathComponent("shape.h5")
         try HDF5File.withLibrary {
             let file = try HDF5File.create(source: "shape.h5")
-            try file.write("xcoordinates", [-1, 0, 1], shape: [3])
-            try file.write("ycoordinates", [-1, 1], shape: [2])
-            try file.write("train_loss", [1, 2, 3, 4, 5, 6], shape: [2, 3])
-            try file.write("train_acc", [1, 2, 3, 4, 5, 6], shape: [3, 2])
+            try file.write("xcoordinates", [-1, 0, 1] as [Double], shape: [3])
+            try file.write("ycoordinates", [-1, 1] as [Double], shape: [2])
+            try file.write("train_loss", [1, 2, 3, 4, 5, 6] as [Double], shape: [2, 3])
+            try file.write("train_acc", [1, 2, 3, 4, 5, 6] as [Double], shape: [3, 2])
             try file.image().write(to: wrongShape)
         }
         XCTAssertThrowsError(try LiImport.read(wrongShape.path, directionFile: nil, model: model)) { error in
