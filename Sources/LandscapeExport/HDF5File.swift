@@ -224,11 +224,20 @@ final class HDF5File {
         return DatasetInfo(shape: dims.prefix(rank).map { Int($0) }, kind: kind, elementBytes: H5Tget_size(type))
     }
 
-    /// A numeric dataset converted to float64 (HDF5 converts integers and float32).
-    func readDoubles(_ path: String) throws -> (values: [Double], shape: [Int]) {
+    /// A numeric dataset converted to float64 (HDF5 converts integers and float32), refused when it
+    /// declares more than `maximumCount` values: a small file can declare a huge chunked dataset.
+    func readDoubles(_ path: String, maximumCount: Int) throws -> (values: [Double], shape: [Int]) {
         let info = try info(path)
         guard info.kind == "float" || info.kind == "integer" else {
             throw ExportError.invalidDataset(path: source, name: path, detail: "holds \(info.kind) values, expected numbers")
+        }
+        var count = 1
+        for extent in info.shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= maximumCount else {
+                throw ExportError.invalidDataset(path: source, name: path, detail: "has shape \(info.shape): expected at most \(maximumCount) values")
+            }
+            count = product
         }
         let dataset = H5Dopen2(id, path, Self.defaultList)
         defer { H5Dclose(dataset) }
@@ -241,8 +250,8 @@ final class HDF5File {
     }
 
     /// A numeric dataset converted to float32.
-    func readFloats(_ path: String) throws -> (values: [Float], shape: [Int]) {
-        let (values, shape) = try readDoubles(path)
+    func readFloats(_ path: String, maximumCount: Int) throws -> (values: [Float], shape: [Int]) {
+        let (values, shape) = try readDoubles(path, maximumCount: maximumCount)
         return (values.map { Float($0) }, shape)
     }
 

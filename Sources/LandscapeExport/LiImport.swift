@@ -77,11 +77,11 @@ public enum LiImport {
                 if required { throw ExportError.missingDataset(path: path, name: name, expected: "shape \(shape)") }
                 return nil
             }
-            let (values, actual) = try file.readDoubles(name)
+            let actual = try file.info(name).shape
             guard actual == shape else {
                 throw ExportError.invalidDataset(path: path, name: name, detail: "has shape \(actual): expected \(shape) (len(xcoordinates)\(y == nil ? "" : ", len(ycoordinates)"))")
             }
-            return values
+            return try file.readDoubles(name, maximumCount: maximumPoints).values
         }
         let loss = try values(LiLayout.lossKey(split), required: true)!
         let accuracy = try values(LiLayout.accuracyKey(split), required: true)!
@@ -139,7 +139,7 @@ public enum LiImport {
 
     /// A coordinate dataset: 1-D, finite, evenly spaced (np.linspace), as our grids are.
     private static func axis(_ file: HDF5File, _ name: String) throws -> (axis: GridAxis, values: [Double]) {
-        let (values, shape) = try file.readDoubles(name)
+        let (values, shape) = try file.readDoubles(name, maximumCount: maximumPoints)
         guard shape.count == 1, values.count >= 2 else {
             throw ExportError.invalidDataset(path: file.source, name: name, detail: "has shape \(shape): expected 1-D with at least 2 coordinates")
         }
@@ -198,7 +198,7 @@ public enum LiImport {
                         throw ExportError.directionMismatch(path: path, detail: "dataset \(dataset.name) has shape \(dataset.shape): "
                             + "the model's tensor \(entry.name) (the same position in \(found == .weights ? "net.parameters()" : "state_dict()")) is \(entry.shape)")
                     }
-                    let (data, _) = try file.readFloats(dataset.name)
+                    let (data, _) = try file.readFloats(dataset.name, maximumCount: entry.count)
                     guard data.allSatisfy(\.isFinite) else {
                         throw ExportError.directionMismatch(path: path, detail: "dataset \(dataset.name) holds NaN or infinite values")
                     }

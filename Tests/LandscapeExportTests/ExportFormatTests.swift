@@ -52,7 +52,7 @@ final class ExportFormatTests: XCTestCase {
             let file = try HDF5File.open(bytes: Array(try Data(contentsOf: h5)), source: h5.path)
             XCTAssertFalse(file.exists("dir_file"))
             XCTAssertFalse(file.exists("ycoordinates"))
-            let (loss, shape) = try file.readDoubles("test_loss")
+            let (loss, shape) = try file.readDoubles("test_loss", maximumCount: 7)
             XCTAssertEqual(shape, [7])
             XCTAssertEqual(loss[1], LiLayout.notComputed)
             XCTAssertTrue(loss[6].isNaN)

@@ -111,6 +111,17 @@ final class ImportTests: XCTestCase {
         }
     }
 
+    /// A small file may declare a huge chunked dataset: refused by its declared size, before any allocation.
+    func testDatasetDeclaringMoreValuesThanAnyGridIsRefused() throws {
+        let directory = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Fixture.runChecker(["write-huge", directory.path])
+        let model = try Fixture.resNet8(inputChannels: 1, in: directory)
+        XCTAssertThrowsError(try LiImport.read(directory.appendingPathComponent("huge.h5").path, directionFile: nil, model: model)) { error in
+            XCTAssertTrue("\(error)".contains("'xcoordinates' has shape [10000000000]: expected at most"), "\(error)")
+        }
+    }
+
     func testDirectionFileThatDoesNotFitTheModelIsRefused() throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

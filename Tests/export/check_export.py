@@ -4,6 +4,7 @@
 the first failure, printing what differs).
 
   check_export.py check SURFACE.json DIR STEM   check DIR/STEM.{h5,directions.h5,csv,npz,vts,vtp,obj,ply}
+  check_export.py write-huge DIR                write DIR/huge.h5: a few kB that declare 10^10 coordinates
   check_export.py write-theirs DIR NX NY        write DIR/theirs.h5 and DIR/theirs_dir.h5 the way
                                                 tomgoldstein/loss-landscape does (plot_surface.py,
                                                 scheduler.py, h5_util.write_list) for a ResNet-8, 1 channel
@@ -205,8 +206,19 @@ def write_theirs(directory, nx, ny):
     print("ok")
 
 
+def write_huge(directory):
+    f = h5py.File(f"{directory}/huge.h5", "w")
+    f.create_dataset("xcoordinates", shape=(10**10,), chunks=(1024,), dtype="f8")
+    f["train_loss"] = np.ones(3)
+    f["train_acc"] = np.ones(3)
+    f.close()
+    print("ok")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "check":
+    if sys.argv[1] == "write-huge":
+        write_huge(sys.argv[2])
+    elif sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "write-theirs":
         write_theirs(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
