@@ -26,7 +26,8 @@ import LandscapeEngine
 /// Direction file (`net_plotter.setup_direction`, `h5_util.write_list`): groups
 /// `xdirection` (and `ydirection`), one float32 dataset per tensor named "0", "1",
 /// … in `net.parameters()` order for `dir_type='weights'` (BN running statistics
-/// left out), in `state_dict()` order for `'states'`.
+/// left out), in `state_dict()` order for `'states'` (with BatchNorm2d's 0-d
+/// `num_batches_tracked`, as a current PyTorch state dict has it).
 ///
 /// Our own metadata goes into attributes (which their readers never look at)
 /// and two extra datasets: `<split>_loss_stderr` and `<split>_diverged`.
@@ -100,9 +101,9 @@ public enum LiLayout {
     }
 
     /// The tensors a direction file lists, in their order: `net.parameters()` for
-    /// `weights` (trainable tensors in state-dict order), every state-dict tensor for `states`.
-    /// (Our checkpoints carry no `num_batches_tracked`, so `states` files have none either;
-    /// an import skips 0-d datasets, which is what those counters become in theirs.)
+    /// `weights` (trainable tensors in state-dict order), every state-dict tensor for `states`
+    /// (where the file also carries PyTorch's 0-d `num_batches_tracked` after each BN's
+    /// running_var, see `directionFile`; an import skips 0-d datasets).
     public static func listedTensors(_ layout: ParameterLayout, mode: DirectionMode) -> [ParameterLayout.Entry] {
         mode == .weights ? layout.entries.filter { $0.role.isTrainable } : layout.entries
     }
@@ -112,13 +113,24 @@ public enum LiLayout {
                                      source: String) throws -> Data {
         try HDF5File.withLibrary {
             let file = try HDF5File.create(source: source)
-            let entries = listedTensors(layout, mode: surface.directions.mode)
+            let mode = surface.directions.mode
             for (group, direction) in [("xdirection", x), ("ydirection", y)] {
                 guard let direction else { continue }
                 try file.createGroup(group)
-                for (index, entry) in entries.enumerated() {
+                var index = 0
+                for entry in listedTensors(layout, mode: mode) {
                     try file.write("\(group)/\(index)", Array(direction.values[entry.range]), shape: entry.shape)
                     try file.setAttribute("name", entry.name, on: "\(group)/\(index)")
+                    index += 1
+                    // Their BatchNorm2d's state_dict() has num_batches_tracked after running_var, and their
+                    // set_states zips the direction list with state_dict().items(): a 0-d zero keeps them aligned
+                    // (get_random_states + ignore 'biasbn' zeroes every tensor of dim <= 1 the same way).
+                    if mode == .states && entry.role == .runningVariance {
+                        let name = String(entry.name.dropLast("running_var".count)) + "num_batches_tracked"
+                        try file.write("\(group)/\(index)", [Float(0)], shape: [])
+                        try file.setAttribute("name", name, on: "\(group)/\(index)")
+                        index += 1
+                    }
                 }
             }
             try file.setAttribute("dir_type", surface.directions.mode.rawValue)

@@ -68,6 +68,40 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(imported.y, stored.y)
     }
 
+    /// dir_type 'states' (interpolations): state-dict order with a 0-d num_batches_tracked after each
+    /// BN's running_var, as a current PyTorch state dict; the import skips those and gets the rest back.
+    func testStatesDirectionsFollowTheStateDictAndImportBack() throws {
+        let directory = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try LoadedModel.load(Fixture.referenceModel)
+        let layout = model.model.layout
+        var generator = SeededGenerator(seed: 3, stream: 0)
+        let x = Direction(values: (0..<layout.totalCount).map { _ in Float(generator.nextGaussian()) })
+        let y = Direction(values: (0..<layout.totalCount).map { _ in Float(generator.nextGaussian()) })
+        let spec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
+        try Safetensors.write(DirectionFile.stateDict((x, y), layout: layout, spec: spec),
+                              to: directory.appendingPathComponent("directions.safetensors"))
+        var surface = try Fixture.syntheticSurface(columns: 3, rows: 4, directionsFile: "directions.safetensors")
+        surface.directions.mode = .states
+        let output = directory.appendingPathComponent("states.h5")
+        try SurfaceExport.write(try SurfaceExport.files(surface, format: .h5, spec: ExportSpec(), output: output, surfaceDirectory: directory))
+        let directionFile = SurfaceExport.directionFileURL(for: output)
+        let batchNorms = layout.entries.filter { $0.role == .runningVariance }.count
+        try HDF5File.withLibrary {
+            let file = try HDF5File.open(bytes: Array(try Data(contentsOf: directionFile)), source: directionFile.path)
+            XCTAssertEqual(try file.members(of: "xdirection").count, layout.entries.count + batchNorms)
+            // conv1.weight, bn1.weight, bn1.bias, bn1.running_mean, bn1.running_var, bn1.num_batches_tracked, ...
+            XCTAssertEqual(try file.info("xdirection/4").shape, [16])
+            XCTAssertEqual(try file.info("xdirection/5").shape, [])
+            XCTAssertEqual(file.stringAttribute("name", on: "xdirection/5"), "bn1.num_batches_tracked")
+            XCTAssertEqual(file.stringAttribute("name", on: "xdirection/6"), "layer1.0.conv1.weight")
+        }
+        let result = try LiImport.read(output.path, directionFile: directionFile.path, model: model)
+        XCTAssertEqual(result.directionSpec.mode, .states)
+        XCTAssertEqual(result.directions?.x, x)
+        XCTAssertEqual(result.directions?.y, y)
+    }
+
     func testFileWithoutTheirDatasetsIsRefused() throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
