@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "LandscapeIO", "LandscapeEngine"]),
         .testTarget(name: "LandscapeRenderTests", dependencies: ["LandscapeRender", "CCairo"]),
         .testTarget(name: "LandscapePicturesTests", dependencies: ["LandscapePictures", "Landscape", "LandscapeRender", "LandscapeEngine"]),
-        .testTarget(name: "LandscapeExportTests", dependencies: ["LandscapeExport", "Landscape", "LandscapeIO", "LandscapeEngine"]),
+        .testTarget(name: "LandscapeExportTests", dependencies: ["LandscapeExport", "Landscape", "LandscapeIO", "LandscapeEngine", "LandscapePictures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "LandscapeServiceTests",
                     dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeEngine", "LandscapeIO"]),

@@ -2,6 +2,7 @@ import Foundation
 import Landscape
 import LandscapeEngine
 import LandscapeIO
+import LandscapePictures
 @testable import LandscapeExport
 import XCTest
 
@@ -42,6 +43,19 @@ final class ImportTests: XCTestCase {
         }
         let conv = try XCTUnwrap(layout.entry(named: "conv1.weight"))
         XCTAssertTrue(directions.y!.values[conv.range].contains { $0 != 0 })
+
+        // What the service does with it: the store saves it, reads it back, and it draws.
+        let store = try SurfaceStore(directory: directory.appendingPathComponent("surfaces"))
+        try store.saveDirections(directions, layout: layout, spec: result.directionSpec, fileName: store.directionsFileName(id: surface.id))
+        try store.save(surface)
+        let stored = try XCTUnwrap(try store.load(id: surface.id))
+        XCTAssertEqual(stored, surface)
+        var settings = Pictures.SurfaceSettings()
+        settings.kind = .filled
+        let picture = try Pictures.surfaces([stored], settings)
+        XCTAssertTrue(picture.data.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        settings.format = .pdf
+        XCTAssertTrue(try Pictures.surfaces([stored], settings).data.starts(with: Array("%PDF".utf8)))
     }
 
     func testOurExportImportsBackLosslessly() throws {
