@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Debian's serial HDF5 (pkg-config `hdf5`: headers under /usr/include/hdf5/serial).
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // Shared plain types: Tensor, StateDict, ParameterLayout, SeededGenerator, the one atomic
         // writer (fsync + rename) and the one JSON coding. Foundation only.
@@ -44,13 +46,16 @@ let package = Package(
         // What to draw: surfaces, activations and output landscapes as plot data with titles from the
         // data; the CLI and the service both draw through it (neither holds picture code of its own).
         .target(name: "LandscapePictures", dependencies: ["LandscapeCore", "Landscape", "LandscapeRender", "LandscapeEngine", "LandscapeIO"]),
+        // Results that leave the tool: HDF5 in Li et al.'s layout (and its import), CSV, npz, VTK, OBJ/PLY.
+        // Only module that knows HDF5.
+        .target(name: "LandscapeExport", dependencies: ["LandscapeCore", "Landscape", "LandscapeIO", "LandscapeEngine", "CHDF5"]),
         // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.
         .target(name: "LandscapeService",
                 dependencies: ["HTTPServer", "LandscapeCore", "Landscape", "LandscapePictures", "LandscapeRender", "LandscapeIO", "LandscapeEngine"]),
         .executableTarget(name: "landscape", dependencies: [
-            "LandscapeService", "LandscapePictures", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
+            "LandscapeService", "LandscapePictures", "LandscapeExport", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +64,8 @@ let package = Package(
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "LandscapeCore", "LandscapeIO", "LandscapeEngine"]),
         .testTarget(name: "LandscapeRenderTests", dependencies: ["LandscapeRender", "CCairo"]),
         .testTarget(name: "LandscapePicturesTests", dependencies: ["LandscapePictures", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeEngine"]),
+        .testTarget(name: "LandscapeExportTests",
+                    dependencies: ["LandscapeExport", "Landscape", "LandscapeCore", "LandscapeIO", "LandscapeEngine", "LandscapePictures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "LandscapeServiceTests",
                     dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeCore", "LandscapeEngine", "LandscapeIO"]),

@@ -15,7 +15,7 @@ public enum Pictures {
         let axes = surfaces.map(\.axisLabels)
         var style = PlotStyle()
         style.width = settings.width; style.height = settings.height
-        style.scale = settings.scale; style.transparent = settings.transparent
+        style.scale = settings.scale; style.transparent = settings.transparent; style.format = settings.format
         style.title = settings.title ?? titles.figure
         style.xLabel = axes[0].x; style.yLabel = axes[0].y ?? settings.metric.rawValue
         if let gridKind = settings.kind.gridKind {
@@ -96,14 +96,15 @@ public enum Pictures {
     }
 
     public static func activations(_ activations: [Activation], range: ClosedRange<Double>, points: Int,
-                                   width: Int = 1200, height: Int = 420, scale: Double = 1) throws -> RenderedPlot {
+                                   width: Int = 1200, height: Int = 420, scale: Double = 1,
+                                   format: PictureFormat = .png) throws -> RenderedPlot {
         let x = samples(range, count: points)
         let series = try activations.map { a in
             try ActivationSeries(name: a.displayName, x: x, f: x.map(a.value), df: x.map(a.derivative),
                                  d2f: x.map(a.secondDerivative), minimum: interiorMinimum(of: a, in: range))
         }
         var style = ActivationPlot.defaultStyle
-        style.width = width; style.height = height; style.scale = scale
+        style.width = width; style.height = height; style.scale = scale; style.format = format
         let ends = Ticks.labels([range.lowerBound, range.upperBound])
         style.title = "Activations on [\(ends[0]), \(ends[1])]"
         return try ActivationPlot.render(series, style: style)
@@ -111,7 +112,8 @@ public enum Pictures {
 
     /// Output landscapes of the Mish paper side by side; `colormap` nil draws greyscale.
     public static func outputLandscapes(_ activations: [Activation], seed: UInt64, size: Int, range: ClosedRange<Double>,
-                                        colormap: Colormap?, height: Int = 440, scale: Double = 1) throws -> RenderedPlot {
+                                        colormap: Colormap?, height: Int = 440, scale: Double = 1,
+                                        format: PictureFormat = .png) throws -> RenderedPlot {
         let panels = try activations.map { activation -> GridPanel in
             let field = try OutputLandscape(activation: activation, seed: seed).grid(size: size, range: range)
             return GridPanel(title: activation.displayName,
@@ -119,7 +121,7 @@ public enum Pictures {
         }
         var options = ImageGridOptions()
         options.colormap = colormap
-        options.style.height = height; options.style.scale = scale
+        options.style.height = height; options.style.scale = scale; options.style.format = format
         options.style.width = Int(Double(height) * 0.92) * activations.count + 20
         options.style.title = "Output landscape of a random 2-64-32-16-1 MLP (seed \(seed))"
         return try ImageGrid.render(panels, options: options)
@@ -127,7 +129,7 @@ public enum Pictures {
 }
 
 extension RenderedPlot {
-    /// Writes the PNG through the project's one atomic writer (temporary file, fsync, rename),
+    /// Writes the picture (PNG, SVG or PDF) through the project's one atomic writer (temporary file, fsync, rename),
     /// saying plainly when the directory is missing.
     public func write(to url: URL) throws {
         let directory = url.deletingLastPathComponent()
@@ -135,7 +137,7 @@ extension RenderedPlot {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RenderError.writeFailed(path: url.path, detail: "the directory \(directory.path) does not exist: create it first")
         }
-        do { try AtomicFile.write(png, to: url) } catch {
+        do { try AtomicFile.write(data, to: url) } catch {
             throw RenderError.writeFailed(path: url.path, detail: "\(error)")
         }
     }

@@ -28,6 +28,8 @@ public struct RenderSpec: Sendable, Hashable {
     public var scale = 1.0
     public var title: String?
     public var transparent = false
+    /// PNG, SVG or PDF: one drawing code, three cairo back ends (the CLI picks it from the file name, the API from the path).
+    public var format: PictureFormat = .png
     public init() {}
 
     /// Pixels per side before `scale`: below 64 nothing is legible; 4096² is ≈ 65 MB while drawn.

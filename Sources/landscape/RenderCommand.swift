@@ -25,7 +25,7 @@ enum ColourScaleFlag: String, EnumerableFlag {
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Draw a surface JSON (or several side by side with --compare) as a PNG.",
+        abstract: "Draw a surface JSON (or several side by side with --compare) as PNG, SVG or PDF.",
         discussion: "Levels follow the reference's vmin:vmax:vlevel (e.g. --vmin 0.1 --vmax 10 --vlevel 0.5).")
 
     @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
@@ -48,7 +48,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "DPI factor: 2 doubles the pixel size.") var scale = RenderSpec().scale
     @Option(help: "Figure title (default: model, seed and metric).") var title: String?
     @Flag(help: "Transparent background.") var transparent = false
-    @Option(help: "Output PNG file (written atomically).") var out: String
+    @OptionGroup var output: PictureOutputOptions
 
     /// The same spec the API builds from a picture's query string.
     var spec: RenderSpec {
@@ -74,8 +74,10 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
+        var spec = self.spec
+        spec.format = try output.resolved()
         let plot = try Pictures.surfaces(surfaces, spec)
-        try plot.write(to: URL(fileURLWithPath: out))
-        print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
+        try plot.write(to: output.url)
+        output.report(plot)
     }
 }
