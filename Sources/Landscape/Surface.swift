@@ -167,7 +167,7 @@ extension Surface {
         do {
             return try jsonDecoder.decode(Surface.self, from: data)
         } catch {
-            throw LandscapeError.storeFailure(path: source, detail: "not a surface JSON (format \(formatVersion)): \(error)")
+            throw LandscapeError.storeFailure(path: source, detail: "not a surface JSON (format \(formatVersion)): \(LandscapeJSON.describe(error))")
         }
     }
 }

@@ -56,3 +56,50 @@ extension LandscapeJSON {
         String(decoding: try! encode(value), as: UTF8.self)
     }
 }
+
+extension LandscapeJSON {
+    /// A decoding failure in a reader's words: which field (as written in the file, `progress.computed`)
+    /// and what was wrong, instead of Foundation's `DecodingError.dataCorrupted(...)` dump.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ keys: [any CodingKey]) -> String {
+            let named = keys.map { $0.intValue.map { "[\($0)]" } ?? "." + snakeCase($0.stringValue) }.joined()
+            return named.hasPrefix(".") ? String(named.dropFirst()) : named
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            let parent = path(context.codingPath)
+            return "field '\(parent.isEmpty ? "" : parent + ".")\(snakeCase(key.stringValue))' is missing"
+        case let .typeMismatch(type, context):
+            return "field '\(path(context.codingPath))': expected \(typeName(type))"
+        case let .valueNotFound(type, context):
+            return "field '\(path(context.codingPath))' is null: expected \(typeName(type))"
+        case let .dataCorrupted(context):
+            if context.codingPath.isEmpty { return "not valid JSON" }
+            return "field '\(path(context.codingPath))': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type, is Int.Type, is UInt64.Type: return "a number"
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        default:
+            let name = "\(type)"
+            return name.hasPrefix("Array") ? "an array" : name.hasPrefix("Dictionary") ? "an object" : "a \(name)"
+        }
+    }
+
+    /// The key as the file spells it (the encoder's snake_case).
+    private static func snakeCase(_ key: String) -> String {
+        var out = ""
+        for (i, c) in key.enumerated() {
+            if c.isUppercase, i > 0 { out += "_" }
+            out += c.lowercased()
+        }
+        return out
+    }
+}

@@ -63,7 +63,7 @@ public struct ModelCard: Sendable, Codable, Equatable {
         do {
             return try LandscapeJSON.decoder.decode(ModelCard.self, from: Data(bytes))
         } catch {
-            throw ModelCardError(path: url.path, detail: "not valid JSON of the expected form: \(error)")
+            throw ModelCardError(path: url.path, detail: "not a model card: \(LandscapeJSON.describe(error))")
         }
     }
 

@@ -18,3 +18,27 @@ final class LandscapeJSONTests: XCTestCase {
         XCTAssertEqual(String(data: data, encoding: .utf8), #"{"curvature_x":2,"name":"non-finite","values":[0.25]}"#)
     }
 }
+
+/// Decoding failures are told as a reader would: the field as the file spells it and what was wrong.
+final class LandscapeJSONDescribeTests: XCTestCase {
+    private struct Inner: Codable { var pointCount: Int }
+    private struct Outer: Codable { var name: String; var progress: Inner; var values: [Double] }
+
+    private func failure(_ json: String) -> String {
+        do { _ = try LandscapeJSON.decoder.decode(Outer.self, from: Data(json.utf8)); return "decoded" } catch {
+            return LandscapeJSON.describe(error)
+        }
+    }
+
+    func testEachKindOfFailureNamesTheField() {
+        XCTAssertEqual(failure("{"), "not valid JSON")
+        XCTAssertEqual(failure(#"{"name": "a", "values": []}"#), "field 'progress' is missing")
+        XCTAssertEqual(failure(#"{"name": "a", "progress": {}, "values": []}"#), "field 'progress.point_count' is missing")
+        XCTAssertEqual(failure(#"{"name": "a", "progress": {"point_count": "9"}, "values": []}"#),
+                       "field 'progress.point_count': expected a number")
+        XCTAssertEqual(failure(#"{"name": "a", "progress": {"point_count": 9}, "values": [1, "x"]}"#),
+                       "field 'values[1]': expected a number")
+        XCTAssertEqual(failure(#"{"name": null, "progress": {"point_count": 9}, "values": []}"#),
+                       "field 'name' is null: expected a string")
+    }
+}

@@ -112,7 +112,7 @@ public struct TrainingLog: Sendable, Codable, Equatable {
 
     static func decode(_ text: String, source: String) throws -> TrainingLog {
         do { return try LandscapeJSON.decoder.decode(TrainingLog.self, from: Data(text.utf8)) } catch {
-            throw LandscapeError.invalidRequest("\(source): metadata '\(metadataKey)' is not a valid training log: \(error)")
+            throw LandscapeError.invalidRequest("\(source): metadata '\(metadataKey)' is not a valid training log: \(LandscapeJSON.describe(error))")
         }
     }
 }

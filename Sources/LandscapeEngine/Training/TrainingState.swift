@@ -116,7 +116,7 @@ public struct TrainingState: Sendable, Equatable {
         do {
             return try LandscapeJSON.decoder.decode(T.self, from: Data(text.utf8))
         } catch {
-            throw TrainingError.invalidState("metadata '\(key)' is not a valid \(T.self) in JSON: \(error)")
+            throw TrainingError.invalidState("metadata '\(key)' is not a valid \(T.self) in JSON: \(LandscapeJSON.describe(error))")
         }
     }
 
