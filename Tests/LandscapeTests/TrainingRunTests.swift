@@ -13,14 +13,14 @@ final class TrainingRunTests: XCTestCase {
     override func setUpWithError() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-train-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try writeFashionLikeData(at: root.appendingPathComponent("fashion-tiny"))
+        try Self.writeFashionLikeData(at: root.appendingPathComponent("fashion-tiny"))
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
     /// IDX files (big-endian header, then bytes), 28x28: 40 train and 16 test
     /// images whose brightness pattern depends on the label, so it is learnable.
-    private func writeFashionLikeData(at directory: URL) throws {
+    static func writeFashionLikeData(at directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func idx(_ sizes: [Int], _ payload: [UInt8]) -> Data {
             var bytes: [UInt8] = [0, 0, 8, UInt8(sizes.count)]

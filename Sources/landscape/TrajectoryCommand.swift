@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Landscape
+import LandscapeEngine
+
+extension PrincipalComponents.Method: ExpressibleByArgument {}
+
+struct TrajectoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trajectory",
+        abstract: "PCA plane of a training path: the top two principal components of the snapshots (θ_i − θ_final).",
+        discussion: """
+        Reads the snapshots of `landscape train --snapshots DIR [--snapshot-every STEPS]`, computes PC1 and PC2 \
+        in float64 (as Li et al.'s projection.py: rows centred, 1-D tensors ignored with --ignore biasbn), and \
+        writes OUT/trajectory.json (explained variance, each snapshot's coordinates, the angle of the end-to-end \
+        vector with the plane) and OUT/directions.safetensors for `landscape surface --directions pca:OUT`.
+        """)
+
+    @Option(help: "Directory of training snapshots (at least 3).") var snapshots: String
+    @Option(help: "The final model (the plane's origin).") var model: String
+    @Option(help: "weights (parameters only) or states (BN running statistics too).") var mode: DirectionMode = .weights
+    @Option(help: "1-D tensors (BN, biases): biasbn (ignored, as the reference's --ignore biasbn) or none.")
+    var ignore: DirectionIgnore = .biasbn
+    @Option(help: "gram-eigen (dsyrk + dsyev) or svd (dgesdd), both float64.") var method: PrincipalComponents.Method = .gramEigen
+    @Option(help: "Output directory (trajectory.json, directions.safetensors).") var out: String
+
+    var spec: TrajectorySpec {
+        var spec = TrajectorySpec(snapshots: snapshots, model: model)
+        spec.mode = mode
+        spec.ignore = ignore
+        spec.method = method
+        return spec
+    }
+
+    func validate() throws {
+        do { try spec.validated(limits: TrajectoryLimits()) } catch let error as SpecError {
+            throw ValidationError("--\(error.field): \(error.problem)")
+        }
+    }
+
+    func run() throws {
+        let start = Date()
+        let input = try TrajectoryInput.load(spec)
+        let loaded = Date()
+        let result = try TrajectoryComputation.compute(input)
+        let computed = Date()
+        try TrajectoryComputation.write(result, layout: input.final.model.layout, to: URL(fileURLWithPath: out))
+        let t = result.trajectory
+        print("\(t.points.count) snapshots of \(input.final.model.architecture.description), \(t.coordinates) coordinates (\(t.mode.rawValue), ignore \(t.ignore.rawValue))")
+        print(String(format: "explained variance: PC1 %.2f %%, PC2 %.2f %% (sum %.2f %%); pc1·pc2 = %.1e",
+                     t.explainedVarianceRatio[0] * 100, t.explainedVarianceRatio[1] * 100,
+                     (t.explainedVarianceRatio[0] + t.explainedVarianceRatio[1]) * 100, t.componentCosine))
+        print(String(format: "end-to-end vector: norm %.4g, %.1f° from the plane (cos with PC1 %.3f, PC2 %.3f)",
+                     t.endToEnd.norm, t.endToEnd.angleToPlaneDegrees, t.endToEnd.cosines[0], t.endToEnd.cosines[1]))
+        print(String(format: "read %.2f s, PCA %.2f s (%@); wrote %@/%@ and %@", loaded.timeIntervalSince(start),
+                     computed.timeIntervalSince(loaded), t.method.rawValue, out, Trajectory.fileName, Trajectory.directionsFileName))
+    }
+}
