@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Landscape
 import LandscapeEngine
+import LandscapePictures
 
 extension PrincipalComponents.Method: ExpressibleByArgument {}
 
@@ -23,6 +24,11 @@ struct TrajectoryCommand: ParsableCommand {
     var ignore: DirectionIgnore = .biasbn
     @Option(help: "gram-eigen (dsyrk + dsyev) or svd (dgesdd), both float64.") var method: PrincipalComponents.Method = .gramEigen
     @Option(help: "Output directory (trajectory.json, directions.safetensors).") var out: String
+    @Option(help: "Evaluate every snapshot on this dataset's test split (a 1D picture of test loss and accuracy along the path).")
+    var data: String?
+    @Option(help: "Test images per snapshot with --data (the first N).") var samples = EvaluationSetRequest.defaultSurfaceSamples
+    @Option(help: "Worker threads for --data.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "PNG of loss and accuracy along the path, per snapshot (written atomically).") var plot: String?
 
     var spec: TrajectorySpec {
         var spec = TrajectorySpec(snapshots: snapshots, model: model)
@@ -33,6 +39,8 @@ struct TrajectoryCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard samples >= 1, threads >= 1 else { throw ValidationError("--samples and --threads must be at least 1") }
+        if let plot, !plot.hasSuffix(".png") { throw ValidationError("--plot must end in .png, got '\(plot)'") }
         do { try spec.validated(limits: TrajectoryLimits()) } catch let error as SpecError {
             throw ValidationError("--\(error.field): \(error.problem)")
         }
@@ -42,8 +50,18 @@ struct TrajectoryCommand: ParsableCommand {
         let start = Date()
         let input = try TrajectoryInput.load(spec)
         let loaded = Date()
-        let result = try TrajectoryComputation.compute(input)
-        let computed = Date()
+        var result = try TrajectoryComputation.compute(input)
+        var computed = Date()
+        if let data {
+            let set = try EvaluationSet.build(EvaluationSetRequest(path: data, split: .test, samples: samples, samplesAtMost: true),
+                                              card: input.final.card)
+            try input.final.checkInput(set)
+            try TrajectoryComputation.evaluate(&result, input, on: set, evaluator: Evaluator(threads: threads)) { done, total in
+                FileHandle.standardError.write(Data("\revaluated \(done)/\(total) snapshots".utf8))
+            }
+            FileHandle.standardError.write(Data("\n".utf8))
+            computed = Date()
+        }
         try TrajectoryComputation.write(result, layout: input.final.model.layout, to: URL(fileURLWithPath: out))
         let t = result.trajectory
         print("\(t.points.count) snapshots of \(input.final.model.architecture.description), \(t.coordinates) coordinates (\(t.mode.rawValue), ignore \(t.ignore.rawValue))")
@@ -52,7 +70,12 @@ struct TrajectoryCommand: ParsableCommand {
                      (t.explainedVarianceRatio[0] + t.explainedVarianceRatio[1]) * 100, t.componentCosine))
         print(String(format: "end-to-end vector: norm %.4g, %.1f° from the plane (cos with PC1 %.3f, PC2 %.3f)",
                      t.endToEnd.norm, t.endToEnd.angleToPlaneDegrees, t.endToEnd.cosines[0], t.endToEnd.cosines[1]))
+        if let plot {
+            let picture = try Pictures.trajectory(t)
+            try picture.write(to: URL(fileURLWithPath: plot))
+            print("wrote \(plot)")
+        }
         print(String(format: "read %.2f s, PCA %.2f s (%@); wrote %@/%@ and %@", loaded.timeIntervalSince(start),
-                     computed.timeIntervalSince(loaded), t.method.rawValue, out, Trajectory.fileName, Trajectory.directionsFileName))
+                     computed.timeIntervalSince(loaded), t.method.rawValue + (data == nil ? "" : " and evaluation"), out, Trajectory.fileName, Trajectory.directionsFileName))
     }
 }

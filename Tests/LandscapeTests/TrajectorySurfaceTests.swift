@@ -58,6 +58,14 @@ final class TrajectorySurfaceTests: XCTestCase {
         XCTAssertEqual(surface.summary?.centreLoss ?? .nan, eval.meanLoss, accuracy: 1e-12)
         XCTAssertEqual(surface.summary?.centreAccuracy, eval.accuracy)
 
+        // Every snapshot evaluated on the same images: the last one is the final model.
+        var evaluated = result
+        try TrajectoryComputation.evaluate(&evaluated, try TrajectoryInput.load(spec), on: set, evaluator: Evaluator(threads: 1))
+        XCTAssertEqual(evaluated.trajectory.points.last?.testLoss ?? .nan, eval.meanLoss, accuracy: 1e-12)
+        XCTAssertEqual(evaluated.trajectory.points.last?.testAccuracy, eval.accuracy)
+        XCTAssertEqual(evaluated.trajectory.points.compactMap(\.testLoss).count, 7)
+        XCTAssertEqual(evaluated.trajectory.evaluation?.samples, 12)
+
         XCTAssertEqual(surface.directions.kind, "pca")
         XCTAssertEqual(surface.path, plane.path)
         XCTAssertEqual(surface.path?.points.count, 7)

@@ -34,6 +34,8 @@ public struct Trajectory: Sendable, Codable, Equatable {
     public var points: [Point]
     /// Whether the final model's weights are one of the snapshots (then it is a point at (0, 0)).
     public var finalInSnapshots: Bool
+    /// The images every snapshot was evaluated on (absent when they were not).
+    public var evaluation: Surface.DatasetInfo?
     /// File beside this JSON holding PC1 and PC2 as `x.<tensor>` / `y.<tensor>`.
     public var directionsFile: String
     public var producer: String
@@ -54,6 +56,9 @@ public struct Trajectory: Sendable, Codable, Equatable {
         public var epoch: Double?
         public var learningRate: Double?
         public var trainLoss: Double?
+        /// Eval-mode loss and accuracy on `evaluation`'s images (when the trajectory was evaluated).
+        public var testLoss: Double?
+        public var testAccuracy: Double?
         public var x: Double
         public var y: Double
         public init(file: String, step: Int?, epoch: Double?, learningRate: Double?, trainLoss: Double?, x: Double, y: Double) {

@@ -130,6 +130,19 @@ public enum TrajectoryComputation {
                       components: pca)
     }
 
+    /// Each snapshot's eval-mode test loss and accuracy on `data` (the 1D picture along the path).
+    public static func evaluate(_ result: inout Result, _ input: TrajectoryInput, on data: SurfaceData,
+                                evaluator: Evaluator = Evaluator(),
+                                progress: (Int, Int) -> Void = { _, _ in }) throws {
+        for (i, snapshot) in input.snapshots.enumerated() {
+            let outcome = try evaluator.evaluate(InferenceNetwork(snapshot.model), on: data.data)
+            result.trajectory.points[i].testLoss = outcome.meanLoss.isFinite ? outcome.meanLoss : nil
+            result.trajectory.points[i].testAccuracy = outcome.accuracy
+            progress(i + 1, input.snapshots.count)
+        }
+        result.trajectory.evaluation = data.info
+    }
+
     static func key(_ input: TrajectoryInput) -> String {
         let spec = input.spec
         let parts = ["trajectory-v\(Trajectory.formatVersion)", input.final.sha256, input.final.model.architecture.activation.name]
