@@ -5,9 +5,9 @@ import LandscapeRender
 /// A path over a grid plot: drawn where its data coordinates are, the start a
 /// green square and the end a red disc, in every kind; bad paths refused.
 final class PathOverlayTests: XCTestCase {
-    /// A bowl over x −2…6, y −3…3 (31 × 25 points) and a path spiralling into the origin.
+    /// A bowl over x −6…6, y −3…3 (31 × 25 points) and a path spiralling into the origin.
     private func plot(_ kind: GridPlotKind) throws -> (RenderedPlot, PathOverlay) {
-        let xs = (0..<31).map { -2 + 8 * Double($0) / 30 }, ys = (0..<25).map { -3 + 6 * Double($0) / 24 }
+        let xs = (0..<31).map { -6 + 12 * Double($0) / 30 }, ys = (0..<25).map { -3 + 6 * Double($0) / 24 }
         let grid = try Grid2D(x: xs, y: ys) { x, y in 0.2 + 0.1 * x * x + 0.3 * y * y }
         let t = (0..<15).map { 1 - Double($0) / 14 }
         let path = try PathOverlay(x: t.map { 5 * $0 * cos(3 * $0) }, y: t.map { 2.5 * $0 * sin(3 * $0) },

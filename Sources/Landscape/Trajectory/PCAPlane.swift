@@ -46,4 +46,8 @@ public struct SurfacePath: Sendable, Codable, Equatable {
     /// "PC1, 81.3 %", "PC2, 9.2 %".
     public var axisLabels: [String]
     public var points: [Trajectory.Point]
+    public init(trajectory: String, explainedVarianceRatio: [Double], axisLabels: [String], points: [Trajectory.Point]) {
+        self.trajectory = trajectory; self.explainedVarianceRatio = explainedVarianceRatio
+        self.axisLabels = axisLabels; self.points = points
+    }
 }

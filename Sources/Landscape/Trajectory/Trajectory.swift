@@ -40,6 +40,17 @@ public struct Trajectory: Sendable, Codable, Equatable {
     public var directionsFile: String
     public var producer: String
 
+    public init(id: String, model: Surface.ModelInfo, snapshotsDirectory: String, mode: DirectionMode, ignore: DirectionIgnore,
+                method: PrincipalComponents.Method, coordinates: Int, explainedVarianceRatio: [Double], explainedVariance: [Double],
+                singularValues: [Double], componentCosine: Double, endToEnd: EndToEnd, points: [Point], finalInSnapshots: Bool,
+                evaluation: Surface.DatasetInfo? = nil, directionsFile: String, producer: String) {
+        self.id = id; self.model = model; self.snapshotsDirectory = snapshotsDirectory; self.mode = mode; self.ignore = ignore
+        self.method = method; self.coordinates = coordinates; self.explainedVarianceRatio = explainedVarianceRatio
+        self.explainedVariance = explainedVariance; self.singularValues = singularValues; self.componentCosine = componentCosine
+        self.endToEnd = endToEnd; self.points = points; self.finalInSnapshots = finalInSnapshots; self.evaluation = evaluation
+        self.directionsFile = directionsFile; self.producer = producer
+    }
+
     /// The path from the first snapshot to the final model against the plane.
     public struct EndToEnd: Sendable, Codable, Equatable {
         /// ‖θ_final − θ_first‖ over the PCA's coordinates.
@@ -48,6 +59,9 @@ public struct Trajectory: Sendable, Codable, Equatable {
         public var cosines: [Double]
         /// Angle between the end-to-end vector and the PCA plane, in degrees (0: in the plane).
         public var angleToPlaneDegrees: Double
+        public init(norm: Double, cosines: [Double], angleToPlaneDegrees: Double) {
+            self.norm = norm; self.cosines = cosines; self.angleToPlaneDegrees = angleToPlaneDegrees
+        }
     }
 
     public struct Point: Sendable, Codable, Equatable {
