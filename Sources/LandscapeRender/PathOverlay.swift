@@ -71,9 +71,15 @@ public struct PathOverlay: Sendable, Equatable {
             cairo_set_line_width(cr, 1.5)
             cairo_stroke(cr)
         }
+        // Where a path slows down its labels crowd together: the last one (the end) first, then
+        // the others in order, each skipped if it would overlap one already placed.
         let size = style.tickFontSize * 0.9
-        for label in labels {
+        var placed: [Rect] = []
+        for label in labels.suffix(1) + labels.dropLast() {
             let (px, py) = points[label.index]
+            let box = Rect(x: px + 6, y: py - 8 - size, width: canvas.textWidth(label.text, size: size) + 6, height: 2 * size)
+            guard !placed.contains(where: { ContourLabels.overlaps($0, box) }) else { continue }
+            placed.append(box)
             canvas.text(label.text, x: px + 8, y: py - 8, size: size, color: RGBA(0.05, 0.05, 0.05), alignX: 0, alignY: 0.5,
                         background: RGBA(1, 1, 1, 0.8))
         }
