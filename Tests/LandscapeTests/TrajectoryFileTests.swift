@@ -111,6 +111,9 @@ final class TrajectoryFileTests: XCTestCase {
         }
         let (x, y) = try trajectory.coveringAxes(count: 21)
         XCTAssertEqual(x.count, 21)
+        // Round steps (0.4 and 0.6) with whole numbers of them on either side of 0.
+        XCTAssertEqual(x.description, "-4:4:21")
+        XCTAssertEqual(y.description, "-1.2:10.8:21")
         for point in trajectory.points {
             XCTAssertLessThan(x.start, point.x); XCTAssertGreaterThan(x.end, point.x)
             XCTAssertLessThan(y.start, point.y); XCTAssertGreaterThan(y.end, point.y)

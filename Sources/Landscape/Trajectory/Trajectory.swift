@@ -104,13 +104,23 @@ public struct Trajectory: Sendable, Codable, Equatable {
             let pad = max(high - low, 1e-3) * margin
             let (from, to) = (low - pad, high + pad)
             guard count >= 3 else { throw LandscapeError.invalidGrid("\(count) points: expected at least 3 to cover a path") }
-            // A step such that a whole number of steps left of 0 and (count − 1) in all cover [from, to].
-            let step = (to - from) / Double(count - 2)
-            let start = -(-from / step).rounded(.up) * step
-            return try GridAxis(start: start, end: start + Double(count - 1) * step, count: count)
+            // A round step (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) such that a whole number of steps left of 0 and
+            // (count − 1) in all cover [from, to]; ends written with 10 significant digits.
+            let step = Self.roundUp((to - from) / Double(count - 2))
+            let start = Self.tidy(-(-from / step).rounded(.up) * step)
+            return try GridAxis(start: start, end: Self.tidy(start + Double(count - 1) * step), count: count)
         }
         return (try axis(points.map(\.x)), try axis(points.map(\.y)))
     }
+
+    /// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k at least `value` (> 0): round
+    /// grid coordinates with at most a quarter more range than asked.
+    static func roundUp(_ value: Double) -> Double {
+        let power = pow(10, (log10(value)).rounded(.down))
+        return ([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map { $0 * power }.first { $0 >= value * (1 - 1e-12) }) ?? 10 * power
+    }
+
+    static func tidy(_ value: Double) -> Double { Double(String(format: "%.10g", value)) ?? value }
 
     /// Of the span of the path, on each side of the default surface grid (the reference's
     /// trajectory plots leave a similar border around the path).
