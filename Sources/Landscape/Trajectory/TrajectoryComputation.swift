@@ -28,7 +28,7 @@ public struct TrajectoryInput: Sendable {
             let loaded = try LoadedModel.load(url)
             let info = try SnapshotInfo(metadata: loaded.stateDict.metadata, source: url.path)
             if let first = snapshots.first, first.model.architecture != loaded.model.architecture {
-                throw LandscapeError.incompatibleModels("snapshot \(url.lastPathComponent) is \(loaded.model.architecture.description), "
+                throw LandscapeError.invalidRequest("snapshot \(url.lastPathComponent) is \(loaded.model.architecture.description), "
                     + "\(first.url.lastPathComponent) is \(first.model.architecture.description): expected every snapshot "
                     + "in \(spec.snapshots) to come from one training run")
             }
@@ -36,7 +36,7 @@ public struct TrajectoryInput: Sendable {
         }
         guard let first = snapshots.first else { throw SpecError("snapshots", "no snapshot files in \(spec.snapshots)") }
         guard final.model.architecture == first.model.architecture else {
-            throw LandscapeError.incompatibleModels("final model \(spec.model) is \(final.model.architecture.description), "
+            throw LandscapeError.invalidRequest("final model \(spec.model) is \(final.model.architecture.description), "
                 + "the snapshots in \(spec.snapshots) are \(first.model.architecture.description): "
                 + "expected the model the snapshots were trained into")
         }
