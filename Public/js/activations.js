@@ -47,6 +47,20 @@ export class Activations {
   buildChips() {
     this.buildChecks('act-list');
     this.buildChecks('out-list');
+    this.buildSizes();
+  }
+
+  /** The output landscape's size choices, from the server (none: the server's default size is drawn). */
+  buildSizes() {
+    const sizes = limits()?.outputLandscape;
+    const select = this.$('out-size');
+    select.disabled = !sizes;
+    if (!sizes) return;
+    select.replaceChildren(...sizes.sizes.map((n) => {
+      const option = document.createElement('option');
+      option.value = String(n); option.textContent = String(n); option.selected = n === sizes.default;
+      return option;
+    }));
   }
 
   buildChecks(id) {
@@ -151,7 +165,8 @@ export class Activations {
   drawOutput() {
     this.sync();
     const size = this.$('out-size').value;
-    const q = new URLSearchParams({ activations: this.state.acts.join(','), seed: String(this.state.seed), size, range: this.state.range });
+    const q = new URLSearchParams({ activations: this.state.acts.join(','), seed: String(this.state.seed), range: this.state.range });
+    if (size) q.set('size', size);
     const src = `/api/output-landscape.png?${q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
     const img = this.$('output-image');
     if (img.getAttribute('src') === src) return;

@@ -4,7 +4,8 @@
 //   GET /api/limits        {max_models, max_grid_points, max_samples,
 //                           max_activations,               (names per activation request)
 //                           activations: [names],          (the engine's, in its order)
-//                           levels: {min, max, default}}   (contour levels)
+//                           levels: {min, max, default},   (contour levels)
+//                           output_landscape: {sizes, default, max}}  (the output landscape's size choices)
 //   GET /api/openapi.json  components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
 //                          bn_batch_size), the norm and bn_mode choices, and the
@@ -48,8 +49,14 @@ async function loadLimits() {
   } else {
     bad.push('activations');
   }
+  const o = body.output_landscape || {};
+  let outputLandscape = { sizes: o.sizes, default: o.default };
+  if (!Array.isArray(o.sizes) || !o.sizes.length || !o.sizes.every((v) => Number.isInteger(v) && v >= 2) || !o.sizes.includes(o.default)) {
+    bad.push('output_landscape');
+    outputLandscape = null;
+  }
   settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
-    maxActivations: count('max_activations'), levels };
+    maxActivations: count('max_activations'), levels, outputLandscape };
   if (bad.length) settings.problems.push(`GET /api/limits lacks ${bad.join(', ')}`);
 }
 
@@ -71,7 +78,10 @@ async function loadRequestSchema() {
   };
 }
 
-/** The caps of GET /api/limits ({maxModels, maxGridPoints, maxSamples, maxActivations}, each null when unknown), or null. */
+/**
+ * The caps of GET /api/limits ({maxModels, maxGridPoints, maxSamples, maxActivations}, each null when unknown;
+ * outputLandscape {sizes, default} or null), or null.
+ */
 export function limits() { return settings.limits; }
 
 /** The request defaults, choices and examples of the OpenAPI schema, or null. */
@@ -97,6 +107,7 @@ export function notice() {
   const meanwhile = [];
   if (!settings.limits) meanwhile.push('requests go unchecked until the server checks them');
   if (!levelRange()) meanwhile.push('contour levels follow the colour bar’s ticks');
+  if (!settings.limits || !settings.limits.outputLandscape) meanwhile.push('output landscapes are drawn at the server’s default size');
   if (!settings.request) meanwhile.push('empty form fields take the server’s defaults');
   return `This server does not publish all its limits and defaults: ${settings.problems.join('; ')}.`
     + (meanwhile.length ? ` Meanwhile ${meanwhile.join('; ')}.` : '');

@@ -1,4 +1,5 @@
 import LandscapeEngine
+import LandscapeCore
 
 /// How a random direction is scaled to the trained weights (Li et al. 2018, §4).
 public enum DirectionNormalization: String, Sendable, Codable, CaseIterable {

@@ -62,6 +62,18 @@ public struct GridAxis: Sendable, Hashable, Codable, CustomStringConvertible {
             return axis.map { a in values.allSatisfy { a.contains($0) } } ?? false
         }.sorted { (abs($0 - count), $0) < (abs($1 - count), $1) }.prefix(limit).sorted()
     }
+
+    /// Why this axis fails to show the models at 0 and 1 (interpolation and plane axes): it spans
+    /// one but has no point on it. nil when every model in range is a point.
+    public func modelPointProblem() -> String? {
+        let inRange = [0.0, 1.0].filter { start <= $0 && $0 <= end }
+        guard let missing = inRange.first(where: { !contains($0) }) else { return nil }
+        let counts = countsContaining(inRange, near: count)
+        return "\(self) spans \(Self.format(missing)) (a model itself) but has no point there: use a count that puts points on "
+            + inRange.map(Self.format).joined(separator: " and ")
+            + (counts.isEmpty ? "" : ", e.g. " + counts.map { "\(Self.format(start)):\(Self.format(end)):\($0)" }.joined(separator: " or "))
+    }
+
     public var description: String { "\(Self.format(start)):\(Self.format(end)):\(count)" }
 
     static func format(_ value: Double) -> String {

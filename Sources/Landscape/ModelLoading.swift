@@ -1,6 +1,7 @@
 import Foundation
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 /// A model file read and checked against the architecture, with its card
 /// and content hash.
@@ -59,7 +60,7 @@ public struct LoadedModel: Sendable {
     }
 
     /// depth = 6·(blocks per stage) + 2, counted from `layer1.N.conv1.weight` names.
-    static func inferArchitecture(_ dict: StateDict, activation: Activation, source: String) throws -> ResNetArchitecture {
+    public static func inferArchitecture(_ dict: StateDict, activation: Activation, source: String) throws -> ResNetArchitecture {
         guard let stem = dict["conv1.weight"], stem.shape.count == 4 else {
             throw LandscapeError.invalidRequest("\(source): no 4-D conv1.weight, not a CIFAR ResNet checkpoint")
         }

@@ -1,4 +1,5 @@
 import LandscapeEngine
+import LandscapeCore
 
 /// The "output landscape" of the Mish paper (Misra 2019, Fig. 1): the scalar
 /// output of a randomly initialized fully connected network 2 → 64 → 32 →
@@ -10,6 +11,11 @@ public struct OutputLandscape: Sendable {
     public static let layerWidths = [2, 64, 32, 16, 1]
     /// Largest grid side the service and CLI accept (a 1024² image is 1M forward passes of a tiny MLP).
     public static let maximumSize = 1024
+    /// Sides a picture is offered at (the page's choices): 128 is quick, 256 shows the fine structure.
+    public static let pictureSizes = [128, 192, 256]
+    public static let defaultPictureSize = 256
+    /// The JSON grid's default side: 128² values are ≈ 300 kB of JSON, enough for the page's hover readout.
+    public static let defaultDataSize = 128
 
     public let activation: Activation
     public let seed: UInt64

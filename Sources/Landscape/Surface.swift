@@ -1,6 +1,7 @@
 import Foundation
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 /// A loss landscape over a 1D line or 2D grid: plain data that every consumer
 /// (JSON file, PNG renderer, HTTP API, the page) reads. Values are row-major

@@ -114,13 +114,7 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
         }
         for (name, axis) in [("x", grid.x), ("y", grid.y)] {
-            guard let axis else { continue }
-            for model in [0.0, 1.0] where axis.start <= model && model <= axis.end && !axis.contains(model) {
-                let counts = axis.countsContaining([0, 1].filter { axis.start <= $0 && $0 <= axis.end }, near: axis.count)
-                throw LandscapeError.invalidGrid("\(name) axis \(axis) spans \(name) = \(Int(model)) (a model itself) but has no point there: "
-                    + "use a count that puts points on 0 and 1" + (counts.isEmpty ? "" : ", e.g. "
-                    + counts.map { "\(GridAxis.format(axis.start)):\(GridAxis.format(axis.end)):\($0)" }.joined(separator: " or ")))
-            }
+            if let problem = axis?.modelPointProblem() { throw LandscapeError.invalidGrid("\(name) axis \(problem)") }
         }
     }
 

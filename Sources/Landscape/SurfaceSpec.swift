@@ -14,6 +14,16 @@ public struct SurfaceLimits: Sendable, Codable, Equatable {
     /// Models per request (ReLU | Swish | Mish plus room for more).
     public var maximumModels = 6
     public init() {}
+
+    /// The command line's caps: the grid's only (a flag raises it); there is no server to protect.
+    public static func commandLine(maximumPoints: Int) -> SurfaceLimits {
+        var limits = SurfaceLimits()
+        limits.maximumPoints = maximumPoints
+        limits.maximumSamples = .max
+        limits.maximumRecomputeImages = .max
+        limits.maximumModels = .max
+        return limits
+    }
 }
 
 /// What a field of a spec takes, once: the API's JSON, the CLI's flags, the
@@ -27,11 +37,22 @@ public struct SpecField: Sendable, Encodable {
     public let minimum: Int?
     public let maximum: Int?
     public let required: Bool
+    /// The minimum itself is not allowed (a spacing must be > 0).
+    public let exclusiveMinimum: Bool
+
+    public init(name: String, type: String, description: String, defaultValue: String? = nil, allowed: [String]? = nil,
+                minimum: Int? = nil, maximum: Int? = nil, required: Bool = false, exclusiveMinimum: Bool = false) {
+        self.name = name; self.type = type; self.description = description; self.defaultValue = defaultValue
+        self.allowed = allowed; self.minimum = minimum; self.maximum = maximum; self.required = required
+        self.exclusiveMinimum = exclusiveMinimum
+    }
 
     /// The CLI flag of this field (`bn_batches` → `--bn-batches`).
     public var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
 
-    enum CodingKeys: String, CodingKey { case name, type, description, defaultValue = "default", allowed, minimum, maximum, required }
+    enum CodingKeys: String, CodingKey {
+        case name, type, description, defaultValue = "default", allowed, minimum, maximum, required, exclusiveMinimum
+    }
 }
 
 /// A field refused by a spec: which one, what it was, what is allowed.
@@ -52,11 +73,28 @@ public struct SpecError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The images a request evaluates at every point: the same fields (and flags) in every spec.
+public protocol EvaluationImagesSpec {
+    var split: DatasetSplit? { get set }
+    var samples: Int? { get set }
+    var subset: SubsetRule { get set }
+    var subsetSeed: UInt64 { get set }
+}
+
+extension EvaluationImagesSpec {
+    /// The evaluation images this spec asks for, from the dataset at `path`; `samples` is the validated count,
+    /// `samplesAtMost` whether it was the default (a smaller split is then used whole).
+    public func evaluationSet(path: String, samples: Int, samplesAtMost: Bool) -> EvaluationSetRequest {
+        EvaluationSetRequest(path: path, split: split, samples: samples, samplesAtMost: samplesAtMost,
+                             subset: subset, subsetSeed: subsetSeed)
+    }
+}
+
 /// One request for surfaces around trained weights along shared random
 /// directions: every field typed, with its default and its check. The API
 /// decodes its JSON body into it, the CLI builds it from its options, and
 /// both call `validated(limits:)`: one set of defaults and one set of checks.
-public struct SurfaceSpec: Sendable, Equatable {
+public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
     public var models: [String]
     public var dataset: String?
     public var split: DatasetSplit?
@@ -101,10 +139,7 @@ public struct SurfaceSpec: Sendable, Equatable {
         do { grid = try GridSpec(x: x, y: y, maximumPoints: limits.maximumPoints) } catch {
             throw SpecError(y == nil ? "x" : "x, y", "\(error)")
         }
-        let samples = self.samples ?? EvaluationSetRequest.defaultSurfaceSamples
-        guard (1...limits.maximumSamples).contains(samples) else {
-            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
-        }
+        let samples = try Self.samples(self.samples, limits: limits)
         var recompute: (batches: Int, batchSize: Int)?
         switch bnMode {
         case .recompute:
@@ -125,10 +160,13 @@ public struct SurfaceSpec: Sendable, Equatable {
         return Validated(grid: grid, samples: samples, samplesAtMost: self.samples == nil, bnRecompute: recompute)
     }
 
-    /// The evaluation images this spec asks for, from the dataset at `path`.
-    public func evaluationSet(path: String, _ validated: Validated) -> EvaluationSetRequest {
-        EvaluationSetRequest(path: path, split: split, samples: validated.samples, samplesAtMost: validated.samplesAtMost,
-                             subset: subset, subsetSeed: subsetSeed)
+    /// Images per point: the one asked for within the cap, else the default (which a smaller split then caps).
+    static func samples(_ asked: Int?, limits: SurfaceLimits) throws(SpecError) -> Int {
+        let samples = asked ?? EvaluationSetRequest.defaultSurfaceSamples
+        guard (1...limits.maximumSamples).contains(samples) else {
+            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
+        }
+        return samples
     }
 
     /// Every field with its type, default and limits: the OpenAPI schema and `GET /api/limits` are made from this.

@@ -1,6 +1,7 @@
 import Foundation
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 /// The one place surfaces and their directions touch the disk. Every write
 /// goes to a temporary file in the same directory and is renamed into place,
@@ -52,7 +53,7 @@ public struct SurfaceStore: Sendable {
         let dict = DirectionFile.stateDict(pair, layout: layout, spec: spec)
         let url = directory.appendingPathComponent(fileName)
         do { try Safetensors.write(dict, to: url) } catch {
-            throw Self.classify(path: url.path, detail: "\(error)", directory: directory.path)
+            throw Self.classify(error, path: url.path, directory: directory.path)
         }
     }
 
@@ -60,17 +61,27 @@ public struct SurfaceStore: Sendable {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }.sorted()
     }
 
-    /// The one atomic writer (LandscapeIO's: temporary file beside the target, fsync, rename), with
+    /// The one atomic writer (LandscapeCore's: temporary file beside the target, fsync, rename), with
     /// its failures told apart: a full disk or a read-only store is not a bug.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
         do { try AtomicFile.write(data, to: url) } catch {
-            throw classify(path: url.path, detail: "\(error)", directory: url.deletingLastPathComponent().path)
+            throw classify(error, path: url.path, directory: url.deletingLastPathComponent().path)
         }
     }
 
     /// Why a write failed, as the service must answer it: a full disk (507)
     /// and a read-only or unwritable directory (503) are not bugs (500).
-    public static func classify(path: String, detail: String, directory: String) -> LandscapeError {
+    public static func classify(_ error: any Error, path: String, directory: String) -> LandscapeError {
+        let detail = "\(error)"
+        // The writer's errno says it first hand; statvfs after the fact covers writers that lose it.
+        if let failure = error as? AtomicFileError {
+            switch failure.code {
+            case ENOSPC, EDQUOT: return .storeUnavailable(path: path, detail: "\(detail) (no space left in \(directory))", full: true)
+            case EROFS, EACCES, EPERM:
+                return .storeUnavailable(path: path, detail: "\(detail) (\(directory) is read-only or not writable)", full: false)
+            default: break
+            }
+        }
         var stats = statvfs()
         if statvfs(directory, &stats) == 0 {
             if stats.f_flag & UInt(ST_RDONLY) != 0 || access(directory, W_OK) != 0 {

@@ -1,3 +1,4 @@
+import LandscapeCore
 /// The CIFAR ResNet family of He et al. (2016, §4.2) as implemented by the
 /// reference checkpoint (akamaster/pytorch_resnet_cifar10): depth 6n+2, three
 /// stages of n BasicBlocks with widths 16/32/64, option-A shortcuts
@@ -80,23 +81,4 @@ public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConve
         }
         return flops + 2 * channels * classCount
     }
-}
-
-/// What a tensor is for: decides how directions treat it (Li et al. leave
-/// 1-D tensors and BN statistics out by default) and what training updates.
-public enum TensorRole: String, Sendable, Codable, Hashable {
-    case weight            // conv / linear weight (>= 2-D): "filters" along axis 0
-    case batchNormScale    // BN gamma
-    case bias              // BN beta and linear bias
-    case runningMean       // BN buffer, not a parameter
-    case runningVariance   // BN buffer, not a parameter
-
-    public var isTrainable: Bool { self == .weight || self == .batchNormScale || self == .bias }
-}
-
-public struct TensorSpec: Sendable, Hashable, Codable {
-    public let name: String
-    public let shape: [Int]
-    public let role: TensorRole
-    public var count: Int { shape.reduce(1, *) }
 }

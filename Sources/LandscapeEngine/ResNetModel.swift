@@ -1,3 +1,4 @@
+import LandscapeCore
 /// A ResNet's tensors in one contiguous buffer with a table of named views
 /// (llm.c's habit): copying, perturbing (θ + αδ + βη) and exporting are
 /// single passes over `values`, and directions and gradients reuse `layout`.
@@ -52,37 +53,4 @@ public struct ResNetModel: Sendable, Equatable {
     public var parameterCount: Int {
         layout.entries.filter { $0.role.isTrainable }.reduce(0) { $0 + $1.count }
     }
-}
-
-/// Name → (offset, shape, role) for every tensor in a flat buffer.
-public struct ParameterLayout: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public let name: String
-        public let shape: [Int]
-        public let role: TensorRole
-        public let offset: Int
-        public var count: Int { shape.reduce(1, *) }
-        public var range: Range<Int> { offset..<(offset + count) }
-        /// Rows along axis 0: the output filters of a conv or linear weight.
-        public var filterCount: Int { shape.first ?? 1 }
-        public var filterSize: Int { shape.count > 1 ? count / filterCount : count }
-    }
-
-    public let entries: [Entry]
-    public let totalCount: Int
-    private let index: [String: Int]
-
-    public init(_ specs: [TensorSpec]) {
-        var offset = 0
-        var entries: [Entry] = []
-        for spec in specs {
-            entries.append(Entry(name: spec.name, shape: spec.shape, role: spec.role, offset: offset))
-            offset += spec.count
-        }
-        self.entries = entries
-        self.totalCount = offset
-        self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
-    }
-
-    public func entry(named name: String) -> Entry? { index[name].map { entries[$0] } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 
 /// The JSON file next to a model's weights (`NAME.json` beside
 /// `NAME.safetensors`): what the model is, how it was trained and how well it
@@ -45,19 +46,6 @@ public struct ModelCard: Sendable, Codable, Equatable {
 
     public init() {}
 
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        return d
-    }()
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
-    }()
-
     /// Where the card of a weights file lives: same path, extension `.json`.
     public static func url(forWeights weights: URL) -> URL {
         weights.deletingPathExtension().appendingPathExtension("json")
@@ -73,7 +61,7 @@ public struct ModelCard: Sendable, Codable, Equatable {
             throw ModelCardError(path: url.path, detail: error.description(expected: "a model card (.json)"))
         }
         do {
-            return try decoder.decode(ModelCard.self, from: Data(bytes))
+            return try LandscapeJSON.decoder.decode(ModelCard.self, from: Data(bytes))
         } catch {
             throw ModelCardError(path: url.path, detail: "not valid JSON of the expected form: \(error)")
         }
@@ -82,7 +70,7 @@ public struct ModelCard: Sendable, Codable, Equatable {
     /// Largest model card read: 1 MiB. Cards are about 1.6 KB of JSON.
     static let maxBytes = 1 << 20
 
-    public func encoded() throws -> Data { try Self.encoder.encode(self) }
+    public func encoded() throws -> Data { try LandscapeJSON.encode(self, pretty: true) }
 
     /// Writes the card beside `weights` (see `url(forWeights:)`), atomically.
     public func write(forWeights weights: URL) throws {

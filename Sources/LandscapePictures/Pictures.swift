@@ -3,60 +3,19 @@ import Landscape
 import LandscapeEngine
 import LandscapeIO
 import LandscapeRender
+import LandscapeCore
 
 /// Every picture the project draws, from landscape types to PNG, shared by
 /// the CLI (`landscape render`, `activations`, `output-landscape`) and the
 /// API's PNG endpoints so both draw exactly the same thing.
 public enum Pictures {
-    public enum Kind: String, CaseIterable, Sendable {
-        case contour, filled, heatmap, surface3d, line
-        var gridKind: GridPlotKind? { GridPlotKind(rawValue: rawValue) }
-    }
-
-    /// How to draw a surface (the reference's plot_2D.py options and the page's).
-    public struct SurfaceSettings: Sendable, Hashable {
-        public var kind: Kind = .contour
-        public var metric: SurfaceMetric = .loss
-        public var vmin: Double?
-        public var vmax: Double?
-        public var vlevel: Double?
-        /// Logarithmic colour scale (and loss axis of line plots); nil: `defaultLogScale(for:)`.
-        public var log: Bool?
-        public var colormap: Colormap = .viridis
-        public var azimuth = -60.0
-        public var elevation = 30.0
-        public var zMax: Double?
-        public var width = 800
-        public var height = 600
-        public var scale = 1.0
-        public var title: String?
-        public var transparent = false
-        public init() {}
-
-        /// The scale drawn: the one asked for, else the metric's default.
-        public var logScale: Bool { log ?? Pictures.defaultLogScale(for: metric) }
-    }
-
-    /// Log for loss (it spans decades: 0.17 at the centre, over 100 at the edge, as the page
-    /// shows it by default), linear for accuracy (0…1).
-    public static func defaultLogScale(for metric: SurfaceMetric) -> Bool { metric == .loss }
-
-    /// The API's `log` query value: 1/true/yes/log → log, 0/false/no/linear → linear,
-    /// absent or empty → nil (the metric's default, as the CLI without --log/--linear).
-    public static func logScale(parsing text: String?) throws -> Bool? {
-        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
-        if ["1", "true", "yes", "log"].contains(text) { return true }
-        if ["0", "false", "no", "linear"].contains(text) { return false }
-        throw ParseError(description: "log '\(text)': expected 1 or 0 (true/false, log/linear), or leave it out for the default (log for loss, linear for accuracy)")
-    }
-
-    public static func surfaces(_ surfaces: [Surface], _ settings: SurfaceSettings) throws -> RenderedPlot {
+    public static func surfaces(_ surfaces: [Surface], _ settings: RenderSpec) throws -> RenderedPlot {
         guard !surfaces.isEmpty else { throw LandscapeError.invalidRequest("no surface to draw") }
         let titles = SurfaceTitles(surfaces, metric: settings.metric)
         let axes = surfaces.map(\.axisLabels)
         var style = PlotStyle()
         style.width = settings.width; style.height = settings.height
-        style.scale = settings.scale; style.transparent = settings.transparent
+        style.scale = settings.scale; style.transparent = settings.transparent; style.format = settings.format
         style.title = settings.title ?? titles.figure
         style.xLabel = axes[0].x; style.yLabel = axes[0].y ?? settings.metric.rawValue
         if let gridKind = settings.kind.gridKind {
@@ -137,14 +96,15 @@ public enum Pictures {
     }
 
     public static func activations(_ activations: [Activation], range: ClosedRange<Double>, points: Int,
-                                   width: Int = 1200, height: Int = 420, scale: Double = 1) throws -> RenderedPlot {
+                                   width: Int = 1200, height: Int = 420, scale: Double = 1,
+                                   format: PictureFormat = .png) throws -> RenderedPlot {
         let x = samples(range, count: points)
         let series = try activations.map { a in
             try ActivationSeries(name: a.displayName, x: x, f: x.map(a.value), df: x.map(a.derivative),
                                  d2f: x.map(a.secondDerivative), minimum: interiorMinimum(of: a, in: range))
         }
         var style = ActivationPlot.defaultStyle
-        style.width = width; style.height = height; style.scale = scale
+        style.width = width; style.height = height; style.scale = scale; style.format = format
         let ends = Ticks.labels([range.lowerBound, range.upperBound])
         style.title = "Activations on [\(ends[0]), \(ends[1])]"
         return try ActivationPlot.render(series, style: style)
@@ -152,7 +112,8 @@ public enum Pictures {
 
     /// Output landscapes of the Mish paper side by side; `colormap` nil draws greyscale.
     public static func outputLandscapes(_ activations: [Activation], seed: UInt64, size: Int, range: ClosedRange<Double>,
-                                        colormap: Colormap?, height: Int = 440, scale: Double = 1) throws -> RenderedPlot {
+                                        colormap: Colormap?, height: Int = 440, scale: Double = 1,
+                                        format: PictureFormat = .png) throws -> RenderedPlot {
         let panels = try activations.map { activation -> GridPanel in
             let field = try OutputLandscape(activation: activation, seed: seed).grid(size: size, range: range)
             return GridPanel(title: activation.displayName,
@@ -160,7 +121,7 @@ public enum Pictures {
         }
         var options = ImageGridOptions()
         options.colormap = colormap
-        options.style.height = height; options.style.scale = scale
+        options.style.height = height; options.style.scale = scale; options.style.format = format
         options.style.width = Int(Double(height) * 0.92) * activations.count + 20
         options.style.title = "Output landscape of a random 2-64-32-16-1 MLP (seed \(seed))"
         return try ImageGrid.render(panels, options: options)
@@ -168,7 +129,7 @@ public enum Pictures {
 }
 
 extension RenderedPlot {
-    /// Writes the PNG through the project's one atomic writer (temporary file, fsync, rename),
+    /// Writes the picture (PNG, SVG or PDF) through the project's one atomic writer (temporary file, fsync, rename),
     /// saying plainly when the directory is missing.
     public func write(to url: URL) throws {
         let directory = url.deletingLastPathComponent()
@@ -176,7 +137,7 @@ extension RenderedPlot {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RenderError.writeFailed(path: url.path, detail: "the directory \(directory.path) does not exist: create it first")
         }
-        do { try AtomicFile.write(png, to: url) } catch {
+        do { try AtomicFile.write(data, to: url) } catch {
             throw RenderError.writeFailed(path: url.path, detail: "\(error)")
         }
     }

@@ -22,7 +22,7 @@ public struct ActivationSeries: Sendable {
 public enum ActivationPlot {
     public static func render(_ series: [ActivationSeries], style: PlotStyle = ActivationPlot.defaultStyle) throws -> RenderedPlot {
         guard !series.isEmpty else { throw RenderError.invalidData(field: "series", detail: "expected at least one activation") }
-        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent)
+        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent, format: style.format)
         let layout = FigureLayout(style: style, panelCount: 3, colorbar: false, panelTitles: true)
         layout.drawTitle(canvas, style)
         let titles = ["f(x)", "f\u{2032}(x)", "f\u{2033}(x)"]
@@ -53,7 +53,7 @@ public enum ActivationPlot {
                                         entries: series.enumerated().map { ($1.name, SeriesPalette.color($0), []) }) }
             geometries.append(axes.geometry(scale: canvas.scale))
         }
-        return RenderedPlot(png: try canvas.pngData(), pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
+        return RenderedPlot(data: try canvas.output(title: style.title), format: canvas.format, pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
                             panels: geometries, colorbar: nil)
     }
 

@@ -15,26 +15,60 @@ public struct Rect: Sendable, Equatable {
     func scaled(_ s: Double) -> Rect { Rect(x: x * s, y: y * s, width: width * s, height: height * s) }
 }
 
-/// An ARGB32 cairo image the plots draw into, in logical pixels scaled by `scale`.
+/// What a canvas draws into: cairo's ARGB32 image surface (written as PNG) or its SVG or PDF
+/// surface. The same drawing code runs on all three; only `raster` (heat maps, colour bars)
+/// differs, painting an image at device resolution into the vector formats.
+public enum PictureFormat: String, CaseIterable, Sendable {
+    case png, svg, pdf
+
+    /// The format a file extension names (case-insensitive), or nil.
+    public init?(pathExtension: String) { self.init(rawValue: pathExtension.lowercased()) }
+
+    public var contentType: String {
+        switch self {
+        case .png: return "image/png"
+        case .svg: return "image/svg+xml"
+        case .pdf: return "application/pdf"
+        }
+    }
+}
+
+/// A cairo surface the plots draw into, in logical pixels scaled by `scale`: an ARGB32 image
+/// (PNG), or an SVG or PDF page of pixelWidth × pixelHeight points.
 /// The only type that owns cairo objects; everything else draws through it.
 final class Canvas {
     let width: Double, height: Double, scale: Double
     let pixelWidth: Int, pixelHeight: Int
+    let format: PictureFormat
     let surface: OpaquePointer
     let cr: OpaquePointer
     static let fontFamily = "DejaVu Sans"
 
-    init(width: Int, height: Int, scale: Double, transparent: Bool) throws {
+    /// Collects what cairo's SVG and PDF surfaces write.
+    private final class Sink { var data = Data() }
+    private let sink = Sink()
+
+    init(width: Int, height: Int, scale: Double, transparent: Bool, format: PictureFormat = .png) throws {
         guard (16...8192).contains(width), (16...8192).contains(height) else {
             throw RenderError.invalidOption(name: "width/height", detail: "expected 16...8192 pixels, got \(width)×\(height)")
         }
         guard scale.isFinite, scale >= 0.25, scale <= 8, Double(width) * scale <= 16384, Double(height) * scale <= 16384 else {
             throw RenderError.invalidOption(name: "scale", detail: "expected 0.25...8 and at most 16384 device pixels a side, got \(scale)")
         }
-        self.width = Double(width); self.height = Double(height); self.scale = scale
+        self.width = Double(width); self.height = Double(height); self.scale = scale; self.format = format
         pixelWidth = Int((Double(width) * scale).rounded()); pixelHeight = Int((Double(height) * scale).rounded())
-        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(pixelWidth), Int32(pixelHeight))
-        try Canvas.check(cairo_surface_status(surface), "image_surface_create")
+        let write: cairo_write_func_t = { closure, bytes, length in
+            guard let closure, let bytes else { return CAIRO_STATUS_WRITE_ERROR }
+            Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().data.append(bytes, count: Int(length))
+            return CAIRO_STATUS_SUCCESS
+        }
+        let closure = Unmanaged.passUnretained(sink).toOpaque()
+        switch format {
+        case .png: surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(pixelWidth), Int32(pixelHeight))
+        case .svg: surface = cairo_svg_surface_create_for_stream(write, closure, Double(pixelWidth), Double(pixelHeight))
+        case .pdf: surface = cairo_pdf_surface_create_for_stream(write, closure, Double(pixelWidth), Double(pixelHeight))
+        }
+        try Canvas.check(cairo_surface_status(surface), "\(format.rawValue)_surface_create")
         cr = cairo_create(surface)
         try Canvas.check(cairo_status(cr), "create")
         cairo_scale(cr, scale, scale)
@@ -152,6 +186,7 @@ final class Canvas {
         let x0 = Int(device.x.rounded()), y0 = Int(device.y.rounded())
         let x1 = min(Int(device.maxX.rounded()), pixelWidth), y1 = min(Int(device.maxY.rounded()), pixelHeight)
         guard x1 > x0, y1 > y0 else { return }
+        guard format == .png else { return try rasterAsImage(x0: max(x0, 0), y0: max(y0, 0), x1: x1, y1: y1, shade: shade) }
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface))
         guard let base = cairo_image_surface_get_data(surface) else {
@@ -167,6 +202,48 @@ final class Canvas {
             }
         }
         cairo_surface_mark_dirty(surface)
+    }
+
+    /// The vector formats' `raster`: the same pixels, shaded into an image of the area's device
+    /// size and painted there 1:1 (device units are points in SVG and PDF).
+    private func rasterAsImage(x0: Int, y0: Int, x1: Int, y1: Int, shade: (Double, Double) -> RGBA?) throws {
+        let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(x1 - x0), Int32(y1 - y0))
+        defer { cairo_surface_destroy(image) }
+        try Canvas.check(cairo_surface_status(image), "image_surface_create")
+        let stride = Int(cairo_image_surface_get_stride(image))
+        guard let base = cairo_image_surface_get_data(image) else {
+            throw RenderError.cairo(call: "image_surface_get_data", status: "no pixel data")
+        }
+        for py in y0..<y1 {
+            let row = base.advanced(by: (py - y0) * stride).withMemoryRebound(to: UInt32.self, capacity: x1 - x0) { $0 }
+            for px in x0..<x1 {
+                guard let c = shade(Double(px) + 0.5, Double(py) + 0.5) else { row[px - x0] = 0; continue }
+                let a = min(max(c.a, 0), 1)
+                func premul(_ v: Double) -> UInt32 { UInt32((min(max(v, 0), 1) * a * 255).rounded()) }
+                row[px - x0] = UInt32((a * 255).rounded()) << 24 | premul(c.r) << 16 | premul(c.g) << 8 | premul(c.b)
+            }
+        }
+        cairo_surface_mark_dirty(image)
+        cairo_save(cr)
+        cairo_identity_matrix(cr)
+        cairo_set_source_surface(cr, image, Double(x0), Double(y0))
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+        cairo_rectangle(cr, Double(x0), Double(y0), Double(x1 - x0), Double(y1 - y0))
+        cairo_fill(cr)
+        cairo_restore(cr)
+    }
+
+    /// The finished picture's bytes in `format`. For PDF, `title` becomes the document's Title.
+    /// Call once, after all drawing: the SVG and PDF surfaces are finished by it.
+    func output(title: String? = nil) throws -> Data {
+        switch format {
+        case .png: return try pngData()
+        case .svg, .pdf:
+            if format == .pdf, let title { cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title) }
+            cairo_surface_finish(surface)
+            try Canvas.check(cairo_surface_status(surface), "\(format.rawValue)_surface_finish")
+            return sink.data
+        }
     }
 
     /// The image as PNG bytes.

@@ -32,7 +32,7 @@ public enum GridPlot {
     public static func render(_ panels: [GridPanel], kind: GridPlotKind, options: GridPlotOptions = GridPlotOptions()) throws -> RenderedPlot {
         guard !panels.isEmpty else { throw RenderError.invalidData(field: "panels", detail: "expected at least one grid") }
         let style = options.style
-        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent)
+        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent, format: style.format)
         var options = options
         if kind == .surface3d, let zMax = options.zMax {
             // The clipped z range is the colour range too, so the colours use the whole map.
@@ -84,7 +84,7 @@ public enum GridPlot {
                 .draw(canvas, style: style, label: options.colorbarLabel.map { options.logScale ? "\($0) (log scale)" : $0 })
             barGeometry = ColorbarGeometry(area: barArea.scaled(canvas.scale), scale: levels.scale)
         }
-        return RenderedPlot(png: try canvas.pngData(), pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
+        return RenderedPlot(data: try canvas.output(title: style.title), format: canvas.format, pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
                             panels: geometries, colorbar: barGeometry)
     }
 

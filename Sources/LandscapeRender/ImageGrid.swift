@@ -15,7 +15,7 @@ public enum ImageGrid {
     public static func render(_ panels: [GridPanel], options: ImageGridOptions = ImageGridOptions()) throws -> RenderedPlot {
         guard !panels.isEmpty else { throw RenderError.invalidData(field: "panels", detail: "expected at least one image") }
         let style = options.style
-        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent)
+        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent, format: style.format)
         let layout = FigureLayout(style: style, panelCount: panels.count, colorbar: false, panelTitles: true)
         layout.drawTitle(canvas, style)
         let shared = panels.compactMap(\.grid.finiteRange)
@@ -44,7 +44,7 @@ public enum ImageGrid {
             canvas.stroke(area, Axes.axisColor, lineWidth: 0.8)
             geometries.append(axes.geometry(scale: canvas.scale))
         }
-        return RenderedPlot(png: try canvas.pngData(), pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
+        return RenderedPlot(data: try canvas.output(title: style.title), format: canvas.format, pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
                             panels: geometries, colorbar: nil)
     }
 }

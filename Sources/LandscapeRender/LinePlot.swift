@@ -28,7 +28,7 @@ public enum LinePlot {
     public static func render(left: [Curve1D], right: [Curve1D] = [], options: LinePlotOptions = LinePlotOptions()) throws -> RenderedPlot {
         guard !left.isEmpty else { throw RenderError.invalidData(field: "left", detail: "expected at least one curve") }
         let style = options.style
-        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent)
+        let canvas = try Canvas(width: style.width, height: style.height, scale: style.scale, transparent: style.transparent, format: style.format)
         let layout = FigureLayout(style: style, panelCount: 1, colorbar: false, panelTitles: false)
         layout.drawTitle(canvas, style)
         let all = left + right
@@ -58,7 +58,7 @@ public enum LinePlot {
             Legend.draw(canvas, in: area, style: style, entries: left.enumerated().map { ($1.label, SeriesPalette.color($0), []) }
                         + right.enumerated().map { ($1.label, SeriesPalette.color($0), [6, 3]) })
         }
-        return RenderedPlot(png: try canvas.pngData(), pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
+        return RenderedPlot(data: try canvas.output(title: style.title), format: canvas.format, pixelWidth: canvas.pixelWidth, pixelHeight: canvas.pixelHeight,
                             panels: [axes.geometry(scale: canvas.scale)], colorbar: nil)
     }
 

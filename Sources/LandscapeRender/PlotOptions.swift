@@ -11,6 +11,8 @@ public struct PlotStyle: Sendable, Equatable {
     public var transparent = false
     public var titleFontSize = 16.0, labelFontSize = 13.0, tickFontSize = 11.0
     public var xLabel = "x", yLabel = "y"
+    /// PNG (the default), or SVG / PDF drawn by the same code as vectors (heat maps stay pixels).
+    public var format = PictureFormat.png
     public init() {}
 }
 
@@ -46,11 +48,15 @@ public struct GridPlotOptions: Sendable, Equatable {
 
 /// A rendered image and where things are in it (device pixels), for tests and hit-testing.
 public struct RenderedPlot: Sendable {
-    public var png: Data
+    /// The picture's bytes in `format` (SVG and PDF pages measure pixelWidth × pixelHeight points).
+    public var data: Data
+    public var format: PictureFormat
     public var pixelWidth: Int, pixelHeight: Int
     public var panels: [PanelGeometry]
     public var colorbar: ColorbarGeometry?
 
+    /// The bytes of a picture drawn in the default format, PNG (what PNG-only callers read).
+    public var png: Data { data }
 }
 
 /// One panel's data area in device pixels and the data ranges it shows.

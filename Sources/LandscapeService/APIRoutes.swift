@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Landscape
 import LandscapeIO
+import LandscapeCore
 
 /// The JSON half of the API: models, datasets, surfaces and jobs.
 struct APIRoutes {

@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import LandscapeEngine
+import LandscapeCore
 
 /// One surface request being computed: its state, progress and the events an
 /// SSE client replays. Reference type: a job has identity and is shared

@@ -3,6 +3,7 @@ import HTTPServer
 import Landscape
 import LandscapePictures
 import LandscapeEngine
+import LandscapeCore
 
 /// The service: the API routes and the page on one HTTP server, surface jobs
 /// on a worker. `landscape serve` creates one and waits for a signal.
@@ -78,6 +79,7 @@ struct ServiceHandler: HTTPHandler {
 /// contour levels offered, and every surface field with its default and bounds from the spec.
 struct ServiceLimitsBody: Encodable {
     struct Levels: Encodable { let min: Int, max: Int, `default`: Int }
+    struct OutputLandscapeSizes: Encodable { let sizes: [Int], `default`: Int, max: Int }
     let maxModels: Int
     let maxGridPoints: Int
     let maxSamples: Int
@@ -89,6 +91,8 @@ struct ServiceLimitsBody: Encodable {
     let activations: [String]
     let levels: Levels
     let surfaceFields: [SpecField]
+    let pictureFields: [SpecField]
+    let outputLandscape: OutputLandscapeSizes
 
     /// Contour levels the page offers: 2 (one line) to 100 (denser reads as a filled plot), 20 at first.
     static let levels = Levels(min: 2, max: 100, default: 20)
@@ -101,9 +105,12 @@ struct ServiceLimitsBody: Encodable {
         maxCoordinate = GridAxis.maximumCoordinateMagnitude
         maxActivations = Pictures.maximumActivations
         maxQueuedJobs = limits.maximumQueuedJobs
-        pictureSize = [PictureRoutes.sizeRange.lowerBound, PictureRoutes.sizeRange.upperBound]
+        pictureSize = [RenderSpec.sizeRange.lowerBound, RenderSpec.sizeRange.upperBound]
         activations = ActivationKind.allCases.map(\.rawValue)
         levels = Self.levels
         surfaceFields = SurfaceSpec.fields(limits: limits.surface)
+        pictureFields = RenderSpec.fields()
+        outputLandscape = OutputLandscapeSizes(sizes: OutputLandscape.pictureSizes.filter { $0 <= PictureRoutes.maximumOutputLandscapeSize },
+                                               default: OutputLandscape.defaultPictureSize, max: PictureRoutes.maximumOutputLandscapeSize)
     }
 }

@@ -55,22 +55,28 @@ enum OpenAPIDocument {
               description)
     }
 
-    static var pictureParameters: [[String: Any]] { [
-        query("kind", ["type": "string", "enum": Pictures.Kind.allCases.map(\.rawValue)], "picture kind (default contour)"),
-        query("metric", ["type": "string", "enum": SurfaceMetric.allCases.map(\.rawValue)], "what to draw (default loss)"),
-        query("width", integer(PictureRoutes.sizeRange, default: 800), "pixels"),
-        query("height", integer(PictureRoutes.sizeRange, default: 600), "pixels"),
-        query("vmin", number, "lowest contour level / colour"), query("vmax", number, "highest level / colour"),
-        query("vlevel", ["type": "number", "minimum": 0, "exclusiveMinimum": true], "level spacing"),
-        query("zmax", number, "3D: clip the loss above this"),
-        query("log", ["type": "boolean"], "log colour scale (default: log for loss, linear for accuracy)"),
-        query("transparent", ["type": "boolean"], "transparent background"),
-        query("cmap", ["type": "string", "enum": Colormap.allCases.map(\.rawValue)], "colour map (default viridis)"),
-        query("azimuth", number, "3D view azimuth in degrees"),
-        query("elevation", ["type": "number", "minimum": -90, "maximum": 90], "3D view elevation in degrees"),
-        query("compare", ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,6}$"],
-              "up to 7 more surface ids drawn beside this one on one colour scale"),
-    ] }
+    /// The picture query, made from the library's render spec (its fields, defaults and limits) plus `compare`.
+    static var pictureParameters: [[String: Any]] {
+        RenderSpec.fields().map { field in
+            var schema: [String: Any] = ["type": field.type]
+            if let allowed = field.allowed { schema["enum"] = allowed }
+            if let minimum = field.minimum { schema["minimum"] = minimum }
+            if let maximum = field.maximum { schema["maximum"] = maximum }
+            if field.exclusiveMinimum { schema["exclusiveMinimum"] = true }
+            if let value = field.defaultValue {
+                switch field.type {
+                case "integer": schema["default"] = Int(value)
+                case "number": schema["default"] = Double(value)
+                case "boolean": schema["default"] = value == "true"
+                default: schema["default"] = value
+                }
+            }
+            return query(field.name, schema, field.description)
+        } + [
+            query("compare", ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,\(RenderSpec.maximumSurfaces - 2)}$"],
+                  "up to \(RenderSpec.maximumSurfaces - 1) more surface ids drawn beside this one on one colour scale"),
+        ]
+    }
 
     /// `models` and `datasets`: the ids this server knows, so the schema names what a request may really ask for.
     static func document(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] { [
@@ -123,16 +129,16 @@ enum OpenAPIDocument {
                                                       parameters: [activationList("names", "comma-separated"),
                                                                    query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH"),
                                                                    query("points", integer(2...ActivationQuery.maximumPoints, default: 401), "samples"),
-                                                                   query("width", integer(PictureRoutes.sizeRange, default: 1200), "pixels"),
-                                                                   query("height", integer(PictureRoutes.sizeRange, default: 420), "pixels")],
+                                                                   query("width", integer(RenderSpec.sizeRange, default: 1200), "pixels"),
+                                                                   query("height", integer(RenderSpec.sizeRange, default: 420), "pixels")],
                                                       responses: withServerStatuses(["200": "image/png", "304": "not modified",
                                                                                      "400": "malformed option",
                                                                                      "503": "every render slot busy (Retry-After)"]))],
             "/api/output-landscape.png": ["get": operation("Output landscapes of random 2-64-32-16-1 networks (Mish paper)",
                                                            parameters: [activationList("activations", "comma-separated"),
                                                                         query("seed", ["type": "integer", "minimum": 0], "network seed"),
-                                                                        query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: 256), "pixels per side"),
-                                                                        query("height", integer(PictureRoutes.sizeRange, default: 440), "pixels"),
+                                                                        query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: OutputLandscape.defaultPictureSize), "pixels per side"),
+                                                                        query("height", integer(RenderSpec.sizeRange, default: 440), "pixels"),
                                                                         query("range", ["type": "string", "pattern": rangePattern], "input range LOW:HIGH"),
                                                                         query("cmap", ["type": "string", "enum": Colormap.allCases.map(\.rawValue) + ["grey", "gray"]], "colour map")],
                                                            responses: withServerStatuses(["200": "image/png", "304": "not modified",
@@ -141,7 +147,7 @@ enum OpenAPIDocument {
             "/api/output-landscape.json": ["get": operation("One output landscape as a grid",
                                                             parameters: [query("activation", ["type": "string", "pattern": "^\(activationPattern)$"], "e.g. mish"),
                                                                          query("seed", ["type": "integer", "minimum": 0], "network seed"),
-                                                                         query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: 128), "points per side"),
+                                                                         query("size", integer(2...PictureRoutes.maximumOutputLandscapeSize, default: OutputLandscape.defaultDataSize), "points per side"),
                                                                          query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH")],
                                                             responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
             "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],

@@ -14,7 +14,7 @@ final class PictureRoutes: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let slotWait: TimeInterval
 
-    static let sizeRange = 64...4096
+    static let sizeRange = RenderSpec.sizeRange
     static let maximumOutputLandscapeSize = 512
     /// What a client told "every render slot is busy" should wait: about one large render.
     static let retryAfterSeconds = 5
@@ -42,7 +42,8 @@ final class PictureRoutes: @unchecked Sendable {
         router.add("GET /api/output-landscape.png") { [self] request in
             let query = try ActivationQuery(request.query, namesKey: "activations")
             let seed = try Self.seed(request.query)
-            let size = try Self.integer(request.query, "size", default: 256, in: 2...Self.maximumOutputLandscapeSize)
+            let size = try Self.integer(request.query, "size", default: OutputLandscape.defaultPictureSize,
+                                        in: 2...Self.maximumOutputLandscapeSize)
             let height = try Self.integer(request.query, "height", default: 440, in: Self.sizeRange)
             let cmap = request.query["cmap"] ?? "viridis"
             let colormap = Colormap(rawValue: cmap)
@@ -56,7 +57,8 @@ final class PictureRoutes: @unchecked Sendable {
         }
         router.add("GET /api/output-landscape.json") { request in
             let query = try ActivationQuery(request.query, namesKey: "activation", defaultNames: "mish")
-            let size = try Self.integer(request.query, "size", default: 128, in: 2...Self.maximumOutputLandscapeSize)
+            let size = try Self.integer(request.query, "size", default: OutputLandscape.defaultDataSize,
+                                        in: 2...Self.maximumOutputLandscapeSize)
             let field = try OutputLandscape(activation: query.activations[0], seed: try Self.seed(request.query))
                 .grid(size: size, range: query.range)
             struct Body: Encodable { let activation: String; let coordinates: [Double]; let values: [[Double]] }
@@ -68,7 +70,9 @@ final class PictureRoutes: @unchecked Sendable {
     /// GET /api/surfaces/{id}.png?kind=...&compare=id2,id3 (side by side on one colour scale).
     func surfacePicture(id: String, query: [String: String]) throws -> HTTPResponse {
         let ids = [id] + (query["compare"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
-        guard ids.count <= 8 else { throw ServiceError.badRequest("compare: at most 7 more surfaces") }
+        guard ids.count <= RenderSpec.maximumSurfaces else {
+            throw ServiceError.badRequest("compare: at most \(RenderSpec.maximumSurfaces - 1) more surfaces")
+        }
         let surfaces = try ids.map { try catalog.surface($0) }
         let settings = try Self.settings(query)
         // A partial surface changes as points arrive: the computed count is part of the key.
@@ -100,40 +104,9 @@ final class PictureRoutes: @unchecked Sendable {
 
     // MARK: Query parsing
 
-    static func settings(_ query: [String: String]) throws -> Pictures.SurfaceSettings {
-        var settings = Pictures.SurfaceSettings()
-        settings.kind = try choice(query["kind"], "kind", default: .contour)
-        settings.metric = try choice(query["metric"], "metric", default: .loss)
-        settings.colormap = try choice(query["cmap"], "cmap", default: .viridis)
-        settings.vmin = try number(query, "vmin")
-        settings.vmax = try number(query, "vmax")
-        settings.vlevel = try number(query, "vlevel")
-        if let vlevel = settings.vlevel, vlevel <= 0 { throw ServiceError.badRequest("vlevel: expected a positive spacing") }
-        settings.zMax = try number(query, "zmax")
-        settings.azimuth = try number(query, "azimuth") ?? settings.azimuth
-        settings.elevation = try number(query, "elevation") ?? settings.elevation
-        guard (-90...90).contains(settings.elevation) else { throw ServiceError.badRequest("elevation: expected -90...90 degrees") }
-        // Absent: the CLI's default too (log for loss, linear for accuracy).
-        do { settings.log = try Pictures.logScale(parsing: query["log"]) } catch {
-            throw ServiceError.badRequest("\(error)")
-        }
-        settings.width = try integer(query, "width", default: 800, in: sizeRange)
-        settings.height = try integer(query, "height", default: 600, in: sizeRange)
-        settings.transparent = ["1", "true", "yes"].contains(query["transparent"]?.lowercased() ?? "")
-        return settings
-    }
-
-    /// One of an enum's raw values (case-insensitive), or a 400 that lists them.
-    static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, _ field: String, default value: T) throws -> T
-        where T.RawValue == String {
-        guard let text else { return value }
-        do { return try SpecError.choice(text, field: field) } catch { throw ServiceError.badRequest("\(error)") }
-    }
-
-    static func number(_ query: [String: String], _ field: String) throws -> Double? {
-        guard let text = query[field], !text.isEmpty else { return nil }
-        guard let value = Double(text), value.isFinite else { throw ServiceError.badRequest("\(field): '\(text)' is not a finite number") }
-        return value
+    /// The picture options of a query, parsed and checked by the library's spec (400 names the field).
+    static func settings(_ query: [String: String]) throws -> RenderSpec {
+        do { return try RenderSpec.decode(query: query) } catch { throw ServiceError.badRequest("\(error)") }
     }
 
     static func integer(_ query: [String: String], _ field: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {

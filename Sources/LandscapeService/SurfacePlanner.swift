@@ -29,7 +29,7 @@ final class SurfacePlanner: @unchecked Sendable {
         }
         let models = try spec.models.map { try catalog.model($0) }
         let path = try catalog.datasetPath(spec.dataset ?? SurfaceSpec.defaultDataset)
-        let data = try evaluationSet(spec.evaluationSet(path: path, validated), card: models[0].card)
+        let data = try evaluationSet(spec.evaluationSet(path: path, samples: validated.samples, samplesAtMost: validated.samplesAtMost), card: models[0].card)
         let recompute = try validated.bnRecompute.map { try recomputation($0, path: path, like: data.info) }
         let computation: SurfaceComputation
         do {

@@ -25,7 +25,7 @@ struct ActivationsCommand: ParsableCommand {
     @Option(help: "Image width in pixels.") var width = 1200
     @Option(help: "Image height in pixels.") var height = 420
     @Option(help: "DPI factor.") var scale = 1.0
-    @Option(help: "Output PNG file.") var out: String
+    @OptionGroup var output: PictureOutputOptions
 
     func validate() throws {
         guard (2...100_000).contains(points) else { throw ValidationError("--points \(points): expected 2...100000") }
@@ -35,13 +35,14 @@ struct ActivationsCommand: ParsableCommand {
     func run() throws {
         let bounds = try parseRange(range, option: "--range")
         let list = try parseActivations(names, option: "--names")
-        let plot = try Pictures.activations(list, range: bounds, points: points, width: width, height: height, scale: scale)
-        try plot.write(to: URL(fileURLWithPath: out))
+        let plot = try Pictures.activations(list, range: bounds, points: points, width: width, height: height, scale: scale,
+                                           format: try output.resolved())
+        try plot.write(to: output.url)
         for a in list {
             if let m = Pictures.interiorMinimum(of: a, in: bounds) {
                 print(String(format: "%@: minimum f(%.6f) = %.6f", a.displayName, m.x, m.value))
             }
         }
-        print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
+        output.report(plot)
     }
 }

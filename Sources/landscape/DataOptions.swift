@@ -20,6 +20,14 @@ struct DataOptions: ParsableArguments {
     /// Fashion-MNIST as installed by `apt-get install dataset-fashion-mnist`.
     static let defaultPath = "/usr/share/datasets/fashion-mnist"
 
+    /// The images a spec evaluates, as these options say (`samples`: the command's --samples).
+    func fill<Spec: EvaluationImagesSpec>(_ spec: inout Spec, samples: Int?) {
+        spec.split = split
+        spec.samples = samples
+        spec.subset = subset
+        spec.subsetSeed = subsetSeed
+    }
+
     /// `samplesAtMost`: the count was a default, so a smaller split is used whole instead of refused.
     func request(samples: Int?, samplesAtMost: Bool = false) throws -> EvaluationSetRequest {
         var normalization: Normalization?

@@ -16,7 +16,7 @@ struct OutputLandscapeCommand: ParsableCommand {
     @Option(help: "Colormap (viridis, magma, coolwarm, summer) or grey.") var cmap = "viridis"
     @Option(help: "Image height in pixels (width: one square panel per activation).") var height = 440
     @Option(help: "DPI factor.") var scale = 1.0
-    @Option(help: "Output PNG file.") var out: String
+    @OptionGroup var output: PictureOutputOptions
 
     func validate() throws {
         _ = try parseRange(range, option: "--range")
@@ -31,8 +31,9 @@ struct OutputLandscapeCommand: ParsableCommand {
     func run() throws {
         let plot = try Pictures.outputLandscapes(try parseActivations(activations, option: "--activations"), seed: seed, size: size,
                                                  range: try parseRange(range, option: "--range"),
-                                                 colormap: Colormap(rawValue: cmap), height: height, scale: scale)
-        try plot.write(to: URL(fileURLWithPath: out))
-        print("wrote \(out) (\(plot.pixelWidth)×\(plot.pixelHeight), \(plot.png.count) bytes)")
+                                                 colormap: Colormap(rawValue: cmap), height: height, scale: scale,
+                                                 format: try output.resolved())
+        try plot.write(to: output.url)
+        output.report(plot)
     }
 }

@@ -41,14 +41,11 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). Default: seeded random directions.")
     var directions: PCADirectionsOption?
 
-    /// The same spec the API builds from its JSON; the CLI's only caps are the grid's (no server to protect).
+    /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
         var spec = SurfaceSpec(models: models, x: x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis)),
                                y: y ?? (directions != nil ? x : nil))
-        spec.split = data.split
-        spec.samples = samples
-        spec.subset = data.subset
-        spec.subsetSeed = data.subsetSeed
+        data.fill(&spec, samples: samples)
         spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
         spec.bnMode = bn
         spec.bnBatches = bnBatches
@@ -56,26 +53,12 @@ struct SurfaceCommand: ParsableCommand {
         return spec
     }
 
-    var limits: SurfaceLimits {
-        var limits = SurfaceLimits()
-        limits.maximumPoints = maxPoints
-        limits.maximumSamples = .max
-        limits.maximumRecomputeImages = .max
-        limits.maximumModels = .max
-        return limits
-    }
+    var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
 
     func validate() throws {
         do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
-            throw ValidationError("\(Self.flags(of: error.field)): \(error.problem)")
+            throw ValidationError(SpecFlags.of(error, renamed: ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]))
         }
-    }
-
-    /// The spec names its fields as the API does; say them as this command's flags.
-    static func flags(of fields: String) -> String {
-        let renamed = ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]
-        return fields.components(separatedBy: ", ").map { renamed[$0] ?? "--" + $0.replacingOccurrences(of: "_", with: "-") }
-            .joined(separator: ", ")
     }
 
     func run() throws {
@@ -114,21 +97,37 @@ struct InterpolateCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(parsing: .unconditional, help: "x axis START:END:COUNT (a grid that spans 0 or 1 must have points on them).",
             transform: GridAxis.init(parsing:))
-    var x = try! GridAxis(parsing: "-0.5:1.5:41")
+    var x = try! GridAxis(parsing: InterpolationSpec.defaultAxis)
     @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
     var samples: Int?
+    @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory.") var out = "surfaces"
 
+    /// The library's spec of this request: its defaults and checks, not the command's.
+    var spec: InterpolationSpec {
+        var spec = InterpolationSpec(start: a, end: b, x: x)
+        data.fill(&spec, samples: samples)
+        return spec
+    }
+
+    var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
+
+    func validate() throws {
+        do { _ = try spec.validated(limits: limits) } catch {
+            throw ValidationError(SpecFlags.of(error, renamed: ["a": "A", "b": "B"]))
+        }
+    }
+
     func run() throws {
+        let validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let start = try LoadedModel.load(URL(fileURLWithPath: a)), end = try LoadedModel.load(URL(fileURLWithPath: b))
-        let set = try EvaluationSet.build(try data.request(samples: samples ?? EvaluationSetRequest.defaultSurfaceSamples,
-                                                           samplesAtMost: samples == nil), card: start.card)
+        let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
+                                          card: start.card)
         let computation = try SurfaceComputation(
-            models: [start.surfaceModel], data: set, grid: try GridSpec(x: x, y: nil),
-            directions: .interpolation(to: end.surfaceModel),
+            models: [start.surfaceModel], data: set, grid: validated.grid, directions: .interpolation(to: end.surfaceModel),
             store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
     }

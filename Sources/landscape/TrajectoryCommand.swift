@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LandscapeCore
 import Landscape
 import LandscapeEngine
 import LandscapePictures

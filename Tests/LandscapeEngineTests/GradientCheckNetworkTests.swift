@@ -1,5 +1,6 @@
 import XCTest
 import LandscapeEngine
+import LandscapeCore
 
 /// The whole training step of a small ResNet (depth 8, two 3x8x8 images,
 /// BatchNorm in training mode) against central finite differences of a

@@ -1,5 +1,6 @@
 import XCTest
 import LandscapeEngine
+import LandscapeCore
 
 /// The epoch loop: order, schedule, callbacks, and a resumed run that is
 /// bit-identical to one that never stopped.

@@ -1,7 +1,7 @@
 import Foundation
-import LandscapeEngine
 import LandscapeIO
 import XCTest
+import LandscapeCore
 
 /// `Safetensors.write` goes through a temporary file and a rename: a failed
 /// write leaves the previous file as it was and leaves no temporary behind.
@@ -51,13 +51,27 @@ final class AtomicWriteTests: XCTestCase {
         let url = directory.appendingPathComponent("m.safetensors")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: url.appendingPathComponent("inside"))
-        assertCheckpointError(try Safetensors.write(small, to: url), mentions: [url.path, "rename"])
+        assertAtomicFileError(try Safetensors.write(small, to: url), mentions: [url.path, "rename"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["m.safetensors"])
         XCTAssertEqual(try Data(contentsOf: url.appendingPathComponent("inside")), Data("keep".utf8))
     }
 
     func testWriteIntoMissingDirectoryFailsClearly() {
         let url = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)/m.safetensors")
-        assertCheckpointError(try Safetensors.write(small, to: url), mentions: [url.path, "temporary"])
+        assertAtomicFileError(try Safetensors.write(small, to: url), mentions: [url.path, "temporary"], code: ENOENT)
+    }
+
+    /// The writer's own error: the path, the step that failed and errno (the store tells a full disk by it).
+    private func assertAtomicFileError(_ body: @autoclosure () throws -> Void, mentions phrases: [String], code: Int32? = nil,
+                                       line: UInt = #line) {
+        do {
+            try body()
+            XCTFail("the write should have failed", line: line)
+        } catch let error as AtomicFileError {
+            for phrase in phrases { XCTAssertTrue(error.description.contains(phrase), "'\(error)' lacks '\(phrase)'", line: line) }
+            if let code { XCTAssertEqual(error.code, code, line: line) }
+        } catch {
+            XCTFail("expected an AtomicFileError, got \(error)", line: line)
+        }
     }
 }

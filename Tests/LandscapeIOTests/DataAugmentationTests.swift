@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-import LandscapeEngine
 @testable import LandscapeIO
+import LandscapeCore
 
 final class DataAugmentationTests: XCTestCase {
     /// Two channels of 3x4: channel 0 holds 1...12, channel 1 holds 101...112.

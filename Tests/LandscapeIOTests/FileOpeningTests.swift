@@ -53,7 +53,6 @@ final class FileOpeningTests: XCTestCase {
         let expected = "\(folder.path): is a directory, expected a checkpoint file (.safetensors, .pt, .th)"
         XCTAssertThrowsError(try Checkpoint.load(folder)) { XCTAssertEqual("\($0)", expected) }
         XCTAssertThrowsError(try Safetensors.read(folder)) { XCTAssertEqual("\($0)", expected) }
-        XCTAssertThrowsError(try TrainingCheckpoint.load(from: folder)) { XCTAssertEqual("\($0)", expected) }
     }
 
     func testMissingModelFileSaysNoSuchFile() {

@@ -1,5 +1,4 @@
 import Foundation
-import LandscapeEngine
 import XCTest
 @testable import LandscapeIO
 

@@ -1,7 +1,7 @@
 import Foundation
-import LandscapeEngine
 import XCTest
 @testable import LandscapeIO
+import LandscapeCore
 
 /// Tensor and storage descriptions from the pickle are checked with
 /// overflow-reporting arithmetic against the storage bytes actually present

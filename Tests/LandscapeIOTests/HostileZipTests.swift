@@ -1,7 +1,7 @@
 import Foundation
-import LandscapeEngine
 import XCTest
 @testable import LandscapeIO
+import LandscapeCore
 
 /// `torch.save` zip archives whose directory lies: every size and offset is
 /// checked against the bytes present and the limits before anything is

@@ -2,6 +2,7 @@ import Foundation
 import LandscapeEngine
 import LandscapeIO
 import XCTest
+import LandscapeCore
 
 /// The same pretrained ResNet-20 in three formats (../shared/reference,
 /// written by PyTorch and the safetensors library, not by us) must load to

@@ -1,7 +1,7 @@
 import Foundation
-import LandscapeEngine
 import LandscapeIO
 import XCTest
+import LandscapeCore
 
 final class SafetensorsTests: XCTestCase {
     func testWriteReadRoundTripKeepsOrderValuesAndMetadata() throws {

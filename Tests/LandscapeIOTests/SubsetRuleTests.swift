@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-import LandscapeEngine
 @testable import LandscapeIO
+import LandscapeCore
 
 final class SubsetRuleTests: XCTestCase {
     /// 1x1 grey images with the given labels.

@@ -1,7 +1,7 @@
 import Foundation
-import LandscapeEngine
 import LandscapeIO
 import XCTest
+import LandscapeCore
 
 /// Small checkpoints built here from the format specifications, with known
 /// values, exercising what the reference file does not: other dtypes,

@@ -99,7 +99,7 @@ final class SurfacePictureTests: XCTestCase {
     // MARK: Colour scale
 
     func testLossDefaultsToALogScaleAndAccuracyToALinearOne() throws {
-        var settings = Pictures.SurfaceSettings()
+        var settings = RenderSpec()
         settings.width = 300; settings.height = 240
         XCTAssertTrue(settings.logScale)
         XCTAssertEqual(try Pictures.surfaces([try surface()], settings).colorbar?.scale.logarithmic, true)
@@ -111,11 +111,11 @@ final class SurfacePictureTests: XCTestCase {
     }
 
     func testTheAPILogValueIsOnOffOrTheDefault() throws {
-        XCTAssertNil(try Pictures.logScale(parsing: nil))
-        XCTAssertNil(try Pictures.logScale(parsing: ""))
-        for on in ["1", "true", "YES", "log"] { XCTAssertEqual(try Pictures.logScale(parsing: on), true, on) }
-        for off in ["0", "false", "no", "linear"] { XCTAssertEqual(try Pictures.logScale(parsing: off), false, off) }
-        XCTAssertThrowsError(try Pictures.logScale(parsing: "maybe")) { XCTAssertTrue("\($0)".contains("'maybe'"), "\($0)") }
+        XCTAssertNil(try RenderSpec.decode(query: [:]).log)
+        XCTAssertNil(try RenderSpec.decode(query: ["log": ""]).log)
+        for on in ["1", "true", "YES", "log"] { XCTAssertEqual(try RenderSpec.decode(query: ["log": on]).log, true, on) }
+        for off in ["0", "false", "no", "linear"] { XCTAssertEqual(try RenderSpec.decode(query: ["log": off]).log, false, off) }
+        XCTAssertThrowsError(try RenderSpec.decode(query: ["log": "maybe"])) { XCTAssertTrue("\($0)".hasPrefix("log: 'maybe'"), "\($0)") }
     }
 
     // MARK: Diverged points
@@ -130,9 +130,9 @@ final class SurfacePictureTests: XCTestCase {
     }
 
     func testComparedPanelsAreSquareWithOneScale() throws {
-        var settings = Pictures.SurfaceSettings()
+        var settings = RenderSpec()
         settings.width = 1400; settings.height = 500
-        for kind in [Pictures.Kind.contour, .filled, .heatmap] {
+        for kind in [RenderSpec.Kind.contour, .filled, .heatmap] {
             settings.kind = kind
             let plot = try Pictures.surfaces(try [0, 7, 8].map { try surface(seed: $0) }, settings)
             let sides = plot.panels.map { ($0.plotArea.width, $0.plotArea.height) }
@@ -182,8 +182,8 @@ final class TrajectoryPictureTests: XCTestCase {
         XCTAssertEqual(overlay.x.count, 13)
         XCTAssertEqual(overlay.labels.map(\.text), ["epoch 1", "epoch 4", "epoch 6"])
         XCTAssertEqual(try XCTUnwrap(try pcaSurface().pathOverlay()).labels.count, 6)
-        var settings = Pictures.SurfaceSettings()
-        for kind in [Pictures.Kind.contour, .filled, .heatmap, .surface3d] {
+        var settings = RenderSpec()
+        for kind in [RenderSpec.Kind.contour, .filled, .heatmap, .surface3d] {
             settings.kind = kind
             let plot = try Pictures.surfaces([try pcaSurface()], settings)
             XCTAssertEqual(plot.panels.first?.pathPoints.count, 13, "\(kind)")

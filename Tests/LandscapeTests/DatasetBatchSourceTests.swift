@@ -3,6 +3,7 @@ import XCTest
 import LandscapeEngine
 import LandscapeIO
 @testable import Landscape
+import LandscapeCore
 
 /// The batch source: normalization, augmentation drawn only from the given
 /// generator (so a resumed run repeats it), labels kept with their images.

@@ -1,6 +1,7 @@
 import XCTest
 import Landscape
 import LandscapeEngine
+import LandscapeCore
 
 final class DirectionsTests: XCTestCase {
     func testFilterNormalizationGivesEveryFilterTheTrainedFilterNorm() throws {

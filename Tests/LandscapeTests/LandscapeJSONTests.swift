@@ -1,5 +1,6 @@
 import XCTest
 import Landscape
+import LandscapeCore
 
 final class LandscapeJSONTests: XCTestCase {
     struct Sample: Encodable { let curvatureX: Double; let values: [Double?]; let name: String }

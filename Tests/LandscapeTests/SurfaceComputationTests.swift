@@ -2,6 +2,7 @@ import XCTest
 import Landscape
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 final class SurfaceComputationTests: XCTestCase {
     func testCentreEqualsPlainEvaluationOnTheSameSubset() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LandscapeCore
 import LandscapeEngine
 import LandscapeIO
 @testable import Landscape

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LandscapeCore
 import LandscapeEngine
 @testable import Landscape
 

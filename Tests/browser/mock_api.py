@@ -29,7 +29,8 @@ JOB_SECONDS = 3.0  # how long a mock job takes, whatever its size
 # GET /api/limits (the shape the page reads, Public/js/limits.js); requests are checked against it too.
 LIMITS = {"max_models": 6, "max_grid_points": 101 * 101, "max_samples": 10000, "max_activations": 8,
           "activations": ["relu", "swish", "mish", "gelu", "elu", "leaky_relu", "softplus", "tanh", "nish"],
-          "levels": {"min": 2, "max": 100, "default": 20}}
+          "levels": {"min": 2, "max": 100, "default": 20},
+          "output_landscape": {"sizes": [128, 192, 256], "default": 256, "max": 512}}
 # The part of GET /api/openapi.json the page reads: the request schema's defaults, choices and examples.
 OPENAPI = {"openapi": "3.0.3", "info": {"title": "landscape (mock)", "version": "0.1.0"}, "paths": {},
            "components": {"schemas": {"SurfaceRequest": {"type": "object", "required": ["models", "x"], "properties": {

@@ -90,7 +90,8 @@ HOOK_JS = """
 # Limits unlike any the server ships with, so a page that kept its own copies would show.
 LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777, "max_activations": 2,
                   "activations": ["relu", "swish", "mish", "gelu", "elu", "leaky_relu", "softplus", "tanh", "nish"],
-                  "levels": {"min": 3, "max": 37, "default": 17}}
+                  "levels": {"min": 3, "max": 37, "default": 17},
+                  "output_landscape": {"sizes": [96, 160], "default": 160, "max": 512}}
 PHONE = (390, 844)
 DESKTOP = (1440, 1080)
 
@@ -425,6 +426,13 @@ class PageTest:
         ticked = len([c for c in self.d.find_elements(By.CSS_SELECTOR, "#act-list input") if c.is_selected()])
         assert ticked <= LIMITS_FIXTURE["max_activations"], f"{ticked} activations ticked, the server allows {LIMITS_FIXTURE['max_activations']}"
         assert str(LIMITS_FIXTURE["max_activations"]) in self.by_id("error-box").text, "no message about the activation cap"
+        # The output landscape's sizes and default are the server's, not the page's.
+        self.by_id("tab-output").click()
+        sizes = Select(self.by_id("out-size"))
+        offered = [int(o.get_attribute("value")) for o in sizes.options]
+        assert offered == LIMITS_FIXTURE["output_landscape"]["sizes"], f"output sizes {offered} are not the API's"
+        assert sizes.first_selected_option.get_attribute("value") == str(LIMITS_FIXTURE["output_landscape"]["default"])
+        self.wait.until(lambda d: "size=160" in (self.by_id("output-image").get_attribute("src") or ""))
         # Without a hook the form starts from the request defaults the server documents in /api/openapi.json.
         self.open_plain(BASE + "/#tab=new")
         self.wait.until(lambda d: len(Select(self.by_id("ns-models")).options) >= 1)

@@ -1,6 +1,7 @@
 import Foundation
 import LandscapeEngine
 import LandscapeIO
+import LandscapeCore
 
 /// Training batches from an `ImageDataset`: normalized like evaluation, then
 /// augmented (random crop, optional flip) with draws taken only from the

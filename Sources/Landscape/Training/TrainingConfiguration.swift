@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 import LandscapeEngine
 import LandscapeIO
 
@@ -141,15 +142,10 @@ public struct TrainingLog: Sendable, Codable, Equatable {
 
     static let metadataKey = "run_log"
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Plain numbers and arrays: encoding cannot fail.
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
+    func json() -> String { LandscapeJSON.text(self) }
 
     static func decode(_ text: String, source: String) throws -> TrainingLog {
-        do { return try JSONDecoder().decode(TrainingLog.self, from: Data(text.utf8)) } catch {
+        do { return try LandscapeJSON.decoder.decode(TrainingLog.self, from: Data(text.utf8)) } catch {
             throw LandscapeError.invalidRequest("\(source): metadata '\(metadataKey)' is not a valid training log: \(error)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 import LandscapeEngine
 
 /// The top principal components of a set of points (rows), as scikit-learn's

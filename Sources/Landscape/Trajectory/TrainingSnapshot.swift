@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 import LandscapeEngine
 import LandscapeIO
 

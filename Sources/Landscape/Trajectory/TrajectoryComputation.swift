@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 import LandscapeEngine
 import LandscapeIO
 
@@ -164,7 +165,7 @@ public enum TrajectoryComputation {
         dict.metadata["format"] = "x.<tensor> = PC1, y.<tensor> = PC2 (unit vectors): theta(a, b) = theta_final + a*x + b*y"
         let url = directory.appendingPathComponent(Trajectory.directionsFileName)
         do { try Safetensors.write(dict, to: url) } catch {
-            throw SurfaceStore.classify(path: url.path, detail: "\(error)", directory: directory.path)
+            throw SurfaceStore.classify(error, path: url.path, directory: directory.path)
         }
         try SurfaceStore.writeAtomically(result.trajectory.jsonData(), to: directory.appendingPathComponent(Trajectory.fileName))
     }

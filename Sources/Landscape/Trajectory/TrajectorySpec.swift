@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 import LandscapeEngine
 
 /// The caps that keep one trajectory request from taking the machine.

@@ -1,3 +1,4 @@
+import LandscapeCore
 /// Stochastic gradient descent with momentum, PyTorch's `torch.optim.SGD`
 /// (dampening 0), for one flat parameter buffer:
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 
 /// What the trainer reports after every batch.
 public struct TrainingProgress: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 
 /// What one training step measured on its batch, before the update.
 public struct TrainingStepResult: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import LandscapeCore
 /// One convolution → BatchNorm (→ + shortcut) → activation of the ResNet,
 /// with the offsets of its tensors in the flat parameter buffer.
 struct TrainingLayer: Sendable {

@@ -1,3 +1,4 @@
+import LandscapeCore
 /// Where training examples come from: a dataset with its augmentation.
 /// The trainer decides the order (a seeded shuffle per epoch); the source
 /// only turns example indices into pixels and labels.

@@ -1,4 +1,5 @@
 import Foundation
+import LandscapeCore
 
 /// Everything a training run needs to continue exactly where it stopped:
 /// the recipe, the weights with the BatchNorm running statistics, the
@@ -108,17 +109,12 @@ public struct TrainingState: Sendable, Equatable {
         momentumBuffer = buffer
     }
 
-    private static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Encoding plain structs of numbers and strings cannot fail.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
+    private static func json(_ value: some Encodable) -> String { LandscapeJSON.text(value) }
 
     private static func decode<T: Decodable>(_ key: String, _ metadata: [String: String]) throws -> T {
         guard let text = metadata[key] else { throw TrainingError.invalidState("metadata '\(key)' is missing") }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            return try LandscapeJSON.decoder.decode(T.self, from: Data(text.utf8))
         } catch {
             throw TrainingError.invalidState("metadata '\(key)' is not a valid \(T.self) in JSON: \(error)")
         }

@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 /// Any supported checkpoint file → a `StateDict` under PyTorch's names. The
 /// format is told by content, not by extension: a ZIP archive is

@@ -4,8 +4,6 @@ import Foundation
 /// carries the file (`source`) so a message alone says which file is bad and
 /// what was expected.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
-    /// The file could not be opened, read, written or renamed.
-    case io(source: String, operation: String, reason: String)
     /// The path is not a checkpoint file that can be read: missing, a
     /// directory, a FIFO, unreadable or over the size limit.
     case file(source: String, problem: String)
@@ -30,8 +28,6 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .io(source, operation, reason):
-            return "\(source): cannot \(operation): \(reason)"
         case let .file(source, problem):
             return "\(source): \(problem)"
         case let .unknownFormat(source, firstBytes):

@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 /// The safetensors format (huggingface/safetensors): an 8-byte little-endian
 /// header length N, N bytes of JSON (`{"name": {"dtype", "shape",

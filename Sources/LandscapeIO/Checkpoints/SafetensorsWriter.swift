@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 extension Safetensors {
     /// Safetensors' data section starts 8-byte aligned: the header is padded

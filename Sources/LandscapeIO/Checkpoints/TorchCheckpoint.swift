@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 /// PyTorch's two `torch.save` formats, unpickled with the restricted
 /// `Unpickler`: the objects (dicts, tensors) plus every storage they use,

@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 /// Training-time augmentation on a normalized float32 NCHW batch: a random
 /// crop of the image zero-padded by `padding` on every side, then an optional

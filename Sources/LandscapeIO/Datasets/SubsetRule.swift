@@ -1,5 +1,5 @@
 import Foundation
-import LandscapeEngine
+import LandscapeCore
 
 /// Which images of a dataset to evaluate or train on.
 ///

@@ -1,7 +1,9 @@
 import Foundation
 import XCTest
 import LandscapeEngine
-@testable import LandscapeIO
+import LandscapeIO
+import LandscapeCore
+@testable import Landscape
 
 /// A training state through a safetensors file: everything comes back, the
 /// file is ordinary safetensors with PyTorch names, and errors name the file.
@@ -49,6 +51,31 @@ final class TrainingCheckpointTests: XCTestCase {
         XCTAssertTrue(loaded.state == state, "states differ")
         XCTAssertEqual(loaded.metadata["run_log"], "{\"epochs\":[]}")
         XCTAssertTrue(try TrainingCheckpoint.load(from: url) == state)
+    }
+
+    /// Checkpoints written before the one JSON coding kept camelCase keys in their metadata
+    /// ("batchSize"); they must still resume. The new files use snake_case ("batch_size").
+    func testCheckpointsWithCamelCaseMetadataStillLoad() throws {
+        let state = try midRunState()
+        let url = try directory().appendingPathComponent("old.safetensors")
+        try TrainingCheckpoint.save(state, to: url)
+        var dict = try Safetensors.read(url)
+        XCTAssertTrue(dict.metadata["recipe"]?.contains("\"batch_size\"") == true, dict.metadata["recipe"] ?? "no recipe")
+        let camelCase = JSONEncoder()
+        camelCase.outputFormatting = .sortedKeys
+        dict.metadata["recipe"] = String(decoding: try camelCase.encode(state.recipe), as: UTF8.self)
+        dict.metadata["architecture"] = String(decoding: try camelCase.encode(state.model.architecture), as: UTF8.self)
+        XCTAssertTrue(dict.metadata["recipe"]?.contains("\"batchSize\"") == true)
+        try Safetensors.write(dict, to: url)
+        XCTAssertTrue(try TrainingCheckpoint.load(from: url) == state)
+    }
+
+    func testADirectoryIsNamedAsOne() throws {
+        let folder = try directory().appendingPathComponent("run.safetensors")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try TrainingCheckpoint.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "\(folder.path): is a directory, expected a checkpoint file (.safetensors, .pt, .th)")
+        }
     }
 
     func testTheFileIsPlainSafetensorsWithPyTorchNames() throws {

@@ -25,7 +25,7 @@ public final class AtomicFile {
         try write(to: url) { file in try data.withUnsafeBytes { try file.write($0) } }
     }
 
-    static func write(to url: URL, _ body: (AtomicFile) throws -> Void) throws {
+    public static func write(to url: URL, _ body: (AtomicFile) throws -> Void) throws {
         let destination = url.path
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -46,11 +46,11 @@ public final class AtomicFile {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    func write(_ buffer: UnsafeRawBufferPointer) throws {
+    public func write(_ buffer: UnsafeRawBufferPointer) throws {
         guard var pointer = buffer.baseAddress else { return }
         var remaining = buffer.count
         while remaining > 0 {
@@ -62,7 +62,19 @@ public final class AtomicFile {
         }
     }
 
-    private static func failure(_ source: String, _ operation: String) -> CheckpointError {
-        .io(source: source, operation: operation, reason: String(cString: strerror(errno)))
+    private static func failure(_ source: String, _ operation: String) -> AtomicFileError {
+        AtomicFileError(path: source, operation: operation, reason: String(cString: strerror(errno)), code: errno)
     }
+}
+
+/// A write that did not happen: which file, which step (create, write, flush,
+/// rename) and the system's reason. The destination is untouched.
+public struct AtomicFileError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let operation: String
+    public let reason: String
+    /// errno at the failure (ENOSPC, EROFS, EACCES, ...), for callers that answer each differently.
+    public let code: Int32
+
+    public var description: String { "\(path): cannot \(operation): \(reason)" }
 }

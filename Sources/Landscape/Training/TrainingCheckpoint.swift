@@ -1,5 +1,7 @@
 import Foundation
 import LandscapeEngine
+import LandscapeIO
+import LandscapeCore
 
 /// A `TrainingState` on disk: one safetensors file holding the weights under
 /// PyTorch's names, the momentum under `optimizer.momentum.*`, and the
@@ -24,10 +26,8 @@ public enum TrainingCheckpoint {
         do {
             let state = try TrainingState(tensors: dict.items.map { ($0.name, $0.tensor) }, metadata: dict.metadata)
             return (state, dict.metadata)
-        } catch let error as TrainingError {
-            throw CheckpointError.safetensors(source: url.path, problem: "not a training checkpoint: \(error)")
         } catch {
-            // ResNetModel(stateDict:) reports missing or misshapen weights with its own error type.
+            // TrainingError for the position and recipe; ResNetModel(stateDict:)'s own error for weights.
             throw CheckpointError.safetensors(source: url.path, problem: "not a training checkpoint: \(error)")
         }
     }
