@@ -31,6 +31,8 @@ public struct Surface: Sendable, Codable, Equatable {
     /// are null there. Absent in files written before it was recorded.
     public var diverged: [[Bool]]?
     public var summary: SurfaceSummary?
+    /// The training path in the plane (surfaces along PCA directions only; absent otherwise).
+    public var path: SurfacePath?
     public var progress: Progress
     public var timing: Timing
     public var producer: String
@@ -79,7 +81,7 @@ public struct Surface: Sendable, Codable, Equatable {
     }
 
     public struct DirectionsInfo: Sendable, Codable, Equatable {
-        /// "random" (seeded, shared), "interpolation" (A → B) or "plane" (A, B, C).
+        /// "random" (seeded, shared), "interpolation" (A → B), "plane" (A, B, C) or "pca" (a training path's plane).
         public var kind: String
         public var seed: UInt64
         public var normalization: DirectionNormalization

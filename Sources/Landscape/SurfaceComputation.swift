@@ -23,6 +23,8 @@ public enum DirectionSource: Sendable {
     case interpolation(to: SurfaceModel)
     /// x = B − A, y = C − A: the plane through three models, A at the origin.
     case plane(through: SurfaceModel, and: SurfaceModel)
+    /// x = PC1, y = PC2 of a training path (unit vectors), the final model at the origin.
+    case pca(PCAPlane)
 }
 
 /// Computes one surface per model around its trained weights with shared raw
@@ -86,6 +88,15 @@ public final class SurfaceComputation: @unchecked Sendable {
             try Self.checkEndpoints(models[0], [b, c], grid: grid)
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
             directions = [(try Directions.between(models[0].model, b.model), try Directions.between(models[0].model, c.model))]
+        case .pca(let plane):
+            guard models.count == 1, grid.isTwoDimensional else {
+                throw LandscapeError.invalidRequest("a PCA plane takes one model (the trajectory's final model) and a 2D grid")
+            }
+            guard models[0].info.sha256 == plane.trajectory.model.sha256 else {
+                throw LandscapeError.invalidDirections("pca:\(plane.directory) belongs to another final model than \(models[0].info.name)")
+            }
+            directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: plane.trajectory.ignore, mode: plane.trajectory.mode)
+            directions = [(plane.x, plane.y)]
         }
     }
 
@@ -113,6 +124,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         case .random: return ("random", [])
         case .interpolation(let b): return ("interpolation", [b.info])
         case let .plane(b, c): return ("plane", [b.info, c.info])
+        case .pca: return ("pca", [])
         }
     }
 
@@ -123,10 +135,16 @@ public final class SurfaceComputation: @unchecked Sendable {
         // The activation is part of the model but not of its bytes (it comes from the card or a flag).
         let model = models[index].info
         let parts = ["surface-v\(Surface.formatVersion)", model.sha256, model.activation, data.info.contentSha256,
-                     source.kind] + source.endpoints.map(\.sha256) + [
+                     source.kind] + source.endpoints.map(\.sha256) + pcaKeyParts + [
                      "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
                      grid.description, bnMode.rawValue] + (bnRecomputation.map { [$0.keyPart] } ?? [])
         return String(SHA256.hex(parts.joined(separator: "|")).prefix(16))
+    }
+
+    /// The trajectory and its directions' bytes, for a PCA surface's key.
+    private var pcaKeyParts: [String] {
+        guard case .pca(let plane) = source else { return [] }
+        return [plane.trajectory.id, plane.directionsSha256]
     }
 
     /// The stored (possibly partial) surface of model i, or a fresh empty one.
@@ -137,17 +155,21 @@ public final class SurfaceComputation: @unchecked Sendable {
         let source = sourceDescription
         let note = source.kind == "random"
             ? "the same raw Gaussian directions (seed \(directionSpec.seed)) for every model listed in shared_with, each normalized to its own weights"
+            : source.kind == "pca"
+            ? "x = PC1, y = PC2 of the training path (unit vectors, not normalized), the final model at the origin; the path is in 'path'"
             : "fixed directions to the endpoint models (x = B - A" + (source.kind == "plane" ? ", y = C - A" : "") + "), BN statistics included"
         let info = Surface.DirectionsInfo(
             kind: source.kind, seed: directionSpec.seed, normalization: directionSpec.normalization, ignore: directionSpec.ignore,
             mode: directionSpec.mode, sharedWith: models.map(\.info.name), endpoints: source.endpoints,
             file: store.directionsFileName(id: key), note: note)
-        return Surface(id: key, model: models[index].info, dataset: data.info, directions: info, bnMode: bnMode,
+        var surface = Surface(id: key, model: models[index].info, dataset: data.info, directions: info, bnMode: bnMode,
                        grid: grid, x: grid.x.coordinates, y: grid.y?.coordinates, loss: empty, accuracy: empty,
                        lossStderr: empty, summary: nil,
                        progress: .init(computed: 0, total: grid.pointCount, order: "coarse-to-fine"),
                        timing: .init(seconds: 0, imagesPerSecond: nil, updated: Self.timestamp()),
                        producer: "landscape \(LandscapeVersion.current)", bnRecompute: bnRecomputation?.info)
+        if case .pca(let plane) = self.source { surface.path = plane.path }
+        return surface
     }
 
     /// What `run` reports after each point.

@@ -29,7 +29,7 @@ public enum Pictures {
                 // A panel names its own axes only where they differ from the first panel's.
                 GridPanel(title: titles.panels?[i], grid: try surface.grid(settings.metric),
                           xLabel: axes[i].x == style.xLabel ? nil : axes[i].x,
-                          yLabel: axes[i].y == style.yLabel ? nil : axes[i].y)
+                          yLabel: axes[i].y == style.yLabel ? nil : axes[i].y, path: try surface.pathOverlay())
             }
             return try GridPlot.render(panels, kind: gridKind, options: options)
         }

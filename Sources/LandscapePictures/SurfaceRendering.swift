@@ -53,6 +53,8 @@ extension Surface {
             return "interpolation from A = \(model.name) to B = \(endpoints[0])"
         case "plane" where endpoints.count >= 2:
             return "plane through A = \(model.name), B = \(endpoints[0]), C = \(endpoints[1])"
+        case "pca":
+            return "PCA plane of the training path"
         case "random":
             return "random \(normalizationAdjective) directions"
         default:
@@ -85,6 +87,8 @@ extension Surface {
             return ("α (from A = \(model.name) to B = \(endpoints[0]))", y == nil ? nil : "β")
         case "plane" where endpoints.count >= 2:
             return ("α (from A = \(model.name) to B = \(endpoints[0]))", "β (from A = \(model.name) to C = \(endpoints[1]))")
+        case "pca" where path?.axisLabels.count == 2:
+            return (path!.axisLabels[0], y == nil ? nil : path!.axisLabels[1])
         case "random":
             if y == nil { return ("α (\(normalizationAdjective) random direction)", nil) }
             return ("α (\(normalizationAdjective) direction 1)", "β (\(normalizationAdjective) direction 2)")

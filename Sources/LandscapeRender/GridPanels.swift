@@ -7,6 +7,7 @@ struct FlatPanel {
     let axes: Axes
     let levels: ResolvedLevels
     let options: GridPlotOptions
+    var path: PathOverlay? = nil
 
     /// Heatmap cells are centred on the grid points, so the axes reach half a cell beyond them.
     static func dataRanges(_ grid: Grid2D, kind: GridPlotKind) -> (ClosedRange<Double>, ClosedRange<Double>) {
@@ -34,6 +35,9 @@ struct FlatPanel {
             cairo_new_path(canvas.cr)
             cairo_arc(canvas.cr, cx, cy, 3.5, 0, 2 * .pi)
             cairo_fill(canvas.cr)
+        }
+        if let path {
+            path.draw(canvas, points: zip(path.x, path.y).map { axes.point($0, $1) }, clip: axes.area, style: options.style)
         }
         axes.drawFrame(canvas)
     }

@@ -7,8 +7,10 @@ public struct GridPanel: Sendable {
     public var title: String?
     public var grid: Grid2D
     public var xLabel: String?, yLabel: String?
-    public init(title: String? = nil, grid: Grid2D, xLabel: String? = nil, yLabel: String? = nil) {
-        self.title = title; self.grid = grid; self.xLabel = xLabel; self.yLabel = yLabel
+    /// A path drawn over the panel (a training trajectory in the surface's plane).
+    public var path: PathOverlay?
+    public init(title: String? = nil, grid: Grid2D, xLabel: String? = nil, yLabel: String? = nil, path: PathOverlay? = nil) {
+        self.title = title; self.grid = grid; self.xLabel = xLabel; self.yLabel = yLabel; self.path = path
     }
 }
 
@@ -46,8 +48,9 @@ public enum GridPlot {
         if kind == .surface3d {
             for (panel, frame) in zip(panels, layout.panels) {
                 drawPanelTitle(panel.title, canvas, centreX: frame.x + frame.width / 2, top: frame.y + 2, width: frame.width, style: style)
-                let surface = try SurfacePanel(grid: panel.grid, area: frame.inset(top: titleStrip), levels: levels, options: options,
+                var surface = try SurfacePanel(grid: panel.grid, area: frame.inset(top: titleStrip), levels: levels, options: options,
                                                xLabel: panel.xLabel ?? style.xLabel, yLabel: panel.yLabel ?? style.yLabel)
+                surface.path = panel.path
                 geometries.append(try surface.draw(canvas))
             }
         } else {
@@ -61,10 +64,14 @@ public enum GridPlot {
                                width: layout.panels[i].width, style: style)
                 let axes = Axes(area: area, x: try ValueScale(low: xRange.lowerBound, high: xRange.upperBound),
                                 y: try ValueScale(low: yRange.lowerBound, high: yRange.upperBound))
-                try FlatPanel(grid: panel.grid, axes: axes, levels: levels, options: options).draw(canvas, kind: kind)
+                try FlatPanel(grid: panel.grid, axes: axes, levels: levels, options: options, path: panel.path).draw(canvas, kind: kind)
                 axes.drawXAxis(canvas, style: style, label: panel.xLabel ?? style.xLabel)
                 axes.drawYAxis(canvas, style: style, label: panel.yLabel ?? style.yLabel)
-                geometries.append(axes.geometry(scale: canvas.scale))
+                var geometry = axes.geometry(scale: canvas.scale)
+                if let path = panel.path {
+                    geometry.pathPoints = zip(path.x, path.y).map { axes.point($0, $1) }.map { ($0 * canvas.scale, $1 * canvas.scale) }
+                }
+                geometries.append(geometry)
             }
         }
         var barGeometry: ColorbarGeometry?

@@ -67,6 +67,8 @@ public struct PanelGeometry: Sendable {
     public var centreMarker: (x: Double, y: Double)?
     /// 3D: the mesh lies between the centre and the viewer, so the marker is drawn as an outline only.
     public var centreMarkerHidden = false
+    /// Where the points of the panel's path were drawn, in device pixels (in path order).
+    public var pathPoints: [(x: Double, y: Double)] = []
 
     /// Device pixel of the data point (x, y) on a 2D panel (y grows upwards).
     public func pixel(x: Double, y: Double) -> (x: Double, y: Double) {

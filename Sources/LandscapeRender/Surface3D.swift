@@ -9,6 +9,8 @@ struct SurfacePanel {
     let levels: ResolvedLevels
     let options: GridPlotOptions
     let xLabel: String, yLabel: String
+    /// Drawn on the surface (at the interpolated value of each point), over the mesh.
+    var path: PathOverlay?
 
     /// Camera distance in box units (box half-size 0.5): mild perspective.
     static let cameraDistance = 3.2
@@ -158,6 +160,13 @@ struct SurfacePanel {
             }
             geometry.centreMarker = (mx * canvas.scale, my * canvas.scale)
             geometry.centreMarkerHidden = hidden
+        }
+        if let path {
+            // Over the mesh, not depth-sorted with it (as matplotlib's 3D trajectory plots): the
+            // path follows the surface, so it is where the eye expects it from the usual views.
+            let points = zip(path.x, path.y).map { toScreen(box($0, $1, grid.interpolate(x: $0, y: $1))) }
+            path.draw(canvas, points: points, clip: area, style: options.style)
+            geometry.pathPoints = points.map { ($0 * canvas.scale, $1 * canvas.scale) }
         }
         return geometry
     }

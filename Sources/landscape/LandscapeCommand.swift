@@ -7,6 +7,6 @@ struct LandscapeCommand: ParsableCommand {
         abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
         subcommands: [ServeCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self,
                       SurfaceCommand.self, InterpolateCommand.self, RenderCommand.self, ActivationsCommand.self,
-                      OutputLandscapeCommand.self, ExportCommand.self, ImportCommand.self, TrainCommand.self, BenchCommand.self,
+                      OutputLandscapeCommand.self, ExportCommand.self, ImportCommand.self, TrainCommand.self, TrajectoryCommand.self, BenchCommand.self,
                       RenderBenchCommand.self])
 }

@@ -16,8 +16,9 @@ struct SurfaceCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: "Checkpoint; repeat for side-by-side models with shared directions.")
     var models: [String] = []
     @OptionGroup var data: DataOptions
-    @Option(parsing: .unconditional, help: "x axis START:END:COUNT.", transform: GridAxis.init(parsing:))
-    var x = try! GridAxis(parsing: SurfaceSpec.defaultAxis)
+    @Option(parsing: .unconditional, help: "x axis START:END:COUNT (default \(SurfaceSpec.defaultAxis); with pca: over the path).",
+            transform: GridAxis.init(parsing:))
+    var x: GridAxis?
     @Option(parsing: .unconditional, help: "y axis START:END:COUNT (omit for a 1D line).", transform: GridAxis.init(parsing:))
     var y: GridAxis?
     @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
@@ -37,10 +38,13 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
+    @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). Default: seeded random directions.")
+    var directions: PCADirectionsOption?
 
     /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
-        var spec = SurfaceSpec(models: models, x: x, y: y)
+        var spec = SurfaceSpec(models: models, x: x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis)),
+                               y: y ?? (directions != nil ? x : nil))
         data.fill(&spec, samples: samples)
         spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
         spec.bnMode = bn
@@ -58,15 +62,25 @@ struct SurfaceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
+        var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let plane = try directions.map { try PCAPlane.load(directory: $0.directory, model: loaded[0]) }
+        if let plane, x == nil || y == nil {
+            let covering = try plane.trajectory.coveringAxes()
+            var pathSpec = spec
+            pathSpec.x = x ?? covering.x
+            pathSpec.y = y ?? covering.y
+            validated = try pathSpec.validated(limits: limits)
+            print("grid over the path: x \(validated.grid.x), y \(validated.grid.y.map { "\($0)" } ?? "-")")
+        }
         let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
                                           card: loaded.first?.card)
         let recompute = try validated.bnRecompute.map {
             try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
         let computation = try SurfaceComputation(
-            models: loaded.map(\.surfaceModel), data: set, grid: validated.grid, directions: .random(spec.directions),
+            models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
+            directions: plane.map { .pca($0) } ?? .random(spec.directions),
             bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
             evaluator: Evaluator(threads: threads, algorithm: convolution))
         try SurfaceRunner.run(computation, samples: set.data.count)
@@ -142,6 +156,15 @@ enum SurfaceRunner {
                              loss, acc * 100, min, "\(s?.minimumAt ?? [])", samples, surface.timing.imagesPerSecond ?? 0))
             }
         }
+    }
+}
+
+/// `--directions pca:DIR`.
+struct PCADirectionsOption: ExpressibleByArgument {
+    let directory: String
+    init?(argument: String) {
+        guard argument.hasPrefix("pca:"), argument.count > 4 else { return nil }
+        directory = String(argument.dropFirst(4))
     }
 }
 

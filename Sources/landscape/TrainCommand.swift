@@ -29,7 +29,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Final weights (.safetensors); the model card goes beside them (.json).") var out: String
     @Option(help: "Training state file (default: OUT with .checkpoint.safetensors).") var checkpoint: String?
     @Flag(help: "Continue from --checkpoint with the same flags.") var resume = false
-    @Option(help: "Directory for the weights after every epoch (epoch-NNN.safetensors).") var snapshots: String?
+    @Option(help: "Directory for the weights after every epoch (epoch-NNN.safetensors), or every --snapshot-every steps.")
+    var snapshots: String?
+    @Option(name: .customLong("snapshot-every"),
+            help: "Optimizer steps between snapshots (step-NNNNNNN.safetensors; step 0 and the final model included).")
+    var snapshotEvery: Int?
     @Option(name: .customLong("train-limit"), help: "Train on the first N images only (a quick check).") var trainLimit: Int?
     @Option(name: .customLong("eval-limit"), help: "Evaluate on the first N test images only.") var evalLimit: Int?
 
@@ -82,6 +86,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--data is a single file: give the test images with --test-data")
         }
         _ = try makeRecipe()
+        do { try configuration().validateSnapshots() } catch let error as LandscapeError {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() throws {
@@ -183,12 +190,13 @@ struct TrainCommand: ParsableCommand {
             "train_limit": trainLimit.map(String.init) ?? "all", "eval_limit": evalLimit.map(String.init) ?? "all",
         ]
         if let warmup { flags["warmup"] = String(warmup) }
+        if let snapshotEvery { flags["snapshot_every"] = String(snapshotEvery) }
         if schedule == .multistep { flags["milestones"] = milestones }
         flags["schedule_detail"] = "\(try makeSchedule())"
         return TrainingConfiguration(
             depth: try depth(), activation: try Activation(parsing: activation), dataPath: data, testDataPath: testData,
             recipe: try makeRecipe(), trainLimit: trainLimit, evalLimit: evalLimit, threads: threads, output: output,
             checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, snapshots: snapshots.map { URL(fileURLWithPath: $0) },
-            resume: resume, recipeFlags: flags)
+            snapshotEvery: snapshotEvery, resume: resume, recipeFlags: flags)
     }
 }

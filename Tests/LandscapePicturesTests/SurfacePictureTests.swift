@@ -143,3 +143,68 @@ final class SurfacePictureTests: XCTestCase {
         }
     }
 }
+
+/// A surface in a trajectory's PCA plane is drawn with its path and PC axes.
+final class TrajectoryPictureTests: XCTestCase {
+    private func pcaSurface() throws -> Surface {
+        let axis = try GridAxis(parsing: "-2:6:9")
+        let xs = axis.coordinates
+        let loss: [[Double?]] = xs.map { y in xs.map { x in 0.2 + 0.1 * x * x + 0.1 * y * y } }
+        let info = Surface.ModelInfo(name: "resnet20-relu", path: nil, sha256: "", architecture: "resnet20", activation: "relu")
+        var s = Surface(id: "pca", model: info,
+                        dataset: .init(name: "fashion-mnist", path: "", split: "test", samples: 10, subset: "first", subsetSeed: 0,
+                                       mean: [0], std: [1], contentSha256: ""),
+                        directions: .init(kind: "pca", seed: 0, normalization: .none, ignore: .biasbn, mode: .weights,
+                                          sharedWith: [], file: nil, note: ""),
+                        bnMode: .eval, grid: try GridSpec(x: axis, y: axis), x: xs, y: xs, loss: loss, accuracy: loss,
+                        lossStderr: loss, summary: nil, progress: .init(computed: 81, total: 81, order: "coarse-to-fine"),
+                        timing: .init(seconds: 0, imagesPerSecond: nil, updated: ""), producer: "test")
+        // 13 snapshots, 2 per epoch plus the start: epochs 0, 0.5, 1, …, 6.
+        let points = (0...12).map { i -> Trajectory.Point in
+            let t = 1 - Double(i) / 12
+            return Trajectory.Point(file: "step-\(i)", step: i * 50, epoch: Double(i) / 2, learningRate: 0.1, trainLoss: nil,
+                                    x: 5 * t, y: 4 * t * (1 - t))
+        }
+        s.path = SurfacePath(trajectory: "t", explainedVarianceRatio: [0.813, 0.09], axisLabels: ["PC1, 81.3 %", "PC2, 9.0 %"],
+                             points: points)
+        return s
+    }
+
+    func testTheAxesNameTheComponentsWithTheirExplainedVariance() throws {
+        let s = try pcaSurface()
+        XCTAssertEqual(s.axisLabels.x, "PC1, 81.3 %")
+        XCTAssertEqual(s.axisLabels.y, "PC2, 9.0 %")
+        XCTAssertTrue(SurfaceTitles([s], metric: .loss).figure.contains("PCA plane of the training path"))
+    }
+
+    func testThePathIsOverlaidWithAFewWholeEpochsLabelled() throws {
+        let overlay = try XCTUnwrap(try pcaSurface().pathOverlay(maximumLabels: 3))
+        XCTAssertEqual(overlay.x.count, 13)
+        XCTAssertEqual(overlay.labels.map(\.text), ["epoch 1", "epoch 4", "epoch 6"])
+        XCTAssertEqual(try XCTUnwrap(try pcaSurface().pathOverlay()).labels.count, 6)
+        var settings = RenderSpec()
+        for kind in [RenderSpec.Kind.contour, .filled, .heatmap, .surface3d] {
+            settings.kind = kind
+            let plot = try Pictures.surfaces([try pcaSurface()], settings)
+            XCTAssertEqual(plot.panels.first?.pathPoints.count, 13, "\(kind)")
+        }
+    }
+
+    func testTheLossAlongThePathIsDrawnPerSnapshotAndAPathWithoutLossesIsRefused() throws {
+        var trajectory = Trajectory(id: "t", model: try pcaSurface().model, snapshotsDirectory: "s", mode: .weights, ignore: .biasbn,
+                                    method: .gramEigen, coordinates: 10, explainedVarianceRatio: [0.8, 0.1], explainedVariance: [8, 1],
+                                    singularValues: [4, 1], componentCosine: 0,
+                                    endToEnd: .init(norm: 1, cosines: [1, 0], angleToPlaneDegrees: 0),
+                                    points: try XCTUnwrap(try pcaSurface().path).points, finalInSnapshots: true,
+                                    directionsFile: "d", producer: "test")
+        XCTAssertThrowsError(try Pictures.trajectory(trajectory)) { XCTAssertTrue("\($0)".contains("no loss recorded"), "\($0)") }
+        for i in trajectory.points.indices {
+            trajectory.points[i].testLoss = 2 / Double(i + 1)
+            trajectory.points[i].testAccuracy = 1 - 0.8 / Double(i + 1)
+            trajectory.points[i].trainLoss = i == 0 ? nil : 1.8 / Double(i + 1)
+        }
+        let plot = try Pictures.trajectory(trajectory)
+        XCTAssertGreaterThan(plot.png.count, 1000)
+        XCTAssertEqual(plot.panels.first?.xRange, 0...6, "x is the epoch")
+    }
+}

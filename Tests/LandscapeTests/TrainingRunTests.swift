@@ -13,14 +13,14 @@ final class TrainingRunTests: XCTestCase {
     override func setUpWithError() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-train-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try writeFashionLikeData(at: root.appendingPathComponent("fashion-tiny"))
+        try Self.writeFashionLikeData(at: root.appendingPathComponent("fashion-tiny"))
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
     /// IDX files (big-endian header, then bytes), 28x28: 40 train and 16 test
     /// images whose brightness pattern depends on the label, so it is learnable.
-    private func writeFashionLikeData(at directory: URL) throws {
+    static func writeFashionLikeData(at directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func idx(_ sizes: [Int], _ payload: [UInt8]) -> Data {
             var bytes: [UInt8] = [0, 0, 8, UInt8(sizes.count)]
@@ -134,7 +134,13 @@ final class TrainingRunTests: XCTestCase {
         // Snapshots: the initial weights and one file per epoch; the last is the final model.
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: run.configuration.snapshots!.path).sorted()
         XCTAssertEqual(snapshots, ["epoch-000.safetensors", "epoch-001.safetensors", "epoch-002.safetensors"])
-        XCTAssertEqual(try Safetensors.read(run.configuration.snapshotURL(epoch: 2)!), try Safetensors.read(output))
+        // The tensors are the final model's; the metadata adds where in training they were taken.
+        let last = try Safetensors.read(run.configuration.snapshotURL(epoch: 2)!), final = try Safetensors.read(output)
+        XCTAssertEqual(last.names, final.names)
+        for name in final.names { XCTAssertEqual(last[name], final[name], name) }
+        let info = try XCTUnwrap(SnapshotInfo(metadata: last.metadata, source: "epoch-002"))
+        XCTAssertEqual([Double(info.step), info.epoch], [6, 2])
+        XCTAssertEqual(info.trainLoss, epochs.last?.trainLoss)
     }
 
     func testResumingWithAnotherRecipeOrStartingOverAnExistingCheckpointIsRefused() throws {

@@ -22,8 +22,12 @@ public struct TrainingConfiguration: Sendable {
     public var output: URL
     /// The training state, rewritten after every epoch and on a stop.
     public var checkpoint: URL
-    /// When set, the weights after every epoch go to `DIR/epoch-NNN.safetensors`.
+    /// When set, the weights after every epoch go to `DIR/epoch-NNN.safetensors`
+    /// (or every `snapshotEvery` steps to `DIR/step-NNNNNNN.safetensors`).
     public var snapshots: URL?
+    /// Optimizer steps between snapshots; nil: one per epoch. Step 0 (the initial
+    /// weights) and the last step (the final model) are always snapshots.
+    public var snapshotEvery: Int?
     /// Continue from `checkpoint` (which must exist) instead of starting afresh.
     public var resume: Bool
     /// The command line's settings as strings, recorded in the model card.
@@ -34,11 +38,12 @@ public struct TrainingConfiguration: Sendable {
     public init(depth: Int, activation: Activation, dataPath: String, testDataPath: String? = nil,
                 recipe: TrainingRecipe, trainLimit: Int? = nil, evalLimit: Int? = nil,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, output: URL, checkpoint: URL? = nil,
-                snapshots: URL? = nil, resume: Bool = false, recipeFlags: [String: String] = [:], name: String? = nil) {
+                snapshots: URL? = nil, snapshotEvery: Int? = nil, resume: Bool = false,
+                recipeFlags: [String: String] = [:], name: String? = nil) {
         self.depth = depth; self.activation = activation; self.dataPath = dataPath; self.testDataPath = testDataPath
         self.recipe = recipe; self.trainLimit = trainLimit; self.evalLimit = evalLimit; self.threads = threads
         self.output = output; self.checkpoint = checkpoint ?? Self.defaultCheckpoint(for: output)
-        self.snapshots = snapshots; self.resume = resume; self.recipeFlags = recipeFlags; self.name = name
+        self.snapshots = snapshots; self.snapshotEvery = snapshotEvery; self.resume = resume; self.recipeFlags = recipeFlags; self.name = name
     }
 
     /// `OUT.checkpoint.safetensors` beside the weights (`Models/x.safetensors` → `Models/x.checkpoint.safetensors`).
@@ -49,6 +54,22 @@ public struct TrainingConfiguration: Sendable {
     /// Where the snapshot after `epoch` completed epochs goes (epoch 0: the initial weights).
     public func snapshotURL(epoch: Int) -> URL? {
         snapshots?.appendingPathComponent(String(format: "epoch-%03d.safetensors", epoch))
+    }
+
+    /// Where the snapshot after `step` optimizer steps goes (`--snapshot-every`).
+    public func snapshotURL(step: Int) -> URL? {
+        snapshots?.appendingPathComponent(String(format: "step-%07d.safetensors", step))
+    }
+
+    /// Refuses a snapshot rate without a directory, or one below a step.
+    public func validateSnapshots() throws {
+        guard let every = snapshotEvery else { return }
+        guard every >= 1 else {
+            throw LandscapeError.invalidRequest("--snapshot-every \(every): expected at least 1 optimizer step")
+        }
+        guard snapshots != nil else {
+            throw LandscapeError.invalidRequest("--snapshot-every \(every): expected --snapshots DIR to write the snapshots to")
+        }
     }
 }
 
@@ -75,6 +96,10 @@ public struct TrainingLog: Sendable, Codable, Equatable {
     public var correct = 0
     public var images = 0
     public var trainSeconds = 0.0
+    /// Sums over the batches since the last snapshot (`--snapshot-every`); optional so
+    /// that checkpoints written before snapshots existed still decode.
+    public var snapshotLossSum: Double?
+    public var snapshotImages: Int?
     /// Totals over all finished sessions up to the last save.
     public var wallSeconds = 0.0
     public var totalTrainSeconds = 0.0
@@ -85,6 +110,8 @@ public struct TrainingLog: Sendable, Codable, Equatable {
     /// Adds one batch of `size` images (mean loss and accuracy as the trainer reports them).
     mutating func record(_ progress: TrainingProgress, size: Int) {
         lossSum += progress.loss * Double(size)
+        snapshotLossSum = (snapshotLossSum ?? 0) + progress.loss * Double(size)
+        snapshotImages = (snapshotImages ?? 0) + size
         correct += Int((progress.accuracy * Double(size)).rounded())
         images += size
         let seconds = progress.imagesPerSecond > 0 ? Double(size) / progress.imagesPerSecond : 0
@@ -102,6 +129,13 @@ public struct TrainingLog: Sendable, Codable, Equatable {
         epochs.append(record)
         lossSum = 0; correct = 0; images = 0; trainSeconds = 0
         return record
+    }
+
+    /// The mean training loss over the batches since the last snapshot, and starts a new window.
+    mutating func takeSnapshotLoss() -> Double? {
+        defer { snapshotLossSum = 0; snapshotImages = 0 }
+        guard let images = snapshotImages, images > 0, let sum = snapshotLossSum else { return nil }
+        return sum / Double(images)
     }
 
     public var trainingImagesPerSecond: Double { totalTrainSeconds > 0 ? Double(totalImages) / totalTrainSeconds : 0 }

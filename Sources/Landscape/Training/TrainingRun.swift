@@ -41,6 +41,7 @@ public final class TrainingRun: @unchecked Sendable {
         testSetName = test.name
         architecture = try ResNetArchitecture(depth: configuration.depth, inputChannels: trainSet.channels,
                                               classCount: trainSet.classNames.count, activation: configuration.activation)
+        try configuration.validateSnapshots()
         let state: TrainingState
         let fileManager = FileManager.default
         if configuration.resume {
@@ -94,13 +95,18 @@ public final class TrainingRun: @unchecked Sendable {
     /// `epochEnd` after every epoch's evaluation and checkpoint.
     public func run(progress: (TrainingProgress) throws -> Void = { _ in },
                     epochEnd: (TrainingLog.Epoch) throws -> Void = { _ in }) throws -> Outcome {
-        if resumedAt == nil, trainer.state.step == 0, let url = configuration.snapshotURL(epoch: 0) {
-            try Safetensors.write(trainer.state.model.stateDict(metadata: weightsMetadata), to: url)
-        }
         let recipe = configuration.recipe
+        if resumedAt == nil, trainer.state.step == 0, configuration.snapshots != nil {
+            let rate = recipe.learningRate(epoch: 0, batch: 0, batchesPerEpoch: batchesPerEpoch)
+            try writeSnapshot(trainer.state.model, SnapshotInfo(step: 0, epoch: 0, learningRate: rate, trainLoss: nil))
+        }
+        let every = configuration.snapshotEvery
         let outcome: Trainer.Outcome = shouldStop ? .stopped : try trainer.run(progress: { report in
             let size = min(recipe.batchSize, source.count - report.batch * recipe.batchSize)
             log.record(report, size: size)
+            if let every, report.step % every == 0 {
+                try writeSnapshot(trainer.state.model, snapshotInfo(step: report.step, learningRate: report.learningRate))
+            }
             // Trainer.run clears stop requests made before it started: repeat ours.
             if shouldStop { trainer.requestStop() }
             try progress(report)
@@ -109,10 +115,10 @@ public final class TrainingRun: @unchecked Sendable {
             let test = try evaluator.evaluate(InferenceNetwork(model), on: testData)
             let rate = recipe.learningRate(epoch: state.epoch - 1, batch: batchesPerEpoch - 1, batchesPerEpoch: batchesPerEpoch)
             let record = log.finishEpoch(state.epoch, test: test, learningRate: rate)
-            try saveCheckpoint(state)
-            if let url = configuration.snapshotURL(epoch: state.epoch) {
-                try Safetensors.write(model.stateDict(metadata: weightsMetadata), to: url)
+            if every == nil, configuration.snapshots != nil {
+                try writeSnapshot(model, snapshotInfo(step: state.step, learningRate: rate))
             }
+            try saveCheckpoint(state)
             try epochEnd(record)
         })
         switch outcome {
@@ -120,11 +126,32 @@ public final class TrainingRun: @unchecked Sendable {
             try saveCheckpoint(trainer.state)
             return .stopped
         case .finished:
+            let state = trainer.state
+            // The final model is the last snapshot, whatever the rate.
+            // (An empty window means it was written before a stop that came after the last batch.)
+            if let every, state.step % every != 0, (log.snapshotImages ?? 0) > 0 {
+                let rate = recipe.learningRate(epoch: recipe.epochs - 1, batch: batchesPerEpoch - 1, batchesPerEpoch: batchesPerEpoch)
+                try writeSnapshot(state.model, snapshotInfo(step: state.step, learningRate: rate))
+            }
             try saveCheckpoint(trainer.state)
             try Safetensors.write(trainer.state.model.stateDict(metadata: weightsMetadata), to: configuration.output)
             try modelCard().write(forWeights: configuration.output)
             return .finished
         }
+    }
+
+    /// Where the run is at `step`, with the mean training loss since the last snapshot.
+    private func snapshotInfo(step: Int, learningRate: Double) -> SnapshotInfo {
+        SnapshotInfo(step: step, epoch: Double(step) / Double(batchesPerEpoch), learningRate: learningRate,
+                     trainLoss: log.takeSnapshotLoss())
+    }
+
+    /// One snapshot file (atomic): the weights, the model's metadata and where in training they are.
+    private func writeSnapshot(_ model: ResNetModel, _ info: SnapshotInfo) throws {
+        let url = configuration.snapshotEvery == nil
+            ? configuration.snapshotURL(epoch: info.step / batchesPerEpoch) : configuration.snapshotURL(step: info.step)
+        guard let url else { return }
+        try Safetensors.write(model.stateDict(metadata: weightsMetadata.merging(info.metadata) { own, _ in own }), to: url)
     }
 
     /// Writes `state` with the log, the dataset name and example count (checked on resume).
@@ -134,6 +161,7 @@ public final class TrainingRun: @unchecked Sendable {
             TrainingLog.metadataKey: log.json(),
             Self.datasetKey: trainSet.name,
             Self.examplesKey: String(source.count),
+            Self.snapshotEveryKey: configuration.snapshotEvery.map(String.init) ?? "epoch",
         ])
     }
 
@@ -147,6 +175,7 @@ public final class TrainingRun: @unchecked Sendable {
 
     static let datasetKey = "train_dataset"
     static let examplesKey = "train_examples"
+    static let snapshotEveryKey = "snapshot_every"
 
     /// Refuses a checkpoint made for other data, another model or another recipe.
     static func check(_ state: TrainingState, _ metadata: [String: String], against configuration: TrainingConfiguration,
@@ -165,6 +194,11 @@ public final class TrainingRun: @unchecked Sendable {
         if let saved = metadata[datasetKey], saved != dataset { throw refuse("dataset", saved, dataset) }
         if let saved = metadata[examplesKey], saved != String(examples) {
             throw refuse("training examples", saved, "\(examples) (--train-limit)")
+        }
+        // Snapshots at another rate after a resume would make a path with uneven steps.
+        let every = configuration.snapshotEvery.map(String.init) ?? "epoch"
+        if configuration.snapshots != nil, let saved = metadata[snapshotEveryKey], saved != every {
+            throw refuse("snapshots every", saved, "\(every) (--snapshot-every)")
         }
     }
 
