@@ -7,5 +7,5 @@ struct LandscapeCommand: ParsableCommand {
         abstract: "Loss landscapes of CIFAR ResNets: evaluate, compute surfaces, render, serve.",
         subcommands: [ServeCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self,
                       SurfaceCommand.self, InterpolateCommand.self, RenderCommand.self, ActivationsCommand.self,
-                      OutputLandscapeCommand.self, TrainCommand.self, BenchCommand.self, RenderBenchCommand.self])
+                      OutputLandscapeCommand.self, TrainCommand.self, BenchCommand.self, RenderBenchCommand.self, HessianCommand.self])
 }
