@@ -62,7 +62,8 @@ public struct HessianSpec: Sendable, Equatable {
         guard Set(models).count == models.count else { throw SpecError("models", "the same model is listed twice") }
         let samples = self.samples ?? Self.defaultSamples
         guard (1...limits.maximumSamples).contains(samples) else {
-            throw SpecError("samples", "expected 1...\(limits.maximumSamples), got \(samples)")
+            let range = limits.maximumSamples == .max ? "at least 1" : "1...\(limits.maximumSamples)"
+            throw SpecError("samples", "expected \(range), got \(samples)")
         }
         guard top >= 0 else { throw SpecError("top", "expected 0 or more eigenvalues, got \(top)") }
         guard (1...limits.maximumLanczosSteps).contains(lanczosSteps) else {
