@@ -3,6 +3,7 @@ import Foundation
 import Landscape
 import LandscapeEngine
 import LandscapeIO
+import LandscapePictures
 
 struct HessianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,7 @@ struct HessianCommand: ParsableCommand {
         trainable tensor, by exact Hessian-vector products. Per --model, DIR/<model>.hessian.json holds \
         top_eigenvalues, trace, trace_stderr, the density grid, samples, seed and timing, and \
         DIR/<model>.hessian-eigenvectors.safetensors the top eigenvectors (tensors named as in the model, \
-        prefixed eigenvector<i>.). With --hvp V.safetensors, writes H·v for that vector to --out instead.
+        prefixed eigenvector<i>.); DIR/hessian-eigenvalues.png and DIR/hessian-density.png compare the models. With --hvp V.safetensors, writes H·v for that vector to --out instead.
         """)
 
     @Option(name: .customLong("model"), help: "Checkpoint; repeat for several models on the same images.")
@@ -97,6 +98,17 @@ struct HessianCommand: ParsableCommand {
             print("stopped; spectra of models finished before the interruption are in \(out).")
             throw ExitCode(130)
         }
+        var pictures: [String] = []
+        if spectra.contains(where: { !$0.topEigenvalues.isEmpty }) {
+            let url = URL(fileURLWithPath: out).appendingPathComponent("hessian-eigenvalues.png")
+            try Pictures.eigenvalues(spectra).write(to: url)
+            pictures.append(url.path)
+        }
+        if spectra.contains(where: { $0.density != nil }) {
+            let url = URL(fileURLWithPath: out).appendingPathComponent("hessian-density.png")
+            try Pictures.densities(spectra).write(to: url)
+            pictures.append(url.path)
+        }
         if json {
             for spectrum in spectra { print(String(decoding: try LandscapeJSON.encode(spectrum), as: UTF8.self)) }
             return
@@ -113,6 +125,7 @@ struct HessianCommand: ParsableCommand {
             print(String(format: "  %d products on %d images, %.2f s each", spectrum.timing.products, spectrum.samples,
                          spectrum.timing.secondsPerProduct))
         }
+        for picture in pictures { print("picture: \(picture)") }
     }
 
     private func product(vectorPath: String) throws {

@@ -16,6 +16,9 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
         public var variance: Double
         public var runs: [SpectralDensity.Quadrature]
         public var steps: Int
+        public init(grid: [Double], density: [Double], variance: Double, runs: [SpectralDensity.Quadrature], steps: Int) {
+            self.grid = grid; self.density = density; self.variance = variance; self.runs = runs; self.steps = steps
+        }
     }
 
     public struct Timing: Sendable, Codable, Equatable {
@@ -24,6 +27,9 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
         public var products: Int
         public var secondsPerProduct: Double
         public var threads: Int
+        public init(seconds: Double, products: Int, secondsPerProduct: Double, threads: Int) {
+            self.seconds = seconds; self.products = products; self.secondsPerProduct = secondsPerProduct; self.threads = threads
+        }
     }
 
     public var formatVersion = HessianSpectrum.formatVersion
@@ -52,6 +58,19 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
     public var traceSamples: [Double]?
     public var density: Density?
     public var timing: Timing
+
+    public init(model: Surface.ModelInfo, dataset: Surface.DatasetInfo, samples: Int, seed: UInt64, loss: Double? = nil,
+                gradientNorm: Double? = nil, parameterCount: Int, topEigenvalues: [Double], topResiduals: [Double],
+                lanczosSteps: Int, smallestRitzValue: Double? = nil, smallestRitzResidual: Double? = nil,
+                topEigenvectors: String? = nil, trace: Double? = nil, traceStderr: Double? = nil, traceProbes: Int = 0,
+                traceSamples: [Double]? = nil, density: Density? = nil, timing: Timing) {
+        self.model = model; self.dataset = dataset; self.samples = samples; self.seed = seed; self.loss = loss
+        self.gradientNorm = gradientNorm; self.parameterCount = parameterCount; self.topEigenvalues = topEigenvalues
+        self.topResiduals = topResiduals; self.lanczosSteps = lanczosSteps; self.smallestRitzValue = smallestRitzValue
+        self.smallestRitzResidual = smallestRitzResidual; self.topEigenvectors = topEigenvectors; self.trace = trace
+        self.traceStderr = traceStderr; self.traceProbes = traceProbes; self.traceSamples = traceSamples
+        self.density = density; self.timing = timing
+    }
 }
 
 /// The options of one spectrum computation (`HessianSpec.Validated` makes them).
