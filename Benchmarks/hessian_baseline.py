@@ -140,13 +140,16 @@ def main():
         ours = statistics.median(seconds[1:])
         hv = read_safetensors(out)
     print(f"  landscape          : {ours:7.2f} s per H·v = {args.samples / ours:7.1f} images/s")
-    if results:
-        best = min(results, key=lambda k: results[k][0])
-        torch_seconds, torch_hv = results[best]
+    for config, (_, torch_hv) in results.items():
         difference = sum(((hv[n] - torch_hv[n]) ** 2).sum() for n in torch_hv)
         norm = sum((torch_hv[n] ** 2).sum() for n in torch_hv)
-        print(f"  fastest PyTorch configuration: {best}; landscape / PyTorch throughput: {torch_seconds / ours:.2f}x "
-              f"(target >= 1.5x); relative L2 difference of the products {np.sqrt(difference / norm):.2e}")
+        # ReLU makes H·v discontinuous in the weights: a pre-activation within float32 rounding of 0
+        # may land on either side (README: on 846 images, two units of image 160 give 3e-4).
+        print(f"  relative L2 difference landscape vs PyTorch {config}: {np.sqrt(difference / norm):.2e}")
+    if results:
+        best = min(results, key=lambda k: results[k][0])
+        print(f"  fastest PyTorch configuration: {best}; landscape / PyTorch throughput: {results[best][0] / ours:.2f}x "
+              f"(target >= 1.5x)")
 
     if args.eigen:
         with tempfile.TemporaryDirectory() as directory:
