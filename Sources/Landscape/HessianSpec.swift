@@ -32,6 +32,8 @@ public struct HessianSpec: Sendable, Equatable {
     public var subsetSeed: UInt64 = 0
     /// Top eigenvalues (with eigenvectors); 0 skips Lanczos.
     public var top = 5
+    /// Also the most negative eigenvalue (with its eigenvector), iterated to convergence.
+    public var negative = false
     /// Most Lanczos steps for the top eigenvalues (the run stops once they have converged).
     public var lanczosSteps = 100
     /// Rademacher probes of Hutchinson's trace; 0 skips it.
@@ -83,10 +85,11 @@ public struct HessianSpec: Sendable, Equatable {
                 throw SpecError("density_steps", "expected 2...\(limits.maximumLanczosSteps), got \(densitySteps)")
             }
         }
-        guard top > 0 || traceProbes > 0 || density else {
-            throw SpecError("top, trace_probes, density", "nothing to compute: ask for top eigenvalues, trace probes or the density")
+        guard top > 0 || negative || traceProbes > 0 || density else {
+            throw SpecError("top, negative, trace_probes, density",
+                            "nothing to compute: ask for top eigenvalues, the most negative one, trace probes or the density")
         }
-        let options = SpectrumOptions(top: top, lanczosSteps: lanczosSteps, traceProbes: traceProbes, density: density,
+        let options = SpectrumOptions(top: top, negative: negative, lanczosSteps: lanczosSteps, traceProbes: traceProbes, density: density,
                                       densityRuns: density ? densityRuns : 0, densitySteps: density ? densitySteps : 0,
                                       seed: seed)
         guard options.maximumProducts <= limits.maximumProducts else {
@@ -132,6 +135,8 @@ public struct HessianSpec: Sendable, Equatable {
             field("subset_seed", "integer", "seed of the random and balanced subsets", String(defaults.subsetSeed), minimum: 0),
             field("top", "integer", "top eigenvalues (Lanczos, with eigenvectors); at most the parameter count", String(defaults.top),
                   minimum: 0, maximum: limits.maximumLanczosSteps),
+            field("negative", "boolean", "also the most negative eigenvalue, iterated to convergence (with its eigenvector)",
+                  String(defaults.negative)),
             field("lanczos_steps", "integer", "most Lanczos steps for the top eigenvalues (stops once converged); >= top",
                   String(defaults.lanczosSteps), minimum: 1, maximum: limits.maximumLanczosSteps),
             field("trace_probes", "integer", "Rademacher probes of Hutchinson's trace (0: no trace)", String(defaults.traceProbes),

@@ -27,13 +27,13 @@ extension Pictures {
         return title
     }
 
-    /// Top eigenvalues by rank, one line per model.
+    /// Top eigenvalues by rank, one line per model (models with fewer than two are left out: a line needs two points).
     public static func eigenvalues(_ spectra: [HessianSpectrum], width: Int = 800, height: Int = 600) throws -> RenderedPlot {
-        let curves = try spectra.filter { !$0.topEigenvalues.isEmpty }.map { spectrum in
+        let curves = try spectra.filter { $0.topEigenvalues.count >= 2 }.map { spectrum in
             try Curve1D(label: legend(spectrum), x: spectrum.topEigenvalues.indices.map { Double($0 + 1) },
                         y: spectrum.topEigenvalues.map { Optional($0) })
         }
-        guard !curves.isEmpty else { throw LandscapeError.invalidRequest("no top eigenvalues to draw: run hessian with --top ≥ 1") }
+        guard !curves.isEmpty else { throw LandscapeError.invalidRequest("no model has two top eigenvalues to draw: run hessian with --top 2 or more") }
         var options = LinePlotOptions()
         options.style.width = width; options.style.height = height
         options.style.xLabel = "rank"; options.style.yLabel = "eigenvalue of the loss Hessian"

@@ -23,6 +23,8 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Images in the loss (chosen by --subset; default \(HessianSpec.defaultSamples), or every image of a smaller split).")
     var samples: Int?
     @Option(help: "Top eigenvalues, with eigenvectors (0: none).") var top = HessianSpec(models: []).top
+    @Flag(help: "Also the most negative eigenvalue, iterated to convergence (its eigenvector saved as smallest.<name>).")
+    var negative = false
     @Option(help: "Most Lanczos steps for the top eigenvalues (stops once they converge).")
     var lanczosSteps = HessianSpec(models: []).lanczosSteps
     @Option(name: .customLong("trace"), help: "Rademacher probes of Hutchinson's trace (0: no trace).")
@@ -44,6 +46,7 @@ struct HessianCommand: ParsableCommand {
         spec.subset = data.subset
         spec.subsetSeed = data.subsetSeed
         spec.top = top
+        spec.negative = negative
         spec.lanczosSteps = lanczosSteps
         spec.traceProbes = traceProbes
         spec.density = density
@@ -99,7 +102,7 @@ struct HessianCommand: ParsableCommand {
             throw ExitCode(130)
         }
         var pictures: [String] = []
-        if spectra.contains(where: { !$0.topEigenvalues.isEmpty }) {
+        if spectra.contains(where: { $0.topEigenvalues.count >= 2 }) {
             let url = URL(fileURLWithPath: out).appendingPathComponent("hessian-eigenvalues.png")
             try Pictures.eigenvalues(spectra).write(to: url)
             pictures.append(url.path)
@@ -118,6 +121,10 @@ struct HessianCommand: ParsableCommand {
             if !spectrum.topEigenvalues.isEmpty {
                 print("  top eigenvalues " + spectrum.topEigenvalues.map { String(format: "%.4f", $0) }.joined(separator: ", ")
                       + " (\(spectrum.lanczosSteps) Lanczos steps)")
+            }
+            if let smallest = spectrum.smallestRitzValue {
+                print(String(format: "  smallest Ritz value %.4f (residual %.3g%@)", smallest, spectrum.smallestRitzResidual ?? .nan,
+                             negative ? "" : "; not iterated to convergence: pass --negative"))
             }
             if let trace = spectrum.trace {
                 print(String(format: "  trace %.2f ± %.2f (%d probes)", trace, spectrum.traceStderr ?? .nan, spectrum.traceProbes))

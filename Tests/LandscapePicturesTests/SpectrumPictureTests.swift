@@ -27,6 +27,7 @@ final class SpectrumPictureTests: XCTestCase {
         XCTAssertEqual(plot.panels[0].xRange.lowerBound, 1, accuracy: 1e-9)
         XCTAssertGreaterThanOrEqual(plot.panels[0].yRange.upperBound, 135)
         XCTAssertLessThanOrEqual(plot.panels[0].yRange.lowerBound, 30)
+        XCTAssertThrowsError(try Pictures.eigenvalues([spectrum("relu", top: [135], trace: nil, density: false)]))
         XCTAssertEqual(Pictures.legend(spectrum("relu", top: [1], trace: 809, density: false)), "relu, trace 809 ± 12")
     }
 

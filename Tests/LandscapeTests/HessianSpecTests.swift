@@ -37,14 +37,15 @@ final class HessianSpecTests: XCTestCase {
         XCTAssertEqual(refusal { $0.traceProbes = -3 }, "trace_probes")
         XCTAssertEqual(refusal { $0.density = true; $0.densityRuns = 0 }, "density_runs")
         XCTAssertEqual(refusal { $0.density = true; $0.densitySteps = 1 }, "density_steps")
-        XCTAssertEqual(refusal { $0.top = 0 }, "top, trace_probes, density")
+        XCTAssertEqual(refusal { $0.top = 0 }, "top, negative, trace_probes, density")
+        XCTAssertNil(refusal { $0.top = 0; $0.negative = true })
         XCTAssertEqual(refusal { $0.traceProbes = 2_000; $0.lanczosSteps = 100 }, "lanczos_steps, trace_probes, density_runs, density_steps")
         XCTAssertNil(refusal { $0.top = 0; $0.traceProbes = 10 })
     }
 
     func testFieldsListEveryOptionWithItsDefault() {
         let fields = HessianSpec.fields(limits: HessianLimits())
-        XCTAssertEqual(fields.map(\.name), ["models", "dataset", "split", "samples", "subset", "subset_seed", "top", "lanczos_steps",
+        XCTAssertEqual(fields.map(\.name), ["models", "dataset", "split", "samples", "subset", "subset_seed", "top", "negative", "lanczos_steps",
                                             "trace_probes", "density", "density_runs", "density_steps", "seed"])
         XCTAssertEqual(fields.first { $0.name == "top" }?.defaultValue, "5")
         XCTAssertEqual(fields.first { $0.name == "trace_probes" }?.flag, "--trace-probes")
@@ -66,7 +67,7 @@ final class HessianSpecTests: XCTestCase {
         let model = try LoadedModel.load(Fixtures.referenceFile("resnet20-akamaster.safetensors"))
         let set = try Self.images(8)
         let directory = Self.temporaryDirectory()
-        let options = SpectrumOptions(top: 2, lanczosSteps: 8, traceProbes: 2, density: true, densityRuns: 1, densitySteps: 4,
+        let options = SpectrumOptions(top: 2, negative: true, lanczosSteps: 8, traceProbes: 2, density: true, densityRuns: 1, densitySteps: 4,
                                       densityBins: 200, seed: 3)
         let run = try HessianRun(models: [model], data: set, options: options, directory: directory, threads: 2)
         var reports: [ProgressReport] = []
@@ -88,7 +89,9 @@ final class HessianSpecTests: XCTestCase {
 
         let vectors = try Checkpoint.load(directory.appendingPathComponent(try XCTUnwrap(spectrum.topEigenvectors)))
         let trainable = model.model.layout.entries.filter { $0.role.isTrainable }
-        XCTAssertEqual(vectors.count, 2 * trainable.count)
+        XCTAssertEqual(vectors.count, 3 * trainable.count)
+        XCTAssertNotNil(vectors["smallest.linear.bias"])
+        XCTAssertNotNil(spectrum.smallestRitzValue)
         XCTAssertEqual(vectors["eigenvector1.layer3.2.conv2.weight"]?.shape, [64, 64, 3, 3])
         let norm = trainable.reduce(0.0) { sum, entry in
             sum + vectors["eigenvector0.\(entry.name)"]!.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }

@@ -53,10 +53,13 @@ public struct HessianRun {
         }
         let seconds = Date().timeIntervalSince(start)
         var eigenvectorFile: String?
-        if !result.top.isEmpty {
+        if !result.top.isEmpty || options.negative {
             var pairs: [(String, Tensor)] = []
             for (index, pair) in result.top.enumerated() {
                 for (name, tensor) in hessian.tensors(pair.vector) { pairs.append(("eigenvector\(index).\(name)", tensor)) }
+            }
+            if options.negative, let smallest = result.smallest {
+                for (name, tensor) in hessian.tensors(smallest.vector) { pairs.append(("smallest.\(name)", tensor)) }
             }
             let metadata = ["model": loaded.name, "model_sha256": loaded.sha256,
                             "eigenvalues": result.top.map { "\($0.value)" }.joined(separator: ","),

@@ -46,7 +46,8 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
     /// ‖H x − θ x‖ of each, from the run (an eigenvalue's error is about residual²/gap).
     public var topResiduals: [Double]
     public var lanczosSteps: Int
-    /// The smallest Ritz value of the same run (not iterated to convergence) and its residual.
+    /// The smallest Ritz value of the same run and its residual: iterated to convergence (and its
+    /// vector saved as `smallest.<name>`) only when the request asked for the most negative eigenvalue.
     public var smallestRitzValue: Double?
     public var smallestRitzResidual: Double?
     /// File name (beside the JSON) of the top eigenvectors: tensors `<name>` of eigenvector 0 and
@@ -76,6 +77,8 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
 /// The options of one spectrum computation (`HessianSpec.Validated` makes them).
 public struct SpectrumOptions: Sendable, Equatable {
     public var top: Int
+    /// Iterate until the smallest (most negative) Ritz pair has converged too, and keep its vector.
+    public var negative: Bool
     public var lanczosSteps: Int
     /// Stop when every top Ritz pair has ‖H x − θ x‖ ≤ tolerance·|θ_max|.
     public var tolerance: Double
@@ -90,10 +93,10 @@ public struct SpectrumOptions: Sendable, Equatable {
     /// truth: 1e-5 relative for the reference ResNet-20 (gaps ≥ 15).
     public static let defaultTolerance = 1e-3
 
-    public init(top: Int, lanczosSteps: Int, tolerance: Double = SpectrumOptions.defaultTolerance, traceProbes: Int,
+    public init(top: Int, negative: Bool = false, lanczosSteps: Int, tolerance: Double = SpectrumOptions.defaultTolerance, traceProbes: Int,
                 density: Bool, densityRuns: Int, densitySteps: Int, densityBins: Int = SpectralDensity.defaultBins,
                 seed: UInt64) {
-        self.top = top; self.lanczosSteps = lanczosSteps; self.tolerance = tolerance; self.traceProbes = traceProbes
+        self.top = top; self.negative = negative; self.lanczosSteps = lanczosSteps; self.tolerance = tolerance; self.traceProbes = traceProbes
         self.density = density; self.densityRuns = densityRuns; self.densitySteps = densitySteps
         self.densityBins = densityBins; self.seed = seed
     }
@@ -102,7 +105,7 @@ public struct SpectrumOptions: Sendable, Equatable {
     static let eigenStream: UInt64 = 1, traceStream: UInt64 = 2, densityStream: UInt64 = 3
 
     /// Hessian-vector products at most: the progress bar's total.
-    public var maximumProducts: Int { (top > 0 ? lanczosSteps : 0) + traceProbes + (density ? densityRuns * densitySteps : 0) }
+    public var maximumProducts: Int { (top > 0 || negative ? lanczosSteps : 0) + traceProbes + (density ? densityRuns * densitySteps : 0) }
 }
 
 /// Top eigenpairs, trace and density of one operator, with progress and cancellation.
@@ -121,11 +124,12 @@ public enum SpectrumComputation {
         let total = options.maximumProducts
         var done = 0
         var result = Result(top: [], lanczosSteps: 0)
-        if options.top > 0 {
+        if options.top > 0 || options.negative {
             var generator = SeededGenerator(seed: options.seed, stream: SpectrumOptions.eigenStream)
             let start = (0..<operator_.dimension).map { _ in generator.nextGaussian() }
             let run = try Lanczos.run(operator_, start: start, steps: options.lanczosSteps,
-                                      converged: Lanczos.residualsBelow(options.tolerance, top: options.top),
+                                      converged: Lanczos.residualsBelow(options.tolerance, top: options.top,
+                                                                        bottom: options.negative ? 1 : 0),
                                       onStep: { onProgress(done + $0, total, "eigenvalues") })
             done += options.lanczosSteps
             result.lanczosSteps = run.steps

@@ -134,7 +134,7 @@ public final class HessianVectorProduct: @unchecked Sendable {
                 var wave = 0
                 while wave < chunks {
                     if isCancelled() { throw EngineError.cancelled }
-                    let width = min(threadCount, chunks - wave)
+                    let waveSize = min(threadCount, chunks - wave)
                     let first = wave
                     let work = UncheckedSendable { (slot: Int) in
                         let (pixels, labels, context) = shared.value
@@ -142,13 +142,13 @@ public final class HessianVectorProduct: @unchecked Sendable {
                         let n = min(self.chunkSize, data.count - start)
                         self.workers[slot].run(context, images: pixels + start * imageSize, labels: labels + start, count: n)
                     }
-                    if width == 1 {
+                    if waveSize == 1 {
                         work.value(0)
                     } else {
-                        DispatchQueue.concurrentPerform(iterations: width) { work.value($0) }
+                        DispatchQueue.concurrentPerform(iterations: waveSize) { work.value($0) }
                     }
                     // Chunk order, whatever the thread count.
-                    for slot in 0..<width {
+                    for slot in 0..<waveSize {
                         let worker = workers[slot]
                         lossSum += worker.lossSum
                         correct += worker.correct
@@ -159,7 +159,7 @@ public final class HessianVectorProduct: @unchecked Sendable {
                             }
                         }
                     }
-                    wave += width
+                    wave += waveSize
                 }
             }
         }
