@@ -12,3 +12,6 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
 void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s,
              double *u, const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork,
              int *iwork, int *info, size_t jobz_length);
+// Eigenvalues (ascending) and eigenvectors of a real symmetric tridiagonal matrix (Lanczos).
+void dstev_(const char *jobz, const int *n, double *d, double *e, double *z, const int *ldz, double *work,
+            int *info, size_t jobz_length);

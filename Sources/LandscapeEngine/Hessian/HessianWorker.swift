@@ -1,0 +1,269 @@
+import Foundation
+
+/// One thread's buffers for the Hessian-vector product of a chunk of images,
+/// and the forward half of it: the eval-mode forward pass (z, y, a per layer)
+/// and its R-derivative along v (R(z), R(y), R(a)), then the loss head.
+/// `HessianBackward.swift` holds the backward half.
+///
+/// Tensors are CNHW over the chunk (channel c, image b at (c·n + b)·plane for
+/// a chunk of n images), as in the training code, whose convolution, pooling
+/// and shortcut kernels this reuses. Images are independent under eval-mode
+/// BatchNorm, so a chunk needs nothing from any other chunk.
+final class HessianWorker {
+    let plan: TrainingPlan
+    let activation: Activation
+    let classes: Int
+    let capacity: Int
+    let parameterCount: Int
+
+    /// Per layer: z, y = BN(z) (+ shortcut), a = f(y), their R-derivatives, and the
+    /// gradient at a (then, in place, at y and z) with its R-derivative.
+    let z: [UnsafeMutablePointer<Float>], y: [UnsafeMutablePointer<Float>], a: [UnsafeMutablePointer<Float>]
+    let rz: [UnsafeMutablePointer<Float>], ry: [UnsafeMutablePointer<Float>], ra: [UnsafeMutablePointer<Float>]
+    let da: [UnsafeMutablePointer<Float>], rda: [UnsafeMutablePointer<Float>]
+    /// Scratch of the largest layer's size (W·R(input) before it is added to R(z)).
+    let scratch: UnsafeMutablePointer<Float>
+    /// Head: [features][n] pooled features and [n][classes] logits, with R and gradients.
+    let pooled: UnsafeMutablePointer<Float>, rPooled: UnsafeMutablePointer<Float>
+    let dPooled: UnsafeMutablePointer<Float>, rdPooled: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>, rLogits: UnsafeMutablePointer<Float>
+    let dLogits: UnsafeMutablePointer<Float>, rdLogits: UnsafeMutablePointer<Float>
+    let columns: UnsafeMutablePointer<Float>, gradColumns: UnsafeMutablePointer<Float>
+    let columnCapacity: Int
+    /// The chunk's share of the gradient and of H·v, aligned with `ResNetModel.values`.
+    let gradient: UnsafeMutablePointer<Float>
+    let product: UnsafeMutablePointer<Float>
+    /// The chunk's summed (not averaged) cross-entropy and correct count.
+    var lossSum = 0.0
+    var correct = 0
+
+    private let arena: UnsafeMutablePointer<Float>
+    private let arenaCount: Int
+
+    init(plan: TrainingPlan, activation: Activation, classes: Int, capacity: Int, parameterCount: Int) {
+        self.plan = plan
+        self.activation = activation
+        self.classes = classes
+        self.capacity = capacity
+        self.parameterCount = parameterCount
+        let sizes = plan.layers.map { $0.channels * capacity * $0.plane }
+        let total = sizes.reduce(0, +)
+        let largest = sizes.max() ?? 0
+        let features = plan.features
+        columnCapacity = max(TrainingBuffers.columnChunkFloats,
+                             plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
+        // One arena: 8 tensors per layer, scratch, head, columns, the two parameter-sized sums.
+        let headCount = 4 * features * capacity + 4 * classes * capacity
+        arenaCount = 8 * total + largest + headCount + 2 * columnCapacity + 2 * parameterCount
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: arenaCount)
+        base.initialize(repeating: 0, count: arenaCount)
+        arena = base
+        var cursor = ArenaCursor(base: base)
+        func take(_ count: Int) -> UnsafeMutablePointer<Float> { cursor.take(count) }
+        var views: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: 8)
+        for size in sizes {
+            for kind in 0..<8 { views[kind].append(take(size)) }
+        }
+        z = views[0]; y = views[1]; a = views[2]
+        rz = views[3]; ry = views[4]; ra = views[5]
+        da = views[6]; rda = views[7]
+        scratch = take(largest)
+        pooled = take(features * capacity); rPooled = take(features * capacity)
+        dPooled = take(features * capacity); rdPooled = take(features * capacity)
+        logits = take(classes * capacity); rLogits = take(classes * capacity)
+        dLogits = take(classes * capacity); rdLogits = take(classes * capacity)
+        columns = take(columnCapacity); gradColumns = take(columnCapacity)
+        gradient = take(parameterCount); product = take(parameterCount)
+    }
+
+    deinit { arena.deallocate() }
+
+    /// Hands out consecutive views of one allocation.
+    private struct ArenaCursor {
+        let base: UnsafeMutablePointer<Float>
+        var offset = 0
+        mutating func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+            defer { offset += count }
+            return base + offset
+        }
+    }
+
+    /// Gradient and H·v contributions of `n` images (NCHW at `images`), written
+    /// over `gradient` and `product`; the loss sum into `lossSum`.
+    func run(_ context: HessianContext, images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int) {
+        precondition(n >= 1 && n <= capacity, "chunk of \(n) images: capacity \(capacity)")
+        gradient.update(repeating: 0, count: parameterCount)
+        product.update(repeating: 0, count: parameterCount)
+        forward(context, images: images, n: n)
+        head(context, labels: labels, n: n)
+        backward(context, images: images, n: n)
+    }
+
+    /// The input of layer `index`'s convolution and its R-derivative (nil for the images, which do not depend on θ).
+    func convolutionInput(_ layer: TrainingLayer, images: UnsafePointer<Float>,
+                          n: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>?, ConvolutionKernels.PlaneLayout) {
+        let g = layer.geometry
+        guard let source = layer.input else {
+            return (images, nil, .init(channelStride: g.inPlane, imageStride: g.inChannels * g.inPlane))
+        }
+        return (UnsafePointer(a[source]), UnsafePointer(ra[source]), .init(channelStride: n * g.inPlane, imageStride: g.inPlane))
+    }
+
+    private func forward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int) {
+        for (k, layer) in plan.layers.enumerated() {
+            let g = layer.geometry
+            let (input, rInput, layout) = convolutionInput(layer, images: images, n: n)
+            let length = layer.channels * n * layer.plane
+            // z = W ∗ in;  R(z) = V ∗ in + W ∗ R(in)
+            ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: input, inputLayout: layout,
+                                        output: z[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
+            ConvolutionTraining.forward(g, weight: context.vector + layer.weight, input: input, inputLayout: layout,
+                                        output: rz[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
+            if let rInput {
+                ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: rInput, inputLayout: layout,
+                                            output: scratch, batch: n, images: 0..<n, columns: columns,
+                                            columnCapacity: columnCapacity)
+                let target = rz[k], source = scratch
+                for i in 0..<length { target[i] += source[i] }
+            }
+            batchNormForward(k, context.batchNorm[k], n: n)
+            switch layer.shortcut {
+            case .none: break
+            case .identity(let source):
+                let (yk, ryk, as_, ras) = (y[k], ry[k], a[source], ra[source])
+                for i in 0..<length {
+                    yk[i] += as_[i]
+                    ryk[i] += ras[i]
+                }
+            case .optionA(let source):
+                let input = plan.layers[source].geometry
+                for (from, into) in [(a[source], y[k]), (ra[source], ry[k])] {
+                    OptionAShortcut.forwardAdd(from, inChannels: input.outChannels, inHeight: input.outHeight,
+                                               inWidth: input.outWidth, into: into, outChannels: layer.channels,
+                                               batch: n, images: 0..<n)
+                }
+            }
+            // a = f(y);  R(a) = f'(y)·R(y)
+            activation.apply(UnsafeBufferPointer(start: y[k], count: length),
+                             to: UnsafeMutableBufferPointer(start: a[k], count: length))
+            activation.backward(input: UnsafeBufferPointer(start: y[k], count: length),
+                                gradOutput: UnsafeBufferPointer(start: ry[k], count: length),
+                                gradInput: UnsafeMutableBufferPointer(start: ra[k], count: length))
+        }
+    }
+
+    /// y = (z − μ)·s + β and R(y) = (z − μ)·vγ·invStd + s·R(z) + vβ, channel by channel.
+    private func batchNormForward(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int) {
+        let plane = plan.layers[k].plane
+        let length = n * plane
+        for c in 0..<bn.mean.count {
+            let start = c * length
+            let zc = z[k] + start, rzc = rz[k] + start, yc = y[k] + start, ryc = ry[k] + start
+            let mean = bn.mean[c], scale = bn.scale[c], shift = bn.shift[c]
+            let rScale = bn.rScale[c], rShift = bn.rShift[c]
+            for i in 0..<length {
+                let centred = zc[i] - mean
+                yc[i] = centred * scale + shift
+                ryc[i] = centred * rScale + scale * rzc[i] + rShift
+            }
+        }
+    }
+
+    /// Pool, linear layer and mean cross-entropy with their R-derivatives, then
+    /// the gradients of the head: linear weight and bias into `gradient` and
+    /// `product`, the pooled features' into `dPooled`/`rdPooled`, and the
+    /// last layer's output gradient into `da`/`rda`.
+    private func head(_ context: HessianContext, labels: UnsafePointer<Int32>, n: Int) {
+        let last = plan.layers[plan.layers.count - 1]
+        let features = plan.features
+        ClassifierHead.averagePool(a[a.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n, into: pooled)
+        ClassifierHead.averagePool(ra[ra.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n,
+                                   into: rPooled)
+        let weight = context.values + plan.linearWeight, bias = context.values + plan.linearBias
+        let vWeight = context.vector + plan.linearWeight, vBias = context.vector + plan.linearBias
+        // logits = W·p + b;  R(logits) = V·p + W·R(p) + vb  (float64 sums)
+        for b in 0..<n {
+            for j in 0..<classes {
+                var sum = Double(bias[j]), rSum = Double(vBias[j])
+                for c in 0..<features {
+                    let p = Double(pooled[c * n + b])
+                    sum += Double(weight[j * features + c]) * p
+                    rSum += Double(vWeight[j * features + c]) * p + Double(weight[j * features + c]) * Double(rPooled[c * n + b])
+                }
+                logits[b * classes + j] = Float(sum)
+                rLogits[b * classes + j] = Float(rSum)
+            }
+        }
+        softmaxCrossEntropy(labels: labels, n: n, scale: context.lossScale)
+        // dW = Σ_b dℓ_b pᵀ, R(dW) = Σ_b R(dℓ_b) pᵀ + dℓ_b R(p)ᵀ; db = Σ dℓ, R(db) = Σ R(dℓ)
+        for j in 0..<classes {
+            var biasSum = 0.0, rBiasSum = 0.0
+            for b in 0..<n {
+                biasSum += Double(dLogits[b * classes + j])
+                rBiasSum += Double(rdLogits[b * classes + j])
+            }
+            gradient[plan.linearBias + j] = Float(biasSum)
+            product[plan.linearBias + j] = Float(rBiasSum)
+            for c in 0..<features {
+                var sum = 0.0, rSum = 0.0
+                for b in 0..<n {
+                    let d = Double(dLogits[b * classes + j]), rd = Double(rdLogits[b * classes + j])
+                    sum += d * Double(pooled[c * n + b])
+                    rSum += rd * Double(pooled[c * n + b]) + d * Double(rPooled[c * n + b])
+                }
+                gradient[plan.linearWeight + j * features + c] = Float(sum)
+                product[plan.linearWeight + j * features + c] = Float(rSum)
+            }
+        }
+        // dp = Wᵀ dℓ;  R(dp) = Vᵀ dℓ + Wᵀ R(dℓ)
+        for c in 0..<features {
+            for b in 0..<n {
+                var sum = 0.0, rSum = 0.0
+                for j in 0..<classes {
+                    let d = Double(dLogits[b * classes + j])
+                    sum += Double(weight[j * features + c]) * d
+                    rSum += Double(vWeight[j * features + c]) * d
+                        + Double(weight[j * features + c]) * Double(rdLogits[b * classes + j])
+                }
+                dPooled[c * n + b] = Float(sum)
+                rdPooled[c * n + b] = Float(rSum)
+            }
+        }
+        ClassifierHead.averagePoolBackward(dPooled, channels: features, batch: n, plane: last.plane, images: 0..<n,
+                                           into: da[da.count - 1])
+        ClassifierHead.averagePoolBackward(rdPooled, channels: features, batch: n, plane: last.plane, images: 0..<n,
+                                           into: rda[rda.count - 1])
+    }
+
+    /// ℓ = log Σ e^z − z_label per image (summed into `lossSum`),
+    /// dℓ = scale·(softmax − onehot) and R(dℓ) = scale·p ⊙ (R(z) − p·R(z)), p = softmax(z).
+    private func softmaxCrossEntropy(labels: UnsafePointer<Int32>, n: Int, scale: Double) {
+        lossSum = 0
+        correct = 0
+        var probabilities = [Double](repeating: 0, count: classes)
+        for b in 0..<n {
+            let zb = logits + b * classes, rzb = rLogits + b * classes
+            let label = Int(labels[b])
+            var maximum = Double(zb[0]), best = 0
+            for j in 1..<classes {
+                maximum = max(maximum, Double(zb[j]))
+                if zb[j] > zb[best] { best = j }
+            }
+            var sum = 0.0
+            for j in 0..<classes { sum += exp(Double(zb[j]) - maximum) }
+            let logSumExp = maximum + log(sum)
+            lossSum += logSumExp - Double(zb[label])
+            if best == label { correct += 1 }
+            var expected = 0.0
+            for j in 0..<classes {
+                probabilities[j] = exp(Double(zb[j]) - logSumExp)
+                expected += probabilities[j] * Double(rzb[j])
+            }
+            for j in 0..<classes {
+                let p = probabilities[j]
+                dLogits[b * classes + j] = Float(scale * (p - (j == label ? 1 : 0)))
+                rdLogits[b * classes + j] = Float(scale * p * (Double(rzb[j]) - expected))
+            }
+        }
+    }
+}
