@@ -71,7 +71,7 @@ enum OpenAPIDocument {
         for format in PictureFormat.allCases {
             paths["/api/surfaces/{id}.\(format.rawValue)"] = ["get": download(
                 "A surface (or, with compare, several side by side on one colour scale) drawn as \(format.rawValue.uppercased()) "
-                    + "through cairo (cached, ETag)", contentType: format.contentType, parameters: pictureParameters, canRefuse: true)]
+                    + "through cairo (cached, ETag)", contentType: format.contentType, parameters: pictureParameters)]
         }
         for format in ExportFormat.allCases {
             let heightField = [.vtp, .obj, .ply].contains(format)
@@ -87,16 +87,16 @@ enum OpenAPIDocument {
             }
             paths["/api/surfaces/{id}.\(format.rawValue)"] = ["get": download(
                 "A surface exported as " + what, contentType: format.contentType,
-                parameters: heightField ? ExportSpec.fields().map(parameter) : [], canRefuse: true)]
+                parameters: heightField ? ExportSpec.fields().map(parameter) : [])]
         }
         return paths
     }
 
-    private static func download(_ summary: String, contentType: String, parameters: [[String: Any]], canRefuse: Bool) -> [String: Any] {
+    private static func download(_ summary: String, contentType: String, parameters: [[String: Any]]) -> [String: Any] {
         let mediaType = String(contentType.split(separator: ";")[0])
         var responses: [String: Any] = withServerStatuses(["304": "not modified", "404": "unknown surface",
                                                            "503": "every render slot busy (Retry-After)"]).mapValues { ["description": $0] }
-        if canRefuse { responses["400"] = ["description": "an option is refused (the message names it), or the surface cannot be drawn or exported so"] }
+        responses["400"] = ["description": "a malformed id, a refused option (the message names it), or a surface that cannot be drawn or exported so"]
         responses["200"] = ["description": "\(mediaType), Content-Disposition: attachment; filename=\"<model>-<id>.<ext>\"",
                             "headers": ["Content-Disposition": ["schema": ["type": "string"], "description": "attachment with the file name"]],
                             "content": [mediaType: ["schema": ["type": "string", "format": "binary"]]]]
@@ -151,7 +151,7 @@ enum OpenAPIDocument {
             "/api/surfaces/{id}.directions.h5": ["get": download(
                 "Li et al.'s direction file (xdirection/ydirection groups, one dataset per parameter) that the surface's "
                     + ".h5 names as dir_file; 404 when the surface has no directions on the server",
-                contentType: ExportFormat.h5.contentType, parameters: [], canRefuse: false)],
+                contentType: ExportFormat.h5.contentType, parameters: [])],
             "/api/jobs": ["get": operation("Jobs (running, queued and the last finished ones)", responses: withServerStatuses(["200": "{jobs: [...]}"]))],
             "/api/jobs/{id}": [
                 "get": operation("Job status and progress", parameters: [path("id", description: "job id")],
