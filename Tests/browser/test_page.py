@@ -356,7 +356,8 @@ class PageTest:
         assert canvas.get_attribute("tabindex") == "0", "canvas is not focusable"
         assert name in (canvas.get_attribute("aria-label") or ""), "canvas aria-label does not name the surface"
         self.d.execute_script("document.getElementById('log-scale').focus()")
-        for _ in range(6):  # Tab from the toolbar reaches the first canvas
+        # Tab from the toolbar reaches the first canvas, past the scale options and the download menus.
+        for _ in range(16):
             ActionChains(self.d).send_keys(Keys.TAB).perform()
             if self.d.switch_to.active_element == canvas:
                 break
