@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.
         .target(name: "LandscapeService",
-                dependencies: ["HTTPServer", "LandscapeCore", "Landscape", "LandscapePictures", "LandscapeRender", "LandscapeIO", "LandscapeEngine"]),
+                dependencies: ["HTTPServer", "LandscapeCore", "Landscape", "LandscapePictures", "LandscapeRender", "LandscapeExport", "LandscapeIO", "LandscapeEngine"]),
         .executableTarget(name: "landscape", dependencies: [
             "LandscapeService", "LandscapePictures", "LandscapeExport", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,6 +68,6 @@ let package = Package(
                     dependencies: ["LandscapeExport", "Landscape", "LandscapeCore", "LandscapeIO", "LandscapeEngine", "LandscapePictures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "LandscapeServiceTests",
-                    dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeCore", "LandscapeEngine", "LandscapeIO"]),
+                    dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeCore", "LandscapeEngine", "LandscapeIO", "LandscapeExport"]),
     ]
 )

@@ -8,6 +8,7 @@ import { drawSlices } from './slices.js';
 import { drawColourbar } from './colourbar.js';
 import { groupListings, loadSurface, escapeHtml } from './store.js';
 import { levelRange, levelsFor } from './limits.js';
+import { downloadMenu } from './download.js';
 
 export class Landscapes {
   /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
@@ -31,6 +32,15 @@ export class Landscapes {
       this.state.levels = levelsFor(Number.isFinite(typed) ? typed : null); // the server's range and default
       this.renderAll(); this.changed();
     });
+    // The reference's plot options: an empty field is "from the data" (null).
+    for (const [id, key] of [['vmin', 'vmin'], ['vmax', 'vmax'], ['vlevel', 'vlevel'], ['zmax', 'zmax']]) {
+      this.$(id).addEventListener('change', (e) => {
+        const typed = e.target.value.trim() === '' ? NaN : Number(e.target.value);
+        this.state[key] = Number.isFinite(typed) && (key !== 'vlevel' || typed > 0) ? typed : null;
+        this.renderAll(); this.changed();
+      });
+    }
+    this.$('contour-labels').addEventListener('change', (e) => { this.state.labels = e.target.checked; this.renderAll(); this.changed(); });
     this.$('reset-view').addEventListener('click', () => { this.state.azimuth = -0.9; this.state.elevation = 0.75; this.renderAll(); this.changed(); });
   }
 
@@ -183,23 +193,52 @@ export class Landscapes {
     levels.max = range ? range.max : '';
     levels.placeholder = range ? '' : 'auto';
     levels.value = range ? levelsFor(this.state.levels) : '';
+    // A level spacing sets the levels; the count is then not used.
+    levels.disabled = !range || this.state.vlevel !== null;
+    const show = (v) => (v === null ? '' : String(v));
+    for (const key of ['vmin', 'vmax', 'vlevel', 'zmax']) {
+      if (document.activeElement !== this.$(key)) this.$(key).value = show(this.state[key]);
+    }
+    this.$('contour-labels').checked = this.state.labels;
+    this.$('contour-labels').disabled = this.state.view !== 'contour';
+    this.$('zmax-control').hidden = this.state.view !== '3d';
     this.$('reset-view').hidden = this.state.view !== '3d';
   }
 
   renderAll() {
     this.syncControls();
     const panels = [...this.panels.values()];
-    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: levelsFor(this.state.levels) });
+    const range = levelRange();
+    const scale = new ColourScale(lossValues(panels.map((p) => p.surface)), { log: this.state.log, levels: levelsFor(this.state.levels),
+      vmin: this.state.vmin, vmax: this.state.vmax, step: this.state.vlevel, maxLevels: range ? range.max : null });
     this.scale = scale;
-    const settings = { kind: this.state.view, log: this.state.log, view: { azimuth: this.state.azimuth, elevation: this.state.elevation } };
+    const settings = { kind: this.state.view, log: this.state.log, labels: this.state.labels, zmax: this.state.zmax,
+      view: { azimuth: this.state.azimuth, elevation: this.state.elevation, zmax: this.state.zmax } };
     for (const p of panels) { p.selected = this.state.point; p.render(scale, settings); }
+    this.updateRowDownloads(panels, settings, scale);
     drawColourbar(this.$('colourbar'), scale);
     const diverged = panels.some((p) => p.surface.diverged && p.surface.diverged.some((row) => row.some(Boolean)));
     this.$('scale-text').textContent = panels.length
-      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${scale.levels === null ? 'levels at the ticks' : `${scale.levels} levels`}`
+      ? `shared scale: loss ${formatNumber(scale.vmin)} – ${formatNumber(scale.vmax)}${scale.log ? ' (log₁₀)' : ''}, ${this.levelText(scale)}`
         + (diverged ? ' · dark ✕ cells: diverged (loss not a finite number)' : '')
       : '';
     this.drawSlices();
+  }
+
+  levelText(scale) {
+    if (scale.step !== null && scale.stepTooFine) return `level spacing ${formatNumber(scale.step)} gives too many levels: levels at the ticks`;
+    if (scale.step !== null) return `a level every ${formatNumber(scale.step)} from ${formatNumber(scale.vmin)}`;
+    return scale.levels === null ? 'levels at the ticks' : `${scale.levels} levels`;
+  }
+
+  /** The row's menu: the panels side by side on their shared scale, as PNG, SVG or PDF. */
+  updateRowDownloads(panels, settings, scale) {
+    const menu = this.rowDownloads || (this.rowDownloads = downloadMenu('Download row', { picturesOnly: true, id: 'row-download' }));
+    if (!menu.isConnected) this.$('row-download-slot').append(menu);
+    // One picture of several surfaces: they must agree on being 1D or 2D (the server draws one kind).
+    const dims = new Set(panels.map((p) => p.twoDimensional));
+    if (panels.length < 2 || dims.size > 1) { menu.hidden = true; return; }
+    menu.update(panels.map((p) => p.surface.id), settings, scale, { twoD: panels[0].twoDimensional });
   }
 
   hovered(panel, info) {

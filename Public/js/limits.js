@@ -6,7 +6,8 @@
 //                           activations: [names],          (the engine's, in its order)
 //                           levels: {min, max, default},   (contour levels)
 //                           output_landscape: {sizes, default, max}}  (the output landscape's size choices)
-//   GET /api/openapi.json  components.schemas.SurfaceRequest.properties:
+//   GET /api/openapi.json  paths /api/surfaces/{id}.EXT: the download formats and their query options;
+//                          components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
 //                          bn_batch_size), the norm and bn_mode choices, and the
 //                          x / y examples the form starts from.
@@ -19,7 +20,7 @@
 import { api } from './api.js';
 import { ACTIVATIONS } from './activationnames.js';
 
-const settings = { limits: null, request: null, problems: [] };
+const settings = { limits: null, request: null, downloads: null, problems: [] };
 let loading = null;
 
 /** Loads both documents once; never throws (what is missing ends up in notice()). */
@@ -60,10 +61,33 @@ async function loadLimits() {
   if (bad.length) settings.problems.push(`GET /api/limits lacks ${bad.join(', ')}`);
 }
 
+/**
+ * The downloads the server offers for a surface, from the OpenAPI document's paths
+ * /api/surfaces/{id}.EXT: [{ext, summary, picture, options}] with options the query
+ * parameters the path takes (a picture takes the view's; vtp/obj/ply take zmax, log).
+ */
+function readDownloads(paths) {
+  const out = [];
+  for (const [path, item] of Object.entries(paths || {})) {
+    const m = /^\/api\/surfaces\/\{id\}\.([a-z0-9.]+)$/.exec(path);
+    if (!m || !item.get) continue;
+    const ok = item.get.responses && item.get.responses['200'];
+    const types = ok && ok.content ? Object.keys(ok.content) : [];
+    if (!types.length) continue; // not a download (the JSON forms)
+    const options = (item.get.parameters || []).filter((p) => p.in === 'query').map((p) => p.name);
+    out.push({ ext: m[1], summary: item.get.summary || '', type: types[0], picture: types[0].startsWith('image/') || types[0] === 'application/pdf', options });
+  }
+  // Pictures first, then the data formats, each in the document's (sorted) order.
+  return out.sort((a, b) => (b.picture - a.picture) || a.ext.localeCompare(b.ext));
+}
+
 async function loadRequestSchema() {
   let props;
   try {
-    props = (await api.get('/api/openapi.json')).components.schemas.SurfaceRequest.properties;
+    const document = await api.get('/api/openapi.json');
+    settings.downloads = readDownloads(document.paths);
+    if (!settings.downloads.length) settings.problems.push('GET /api/openapi.json lists no surface downloads');
+    props = document.components.schemas.SurfaceRequest.properties;
     if (!props) throw new Error('no properties');
   } catch (e) {
     settings.problems.push('GET /api/openapi.json has no SurfaceRequest schema');
@@ -87,6 +111,9 @@ export function limits() { return settings.limits; }
 /** The request defaults, choices and examples of the OpenAPI schema, or null. */
 export function requestSchema() { return settings.request; }
 
+/** The server's surface downloads [{ext, summary, type, picture, options}] (from its OpenAPI document), or []. */
+export function downloadFormats() { return settings.downloads || []; }
+
 /** The server's contour-level range {min, max, default}, or null. */
 export function levelRange() { return settings.limits && settings.limits.levels; }
 
@@ -109,6 +136,7 @@ export function notice() {
   if (!levelRange()) meanwhile.push('contour levels follow the colour bar’s ticks');
   if (!settings.limits || !settings.limits.outputLandscape) meanwhile.push('output landscapes are drawn at the server’s default size');
   if (!settings.request) meanwhile.push('empty form fields take the server’s defaults');
+  if (!downloadFormats().length) meanwhile.push('the download menus are empty');
   return `This server does not publish all its limits and defaults: ${settings.problems.join('; ')}.`
     + (meanwhile.length ? ` Meanwhile ${meanwhile.join('; ')}.` : '');
 }

@@ -27,12 +27,17 @@ export function drawMesh(ctx, surface, scale, frame, view) {
   const cx = frame.x + frame.w / 2, cy = frame.y + frame.h / 2 + frame.h * 0.04;
   const size = Math.min(frame.w, frame.h) * 0.36;
   const verts = [];
-  const unitAt = (r, c) => { const v = surface.loss[r][c]; return v === null ? null : scale.unit(v); };
+  // zmax (h52vtp.py's, the server's 3D option): losses above it are clipped to it and it becomes the top
+  // of the box; colours stay on the shared scale.
+  const zmax = Number.isFinite(view.zmax) && (!scale.log || view.zmax > 0) ? view.zmax : null;
+  const top = zmax === null ? 1 : Math.max(scale.unit(zmax), 1e-6);
+  const unitAt = (r, c) => { const v = surface.loss[r][c]; return v === null ? null : scale.unit(zmax === null ? v : Math.min(v, zmax)); };
+  const heightOf = (t) => Math.min(t / top, 1);
   const coord = (i, n) => (n === 1 ? 0 : (i / (n - 1)) * 2 - 1);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const t = unitAt(r, c);
-      const [sx, sy, depth] = project(coord(c, cols), coord(r, rows), t === null ? 0 : t, view);
+      const [sx, sy, depth] = project(coord(c, cols), coord(r, rows), t === null ? 0 : heightOf(t), view);
       verts.push({ x: cx + sx * size, y: cy - sy * size, depth, t, r, c, u: coord(c, cols), v: coord(r, rows) });
     }
   }
@@ -56,7 +61,7 @@ export function drawMesh(ctx, surface, scale, frame, view) {
       const q = [verts[r * cols + c], verts[r * cols + c + 1], verts[(r + 1) * cols + c + 1], verts[(r + 1) * cols + c]];
       if (q.some((p) => p.t === null)) continue;
       // Lambert shading from the quad's normal (diagonals' cross product) gives the eye a shape cue.
-      const h = (p) => (p.t - 0.5) * 2 * HEIGHT;
+      const h = (p) => (heightOf(p.t) - 0.5) * 2 * HEIGHT;
       const d1 = [q[2].u - q[0].u, q[2].v - q[0].v, h(q[2]) - h(q[0])], d2 = [q[3].u - q[1].u, q[3].v - q[1].v, h(q[3]) - h(q[1])];
       const n = normalise([d1[1] * d2[2] - d1[2] * d2[1], d1[2] * d2[0] - d1[0] * d2[2], d1[0] * d2[1] - d1[1] * d2[0]]);
       const light = 0.62 + 0.38 * Math.abs(n[0] * LIGHT[0] + n[1] * LIGHT[1] + n[2] * LIGHT[2]);

@@ -11,6 +11,7 @@ import { drawLinePlot } from './lineplot.js';
 import { formatNumber } from './scale.js';
 import { seriesColour } from './colormap.js';
 import { modelInfo } from './store.js';
+import { downloadMenu } from './download.js';
 
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
 const DRAG_THRESHOLD = 4; // px of mouse travel before a press counts as a rotation, not a click
@@ -34,8 +35,10 @@ export class SurfacePanel {
     const title = el('h3', {}, surface.model.name);
     const act = surface.model.activation || '';
     const pill = el('span', { class: `pill act-${act}` }, act);
-    this.png = el('a', { class: 'png-link', target: '_blank', rel: 'noopener', title: 'server-rendered PNG' }, 'PNG');
-    head.append(title, pill, this.png);
+    this.downloads = downloadMenu('Download', { twoDimensional: this.twoDimensional,
+      hasDirections: Boolean(surface.directions && surface.directions.file) });
+    this.downloads.setAttribute('aria-label', `download ${surface.model.name}: this view as a picture, or the surface's data`);
+    head.append(title, pill, this.downloads);
     const grid = this.twoDimensional ? `${surface.x.length} × ${surface.y.length} grid` : `${surface.x.length} points along α`;
     this.canvas = el('canvas', { class: 'surface-canvas', tabindex: '0',
       'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values, Enter selects the point` });
@@ -63,7 +66,7 @@ export class SurfacePanel {
     }
   }
 
-  /** Redraws the cached surface image with the shared scale and settings {kind, view, log}. */
+  /** Redraws the cached surface image with the shared scale and settings {kind, view: {azimuth, elevation, zmax}, log, labels}. */
   render(scale, settings) {
     this.scale = scale;
     this.settings = settings;
@@ -91,7 +94,7 @@ export class SurfacePanel {
         drawContours(bctx, s, scale, this.frame, { colour: 'rgba(255,255,255,0.45)', width: 0.8 });
       } else {
         hatchMissing(bctx, s, this.frame);
-        drawContours(bctx, s, scale, this.frame, { width: 1.3 });
+        drawContours(bctx, s, scale, this.frame, { width: 1.3, labels: settings.labels });
       }
       drawDiverged(bctx, s, this.frame);
       drawAxes(bctx, this.frame, xr, yr, { xLabel: 'α', yLabel: 'β', grid: false });
@@ -287,15 +290,7 @@ export class SurfacePanel {
     this.stats.replaceChildren(...rows.map(([k, v]) => {
       const d = el('div'); d.append(el('dt', {}, k), el('dd', {}, v)); return d;
     }));
-    const st = this.settings || {};
-    const kind = st.kind === '3d' ? 'surface3d' : st.kind === 'heatmap' ? 'filled' : 'contour';
-    const q = new URLSearchParams({ kind: this.twoDimensional ? kind : 'line', width: 800, height: 600 });
-    if (this.scale) {
-      q.set('vmin', this.scale.vmin.toPrecision(6)); q.set('vmax', this.scale.vmax.toPrecision(6));
-      // vlevel is the spacing between contour levels (Li et al.'s plot_2D.py), in loss units.
-      if (!st.log && this.scale.levels !== null) q.set('vlevel', ((this.scale.vmax - this.scale.vmin) / (this.scale.levels + 1)).toPrecision(4));
-    }
-    q.set('log', st.log ? '1' : '0');   // explicit: the server's default is log for loss
-    this.png.href = `/api/surfaces/${encodeURIComponent(s.id)}.png?${q}`;
+    // The server draws exactly this view (kind, scale, levels, rotation, zmax) as PNG, SVG or PDF.
+    if (this.settings) this.downloads.update([s.id], this.settings, this.scale);
   }
 }

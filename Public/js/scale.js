@@ -25,13 +25,24 @@ export class ColourScale {
    * (the caller clamps it to the server's range), or null for levels at round values (tickLevels);
    * bounds: [lo, hi] in transformed units, instead of the values' extent.
    */
-  constructor(values, { log = false, levels = null, bounds = null } = {}) {
+  constructor(values, { log = false, levels = null, bounds = null, vmin = null, vmax = null, step = null, maxLevels = null } = {}) {
     this.log = log;
     this.levels = Number.isFinite(levels) ? Math.max(1, Math.round(levels)) : null;
+    // step (Li et al.'s vlevel): levels vmin, vmin + step, … < vmax in loss units, as numpy.arange; wins over levels.
+    this.step = Number.isFinite(step) && step > 0 ? step : null;
+    this.maxLevels = maxLevels; // the server's cap on levels (GET /api/limits): a tiny step would draw forever
     let [lo, hi] = bounds || extent(values, log) || [0, 1];
+    // vmin / vmax fixed by the user (a log scale cannot place vmin <= 0: the data's end stays).
+    if (Number.isFinite(vmin) && (!log || vmin > 0)) lo = transform(vmin, log);
+    if (Number.isFinite(vmax) && (!log || vmax > 0)) hi = transform(vmax, log);
     if (hi - lo < 1e-12) { hi = lo + 1; }
     this.lo = lo; // in transformed units
     this.hi = hi;
+  }
+
+  /** The step gives more levels than the server's cap (or no cap is known): levels fall back to the ticks. */
+  get stepTooFine() {
+    return this.step !== null && !(Number.isInteger(this.maxLevels) && (this.vmax - this.vmin) / this.step <= this.maxLevels);
   }
 
   forward(v) { return transform(v, this.log); }
@@ -44,6 +55,16 @@ export class ColourScale {
 
   /** Contour levels in transformed units, strictly inside (lo, hi). */
   levelValues() {
+    if (this.step !== null) {
+      const low = this.vmin, high = this.vmax, count = Math.ceil((high - low) / this.step - 1e-9);
+      if (this.stepTooFine) return this.tickLevels();
+      const out = [];
+      for (let k = 0; k < count; k++) {
+        const v = low + k * this.step;
+        if (v < high - this.step * 1e-9 && (!this.log || v > 0)) out.push(transform(v, this.log));
+      }
+      return out;
+    }
     if (this.levels === null) return this.tickLevels();
     const out = [];
     for (let k = 1; k <= this.levels; k++) out.push(this.lo + ((this.hi - this.lo) * k) / (this.levels + 1));

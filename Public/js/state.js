@@ -1,4 +1,5 @@
-// View state in the URL hash (#tab=landscapes&s=id1,id2 (or ids=…)&view=contour&log=1&levels=20&az=..&el=..&pt=a,b),
+// View state in the URL hash (#tab=landscapes&s=id1,id2 (or ids=…)&view=contour&log=1&levels=20&az=..&el=..&pt=a,b
+// &vmin=..&vmax=..&vlevel=..&zmax=..&labels=0),
 // so a view can be shared by copying the address. Writing uses replaceState,
 // so it neither adds history entries nor fires hashchange.
 
@@ -10,6 +11,8 @@ export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
 // null until asked for; the server's range and default apply (limits.js levelsFor).
 export const defaults = () => ({
   tab: 'landscapes', surfaces: null, view: 'contour', log: true, levels: null,
+  // The reference's plot options (plot_2D.py --vmin --vmax --vlevel, h52vtp.py --zmax): null = from the data.
+  vmin: null, vmax: null, vlevel: null, zmax: null, labels: true,
   azimuth: -0.9, elevation: 0.75, point: null,
   acts: ['relu', 'swish', 'mish'], range: '-5:5', seed: 0,
 });
@@ -24,6 +27,9 @@ export function readState(hash = window.location.hash) {
   if (q.has('log')) state.log = q.get('log') === '1';
   const num = (k) => (q.has(k) && Number.isFinite(Number(q.get(k))) ? Number(q.get(k)) : null);
   if (num('levels') !== null) state.levels = Math.round(num('levels')); // clamped by levelsFor where it is used
+  for (const k of ['vmin', 'vmax', 'zmax']) if (num(k) !== null) state[k] = num(k);
+  if (num('vlevel') !== null && num('vlevel') > 0) state.vlevel = num('vlevel');
+  if (q.has('labels')) state.labels = q.get('labels') !== '0';
   if (num('az') !== null) state.azimuth = num('az');
   if (num('el') !== null) state.elevation = num('el');
   if (num('seed') !== null) state.seed = Math.max(0, Math.round(num('seed')));
@@ -43,6 +49,8 @@ export function writeState(state) {
   q.set('view', state.view);
   q.set('log', state.log ? '1' : '0');
   if (state.levels !== null) q.set('levels', String(state.levels));
+  for (const k of ['vmin', 'vmax', 'vlevel', 'zmax']) if (state[k] !== null) q.set(k, String(state[k]));
+  if (!state.labels) q.set('labels', '0');
   if (state.view === '3d') { q.set('az', state.azimuth.toFixed(2)); q.set('el', state.elevation.toFixed(2)); }
   if (state.point) q.set('pt', `${+state.point.alpha.toFixed(4)},${+state.point.beta.toFixed(4)}`);
   q.set('acts', state.acts.join(','));

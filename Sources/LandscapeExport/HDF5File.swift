@@ -273,6 +273,37 @@ final class HDF5File {
         return String(cString: pointer)
     }
 
+    /// A scalar string dataset (h5py's `f['dir_file'] = "name"`: variable-length; or fixed-length),
+    /// nil when absent or not a scalar string. Strings longer than `maximumLength` bytes are refused.
+    func stringDataset(_ path: String, maximumLength: Int = 4096) -> String? {
+        guard exists(path) else { return nil }
+        let dataset = H5Dopen2(id, path, Self.defaultList)
+        guard dataset >= 0 else { return nil }
+        defer { H5Dclose(dataset) }
+        let space = H5Dget_space(dataset)
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_ndims(space) == 0 else { return nil }
+        let type = H5Dget_type(dataset)
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_STRING else { return nil }
+        if H5Tis_variable_str(type) > 0 {
+            guard let memory = try? Self.stringType(source) else { return nil }
+            defer { H5Tclose(memory) }
+            var pointer: UnsafeMutablePointer<CChar>?
+            guard H5Dread(dataset, memory, Self.defaultList, Self.defaultList, Self.defaultList, &pointer) >= 0, let pointer else { return nil }
+            defer { H5free_memory(pointer) }
+            guard strnlen(pointer, maximumLength + 1) <= maximumLength else { return nil }
+            return String(cString: pointer)
+        }
+        let size = H5Tget_size(type)
+        guard size > 0, size <= maximumLength else { return nil }
+        var buffer = [UInt8](repeating: 0, count: size + 1)
+        guard buffer.withUnsafeMutableBytes({ H5Dread(dataset, type, Self.defaultList, Self.defaultList, Self.defaultList, $0.baseAddress) }) >= 0 else {
+            return nil
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
     static func fail(_ source: String, _ operation: String) -> ExportError {
         ExportError.hdf5(path: source, operation: operation)
     }

@@ -126,7 +126,7 @@ public enum LiImport {
         var surface = Surface(
             id: id, model: model.info, dataset: dataset, directions: directions, bnMode: metadata?.bnMode ?? .eval, grid: grid,
             x: x.values, y: y?.values, loss: lossRows, accuracy: accuracyRows, lossStderr: stderrRows, summary: nil,
-            progress: .init(computed: computed, total: columns * rows, order: "imported"),
+            progress: .init(computed: computed, total: columns * rows, order: progressOrder),
             timing: .init(seconds: metadata?.timing.seconds ?? 0, imagesPerSecond: metadata?.timing.imagesPerSecond,
                           updated: ISO8601DateFormatter().string(from: Date())),
             producer: "imported by landscape \(LandscapeVersion.current) from \(name)", bnRecompute: metadata?.bnRecompute)

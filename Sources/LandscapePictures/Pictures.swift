@@ -22,6 +22,14 @@ public enum Pictures {
             var options = GridPlotOptions()
             options.style = style
             options.vmin = settings.vmin; options.vmax = settings.vmax; options.vlevel = settings.vlevel
+            if settings.vlevel == nil, let count = settings.levels {
+                options.levelCount = count
+                // With both ends given, exactly the page's levels: k/(count+1) of the way along the scale.
+                if let vmin = settings.vmin, let vmax = settings.vmax,
+                   let scale = try? ValueScale(low: vmin, high: vmax, logarithmic: settings.logScale) {
+                    options.levels = (1...count).map { scale.value(atFraction: Double($0) / Double(count + 1)) }
+                }
+            }
             options.logScale = settings.logScale; options.colormap = settings.colormap
             options.azimuth = settings.azimuth; options.elevation = settings.elevation; options.zMax = settings.zMax
             options.colorbarLabel = settings.metric.rawValue

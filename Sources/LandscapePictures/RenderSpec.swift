@@ -17,6 +17,9 @@ public struct RenderSpec: Sendable, Hashable {
     public var vmin: Double?
     public var vmax: Double?
     public var vlevel: Double?
+    /// Contour levels evenly spaced on the colour scale (geometric on a log scale) strictly between
+    /// vmin and vmax, as the page draws them; vlevel takes precedence. nil: levels at round values.
+    public var levels: Int?
     /// Logarithmic colour scale (and loss axis of line plots); nil: `defaultLogScale(for:)`.
     public var log: Bool?
     public var colormap: Colormap = .viridis
@@ -38,6 +41,9 @@ public struct RenderSpec: Sendable, Hashable {
     public static let scaleRange = 0.25...4.0
     /// Surfaces side by side in one picture: more panels are too narrow to read.
     public static let maximumSurfaces = 8
+    /// Contour levels a picture may ask for: 2 (one line) to 100 (denser reads as a filled plot); 20 on the page at first.
+    public static let levelRange = 2...100
+    public static let defaultLevels = 20
     /// Titles are one line over the picture.
     public static let maximumTitleLength = 200
 
@@ -56,6 +62,9 @@ public struct RenderSpec: Sendable, Hashable {
         }
         if let vmin, let vmax, vmin >= vmax { throw SpecError("vmin, vmax", "expected vmin < vmax, got \(vmin) and \(vmax)") }
         if let vlevel, vlevel <= 0 { throw SpecError("vlevel", "expected a positive level spacing, got \(vlevel)") }
+        if let levels, !Self.levelRange.contains(levels) {
+            throw SpecError("levels", "expected \(Self.levelRange.lowerBound)...\(Self.levelRange.upperBound) contour levels, got \(levels)")
+        }
         if logScale, let vmin, vmin <= 0 {
             throw SpecError("vmin", "a log scale needs vmin > 0, got \(vmin) (or ask for a linear scale)")
         }
@@ -88,6 +97,9 @@ public struct RenderSpec: Sendable, Hashable {
             SpecField(name: "vmax", type: "number", description: "highest level / colour (default: data maximum)"),
             SpecField(name: "vlevel", type: "number", description: "level spacing (levels vmin, vmin+vlevel, … < vmax)",
                       minimum: 0, exclusiveMinimum: true),
+            SpecField(name: "levels", type: "integer",
+                      description: "contour levels evenly spaced on the colour scale between vmin and vmax (geometric on a log scale; vlevel wins)",
+                      minimum: levelRange.lowerBound, maximum: levelRange.upperBound),
             SpecField(name: "zmax", type: "number", description: "3D: clip the surface above this (default: vmax)"),
             SpecField(name: "log", type: "boolean", description: "log colour scale (default: log for loss, linear for accuracy)"),
             SpecField(name: "transparent", type: "boolean", description: "transparent background", defaultValue: "false"),
@@ -108,6 +120,7 @@ public struct RenderSpec: Sendable, Hashable {
         spec.vmin = try number(query, "vmin")
         spec.vmax = try number(query, "vmax")
         spec.vlevel = try number(query, "vlevel")
+        spec.levels = try integer(query, "levels")
         spec.zMax = try number(query, "zmax")
         spec.azimuth = try number(query, "azimuth") ?? spec.azimuth
         spec.elevation = try number(query, "elevation") ?? spec.elevation

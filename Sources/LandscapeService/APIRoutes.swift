@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Landscape
 import LandscapeIO
+import LandscapeExport
 import LandscapeCore
 
 /// The JSON half of the API: models, datasets, surfaces and jobs.
@@ -21,8 +22,8 @@ struct APIRoutes {
         router.add("POST /api/surfaces") { request in try submit(request) }
         router.add("GET /api/surfaces/:id") { request in
             let id = request.pathParameters["id"] ?? ""
-            if id.hasSuffix(".png") { return try pictures.surfacePicture(id: String(id.dropLast(4)), query: request.query) }
-            if id.hasSuffix(".json") { return try .json(JSONBody(try catalog.surface(String(id.dropLast(5))))) }
+            // id.json, id.{png,svg,pdf} and the exports (ExportRoutes); a plain id is the surface's JSON.
+            if let response = try ExportRoutes(catalog: catalog, pictures: pictures).handle(name: id, query: request.query) { return response }
             return try .json(JSONBody(try catalog.surface(id)))
         }
         router.add("GET /api/jobs") { _ in try .json(JSONBody(["jobs": queue.all().map(\.snapshot)])) }
@@ -85,6 +86,8 @@ struct APIRoutes {
         let samples: Int
         let dataset: String
         let shipped: Bool
+        /// shipped, computed (by this server) or imported (values read from a file, not recomputed).
+        let provenance: String
     }
 
     private func surfaces() throws -> HTTPResponse {
@@ -104,7 +107,8 @@ struct APIRoutes {
                              architecture: s.model.architecture, testAccuracy: s.model.testAccuracy),
                 grid: s.grid.description, columns: s.columns, rows: s.rows, twoDimensional: s.grid.isTwoDimensional,
                 progress: s.progress, summary: s.summary, sharedWith: siblings, directionsSeed: s.directions.seed,
-                samples: s.dataset.samples, dataset: s.dataset.name, shipped: entry.shipped)
+                samples: s.dataset.samples, dataset: s.dataset.name, shipped: entry.shipped,
+                provenance: entry.shipped ? "shipped" : s.progress.order == LiImport.progressOrder ? "imported" : "computed")
         }
         return try .json(JSONBody(["surfaces": listings]))
     }

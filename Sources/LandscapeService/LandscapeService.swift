@@ -94,8 +94,8 @@ struct ServiceLimitsBody: Encodable {
     let pictureFields: [SpecField]
     let outputLandscape: OutputLandscapeSizes
 
-    /// Contour levels the page offers: 2 (one line) to 100 (denser reads as a filled plot), 20 at first.
-    static let levels = Levels(min: 2, max: 100, default: 20)
+    /// Contour levels the page offers: the picture spec's range and first value.
+    static let levels = Levels(min: RenderSpec.levelRange.lowerBound, max: RenderSpec.levelRange.upperBound, default: RenderSpec.defaultLevels)
 
     init(_ limits: ServiceConfiguration.Limits) {
         maxModels = limits.surface.maximumModels

@@ -2,6 +2,7 @@ import Foundation
 import Landscape
 import LandscapePictures
 import LandscapeRender
+import LandscapeExport
 
 /// The OpenAPI 3.0 description served at /api/openapi.json. Kept next to the
 /// routes so a new route and its documentation change together.
@@ -57,25 +58,67 @@ enum OpenAPIDocument {
 
     /// The picture query, made from the library's render spec (its fields, defaults and limits) plus `compare`.
     static var pictureParameters: [[String: Any]] {
-        RenderSpec.fields().map { field in
-            var schema: [String: Any] = ["type": field.type]
-            if let allowed = field.allowed { schema["enum"] = allowed }
-            if let minimum = field.minimum { schema["minimum"] = minimum }
-            if let maximum = field.maximum { schema["maximum"] = maximum }
-            if field.exclusiveMinimum { schema["exclusiveMinimum"] = true }
-            if let value = field.defaultValue {
-                switch field.type {
-                case "integer": schema["default"] = Int(value)
-                case "number": schema["default"] = Double(value)
-                case "boolean": schema["default"] = value == "true"
-                default: schema["default"] = value
-                }
-            }
-            return query(field.name, schema, field.description)
-        } + [
+        RenderSpec.fields().map(parameter) + [
             query("compare", ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,\(RenderSpec.maximumSurfaces - 2)}$"],
                   "up to \(RenderSpec.maximumSurfaces - 1) more surface ids drawn beside this one on one colour scale"),
         ]
+    }
+
+    /// GET /api/surfaces/{id}.{png,svg,pdf} (the picture query) and .{csv,npz,h5,vts,vtp,obj,ply} (ExportSpec's
+    /// query for the height fields): attachments named `<model>-<id>.<ext>`, in the bounded render slots.
+    static var downloadPaths: [String: Any] {
+        var paths: [String: Any] = [:]
+        for format in PictureFormat.allCases {
+            paths["/api/surfaces/{id}.\(format.rawValue)"] = ["get": download(
+                "A surface (or, with compare, several side by side on one colour scale) drawn as \(format.rawValue.uppercased()) "
+                    + "through cairo (cached, ETag)", contentType: format.contentType, parameters: pictureParameters)]
+        }
+        for format in ExportFormat.allCases {
+            let heightField = [.vtp, .obj, .ply].contains(format)
+            let what: String
+            switch format {
+            case .h5: what = "Li et al.'s HDF5 surface layout (xcoordinates, ycoordinates, <split>_loss, <split>_acc in percent, dir_file = <model>-<id>.directions.h5: fetch that path beside it)"
+            case .csv: what = "CSV, long form: x, y, loss, accuracy, loss_stderr, diverged; one row per point"
+            case .npz: what = "NumPy .npz of arrays shaped like np.meshgrid(x, y)"
+            case .vts: what = "VTK XML structured grid with loss and accuracy point data"
+            case .vtp: what = "VTK XML poly data as Li et al.'s h52vtp.py writes it (zmax, log)"
+            case .obj: what = "Wavefront OBJ mesh of the height field (2D surfaces)"
+            case .ply: what = "Stanford PLY (ASCII) mesh of the height field (2D surfaces)"
+            }
+            paths["/api/surfaces/{id}.\(format.rawValue)"] = ["get": download(
+                "A surface exported as " + what, contentType: format.contentType,
+                parameters: heightField ? ExportSpec.fields().map(parameter) : [])]
+        }
+        return paths
+    }
+
+    private static func download(_ summary: String, contentType: String, parameters: [[String: Any]]) -> [String: Any] {
+        let mediaType = String(contentType.split(separator: ";")[0])
+        var responses: [String: Any] = withServerStatuses(["304": "not modified", "404": "unknown surface",
+                                                           "503": "every render slot busy (Retry-After)"]).mapValues { ["description": $0] }
+        responses["400"] = ["description": "a malformed id, a refused option (the message names it), or a surface that cannot be drawn or exported so"]
+        responses["200"] = ["description": "\(mediaType), Content-Disposition: attachment; filename=\"<model>-<id>.<ext>\"",
+                            "headers": ["Content-Disposition": ["schema": ["type": "string"], "description": "attachment with the file name"]],
+                            "content": [mediaType: ["schema": ["type": "string", "format": "binary"]]]]
+        return ["summary": summary, "parameters": [path("id", description: "surface id")] + parameters, "responses": responses]
+    }
+
+    /// A query parameter from a spec field (type, enum, bounds, default).
+    private static func parameter(_ field: SpecField) -> [String: Any] {
+        var schema: [String: Any] = ["type": field.type]
+        if let allowed = field.allowed { schema["enum"] = allowed }
+        if let minimum = field.minimum { schema["minimum"] = minimum }
+        if let maximum = field.maximum { schema["maximum"] = maximum }
+        if field.exclusiveMinimum { schema["exclusiveMinimum"] = true }
+        if let value = field.defaultValue {
+            switch field.type {
+            case "integer": schema["default"] = Int(value)
+            case "number": schema["default"] = Double(value)
+            case "boolean": schema["default"] = value == "true"
+            default: schema["default"] = value
+            }
+        }
+        return query(field.name, schema, field.description)
     }
 
     /// `models` and `datasets`: the ids this server knows, so the schema names what a request may really ask for.
@@ -84,7 +127,7 @@ enum OpenAPIDocument {
         "info": ["title": "landscape", "version": "0.1.0",
                  "description": "Loss landscapes of CIFAR ResNets (Li et al. 2018): models, surfaces, jobs, pictures. "
                     + "Errors are JSON {error, detail}."],
-        "paths": [
+        "paths": ([
             "/api/models": ["get": operation("Shipped models with their model cards", responses: withServerStatuses(["200": "{models: [...]}"]))],
             "/api/datasets": ["get": operation("Datasets surfaces can be computed on", responses: withServerStatuses(["200": "{datasets: [...]}"]))],
             "/api/limits": ["get": operation("Caps and defaults the page's forms use (from the same spec as the checks)",
@@ -100,16 +143,15 @@ enum OpenAPIDocument {
                                   body: "#/components/schemas/SurfaceRequest"),
             ],
             "/api/surfaces/{id}": ["get": operation("A surface as a JSON grid (null = not yet computed or diverged)",
-                                                    parameters: [path("id", description: "surface id, optionally ending .json or .png")],
+                                                    parameters: [path("id", description: "surface id (id.json is the same; id.png, .svg, .pdf and the export formats are their own paths)")],
                                                     responses: withServerStatuses(["200": "surface JSON or image/png", "304": "not modified",
                                                                                    "400": "malformed id or picture option",
                                                                                    "404": "unknown surface",
                                                                                    "503": "every render slot busy (Retry-After)"]))],
-            "/api/surfaces/{id}.png": ["get": operation("A surface rendered as PNG (cached, ETag)",
-                                                        parameters: [path("id", description: "surface id")] + pictureParameters,
-                                                        responses: withServerStatuses(["200": "image/png", "304": "not modified",
-                                                                                       "400": "malformed option", "404": "unknown surface",
-                                                                                       "503": "every render slot busy (Retry-After)"]))],
+            "/api/surfaces/{id}.directions.h5": ["get": download(
+                "Li et al.'s direction file (xdirection/ydirection groups, one dataset per parameter) that the surface's "
+                    + ".h5 names as dir_file; 404 when the surface has no directions on the server",
+                contentType: ExportFormat.h5.contentType, parameters: [])],
             "/api/jobs": ["get": operation("Jobs (running, queued and the last finished ones)", responses: withServerStatuses(["200": "{jobs: [...]}"]))],
             "/api/jobs/{id}": [
                 "get": operation("Job status and progress", parameters: [path("id", description: "job id")],
@@ -151,7 +193,7 @@ enum OpenAPIDocument {
                                                                          query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH")],
                                                             responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
             "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],
-        ],
+        ] as [String: Any]).merging(downloadPaths) { own, _ in own },
         "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets)]],
     ] }
 

@@ -67,39 +67,49 @@ final class PictureRoutes: @unchecked Sendable {
         }
     }
 
-    /// GET /api/surfaces/{id}.png?kind=...&compare=id2,id3 (side by side on one colour scale).
-    func surfacePicture(id: String, query: [String: String]) throws -> HTTPResponse {
+    /// GET /api/surfaces/{id}.{png,svg,pdf}?kind=...&compare=id2,id3 (side by side on one colour scale):
+    /// the format from the path's extension, a download named after the surfaces.
+    func surfacePicture(id: String, query: [String: String], format: PictureFormat = .png) throws -> HTTPResponse {
         let ids = [id] + (query["compare"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
         guard ids.count <= RenderSpec.maximumSurfaces else {
             throw ServiceError.badRequest("compare: at most \(RenderSpec.maximumSurfaces - 1) more surfaces")
         }
         let surfaces = try ids.map { try catalog.surface($0) }
-        let settings = try Self.settings(query)
-        // A partial surface changes as points arrive: the computed count is part of the key.
-        let key = "surface|" + surfaces.map { "\($0.id):\($0.progress.computed)" }.joined(separator: ",") + "|\(settings)"
-        return try png(key) {
-            do { return try Pictures.surfaces(surfaces, settings) } catch let error as RenderError {
+        var settings = try Self.settings(query)
+        settings.format = format
+        // A partial surface changes as points arrive: the computed count is part of the key; so is the format.
+        let key = "surface|\(format.rawValue)|" + surfaces.map { "\($0.id):\($0.progress.computed)" }.joined(separator: ",") + "|\(settings)"
+        let data = try produce(key) { () throws -> Data in
+            do { return try Pictures.surfaces(surfaces, settings).data } catch let error as RenderError {
                 throw ServiceError.badRequest("cannot draw this surface", detail: "\(error)")
             } catch let error as LandscapeError {
                 throw ServiceError.badRequest("cannot draw this surface", detail: "\(error)")
             }
         }
+        return .download(data, contentType: format.contentType,
+                         fileName: surfaces.map(ExportRoutes.fileStem).joined(separator: "_") + ".\(format.rawValue)")
     }
 
     private func png(_ key: String, draw: () throws -> RenderedPlot) throws -> HTTPResponse {
-        if let cached = cache[key] { return .png(cached) }
+        .png(try produce(key) { try draw().png })
+    }
+
+    /// The bytes for `key`: from the cache, else made in one of the bounded render slots (pictures
+    /// and exports alike) and kept. A caller that waits too long for a slot gets 503 + Retry-After.
+    func produce(_ key: String, make: () throws -> Data) throws -> Data {
+        if let cached = cache[key] { return cached }
         // Queue for a render slot a little while, then refuse: memory stays bounded however many ask.
         guard slots.wait(timeout: .now() + slotWait) == .success else {
             throw ServiceError.busy("every picture render slot is busy; retry later", retryAfter: Self.retryAfterSeconds)
         }
         defer { slots.signal() }
-        if let cached = cache[key] { return .png(cached) }
+        if let cached = cache[key] { return cached }
         let data: Data
-        do { data = try draw().png } catch let error as RenderError {
+        do { data = try make() } catch let error as RenderError {
             throw ServiceError.badRequest("cannot draw this picture", detail: "\(error)")
         }
         cache[key] = data
-        return .png(data)
+        return data
     }
 
     // MARK: Query parsing

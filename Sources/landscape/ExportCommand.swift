@@ -61,14 +61,8 @@ struct ImportCommand: ParsableCommand {
         let loaded = try LoadedModel.load(URL(fileURLWithPath: model))
         let result = try LiImport.read(file, directionFile: dirFile, model: loaded, split: split)
         let store = try SurfaceStore(directory: URL(fileURLWithPath: out))
-        var surface = result.surface
-        if let directions = result.directions {
-            let name = store.directionsFileName(id: surface.id)
-            try store.saveDirections(directions, layout: loaded.model.layout, spec: result.directionSpec, fileName: name)
-            surface.directions.file = name
-            print("wrote \(store.directory.appendingPathComponent(name).path)")
-        }
-        try store.save(surface)
+        let surface = try LiImport.save(result, model: loaded, into: store)
+        if let name = surface.directions.file { print("wrote \(store.directory.appendingPathComponent(name).path)") }
         print("wrote \(store.directory.appendingPathComponent(store.surfaceFileName(for: surface)).path): "
               + "\(surface.progress.computed) of \(surface.progress.total) points, \(surface.grid)")
     }

@@ -37,6 +37,8 @@ struct RenderCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Lowest value of the colour scale and levels (default: data minimum).") var vmin: Double?
     @Option(parsing: .unconditional, help: "Highest value of the colour scale and levels (default: data maximum).") var vmax: Double?
     @Option(help: "Spacing of contour levels (levels vmin, vmin+vlevel, … < vmax).") var vlevel: Double?
+    @Option(help: "Contour levels evenly spaced on the colour scale between --vmin and --vmax (geometric on a log scale, as the page; --vlevel wins).")
+    var levels: Int?
     @Flag var colourScale: ColourScaleFlag?
     @Option(help: "Colormap: viridis, magma, coolwarm, summer.") var cmap = RenderSpec().colormap
     @Option(parsing: .unconditional, help: "3D view azimuth in degrees.") var azimuth = RenderSpec().azimuth
@@ -54,7 +56,7 @@ struct RenderCommand: ParsableCommand {
     var spec: RenderSpec {
         var spec = RenderSpec()
         spec.kind = kind; spec.metric = metric
-        spec.vmin = vmin; spec.vmax = vmax; spec.vlevel = vlevel; spec.log = colourScale.map { $0 == .log }; spec.colormap = cmap
+        spec.vmin = vmin; spec.vmax = vmax; spec.vlevel = vlevel; spec.levels = levels; spec.log = colourScale.map { $0 == .log }; spec.colormap = cmap
         spec.azimuth = azimuth; spec.elevation = elevation; spec.zMax = zmax
         spec.width = width; spec.height = height; spec.scale = scale
         spec.title = title; spec.transparent = transparent

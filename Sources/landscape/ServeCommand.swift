@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import LandscapeService
 import Landscape
+import LandscapeExport
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,14 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Jobs waiting or running before requests get 429.") var maxJobs = 4
     @Option(help: "Worker threads for surface computation.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "No access log on standard output.") var quiet = false
+    @Option(name: .customLong("import"), help: ArgumentHelp(
+        "Directory of HDF5 surfaces in Li et al.'s layout (with their dir_file direction files) to browse; imported at start-up.",
+        valueName: "DIR"))
+    var importDirectory: String?
+    @Option(name: .customLong("import-model"), help: ArgumentHelp(
+        "Model id (in Models/) the imported surfaces were computed for (default: the one our export's metadata names, else the only model).",
+        valueName: "ID"))
+    var importModel: String?
 
     func validate() throws {
         guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
@@ -57,6 +66,7 @@ struct ServeCommand: ParsableCommand {
                                   + "or pass --root DIR")
         }
         let service = try LandscapeService(configuration: configuration, host: host, port: port, accessLog: log)
+        if let importDirectory { try importSurfaces(from: importDirectory, into: service) }
         try service.start()
         let models = service.catalog.modelIDs()
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
@@ -65,5 +75,21 @@ struct ServeCommand: ParsableCommand {
         fflush(nil)
         service.stopOnSignals { print("landscape: stopped"); fflush(nil) }
         service.waitUntilStopped()
+    }
+
+    /// Imports before serving; a file that cannot be imported is named on standard error and skipped.
+    private func importSurfaces(from directory: String, into service: LandscapeService) throws {
+        let report = try service.importSurfaces(from: URL(fileURLWithPath: directory), modelID: importModel)
+        for (file, surface) in report.imported {
+            print("imported \(file) as surface \(surface.id) (\(surface.model.name), \(surface.grid), "
+                  + "\(surface.progress.computed) of \(surface.progress.total) points\(surface.directions.file == nil ? ", no directions" : ""))")
+        }
+        for (file, warning) in report.warnings { FileHandle.standardError.write(Data("landscape serve --import: \(file): \(warning)\n".utf8)) }
+        for (file, reason) in report.skipped {
+            FileHandle.standardError.write(Data("landscape serve --import: skipped \(file): \(reason)\n".utf8))
+        }
+        if report.imported.isEmpty && report.skipped.isEmpty {
+            FileHandle.standardError.write(Data("landscape serve --import: no .h5 or .hdf5 surface files in \(directory)\n".utf8))
+        }
     }
 }

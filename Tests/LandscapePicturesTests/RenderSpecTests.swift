@@ -61,7 +61,7 @@ final class RenderSpecTests: XCTestCase {
         XCTAssertEqual(fields["vlevel"]?.exclusiveMinimum, true)
         // Each field, given a valid value, changes the decoded spec (no documented field is ignored).
         let samples = ["kind": "heatmap", "metric": "accuracy", "width": "700", "height": "500", "vmin": "0.5", "vmax": "2",
-                       "vlevel": "0.25", "zmax": "3", "log": "0", "transparent": "1", "cmap": "magma", "azimuth": "10", "elevation": "45"]
+                       "vlevel": "0.25", "levels": "12", "zmax": "3", "log": "0", "transparent": "1", "cmap": "magma", "azimuth": "10", "elevation": "45"]
         XCTAssertEqual(Set(samples.keys), Set(fields.keys))
         for (name, value) in samples {
             XCTAssertNotEqual(try RenderSpec.decode(query: [name: value]), defaults, name)

@@ -32,7 +32,12 @@ LIMITS = {"max_models": 6, "max_grid_points": 101 * 101, "max_samples": 10000, "
           "levels": {"min": 2, "max": 100, "default": 20},
           "output_landscape": {"sizes": [128, 192, 256], "default": 256, "max": 512}}
 # The part of GET /api/openapi.json the page reads: the request schema's defaults, choices and examples.
-OPENAPI = {"openapi": "3.0.3", "info": {"title": "landscape (mock)", "version": "0.1.0"}, "paths": {},
+# Downloads the mock offers (the real server lists PNG, SVG, PDF and every export format): PNG and CSV.
+DOWNLOAD = lambda summary, ctype: {"get": {"summary": summary, "parameters": [], "responses": {
+    "200": {"description": ctype, "content": {ctype: {"schema": {"type": "string", "format": "binary"}}}}}}}
+OPENAPI = {"openapi": "3.0.3", "info": {"title": "landscape (mock)", "version": "0.1.0"},
+           "paths": {"/api/surfaces/{id}.png": DOWNLOAD("picture (mock: a tiny gradient)", "image/png"),
+                     "/api/surfaces/{id}.csv": DOWNLOAD("CSV, long form", "text/csv")},
            "components": {"schemas": {"SurfaceRequest": {"type": "object", "required": ["models", "x"], "properties": {
                "models": {"type": "array", "items": {"type": "string"}}, "dataset": {"type": "string"},
                "x": {"type": "string", "example": "-1:1:21"}, "y": {"type": "string", "example": "-1:1:21"},
@@ -174,9 +179,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def send_bytes(self, status, body, ctype):
+    def send_bytes(self, status, body, ctype, headers=None):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -252,12 +259,24 @@ class Handler(BaseHTTPRequestHandler):
             status, job = create_job(body)
             return self.send_json(status, {"job": job.json()})
         if method == "GET" and len(rest) == 1:
-            name, png = (rest[0][:-4], True) if rest[0].endswith(".png") else (rest[0], False)
+            name, ext = rest[0].split(".", 1) if "." in rest[0] else (rest[0], "")
             surface = SURFACES.get(name)
+            if ext not in ("", "json", "png", "csv"):
+                raise ApiError(400, f"format: '.{ext}' is not one of .json, .png, .csv (mock)")
             if surface is None:
                 raise ApiError(404, "unknown surface", f"no surface with id '{name}'")
-            if png:
-                return self.send_bytes(200, data.png(8, 8, lambda x, y: (30 * x, 30 * y, 120)), "image/png")
+            if ext in ("png", "csv"):
+                attachment = {"Content-Disposition": f'attachment; filename="{surface.model}-{name}.{ext}"'}
+                if ext == "png":
+                    return self.send_bytes(200, data.png(8, 8, lambda x, y: (30 * x, 30 * y, 120)), "image/png", attachment)
+                with LOCK:
+                    full = surface.full()
+                lines = ["x,y,loss,accuracy,loss_stderr,diverged"]
+                for r, y in enumerate(full["y"] or [None]):
+                    for c, x in enumerate(full["x"]):
+                        v = lambda grid: "" if grid is None or grid[r][c] is None else repr(grid[r][c])
+                        lines.append(f"{x!r},{'' if y is None else repr(y)},{v(full['loss'])},{v(full['accuracy'])},{v(full['loss_stderr'])},0")
+                return self.send_bytes(200, ("\n".join(lines) + "\n").encode(), "text/csv; charset=utf-8", attachment)
             with LOCK:
                 return self.send_json(200, surface.full())
         raise ApiError(404, "not found")

@@ -13,10 +13,15 @@ import json
 import os
 import random
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
+import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 
 try:
     from selenium import webdriver
@@ -93,6 +98,9 @@ LIMITS_FIXTURE = {"max_models": 2, "max_grid_points": 400, "max_samples": 777, "
                   "levels": {"min": 3, "max": 37, "default": 17},
                   "output_landscape": {"sizes": [96, 160], "default": 160, "max": 512}}
 PHONE = (390, 844)
+# The export checks of the API tests (h5py, numpy, the VTK XML, meshes): a download is accepted when they accept it.
+CHECK_EXPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export", "check_export.py")
+DATA_FORMATS = {"h5", "directions.h5", "csv", "npz", "vts", "vtp", "obj", "ply"}
 DESKTOP = (1440, 1080)
 
 
@@ -348,7 +356,8 @@ class PageTest:
         assert canvas.get_attribute("tabindex") == "0", "canvas is not focusable"
         assert name in (canvas.get_attribute("aria-label") or ""), "canvas aria-label does not name the surface"
         self.d.execute_script("document.getElementById('log-scale').focus()")
-        for _ in range(6):  # Tab from the toolbar reaches the first canvas
+        # Tab from the toolbar reaches the first canvas, past the scale options and the download menus.
+        for _ in range(16):
             ActionChains(self.d).send_keys(Keys.TAB).perform()
             if self.d.switch_to.active_element == canvas:
                 break
@@ -654,6 +663,156 @@ class PageTest:
             self.d.set_window_size(*DESKTOP)
             time.sleep(0.3)
 
+    # --- downloads ---------------------------------------------------------------------
+    def fetch(self, href):
+        """GET a download URL the page built (outside the browser): (status, headers, body)."""
+        url = urllib.parse.urljoin(BASE + "/", href)
+        try:
+            with urllib.request.urlopen(url, timeout=120) as r:
+                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def menu_links(self, menu):
+        """Opens a download menu from the keyboard (focus its summary, Enter) and returns {format: href}."""
+        summary = menu.find_element(By.TAG_NAME, "summary")
+        self.d.execute_script("arguments[0].focus()", summary)
+        assert self.d.switch_to.active_element == summary, "the download menu's summary does not take focus"
+        if menu.get_attribute("open") is None:
+            summary.send_keys(Keys.ENTER)
+        self.wait.until(lambda d: menu.get_attribute("open") is not None)
+        links = {a.get_attribute("data-format"): a.get_attribute("href") for a in menu.find_elements(By.CSS_SELECTOR, "a[data-format]")}
+        assert links, "the download menu is empty"
+        assert all(a.is_displayed() for a in menu.find_elements(By.CSS_SELECTOR, "a[data-format]")), "menu entries not shown"
+        summary.send_keys(Keys.ESCAPE)
+        return links
+
+    def accept_picture(self, fmt, body, path):
+        """The checks of the API tests for a picture: PNG signature; SVG is XML with vector paths, no bitmap; PDF read by poppler."""
+        with open(path, "wb") as f:
+            f.write(body)
+        if fmt == "png":
+            assert body[:8] == b"\x89PNG\r\n\x1a\n", f"{path}: not a PNG"
+        elif fmt == "svg":
+            root = ET.parse(path).getroot()
+            paths = [e for e in root.iter() if e.tag.endswith("path")]
+            images = [e for e in root.iter() if e.tag.endswith("image")]
+            # Vector paths, not one embedded bitmap standing in for the plot (a colour bar may be an image).
+            assert root.tag.endswith("svg") and len(paths) > 20 and len(images) < len(paths) // 10, f"{path}: {len(paths)} paths, {len(images)} images"
+        elif fmt == "pdf":
+            assert body[:5] == b"%PDF-", f"{path}: not a PDF"
+            if shutil.which("pdftotext"):
+                text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True, check=True).stdout
+                assert "loss" in text.lower(), f"{path}: pdftotext finds no title/axis text: {text[:200]!r}"
+
+    def downloads_reproduce_the_view(self):
+        ids = [p.get_attribute("data-surface-id") for p in self.d.find_elements(By.CSS_SELECTOR, "#surface-panels .panel")][:2]
+        assert len(ids) == 2, "expected two panels to download"
+        # A linear scale with the reference's vmin/vmax/vlevel: every picture link must carry exactly these.
+        self.open_plain(f"{BASE}/#tab=landscapes&s={','.join(ids)}&view=contour&log=0&vmin=0.25&vmax=12&vlevel=1.5")
+        self.wait.until(lambda d: len(self.panels()) == 2 and all(self.drawn(c) for c in self.panels()))
+        out = tempfile.mkdtemp(prefix="downloads-", dir=OUT)
+        panel = self.d.find_elements(By.CSS_SELECTOR, "#surface-panels .panel")[0]
+        links = self.menu_links(panel.find_element(By.CSS_SELECTOR, ".download-menu"))
+        # The menu offers what the server's OpenAPI document lists as downloads, no more, no less.
+        paths = json.loads(self.fetch("/api/openapi.json")[2])["paths"]
+        listed = {m.group(1) for p, item in paths.items() for m in [re.fullmatch(r"/api/surfaces/\{id\}\.([a-z0-9.]+)", p)]
+                  if m and "content" in item["get"]["responses"].get("200", {})}
+        pictures = listed & {"png", "svg", "pdf"}
+        assert set(links) == listed and pictures, f"the menu offers {sorted(links)}, the server lists {sorted(listed)}"
+        names = {}
+        for fmt, href in links.items():
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(href).query)
+            if fmt in ("png", "svg", "pdf"):
+                want = {"kind": ["contour"], "log": ["0"], "vmin": ["0.25"], "vmax": ["12"], "vlevel": ["1.5"]}
+                assert all(query.get(k) == v for k, v in want.items()), f"{fmt} link does not reproduce the view: {query}"
+            status, headers, body = self.fetch(href)
+            assert status == 200, f"{fmt}: HTTP {status}: {body[:200]!r}"
+            disposition = headers.get("content-disposition", "")
+            m = re.fullmatch(r'attachment; filename="([A-Za-z0-9._-]+)"', disposition)
+            assert m and m.group(1).endswith("." + fmt), f"{fmt}: Content-Disposition {disposition!r}"
+            names[fmt] = m.group(1)
+            if fmt in ("png", "svg", "pdf"):
+                self.accept_picture(fmt, body, os.path.join(out, m.group(1)))
+            else:
+                with open(os.path.join(out, m.group(1)), "wb") as f:
+                    f.write(body)
+        data = DATA_FORMATS & set(links)
+        if data == DATA_FORMATS:  # the real server: every data file through the export checks
+            stem = names["h5"][:-3]
+            with open(os.path.join(out, "surface.json"), "wb") as f:
+                f.write(self.fetch(f"/api/surfaces/{ids[0]}.json")[2])
+            result = subprocess.run(["/usr/bin/python3", CHECK_EXPORT, "check", os.path.join(out, "surface.json"), out, stem],
+                                    capture_output=True, text=True)
+            assert result.returncode == 0, f"check_export.py refuses the downloads: {result.stdout}{result.stderr}"
+        else:  # the mock: what it offers, checked as far as it goes
+            assert "csv" in data, f"no data download offered: {sorted(links)}"
+        surface = json.loads(self.fetch(f"/api/surfaces/{ids[0]}.json")[2])
+        with open(os.path.join(out, names["csv"])) as f:
+            rows = [line for line in f.read().splitlines() if line.strip()]
+        points = len(surface["x"]) * (len(surface["y"]) if surface.get("y") else 1)
+        assert rows[0].startswith("x,") and len(rows) == points + 1, f"csv: {len(rows) - 1} rows for {points} points"
+        # The row: both surfaces side by side on the shared scale, same options.
+        row = self.by_id("row-download")
+        links = self.menu_links(row)
+        assert set(links) == pictures, f"the row offers {sorted(links)}, expected the picture formats {sorted(pictures)}"
+        for fmt in sorted(pictures):
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(links[fmt]).query)
+            assert query.get("compare") == [ids[1]] and query.get("vlevel") == ["1.5"], f"row link: {query}"
+            status, headers, body = self.fetch(links[fmt])
+            assert status == 200, f"row {fmt}: HTTP {status}: {body[:200]!r}"
+            self.accept_picture(fmt, body, os.path.join(out, f"row.{fmt}"))
+        # 3D: rotation and zmax travel with the picture.
+        Select(self.by_id("view-kind")).select_by_value("3d")
+        self.wait.until(lambda d: self.by_id("zmax").is_displayed())
+        self.fill((("zmax", "4"),))
+        self.by_id("zmax").send_keys(Keys.TAB)
+        self.wait.until(lambda d: "zmax=4" in self.hash())
+        links = self.menu_links(self.d.find_elements(By.CSS_SELECTOR, "#surface-panels .panel .download-menu")[0])
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(links["png"]).query)
+        assert query.get("kind") == ["surface3d"] and query.get("zmax") == ["4"] and "azimuth" in query and "elevation" in query, f"3D link: {query}"
+        status, headers, body = self.fetch(links["png"])
+        assert status == 200, f"3D png: HTTP {status}: {body[:200]!r}"
+        self.accept_picture("png", body, os.path.join(out, "3d.png"))
+        self.shot("24-downloads-3d")
+
+    def reference_controls_change_the_view(self):
+        self.open_plain(f"{BASE}/#tab=landscapes&view=contour&log=1")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and self.drawn(self.panels()[0]))
+        canvas = lambda: self.panels()[0]
+        before = self.canvas_stats(canvas())[1]
+        self.fill((("vmin", "0.5"), ("vmax", "5")))
+        self.by_id("vmax").send_keys(Keys.TAB)
+        self.wait.until(lambda d: "vmin=0.5" in self.hash() and "vmax=5" in self.hash())
+        ranged = self.canvas_stats(canvas())[1]
+        assert ranged != before, "vmin/vmax did not redraw"
+        assert "0.5" in self.by_id("scale-text").text and "5" in self.by_id("scale-text").text, self.by_id("scale-text").text
+        self.fill((("vlevel", "0.5"),))
+        self.by_id("vlevel").send_keys(Keys.TAB)
+        self.wait.until(lambda d: "vlevel=0.5" in self.hash())
+        assert self.canvas_stats(canvas())[1] != ranged, "vlevel did not redraw"
+        assert not self.by_id("levels").is_enabled(), "the level count should give way to the spacing"
+        assert "every 0.5" in self.by_id("scale-text").text, self.by_id("scale-text").text
+        spaced = self.canvas_stats(canvas())[1]
+        self.by_id("contour-labels").click()
+        self.wait.until(lambda d: "labels=0" in self.hash())
+        assert self.canvas_stats(canvas())[1] != spaced, "turning contour labels off did not redraw"
+        self.by_id("contour-labels").click()
+        self.wait.until(lambda d: "labels=0" not in self.hash())
+        self.shot("25-reference-controls")
+        Select(self.by_id("view-kind")).select_by_value("3d")
+        self.wait.until(lambda d: self.by_id("zmax").is_displayed())
+        flat = self.canvas_stats(canvas())[1]
+        self.fill((("zmax", "1"),))
+        self.by_id("zmax").send_keys(Keys.TAB)
+        self.wait.until(lambda d: "zmax=1" in self.hash())
+        assert self.canvas_stats(canvas())[1] != flat, "zmax did not redraw the 3D view"
+        for field in ("vmin", "vmax", "vlevel", "zmax"):
+            self.fill(((field, ""),))
+            self.by_id(field).send_keys(Keys.TAB)
+        self.wait.until(lambda d: not any(f"{k}=" in self.hash() for k in ("vmin", "vmax", "vlevel", "zmax")))
+        Select(self.by_id("view-kind")).select_by_value("contour")
+
     def output_landscapes(self):
         self.by_id("tab-output").click()
         image = self.by_id("output-image")
@@ -674,6 +833,8 @@ def main():
         check.run("log scale toggle redraws", t.log_scale_toggle)
         check.run("click draws x and y slices", t.click_draws_slices)
         check.run("URL restores view state", t.url_restores_view)
+        check.run("vmin, vmax, vlevel, labels and zmax change the view and the address", t.reference_controls_change_the_view)
+        check.run("every download of a panel and of the row is the view on screen, in a file the export checks accept", t.downloads_reproduce_the_view)
         check.run("a hash without surface ids selects the default group, picker keeps working", t.hash_without_ids_keeps_picker_working)
         check.run("an unknown surface id in the link is named in a notice", t.unknown_surface_id_named)
         check.run("canvases take focus; arrow keys move the readout cursor", t.keyboard_moves_cursor)
