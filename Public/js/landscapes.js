@@ -9,6 +9,7 @@ import { drawColourbar } from './colourbar.js';
 import { groupListings, loadSurface, escapeHtml } from './store.js';
 import { levelRange, levelsFor } from './limits.js';
 import { downloadMenu } from './download.js';
+import { snapshotFigures } from './pathoverlay.js';
 
 export class Landscapes {
   /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
@@ -251,6 +252,7 @@ export class Landscapes {
     readout.classList.add('active');
     const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`);
     const lines = [`<b>α = ${info.alpha.toFixed(3)}${info.beta === null ? '' : `, β = ${info.beta.toFixed(3)}`}</b>`];
+    if (info.path) lines.push(this.snapshotLine(panel, info.path, pct));
     for (const p of this.panels.values()) {
       const q = this.valueAt(p, info.alpha, info.beta ?? 0);
       const here = p === panel ? ' class="here"' : '';
@@ -260,6 +262,18 @@ export class Landscapes {
       lines.push(`<span${here}>${escapeHtml(p.surface.model.name)}: ${loss}</span>`);
     }
     readout.innerHTML = lines.join('');
+  }
+
+  /** The readout of a training-path marker: which snapshot, its step and epoch, and its loss and accuracy. */
+  snapshotLine(panel, path, pct) {
+    const q = path.point, f = snapshotFigures(q);
+    const epoch = q.epoch == null ? '' : ` · epoch ${formatNumber(q.epoch, 4)}`;
+    const figures = f.kind === 'test'
+      ? `test loss ${formatNumber(f.loss, 4)} · test accuracy ${pct(f.accuracy)}`
+      : `train loss ${formatNumber(f.loss, 4)} · accuracy <i>not evaluated</i>`;
+    const label = path.index === 0 ? 'start' : path.index === path.total - 1 ? 'end' : `snapshot ${path.index + 1} of ${path.total}`;
+    return `<span class="path-readout">${escapeHtml(panel.surface.model.name)} training path, ${label}: `
+      + `step ${q.step ?? '—'}${epoch} · ${figures}</span>`;
   }
 
   valueAt(panel, alpha, beta) {

@@ -41,6 +41,21 @@ export function drawMesh(ctx, surface, scale, frame, view) {
       verts.push({ x: cx + sx * size, y: cy - sy * size, depth, t, r, c, u: coord(c, cols), v: coord(r, rows) });
     }
   }
+  // Screen position of a point (alpha, beta) of the plane on the mesh (the training path): its height
+  // interpolated bilinearly from the computed grid points around it (a uniform grid, as the mesh assumes).
+  verts.place = (alpha, beta) => {
+    const at = (arr, v) => (arr.length === 1 ? 0 : Math.max(0, Math.min(arr.length - 1, ((v - arr[0]) / (arr[arr.length - 1] - arr[0])) * (arr.length - 1))));
+    const fc = at(surface.x, alpha), fr = at(surface.y, beta);
+    const c0 = Math.min(Math.floor(fc), cols - 1), r0 = Math.min(Math.floor(fr), rows - 1);
+    let sum = 0, weight = 0;
+    for (const [r, c] of [[r0, c0], [r0, c0 + 1], [r0 + 1, c0], [r0 + 1, c0 + 1]]) {
+      if (r >= rows || c >= cols) continue;
+      const t = unitAt(r, c), w = (1 - Math.abs(fr - r)) * (1 - Math.abs(fc - c));
+      if (t !== null && w > 0) { sum += heightOf(t) * w; weight += w; }
+    }
+    const [sx, sy] = project(coord(fc, cols), coord(fr, rows), weight > 0 ? sum / weight : 0, view);
+    return { x: cx + sx * size, y: cy - sy * size };
+  };
   // Base square and axis labels first, so the mesh covers them.
   ctx.save();
   ctx.font = FONT;

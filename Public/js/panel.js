@@ -12,6 +12,7 @@ import { formatNumber } from './scale.js';
 import { seriesColour } from './colormap.js';
 import { modelInfo } from './store.js';
 import { downloadMenu } from './download.js';
+import { axisLabels, drawPath, markerAt, pathOf } from './pathoverlay.js';
 
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
 const DRAG_THRESHOLD = 4; // px of mouse travel before a press counts as a rotation, not a click
@@ -40,12 +41,16 @@ export class SurfacePanel {
     this.downloads.setAttribute('aria-label', `download ${surface.model.name}: this view as a picture, or the surface's data`);
     head.append(title, pill, this.downloads);
     const grid = this.twoDimensional ? `${surface.x.length} × ${surface.y.length} grid` : `${surface.x.length} points along α`;
+    this.pathPoints = this.twoDimensional ? pathOf(surface) : null; // the training path in a PCA plane
+    const pathKeys = this.pathPoints ? `, [ and ] step along the training path (${this.pathPoints.length} snapshots)` : '';
     this.canvas = el('canvas', { class: 'surface-canvas', tabindex: '0',
-      'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values, Enter selects the point` });
+      'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values${pathKeys}, Enter selects the point` });
     this.stats = el('dl', { class: 'stats' });
     this.element.append(head, this.canvas, this.stats);
     this.base = document.createElement('canvas');
     this.cursor = null; // {r, c}: the keyboard's grid point while the canvas has focus
+    this.pathCursor = null; // index of the snapshot [ and ] moved the cursor to
+    this.pathPositions = null; // CSS px of each snapshot's marker in the current drawing
     this.bindMouse();
     this.bindKeys();
   }
@@ -81,12 +86,15 @@ export class SurfacePanel {
     this.frame = { x: MARGIN.left, y: MARGIN.top, w: width - MARGIN.left - MARGIN.right, h: height - MARGIN.top - MARGIN.bottom };
     const s = this.surface;
     this.verts = null;
+    this.pathPositions = null;
+    delete this.canvas.dataset.pathMarkers;
     if (!this.twoDimensional) {
       this.renderLine(bctx, width, height);
     } else if (settings.kind === '3d') {
       this.verts = drawMesh(bctx, s, scale, { x: 0, y: 0, w: width, h: height }, settings.view);
       bctx.font = FONT; bctx.fillStyle = '#5b6472'; bctx.textAlign = 'left';
       bctx.fillText('drag to rotate', 8, height - 8);
+      if (this.pathPoints) this.pathPositions = this.pathPoints.map((q) => this.verts.place(q.x, q.y));
     } else {
       const xr = [s.x[0], s.x[s.x.length - 1]], yr = [s.y[0], s.y[s.y.length - 1]];
       if (settings.kind === 'heatmap') {
@@ -97,8 +105,15 @@ export class SurfacePanel {
         drawContours(bctx, s, scale, this.frame, { width: 1.3, labels: settings.labels });
       }
       drawDiverged(bctx, s, this.frame);
-      drawAxes(bctx, this.frame, xr, yr, { xLabel: 'α', yLabel: 'β', grid: false });
+      const [xLabel, yLabel] = axisLabels(s);
+      drawAxes(bctx, this.frame, xr, yr, { xLabel, yLabel, grid: false });
       this.map = mapper(this.frame, xr, yr);
+      if (this.pathPoints) this.pathPositions = this.pathPoints.map((q) => ({ x: this.map.px(q.x), y: this.map.py(q.y) }));
+    }
+    if (this.pathPositions) {
+      drawPath(bctx, this.pathPoints, this.pathPositions, settings.kind === '3d' ? null : this.frame);
+      // What the overlay drew, for tests and tools: the markers' CSS px positions in snapshot order.
+      this.canvas.dataset.pathMarkers = JSON.stringify(this.pathPositions.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]));
     }
     this.updateStats();
     this.compose(ctx);
@@ -184,6 +199,10 @@ export class SurfacePanel {
   /** Grid point under the mouse: {alpha, beta, r, c, loss, accuracy, stderr, diverged} or null. */
   pointAt(x, y) {
     const s = this.surface;
+    if (this.pathPositions) {
+      const i = markerAt(this.pathPositions, x, y);
+      if (i >= 0) return this.pathInfo(i);
+    }
     let r, c;
     if (this.verts) {
       const v = pickVertex(this.verts, x, y);
@@ -202,6 +221,21 @@ export class SurfacePanel {
     return { surface: s, alpha: s.x[c], beta: this.twoDimensional ? s.y[r] : null, r, c,
       loss: s.loss[r][c], accuracy: s.accuracy[r][c], stderr: s.loss_stderr ? s.loss_stderr[r][c] : null,
       diverged: isDiverged(s, r, c) };
+  }
+
+  /** The readout of snapshot i of the path: its coordinates, the grid point nearest them, and the snapshot itself. */
+  pathInfo(i) {
+    const q = this.pathPoints[i];
+    const { r, c } = this.nearestIndex(q.x, q.y);
+    return { ...this.infoAt(r, c), alpha: q.x, beta: q.y, path: { index: i, total: this.pathPoints.length, point: q } };
+  }
+
+  /** The last snapshot whose nearest grid point is (r, c), or -1: the keyboard cursor reads it there. */
+  markerOnCell(r, c) {
+    if (!this.pathPoints) return -1;
+    let found = -1;
+    this.pathPoints.forEach((q, i) => { const n = this.nearestIndex(q.x, q.y); if (n.r === r && n.c === c) found = i; });
+    return found;
   }
 
   bindMouse() {
@@ -239,17 +273,24 @@ export class SurfacePanel {
       if (!this.pointerFocus) this.moveCursor(0, 0);
       this.pointerFocus = false;
     });
-    this.canvas.addEventListener('blur', () => { if (this.cursor) { this.cursor = null; this.handlers.onHover(this, null); } });
+    this.canvas.addEventListener('blur', () => { this.pathCursor = null; if (this.cursor) { this.cursor = null; this.handlers.onHover(this, null); } });
     this.canvas.addEventListener('keydown', (e) => {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       if (moves[e.key]) {
         const step = e.shiftKey ? 5 : 1;
         this.moveCursor(moves[e.key][0] * step, moves[e.key][1] * step);
+      } else if ((e.key === ']' || e.key === '[') && this.pathPoints) {
+        const n = this.pathPoints.length, forward = e.key === ']';
+        this.pathCursor = this.pathCursor === null ? (forward ? 0 : n - 1) : Math.max(0, Math.min(n - 1, this.pathCursor + (forward ? 1 : -1)));
+        const info = this.pathInfo(this.pathCursor);
+        this.cursor = { r: info.r, c: info.c };
+        this.handlers.onHover(this, info);
       } else if ((e.key === 'Enter' || e.key === ' ') && this.cursor) {
         const info = this.infoAt(this.cursor.r, this.cursor.c);
         this.handlers.onSelect(info.alpha, info.beta ?? 0);
       } else if (e.key === 'Escape' && this.cursor) {
         this.cursor = null;
+        this.pathCursor = null;
         this.handlers.onHover(this, null);
       } else {
         return;
@@ -266,7 +307,11 @@ export class SurfacePanel {
     }
     const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
     this.cursor = { r: clamp(this.cursor.r + dr, this.surface.loss.length), c: clamp(this.cursor.c + dc, this.surface.x.length) };
-    this.handlers.onHover(this, this.infoAt(this.cursor.r, this.cursor.c));
+    this.pathCursor = null;
+    const marker = this.markerOnCell(this.cursor.r, this.cursor.c);
+    const info = this.infoAt(this.cursor.r, this.cursor.c);
+    // On a snapshot's cell the readout names the snapshot too (at the grid point's α, β).
+    this.handlers.onHover(this, marker >= 0 ? { ...info, path: this.pathInfo(marker).path } : info);
   }
 
   updateStats() {
