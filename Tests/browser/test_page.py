@@ -10,6 +10,7 @@ when any check fails.
 """
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -389,6 +390,76 @@ class PageTest:
         time.sleep(0.1)
         text = self.by_id("readout").text
         assert "diverged" in text and "not yet computed" not in text, f"readout does not say diverged: {text!r}"
+
+    def red_and_green(self, element):
+        """Pixels of the path's end disc (red, no colour map has it) and of its start square (a green no viridis shade has)."""
+        return self.d.execute_script(
+            "const c = arguments[0], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let red = 0, green = 0;"
+            "for (let i = 0; i < d.length; i += 4) {"
+            "  if (d[i] > 200 && d[i+1] < 50 && d[i+2] < 50) red++;"
+            "  if (d[i] < 60 && d[i+1] > 130 && d[i+2] < 80) green++;"
+            "} return [red, green];", element)
+
+    def path_overlay(self):
+        # A real 2D surface of the server, answered from a fixture with a training path added (21 snapshots
+        # spiralling into the centre, whole epochs at every 4th): what a surface in a PCA plane carries.
+        listing = json.loads(urllib.request.urlopen(BASE + "/api/surfaces", timeout=60).read())["surfaces"]
+        surface = None
+        for entry in listing:
+            candidate = json.loads(urllib.request.urlopen(f"{BASE}/api/surfaces/{entry['id']}", timeout=60).read())
+            if isinstance(candidate.get("y"), list) and len(candidate["y"]) > 1:
+                surface = candidate
+                break
+        assert surface is not None, "the server has no 2D surface to draw a path over"
+        x1, y1 = surface["x"][-1], surface["y"][-1]
+        points = []
+        for i in range(21):
+            t = i / 20
+            points.append({"file": f"step-{i * 100:06d}.safetensors", "step": i * 100, "epoch": i / 4, "learning_rate": 0.1,
+                           "train_loss": 2.4 - 2 * t, "test_loss": 2.3 - 2 * t, "test_accuracy": 0.1 + 0.8 * t,
+                           "x": 0.7 * x1 * (1 - t) * math.cos(3 * t), "y": 0.6 * y1 * (1 - t) * math.sin(3 * t)})
+        surface["path"] = {"trajectory": "fixture", "explained_variance_ratio": [0.813, 0.092],
+                           "axis_labels": ["PC1, 81.3 %", "PC2, 9.2 %"], "points": points}
+        url = f"{BASE}/#tab=landscapes&view=contour&s={surface['id']}"
+        self.open_plain(url)
+        self.wait.until(lambda d: len(self.panels()) == 1 and self.drawn(self.panels()[0]))
+        assert self.panels()[0].get_attribute("data-path-markers") is None, "a surface without a path has path markers"
+        base_red, base_green = self.red_and_green(self.panels()[0])
+        self.open_with_hook(url, fixtures={f"/api/surfaces/{surface['id']}": surface})
+        self.wait.until(lambda d: len(self.panels()) == 1 and self.drawn(self.panels()[0]))
+        canvas = self.panels()[0]
+        markers = json.loads(canvas.get_attribute("data-path-markers") or "[]")
+        assert len(markers) == len(points), f"expected {len(points)} path markers, the overlay reports {len(markers)}"
+        red, green = self.red_and_green(canvas)
+        assert red >= base_red + 30 and green >= base_green + 30, \
+            f"path's end disc / start square not drawn: {red} red, {green} green pixels ({base_red}, {base_green} without the path)"
+        self.shot("24-path-contour")
+        # Hovering a marker reads its snapshot.
+        size = canvas.size
+        mx, my = markers[6]
+        ActionChains(self.d).move_to_element_with_offset(canvas, round(mx - size["width"] / 2), round(my - size["height"] / 2)).perform()
+        time.sleep(0.15)
+        text = self.by_id("readout").text
+        assert "step 600" in text and "epoch 1.5" in text and "test accuracy 34.00 %" in text, f"marker hover does not read the snapshot: {text!r}"
+        ActionChains(self.d).move_to_element_with_offset(canvas, round(markers[0][0] - size["width"] / 2), round(markers[0][1] - size["height"] / 2)).perform()
+        time.sleep(0.15)
+        assert "start" in self.by_id("readout").text and "step 0" in self.by_id("readout").text, "the start marker does not read as the start"
+        # The keyboard steps along the path with [ and ].
+        self.d.execute_script("arguments[0].focus()", canvas)
+        for _ in range(3):
+            ActionChains(self.d).send_keys("]").perform()
+        time.sleep(0.1)
+        text = self.by_id("readout").text
+        assert "step 200" in text and "epoch 0.5" in text, f"] does not move the cursor along the path: {text!r}"
+        # Heatmap and 3D draw it too.
+        for kind in ("heatmap", "3d"):
+            Select(self.by_id("view-kind")).select_by_value(kind)
+            self.wait.until(lambda d: f"view={kind}" in self.hash())
+            canvas = self.panels()[0]
+            red, green = self.red_and_green(canvas)
+            assert red >= base_red + 30 and green >= base_green + 30, f"{kind}: path not drawn ({red} red, {green} green pixels)"
+            assert len(json.loads(canvas.get_attribute("data-path-markers") or "[]")) == len(points), f"{kind}: no path markers"
+        self.shot("25-path-3d")
 
     def limits_from_api(self):
         self.open_plain(BASE + "/#tab=landscapes")
@@ -839,6 +910,7 @@ def main():
         check.run("an unknown surface id in the link is named in a notice", t.unknown_surface_id_named)
         check.run("canvases take focus; arrow keys move the readout cursor", t.keyboard_moves_cursor)
         check.run("diverged points are drawn and read as diverged", t.diverged_points_drawn)
+        check.run("a training path is drawn over contour, heatmap and 3D; its markers read step, epoch, loss", t.path_overlay)
         check.run("limits and request defaults come from the API (notice without them)", t.limits_from_api)
         check.run("New surface: colour bar, live scale does not rescale with every point", t.job_colour_scale)
         check.run("small surface request completes and its panels appear", t.request_small_surface)
