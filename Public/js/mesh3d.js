@@ -69,7 +69,8 @@ export function drawMesh(ctx, surface, scale, frame, view) {
   ctx.textAlign = 'center';
   const [ax, ay] = corner(1.25, 0);
   const [bx, by] = corner(0, 1.25);
-  ctx.fillText('α', ax, ay); ctx.fillText('β', bx, by);
+  const [xLabel, yLabel] = view.labels || ['α', 'β']; // a PCA plane's "PC1, 81.3 %"
+  ctx.fillText(xLabel, ax, ay); ctx.fillText(yLabel, bx, by);
   const quads = [];
   for (let r = 0; r + 1 < rows; r++) {
     for (let c = 0; c + 1 < cols; c++) {

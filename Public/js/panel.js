@@ -91,7 +91,7 @@ export class SurfacePanel {
     if (!this.twoDimensional) {
       this.renderLine(bctx, width, height);
     } else if (settings.kind === '3d') {
-      this.verts = drawMesh(bctx, s, scale, { x: 0, y: 0, w: width, h: height }, settings.view);
+      this.verts = drawMesh(bctx, s, scale, { x: 0, y: 0, w: width, h: height }, { ...settings.view, labels: axisLabels(s) });
       bctx.font = FONT; bctx.fillStyle = '#5b6472'; bctx.textAlign = 'left';
       bctx.fillText('drag to rotate', 8, height - 8);
       if (this.pathPoints) this.pathPositions = this.pathPoints.map((q) => this.verts.place(q.x, q.y));
