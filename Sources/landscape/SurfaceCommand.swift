@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import LandscapeDistributed
 import LandscapeEngine
 
 struct SurfaceCommand: ParsableCommand {
@@ -37,6 +38,8 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
+    @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
+    var rankTimeout = DistributedSurface.defaultRankTimeout
 
     /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
@@ -65,11 +68,20 @@ struct SurfaceCommand: ParsableCommand {
         let recompute = try validated.bnRecompute.map {
             try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
-        let computation = try SurfaceComputation(
-            models: loaded.map(\.surfaceModel), data: set, grid: validated.grid, directions: .random(spec.directions),
-            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
-            evaluator: Evaluator(threads: threads, algorithm: convolution))
-        try SurfaceRunner.run(computation, samples: set.data.count)
+        let build: DistributedSurface.Build = { shared in
+            try SurfaceComputation(
+                models: loaded.map(\.surfaceModel), data: set, grid: validated.grid, directions: .random(spec.directions),
+                bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
+                evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
+        }
+        // Started by mpirun/srun: rank 0 coordinates and writes, the other ranks evaluate points.
+        if let launch = MPILaunch.detect() {
+            try DistributedSurface.run(launch: launch, rankTimeout: rankTimeout, build: build) { computation, runner in
+                try SurfaceRunner.run(computation, samples: set.data.count, runner: runner)
+            }
+            return
+        }
+        try SurfaceRunner.run(build(nil), samples: set.data.count)
     }
 }
 
@@ -121,13 +133,13 @@ struct InterpolateCommand: ParsableCommand {
 
 /// Runs a computation with a progress bar and Ctrl-C → save and stop.
 enum SurfaceRunner {
-    static func run(_ computation: SurfaceComputation, samples: Int) throws {
+    static func run(_ computation: SurfaceComputation, samples: Int, runner: any SurfaceTaskRunner = LocalTaskRunner()) throws {
         let cancel = CancellationFlag()
         InterruptHandler.install(cancel)
         let bar = ProgressBar(unit: "points")
         let surfaces: [Surface]
         do {
-            surfaces = try computation.run(cancel: cancel) { step in bar.update(step.report) }
+            surfaces = try computation.run(on: runner, cancel: cancel) { step in bar.update(step.report) }
         } catch EngineError.cancelled {
             bar.finish()
             print("stopped; finished points are saved in \(computation.store.directory.path). Run the same command again to resume.")
