@@ -175,7 +175,7 @@ public final class SurfaceComputation: @unchecked Sendable {
     /// Computes every missing point of every model's surface, its points evaluated by `runner`
     /// (this process by default, or the ranks of an MPI job). `onProgress` is called after each
     /// point with the overall progress and the surface so far. Every point is saved as it
-    /// arrives. Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
+    /// arrives (points that arrive together, in one write). Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
     @discardableResult
     public func run(on runner: any SurfaceTaskRunner = LocalTaskRunner(), cancel: CancellationFlag = CancellationFlag(),
                     onProgress: (Step) -> Void = { _ in }) throws -> [Surface] {
@@ -197,18 +197,24 @@ public final class SurfaceComputation: @unchecked Sendable {
         let tasks = order.flatMap { point in
             models.indices.filter { !surfaces[$0].isComputed(point) }.map { SurfaceTask(model: $0, point: point) }
         }
-        try runner.run(tasks, of: self, cancel: cancel) { task, values in
-            let index = task.model
-            record(values, at: task.point, in: &surfaces[index])
-            try store.save(surfaces[index])
-            done += 1
-            let elapsed = Date().timeIntervalSince(start)
-            let rate = Double(done - startedWith) / max(elapsed, 1e-9)
-            let report = ProgressReport(label: models[index].info.name, done: done, total: total,
-                                        elapsedSeconds: elapsed, rate: rate,
-                                        etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
-            onProgress(Step(report: report, surface: surfaces[index], point: task.point))
-        }
+        var unsaved: [SurfaceTask] = []
+        try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
+            record(values, at: task.point, in: &surfaces[task.model])
+            unsaved.append(task)
+        }, save: {
+            for index in Set(unsaved.map(\.model)).sorted() { try store.save(surfaces[index]) }
+            // Reported once saved: progress never counts a point a crash could still lose.
+            for task in unsaved {
+                done += 1
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = Double(done - startedWith) / max(elapsed, 1e-9)
+                let report = ProgressReport(label: models[task.model].info.name, done: done, total: total,
+                                            elapsedSeconds: elapsed, rate: rate,
+                                            etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
+                onProgress(Step(report: report, surface: surfaces[task.model], point: task.point))
+            }
+            unsaved.removeAll()
+        })
         return surfaces
     }
 

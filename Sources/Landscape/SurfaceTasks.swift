@@ -29,20 +29,24 @@ public struct PointValues: Sendable, Equatable {
 /// surface loop, the store and the progress reports stay in `SurfaceComputation.run`.
 public protocol SurfaceTaskRunner {
     /// Evaluates every task, handing them out in the given (coarse-to-fine) order, and calls
-    /// `record` on the calling thread once per finished task, in any order. An error thrown
-    /// by `record` (a failed save) stops the run. Throws `EngineError.cancelled` once `cancel` is set.
+    /// `record` on the calling thread once per finished task, in any order, and `save` before it
+    /// waits for more: after every point when points finish one at a time, after a few at once
+    /// when several arrived together (rank 0 of a large job: one write per batch, not per point,
+    /// so the store never limits how many ranks can work). An error thrown by `save` (a failed
+    /// write) stops the run. Throws `EngineError.cancelled` once `cancel` is set.
     func run(_ tasks: [SurfaceTask], of computation: SurfaceComputation, cancel: CancellationFlag,
-             record: (SurfaceTask, PointValues) throws -> Void) throws
+             record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws
 }
 
 /// Every point in this process, in order: the single-machine run.
 public struct LocalTaskRunner: SurfaceTaskRunner {
     public init() {}
     public func run(_ tasks: [SurfaceTask], of computation: SurfaceComputation, cancel: CancellationFlag,
-                    record: (SurfaceTask, PointValues) throws -> Void) throws {
+                    record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws {
         for task in tasks {
             if cancel.isCancelled { throw EngineError.cancelled }
-            try record(task, try computation.evaluate(task, cancel: cancel))
+            record(task, try computation.evaluate(task, cancel: cancel))
+            try save()
         }
     }
 }

@@ -46,6 +46,7 @@ public enum DistributedSurface {
             try coordinator.start(computation)
             try coordinate(computation, coordinator)
             coordinator.stopAll(reason: "done")
+            FileHandle.standardError.write(Data("landscape: \(coordinator.trafficSummary)\n".utf8))
             mpi.finalize()
         } catch let error as DistributedError {
             // A rank that is dead or hangs cannot take part in MPI_Finalize: end everyone.
@@ -120,16 +121,17 @@ final class MPITaskRunner: SurfaceTaskRunner {
             }
         }
         idle = workers
+        setupBytes = (mpi.bytesSent, mpi.bytesReceived)
     }
 
     func run(_ tasks: [SurfaceTask], of computation: SurfaceComputation, cancel: CancellationFlag,
-             record: (SurfaceTask, PointValues) throws -> Void) throws {
+             record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws {
         var next = 0
         var finished = 0
         let local = LocalSlot(computation: computation)
         defer { local.cancelAndWait() }
-        while finished < tasks.count {
-            if cancel.isCancelled { throw EngineError.cancelled }
+        // Free ranks get their next point before rank 0 writes the store: a write never idles a rank.
+        func dispatch() throws {
             while next < tasks.count, let rank = idle.popLast() {
                 try mpi.send(.task(tasks[next]), to: rank)
                 busy[rank] = tasks[next]
@@ -140,33 +142,45 @@ final class MPITaskRunner: SurfaceTaskRunner {
                 local.start(tasks[next])
                 next += 1
             }
-            var heard = false
+        }
+        while finished < tasks.count {
+            if cancel.isCancelled { throw EngineError.cancelled }
+            try dispatch()
+            var recorded = 0
             if let (task, outcome) = local.takeFinished() {
-                heard = true
                 switch outcome {
                 case .success(let values):
-                    try record(task, values)
-                    finished += 1
+                    record(task, values)
+                    recorded += 1
                 case .failure(EngineError.cancelled): throw EngineError.cancelled
                 case .failure(let error): throw error
                 }
             }
-            if let (source, message) = try mpi.receive() {
+            var heard = recorded > 0
+            while let (source, message) = try mpi.receive() {
                 heard = true
                 lastHeard[source] = Date()
                 switch message {
                 case let .result(task, values):
                     guard busy[source] == task else {
-                        throw DistributedError.protocolViolation("rank \(source) returned point \(task.point) of model \(task.model), it was given \(String(describing: busy[source]))")
+                        throw DistributedError.protocolViolation("rank \(source) returned point \(task.point) of model \(task.model), "
+                            + "it was given \(busy[source].map { "point \($0.point) of model \($0.model)" } ?? "none")")
                     }
                     busy[source] = nil
                     idle.append(source)
-                    try record(task, values)
-                    finished += 1
+                    record(task, values)
+                    recorded += 1
+                    remotePoints += 1
                 case .heartbeat: break
                 case .failed(let why): throw DistributedError.rankFailed(rank: source, host: host(source), message: why)
                 default: throw DistributedError.protocolViolation("rank \(source) sent tag \(message.tag) during the run")
                 }
+            }
+            if recorded > 0 {
+                try dispatch()
+                try save()
+                finished += recorded
+                points += recorded
             }
             let now = Date()
             for (rank, task) in busy where now.timeIntervalSince(lastHeard[rank]!) > rankTimeout {
@@ -190,8 +204,18 @@ final class MPITaskRunner: SurfaceTaskRunner {
         }
     }
 
-    /// Bytes rank 0 has sent so far (the benchmark's figure).
-    var bytesSent: Int { mpi.bytesSent }
+    /// Set-up traffic (directions out; hello and ready back), and the points this run evaluated.
+    private var setupBytes = (sent: 0, received: 0)
+    private var points = 0, remotePoints = 0
+
+    /// What rank 0 sent and received, in set-up and per point (the benchmark's figure).
+    var trafficSummary: String {
+        let sent = mpi.bytesSent - setupBytes.sent, received = mpi.bytesReceived - setupBytes.received
+        let perPoint = remotePoints > 0 ? String(format: "%.0f", Double(sent + received) / Double(remotePoints)) : "-"
+        return "\(mpi.size) ranks on \(Set(hosts.values).sorted().joined(separator: ", ")); set-up \(setupBytes.sent) bytes sent, "
+            + "\(setupBytes.received) received; \(points) points (\(remotePoints) on other ranks): \(sent) bytes sent, "
+            + "\(received) received, \(perPoint) per point of another rank (heartbeats and stop messages included)"
+    }
 }
 
 /// A point evaluated on a thread of its own while the calling thread keeps talking MPI.

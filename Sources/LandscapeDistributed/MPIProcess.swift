@@ -15,6 +15,8 @@ final class MPIProcess {
     private var pending: [(request: cmpi_request?, buffer: UnsafeMutableRawPointer)] = []
     /// Bytes handed to MPI_Isend, for the benchmark's bytes-per-point figure.
     private(set) var bytesSent = 0
+    /// Bytes received, likewise.
+    private(set) var bytesReceived = 0
 
     init(launch: MPILaunch) throws {
         var error = [CChar](repeating: 0, count: 1024)
@@ -90,6 +92,7 @@ final class MPIProcess {
             try Self.check("MPI_Recv", library.recv!(raw.baseAddress, count, library.byte, status.source, status.tag,
                                                     library.comm_world, &received))
         }
+        bytesReceived += bytes.count
         return (Int(status.source), try Message(tag: status.tag, bytes: bytes))
     }
 
