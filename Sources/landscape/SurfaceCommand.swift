@@ -74,14 +74,7 @@ struct SurfaceCommand: ParsableCommand {
                 bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
                 evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
         }
-        // Started by mpirun/srun: rank 0 coordinates and writes, the other ranks evaluate points.
-        if let launch = MPILaunch.detect() {
-            try DistributedSurface.run(launch: launch, rankTimeout: rankTimeout, build: build) { computation, runner in
-                try SurfaceRunner.run(computation, samples: set.data.count, runner: runner)
-            }
-            return
-        }
-        try SurfaceRunner.run(build(nil), samples: set.data.count)
+        try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)
     }
 }
 
@@ -103,6 +96,8 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory.") var out = "surfaces"
+    @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
+    var rankTimeout = DistributedSurface.defaultRankTimeout
 
     /// The library's spec of this request: its defaults and checks, not the command's.
     var spec: InterpolationSpec {
@@ -124,15 +119,27 @@ struct InterpolateCommand: ParsableCommand {
         let start = try LoadedModel.load(URL(fileURLWithPath: a)), end = try LoadedModel.load(URL(fileURLWithPath: b))
         let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
                                           card: start.card)
-        let computation = try SurfaceComputation(
-            models: [start.surfaceModel], data: set, grid: validated.grid, directions: .interpolation(to: end.surfaceModel),
-            store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
-        try SurfaceRunner.run(computation, samples: set.data.count)
+        let build: DistributedSurface.Build = { shared in
+            try SurfaceComputation(
+                models: [start.surfaceModel], data: set, grid: validated.grid, directions: .interpolation(to: end.surfaceModel),
+                store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution),
+                sharedDirections: shared)
+        }
+        try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)
     }
 }
 
 /// Runs a computation with a progress bar and Ctrl-C → save and stop.
 enum SurfaceRunner {
+    /// A plain run, or, when mpirun/srun started this process, its rank's part of a distributed one
+    /// (rank 0 coordinates, writes and draws the bar; the other ranks evaluate points).
+    static func run(build: DistributedSurface.Build, samples: Int, rankTimeout: Double) throws {
+        guard let launch = MPILaunch.detect() else { return try run(build(nil), samples: samples) }
+        try DistributedSurface.run(launch: launch, rankTimeout: rankTimeout, build: build) { computation, runner in
+            try run(computation, samples: samples, runner: runner)
+        }
+    }
+
     static func run(_ computation: SurfaceComputation, samples: Int, runner: any SurfaceTaskRunner = LocalTaskRunner()) throws {
         let cancel = CancellationFlag()
         InterruptHandler.install(cancel)
