@@ -128,6 +128,7 @@ final class MPITaskRunner: SurfaceTaskRunner {
              record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws {
         var next = 0
         var finished = 0
+        var lastBeatToIdle = Date()
         let local = LocalSlot(computation: computation)
         defer { local.cancelAndWait() }
         // Free ranks get their next point before rank 0 writes the store: a write never idles a rank.
@@ -186,6 +187,12 @@ final class MPITaskRunner: SurfaceTaskRunner {
             for (rank, task) in busy where now.timeIntervalSince(lastHeard[rank]!) > rankTimeout {
                 throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(lastHeard[rank]!),
                                                   working: "evaluating point \(task.point) of model \(task.model)")
+            }
+            // Ranks left without work (the last points run elsewhere) hear from rank 0, so their own
+            // wait for it keeps its deadline however long the last points take.
+            if now.timeIntervalSince(lastBeatToIdle) >= min(1, rankTimeout / 4) {
+                for rank in idle { try mpi.send(.heartbeat, to: rank) }
+                lastBeatToIdle = now
             }
             if !heard { usleep(MPIProcess.pollMicroseconds) }
         }

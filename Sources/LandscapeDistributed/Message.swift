@@ -16,7 +16,7 @@ enum Message: Equatable {
     case task(SurfaceTask)
     /// worker → 0: the point's values.
     case result(SurfaceTask, PointValues)
-    /// worker → 0 while a point runs: still alive.
+    /// worker → 0 while a point runs, and 0 → a worker it has no point for: still alive.
     case heartbeat
     /// worker → 0: could not set up or evaluate; the message says why.
     case failed(String)

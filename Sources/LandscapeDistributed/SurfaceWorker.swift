@@ -33,6 +33,7 @@ struct SurfaceWorker {
             switch message {
             case .task(let task):
                 guard try evaluate(task, of: computation) else { return }
+            case .heartbeat: continue
             case .stop: return
             default: throw DistributedError.protocolViolation("rank 0 sent tag \(message.tag) to a worker")
             }
@@ -61,7 +62,7 @@ struct SurfaceWorker {
                 }
                 return true
             }
-            if let (_, message) = try mpi.receive() {
+            if let (_, message) = try mpi.receive(), message != .heartbeat {
                 guard case .stop = message else {
                     throw DistributedError.protocolViolation("rank 0 sent tag \(message.tag) while point \(task.point) runs")
                 }

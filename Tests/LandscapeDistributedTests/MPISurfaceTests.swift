@@ -125,6 +125,25 @@ final class MPISurfaceTests: XCTestCase {
         assertSameValues(try XCTUnwrap(try MPIFixture.surface(in: out)), expected, "resumed with 1 rank")
     }
 
+    /// The last points of a run can take longer than --rank-timeout while a rank has no work left
+    /// (here: 4 ranks, 2 points, rank 1 never gets one): rank 0 keeps it informed, so it neither
+    /// gives up on rank 0 nor ends the run. Before that, rank 1 ended the run after 1 s.
+    func testARankWithoutWorkOutwaitsALastPointLongerThanTheRankTimeout() throws {
+        let (mpirun, binary) = (try MPIFixture.mpirun(), try MPIFixture.binary())
+        // im2col on every image: about 1-3 s a point here, against a 1 s timeout.
+        let arguments = { (out: URL) in
+            ["surface", "--model", MPIFixture.model, "--data", MPIFixture.images, "--samples", "846", "--x", "-1:1:2",
+             "--threads", "1", "--convolution", "im2col", "--rank-timeout", "1", "--out", out.path]
+        }
+        let single = MPIFixture.temporaryDirectory()
+        let plain = try Child(binary, arguments(single))
+        XCTAssertEqual(plain.wait(atMost: 300), 0, plain.output)
+        let out = MPIFixture.temporaryDirectory()
+        let run = try Child(mpirun, MPIFixture.mpirunArguments(ranks: 4) + [binary] + arguments(out))
+        XCTAssertEqual(run.wait(atMost: 300), 0, run.output)
+        assertSameValues(try XCTUnwrap(try MPIFixture.surface(in: out)), try XCTUnwrap(try MPIFixture.surface(in: single)), "4 ranks, 2 points")
+    }
+
     private func waitForPoints(_ count: Int, in directory: URL, while run: Child) throws {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, run.process.isRunning {
