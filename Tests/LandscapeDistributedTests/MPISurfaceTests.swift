@@ -144,6 +144,20 @@ final class MPISurfaceTests: XCTestCase {
         assertSameValues(try XCTUnwrap(try MPIFixture.surface(in: out)), try XCTUnwrap(try MPIFixture.surface(in: single)), "4 ranks, 2 points")
     }
 
+    /// Started as a rank where the MPI library is missing: a message that says what to install, no crash,
+    /// nothing written. (Without such variables MPI is never loaded: `landscape` links no libmpi.)
+    func testALaunchWithoutTheMPILibrarySaysWhatToInstall() throws {
+        let out = MPIFixture.temporaryDirectory().appendingPathComponent("surfaces")
+        let run = try Child(try MPIFixture.binary(), MPIFixture.surfaceArguments(out: out, grid: "-1:1:3", samples: 8),
+                            environment: ["OMPI_COMM_WORLD_RANK": "0", "OMPI_COMM_WORLD_SIZE": "1",
+                                          "LANDSCAPE_MPI_LIBRARY": "/nonexistent/libmpi.so.40"])
+        XCTAssertNotEqual(run.wait(atMost: 60), 0, run.output)
+        XCTAssertTrue(run.output.contains("launched by an MPI launcher (OMPI_COMM_WORLD_RANK=0)"), run.output)
+        XCTAssertTrue(run.output.contains("cannot load /nonexistent/libmpi.so.40"), run.output)
+        XCTAssertTrue(run.output.contains("install OpenMPI 4"), run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written, not even the directory")
+    }
+
     private func waitForPoints(_ count: Int, in directory: URL, while run: Child) throws {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, run.process.isRunning {

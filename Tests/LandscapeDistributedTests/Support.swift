@@ -66,7 +66,7 @@ final class Child {
     let process = Process()
     let log: URL
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    init(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws {
         log = MPIFixture.temporaryDirectory().appendingPathComponent("output.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -76,6 +76,7 @@ final class Child {
         process.standardError = handle
         // The test's own environment, never an MPI launch of its own.
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMI") }
+            .merging(extra) { $1 }
         try process.run()
     }
 
