@@ -29,6 +29,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Debian's serial HDF5 (pkg-config `hdf5`: headers under /usr/include/hdf5/serial).
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // MPI, loaded with dlopen at run time, not linked (a plain run needs no MPI installed): OpenMPI 4's
+        // ABI for the dozen calls LandscapeDistributed makes. No build dependency; CI's openmpi-bin
+        // (install-deps --test) runs the MPI tests, libopenmpi-dev's mpicc checks these declarations.
+        .target(name: "CMPI"),
 
         // Shared plain types: Tensor, StateDict, ParameterLayout, SeededGenerator, the one atomic
         // writer (fsync + rename) and the one JSON coding. Foundation only.
@@ -49,13 +53,15 @@ let package = Package(
         // Results that leave the tool: HDF5 in Li et al.'s layout (and its import), CSV, npz, VTK, OBJ/PLY.
         // Only module that knows HDF5.
         .target(name: "LandscapeExport", dependencies: ["LandscapeCore", "Landscape", "LandscapeIO", "LandscapeEngine", "CHDF5"]),
+        // A surface's points over MPI ranks (mpirun/srun). Only module that knows MPI.
+        .target(name: "LandscapeDistributed", dependencies: ["Landscape", "LandscapeEngine", "CMPI"]),
         // HTTP/1.1 on POSIX sockets. Knows nothing about neural networks.
         .target(name: "HTTPServer"),
         // API routes, jobs, event streams: the wiring of everything above.
         .target(name: "LandscapeService",
                 dependencies: ["HTTPServer", "LandscapeCore", "Landscape", "LandscapePictures", "LandscapeRender", "LandscapeExport", "LandscapeIO", "LandscapeEngine"]),
         .executableTarget(name: "landscape", dependencies: [
-            "LandscapeService", "LandscapePictures", "LandscapeExport", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
+            "LandscapeService", "LandscapePictures", "LandscapeExport", "LandscapeDistributed", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeIO", "LandscapeEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +72,8 @@ let package = Package(
         .testTarget(name: "LandscapePicturesTests", dependencies: ["LandscapePictures", "Landscape", "LandscapeCore", "LandscapeRender", "LandscapeEngine"]),
         .testTarget(name: "LandscapeExportTests",
                     dependencies: ["LandscapeExport", "Landscape", "LandscapeCore", "LandscapeIO", "LandscapeEngine", "LandscapePictures"]),
+        .testTarget(name: "LandscapeDistributedTests",
+                    dependencies: ["LandscapeDistributed", "Landscape", "LandscapeCore", "LandscapeEngine", "LandscapeIO"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "LandscapeServiceTests",
                     dependencies: ["LandscapeService", "HTTPServer", "Landscape", "LandscapeCore", "LandscapeEngine", "LandscapeIO", "LandscapeExport"]),

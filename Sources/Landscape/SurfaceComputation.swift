@@ -39,12 +39,18 @@ public final class SurfaceComputation: @unchecked Sendable {
     public let bnMode: BatchNormMode
     public let bnRecomputation: BatchNormRecomputation?
     public let store: SurfaceStore
-    private let evaluator: Evaluator
+    public let evaluator: Evaluator
     public let directions: [(x: Direction, y: Direction?)]
+    /// Recompute mode: one training-mode network per model (its activation), built on first use.
+    private var recomputeNetworks: [TrainingNetwork]?
+    private let evaluationLock = NSLock()
 
+    /// `sharedDirections`: the directions another process computed from the same source (MPI rank 0,
+    /// LandscapeDistributed), used as they are instead of being generated again here.
     public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions source: DirectionSource,
                 bnMode: BatchNormMode = .eval, bnRecomputation: BatchNormRecomputation? = nil,
-                store: SurfaceStore, evaluator: Evaluator = Evaluator()) throws {
+                store: SurfaceStore, evaluator: Evaluator = Evaluator(),
+                sharedDirections: [(x: Direction, y: Direction?)]? = nil) throws {
         guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
         switch (bnMode, bnRecomputation) {
         case (.recompute, nil):
@@ -73,21 +79,21 @@ public final class SurfaceComputation: @unchecked Sendable {
         switch source {
         case .random(let spec):
             directionSpec = spec
-            directions = try Directions.shared(for: models.map(\.model), spec: spec, twoDimensional: grid.isTwoDimensional)
+            directions = try sharedDirections ?? Directions.shared(for: models.map(\.model), spec: spec, twoDimensional: grid.isTwoDimensional)
         case .interpolation(let target):
             guard models.count == 1, !grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("interpolation takes one start model and a 1D grid")
             }
             try Self.checkEndpoints(models[0], [target], grid: grid)
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
-            directions = [(try Directions.between(models[0].model, target.model), nil)]
+            directions = try sharedDirections ?? [(try Directions.between(models[0].model, target.model), nil)]
         case let .plane(b, c):
             guard models.count == 1, grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("a plane through three models takes one origin model and a 2D grid")
             }
             try Self.checkEndpoints(models[0], [b, c], grid: grid)
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: .none, mode: .states)
-            directions = [(try Directions.between(models[0].model, b.model), try Directions.between(models[0].model, c.model))]
+            directions = try sharedDirections ?? [(try Directions.between(models[0].model, b.model), try Directions.between(models[0].model, c.model))]
         case .pca(let plane):
             guard models.count == 1, grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("a PCA plane takes one model (the trajectory's final model) and a 2D grid")
@@ -96,7 +102,14 @@ public final class SurfaceComputation: @unchecked Sendable {
                 throw LandscapeError.invalidDirections("pca:\(plane.directory) belongs to another final model than \(models[0].info.name)")
             }
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: plane.trajectory.ignore, mode: plane.trajectory.mode)
-            directions = [(plane.x, plane.y)]
+            directions = sharedDirections ?? [(plane.x, plane.y)]
+        }
+        for (index, pair) in directions.enumerated() {
+            let count = models[index].model.layout.totalCount
+            guard directions.count == models.count, pair.x.values.count == count, pair.y?.values.count ?? count == count,
+                  (pair.y != nil) == grid.isTwoDimensional else {
+                throw LandscapeError.invalidDirections("shared directions for model \(index) do not fit its \(count) parameters and the grid")
+            }
         }
     }
 
@@ -181,11 +194,12 @@ public final class SurfaceComputation: @unchecked Sendable {
         public var point: Int
     }
 
-    /// Computes every missing point of every model's surface. `onProgress` is
-    /// called after each point with the overall progress and the surface so far.
-    /// Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
+    /// Computes every missing point of every model's surface, its points evaluated by `runner`
+    /// (this process by default, or the ranks of an MPI job). `onProgress` is called after each
+    /// point with the overall progress and the surface so far. Every point is saved as it
+    /// arrives (points that arrive together, in one write). Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
     @discardableResult
-    public func run(cancel: CancellationFlag = CancellationFlag(),
+    public func run(on runner: any SurfaceTaskRunner = LocalTaskRunner(), cancel: CancellationFlag = CancellationFlag(),
                     onProgress: (Step) -> Void = { _ in }) throws -> [Surface] {
         var surfaces = try models.indices.map { try initialSurface(for: $0) }
         let order = ProgressiveOrder.order(for: grid)
@@ -200,44 +214,57 @@ public final class SurfaceComputation: @unchecked Sendable {
                                          spec: directionSpec, fileName: keyFile)
             }
         }
-        // Recompute mode: one training-mode network per model (its activation), built once.
-        let recomputeNetworks = try bnRecomputation.map { recompute in
-            try models.map {
-                try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: recompute.batchSize,
-                                    height: recompute.images.height, width: recompute.images.width,
-                                    threads: evaluator.threadCount, purpose: .batchNormReestimation)
-            }
-        }
         // Point-major: every model gets the coarse lattice before any gets the fine one,
         // so side-by-side partial surfaces fill in together.
-        for point in order {
-            for index in models.indices where !surfaces[index].isComputed(point) {
-                if cancel.isCancelled { throw EngineError.cancelled }
-                let pointStart = Date()
-                let (alpha, beta) = grid.coordinates(ofPoint: point)
-                let (x, y) = directions[index]
-                var moved = Directions.perturbed(models[index].model, x: x, alpha: alpha, y: y, beta: beta)
-                if let bnRecomputation, let recomputeNetworks {
-                    try bnRecomputation.apply(to: &moved, network: recomputeNetworks[index])
-                }
-                let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data,
-                                                    isCancelled: { cancel.isCancelled })
-                record(result, at: point, in: &surfaces[index],
-                       seconds: Date().timeIntervalSince(pointStart))
-                try store.save(surfaces[index])
+        let tasks = order.flatMap { point in
+            models.indices.filter { !surfaces[$0].isComputed(point) }.map { SurfaceTask(model: $0, point: point) }
+        }
+        var unsaved: [SurfaceTask] = []
+        try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
+            record(values, at: task.point, in: &surfaces[task.model])
+            unsaved.append(task)
+        }, save: {
+            for index in Set(unsaved.map(\.model)).sorted() { try store.save(surfaces[index]) }
+            // Reported once saved: progress never counts a point a crash could still lose.
+            for task in unsaved {
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(done - startedWith) / max(elapsed, 1e-9)
-                let report = ProgressReport(label: models[index].info.name, done: done, total: total,
+                let report = ProgressReport(label: models[task.model].info.name, done: done, total: total,
                                             elapsedSeconds: elapsed, rate: rate,
                                             etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
-                onProgress(Step(report: report, surface: surfaces[index], point: point))
+                onProgress(Step(report: report, surface: surfaces[task.model], point: task.point))
             }
-        }
+            unsaved.removeAll()
+        })
         return surfaces
     }
 
-    private func record(_ result: EvaluationResult, at point: Int, in surface: inout Surface, seconds: Double) {
+    /// Evaluates one point: the model moved along its directions (BN statistics re-estimated in
+    /// recompute mode), its loss and accuracy on the data. One point at a time per computation.
+    public func evaluate(_ task: SurfaceTask, cancel: CancellationFlag = CancellationFlag()) throws -> PointValues {
+        evaluationLock.lock()
+        defer { evaluationLock.unlock() }
+        let pointStart = Date()
+        let (alpha, beta) = grid.coordinates(ofPoint: task.point)
+        let (x, y) = directions[task.model]
+        var moved = Directions.perturbed(models[task.model].model, x: x, alpha: alpha, y: y, beta: beta)
+        if let bnRecomputation {
+            if recomputeNetworks == nil {
+                recomputeNetworks = try models.map {
+                    try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: bnRecomputation.batchSize,
+                                        height: bnRecomputation.images.height, width: bnRecomputation.images.width,
+                                        threads: evaluator.threadCount, purpose: .batchNormReestimation)
+                }
+            }
+            try bnRecomputation.apply(to: &moved, network: recomputeNetworks![task.model])
+        }
+        let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data, isCancelled: { cancel.isCancelled })
+        return PointValues(meanLoss: result.meanLoss, accuracy: result.accuracy, lossStandardError: result.lossStandardError,
+                           seconds: Date().timeIntervalSince(pointStart))
+    }
+
+    private func record(_ result: PointValues, at point: Int, in surface: inout Surface) {
         let (row, column) = (point / grid.columns, point % grid.columns)
         if result.meanLoss.isFinite {
             surface.loss[row][column] = result.meanLoss
@@ -252,7 +279,7 @@ public final class SurfaceComputation: @unchecked Sendable {
             surface.diverged?[row][column] = true
         }
         surface.progress.computed += 1
-        surface.timing.seconds += seconds
+        surface.timing.seconds += result.seconds
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
         surface.timing.noteConvolution(evaluator.algorithm.effective.rawValue)

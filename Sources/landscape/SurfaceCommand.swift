@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import LandscapeDistributed
 import LandscapeEngine
 
 struct SurfaceCommand: ParsableCommand {
@@ -40,6 +41,8 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
     @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). Default: seeded random directions.")
     var directions: PCADirectionsOption?
+    @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
+    var rankTimeout = DistributedSurface.defaultRankTimeout
 
     /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
@@ -78,12 +81,14 @@ struct SurfaceCommand: ParsableCommand {
         let recompute = try validated.bnRecompute.map {
             try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
-        let computation = try SurfaceComputation(
-            models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
-            directions: plane.map { .pca($0) } ?? .random(spec.directions),
-            bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
-            evaluator: Evaluator(threads: threads, algorithm: convolution))
-        try SurfaceRunner.run(computation, samples: set.data.count)
+        let build: DistributedSurface.Build = { shared in
+            try SurfaceComputation(
+                models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
+                directions: plane.map { .pca($0) } ?? .random(spec.directions),
+                bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
+                evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
+        }
+        try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)
     }
 }
 
@@ -105,6 +110,8 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory.") var out = "surfaces"
+    @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
+    var rankTimeout = DistributedSurface.defaultRankTimeout
 
     /// The library's spec of this request: its defaults and checks, not the command's.
     var spec: InterpolationSpec {
@@ -126,22 +133,34 @@ struct InterpolateCommand: ParsableCommand {
         let start = try LoadedModel.load(URL(fileURLWithPath: a)), end = try LoadedModel.load(URL(fileURLWithPath: b))
         let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
                                           card: start.card)
-        let computation = try SurfaceComputation(
-            models: [start.surfaceModel], data: set, grid: validated.grid, directions: .interpolation(to: end.surfaceModel),
-            store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution))
-        try SurfaceRunner.run(computation, samples: set.data.count)
+        let build: DistributedSurface.Build = { shared in
+            try SurfaceComputation(
+                models: [start.surfaceModel], data: set, grid: validated.grid, directions: .interpolation(to: end.surfaceModel),
+                store: try SurfaceStore(directory: URL(fileURLWithPath: out)), evaluator: Evaluator(threads: threads, algorithm: convolution),
+                sharedDirections: shared)
+        }
+        try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)
     }
 }
 
 /// Runs a computation with a progress bar and Ctrl-C → save and stop.
 enum SurfaceRunner {
-    static func run(_ computation: SurfaceComputation, samples: Int) throws {
+    /// A plain run, or, when mpirun/srun started this process, its rank's part of a distributed one
+    /// (rank 0 coordinates, writes and draws the bar; the other ranks evaluate points).
+    static func run(build: DistributedSurface.Build, samples: Int, rankTimeout: Double) throws {
+        guard let launch = MPILaunch.detect() else { return try run(build(nil), samples: samples) }
+        try DistributedSurface.run(launch: launch, rankTimeout: rankTimeout, build: build) { computation, runner in
+            try run(computation, samples: samples, runner: runner)
+        }
+    }
+
+    static func run(_ computation: SurfaceComputation, samples: Int, runner: any SurfaceTaskRunner = LocalTaskRunner()) throws {
         let cancel = CancellationFlag()
         InterruptHandler.install(cancel)
         let bar = ProgressBar(unit: "points")
         let surfaces: [Surface]
         do {
-            surfaces = try computation.run(cancel: cancel) { step in bar.update(step.report) }
+            surfaces = try computation.run(on: runner, cancel: cancel) { step in bar.update(step.report) }
         } catch EngineError.cancelled {
             bar.finish()
             print("stopped; finished points are saved in \(computation.store.directory.path). Run the same command again to resume.")

@@ -1,0 +1,277 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+
+/// `mpirun -n N landscape surface ...`: every rank runs the same command. Rank 0
+/// builds the computation (directions generated once, here), sends the directions
+/// to the workers, and runs `SurfaceComputation.run` with an `MPITaskRunner`: the
+/// one surface loop, the one store, written by rank 0 alone after every point.
+/// Workers build the same computation from those directions and evaluate the points
+/// they are handed until told to stop.
+public enum DistributedSurface {
+    /// Seconds a rank may stay silent before the run stops naming it (`--rank-timeout`).
+    /// Rank 0's own set-up (reading the model and the images) must fit in it too, as workers
+    /// wait that long for their directions.
+    public static let defaultRankTimeout = 120.0
+
+    /// Builds the computation; given the directions rank 0 made (on workers) or nil (on rank 0).
+    public typealias Build = ([(x: Direction, y: Direction?)]?) throws -> SurfaceComputation
+
+    /// Runs this rank's part. On rank 0, `coordinate` gets the computation and the runner to pass
+    /// to `run(on:)` (the CLI adds its progress bar and Ctrl-C handling there); workers return
+    /// when rank 0 says stop. A dead or hung rank, or one that fails, ends the run on rank 0
+    /// with a `DistributedError` naming it, printed before MPI_Abort ends every rank.
+    public static func run(launch: MPILaunch, rankTimeout: Double = defaultRankTimeout, build: Build,
+                           coordinate: (SurfaceComputation, any SurfaceTaskRunner) throws -> Void) throws {
+        let mpi = try MPIProcess(launch: launch)
+        if mpi.rank != 0 {
+            do {
+                try SurfaceWorker(mpi: mpi, rankTimeout: rankTimeout).serve(build: build)
+                mpi.finalize()
+            } catch {
+                // Rank 0 has been told (failed) where it could be; this rank just leaves.
+                FileHandle.standardError.write(Data("landscape: rank \(mpi.rank) on \(mpi.host): \(error)\n".utf8))
+                mpi.abort(code: 1)
+            }
+            return
+        }
+        let coordinator = MPITaskRunner(mpi: mpi, rankTimeout: rankTimeout)
+        do {
+            let computation: SurfaceComputation
+            do { computation = try build(nil) } catch {
+                coordinator.stopAll(reason: "rank 0 could not start")
+                mpi.finalize()
+                throw error
+            }
+            try coordinator.start(computation)
+            try coordinate(computation, coordinator)
+            coordinator.stopAll(reason: "done")
+            FileHandle.standardError.write(Data("landscape: \(coordinator.trafficSummary)\n".utf8))
+            mpi.finalize()
+        } catch let error as DistributedError {
+            // A rank that is dead or hangs cannot take part in MPI_Finalize: end everyone.
+            FileHandle.standardError.write(Data("landscape: \(error)\n".utf8))
+            coordinator.stopAll(reason: "\(error)")
+            mpi.abort(code: 3)
+        } catch {
+            // Cancelled (Ctrl-C, or the launcher's SIGTERM after another rank died) or a store failure:
+            // finished points are saved; workers are told to stop, and this rank leaves without waiting on them.
+            coordinator.stopAll(reason: "rank 0 stopped: \(error)")
+            throw error
+        }
+    }
+}
+
+/// Rank 0's side: hands points to ranks as they become free (dynamic scheduling, in the
+/// order given: coarse to fine), evaluates points itself on a background thread meanwhile,
+/// and returns each result to `SurfaceComputation.run` on the calling thread.
+final class MPITaskRunner: SurfaceTaskRunner {
+    private let mpi: MPIProcess
+    private let rankTimeout: Double
+    private var hosts: [Int: String] = [:]
+    private var lastHeard: [Int: Date] = [:]
+    private var busy: [Int: SurfaceTask] = [:]
+    private var idle: [Int] = []
+    private var stopped = Set<Int>()
+
+    init(mpi: MPIProcess, rankTimeout: Double) {
+        self.mpi = mpi
+        self.rankTimeout = rankTimeout
+        hosts[0] = mpi.host
+    }
+
+    func host(_ rank: Int) -> String { hosts[rank] ?? "unknown (it never reported)" }
+
+    /// Sends the directions to every worker and waits until each has built the same computation.
+    func start(_ computation: SurfaceComputation) throws {
+        let workers = Array(1..<mpi.size)
+        let x = computation.directions.map(\.x.values), y = computation.directions.compactMap { $0.y?.values }
+        for rank in workers { try mpi.send(.directions(x, y), to: rank) }
+        let keys = computation.models.indices.map { computation.key(for: $0) }
+        let algorithm = computation.evaluator.algorithm.effective.rawValue
+        var ready = Set<Int>()
+        let begun = Date()
+        for rank in workers { lastHeard[rank] = begun }
+        while ready.count < workers.count {
+            guard let (source, message) = try mpi.receive(before: Date().addingTimeInterval(0.05)) else {
+                for rank in workers where !ready.contains(rank) && Date().timeIntervalSince(lastHeard[rank]!) > rankTimeout {
+                    throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: Date().timeIntervalSince(lastHeard[rank]!),
+                                                      working: "setting up (loading the model and images)")
+                }
+                continue
+            }
+            lastHeard[source] = Date()
+            switch message {
+            case let .hello(host, _):
+                hosts[source] = host
+            case let .ready(workerKeys, workerAlgorithm):
+                guard workerAlgorithm == algorithm else {
+                    throw DistributedError.rankMismatch(rank: source, host: host(source), detail: "its convolution is \(workerAlgorithm), rank 0's "
+                        + "\(algorithm) (the CPUs differ?): values would differ; pass --convolution \(ConvolutionAlgorithm.im2col.rawValue) to every rank")
+                }
+                guard workerKeys == keys else {
+                    throw DistributedError.rankMismatch(rank: source, host: host(source), detail: "its surfaces are \(workerKeys), rank 0's \(keys): "
+                        + "the model or image files differ between hosts")
+                }
+                ready.insert(source)
+            case .failed(let why):
+                throw DistributedError.rankFailed(rank: source, host: host(source), message: why)
+            default:
+                throw DistributedError.protocolViolation("rank \(source) sent tag \(message.tag) while setting up")
+            }
+        }
+        idle = workers
+        setupBytes = (mpi.bytesSent, mpi.bytesReceived)
+    }
+
+    func run(_ tasks: [SurfaceTask], of computation: SurfaceComputation, cancel: CancellationFlag,
+             record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws {
+        var next = 0
+        var finished = 0
+        var lastBeatToIdle = Date()
+        let local = LocalSlot(computation: computation)
+        defer { local.cancelAndWait() }
+        // Free ranks get their next point before rank 0 writes the store: a write never idles a rank.
+        func dispatch() throws {
+            while next < tasks.count, let rank = idle.popLast() {
+                try mpi.send(.task(tasks[next]), to: rank)
+                busy[rank] = tasks[next]
+                lastHeard[rank] = Date()
+                next += 1
+            }
+            if next < tasks.count, local.isIdle {
+                local.start(tasks[next])
+                next += 1
+            }
+        }
+        while finished < tasks.count {
+            if cancel.isCancelled { throw EngineError.cancelled }
+            try dispatch()
+            var recorded = 0
+            if let (task, outcome) = local.takeFinished() {
+                switch outcome {
+                case .success(let values):
+                    record(task, values)
+                    recorded += 1
+                case .failure(EngineError.cancelled): throw EngineError.cancelled
+                case .failure(let error): throw error
+                }
+            }
+            var heard = recorded > 0
+            while let (source, message) = try mpi.receive() {
+                heard = true
+                lastHeard[source] = Date()
+                switch message {
+                case let .result(task, values):
+                    guard busy[source] == task else {
+                        throw DistributedError.protocolViolation("rank \(source) returned point \(task.point) of model \(task.model), "
+                            + "it was given \(busy[source].map { "point \($0.point) of model \($0.model)" } ?? "none")")
+                    }
+                    busy[source] = nil
+                    idle.append(source)
+                    record(task, values)
+                    recorded += 1
+                    remotePoints += 1
+                case .heartbeat: break
+                case .failed(let why): throw DistributedError.rankFailed(rank: source, host: host(source), message: why)
+                default: throw DistributedError.protocolViolation("rank \(source) sent tag \(message.tag) during the run")
+                }
+            }
+            if recorded > 0 {
+                try dispatch()
+                try save()
+                finished += recorded
+                points += recorded
+            }
+            let now = Date()
+            for (rank, task) in busy where now.timeIntervalSince(lastHeard[rank]!) > rankTimeout {
+                throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(lastHeard[rank]!),
+                                                  working: "evaluating point \(task.point) of model \(task.model)")
+            }
+            // Ranks left without work (the last points run elsewhere) hear from rank 0, so their own
+            // wait for it keeps its deadline however long the last points take.
+            if now.timeIntervalSince(lastBeatToIdle) >= min(1, rankTimeout / 4) {
+                for rank in idle { try mpi.send(.heartbeat, to: rank) }
+                lastBeatToIdle = now
+            }
+            if !heard { usleep(MPIProcess.pollMicroseconds) }
+        }
+    }
+
+    /// Tells every worker not yet told to stop (best effort: a dead rank cannot be told).
+    func stopAll(reason: String) {
+        for rank in 1..<mpi.size where !stopped.contains(rank) {
+            stopped.insert(rank)
+            try? mpi.send(.stop(reason: reason), to: rank)
+        }
+        let deadline = Date().addingTimeInterval(2)
+        while !mpi.sendsComplete, Date() < deadline {
+            try? mpi.progress()
+            usleep(MPIProcess.pollMicroseconds)
+        }
+    }
+
+    /// Set-up traffic (directions out; hello and ready back), and the points this run evaluated.
+    private var setupBytes = (sent: 0, received: 0)
+    private var points = 0, remotePoints = 0
+
+    /// What rank 0 sent and received, in set-up and per point (the benchmark's figure).
+    var trafficSummary: String {
+        let sent = mpi.bytesSent - setupBytes.sent, received = mpi.bytesReceived - setupBytes.received
+        let perPoint = remotePoints > 0 ? String(format: "%.0f", Double(sent + received) / Double(remotePoints)) : "-"
+        return "\(mpi.size) ranks on \(Set(hosts.values).sorted().joined(separator: ", ")); set-up \(setupBytes.sent) bytes sent, "
+            + "\(setupBytes.received) received; \(points) points (\(remotePoints) on other ranks): \(sent) bytes sent, "
+            + "\(received) received, \(perPoint) per point of another rank (heartbeats and stop messages included)"
+    }
+}
+
+/// A point evaluated on a thread of its own while the calling thread keeps talking MPI.
+final class LocalSlot: @unchecked Sendable {
+    private let computation: SurfaceComputation
+    private let lock = NSLock()
+    private var running: SurfaceTask?
+    private var finished: (SurfaceTask, Result<PointValues, any Error>)?
+    private let cancel = CancellationFlag()
+    private let done = DispatchSemaphore(value: 0)
+    private var threads = 0
+
+    init(computation: SurfaceComputation) { self.computation = computation }
+
+    var isIdle: Bool { lock.lock(); defer { lock.unlock() }; return running == nil && finished == nil }
+
+    func start(_ task: SurfaceTask) {
+        lock.lock()
+        running = task
+        threads += 1
+        lock.unlock()
+        let thread = Thread { [self] in
+            let outcome = Result { try computation.evaluate(task, cancel: cancel) }
+            lock.lock()
+            running = nil
+            finished = (task, outcome)
+            lock.unlock()
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func takeFinished() -> (SurfaceTask, Result<PointValues, any Error>)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let result = finished else { return nil }
+        finished = nil
+        threads -= 1
+        done.wait()
+        return result
+    }
+
+    /// Cancels a running point and waits for its thread to end.
+    func cancelAndWait() {
+        cancel.cancel()
+        lock.lock()
+        let outstanding = threads
+        lock.unlock()
+        if outstanding > 0 { done.wait() }
+    }
+}
