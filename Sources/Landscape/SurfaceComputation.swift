@@ -103,7 +103,7 @@ public final class SurfaceComputation: @unchecked Sendable {
             guard models.count == 1, grid.isTwoDimensional else {
                 throw LandscapeError.invalidRequest("Hessian axes take one model (the one the Hessian run measured) and a 2D grid")
             }
-            guard models[0].info.sha256 == plane.spectrum.model.sha256 else {
+            guard models[0].info.sha256 == plane.spectrum.model.sha256, models[0].info.activation == plane.spectrum.model.activation else {
                 throw LandscapeError.invalidDirections("hessian:\(plane.directory)/\(plane.spectrumFile) is the spectrum of "
                     + "\(plane.spectrum.model.name) (sha256 \(plane.spectrum.model.sha256.prefix(12))…), not of \(models[0].info.name) "
                     + "(\(models[0].info.sha256.prefix(12))…): expected the Hessian run of the surface's model")

@@ -47,14 +47,16 @@ public struct HessianPlane: Sendable {
             do { spectrum = try LandscapeJSON.decoder.decode(HessianSpectrum.self, from: data) } catch {
                 throw LandscapeError.invalidDirections("\(url.path): not a Hessian spectrum (\(error)): expected a file written by `landscape hessian`")
             }
-            guard spectrum.model.sha256 == model.sha256 else {
-                others.append("\(name) (\(spectrum.model.name), sha256 \(spectrum.model.sha256.prefix(12))…)")
+            // The activation is part of the model but not of its bytes: the same weights through
+            // another activation are another function with another Hessian.
+            guard spectrum.model.sha256 == model.sha256, spectrum.model.activation == model.info.activation else {
+                others.append("\(name) (\(spectrum.model.name), \(spectrum.model.activation), sha256 \(spectrum.model.sha256.prefix(12))…)")
                 continue
             }
             return try load(spectrum, file: name, directory: base, model: model)
         }
         throw LandscapeError.invalidDirections("hessian:\(directory) holds the spectra of other models: " + others.joined(separator: ", ")
-            + "; expected one of \(model.url.path) (sha256 \(model.sha256.prefix(12))…)")
+            + "; expected one of \(model.url.path) (\(model.info.activation), sha256 \(model.sha256.prefix(12))…)")
     }
 
     private static func load(_ spectrum: HessianSpectrum, file: String, directory base: URL, model: LoadedModel) throws -> HessianPlane {
