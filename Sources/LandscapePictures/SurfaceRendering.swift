@@ -65,7 +65,7 @@ extension Surface {
     }
 
     /// "Hessian eigenvector 1 (λ = 135.4)": the axis along eigenvector `index` (0-based) with eigenvalue `value`,
-    /// four significant digits (an exponent only outside 0.01 … 99999).
+    /// four significant digits in 0.01 … 99999 (1073, 135.4, 2.718), three with an exponent outside it.
     public static func hessianAxisLabel(_ index: Int, eigenvalue value: Double) -> String {
         let magnitude = abs(value)
         let number: String
