@@ -81,7 +81,8 @@ public struct Surface: Sendable, Codable, Equatable {
     }
 
     public struct DirectionsInfo: Sendable, Codable, Equatable {
-        /// "random" (seeded, shared), "interpolation" (A → B), "plane" (A, B, C) or "pca" (a training path's plane).
+        /// "random" (seeded, shared), "interpolation" (A → B), "plane" (A, B, C), "pca" (a training path's plane)
+        /// or "hessian" (the top-2 Hessian eigenvectors, unit vectors: α moves the weights by |α| in L2 norm).
         public var kind: String
         public var seed: UInt64
         public var normalization: DirectionNormalization
@@ -94,6 +95,8 @@ public struct Surface: Sendable, Codable, Equatable {
         /// File (next to this JSON) holding the normalized directions as `x.<tensor>` / `y.<tensor>`.
         public var file: String?
         public var note: String
+        /// λ1, λ2 of the x and y eigenvectors ("hessian" directions only; absent otherwise).
+        public var eigenvalues: [Double]?
         public init(kind: String = "random", seed: UInt64, normalization: DirectionNormalization, ignore: DirectionIgnore,
                     mode: DirectionMode, sharedWith: [String], endpoints: [ModelInfo] = [], file: String?, note: String) {
             self.kind = kind; self.seed = seed; self.normalization = normalization; self.ignore = ignore; self.mode = mode

@@ -25,6 +25,8 @@ public enum DirectionSource: Sendable {
     case plane(through: SurfaceModel, and: SurfaceModel)
     /// x = PC1, y = PC2 of a training path (unit vectors), the final model at the origin.
     case pca(PCAPlane)
+    /// x, y = the top-2 Hessian eigenvectors of the model (unit vectors, not normalized), the model at the origin.
+    case hessian(HessianPlane)
 }
 
 /// Computes one surface per model around its trained weights with shared raw
@@ -103,6 +105,22 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
             directionSpec = DirectionSpec(seed: 0, normalization: .none, ignore: plane.trajectory.ignore, mode: plane.trajectory.mode)
             directions = sharedDirections ?? [(plane.x, plane.y)]
+        case .hessian(let plane):
+            guard models.count == 1, grid.isTwoDimensional else {
+                throw LandscapeError.invalidRequest("Hessian axes take one model (the one the Hessian run measured) and a 2D grid")
+            }
+            guard models[0].info.sha256 == plane.spectrum.model.sha256, models[0].info.activation == plane.spectrum.model.activation else {
+                throw LandscapeError.invalidDirections("hessian:\(plane.directory)/\(plane.spectrumFile) is the spectrum of "
+                    + "\(plane.spectrum.model.name) (sha256 \(plane.spectrum.model.sha256.prefix(12))…), not of \(models[0].info.name) "
+                    + "(\(models[0].info.sha256.prefix(12))…): expected the Hessian run of the surface's model")
+            }
+            guard plane.x.values.count == models[0].model.layout.totalCount else {
+                throw LandscapeError.invalidDirections("hessian:\(plane.directory): eigenvectors of \(plane.x.values.count) values, "
+                    + "model \(models[0].info.name) has \(models[0].model.layout.totalCount): expected the same layout")
+            }
+            // Eigenvectors move the trainable tensors only; BN running statistics stay fixed.
+            directionSpec = DirectionSpec(seed: plane.spectrum.seed, normalization: .none, ignore: .none, mode: .weights)
+            directions = sharedDirections ?? [(plane.x, plane.y)]
         }
         for (index, pair) in directions.enumerated() {
             let count = models[index].model.layout.totalCount
@@ -138,6 +156,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         case .interpolation(let b): return ("interpolation", [b.info])
         case let .plane(b, c): return ("plane", [b.info, c.info])
         case .pca: return ("pca", [])
+        case .hessian: return ("hessian", [])
         }
     }
 
@@ -148,7 +167,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         // The activation is part of the model but not of its bytes (it comes from the card or a flag).
         let model = models[index].info
         let parts = ["surface-v\(Surface.formatVersion)", model.sha256, model.activation, data.info.contentSha256,
-                     source.kind] + source.endpoints.map(\.sha256) + pcaKeyParts + [
+                     source.kind] + source.endpoints.map(\.sha256) + pcaKeyParts + hessianKeyParts + [
                      "seed=\(spec.seed)", spec.normalization.rawValue, spec.ignore.rawValue, spec.mode.rawValue,
                      grid.description, bnMode.rawValue] + (bnRecomputation.map { [$0.keyPart] } ?? [])
         return String(SHA256.hex(parts.joined(separator: "|")).prefix(16))
@@ -160,6 +179,19 @@ public final class SurfaceComputation: @unchecked Sendable {
         return [plane.trajectory.id, plane.directionsSha256]
     }
 
+    /// The spectrum's run and its eigenvectors' bytes, for a Hessian surface's key.
+    private var hessianKeyParts: [String] {
+        guard case .hessian(let plane) = source else { return [] }
+        return [plane.spectrumFile, plane.eigenvectorsSha256] + plane.eigenvalues.map { "\($0)" }
+    }
+
+    /// What the directions file records beyond the spec: the kind, and for Hessian axes the eigenvalues and their run.
+    private var directionsMetadata: [String: String] {
+        guard case .hessian(let plane) = source else { return [:] }
+        return ["kind": "hessian", "eigenvalues": plane.eigenvalues.map { "\($0)" }.joined(separator: ","),
+                "hessian_run": plane.spectrumFile, "eigenvectors_sha256": plane.eigenvectorsSha256]
+    }
+
     /// The stored (possibly partial) surface of model i, or a fresh empty one.
     public func initialSurface(for index: Int) throws -> Surface {
         let key = key(for: index)
@@ -168,6 +200,9 @@ public final class SurfaceComputation: @unchecked Sendable {
         let source = sourceDescription
         let note = source.kind == "random"
             ? "the same raw Gaussian directions (seed \(directionSpec.seed)) for every model listed in shared_with, each normalized to its own weights"
+            : source.kind == "hessian"
+            ? "x, y = the top-2 Hessian eigenvectors (unit vectors over the trainable tensors, not normalized; eigenvalues in "
+              + "'eigenvalues'): coordinate a moves the weights by |a| in L2 norm, so L(a) ≈ L0 + (g·v1) a + λ1 a²/2 along x"
             : source.kind == "pca"
             ? "x = PC1, y = PC2 of the training path (unit vectors, not normalized), the final model at the origin; the path is in 'path'"
             : "fixed directions to the endpoint models (x = B - A" + (source.kind == "plane" ? ", y = C - A" : "") + "), BN statistics included"
@@ -182,6 +217,7 @@ public final class SurfaceComputation: @unchecked Sendable {
                        timing: .init(seconds: 0, imagesPerSecond: nil, updated: Self.timestamp()),
                        producer: "landscape \(LandscapeVersion.current)", bnRecompute: bnRecomputation?.info)
         if case .pca(let plane) = self.source { surface.path = plane.path }
+        if case .hessian(let plane) = self.source { surface.directions.eigenvalues = plane.eigenvalues }
         return surface
     }
 
@@ -211,7 +247,7 @@ public final class SurfaceComputation: @unchecked Sendable {
             let keyFile = store.directionsFileName(id: surfaces[index].id)
             if !store.exists(keyFile) {
                 try store.saveDirections(directions[index], layout: models[index].model.layout,
-                                         spec: directionSpec, fileName: keyFile)
+                                         spec: directionSpec, fileName: keyFile, metadata: directionsMetadata)
             }
         }
         // Point-major: every model gets the coarse lattice before any gets the fine one,

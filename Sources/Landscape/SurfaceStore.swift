@@ -49,8 +49,9 @@ public struct SurfaceStore: Sendable {
     /// The normalized directions as safetensors: `x.<tensor>` / `y.<tensor>`
     /// under the model's own tensor names, the spec in the metadata.
     public func saveDirections(_ pair: (x: Direction, y: Direction?), layout: ParameterLayout,
-                               spec: DirectionSpec, fileName: String) throws {
-        let dict = DirectionFile.stateDict(pair, layout: layout, spec: spec)
+                               spec: DirectionSpec, fileName: String, metadata: [String: String] = [:]) throws {
+        var dict = DirectionFile.stateDict(pair, layout: layout, spec: spec)
+        dict.metadata.merge(metadata) { _, new in new }
         let url = directory.appendingPathComponent(fileName)
         do { try Safetensors.write(dict, to: url) } catch {
             throw Self.classify(error, path: url.path, directory: directory.path)

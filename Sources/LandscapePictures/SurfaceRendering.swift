@@ -55,11 +55,26 @@ extension Surface {
             return "plane through A = \(model.name), B = \(endpoints[0]), C = \(endpoints[1])"
         case "pca":
             return "PCA plane of the training path"
+        case "hessian":
+            return "top-2 Hessian eigenvectors"
         case "random":
             return "random \(normalizationAdjective) directions"
         default:
             return "\(directions.kind) directions"
         }
+    }
+
+    /// "Hessian eigenvector 1 (λ = 135.4)": the axis along eigenvector `index` (0-based) with eigenvalue `value`,
+    /// four significant digits in 0.01 … 99999 (1073, 135.4, 2.718), three with an exponent outside it.
+    public static func hessianAxisLabel(_ index: Int, eigenvalue value: Double) -> String {
+        let magnitude = abs(value)
+        let number: String
+        if magnitude >= 1e5 || (magnitude < 1e-2 && magnitude > 0) {
+            number = String(format: "%.3g", value)
+        } else {
+            number = String(format: "%.\(magnitude >= 1000 ? 0 : magnitude >= 100 ? 1 : magnitude >= 10 ? 2 : 3)f", value)
+        }
+        return "Hessian eigenvector \(index + 1) (λ = \(number))"
     }
 
     /// "seed 7" for random directions (the only kind a seed determines).
@@ -89,6 +104,9 @@ extension Surface {
             return ("α (from A = \(model.name) to B = \(endpoints[0]))", "β (from A = \(model.name) to C = \(endpoints[1]))")
         case "pca" where path?.axisLabels.count == 2:
             return (path!.axisLabels[0], y == nil ? nil : path!.axisLabels[1])
+        case "hessian" where (directions.eigenvalues?.count ?? 0) >= 2:
+            let values = directions.eigenvalues!
+            return (Self.hessianAxisLabel(0, eigenvalue: values[0]), y == nil ? nil : Self.hessianAxisLabel(1, eigenvalue: values[1]))
         case "random":
             if y == nil { return ("α (\(normalizationAdjective) random direction)", nil) }
             return ("α (\(normalizationAdjective) direction 1)", "β (\(normalizationAdjective) direction 2)")

@@ -39,15 +39,15 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
     var convolution = ConvolutionAlgorithm.preferred
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
-    @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). Default: seeded random directions.")
-    var directions: PCADirectionsOption?
+    @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). hessian:DIR — x, y = the top-2 Hessian eigenvectors of --model from `landscape hessian --top 2 --out DIR` (unit vectors: α moves the weights by |α| in L2 norm; --y defaults to --x). Default: seeded random directions.")
+    var directions: DirectionsOption?
     @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
     var rankTimeout = DistributedSurface.defaultRankTimeout
 
     /// The same spec the API builds from its JSON.
     var spec: SurfaceSpec {
         var spec = SurfaceSpec(models: models, x: x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis)),
-                               y: y ?? (directions != nil ? x : nil))
+                               y: y ?? (directions != nil ? (x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis))) : nil))
         data.fill(&spec, samples: samples)
         spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
         spec.bnMode = bn
@@ -67,7 +67,11 @@ struct SurfaceCommand: ParsableCommand {
     func run() throws {
         var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-        let plane = try directions.map { try PCAPlane.load(directory: $0.directory, model: loaded[0]) }
+        let plane = try directions.flatMap { $0.kind == .pca ? try PCAPlane.load(directory: $0.directory, model: loaded[0]) : nil }
+        let hessian = try directions.flatMap { $0.kind == .hessian ? try HessianPlane.load(directory: $0.directory, model: loaded[0]) : nil }
+        if let hessian {
+            print("Hessian axes from \(hessian.directory)/\(hessian.spectrumFile): λ1 = \(hessian.eigenvalues[0]), λ2 = \(hessian.eigenvalues[1])")
+        }
         if let plane, x == nil || y == nil {
             let covering = try plane.trajectory.coveringAxes()
             var pathSpec = spec
@@ -84,7 +88,7 @@ struct SurfaceCommand: ParsableCommand {
         let build: DistributedSurface.Build = { shared in
             try SurfaceComputation(
                 models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
-                directions: plane.map { .pca($0) } ?? .random(spec.directions),
+                directions: plane.map { .pca($0) } ?? hessian.map { .hessian($0) } ?? .random(spec.directions),
                 bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
                 evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
         }
@@ -178,12 +182,16 @@ enum SurfaceRunner {
     }
 }
 
-/// `--directions pca:DIR`.
-struct PCADirectionsOption: ExpressibleByArgument {
+/// `--directions pca:DIR` or `--directions hessian:DIR`.
+struct DirectionsOption: ExpressibleByArgument {
+    enum Kind: String { case pca, hessian }
+    let kind: Kind
     let directory: String
     init?(argument: String) {
-        guard argument.hasPrefix("pca:"), argument.count > 4 else { return nil }
-        directory = String(argument.dropFirst(4))
+        let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let kind = Kind(rawValue: parts[0]), !parts[1].isEmpty else { return nil }
+        self.kind = kind
+        directory = parts[1]
     }
 }
 
