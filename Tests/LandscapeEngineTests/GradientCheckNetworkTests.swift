@@ -92,11 +92,16 @@ final class GradientCheckNetworkTests: XCTestCase {
 /// The CIFAR ResNet in training mode, written the slow, obvious way in
 /// float64 on NCHW arrays: BatchNorm with batch statistics (biased variance),
 /// option-A shortcut by index arithmetic, mean cross-entropy.
+/// The CIFAR ResNet in float64, NCHW, direct loops, parameters as a flat float64 array aligned with
+/// `ParameterLayout`: the independent reference of the engine's gradients (BatchNorm on batch statistics,
+/// as in training) and of its Hessian-vector products (`runningStatistics`: eval mode).
 struct TrainingReference {
     let architecture: ResNetArchitecture
     let layout: ParameterLayout
     let height: Int
     let width: Int
+    /// Eval-mode BatchNorm (the running statistics in `values`) instead of the batch's.
+    var runningStatistics = false
 
     struct Batch {
         var n: Int, c: Int, h: Int, w: Int
@@ -135,15 +140,17 @@ struct TrainingReference {
         }
         func batchNorm(_ x: Batch, _ name: String) -> Batch {
             let gamma = offset("\(name).weight"), beta = offset("\(name).bias")
+            let running = (mean: offset("\(name).running_mean"), variance: offset("\(name).running_var"))
             let m = Double(x.n * x.h * x.w)
             var y = x, means: [Double] = [], variances: [Double] = []
             for c in 0..<x.c {
                 var sum = 0.0
                 for b in 0..<x.n { for i in 0..<(x.h * x.w) { sum += x.v[x.index(b, c, 0, 0) + i] } }
-                let mean = sum / m
+                let batchMean = sum / m
                 var squares = 0.0
-                for b in 0..<x.n { for i in 0..<(x.h * x.w) { squares += pow(x.v[x.index(b, c, 0, 0) + i] - mean, 2) } }
-                let variance = squares / m
+                for b in 0..<x.n { for i in 0..<(x.h * x.w) { squares += pow(x.v[x.index(b, c, 0, 0) + i] - batchMean, 2) } }
+                let mean = runningStatistics ? values[running.mean + c] : batchMean
+                let variance = runningStatistics ? values[running.variance + c] : squares / m
                 for b in 0..<x.n { for i in 0..<(x.h * x.w) {
                     let k = x.index(b, c, 0, 0) + i
                     y.v[k] = (x.v[k] - mean) / (variance + 1e-5).squareRoot() * values[gamma + c] + values[beta + c]

@@ -96,7 +96,7 @@ final class HessianVectorProductTests: XCTestCase {
         let vector = Self.direction(model, seed: seed + 200)
         let result = try HessianVectorProduct(architecture: arch, height: 8, width: 8, threads: 2, chunkSize: 2)
             .product(model: model, vector: vector, data: data)
-        let reference = EvalModeReference(architecture: arch, layout: model.layout, height: 8, width: 8)
+        let reference = TrainingReference(architecture: arch, layout: model.layout, height: 8, width: 8, runningStatistics: true)
         let images = data.pixels.map(Double.init), labels = data.labels.map(Int.init)
         let theta = model.values.map(Double.init), v = vector.map(Double.init)
         let loss = { (values: [Double]) in reference.loss(values, images: images, labels: labels) }
@@ -154,81 +154,5 @@ final class HessianVectorProductTests: XCTestCase {
             norm += y * y
         }
         return (difference / norm).squareRoot()
-    }
-}
-
-/// The CIFAR ResNet in eval mode (BatchNorm with the running statistics),
-/// float64, NCHW, direct loops, parameters as a flat float64 array aligned
-/// with `ParameterLayout` so second differences are not swamped by float32
-/// rounding of the parameters.
-struct EvalModeReference {
-    let architecture: ResNetArchitecture
-    let layout: ParameterLayout
-    let height: Int
-    let width: Int
-
-    func loss(_ values: [Double], images: [Double], labels: [Int]) -> Double {
-        func offset(_ name: String) -> Int { layout.entry(named: name)!.offset }
-        typealias Batch = TrainingReference.Batch
-        func activate(_ x: Batch) -> Batch {
-            var y = x
-            y.v = x.v.map { architecture.activation.value($0) }
-            return y
-        }
-        func conv(_ x: Batch, _ name: String, out: Int, stride: Int) -> Batch {
-            let w = offset("\(name).weight")
-            let oh = (x.h - 1) / stride + 1, ow = (x.w - 1) / stride + 1
-            var y = Batch(n: x.n, c: out, h: oh, w: ow, v: [Double](repeating: 0, count: x.n * out * oh * ow))
-            for b in 0..<x.n { for o in 0..<out { for oy in 0..<oh { for ox in 0..<ow {
-                var sum = 0.0
-                for c in 0..<x.c { for ky in 0..<3 { for kx in 0..<3 {
-                    let iy = oy * stride + ky - 1, ix = ox * stride + kx - 1
-                    guard iy >= 0 && iy < x.h && ix >= 0 && ix < x.w else { continue }
-                    sum += values[w + ((o * x.c + c) * 3 + ky) * 3 + kx] * x.v[x.index(b, c, iy, ix)]
-                } } }
-                y.v[y.index(b, o, oy, ox)] = sum
-            } } } }
-            return y
-        }
-        func batchNorm(_ x: Batch, _ name: String) -> Batch {
-            let gamma = offset("\(name).weight"), beta = offset("\(name).bias")
-            let mean = offset("\(name).running_mean"), variance = offset("\(name).running_var")
-            var y = x
-            for b in 0..<x.n { for c in 0..<x.c { for i in 0..<(x.h * x.w) {
-                let k = x.index(b, c, 0, 0) + i
-                y.v[k] = (x.v[k] - values[mean + c]) / (values[variance + c] + 1e-5).squareRoot() * values[gamma + c]
-                    + values[beta + c]
-            } } }
-            return y
-        }
-        let n = labels.count
-        var x = Batch(n: n, c: architecture.inputChannels, h: height, w: width, v: images)
-        x = activate(batchNorm(conv(x, "conv1", out: 16, stride: 1), "bn1"))
-        for (stage, planes) in ResNetArchitecture.stageWidths.enumerated() {
-            for block in 0..<architecture.blocksPerStage {
-                let p = "layer\(stage + 1).\(block)", stride = stage > 0 && block == 0 ? 2 : 1
-                let inner = activate(batchNorm(conv(x, "\(p).conv1", out: planes, stride: stride), "\(p).bn1"))
-                var y = batchNorm(conv(inner, "\(p).conv2", out: planes, stride: 1), "\(p).bn2")
-                for b in 0..<n { for c in 0..<y.c { for yy in 0..<y.h { for xx in 0..<y.w {
-                    if stride == 1 {
-                        y.v[y.index(b, c, yy, xx)] += x.v[x.index(b, c, yy, xx)]
-                    } else if c - planes / 4 >= 0 && c - planes / 4 < x.c {
-                        y.v[y.index(b, c, yy, xx)] += x.v[x.index(b, c - planes / 4, 2 * yy, 2 * xx)]
-                    }
-                } } } }
-                x = activate(y)
-            }
-        }
-        let weight = offset("linear.weight"), bias = offset("linear.bias"), classes = architecture.classCount
-        var logits: [Double] = []
-        for b in 0..<n {
-            let pooled = (0..<x.c).map { c in
-                (0..<(x.h * x.w)).reduce(0.0) { $0 + x.v[x.index(b, c, 0, 0) + $1] } / Double(x.h * x.w)
-            }
-            for j in 0..<classes {
-                logits.append(values[bias + j] + (0..<x.c).reduce(0.0) { $0 + values[weight + j * x.c + $1] * pooled[$1] })
-            }
-        }
-        return GradientCheck.crossEntropy(logits, labels: labels, classes: classes)
     }
 }
