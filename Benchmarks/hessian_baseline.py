@@ -65,14 +65,10 @@ def pyhessian_hvp(net, params, batches, v):
     return [r / total for r in result]
 
 
-def time_torch(net, params, batches, v, repeats):
-    pyhessian_hvp(net, params, batches, v)      # warm-up (and compilation)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = pyhessian_hvp(net, params, batches, v)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
 
 
 def run_landscape(args, extra):
@@ -100,7 +96,9 @@ def main():
     reference_v = read_safetensors(os.path.join(REFERENCE, "hessian-v.safetensors"))
     images, labels = load_images(args.samples)
 
-    results = {}
+    # Every configuration is set up and warmed once; then the rounds alternate PyTorch's configurations
+    # and landscape, so a change in the machine's load falls on all of them alike.
+    contenders = {}
     for config in ["nchw", "channels_last", "compile"]:
         if config == "compile" and args.skip_compile:
             continue
@@ -122,24 +120,40 @@ def main():
             except Exception as error:  # noqa: BLE001
                 print(f"  torch.compile: unavailable ({type(error).__name__}: {error})")
                 continue
+        run = (lambda m, p, b, v: lambda: pyhessian_hvp(m, p, b, v))(model, params, batches, v)
         try:
-            seconds, hv = time_torch(model, params, batches, v, args.repeats)
+            run()  # warm-up (and compilation)
         except Exception as error:  # noqa: BLE001
             print(f"  {config}: double backward failed ({type(error).__name__}: {str(error).splitlines()[0][:200]})")
             continue
-        results[config] = (seconds, {name: h.detach().double().numpy() for name, h in zip(names, hv)})
-        print(f"  PyTorch {config:14s}: {seconds:7.2f} s per H·v = {args.samples / seconds:7.1f} images/s")
+        contenders[config] = (names, run)
 
-    with tempfile.TemporaryDirectory() as directory:
-        out = os.path.join(directory, "hv.safetensors")
-        seconds = []
-        for _ in range(args.repeats + 1):
-            output, _ = run_landscape(args, ["--hvp", os.path.join(REFERENCE, "hessian-v.safetensors"), "--out", out])
-            match = re.search(r"images, ([0-9.]+) s", output)
-            seconds.append(float(match.group(1)))
-        ours = statistics.median(seconds[1:])
-        hv = read_safetensors(out)
-    print(f"  landscape          : {ours:7.2f} s per H·v = {args.samples / ours:7.1f} images/s")
+    directory = tempfile.mkdtemp()
+    out = os.path.join(directory, "hv.safetensors")
+    hvp_arguments = ["--hvp", os.path.join(REFERENCE, "hessian-v.safetensors"), "--out", out]
+
+    def landscape_once():
+        output, _ = run_landscape(args, hvp_arguments)
+        return float(re.search(r"images, ([0-9.]+) s", output).group(1))
+
+    landscape_once()  # warm-up (page cache)
+    times = {config: [] for config in contenders}
+    ours_times = []
+    torch_hv = {}
+    for _ in range(args.repeats):
+        for config, (names, run) in contenders.items():
+            seconds, hv = timed(run)
+            times[config].append(seconds)
+            torch_hv[config] = {name: h.detach().double().numpy() for name, h in zip(names, hv)}
+        ours_times.append(landscape_once())
+    results = {config: (statistics.median(times[config]), torch_hv[config]) for config in contenders}
+    for config, (seconds, _) in results.items():
+        print(f"  PyTorch {config:14s}: {seconds:7.2f} s per H·v = {args.samples / seconds:7.1f} images/s "
+              f"(runs {', '.join(f'{t:.2f}' for t in times[config])})")
+    ours = statistics.median(ours_times)
+    hv = read_safetensors(out)
+    print(f"  landscape          : {ours:7.2f} s per H·v = {args.samples / ours:7.1f} images/s "
+          f"(runs {', '.join(f'{t:.2f}' for t in ours_times)})")
     for config, (_, torch_hv) in results.items():
         difference = sum(((hv[n] - torch_hv[n]) ** 2).sum() for n in torch_hv)
         norm = sum((torch_hv[n] ** 2).sum() for n in torch_hv)
