@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+import Landscape
+import LandscapeCore
+
+/// `mpirun -n N landscape hessian` against the same command without mpirun: the reference ResNet-20
+/// on a few CIFAR-10 test images, top 2 eigenvalues, trace probes and density runs, one thread per rank.
+final class MPIHessianTests: XCTestCase {
+    private func arguments(out: URL) -> [String] {
+        ["hessian", "--model", MPIFixture.model, "--data", MPIFixture.images, "--samples", "8", "--top", "2",
+         "--lanczos-steps", "6", "--trace", "5", "--density", "--density-runs", "3", "--density-steps", "3",
+         "--seed", "11", "--threads", "1", "--out", out.path]
+    }
+
+    /// The spectrum a run wrote, its timing (wall clock, products per rank) set aside.
+    private func spectrum(in directory: URL) throws -> (spectrum: HessianSpectrum, eigenvectors: Data) {
+        let name = URL(fileURLWithPath: MPIFixture.model).deletingPathExtension().lastPathComponent
+        var spectrum = try LandscapeJSON.decoder.decode(HessianSpectrum.self,
+                                                from: try Data(contentsOf: directory.appendingPathComponent("\(name).hessian.json")))
+        spectrum.timing = HessianSpectrum.Timing(seconds: 0, products: 0, secondsPerProduct: 0, threads: 0)
+        let vectors = try Data(contentsOf: directory.appendingPathComponent("\(name).hessian-eigenvectors.safetensors"))
+        return (spectrum, vectors)
+    }
+
+    func testOneTwoAndThreeRanksWriteExactlyTheSingleProcessSpectrum() throws {
+        let (mpirun, binary) = (try MPIFixture.mpirun(), try MPIFixture.binary())
+        let single = MPIFixture.temporaryDirectory()
+        let run = try Child(binary, arguments(out: single))
+        XCTAssertEqual(run.wait(atMost: 300), 0, run.output)
+        let expected = try spectrum(in: single)
+        XCTAssertEqual(expected.spectrum.topEigenvalues.count, 2)
+        XCTAssertEqual(expected.spectrum.traceSamples?.count, 5)
+        XCTAssertEqual(expected.spectrum.density?.runs.count, 3)
+        for ranks in 1...3 {
+            let out = MPIFixture.temporaryDirectory()
+            let distributed = try Child(mpirun, MPIFixture.mpirunArguments(ranks: ranks) + [binary] + arguments(out: out))
+            XCTAssertEqual(distributed.wait(atMost: 300), 0, distributed.output)
+            let got = try spectrum(in: out)
+            // Equatable over every double: eigenvalues, residuals, trace samples, quadrature nodes and weights, density grid.
+            XCTAssertEqual(got.spectrum, expected.spectrum, "\(ranks) ranks: the spectrum bit for bit")
+            XCTAssertEqual(got.spectrum.traceSamples?.map(\.bitPattern), expected.spectrum.traceSamples?.map(\.bitPattern), "\(ranks) ranks")
+            XCTAssertEqual(got.eigenvectors, expected.eigenvectors, "\(ranks) ranks: eigenvector file byte for byte")
+            if ranks > 1 {
+                let line = distributed.output.split(separator: "\n").first { $0.contains("spectrum units") } ?? ""
+                XCTAssertTrue(line.contains("\(ranks) ranks") && !line.contains("(0 on other ranks)"),
+                              "\(ranks) ranks: other ranks took probes or density runs: \(line)")
+            }
+        }
+    }
+}
