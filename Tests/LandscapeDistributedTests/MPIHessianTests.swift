@@ -47,4 +47,31 @@ final class MPIHessianTests: XCTestCase {
             }
         }
     }
+
+    /// A rank that stops answering mid-spectrum (SIGSTOP: alive, silent, unnoticed by mpirun) is named
+    /// by rank 0 within --rank-timeout, and the run ends instead of waiting for it.
+    func testAHungRankIsNamedWithinTheRankTimeout() throws {
+        let (mpirun, binary) = (try MPIFixture.mpirun(), try MPIFixture.binary())
+        let out = MPIFixture.temporaryDirectory()
+        let arguments = ["hessian", "--model", MPIFixture.model, "--data", MPIFixture.images, "--samples", "8", "--top", "0",
+                         "--trace", "80", "--threads", "1", "--rank-timeout", "2", "--out", out.path]
+        let run = try Child(mpirun, MPIFixture.mpirunArguments(ranks: 2) + [binary] + arguments)
+        var victim: pid_t?
+        let found = Date().addingTimeInterval(60)
+        while victim == nil, run.process.isRunning, Date() < found {
+            victim = run.rankPID(1)
+            usleep(50_000)
+        }
+        let pid = try XCTUnwrap(victim, "rank 1's process:\n\(run.output)")
+        sleep(3)   // set-up done, probes under way (80 probes take tens of seconds here)
+        XCTAssertTrue(run.process.isRunning, "the run is still going: \(run.output)")
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT); kill(pid, SIGKILL) }
+        let stopped = Date()
+        XCTAssertNotEqual(run.wait(atMost: 60), 0, run.output)
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 30, "ended within a bounded time")
+        XCTAssertTrue(run.output.contains("rank 1 on host \(MPIFixture.hostName()) sent nothing"), run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("resnet20-akamaster.hessian.json").path),
+                       "no spectrum is written from part of the probes")
+    }
 }

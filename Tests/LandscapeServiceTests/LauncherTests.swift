@@ -183,6 +183,8 @@ final class LauncherTests: XCTestCase {
             // Looks like an MPI launch to the CLI, whose MPI library is missing: it exits non-zero, saying why.
             (Launcher(command: "env OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 LANDSCAPE_MPI_LIBRARY=/nonexistent/libmpi.so",
                       executable: binary, pollInterval: 0.05), ["exited with status", "MPI cannot be used", "/nonexistent/libmpi.so"]),
+            // Exits 0 without running anything: the job is not reported done with points missing.
+            (Launcher(command: "true", executable: binary, pollInterval: 0.05), ["exited 0 with 0 of 3 points saved"]),
         ]
         for (index, (launcher, expected)) in cases.enumerated() {
             let client = try service(cache: "failing-\(index)", launcher: launcher)
