@@ -31,6 +31,12 @@ final class LauncherTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
+        // As in a full test run, where earlier tests' Foundation.Process has installed its SIGCHLD handler:
+        // the launcher's children then interrupt this process's system calls (EINTR) when they end.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
         root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-launcher-\(UUID().uuidString)")
         let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
         try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
