@@ -22,6 +22,11 @@ enum Message: Equatable {
     case failed(String)
     /// 0 → worker: no more work (or the run stops): cancel any point and leave.
     case stop(reason: String)
+    /// 0 → worker (`landscape hessian`): compute this unit of model `model`'s spectrum.
+    case unit(model: Int, SpectrumUnit)
+    /// worker → 0: the unit's numbers (`SpectrumUnitResult.flattened`), the loss and gradient norm its
+    /// products measured at the weights, and how many products it took.
+    case unitResult(model: Int, SpectrumUnit, values: [Double], loss: Double, gradientNorm: Double, products: Int)
 
     var tag: Int32 {
         switch self {
@@ -33,6 +38,8 @@ enum Message: Equatable {
         case .heartbeat: return 6
         case .failed: return 7
         case .stop: return 8
+        case .unit: return 9
+        case .unitResult: return 10
         }
     }
 
@@ -58,6 +65,10 @@ enum Message: Equatable {
         case .heartbeat: break
         case .failed(let message): w.string(message)
         case .stop(let reason): w.string(reason)
+        case let .unit(model, unit):
+            w.int(model); w.unit(unit)
+        case let .unitResult(model, unit, values, loss, gradientNorm, products):
+            w.int(model); w.unit(unit); w.doubles(values); w.double(loss); w.double(gradientNorm); w.int(products)
         }
         return w.bytes
     }
@@ -79,7 +90,11 @@ enum Message: Equatable {
         case 6: self = .heartbeat
         case 7: self = .failed(try r.string())
         case 8: self = .stop(reason: try r.string())
-        default: throw DistributedError.protocolViolation("tag \(tag) is not one of landscape's (1–8)")
+        case 9: self = .unit(model: try r.int(), try r.unit())
+        case 10:
+            self = .unitResult(model: try r.int(), try r.unit(), values: try r.doubles(), loss: try r.double(),
+                               gradientNorm: try r.double(), products: try r.int())
+        default: throw DistributedError.protocolViolation("tag \(tag) is not one of landscape's (1–10)")
         }
         guard r.atEnd else { throw DistributedError.protocolViolation("tag \(tag): \(bytes.count - r.offset) bytes left over") }
     }
@@ -94,6 +109,18 @@ struct ByteWriter {
         int(values.count)
         bytes.reserveCapacity(bytes.count + values.count * 4)
         for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    }
+    mutating func doubles(_ values: [Double]) {
+        int(values.count)
+        for value in values { double(value) }
+    }
+    /// A spectrum unit: its kind (0 eigenvalues, 1 probe, 2 density run) and index.
+    mutating func unit(_ unit: SpectrumUnit) {
+        switch unit {
+        case .eigenvalues: int(0); int(0)
+        case .probe(let index): int(1); int(index)
+        case .densityRun(let index): int(2); int(index)
+        }
     }
 }
 
@@ -124,6 +151,23 @@ struct ByteReader {
         return value
     }
     mutating func string() throws -> String { String(decoding: try take(try count()), as: UTF8.self) }
+    mutating func doubles() throws -> [Double] {
+        let n = try int()
+        guard n >= 0, n <= (bytes.count - offset) / 8 else {
+            throw DistributedError.protocolViolation("tag \(tag): \(n) doubles with \(bytes.count - offset) bytes left")
+        }
+        return try (0..<n).map { _ in try double() }
+    }
+    mutating func unit() throws -> SpectrumUnit {
+        let kind = try int(), index = try int()
+        guard index >= 0 else { throw DistributedError.protocolViolation("tag \(tag): unit index \(index)") }
+        switch kind {
+        case 0: return .eigenvalues
+        case 1: return .probe(index)
+        case 2: return .densityRun(index)
+        default: throw DistributedError.protocolViolation("tag \(tag): unit kind \(kind) is not 0, 1 or 2")
+        }
+    }
     mutating func floats() throws -> [Float] {
         let n = try int()
         guard n >= 0, n <= (bytes.count - offset) / 4 else {

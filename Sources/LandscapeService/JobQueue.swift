@@ -9,6 +9,8 @@ import LandscapeEngine
 public final class JobQueue: @unchecked Sendable {
     public let maximumQueued: Int
     public let maximumFinished: Int
+    /// Computes each job's points (this process, or a launcher such as mpirun).
+    public let runner: any SurfaceJobRunner
     private let lock = NSCondition()
     private var jobs: [String: Job] = [:]
     private var order: [String] = []
@@ -18,7 +20,8 @@ public final class JobQueue: @unchecked Sendable {
     private var worker: Thread?
     private var nextNumber = 1
 
-    public init(maximumQueued: Int, maximumFinished: Int = 100) {
+    public init(maximumQueued: Int, maximumFinished: Int = 100, runner: any SurfaceJobRunner = LocalSurfaceRunner()) {
+        self.runner = runner
         self.maximumQueued = maximumQueued
         self.maximumFinished = max(0, maximumFinished)
     }
@@ -152,7 +155,7 @@ public final class JobQueue: @unchecked Sendable {
         guard let computation = job.computation else { return job.finish(.done) }
         job.markRunning()
         do {
-            try computation.run(cancel: job.cancelFlag) { job.recordPoint($0) }
+            try runner.run(computation, for: job)
             job.finish(.done)
         } catch EngineError.cancelled {
             job.finish(.cancelled)

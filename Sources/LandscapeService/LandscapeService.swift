@@ -18,7 +18,9 @@ public final class LandscapeService: @unchecked Sendable {
         self.configuration = configuration
         catalog = try Catalog(configuration: configuration)
         queue = JobQueue(maximumQueued: configuration.limits.maximumQueuedJobs,
-                         maximumFinished: configuration.limits.maximumFinishedJobs)
+                         maximumFinished: configuration.limits.maximumFinishedJobs,
+                         runner: configuration.launcher.map { LauncherSurfaceRunner($0, threads: configuration.threads) as any SurfaceJobRunner }
+                            ?? LocalSurfaceRunner())
         let router = HTTPRouter()
         let pictures = PictureRoutes(catalog: catalog, cacheEntries: configuration.limits.pictureCacheEntries,
                                      cacheBytes: configuration.limits.pictureCacheBytes,

@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     public var limits: Limits
     /// Worker threads of the evaluator (one per core).
     public var threads: Int
+    /// Run surface jobs through this launcher (`serve --launcher`), not in this process.
+    public var launcher: Launcher?
 
     public struct Limits: Sendable {
         /// Caps of one surface request (grid points, samples, BN images, models): the library's, checked there.

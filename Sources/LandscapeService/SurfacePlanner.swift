@@ -47,6 +47,11 @@ final class SurfacePlanner: @unchecked Sendable {
         }
         let store = catalog.cacheStore
         let job = try queue.submitOrJoin(surfaceIDs: ids, total: total) {
+            // The request as a run elsewhere reads it: models and dataset as the files this service resolved.
+            var resolved = spec
+            resolved.models = models.map(\.url.path)
+            resolved.dataset = path
+            try queue.runner.prepare(resolved, surfaceIDs: ids)
             // The stored (partial) surfaces, or empty ones stored now, so GET /api/surfaces/{id}
             // answers (all null) from the moment the job exists: one read per surface.
             var done = 0

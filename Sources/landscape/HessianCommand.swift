@@ -5,6 +5,7 @@ import LandscapeEngine
 import LandscapeIO
 import LandscapePictures
 import LandscapeCore
+import LandscapeDistributed
 
 struct HessianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,8 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output directory (spectra) or file (with --hvp).") var out = "hessian"
     @Flag(help: "Print the spectra as JSON on stdout.") var json = false
+    @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
+    var rankTimeout = DistributedSurface.defaultRankTimeout
 
     var spec: HessianSpec {
         var spec = HessianSpec(models: models)
@@ -84,19 +87,41 @@ struct HessianCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let hvp { return try product(vectorPath: hvp) }
+        let launch = MPILaunch.detect()
+        if let hvp {
+            guard launch == nil else {
+                throw ValidationError("--hvp computes one product: run it without mpirun/srun (ranks take trace probes and density runs)")
+            }
+            return try product(vectorPath: hvp)
+        }
         let validated = try spec.validated(limits: limits)   // checked in validate() already
-        let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-        let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
-                                          card: loaded.first?.card)
-        let run = try HessianRun(models: loaded, data: set, options: validated.options,
-                                 directory: URL(fileURLWithPath: out), threads: threads)
+        let build = {
+            let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+            let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
+                                              card: loaded.first?.card)
+            return try HessianRun(models: loaded, data: set, options: validated.options,
+                                  directory: URL(fileURLWithPath: out), threads: threads)
+        }
         let cancel = CancellationFlag()
         InterruptHandler.install(cancel, message: "interrupted: stopping after the current product…")
         let bar = ProgressBar(unit: "products")
         let spectra: [HessianSpectrum]
+        let run: HessianRun
         do {
-            spectra = try run.run(cancel: cancel) { bar.update($0) }
+            if let launch {
+                // Every rank loads the same files; rank 0 alone writes, prints and draws.
+                var built: HessianRun?
+                guard let distributed = try DistributedHessian.run(launch: launch, rankTimeout: rankTimeout, build: {
+                    let made = try build()
+                    built = made
+                    return made
+                }, cancel: cancel, onProgress: { bar.update($0) }), let made = built else { return }
+                spectra = distributed
+                run = made
+            } else {
+                run = try build()
+                spectra = try run.run(cancel: cancel) { bar.update($0) }
+            }
         } catch EngineError.cancelled {
             bar.finish()
             print("stopped; spectra of models finished before the interruption are in \(out).")
@@ -117,7 +142,7 @@ struct HessianCommand: ParsableCommand {
             for spectrum in spectra { print(String(decoding: try LandscapeJSON.encode(spectrum), as: UTF8.self)) }
             return
         }
-        for (model, spectrum) in zip(loaded, spectra) {
+        for (model, spectrum) in zip(run.models, spectra) {
             print("\(model.name): \(run.jsonURL(model).path)")
             if !spectrum.topEigenvalues.isEmpty {
                 print("  top eigenvalues " + spectrum.topEigenvalues.map { String(format: "%.4f", $0) }.joined(separator: ", ")

@@ -32,10 +32,17 @@ struct ServeCommand: ParsableCommand {
         "Model id (in Models/) the imported surfaces were computed for (default: the one our export's metadata names, else the only model).",
         valueName: "ID"))
     var importModel: String?
+    @Option(help: ArgumentHelp(
+        "Run surface jobs through this command prefix, e.g. 'mpirun -n 16 --hostfile hosts' or 'srun -N 4' (read by /bin/sh): each job runs as PREFIX <this landscape> surface --spec FILE.json --out <cache>; progress, events, cancel and resume as for jobs run here.",
+        valueName: "PREFIX"))
+    var launcher: String?
 
     func validate() throws {
         guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
             throw ValidationError("--max-points, --max-samples, --max-jobs and --threads must be at least 1")
+        }
+        if let launcher, launcher.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--launcher: expected a command prefix such as 'mpirun -n 4', got an empty one")
         }
         for entry in datasets where !entry.contains("=") {
             throw ValidationError("--dataset '\(entry)': expected ID=PATH")
@@ -53,8 +60,9 @@ struct ServeCommand: ParsableCommand {
         limits.surface.maximumPoints = maxPoints
         limits.surface.maximumSamples = maxSamples
         limits.maximumQueuedJobs = maxJobs
-        let configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
+        var configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
                                                  datasets: datasetMap, limits: limits, threads: threads)
+        configuration.launcher = launcher.map { Launcher(command: $0, executable: Launcher.currentExecutable) }
         let printLine: @Sendable (AccessLogEntry) -> Void = { entry in
             print(entry.line)
             fflush(nil)   // one line per request even when stdout is a pipe
@@ -71,6 +79,7 @@ struct ServeCommand: ParsableCommand {
         let models = service.catalog.modelIDs()
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
         print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces from \(configuration.modelsDirectory.path); Ctrl-C stops")
+        if let launcher { print("surface jobs run through: \(launcher) \(Launcher.currentExecutable) surface --spec ...") }
         if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
         fflush(nil)
         service.stopOnSignals { print("landscape: stopped"); fflush(nil) }

@@ -43,9 +43,25 @@ struct SurfaceCommand: ParsableCommand {
     var directions: DirectionsOption?
     @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
     var rankTimeout = DistributedSurface.defaultRankTimeout
+    @Option(name: .customLong("spec"), help: ArgumentHelp(
+        "The request as the API's JSON (what `serve --launcher` writes): models and dataset name files here. Replaces --model, --x, --y and the data and direction flags; --out, --threads, --convolution and --rank-timeout still apply.",
+        valueName: "FILE.json"))
+    var specFile: String?
+
+    /// The request: the JSON of --spec, decoded by the library as the API decodes it, or the flags.
+    func request() throws -> SurfaceSpec {
+        guard let specFile else { return flagSpec }
+        let body: Data
+        do { body = try Data(contentsOf: URL(fileURLWithPath: specFile)) } catch {
+            throw ValidationError("--spec \(specFile): cannot read: \(error.localizedDescription)")
+        }
+        do { return try SurfaceSpec.decode(json: body) } catch {
+            throw ValidationError("--spec \(specFile): \(error)")
+        }
+    }
 
     /// The same spec the API builds from its JSON.
-    var spec: SurfaceSpec {
+    var flagSpec: SurfaceSpec {
         var spec = SurfaceSpec(models: models, x: x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis)),
                                y: y ?? (directions != nil ? (x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis))) : nil))
         data.fill(&spec, samples: samples)
@@ -59,14 +75,21 @@ struct SurfaceCommand: ParsableCommand {
     var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
 
     func validate() throws {
+        if let specFile, !models.isEmpty || x != nil || y != nil || directions != nil {
+            throw ValidationError("--spec \(specFile) holds the whole request: leave out --model, --x, --y and --directions")
+        }
+        let spec = try request()
         do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
+            if let specFile { throw ValidationError("--spec \(specFile): \(error)") }
             throw ValidationError(SpecFlags.of(error, renamed: ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]))
         }
     }
 
     func run() throws {
+        let spec = try request()
         var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
-        let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let loaded = try spec.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let dataPath = spec.dataset ?? data.path
         let plane = try directions.flatMap { $0.kind == .pca ? try PCAPlane.load(directory: $0.directory, model: loaded[0]) : nil }
         let hessian = try directions.flatMap { $0.kind == .hessian ? try HessianPlane.load(directory: $0.directory, model: loaded[0]) : nil }
         if let hessian {
@@ -80,16 +103,18 @@ struct SurfaceCommand: ParsableCommand {
             validated = try pathSpec.validated(limits: limits)
             print("grid over the path: x \(validated.grid.x), y \(validated.grid.y.map { "\($0)" } ?? "-")")
         }
-        let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
-                                          card: loaded.first?.card)
+        // A --spec request reads its images as the service's planner does (normalization from the model card).
+        let images = try specFile == nil ? data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost)
+            : spec.evaluationSet(path: dataPath, samples: validated.samples, samplesAtMost: validated.samplesAtMost)
+        let set = try EvaluationSet.build(images, card: loaded.first?.card)
         let recompute = try validated.bnRecompute.map {
-            try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+            try BatchNormRecomputation.build(path: dataPath, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
         let build: DistributedSurface.Build = { shared in
             try SurfaceComputation(
                 models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
                 directions: plane.map { .pca($0) } ?? hessian.map { .hessian($0) } ?? .random(spec.directions),
-                bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
+                bnMode: spec.bnMode, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
                 evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
         }
         try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)

@@ -37,6 +37,10 @@ final class LaunchAndMessageTests: XCTestCase {
             .task(SurfaceTask(model: 1, point: 2600)),
             .result(SurfaceTask(model: 0, point: 7), values),
             .heartbeat, .failed("no such file"), .stop(reason: "done"),
+            .unit(model: 2, .probe(17)), .unit(model: 0, .densityRun(3)), .unit(model: 0, .eigenvalues),
+            .unitResult(model: 1, .densityRun(0), values: [-0.0, .leastNonzeroMagnitude, 1e300, 0.25], loss: 0.1 + 0.2,
+                        gradientNorm: .greatestFiniteMagnitude, products: 4),
+            .unitResult(model: 0, .probe(9), values: [123.456], loss: 2, gradientNorm: 3, products: 1),
         ]
         for message in messages {
             XCTAssertEqual(try Message(tag: message.tag, bytes: message.encoded()), message)

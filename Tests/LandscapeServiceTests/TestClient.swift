@@ -53,7 +53,16 @@ struct TestClient {
         return (response.status, events)
     }
 
+    /// A signal (SIGCHLD of a launcher's child, once Foundation's Process has a handler for it in this
+    /// test process) interrupts a blocking connect with EINTR: try again on a fresh socket.
     private func connect(timeout: TimeInterval) throws -> Int32 {
+        for _ in 0..<4 {
+            do { return try connectOnce(timeout: timeout) } catch ClientError.connect(EINTR) { continue }
+        }
+        return try connectOnce(timeout: timeout)
+    }
+
+    private func connectOnce(timeout: TimeInterval) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError.connect(errno) }
         var address = sockaddr_in()
@@ -74,6 +83,7 @@ struct TestClient {
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw ClientError.connect(errno) }
                 offset += n
             }
@@ -86,6 +96,7 @@ struct TestClient {
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n == 0 { return data }
+            if n < 0 && errno == EINTR { continue }
             if n < 0 { if errno == EAGAIN || errno == EWOULDBLOCK { throw ClientError.timeout }; throw ClientError.connect(errno) }
             data.append(contentsOf: buffer[0..<n])
         }

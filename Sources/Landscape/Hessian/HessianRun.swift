@@ -29,11 +29,7 @@ public struct HessianRun {
     /// Computes and writes every model's spectrum in order; `onProgress` gets one report per product.
     public func run(cancel: CancellationFlag = CancellationFlag(),
                     onProgress: (ProgressReport) -> Void = { _ in }) throws -> [HessianSpectrum] {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw LandscapeError.storeFailure(path: directory.path, detail: "cannot create the output directory: \(error.localizedDescription)")
-        }
+        try createDirectory()
         var spectra: [HessianSpectrum] = []
         for model in models {
             let spectrum = try compute(model, cancel: cancel, onProgress: onProgress)
@@ -42,9 +38,18 @@ public struct HessianRun {
         return spectra
     }
 
+    /// The output directory, created if missing.
+    public func createDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LandscapeError.storeFailure(path: directory.path, detail: "cannot create the output directory: \(error.localizedDescription)")
+        }
+    }
+
     private func compute(_ loaded: LoadedModel, cancel: CancellationFlag,
                          onProgress: (ProgressReport) -> Void) throws -> HessianSpectrum {
-        let hessian = try HessianOperator(model: loaded.model, data: data.data, threads: threads, cancel: cancel)
+        let hessian = try makeOperator(loaded, cancel: cancel)
         let start = Date()
         let result = try SpectrumComputation.run(hessian, options) { done, total, phase in
             let elapsed = Date().timeIntervalSince(start)
@@ -52,7 +57,19 @@ public struct HessianRun {
             onProgress(ProgressReport(label: "\(loaded.name) \(phase)", done: done, total: total, elapsedSeconds: elapsed,
                                       rate: rate, etaSeconds: rate > 0 ? Double(total - done) / rate : nil))
         }
-        let seconds = Date().timeIntervalSince(start)
+        return try write(loaded, result: result, operator: hessian, loss: hessian.loss, gradientNorm: hessian.gradientNorm,
+                         products: hessian.productCount, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The Hessian of one of the run's models on its images.
+    public func makeOperator(_ loaded: LoadedModel, cancel: CancellationFlag) throws -> HessianOperator {
+        try HessianOperator(model: loaded.model, data: data.data, threads: threads, cancel: cancel)
+    }
+
+    /// Writes one model's spectrum (JSON and eigenvectors, atomically) from a computation's result; the loss,
+    /// gradient norm and product count are passed in, as a run spread over ranks measured them on several.
+    public func write(_ loaded: LoadedModel, result: SpectrumComputation.Result, operator hessian: HessianOperator,
+                      loss: Double?, gradientNorm: Double?, products: Int, seconds: Double) throws -> HessianSpectrum {
         var eigenvectorFile: String?
         if !result.top.isEmpty || options.negative {
             var pairs: [(String, Tensor)] = []
@@ -71,7 +88,7 @@ public struct HessianRun {
         }
         let spectrum = HessianSpectrum(
             model: loaded.info, dataset: data.info, samples: data.data.count, seed: options.seed,
-            loss: hessian.loss, gradientNorm: hessian.gradientNorm, parameterCount: hessian.dimension,
+            loss: loss, gradientNorm: gradientNorm, parameterCount: hessian.dimension,
             topEigenvalues: result.top.map(\.value), topResiduals: result.top.map(\.residual),
             lanczosSteps: result.lanczosSteps, smallestRitzValue: result.smallest?.value,
             smallestRitzResidual: result.smallest?.residual, topEigenvectors: eigenvectorFile,
@@ -81,8 +98,8 @@ public struct HessianRun {
                 HessianSpectrum.Density(grid: $0.grid, density: $0.density, variance: $0.variance, runs: $0.runs,
                                         steps: options.densitySteps)
             },
-            timing: HessianSpectrum.Timing(seconds: seconds, products: hessian.productCount,
-                                           secondsPerProduct: seconds / Double(max(hessian.productCount, 1)),
+            timing: HessianSpectrum.Timing(seconds: seconds, products: products,
+                                           secondsPerProduct: seconds / Double(max(products, 1)),
                                            threads: threads))
         try SurfaceStore.writeAtomically(try LandscapeJSON.encode(spectrum), to: jsonURL(loaded))
         return spectrum

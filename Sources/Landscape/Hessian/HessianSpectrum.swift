@@ -120,39 +120,18 @@ public enum SpectrumComputation {
     }
 
     /// `onProgress(done, total, phase)` after every product; throws `EngineError.cancelled` from the operator.
+    /// The units one after another (`landscape hessian` under mpirun spreads the same units over ranks).
     public static func run(_ operator_: SymmetricOperator, _ options: SpectrumOptions,
                            onProgress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Result {
         let total = options.maximumProducts
         var done = 0
-        var result = Result(top: [], lanczosSteps: 0)
-        if options.top > 0 || options.negative {
-            var generator = SeededGenerator(seed: options.seed, stream: SpectrumOptions.eigenStream)
-            let start = (0..<operator_.dimension).map { _ in generator.nextGaussian() }
-            let run = try Lanczos.run(operator_, start: start, steps: options.lanczosSteps,
-                                      converged: Lanczos.residualsBelow(options.tolerance, top: options.top,
-                                                                        bottom: options.negative ? 1 : 0),
-                                      onStep: { onProgress(done + $0, total, "eigenvalues") })
-            done += options.lanczosSteps
-            result.lanczosSteps = run.steps
-            result.top = try run.ritzPairs(largest: min(options.top, run.steps))
-            result.smallest = try run.ritzPairs(largest: 1, fromTop: false).first
-            onProgress(done, total, "eigenvalues")
-        }
-        if options.traceProbes > 0 {
-            var generator = SeededGenerator(seed: options.seed, stream: SpectrumOptions.traceStream)
+        var results: [SpectrumUnit: SpectrumUnitResult] = [:]
+        for unit in units(options) {
             let base = done
-            result.trace = try HutchinsonTrace.estimate(operator_, probes: options.traceProbes, generator: &generator,
-                                                        onProbe: { onProgress(base + $0, total, "trace") })
-            done += options.traceProbes
+            results[unit] = try evaluate(unit, operator_, options, onStep: { onProgress(base + $0, total, unit.phase) })
+            done += maximumProducts(of: unit, options)
+            if unit == .eigenvalues { onProgress(done, total, unit.phase) }
         }
-        if options.density {
-            var generator = SeededGenerator(seed: options.seed, stream: SpectrumOptions.densityStream)
-            let base = done
-            result.density = try SpectralDensity.estimate(operator_, runs: options.densityRuns, steps: options.densitySteps,
-                                                          generator: &generator, bins: options.densityBins,
-                                                          onStep: { onProgress(base + $0, total, "density") })
-            done += options.densityRuns * options.densitySteps
-        }
-        return result
+        return try assemble(results, options)
     }
 }
