@@ -142,6 +142,8 @@ public final class ConvexityComputation: @unchecked Sendable {
                     onProgress: (ProgressReport) -> Void = { _ in }) throws -> ConvexityMap {
         let start = Date()
         let earlierSeconds = map.timing.seconds
+        // The map as it stands first, so an unwritable --out fails before the first product, not after it.
+        try SurfaceStore.writeAtomically(try LandscapeJSON.encode(map), to: output)
         var pointsThisRun = 0
         for index in 0..<map.pointCount where !map.isComputed(index) {
             if cancel.isCancelled { throw EngineError.cancelled }
