@@ -8,7 +8,7 @@ struct ConvexityCommand: ParsableCommand {
         commandName: "convexity",
         abstract: "Convexity map of a surface (Li et al. §6): λmax, λmin and |λmin/λmax| of the Hessian at its grid points.",
         discussion: """
-        At every point of the surface's grid (or every --stride-th point along each axis, from the first) the weights \
+        At every point of the surface's grid (or every --stride-th point along each axis, counted from the centre) the weights \
         are set to θ + αx + βy with the surface's own directions file, and one Lanczos run on exact Hessian-vector \
         products of the mean cross-entropy (BatchNorm in eval mode, every trainable tensor) finds the largest and the \
         smallest eigenvalue. The map (grid coordinates, max_eigenvalue, min_eigenvalue, ratio, samples, seed, timing, \
@@ -20,7 +20,7 @@ struct ConvexityCommand: ParsableCommand {
     @Option(help: "Checkpoint, if it is no longer where the surface says (must have the surface's sha256).") var model: String?
     @Option(name: .customLong("data"), help: "Dataset, if it is no longer where the surface says.") var dataset: String?
     @Option(help: "Images in the loss, by the surface's subset rule (default: the surface's own images).") var samples: Int?
-    @Option(help: "Every K-th grid point along each axis, from the first (1: every point).")
+    @Option(help: "Every K-th grid point along each axis, counted from the centre α = β = 0 (or the first point; 1: every point).")
     var stride = ConvexitySpec(surface: "").stride
     @Option(help: "Most Lanczos steps per point (stops once λmax and λmin have converged).")
     var lanczosSteps = ConvexitySpec(surface: "").lanczosSteps

@@ -122,39 +122,47 @@ final class ConvexityTests: XCTestCase {
         }
     }
 
-    /// A map stopped after its first point keeps that point on disk; the same request resumes,
-    /// computes only the rest, and ends with the values of an uninterrupted run.
+    /// A map stopped after two points keeps them on disk; the same request resumes, computes only
+    /// the rest, and ends with the values of an uninterrupted run, bit for bit.
     func testAnInterruptedMapResumesToTheSameValues() throws {
         let f = try fixture()
-        var spec = ConvexitySpec(surface: f.surfaceURL.path)
-        spec.stride = 2                                    // the four corners of the 3×3 surface
+        let spec = ConvexitySpec(surface: f.surfaceURL.path)
         let url = f.directory.appendingPathComponent("resumed.json")
         let cancel = CancellationFlag()
         let first = try ConvexityComputation(spec: spec, limits: ConvexityLimits(), output: url, threads: 2)
-        XCTAssertEqual(first.map.columnIndices, [0, 2])
-        XCTAssertThrowsError(try first.run(cancel: cancel) { _ in cancel.cancel() }) { error in
+        XCTAssertThrowsError(try first.run(cancel: cancel) { if $0.done == 2 { cancel.cancel() } }) { error in
             guard case EngineError.cancelled = error else { return XCTFail("expected cancelled, got \(error)") }
         }
         let stopped = try ConvexityMap.load(url.path)
-        XCTAssertEqual(stopped.progress.computed, 1)
-        XCTAssertNotNil(stopped.maxEigenvalue[0][0])
-        XCTAssertNil(stopped.maxEigenvalue[0][1])
+        XCTAssertEqual(stopped.progress.computed, 2)
+        XCTAssertNotNil(stopped.maxEigenvalue[0][1])
+        XCTAssertNil(stopped.maxEigenvalue[0][2])
 
         let second = try ConvexityComputation(spec: spec, limits: ConvexityLimits(), output: url, threads: 2)
-        XCTAssertEqual(second.resumedPoints, 1)
+        XCTAssertEqual(second.resumedPoints, 2)
         var reports: [ProgressReport] = []
         let resumed = try second.run { reports.append($0) }
-        XCTAssertEqual(reports.map(\.done), [2, 3, 4])
+        XCTAssertEqual(reports.map(\.done), Array(3...9))
         XCTAssertEqual(resumed.maxEigenvalue[0][0], stopped.maxEigenvalue[0][0])
-        // The uninterrupted map of every point holds the same corners, bit for bit (one start vector per seed,
-        // results independent of the run they were computed in).
-        for (row, column) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-            XCTAssertEqual(resumed.maxEigenvalue[row][column], f.map.maxEigenvalue[row * 2][column * 2])
-            XCTAssertEqual(resumed.minEigenvalue[row][column], f.map.minEigenvalue[row * 2][column * 2])
-        }
+        // The uninterrupted map of the same request holds the same values (one start vector per seed,
+        // products independent of the run they are computed in).
+        XCTAssertEqual(resumed.maxEigenvalue, f.map.maxEigenvalue)
+        XCTAssertEqual(resumed.minEigenvalue, f.map.minEigenvalue)
+        XCTAssertEqual(resumed.ratio, f.map.ratio)
+        XCTAssertEqual(resumed.id, f.map.id)
         // A finished map is left as it is.
         let again = try ConvexityComputation(spec: spec, limits: ConvexityLimits(), output: url, threads: 2)
-        XCTAssertEqual(try again.run(), resumed)
+        XCTAssertEqual(try again.run().maxEigenvalue, resumed.maxEigenvalue)
+    }
+
+    /// A coarse map keeps the trained model: every stride-th point counted from α = 0 where the axis has it.
+    func testTheSubgridIsCountedFromTheCentre() throws {
+        let axis = try GridAxis(parsing: "-1:1:11").coordinates
+        XCTAssertEqual(ConvexityComputation.subgrid(axis, stride: 2), [1, 3, 5, 7, 9])
+        XCTAssertEqual(ConvexityComputation.subgrid(axis, stride: 5), [0, 5, 10])
+        XCTAssertEqual(ConvexityComputation.subgrid(axis, stride: 20), [5])
+        XCTAssertEqual(ConvexityComputation.subgrid(axis, stride: 1), Array(0...10))
+        XCTAssertEqual(ConvexityComputation.subgrid([0.5, 1, 1.5, 2, 2.5], stride: 2), [0, 2, 4])
     }
 
     // MARK: Refusals, before any product

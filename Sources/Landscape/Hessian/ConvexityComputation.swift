@@ -50,8 +50,8 @@ public final class ConvexityComputation: @unchecked Sendable {
                             + "`landscape surface`, whose directions are saved beside it")
         }
         // The sub-grid, then the limits: all before a model or dataset is read.
-        let columnIndices = Array(Swift.stride(from: 0, to: surface.x.count, by: options.stride))
-        let rowIndices = surface.y.map { Array(Swift.stride(from: 0, to: $0.count, by: options.stride)) }
+        let columnIndices = Self.subgrid(surface.x, stride: options.stride)
+        let rowIndices = surface.y.map { Self.subgrid($0, stride: options.stride) }
         try ConvexitySpec.check(points: columnIndices.count * (rowIndices?.count ?? 1), lanczosSteps: options.lanczosSteps,
                                 limits: limits, surface: path)
 
@@ -125,6 +125,14 @@ public final class ConvexityComputation: @unchecked Sendable {
         self.surface = surface; self.surfaceURL = surfaceURL; self.model = model; self.data = data
         self.x = pair.x; self.y = pair.y; self.options = options; self.output = output; self.threads = threads
         self.map = map; self.resumedPoints = resumed
+    }
+
+    /// Every `stride`-th index of an axis, counted from its point at 0 (the trained model) where it has
+    /// one, else from its first point: a coarse map always holds the centre.
+    public static func subgrid(_ axis: [Double], stride: Int) -> [Int] {
+        let span = axis.map(abs).max() ?? 0
+        let anchor = axis.firstIndex { abs($0) <= 1e-9 * span } ?? 0
+        return axis.indices.filter { ($0 - anchor) % stride == 0 }
     }
 
     /// The weights at map point `index` (row-major over the sub-grid): θ + αx + βy.

@@ -33,7 +33,7 @@ public struct ConvexitySpec: Sendable, Equatable {
     /// Images in the loss whose Hessian is taken, chosen by the surface's subset rule and seed
     /// (default: the surface's own images).
     public var samples: Int?
-    /// Every stride-th grid point along each axis, starting at the first (1: every point).
+    /// Every stride-th grid point along each axis, counted from the centre (α = 0, β = 0) where the grid has it, else from the first point (1: every point).
     public var stride = 1
     /// Most Lanczos steps per point (a point stops once both ends have converged).
     public var lanczosSteps = 40
@@ -100,7 +100,7 @@ public struct ConvexitySpec: Sendable, Equatable {
             SpecField(name: "samples", type: "integer",
                       description: "images in the loss, by the surface's subset rule (default: the surface's images)",
                       defaultValue: nil, allowed: nil, minimum: 1, maximum: limits.maximumSamples, required: false),
-            SpecField(name: "stride", type: "integer", description: "every stride-th grid point along each axis, from the first",
+            SpecField(name: "stride", type: "integer", description: "every stride-th grid point along each axis, counted from the centre (or the first point)",
                       defaultValue: String(defaults.stride), allowed: nil, minimum: 1, maximum: nil, required: false),
             SpecField(name: "lanczos_steps", type: "integer",
                       description: "most Lanczos steps per point (stops once λmax and λmin have converged)",
