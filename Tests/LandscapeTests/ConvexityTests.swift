@@ -234,6 +234,22 @@ final class ConvexityTests: XCTestCase {
         XCTAssertTrue(error.problem.contains("sha256"), error.problem)
     }
 
+    func testAMapFileWhoseArraysDoNotMatchItsGridIsRefusedNamingTheFile() throws {
+        let f = try fixture()
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: f.mapURL)) as? [String: Any])
+        object["ratio"] = (object["ratio"] as? [Any]).map { Array($0.dropLast()) }
+        let url = f.directory.appendingPathComponent("short.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        XCTAssertThrowsError(try ConvexityMap.load(url.path)) {
+            XCTAssertTrue("\($0)".contains(url.path) && "\($0)".contains("rows × columns"), "\($0)")
+        }
+        // Resuming onto it is refused too, before any product, and the file is left as it was.
+        let before = try Data(contentsOf: url)
+        XCTAssertThrowsError(try ConvexityComputation(spec: ConvexitySpec(surface: f.surfaceURL.path), limits: ConvexityLimits(),
+                                                      output: url, threads: 2))
+        XCTAssertEqual(try Data(contentsOf: url), before)
+    }
+
     func testTheAPIFormDecodesEveryFieldAndNamesBadOnes() throws {
         let spec = try ConvexitySpec.decode(json: Data(#"{"surface": "s.json", "samples": 64, "stride": 2, "lanczos_steps": 30, "seed": 4}"#.utf8))
         XCTAssertEqual(spec.surface, "s.json"); XCTAssertEqual(spec.samples, 64); XCTAssertEqual(spec.stride, 2)

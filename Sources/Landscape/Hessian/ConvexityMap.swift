@@ -94,13 +94,17 @@ extension ConvexityMap {
             throw LandscapeError.invalidRequest("convexity map \(source): not a convexity map JSON (format \(formatVersion)): "
                                                 + LandscapeJSON.describe(error))
         }
-        let shapes = [map.maxEigenvalue.count, map.minEigenvalue.count, map.ratio.count, map.maxResidual.count,
-                      map.minResidual.count, map.steps.count, map.loss.count]
-        guard shapes.allSatisfy({ $0 == map.rows }), map.maxEigenvalue.allSatisfy({ $0.count == map.columns }),
-              map.minEigenvalue.allSatisfy({ $0.count == map.columns }), map.ratio.allSatisfy({ $0.count == map.columns }),
-              map.columnIndices.count == map.columns, (map.rowIndices?.count ?? 1) == map.rows else {
+        func fits<T>(_ values: [[T?]]) -> Bool { values.count == map.rows && values.allSatisfy { $0.count == map.columns } }
+        guard fits(map.maxEigenvalue), fits(map.minEigenvalue), fits(map.ratio), fits(map.maxResidual), fits(map.minResidual),
+              fits(map.steps), fits(map.loss), map.columnIndices.count == map.columns, (map.rowIndices?.count ?? 1) == map.rows,
+              map.stride >= 1 else {
             throw LandscapeError.invalidRequest("convexity map \(source): value arrays do not match x (\(map.columns)) "
-                                                + "and y (\(map.rows)): expected rows × columns values")
+                                                + "and y (\(map.rows)): expected rows × columns values in every field")
+        }
+        let computed = (0..<map.pointCount).filter(map.isComputed).count
+        guard map.progress.computed == computed, map.progress.total == map.pointCount else {
+            throw LandscapeError.invalidRequest("convexity map \(source): progress says \(map.progress.computed) of "
+                                                + "\(map.progress.total) points, the values hold \(computed) of \(map.pointCount)")
         }
         return map
     }
