@@ -8,5 +8,5 @@ struct LandscapeCommand: ParsableCommand {
         subcommands: [ServeCommand.self, InspectCommand.self, EvalCommand.self, ConvertCommand.self,
                       SurfaceCommand.self, InterpolateCommand.self, RenderCommand.self, ActivationsCommand.self,
                       OutputLandscapeCommand.self, ExportCommand.self, ImportCommand.self, TrainCommand.self, TrajectoryCommand.self, BenchCommand.self,
-                      RenderBenchCommand.self, HessianCommand.self])
+                      RenderBenchCommand.self, HessianCommand.self, ConvexityCommand.self])
 }

@@ -31,6 +31,8 @@ struct RenderCommand: ParsableCommand {
     @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
     @Option(parsing: .upToNextOption, help: "Several surface JSON files drawn side by side with one shared colour scale.")
     var compare: [String] = []
+    @Option(help: "A convexity map of the surface (`landscape convexity`), drawn beside it as a heatmap of |λmin/λmax|.")
+    var convexity: String?
     // Defaults are the spec's (`RenderSpec()`), as the API's are.
     @Option(help: "contour, filled, heatmap, surface3d or line (1D surfaces).") var kind = RenderSpec().kind
     @Option(help: "loss or accuracy.") var metric = RenderSpec().metric
@@ -66,6 +68,7 @@ struct RenderCommand: ParsableCommand {
     func validate() throws {
         if surface == nil && compare.isEmpty { throw ValidationError("give a surface JSON file, or several after --compare") }
         if surface != nil && !compare.isEmpty { throw ValidationError("give either one surface or --compare A.json B.json …, not both") }
+        if convexity != nil && surface == nil { throw ValidationError("--convexity: expected one surface JSON file, not --compare") }
         if compare.count > RenderSpec.maximumSurfaces {
             throw ValidationError("--compare: at most \(RenderSpec.maximumSurfaces) surfaces side by side, got \(compare.count)")
         }
@@ -78,7 +81,8 @@ struct RenderCommand: ParsableCommand {
         let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
         var spec = self.spec
         spec.format = try output.resolved()
-        let plot = try Pictures.surfaces(surfaces, spec)
+        let plot = try convexity.map { try Pictures.convexity(surfaces[0], try ConvexityMap.load($0), spec) }
+            ?? Pictures.surfaces(surfaces, spec)
         try plot.write(to: output.url)
         output.report(plot)
     }
