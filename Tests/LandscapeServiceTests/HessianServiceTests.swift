@@ -41,9 +41,9 @@ final class HessianServiceTests: XCTestCase {
     }
 
     /// A small request: 16 images, top 2 by at most 6 Lanczos steps, 3 trace probes, one 4-step density run.
-    static let small: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
+    static var small: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
                                        "lanczos_steps": 6, "trace_probes": 3, "density": true, "density_runs": 1,
-                                       "density_steps": 4, "seed": 3]
+                                       "density_steps": 4, "seed": 3] }
 
     func testHessianJobStreamsProgressAndServesTheLibrarysSpectra() throws {
         let response = try client.post("/api/hessian", json: Self.small)
