@@ -12,6 +12,11 @@ public struct ProgressReport: Sendable, Codable, Equatable {
     public var etaSeconds: Double?
 
     public var fraction: Double { total == 0 ? 1 : Double(done) / Double(total) }
+
+    public init(label: String, done: Int, total: Int, elapsedSeconds: Double, rate: Double, etaSeconds: Double?) {
+        self.label = label; self.done = done; self.total = total; self.elapsedSeconds = elapsedSeconds
+        self.rate = rate; self.etaSeconds = etaSeconds
+    }
 }
 
 /// A thread-safe cancellation flag shared by a job and whoever may cancel it.

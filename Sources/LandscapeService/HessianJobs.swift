@@ -18,9 +18,9 @@ struct HessianJobWork {
     /// Products of the whole job at most (Lanczos may stop early: its remaining steps are then counted done).
     var total: Int { options.maximumProducts * models.count }
 
-    struct Report { let done: Int; let total: Int; let rate: Double?; let etaSeconds: Double?; let label: String }
-
-    func run(cancel: CancellationFlag, onProgress: (Report) -> Void) throws {
+    /// `onProgress` gets the whole job's products done and total, the current model's rate, and what is being done
+    /// now as the label ("resnet20-mish: Lanczos step 3 of 100").
+    func run(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
         let folder = store.folder(id)
         let perModel = options.maximumProducts
         var files: [String] = []
@@ -29,8 +29,9 @@ struct HessianJobWork {
             _ = try run.run(cancel: cancel) { report in
                 let done = index * perModel + report.done
                 let eta = report.rate > 0 ? Double(total - done) / report.rate : nil
-                onProgress(Report(done: done, total: total, rate: report.rate, etaSeconds: eta,
-                                  label: "\(model.name): " + step(report.done, phase: String(report.label.split(separator: " ").last ?? ""))))
+                onProgress(ProgressReport(label: "\(model.name): " + step(report.done, phase: String(report.label.split(separator: " ").last ?? "")),
+                                          done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate,
+                                          etaSeconds: eta))
             }
             files.append(run.jsonURL(model).lastPathComponent)
         }

@@ -173,8 +173,7 @@ public final class JobQueue: @unchecked Sendable {
             case .surfaces(let computation):
                 try computation.run(cancel: job.cancelFlag) { job.recordPoint($0) }
             case .hessian(let hessian):
-                try hessian.run(cancel: job.cancelFlag) { job.recordProgress(done: $0.done, total: $0.total, rate: $0.rate,
-                                                                             etaSeconds: $0.etaSeconds, phase: $0.label) }
+                try hessian.run(cancel: job.cancelFlag) { job.recordProgress($0) }
             }
             job.finish(.done)
         } catch EngineError.cancelled {

@@ -103,9 +103,10 @@ public final class Job: @unchecked Sendable {
     }
 
     /// One Hessian-vector product done: the job's progress (rate and ETA in products) as a progress event.
-    func recordProgress(done: Int, total: Int, rate: Double?, etaSeconds: Double?, phase: String) {
+    func recordProgress(_ report: ProgressReport) {
         condition.lock()
-        progress = ProgressInfo(done: done, total: total, rate: rate, etaSeconds: etaSeconds, phase: phase)
+        progress = ProgressInfo(done: report.done, total: report.total, rate: report.rate, etaSeconds: report.etaSeconds,
+                                phase: report.label)
         append("progress", ["job": snapshotLocked()])
         condition.broadcast()
         condition.unlock()
