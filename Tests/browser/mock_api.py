@@ -6,7 +6,9 @@ data (mock_data.py): three shipped 41×41 surfaces sharing directions, jobs that
 fill a surface coarse-to-fine over about 3 s with SSE progress/point/done events,
 GET /api/limits and the request schema of GET /api/openapi.json. Points with |x|
 or |y| beyond 1.5 diverge (null loss, diverged: true), so a grid such as
--2:2:9 shows diverged cells.
+-2:2:9 shows diverged cells. POST /api/hessian runs a mock Hessian job (progress in
+products over about 3 s) whose GET /api/hessian/{id} holds synthetic spectra (not real
+numbers), for the Sharpness tab.
 
     python3 Tests/browser/mock_api.py --port 8421
 """
