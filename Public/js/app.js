@@ -5,6 +5,7 @@ import { readState, writeState, TABS } from './state.js';
 import { Landscapes } from './landscapes.js';
 import { NewSurface } from './newsurface.js';
 import { Activations } from './activations.js';
+import { Sharpness } from './sharpness.js';
 import { ApiError } from './api.js';
 import { loadModels } from './store.js';
 import { levelRange, levelsFor, limits, loadServerSettings, notice } from './limits.js';
@@ -26,6 +27,7 @@ document.querySelector('#error-box button').addEventListener('click', () => { do
 
 const landscapes = new Landscapes(state, changed, showError);
 const activations = new Activations(state, changed, showError);
+const sharpness = new Sharpness(state, showError);
 const loaded = new Set();
 
 function showTab(tab) {
@@ -39,6 +41,7 @@ function showTab(tab) {
   if (tab === 'activations') loaded.has(tab) ? activations.drawActivations() : activations.loadActivations();
   if (tab === 'output') activations.drawOutput();
   if (tab === 'new') newSurface.scheduleRender();
+  if (tab === 'sharpness') sharpness.render();
   loaded.add(tab);
   changed();
 }
@@ -79,4 +82,5 @@ Promise.all([loadModels().catch(showError), loadServerSettings()]).finally(() =>
   if (state.tab === 'output') activations.drawOutput();
   landscapes.refresh();
   newSurface.init();
+  sharpness.init();
 });

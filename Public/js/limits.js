@@ -5,7 +5,8 @@
 //                           max_activations,               (names per activation request)
 //                           activations: [names],          (the engine's, in its order)
 //                           levels: {min, max, default},   (contour levels)
-//                           output_landscape: {sizes, default, max}}  (the output landscape's size choices)
+//                           output_landscape: {sizes, default, max},  (the output landscape's size choices)
+//                           hessian_fields: [{name, type, default, minimum, maximum, allowed}]}  (the Sharpness form)
 //   GET /api/openapi.json  paths /api/surfaces/{id}.EXT: the download formats and their query options;
 //                          components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
@@ -20,7 +21,7 @@
 import { api } from './api.js';
 import { ACTIVATIONS } from './activationnames.js';
 
-const settings = { limits: null, request: null, downloads: null, problems: [] };
+const settings = { limits: null, request: null, downloads: null, hessianFields: null, problems: [] };
 let loading = null;
 
 /** Loads both documents once; never throws (what is missing ends up in notice()). */
@@ -55,6 +56,10 @@ async function loadLimits() {
   if (!Array.isArray(o.sizes) || !o.sizes.length || !o.sizes.every((v) => Number.isInteger(v) && v >= 2) || !o.sizes.includes(o.default)) {
     bad.push('output_landscape');
     outputLandscape = null;
+  }
+  // The Hessian request's fields: the Sharpness tab says so itself when a server has none.
+  if (Array.isArray(body.hessian_fields) && body.hessian_fields.every((f) => f && typeof f.name === 'string')) {
+    settings.hessianFields = body.hessian_fields;
   }
   settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
     maxActivations: count('max_activations'), levels, outputLandscape };
@@ -107,6 +112,9 @@ async function loadRequestSchema() {
  * outputLandscape {sizes, default} or null), or null.
  */
 export function limits() { return settings.limits; }
+
+/** The Hessian request's fields [{name, type, description, default, allowed, minimum, maximum}] from GET /api/limits, or null. */
+export function hessianFields() { return settings.hessianFields; }
 
 /** The request defaults, choices and examples of the OpenAPI schema, or null. */
 export function requestSchema() { return settings.request; }

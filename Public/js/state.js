@@ -3,7 +3,7 @@
 // so a view can be shared by copying the address. Writing uses replaceState,
 // so it neither adds history entries nor fires hashchange.
 
-export const TABS = ['landscapes', 'new', 'activations', 'output'];
+export const TABS = ['landscapes', 'new', 'sharpness', 'activations', 'output'];
 export const VIEW_KINDS = ['contour', 'heatmap', '3d'];
 
 // Log scale by default: a landscape's loss spans decades (0.2 at the centre, hundreds at the

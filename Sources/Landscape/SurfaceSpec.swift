@@ -259,18 +259,18 @@ extension SurfaceSpec {
     }
 }
 
-/// Typed reads of a decoded JSON object whose errors name the field.
-private struct JSONFields {
+/// Typed reads of a decoded JSON object whose errors name the field (every spec's `decode(json:)` uses it).
+struct JSONFields {
     let object: [String: Any]
     init(_ object: [String: Any]) { self.object = object }
 
-    private func value(_ name: String) -> Any? {
+    func value(_ name: String) -> Any? {
         guard let value = object[name], !(value is NSNull) else { return nil }
         return value
     }
 
     /// JSON true/false (`is Bool` also holds for the numbers 0 and 1 on Linux, so ask the number's type).
-    private func isBoolean(_ value: Any) -> Bool {
+    func isBoolean(_ value: Any) -> Bool {
         guard let number = value as? NSNumber else { return false }
         return String(cString: number.objCType) == "c"
     }

@@ -2,7 +2,7 @@ import Foundation
 import Landscape
 import LandscapeEngine
 
-/// Runs surface jobs one at a time on a worker thread (each job already uses
+/// Runs jobs (surfaces and Hessian runs alike) one at a time on a worker thread (each job already uses
 /// every core through the evaluator), with a cap on jobs waiting and a bounded
 /// history: a finished job keeps its state and surface ids, not its
 /// computation, and only the newest `maximumFinished` finished jobs are kept.
@@ -36,8 +36,13 @@ public final class JobQueue: @unchecked Sendable {
 
     /// Registers a job whose surfaces are all stored already (it is born done).
     func registerComplete(surfaceIDs: [String], total: Int) -> Job {
+        registerComplete(kind: .surface, surfaceIDs: surfaceIDs, hessianID: nil, total: total)
+    }
+
+    /// Registers a job whose results are all stored already (it is born done).
+    func registerComplete(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, total: Int) -> Job {
         lock.lock(); defer { lock.unlock() }
-        let job = makeJob(nil, surfaceIDs: surfaceIDs, alreadyDone: total, total: total)
+        let job = makeJob(nil, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, alreadyDone: total, total: total)
         pruneFinished()
         return job
     }
@@ -48,21 +53,33 @@ public final class JobQueue: @unchecked Sendable {
     /// writes nothing. It returns the computation and the points already done.
     func submitOrJoin(surfaceIDs: [String], total: Int,
                       prepare: () throws -> (computation: SurfaceComputation, alreadyDone: Int)) throws -> Job {
+        try submitOrJoin(kind: .surface, surfaceIDs: surfaceIDs, hessianID: nil, total: total) {
+            let (computation, done) = try prepare()
+            return (.surfaces(computation), done)
+        }
+    }
+
+    /// The same for any kind of work: one queue, one cap, one dedup by the results' ids.
+    func submitOrJoin(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, total: Int,
+                      prepare: () throws -> (work: JobWork, alreadyDone: Int)) throws -> Job {
         lock.lock(); defer { lock.unlock() }
-        if let running = activeLocked(for: surfaceIDs) { return running }
+        let key = kind == .surface ? surfaceIDs : [hessianID ?? ""]
+        if let running = activeLocked(kind: kind, key: key) { return running }
         guard pending.count + (running == nil ? 0 : 1) < maximumQueued else { throw ServiceError.queueFull(limit: maximumQueued, retryAfter: Self.retryAfterSeconds) }
-        let (computation, done) = try prepare()
-        let job = makeJob(computation, surfaceIDs: surfaceIDs, alreadyDone: done, total: total)
+        let (work, done) = try prepare()
+        let job = makeJob(work, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, alreadyDone: done, total: total)
         pending.append(job)
         lock.broadcast()
         pruneFinished()
         return job
     }
 
-    private func makeJob(_ computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) -> Job {
+    private func makeJob(_ work: JobWork?, kind: Job.Kind, surfaceIDs: [String], hessianID: String?, alreadyDone: Int,
+                         total: Int) -> Job {
         let id = String(format: "j%04d-", nextNumber) + String(UUID().uuidString.prefix(8)).lowercased()
         nextNumber += 1
-        let job = Job(id: id, computation: computation, surfaceIDs: surfaceIDs, alreadyDone: alreadyDone, total: total)
+        let job = Job(id: id, computation: work, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID,
+                      alreadyDone: alreadyDone, total: total)
         jobs[id] = job
         order.append(id)
         return job
@@ -91,9 +108,9 @@ public final class JobQueue: @unchecked Sendable {
         return order.compactMap { jobs[$0] }
     }
 
-    /// The job running a computation for these surfaces, if any (so two clients do not compute them twice).
-    private func activeLocked(for surfaceIDs: [String]) -> Job? {
-        ([running].compactMap { $0 } + pending).first { $0.surfaceIDs == surfaceIDs }
+    /// The job running a computation for these results, if any (so two clients do not compute them twice).
+    private func activeLocked(kind: Job.Kind, key: [String]) -> Job? {
+        ([running].compactMap { $0 } + pending).first { $0.kind == kind && $0.resultKey == key }
     }
 
     /// Cancels a queued job at once, a running one at its next point boundary
@@ -152,10 +169,15 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     private func run(_ job: Job) {
-        guard let computation = job.computation else { return job.finish(.done) }
+        guard let work = job.computation else { return job.finish(.done) }
         job.markRunning()
         do {
-            try runner.run(computation, for: job)
+            switch work {
+            case .surfaces(let computation):
+                try runner.run(computation, for: job)
+            case .hessian(let hessian):
+                try hessian.run(cancel: job.cancelFlag) { job.recordProgress($0) }
+            }
             job.finish(.done)
         } catch EngineError.cancelled {
             job.finish(.cancelled)

@@ -3,17 +3,29 @@ import Landscape
 import LandscapeEngine
 import LandscapeCore
 
-/// One surface request being computed: its state, progress and the events an
+/// The work of a job: the surfaces of one request (progress in grid points) or
+/// the spectra of one Hessian request (progress in Hessian-vector products).
+/// Both run on the same queue, with the same progress, events and cancel.
+enum JobWork {
+    case surfaces(SurfaceComputation)
+    case hessian(HessianJobWork)
+}
+
+/// One request being computed (surfaces or a Hessian run): its state, progress and the events an
 /// SSE client replays. Reference type: a job has identity and is shared
 /// between the worker thread and HTTP connections.
 public final class Job: @unchecked Sendable {
     public enum State: String, Codable, Sendable { case queued, running, done, failed, cancelled }
+    /// What the job computes: `surface_ids` name a surface job's results, `hessian_id` a Hessian job's.
+    public enum Kind: String, Codable, Sendable { case surface, hessian }
 
     /// What GET /api/jobs/{id} answers.
     public struct Snapshot: Codable, Sendable, Equatable {
         public var id: String
+        public var kind: Kind
         public var state: State
         public var surfaceIds: [String]
+        public var hessianId: String?
         public var progress: ProgressInfo
         public var error: String?
         public var created: String
@@ -26,16 +38,22 @@ public final class Job: @unchecked Sendable {
         /// Points per second since the job started running.
         public var rate: Double?
         public var etaSeconds: Double?
+        /// What is being computed now (a Hessian job: "<model> eigenvalues", "<model> trace", "<model> density").
+        public var phase: String?
     }
 
     /// One Server-Sent Event, already encoded.
     struct Event { let sequence: Int; let name: String; let data: Data }
 
     public let id: String
+    public let kind: Kind
     public let surfaceIDs: [String]
+    public let hessianID: String?
+    /// What identifies the results: two requests with the same key are one computation.
+    var resultKey: [String] { kind == .surface ? surfaceIDs : [hessianID ?? ""] }
     /// The work to do; released when the job finishes (models, data and directions are megabytes).
-    var computation: SurfaceComputation? { condition.lock(); defer { condition.unlock() }; return work }
-    private var work: SurfaceComputation?
+    var computation: JobWork? { condition.lock(); defer { condition.unlock() }; return work }
+    private var work: JobWork?
     /// Events dropped from the front of `events` after the job finished (sequence numbers stay valid).
     private var droppedEvents = 0
     private var finishedAt: Date?
@@ -47,17 +65,20 @@ public final class Job: @unchecked Sendable {
     private var error: String?
     private var events: [Event] = []
 
-    init(id: String, computation: SurfaceComputation?, surfaceIDs: [String], alreadyDone: Int, total: Int) {
+    init(id: String, computation: JobWork?, kind: Kind = .surface, surfaceIDs: [String], hessianID: String? = nil,
+         alreadyDone: Int, total: Int) {
         self.id = id
         work = computation
+        self.kind = kind
         self.surfaceIDs = surfaceIDs
+        self.hessianID = hessianID
         state = computation == nil ? .done : .queued
         progress = ProgressInfo(done: alreadyDone, total: total, rate: nil, etaSeconds: nil)
     }
 
     public var snapshot: Snapshot {
         condition.lock(); defer { condition.unlock() }
-        return Snapshot(id: id, state: state, surfaceIds: surfaceIDs, progress: progress, error: error, created: created)
+        return snapshotLocked()
     }
 
     // MARK: Updates from the worker
@@ -76,6 +97,16 @@ public final class Job: @unchecked Sendable {
         progress = ProgressInfo(done: step.report.done, total: step.report.total,
                                 rate: step.report.rate, etaSeconds: step.report.etaSeconds)
         append("point", point)
+        append("progress", ["job": snapshotLocked()])
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// One Hessian-vector product done: the job's progress (rate and ETA in products) as a progress event.
+    func recordProgress(_ report: ProgressReport) {
+        condition.lock()
+        progress = ProgressInfo(done: report.done, total: report.total, rate: report.rate, etaSeconds: report.etaSeconds,
+                                phase: report.label)
         append("progress", ["job": snapshotLocked()])
         condition.broadcast()
         condition.unlock()
@@ -113,7 +144,8 @@ public final class Job: @unchecked Sendable {
     }
 
     private func snapshotLocked() -> Snapshot {
-        Snapshot(id: id, state: state, surfaceIds: surfaceIDs, progress: progress, error: error, created: created)
+        Snapshot(id: id, kind: kind, state: state, surfaceIds: surfaceIDs, hessianId: hessianID, progress: progress, error: error,
+                 created: created)
     }
 
     private func append<T: Encodable>(_ name: String, _ value: T) {

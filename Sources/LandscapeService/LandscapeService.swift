@@ -29,7 +29,8 @@ public final class LandscapeService: @unchecked Sendable {
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
-        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, models: catalog.modelIDs(),
+        HessianRoutes(planner: try HessianPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
+        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, hessianLimits: configuration.limits.hessian, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }
         let limits = try LandscapeJSON.encode(ServiceLimitsBody(configuration.limits))
@@ -93,6 +94,9 @@ struct ServiceLimitsBody: Encodable {
     let activations: [String]
     let levels: Levels
     let surfaceFields: [SpecField]
+    /// The Hessian request's fields (the Sharpness tab's form) and caps.
+    let hessianFields: [SpecField]
+    let hessian: HessianLimits
     let pictureFields: [SpecField]
     let outputLandscape: OutputLandscapeSizes
 
@@ -111,6 +115,8 @@ struct ServiceLimitsBody: Encodable {
         activations = ActivationKind.allCases.map(\.rawValue)
         levels = Self.levels
         surfaceFields = SurfaceSpec.fields(limits: limits.surface)
+        hessianFields = HessianSpec.fields(limits: limits.hessian)
+        hessian = limits.hessian
         pictureFields = RenderSpec.fields()
         outputLandscape = OutputLandscapeSizes(sizes: OutputLandscape.pictureSizes.filter { $0 <= PictureRoutes.maximumOutputLandscapeSize },
                                                default: OutputLandscape.defaultPictureSize, max: PictureRoutes.maximumOutputLandscapeSize)

@@ -122,7 +122,8 @@ enum OpenAPIDocument {
     }
 
     /// `models` and `datasets`: the ids this server knows, so the schema names what a request may really ask for.
-    static func document(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] { [
+    static func document(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), models: [String],
+                         datasets: [String]) -> [String: Any] { [
         "openapi": "3.0.3",
         "info": ["title": "landscape", "version": "0.1.0",
                  "description": "Loss landscapes of CIFAR ResNets (Li et al. 2018): models, surfaces, jobs, pictures. "
@@ -193,13 +194,55 @@ enum OpenAPIDocument {
                                                                          query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH")],
                                                             responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
             "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],
-        ] as [String: Any]).merging(downloadPaths) { own, _ in own },
-        "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets)]],
+        ] as [String: Any]).merging(downloadPaths) { own, _ in own }.merging(hessianPaths) { own, _ in own },
+        "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets),
+                                   "HessianRequest": requestSchema(HessianSpec.fields(limits: hessianLimits), models: models,
+                                                                   datasets: datasets)]],
     ] }
+
+    /// POST /api/hessian (a job on the shared queue) and the stored runs.
+    static var hessianPaths: [String: Any] {
+        let run = path("id", description: "Hessian run id (the job's hessian_id)")
+        let png: [String: Any] = ["description": "image/png", "content": ["image/png": ["schema": ["type": "string", "format": "binary"]]]]
+        func picture(_ summary: String) -> [String: Any] {
+            var responses: [String: Any] = withServerStatuses(["304": "not modified", "400": "malformed id",
+                                                              "404": "unknown or unfinished run, or nothing of that kind to draw",
+                                                              "503": "every render slot busy (Retry-After), or store unreadable"])
+                .mapValues { ["description": $0] }
+            responses["200"] = png
+            return ["get": ["summary": summary, "parameters": [run], "responses": responses]]
+        }
+        return [
+            "/api/hessian": [
+                "get": operation("Finished Hessian runs (what each computed)", responses: withServerStatuses(["200": "{hessian: [...]}"])),
+                "post": operation("Request Hessian spectra (top eigenvalues, trace, density; one per model, same images): "
+                                    + "a job on the surfaces' queue, with progress, events and cancel at /api/jobs/{id}",
+                                  responses: withServerStatuses([
+                                      "200": "already computed: {job} (job.hessian_id names the run)", "202": "queued: {job}",
+                                      "400": "a field is refused (the message names it)", "404": "unknown model",
+                                      "422": "over one of this server's caps (the message names it)",
+                                      "429": "job queue full (Retry-After)",
+                                      "503": "store read-only, or too many connections", "507": "disk full"]),
+                                  body: "#/components/schemas/HessianRequest"),
+            ],
+            "/api/hessian/{id}": ["get": operation(
+                "A finished run: {run, spectra} with every model's spectrum as `landscape hessian` writes it "
+                    + "(id.json is the same; id.png is the eigenvalues picture)",
+                parameters: [run],
+                responses: withServerStatuses(["200": "{run, spectra}", "400": "malformed id", "404": "unknown or unfinished run",
+                                               "503": "store unreadable"]))],
+            "/api/hessian/{id}.png": picture("Top eigenvalues of every model of a run, side by side"),
+            "/api/hessian/{id}/density.png": picture("Eigenvalue densities of every model of a run on one log axis"),
+        ]
+    }
 
     /// The request body's schema, made from the library's spec: its fields, defaults and limits.
     static func surfaceRequestSchema(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] {
-        let fields = SurfaceSpec.fields(limits: limits)
+        requestSchema(SurfaceSpec.fields(limits: limits), models: models, datasets: datasets)
+    }
+
+    /// A request body's schema from a spec's fields.
+    static func requestSchema(_ fields: [SpecField], models: [String], datasets: [String]) -> [String: Any] {
         var properties: [String: Any] = [:]
         for field in fields {
             var property: [String: Any] = ["type": field.type, "description": field.description]
@@ -214,6 +257,8 @@ enum OpenAPIDocument {
                 property["minimum"] = field.minimum
                 property["maximum"] = field.maximum
                 if let value = field.defaultValue { property["default"] = Int(value) }
+            case "boolean":
+                if let value = field.defaultValue { property["default"] = value == "true" }
             default:
                 if let value = field.defaultValue { property["default"] = value }
                 if field.name == "x" || field.name == "y" {
@@ -229,8 +274,8 @@ enum OpenAPIDocument {
                 "additionalProperties": false]
     }
 
-    static func data(limits: SurfaceLimits, models: [String], datasets: [String]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: document(limits: limits, models: models, datasets: datasets),
+    static func data(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), models: [String], datasets: [String]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: document(limits: limits, hessianLimits: hessianLimits, models: models, datasets: datasets),
                                      options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 }

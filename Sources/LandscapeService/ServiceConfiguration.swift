@@ -23,6 +23,8 @@ public struct ServiceConfiguration: Sendable {
     public struct Limits: Sendable {
         /// Caps of one surface request (grid points, samples, BN images, models): the library's, checked there.
         public var surface = SurfaceLimits()
+        /// Caps of one Hessian request (models, samples, Lanczos steps, probes, products per model): the library's.
+        public var hessian = HessianLimits()
         /// Jobs waiting or running before POST answers 429.
         public var maximumQueuedJobs = 4
         /// Finished jobs remembered by /api/jobs (each keeps its state and surface ids, not its computation).
@@ -35,6 +37,9 @@ public struct ServiceConfiguration: Sendable {
         public var renderSlotWait: TimeInterval = 10
         public init() {}
     }
+
+    /// Finished Hessian runs (`HessianStore`): a folder inside the surface cache, so `--cache` moves both.
+    public var hessianDirectory: URL { cacheDirectory.appendingPathComponent("hessian", isDirectory: true) }
 
     /// The embedded default: everything relative to the repository root
     /// (`landscape serve` run from the checkout).

@@ -4,6 +4,8 @@ import HTTPServer
 /// field and what was expected; `detail` carries the underlying error.
 public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable {
     case badRequest(String, detail: String? = nil)
+    /// Well formed, but over one of this server's caps (422; the message names the cap).
+    case tooLarge(String)
     case notFound(String)
     case queueFull(limit: Int, retryAfter: Int)
     case conflict(String)
@@ -15,6 +17,7 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
     public var status: Int {
         switch self {
         case .badRequest: return 400
+        case .tooLarge: return 422
         case .notFound: return 404
         case .queueFull: return 429
         case .conflict: return 409
@@ -26,8 +29,9 @@ public enum ServiceError: Error, CustomStringConvertible, HTTPErrorRepresentable
     public var message: String {
         switch self {
         case .badRequest(let message, _): return message
+        case .tooLarge(let message): return message
         case .notFound(let what): return "\(what) not found"
-        case .queueFull(let limit, _): return "the surface job queue is full (\(limit) jobs waiting or running); retry later"
+        case .queueFull(let limit, _): return "the job queue is full (\(limit) jobs waiting or running); retry later"
         case .conflict(let message): return message
         case .storageUnavailable(let message, _, _): return message
         case .busy(let message, _): return message

@@ -6,7 +6,9 @@ data (mock_data.py): three shipped 41×41 surfaces sharing directions, jobs that
 fill a surface coarse-to-fine over about 3 s with SSE progress/point/done events,
 GET /api/limits and the request schema of GET /api/openapi.json. Points with |x|
 or |y| beyond 1.5 diverge (null loss, diverged: true), so a grid such as
--2:2:9 shows diverged cells.
+-2:2:9 shows diverged cells. POST /api/hessian runs a mock Hessian job (progress in
+products over about 3 s) whose GET /api/hessian/{id} holds synthetic spectra (not real
+numbers), for the Sharpness tab.
 
     python3 Tests/browser/mock_api.py --port 8421
 """
@@ -31,6 +33,18 @@ LIMITS = {"max_models": 6, "max_grid_points": 101 * 101, "max_samples": 10000, "
           "activations": ["relu", "swish", "mish", "gelu", "elu", "leaky_relu", "softplus", "tanh", "nish"],
           "levels": {"min": 2, "max": 100, "default": 20},
           "output_landscape": {"sizes": [128, 192, 256], "default": 256, "max": 512}}
+# The Hessian request's fields as the real server publishes them (HessianSpec.fields), for the Sharpness tab.
+HESSIAN_FIELD = lambda name, type_, default, minimum=None, maximum=None, allowed=None: {
+    "name": name, "type": type_, "description": name, "default": default, "allowed": allowed, "minimum": minimum,
+    "maximum": maximum, "required": name == "models", "exclusive_minimum": False}
+LIMITS["hessian_fields"] = [
+    HESSIAN_FIELD("models", "array", None, 1, 6), HESSIAN_FIELD("dataset", "string", "fashion-mnist"),
+    HESSIAN_FIELD("split", "string", "test", allowed=["train", "test"]), HESSIAN_FIELD("samples", "integer", "1000", 1, 10000),
+    HESSIAN_FIELD("subset", "string", "first", allowed=["first", "random", "balanced"]), HESSIAN_FIELD("subset_seed", "integer", "0", 0),
+    HESSIAN_FIELD("top", "integer", "5", 0, 500), HESSIAN_FIELD("negative", "boolean", "false"),
+    HESSIAN_FIELD("lanczos_steps", "integer", "100", 1, 500), HESSIAN_FIELD("trace_probes", "integer", "0", 0, 2000),
+    HESSIAN_FIELD("density", "boolean", "false"), HESSIAN_FIELD("density_runs", "integer", "1", 1, 20),
+    HESSIAN_FIELD("density_steps", "integer", "100", 2, 500), HESSIAN_FIELD("seed", "integer", "0", 0)]
 # The part of GET /api/openapi.json the page reads: the request schema's defaults, choices and examples.
 # Downloads the mock offers (the real server lists PNG, SVG, PDF and every export format): PNG and CSV.
 DOWNLOAD = lambda summary, ctype: {"get": {"summary": summary, "parameters": [], "responses": {
@@ -116,6 +130,49 @@ class Job:
         self.state = "done"
         self.emit("progress", {"job": self.json()})
         self.emit("done", {"job": self.json()})
+
+
+class HessianJob(Job):
+    """A mock Hessian job: progress in products over JOB_SECONDS, then synthetic spectra (not real numbers)."""
+    def __init__(self, body):
+        super().__init__([])
+        self.body = body
+        per_model = (body.get("lanczos_steps", 100) if body.get("top", 5) else 0) + body.get("trace_probes", 0) \
+            + (body.get("density_runs", 1) * body.get("density_steps", 100) if body.get("density") else 0)
+        self.total = per_model * len(body["models"])
+        self.hessian_id = "h%015x" % (abs(hash(json.dumps(body, sort_keys=True))) % 16 ** 15)
+
+    def json(self):
+        out = super().json()
+        out.update(kind="hessian", hessian_id=self.hessian_id, surface_ids=[])
+        return out
+
+    def run(self):
+        self.state, self.started = "running", time.time()
+        for _ in range(self.total):
+            if self.state == "cancelled":
+                return
+            time.sleep(JOB_SECONDS / max(self.total, 1))
+            self.done += 1
+            self.emit("progress", {"job": self.json()})
+        HESSIAN[self.hessian_id] = data.hessian_result(self.hessian_id, self.body)
+        self.state = "done"
+        self.emit("done", {"job": self.json()})
+
+
+HESSIAN = {}
+
+
+def create_hessian_job(body):
+    if not isinstance(body, dict) or not isinstance(body.get("models"), list) or not body["models"]:
+        raise ApiError(400, "models: expected at least one model")
+    if any(m not in data.MODELS for m in body["models"]):
+        raise ApiError(404, "model not found")
+    job = HessianJob(body)
+    with LOCK:
+        JOBS[job.id] = job
+    threading.Thread(target=job.run, daemon=True).start()
+    return 202, job
 
 
 def create_job(body):
@@ -222,6 +279,16 @@ class Handler(BaseHTTPRequestHandler):
                                                       "available": True}]})
         if parts[:1] == ["surfaces"]:
             return self.surfaces(method, parts[1:], q)
+        if parts == ["hessian"] and method == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            status, job = create_hessian_job(json.loads(self.rfile.read(length) or b"null"))
+            return self.send_json(status, {"job": job.json()})
+        if parts[:1] == ["hessian"] and method == "GET":
+            if len(parts) == 1:
+                return self.send_json(200, {"hessian": [r["run"] for r in HESSIAN.values()]})
+            if parts[1] in HESSIAN:
+                return self.send_json(200, HESSIAN[parts[1]])
+            raise ApiError(404, "Hessian run not found")
         if parts[:1] == ["jobs"]:
             return self.jobs(method, parts[1:])
         if method == "GET" and parts == ["activations.json"]:

@@ -273,3 +273,28 @@ def output_landscape_png(names, seed, size, lo, hi):
         t = fields[panel][y * size + i]
         return (int(68 + 185 * t * t), int(1 + 230 * t), int(84 + 60 * math.sin(math.pi * t)))
     return png(width, size, pixel)
+
+
+def hessian_result(run_id, body):
+    """Synthetic spectra shaped like GET /api/hessian/{id} (mock numbers, not a computation)."""
+    spectra = []
+    for i, model in enumerate(body["models"]):
+        scale = 40.0 * (1 + 0.3 * i)
+        top = [scale / (k + 1) for k in range(body.get("top", 5))]
+        grid = [-5 + 0.5 * k for k in range(int(2 * scale / 0.5) + 11)]
+        density = [math.exp(-(g / 2) ** 2) + 1e-4 for g in grid] if body.get("density") else None
+        listing = model_listing(model)
+        spectra.append({
+            "format_version": 1, "model": {"name": model, "sha256": listing["sha256"], "architecture": "resnet20",
+                                           "activation": listing["activation"]},
+            "samples": body.get("samples", 1000), "seed": body.get("seed", 0), "parameter_count": listing["parameter_count"],
+            "top_eigenvalues": top, "top_residuals": [0.0] * len(top), "lanczos_steps": body.get("lanczos_steps", 100),
+            "trace": 900.0 + 150 * i if body.get("trace_probes") else None,
+            "trace_stderr": 40.0 if body.get("trace_probes") else None, "trace_probes": body.get("trace_probes", 0),
+            "density": {"grid": grid, "density": density, "variance": 0.1, "runs": [], "steps": body.get("density_steps", 100)}
+            if density else None,
+            "timing": {"seconds": 3.0, "products": 10, "seconds_per_product": 0.3, "threads": 2}})
+    run = {"id": run_id, "models": body["models"], "files": [f"{m}.hessian.json" for m in body["models"]],
+           "dataset": body.get("dataset", "fashion-mnist"), "samples": body.get("samples", 1000), "seed": body.get("seed", 0),
+           "top": body.get("top", 5), "created": "2026-12-06T00:00:00Z"}
+    return {"run": run, "spectra": spectra}

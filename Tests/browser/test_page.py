@@ -717,7 +717,7 @@ class PageTest:
         self.d.set_window_size(*PHONE)
         try:
             time.sleep(0.5)
-            for tab in ("landscapes", "new", "activations", "output"):
+            for tab in ("landscapes", "new", "sharpness", "activations", "output"):
                 self.by_id(f"tab-{tab}").click()
                 time.sleep(0.4)
                 width, scroll, tabs = self.d.execute_script(
@@ -884,6 +884,53 @@ class PageTest:
         self.wait.until(lambda d: not any(f"{k}=" in self.hash() for k in ("vmin", "vmax", "vlevel", "zmax")))
         Select(self.by_id("view-kind")).select_by_value("contour")
 
+    # --- Sharpness tab -----------------------------------------------------------------
+    def sharpness_form_from_limits(self):
+        """The Sharpness form's controls, defaults and bounds are those of GET /api/limits' hessian_fields."""
+        self.by_id("tab-sharpness").click()
+        with urllib.request.urlopen(BASE + "/api/limits") as response:
+            fields = {f["name"]: f for f in json.load(response)["hessian_fields"]}
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hs-form [data-field]")) >= len(fields) - 2)
+        controls = {c.get_attribute("data-field"): c for c in self.d.find_elements(By.CSS_SELECTOR, "#hs-form [data-field]")}
+        assert set(controls) == set(fields) - {"models", "dataset"}, f"form fields {sorted(controls)} vs limits {sorted(fields)}"
+        for name in ("samples", "top", "trace_probes", "lanczos_steps"):
+            assert controls[name].get_attribute("value") == fields[name]["default"], f"{name}: form starts at {controls[name].get_attribute('value')!r}"
+            assert controls[name].get_attribute("max") == str(fields[name]["maximum"]), f"{name}: max {controls[name].get_attribute('max')!r}"
+        assert controls["density"].is_selected() == (fields["density"]["default"] == "true")
+        assert len(Select(self.by_id("hs-models")).all_selected_options) >= 1, "no model selected"
+        assert "seed" in self.by_id("seed-strips").text, "the seed-study strip plots' place is not marked"
+
+    def sharpness_run_completes(self):
+        """A small Hessian run of every model: progress, then eigenvalues, trace ± s.e. and densities drawn."""
+        self.by_id("tab-sharpness").click()
+        models = len(Select(self.by_id("hs-models")).all_selected_options)
+        self.d.execute_script("document.querySelector('#hs-form details').open = true")
+        self.fill((("hs-samples", "16"), ("hs-top", "2"), ("hs-lanczos-steps", "6"), ("hs-trace-probes", "3"),
+                   ("hs-density-runs", "1"), ("hs-density-steps", "5"), ("hs-seed", str(random.randint(1000, 10 ** 6)))))
+        if not self.by_id("hs-density").is_selected():
+            self.by_id("hs-density").click()
+        self.by_id("hs-submit").click()
+        self.wait.until(lambda d: self.by_id("hs-job").is_displayed())
+        WebDriverWait(self.d, JOB_TIMEOUT).until(lambda d: self.by_id("hs-job").get_attribute("data-state") in ("done", "failed", "cancelled"))
+        text = self.by_id("hs-progress-text").text
+        assert self.by_id("hs-job").get_attribute("data-state") == "done", f"job ended: {text} {self.by_id('hs-error').text}"
+        assert f"/ {14 * models} Hessian-vector products" in text, text  # (6 Lanczos + 3 probes + 5 density steps) per model
+        self.wait.until(lambda d: self.by_id("hs-results").is_displayed())
+        eigen, trace, density = self.by_id("hs-eigen-canvas"), self.by_id("hs-trace-canvas"), self.by_id("hs-density-canvas")
+        # Bars fill much of their canvas; a few error bars and thin density curves colour less of theirs.
+        try:
+            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.002 for c in (eigen, trace, density)))
+        except TimeoutException:
+            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in (eigen, trace, density)]}") from None
+        assert eigen.get_attribute("data-bars") == str(2 * models), f"eigenvalue bars: {eigen.get_attribute('data-bars')}"
+        assert trace.get_attribute("data-points") == str(models)
+        assert density.get_attribute("data-curves") == str(models)
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#hs-table tr")
+        assert len(rows) == models, f"{len(rows)} table rows for {models} models"
+        assert all("±" in r.text and "," in r.text for r in rows), [r.text for r in rows]
+        self.d.execute_script("document.getElementById('hs-results').scrollIntoView()")
+        self.shot("14-sharpness")
+
     def output_landscapes(self):
         self.by_id("tab-output").click()
         image = self.by_id("output-image")
@@ -918,6 +965,8 @@ def main():
         check.run("a cancelled job can be resumed", t.resume_cancelled_job)
         check.run("1D surface request draws a line panel", t.one_dimensional_surface)
         check.run("a diverged point event shows in the New surface panel and readout", t.diverged_point_event)
+        check.run("Sharpness: the form is built from the limits' Hessian fields", t.sharpness_form_from_limits)
+        check.run("Sharpness: a small Hessian run completes; eigenvalues, trace and density are drawn", t.sharpness_run_completes)
         check.run("activation canvas is drawn, Mish minimum listed", t.activation_canvas)
         check.run("every activation curve has its own colour, minima labels do not overlap", t.activation_colours_and_labels)
         check.run("output landscape image loads", t.output_landscapes)

@@ -1,0 +1,78 @@
+import Foundation
+
+// MARK: - The API's JSON form of a Hessian request
+
+extension HessianSpec {
+    /// Decodes the API's JSON body (snake_case fields as in `fields(limits:)`; unknown fields refused),
+    /// naming the field of any error. Validation is `validated(limits:)`, as for the CLI.
+    public static func decode(json body: Data) throws -> HessianSpec {
+        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with models and what to compute") }
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw SpecError("body", "expected a JSON object")
+            }
+            object = parsed
+        } catch let error as SpecError { throw error } catch {
+            throw SpecError("body", "not valid JSON")
+        }
+        let known = Set(fields(limits: HessianLimits()).map(\.name))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
+        }
+        let reader = JSONFields(object)
+        guard let models = try reader.strings("models") else { throw SpecError("models", "required") }
+        var spec = HessianSpec(models: models)
+        spec.dataset = try reader.string("dataset")
+        spec.split = try reader.choice("split")
+        spec.samples = try reader.integer("samples")
+        spec.subset = try reader.choice("subset") ?? spec.subset
+        spec.subsetSeed = try reader.seed("subset_seed") ?? spec.subsetSeed
+        spec.top = try reader.integer("top") ?? spec.top
+        spec.negative = try reader.boolean("negative") ?? spec.negative
+        spec.lanczosSteps = try reader.integer("lanczos_steps") ?? spec.lanczosSteps
+        spec.traceProbes = try reader.integer("trace_probes") ?? spec.traceProbes
+        spec.density = try reader.boolean("density") ?? spec.density
+        spec.densityRuns = try reader.integer("density_runs") ?? spec.densityRuns
+        spec.densitySteps = try reader.integer("density_steps") ?? spec.densitySteps
+        spec.seed = try reader.seed("seed") ?? spec.seed
+        return spec
+    }
+
+    /// The id of a validated request's results: the models' bytes (and activations), the images' content,
+    /// and every option that changes a number. Two requests with the same id compute the same spectra.
+    public static func resultID(models: [Surface.ModelInfo], dataset: Surface.DatasetInfo, options: SpectrumOptions) -> String {
+        let parts = ["hessian-v\(HessianSpectrum.formatVersion)"] + models.flatMap { [$0.name, $0.sha256, $0.activation] } + [
+            dataset.contentSha256, "top=\(options.top)", "negative=\(options.negative)", "lanczos=\(options.lanczosSteps)",
+            "tolerance=\(options.tolerance)", "trace=\(options.traceProbes)", "density=\(options.density)",
+            "runs=\(options.densityRuns)", "steps=\(options.densitySteps)", "bins=\(options.densityBins)", "seed=\(options.seed)",
+        ]
+        return "h" + String(SHA256.hex(parts.joined(separator: "|")).prefix(15))
+    }
+}
+
+extension HessianLimits {
+    /// Caps so large that only the spec's own sanity checks apply: a request refused under these is
+    /// malformed (400), one refused only under a server's caps is too big (422). Int32.max keeps the
+    /// product count (steps + probes + runs × steps) far from overflowing.
+    public static var unbounded: HessianLimits {
+        var limits = HessianLimits()
+        let huge = Int(Int32.max)
+        limits.maximumModels = huge
+        limits.maximumSamples = huge
+        limits.maximumLanczosSteps = huge
+        limits.maximumTraceProbes = huge
+        limits.maximumDensityRuns = huge
+        limits.maximumProducts = .max
+        return limits
+    }
+}
+
+extension JSONFields {
+    /// JSON true or false only: 0, 1 and "true" are refused.
+    func boolean(_ name: String) throws -> Bool? {
+        guard let value = value(name) else { return nil }
+        guard isBoolean(value), let flag = value as? Bool else { throw SpecError(name, "expected true or false, got \(value)") }
+        return flag
+    }
+}

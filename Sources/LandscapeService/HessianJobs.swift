@@ -1,0 +1,105 @@
+import Foundation
+import Landscape
+import LandscapeEngine
+import LandscapeIO
+
+/// The work of one Hessian job: `HessianRun` model by model into the run's
+/// folder of the store, then the store entry that marks it complete. Progress
+/// is in Hessian-vector products over every model, with what is being done now.
+struct HessianJobWork {
+    let id: String
+    let models: [LoadedModel]
+    let data: SurfaceData
+    let options: SpectrumOptions
+    let store: HessianStore
+    let dataset: String
+    let threads: Int
+
+    /// Products of the whole job at most (Lanczos may stop early: its remaining steps are then counted done).
+    var total: Int { options.maximumProducts * models.count }
+
+    /// `onProgress` gets the whole job's products done and total, the current model's rate, and what is being done
+    /// now as the label ("resnet20-mish: Lanczos step 3 of 100").
+    func run(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
+        let folder = store.folder(id)
+        let perModel = options.maximumProducts
+        var files: [String] = []
+        for (index, model) in models.enumerated() {
+            let run = try HessianRun(models: [model], data: data, options: options, directory: folder, threads: threads)
+            _ = try run.run(cancel: cancel) { report in
+                let done = index * perModel + report.done
+                let eta = report.rate > 0 ? Double(total - done) / report.rate : nil
+                onProgress(ProgressReport(label: "\(model.name): " + step(report.done, phase: String(report.label.split(separator: " ").last ?? "")),
+                                          done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate,
+                                          etaSeconds: eta))
+            }
+            files.append(run.jsonURL(model).lastPathComponent)
+        }
+        try store.save(HessianStore.Entry(id: id, models: models.map(\.name), files: files, dataset: dataset,
+                                          samples: data.data.count, options: options))
+    }
+
+    /// "Lanczos step 3 of 20", "trace probe 2 of 10", "density run 1 of 2, step 4 of 30" from the products done in a model.
+    func step(_ done: Int, phase: String) -> String {
+        let lanczos = options.top > 0 || options.negative ? options.lanczosSteps : 0
+        switch phase {
+        case "eigenvalues": return "Lanczos step \(min(done, lanczos)) of \(lanczos)"
+        case "trace": return "trace probe \(done - lanczos) of \(options.traceProbes)"
+        case "density":
+            let inDensity = max(0, done - lanczos - options.traceProbes - 1)
+            let steps = max(options.densitySteps, 1)
+            return "density run \(min(inDensity / steps + 1, options.densityRuns)) of \(options.densityRuns), "
+                + "step \(inDensity % steps + 1) of \(options.densitySteps)"
+        default: return phase
+        }
+    }
+}
+
+/// Turns a Hessian request into a job on the shared queue, or answers it from the store.
+final class HessianPlanner: @unchecked Sendable {
+    private let catalog: Catalog
+    private let queue: JobQueue
+    let store: HessianStore
+
+    init(catalog: Catalog, queue: JobQueue) throws {
+        self.catalog = catalog
+        self.queue = queue
+        store = try HessianStore(directory: catalog.configuration.hessianDirectory)
+    }
+
+    /// The job for this request and whether it was already complete. A malformed request is 400, one
+    /// within the spec's own rules but over this server's caps is 422 (the message names the cap).
+    func submit(_ spec: HessianSpec) throws -> (job: Job, cached: Bool) {
+        do { _ = try spec.validated(limits: .unbounded) } catch { throw ServiceError.badRequest("\(error)") }
+        let validated: HessianSpec.Validated
+        do { validated = try spec.validated(limits: catalog.configuration.limits.hessian) } catch {
+            throw ServiceError.tooLarge("\(error)")
+        }
+        let models = try spec.models.map { try catalog.model($0) }
+        guard Set(models.map(\.name)).count == models.count else {
+            throw ServiceError.badRequest("models: two of \(spec.models.joined(separator: ", ")) have the same name in their model cards")
+        }
+        let datasetName = spec.dataset ?? SurfaceSpec.defaultDataset
+        let path = try catalog.datasetPath(datasetName)
+        let data: SurfaceData
+        do { data = try EvaluationSet.build(spec.evaluationSet(path: path, validated), card: models[0].card) } catch {
+            throw ServiceError.badRequest("dataset \(path) cannot be used", detail: "\(error)")
+        }
+        for model in models {
+            do {
+                try model.checkInput(data)
+                try HessianSpec.check(top: validated.options.top, parameterCount: model.model.parameterCount, model: model.name)
+            } catch { throw ServiceError.badRequest("\(error)") }
+        }
+        let id = HessianSpec.resultID(models: models.map(\.info), dataset: data.info, options: validated.options)
+        let work = HessianJobWork(id: id, models: models, data: data, options: validated.options, store: store,
+                                  dataset: datasetName, threads: catalog.configuration.threads)
+        if try store.entry(id) != nil {
+            return (queue.registerComplete(kind: .hessian, surfaceIDs: [], hessianID: id, total: work.total), true)
+        }
+        let job = try queue.submitOrJoin(kind: .hessian, surfaceIDs: [], hessianID: id, total: work.total) {
+            (.hessian(work), 0)
+        }
+        return (job, false)
+    }
+}
