@@ -203,7 +203,7 @@ extension SeedStudy {
 
     public static func decode(_ data: Data, source: String) throws -> SeedStudy {
         do { return try LandscapeJSON.decoder.decode(SeedStudy.self, from: data) } catch {
-            throw LandscapeError.storeFailure(path: source, detail: "not a seed study JSON (format \(formatVersion)): \(LandscapeJSON.describe(error))")
+            throw LandscapeError.invalidRequest("seed study \(source): not a seed study JSON (format \(formatVersion)): \(LandscapeJSON.describe(error))")
         }
     }
 
