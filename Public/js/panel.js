@@ -12,6 +12,7 @@ import { formatNumber } from './scale.js';
 import { seriesColour } from './colormap.js';
 import { modelInfo } from './store.js';
 import { downloadMenu } from './download.js';
+import { surfaceName } from './surfacename.js';
 import { axisLabels, drawPath, markerAt, pathOf } from './pathoverlay.js';
 
 const MARGIN = { left: 48, right: 12, top: 10, bottom: 36 };
@@ -33,18 +34,18 @@ export class SurfacePanel {
     this.selected = null;
     this.element = el('article', { class: 'panel', 'data-surface-id': surface.id });
     const head = el('header');
-    const title = el('h3', {}, surface.model.name);
+    const title = el('h3', {}, surfaceName(surface));
     const act = surface.model.activation || '';
     const pill = el('span', { class: `pill act-${act}` }, act);
     this.downloads = downloadMenu('Download', { twoDimensional: this.twoDimensional,
       hasDirections: Boolean(surface.directions && surface.directions.file) });
-    this.downloads.setAttribute('aria-label', `download ${surface.model.name}: this view as a picture, or the surface's data`);
+    this.downloads.setAttribute('aria-label', `download ${surfaceName(surface)}: this view as a picture, or the surface's data`);
     head.append(title, pill, this.downloads);
     const grid = this.twoDimensional ? `${surface.x.length} × ${surface.y.length} grid` : `${surface.x.length} points along α`;
     this.pathPoints = this.twoDimensional ? pathOf(surface) : null; // the training path in a PCA plane
     const pathKeys = this.pathPoints ? `, [ and ] step along the training path (${this.pathPoints.length} snapshots)` : '';
     this.canvas = el('canvas', { class: 'surface-canvas', tabindex: '0',
-      'aria-label': `loss surface of ${surface.model.name}, ${grid}: arrow keys move a cursor and read its values${pathKeys}, Enter selects the point` });
+      'aria-label': `loss surface of ${surfaceName(surface)}, ${grid}: arrow keys move a cursor and read its values${pathKeys}, Enter selects the point` });
     this.stats = el('dl', { class: 'stats' });
     this.element.append(head, this.canvas, this.stats);
     this.base = document.createElement('canvas');

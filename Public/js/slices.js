@@ -4,6 +4,7 @@
 
 import { drawLinePlot } from './lineplot.js';
 import { seriesColour } from './colormap.js';
+import { surfaceName } from './surfacename.js';
 
 function nearest(arr, v) {
   let best = 0;
@@ -17,7 +18,7 @@ export function drawSlices(xCanvas, yCanvas, surfaces, point, log = false) {
   const xSeries = [], ySeries = [];
   surfaces.forEach((s, k) => {
     const colour = seriesColour(s.model.activation, k);
-    const name = s.model.name;
+    const name = surfaceName(s);
     const two = Array.isArray(s.y) && s.loss.length > 1;
     const r = two ? nearest(s.y, point.beta) : 0;
     xSeries.push({ x: s.x, y: s.loss[r].map(tf), colour, label: name });

@@ -28,7 +28,9 @@ struct RenderCommand: ParsableCommand {
         abstract: "Draw a surface JSON (or several side by side with --compare) as PNG, SVG or PDF.",
         discussion: "Levels follow the reference's vmin:vmax:vlevel (e.g. --vmin 0.1 --vmax 10 --vlevel 0.5).")
 
-    @Argument(help: "A surface JSON file (omit with --compare).") var surface: String?
+    @Argument(help: "A surface JSON file (omit with --compare or --study).") var surface: String?
+    @Option(help: "A seed study JSON (from `landscape surface --seeds`): strip plots of curvature and width per model, one dot per seed.")
+    var study: String?
     @Option(parsing: .upToNextOption, help: "Several surface JSON files drawn side by side with one shared colour scale.")
     var compare: [String] = []
     @Option(help: "A convexity map of the surface (`landscape convexity`), drawn beside it as a heatmap of |λmin/λmax|.")
@@ -66,7 +68,11 @@ struct RenderCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if surface == nil && compare.isEmpty { throw ValidationError("give a surface JSON file, or several after --compare") }
+        if study != nil {
+            if surface != nil || !compare.isEmpty { throw ValidationError("give either --study FILE or surfaces, not both") }
+            return
+        }
+        if surface == nil && compare.isEmpty { throw ValidationError("give a surface JSON file, several after --compare, or --study FILE") }
         if surface != nil && !compare.isEmpty { throw ValidationError("give either one surface or --compare A.json B.json …, not both") }
         if convexity != nil && surface == nil { throw ValidationError("--convexity: expected one surface JSON file, not --compare") }
         if compare.count > RenderSpec.maximumSurfaces {
@@ -78,6 +84,11 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let study {
+            let plot = try Pictures.seedStudy(try SeedStudy.load(study), width: width, height: height, scale: scale, format: try output.resolved())
+            try plot.write(to: output.url)
+            return output.report(plot)
+        }
         let surfaces = try (surface.map { [$0] } ?? compare).map(Surface.load)
         var spec = self.spec
         spec.format = try output.resolved()

@@ -24,7 +24,13 @@ struct SurfaceCommand: ParsableCommand {
     var y: GridAxis?
     @Option(help: "Number of samples (chosen by --subset; default \(EvaluationSetRequest.defaultSurfaceSamples), or every image of a smaller split).")
     var samples: Int?
-    @Option(help: "Seed of the random directions.") var seed: UInt64 = 0
+    @Option(help: "Seed of the random directions (default 0).") var seed: UInt64?
+    @Option(help: "A seed study: one surface per seed and model, an inclusive range (0:19) or a list (0,3,7), then the study of widths and curvatures over the seeds (see --study).",
+            transform: SeedList.init(parsing:))
+    var seeds: SeedList?
+    @Option(help: "With --seeds: where the study JSON goes (default: DIR/study-<hash>.json beside the surfaces).") var study: String?
+    @Option(help: "With --seeds: loss increase above the centre at which widths are read (0.1 or 1.0; default \(SeedStudy.defaultWidthThreshold)).")
+    var widthThreshold: Double?
     @Option(help: "Direction normalization: filter, layer, weight, none.") var norm: DirectionNormalization = .filter
     @Option(help: "1-D tensors (BN, biases): biasbn (zero direction) or none (copy weights, as Li et al.'s alternative).")
     var ignore: DirectionIgnore = .biasbn
@@ -65,7 +71,7 @@ struct SurfaceCommand: ParsableCommand {
         var spec = SurfaceSpec(models: models, x: x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis)),
                                y: y ?? (directions != nil ? (x ?? (try! GridAxis(parsing: SurfaceSpec.defaultAxis))) : nil))
         data.fill(&spec, samples: samples)
-        spec.directions = DirectionSpec(seed: seed, normalization: norm, ignore: ignore, mode: mode)
+        spec.directions = DirectionSpec(seed: seed ?? 0, normalization: norm, ignore: ignore, mode: mode)
         spec.bnMode = bn
         spec.bnBatches = bnBatches
         spec.bnBatchSize = bnBatchSize
@@ -75,17 +81,22 @@ struct SurfaceCommand: ParsableCommand {
     var limits: SurfaceLimits { .commandLine(maximumPoints: maxPoints) }
 
     func validate() throws {
-        if let specFile, !models.isEmpty || x != nil || y != nil || directions != nil {
-            throw ValidationError("--spec \(specFile) holds the whole request: leave out --model, --x, --y and --directions")
+        if let specFile, !models.isEmpty || x != nil || y != nil || directions != nil || seeds != nil {
+            throw ValidationError("--spec \(specFile) holds the whole request: leave out --model, --x, --y, --directions and --seeds")
         }
-        let spec = try request()
-        do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
+        if seeds == nil, study != nil || widthThreshold != nil {
+            throw ValidationError("--study and --width-threshold belong to a seed study: give --seeds too")
+        }
+        do {
+            if let studySpec { _ = try studySpec.validated(limits: studyLimits) } else { _ = try request().validated(limits: limits) }
+        } catch let error as SpecError {
             if let specFile { throw ValidationError("--spec \(specFile): \(error)") }
             throw ValidationError(SpecFlags.of(error, renamed: ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]))
         }
     }
 
     func run() throws {
+        if let studySpec { return try runStudy(studySpec.validated(limits: studyLimits)) }
         let spec = try request()
         var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let loaded = try spec.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }

@@ -349,6 +349,13 @@ class PageTest:
         shown = [p.get_attribute("data-surface-id") for p in self.d.find_elements(By.CSS_SELECTOR, "#surface-panels .panel")]
         assert shown == [known], f"expected only the known surface {known}, got {shown}"
 
+    def panels_name_model_and_seed(self):
+        """Issue 16: panels of two seeds must not look alike; every panel title names model and seed."""
+        self.open_plain(BASE + "/#tab=landscapes")
+        self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
+        titles = [c.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "h3").text for c in self.panels()]
+        assert all(" · seed " in t for t in titles), f"a panel title does not name its seed: {titles}"
+
     def keyboard_moves_cursor(self):
         self.open_plain(BASE + "/#tab=landscapes")
         self.wait.until(lambda d: len(self.panels()) >= 1 and all(self.drawn(c) for c in self.panels()))
@@ -956,6 +963,7 @@ def main():
         check.run("a hash without surface ids selects the default group, picker keeps working", t.hash_without_ids_keeps_picker_working)
         check.run("an unknown surface id in the link is named in a notice", t.unknown_surface_id_named)
         check.run("canvases take focus; arrow keys move the readout cursor", t.keyboard_moves_cursor)
+        check.run("every panel title names model and seed", t.panels_name_model_and_seed)
         check.run("diverged points are drawn and read as diverged", t.diverged_points_drawn)
         check.run("a training path is drawn over contour, heatmap and 3D; its markers read step, epoch, loss", t.path_overlay)
         check.run("limits and request defaults come from the API (notice without them)", t.limits_from_api)

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Landscape
+import LandscapeDistributed
+import LandscapeEngine
+
+/// `landscape surface --seeds 0:19`: the surfaces of every seed, then the study over them.
+extension SurfaceCommand {
+    /// The library's spec of a seed study, when --seeds is given (the same the API decodes).
+    var studySpec: SeedStudySpec? {
+        guard let seeds else { return nil }
+        var study = SeedStudySpec(surface: flagSpec, seeds: seeds.seeds)
+        study.seed = seed
+        study.directionsKind = directions?.kind.rawValue ?? "random"
+        if let widthThreshold { study.widthThreshold = widthThreshold }
+        return study
+    }
+
+    var studyLimits: SeedStudyLimits { .commandLine(maximumPoints: maxPoints) }
+
+    func runStudy(_ validated: SeedStudySpec.Validated) throws {
+        guard MPILaunch.detect() == nil else {
+            throw ValidationError("--seeds runs in one process; under mpirun/srun run one --seed per job and study them afterwards")
+        }
+        let grid = validated.surface.grid
+        let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let set = try EvaluationSet.build(try data.request(samples: validated.surface.samples, samplesAtMost: validated.surface.samplesAtMost),
+                                          card: loaded.first?.card)
+        let recompute = try validated.surface.bnRecompute.map {
+            try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+        }
+        let store = try SurfaceStore(directory: URL(fileURLWithPath: out))
+        let evaluator = Evaluator(threads: threads, algorithm: convolution)
+        let base = flagSpec.directions
+        let computation = SeedStudyComputation(seeds: validated.seeds, widthThreshold: validated.widthThreshold,
+                                               pointsPerSeed: loaded.count * grid.pointCount) { seed in
+            var directions = base
+            directions.seed = seed
+            return try SurfaceComputation(models: loaded.map(\.surfaceModel), data: set, grid: grid, directions: .random(directions),
+                                          bnMode: bn, bnRecomputation: recompute, store: store, evaluator: evaluator)
+        }
+        let cancel = CancellationFlag()
+        InterruptHandler.install(cancel)
+        let bar = ProgressBar(unit: "points")
+        let result: (surfaces: [Surface], fileNames: [String: String], study: SeedStudy)
+        do {
+            result = try computation.run(cancel: cancel) { bar.update($0) }
+        } catch EngineError.cancelled {
+            bar.finish()
+            print("stopped; finished points are saved in \(store.directory.path). Run the same command again to resume.")
+            throw ExitCode(130)
+        }
+        let url = study.map { URL(fileURLWithPath: $0) } ?? store.directory.appendingPathComponent(result.study.fileName)
+        try result.study.write(to: url)
+        print("\(result.surfaces.count) surfaces in \(store.directory.path); study: \(url.path)")
+        print(SeedStudyTable.text(result.study), terminator: "")
+    }
+}
+
+/// The study as a short table and one sentence per pair of models.
+enum SeedStudyTable {
+    static func text(_ study: SeedStudy) -> String {
+        let percent = Int((study.confidence * 100).rounded())
+        var lines = ["\(study.seeds.count) seeds (\(SeedList(study.seeds))), \(study.dimensions)D, width at loss +\(study.widthThreshold); "
+                     + "mean ± sd [\(percent) % CI]"]
+        let labelWidth = max(5, study.models.map(\.label.count).max() ?? 0)
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        lines.append(pad("model", labelWidth) + "  " + pad("curvature", 34) + "  width")
+        for model in study.models {
+            var width = cell(model.width)
+            if model.unboundedWidths > 0 { width += "  (\(model.unboundedWidths) unbounded: lower bounds)" }
+            lines.append(pad(model.label, labelWidth) + "  " + pad(cell(model.curvature), 34) + "  " + width)
+        }
+        lines += study.comparisons.map(\.sentence)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func cell(_ estimate: Estimate?) -> String {
+        guard let e = estimate else { return "-" }
+        func f(_ v: Double) -> String { String(format: abs(v) >= 1000 || (abs(v) < 0.01 && v != 0) ? "%.3g" : "%.3f", v) }
+        var text = f(e.mean)
+        if let sd = e.sd { text += " ± " + f(sd) }
+        if let low = e.ciLow, let high = e.ciHigh { text += " [" + f(low) + ", " + f(high) + "]" }
+        return text
+    }
+}
