@@ -6,21 +6,8 @@ extension HessianSpec {
     /// Decodes the API's JSON body (snake_case fields as in `fields(limits:)`; unknown fields refused),
     /// naming the field of any error. Validation is `validated(limits:)`, as for the CLI.
     public static func decode(json body: Data) throws -> HessianSpec {
-        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with models and what to compute") }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
-                throw SpecError("body", "expected a JSON object")
-            }
-            object = parsed
-        } catch let error as SpecError { throw error } catch {
-            throw SpecError("body", "not valid JSON")
-        }
-        let known = Set(fields(limits: HessianLimits()).map(\.name))
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
-        }
-        let reader = JSONFields(object)
+        let reader = try JSONFields(body: body, known: Set(fields(limits: HessianLimits()).map(\.name)),
+                                    expecting: "models and what to compute")
         guard let models = try reader.strings("models") else { throw SpecError("models", "required") }
         var spec = HessianSpec(models: models)
         spec.dataset = try reader.string("dataset")

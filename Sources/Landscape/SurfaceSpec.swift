@@ -225,21 +225,8 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
 extension SurfaceSpec {
     /// Decodes the API's JSON body (snake_case fields as in `fields(limits:)`), naming the field of any error.
     public static func decode(json body: Data) throws -> SurfaceSpec {
-        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with models, x and optionally y") }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
-                throw SpecError("body", "expected a JSON object")
-            }
-            object = parsed
-        } catch let error as SpecError { throw error } catch {
-            throw SpecError("body", "not valid JSON")
-        }
-        let known = Set(fields(limits: SurfaceLimits()).map(\.name))
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
-        }
-        let reader = JSONFields(object)
+        let reader = try JSONFields(body: body, known: Set(fields(limits: SurfaceLimits()).map(\.name)),
+                                    expecting: "models, x and optionally y")
         guard let models = try reader.strings("models") else { throw SpecError("models", "required") }
         guard let x = try reader.axis("x") else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
         var spec = SurfaceSpec(models: models, x: x, y: try reader.axis("y"))
@@ -256,56 +243,5 @@ extension SurfaceSpec {
         spec.bnBatches = try reader.integer("bn_batches")
         spec.bnBatchSize = try reader.integer("bn_batch_size")
         return spec
-    }
-}
-
-/// Typed reads of a decoded JSON object whose errors name the field (every spec's `decode(json:)` uses it).
-struct JSONFields {
-    let object: [String: Any]
-    init(_ object: [String: Any]) { self.object = object }
-
-    func value(_ name: String) -> Any? {
-        guard let value = object[name], !(value is NSNull) else { return nil }
-        return value
-    }
-
-    /// JSON true/false (`is Bool` also holds for the numbers 0 and 1 on Linux, so ask the number's type).
-    func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
-    func string(_ name: String) throws -> String? {
-        guard let value = value(name) else { return nil }
-        guard let text = value as? String else { throw SpecError(name, "expected a string") }
-        return text
-    }
-
-    func strings(_ name: String) throws -> [String]? {
-        guard let value = value(name) else { return nil }
-        guard let list = value as? [Any], let texts = list as? [String] else { throw SpecError(name, "expected an array of strings") }
-        return texts
-    }
-
-    /// An integer that fits Int: 2.5, 1e30, true and "5" are refused, never truncated or coerced.
-    func integer(_ name: String) throws -> Int? {
-        guard let value = value(name) else { return nil }
-        guard !isBoolean(value), let integer = value as? Int else { throw SpecError(name, "expected an integer, got \(value)") }
-        return integer
-    }
-
-    func seed(_ name: String) throws -> UInt64? {
-        guard let value = value(name) else { return nil }
-        guard !isBoolean(value), let seed = value as? UInt64 else { throw SpecError(name, "expected a non-negative integer, got \(value)") }
-        return seed
-    }
-
-    func axis(_ name: String) throws -> GridAxis? {
-        guard let text = try string(name) else { return nil }
-        do { return try GridAxis(parsing: text) } catch { throw SpecError(name, "\(error)") }
-    }
-
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T? where T.RawValue == String {
-        try string(name).map { try SpecError.choice($0, field: name) }
     }
 }

@@ -113,53 +113,15 @@ public struct ConvexitySpec: Sendable, Equatable {
 
     /// Decodes the API's JSON body (snake_case fields as in `fields(limits:)`), naming the field of any error.
     public static func decode(json body: Data) throws -> ConvexitySpec {
-        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with surface") }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
-                throw SpecError("body", "expected a JSON object")
-            }
-            object = parsed
-        } catch let error as SpecError { throw error } catch {
-            throw SpecError("body", "not valid JSON")
-        }
-        let known = Set(fields(limits: ConvexityLimits()).map(\.name))
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
-        }
-        func present(_ name: String) -> Any? {
-            guard let value = object[name], !(value is NSNull) else { return nil }
-            return value
-        }
-        // JSON true/false are NSNumbers too: refuse them as numbers (2.5, 1e30, "5" are refused by the casts).
-        func isBoolean(_ value: Any) -> Bool {
-            guard let number = value as? NSNumber else { return false }
-            return String(cString: number.objCType) == "c"
-        }
-        func string(_ name: String) throws -> String? {
-            guard let value = present(name) else { return nil }
-            guard let text = value as? String else { throw SpecError(name, "expected a string") }
-            return text
-        }
-        func integer(_ name: String) throws -> Int? {
-            guard let value = present(name) else { return nil }
-            guard !isBoolean(value), let number = value as? NSNumber, let integer = Int(exactly: number.doubleValue),
-                  number.doubleValue == number.doubleValue.rounded(), abs(number.doubleValue) < 9e15 else {
-                throw SpecError(name, "expected an integer, got \(value)")
-            }
-            return integer
-        }
-        guard let surface = try string("surface") else { throw SpecError("surface", "required") }
+        let reader = try JSONFields(body: body, known: Set(fields(limits: ConvexityLimits()).map(\.name)), expecting: "surface")
+        guard let surface = try reader.string("surface") else { throw SpecError("surface", "required") }
         var spec = ConvexitySpec(surface: surface)
-        spec.model = try string("model")
-        spec.dataset = try string("dataset")
-        spec.samples = try integer("samples")
-        spec.stride = try integer("stride") ?? spec.stride
-        spec.lanczosSteps = try integer("lanczos_steps") ?? spec.lanczosSteps
-        if let seed = try integer("seed") {
-            guard seed >= 0 else { throw SpecError("seed", "expected a non-negative integer, got \(seed)") }
-            spec.seed = UInt64(seed)
-        }
+        spec.model = try reader.string("model")
+        spec.dataset = try reader.string("dataset")
+        spec.samples = try reader.integer("samples")
+        spec.stride = try reader.integer("stride") ?? spec.stride
+        spec.lanczosSteps = try reader.integer("lanczos_steps") ?? spec.lanczosSteps
+        spec.seed = try reader.seed("seed") ?? spec.seed
         return spec
     }
 }

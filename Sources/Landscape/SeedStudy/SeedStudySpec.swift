@@ -84,14 +84,8 @@ extension SeedStudySpec {
     /// Decodes the API's JSON body: the surface's fields (as `SurfaceSpec.decode`) plus `seeds`
     /// (a string as on the command line, or an array of integers) and `width_threshold`.
     public static func decode(json body: Data) throws -> SeedStudySpec {
-        guard !body.isEmpty else { throw SpecError("body", "empty: expected a JSON object with models, x and seeds") }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: body) } catch { throw SpecError("body", "not valid JSON") }
-        guard var object = parsed as? [String: Any] else { throw SpecError("body", "expected a JSON object") }
-        let known = Set(fields(limits: SeedStudyLimits()).map(\.name)).union(["seed"])
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw SpecError(unknown, "unknown field: expected one of \(known.sorted().joined(separator: ", "))")
-        }
+        var object = try JSONFields.object(body, known: Set(fields(limits: SeedStudyLimits()).map(\.name)).union(["seed"]),
+                                           expecting: "models, x and seeds")
         let seeds = try seedList(object.removeValue(forKey: "seeds"))
         let threshold = try number(object.removeValue(forKey: "width_threshold"), field: "width_threshold")
         // The single seed is kept for the refusal; the surface's decoder reads the rest.
