@@ -46,8 +46,16 @@ def load_average():
 
 
 def landscape_system(binary):
-    out = subprocess.run([binary, "bench", "--system", "--json"], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return json.loads(run([binary, "bench", "--system", "--json"], "landscape bench --system"))
+
+
+def run(command, what):
+    """Runs command; on failure exits naming what failed and the end of its error output."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        sys.exit(f"side_by_side: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    return result.stdout
 
 
 def run_landscape(args):
@@ -60,7 +68,7 @@ def run_landscape(args):
         if args.convolution:
             command += ["--convolution", args.convolution]
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, text=True)
+        run(command, "landscape surface")
         seconds = time.perf_counter() - start
         files = [f for f in os.listdir(out_dir) if f.endswith(".json") and not f.startswith("directions")]
         surfaces = []
@@ -83,7 +91,7 @@ def run_landscape(args):
 def run_torch(args, variant):
     command = [sys.executable, os.path.join(HERE, "li_baseline.py"), "--variant", variant, "--json",
                "--grid", str(args.grid), "--images", str(args.images), "--threads", str(args.threads)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    out = run(command, f"PyTorch variant {variant}")
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -81,6 +81,14 @@ public enum BLASCore {
                         environment: environment)
     }
 
+    /// What to add to the environment before re-executing this program (the guard, holding the core
+    /// the library picked, and `OPENBLAS_CORETYPE`), or nil to run as is. The caller only sets them and
+    /// execs: which variables and values stay the engine's business.
+    public static func reexecutionEnvironment(environment: [String: String]) -> [(name: String, value: String)]? {
+        guard let core = coreTypeToForce(environment: environment) else { return nil }
+        return [(reexecGuardVariable, loadedCore), ("OPENBLAS_CORETYPE", core)]
+    }
+
     /// One line for `landscape bench`/`inspect`: "OpenBLAS 0.3.21, core Cooperlake (as detected)".
     public static func summary(environment: [String: String]) -> String {
         let words = loadedConfiguration.split(separator: " ")
