@@ -8,10 +8,27 @@ Reference CIFAR-10 ResNet-20 and the 846 CIFAR-10 test images from
 ignored), eval-mode BatchNorm, batches of 128, 2 threads. Prints images/s and
 what a 51x51 surface on 1,000 images would take at that rate.
 
+Variants (issue 20, item 1: what a skilled PyTorch user would pick), all on
+the same model, images, directions and grid:
+  eager          the default NCHW eager loop (Li et al.'s own code path)
+  channels_last  model and images in channels_last (NHWC) memory format
+  compile        torch.compile(net, dynamic=False)
+  compile-cl     torch.compile on the channels_last model
+The compiled variants update the weights in place between grid points
+(parameters are graph inputs, not constants), so they compile once per batch
+shape during an untimed warm-up pass; the timed grid then runs with
+torch._dynamo.config.error_on_recompile = True, so a recompilation would stop
+the run instead of hiding inside the timing. The time excludes Python's start,
+`import torch`, the warm-up pass and compilation (printed separately).
+
     pip install torch  (CPU wheel)
-    python3 Benchmarks/li_baseline.py [--grid 7] [--threads 2]
+    python3 Benchmarks/li_baseline.py [--grid 7] [--threads 2] [--variant eager] [--json]
+
+--json prints one JSON object (variant, seconds, images_per_second,
+centre_loss, centre_correct, corner_loss, compile_seconds, isa, torch) for
+Benchmarks/side_by_side.py.
 """
-import argparse, os, time
+import argparse, json, os, time
 import numpy as np
 import torch
 import torch.nn as nn
@@ -74,37 +91,79 @@ def filter_normalized_direction(weights):
     return direction
 
 
+VARIANTS = ("eager", "channels_last", "compile", "compile-cl")
+
+
+def evaluate(model, images, labels, batch):
+    """Mean cross-entropy and number of correct top-1 predictions over all images."""
+    total, correct = 0.0, 0
+    for i in range(0, len(images), batch):
+        out = model(images[i:i + batch])
+        total += F.cross_entropy(out, labels[i:i + batch], reduction="sum").item()
+        correct += int((out.argmax(1) == labels[i:i + batch]).sum())
+    return total / len(images), correct
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--grid", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--images", type=int, default=846, help="first N reference images (846 exist)")
+    parser.add_argument("--variant", choices=VARIANTS, default="eager")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
     args = parser.parse_args()
+    if args.grid < 3 or args.grid % 2 == 0:
+        parser.error("--grid must be odd and at least 3 (the centre point is the trained model, checked against the reference)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     net = ResNet20()
     net.load_state_dict(torch.load(os.path.join(REFERENCE, "resnet20-akamaster.pt"), map_location="cpu"))
     net.eval()
-    images, labels = load_images(846)
+    images, labels = load_images(args.images)
+    if len(images) != args.images:
+        parser.error(f"--images {args.images}: the reference file holds {len(images)}")
     weights = [p.data.clone() for p in net.parameters()]
     dx, dy = filter_normalized_direction(weights), filter_normalized_direction(weights)
+    channels_last = args.variant in ("channels_last", "compile-cl")
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
+    params = list(net.parameters())
+    model, compile_seconds = net, 0.0
+    if args.variant.startswith("compile"):
+        model = torch.compile(net, dynamic=False)
+        start = time.perf_counter()
+        with torch.no_grad():
+            evaluate(model, images, labels, args.batch)      # compiles each batch shape once
+        compile_seconds = time.perf_counter() - start
+        torch._dynamo.config.error_on_recompile = True       # a recompilation in the timed grid is an error
+    else:
+        with torch.no_grad():
+            evaluate(model, images, labels, args.batch)      # warm-up, as the compiled variants get
     coords = np.linspace(-1, 1, args.grid)
-    start, losses = time.perf_counter(), []
+    start, results = time.perf_counter(), []
     with torch.no_grad():
         for b in coords:
             for a in coords:
-                for p, w, u, v in zip(net.parameters(), weights, dx, dy):
-                    p.data.copy_(w + a * u + b * v)
-                total = 0.0
-                for i in range(0, len(images), args.batch):
-                    out = net(images[i:i + args.batch])
-                    total += F.cross_entropy(out, labels[i:i + args.batch], reduction="sum").item()
-                losses.append(total / len(images))
+                for p, w, u, v in zip(params, weights, dx, dy):
+                    p.copy_(w + a * u + b * v)                   # in place: keeps p's memory format
+                results.append(evaluate(model, images, labels, args.batch))
     seconds = time.perf_counter() - start
     rate = args.grid * args.grid * len(images) / seconds
-    centre = losses[(args.grid * args.grid) // 2]
-    print(f"torch {torch.__version__}, {args.threads} threads: {args.grid}x{args.grid} points on {len(images)} images "
-          f"in {seconds:.1f} s = {rate:.0f} images/s (centre loss {centre:.6f}); "
+    centre_loss, centre_correct = results[(args.grid * args.grid) // 2]
+    capability = torch.backends.cpu.get_cpu_capability()
+    if args.json:
+        print(json.dumps({"variant": args.variant, "torch": torch.__version__, "isa": capability,
+                          "threads": args.threads, "grid": args.grid, "images": len(images),
+                          "seconds": seconds, "images_per_second": rate, "compile_seconds": compile_seconds,
+                          "centre_loss": centre_loss, "centre_correct": centre_correct,
+                          "corner_loss": results[0][0]}))
+        return
+    print(f"torch {torch.__version__} ({capability}), {args.variant}, {args.threads} threads: {args.grid}x{args.grid} points "
+          f"on {len(images)} images in {seconds:.1f} s = {rate:.0f} images/s (centre loss {centre_loss:.6f}, "
+          f"{centre_correct}/{len(images)} correct; corner loss {results[0][0]:.6f}"
+          + (f"; compiled in {compile_seconds:.1f} s" if compile_seconds else "") + "); "
           f"51x51 on 1,000 images at this rate: {51 * 51 * 1000 / rate / 60:.1f} min")
 
 

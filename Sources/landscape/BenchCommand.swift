@@ -17,13 +17,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images per timed run.") var images = 1024
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Flag(help: "Print only the CPU, the convolution kernels' ISA and the BLAS core in use, then exit.") var system = false
 
     func run() throws {
+        let report = EngineReport.fields(environment: ProcessInfo.processInfo.environment)
+        if system {
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) }),
+                                                      options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                for (key, value) in report { print("\(key): \(value)") }
+            }
+            return
+        }
         let arch = try ResNetArchitecture(depth: depth, activation: Activation(parsing: activation))
         let network = InferenceNetwork(BenchFixture.model(arch))
         let data = try BenchFixture.images(count: images)
         let flopsPerImage = Double(arch.forwardFLOPs(height: 32, width: 32))
         var rows: [[String: Double]] = []
+        if !json { print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
         if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
         if !json { print("algorithm  batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)") }
         let algorithmList = try algorithms.split(separator: ",").map {
@@ -56,7 +69,8 @@ struct BenchCommand: ParsableCommand {
         }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows],
+            let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows,
+                                                                  "system": Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) })],
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }

@@ -9,4 +9,11 @@ struct LandscapeCommand: ParsableCommand {
                       SurfaceCommand.self, InterpolateCommand.self, RenderCommand.self, ActivationsCommand.self,
                       OutputLandscapeCommand.self, ExportCommand.self, ImportCommand.self, TrainCommand.self, TrajectoryCommand.self, BenchCommand.self,
                       RenderBenchCommand.self, HessianCommand.self, ConvexityCommand.self])
+
+    /// The entry point: first make sure OpenBLAS runs the kernels this CPU deserves (may re-execute
+    /// this program once; see `BLASCoreReexec`), then parse and run the command.
+    static func main() {
+        BLASCoreReexec.runIfNeeded()
+        main(nil)
+    }
 }

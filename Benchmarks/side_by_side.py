@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Whole `landscape surface` commands against PyTorch's Li et al. loop in each
+variant a skilled user would pick, alternating, on the same model, images and
+grid (issue 20, item 1).
+
+Per round: one `landscape surface` command (wall clock of the whole process:
+start, loading, directions, every point, the store's writes) and one run of
+`Benchmarks/li_baseline.py --variant V` per variant (its grid loop only: not
+Python's start, `import torch`, the warm-up pass or compilation). The order
+rotates each round so no side always runs first after a quiet spell. Prints
+each round's images/s, the medians, every side's ratio to the fastest PyTorch
+variant's median, the CPU model (/proc/cpuinfo), the load average before and
+after, and the kernel ISA each side dispatched to (landscape: `landscape bench
+--system`; PyTorch: torch.backends.cpu.get_cpu_capability()). Checks that every
+side's centre point (the trained weights) gives the reference's loss 0.375512
+and 776/846 correct when all 846 images are used.
+
+    swift build -c release --product landscape
+    pip install torch
+    python3 Benchmarks/side_by_side.py [--rounds 3] [--grid 7] [--images 846] [--threads 2]
+                                       [--variants eager,channels_last,compile,compile-cl]
+                                       [--convolution winograd] [--json-out FILE]
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+REFERENCE = os.path.join(ROOT, "..", "shared", "reference")
+VARIANTS = ("eager", "channels_last", "compile", "compile-cl")
+# The reference's numbers for the trained ResNet-20 on all 846 images (../shared/reference/README.md).
+REFERENCE_LOSS, REFERENCE_CORRECT, REFERENCE_IMAGES = 0.375512, 776, 846
+LOSS_TOLERANCE = 1e-4
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def landscape_system(binary):
+    return json.loads(run([binary, "bench", "--system", "--json"], "landscape bench --system"))
+
+
+def run(command, what):
+    """Runs command; on failure exits naming what failed and the end of its error output."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        sys.exit(f"side_by_side: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    return result.stdout
+
+
+def run_landscape(args):
+    out_dir = tempfile.mkdtemp(prefix="side-by-side-")
+    try:
+        command = [args.binary, "surface", "--model", os.path.join(REFERENCE, "resnet20-akamaster.safetensors"),
+                   "--data", os.path.join(REFERENCE, "cifar10-test-head.bin"),
+                   "--x", f"-1:1:{args.grid}", "--y", f"-1:1:{args.grid}", "--samples", str(args.images),
+                   "--threads", str(args.threads), "--out", out_dir]
+        if args.convolution:
+            command += ["--convolution", args.convolution]
+        start = time.perf_counter()
+        run(command, "landscape surface")
+        seconds = time.perf_counter() - start
+        files = [f for f in os.listdir(out_dir) if f.endswith(".json") and not f.startswith("directions")]
+        surfaces = []
+        for name in files:
+            with open(os.path.join(out_dir, name)) as f:
+                document = json.load(f)
+            if isinstance(document, dict) and "summary" in document:
+                surfaces.append(document)
+        if len(surfaces) != 1:
+            sys.exit(f"side_by_side: expected one surface JSON in {out_dir}, found {len(surfaces)} ({files})")
+        summary, timing = surfaces[0]["summary"], surfaces[0].get("timing", {})
+        return {"seconds": seconds, "images_per_second": args.grid ** 2 * args.images / seconds,
+                "centre_loss": summary["centre_loss"],
+                "centre_correct": round(summary["centre_accuracy"] * args.images),
+                "convolution": timing.get("convolution", "?")}
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def run_torch(args, variant):
+    command = [sys.executable, os.path.join(HERE, "li_baseline.py"), "--variant", variant, "--json",
+               "--grid", str(args.grid), "--images", str(args.images), "--threads", str(args.threads)]
+    out = run(command, f"PyTorch variant {variant}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def check_centre(name, result, args):
+    if args.images != REFERENCE_IMAGES:
+        return
+    loss, correct = result["centre_loss"], result["centre_correct"]
+    if abs(loss - REFERENCE_LOSS) > LOSS_TOLERANCE or correct != REFERENCE_CORRECT:
+        sys.exit(f"side_by_side: {name}'s centre point gives loss {loss:.6f}, {correct}/{args.images} correct; "
+                 f"the reference is {REFERENCE_LOSS} and {REFERENCE_CORRECT}/{REFERENCE_IMAGES}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--grid", type=int, default=7)
+    parser.add_argument("--images", type=int, default=846)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--convolution", help="passed to landscape surface (default: its own choice)")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
+    parser.add_argument("--json-out", help="also write every run and the medians to this JSON file")
+    args = parser.parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        parser.error(f"--variants: unknown {unknown}; expected a comma-separated subset of {','.join(VARIANTS)}")
+    if args.rounds < 1 or args.grid < 3 or args.grid % 2 == 0 or not 1 <= args.images <= REFERENCE_IMAGES:
+        parser.error("--rounds >= 1, --grid odd and >= 3, --images 1..846")
+    if not os.access(args.binary, os.X_OK):
+        parser.error(f"--binary {args.binary}: not an executable (swift build -c release --product landscape)")
+
+    import torch  # here, so that --help works without it
+    system = landscape_system(args.binary)
+    print(f"CPU: {cpu_model()} ({system.get('cpu_features', '?')}); load average before: {load_average()}")
+    print(f"landscape: convolution ISA {system.get('convolution_isa')}, BLAS {system.get('blas')}")
+    print(f"PyTorch {torch.__version__}: ISA {torch.backends.cpu.get_cpu_capability()}")
+    print(f"{args.grid}x{args.grid} grid, {args.images} reference CIFAR-10 images, {args.threads} threads, "
+          f"{args.rounds} rounds alternating (landscape: whole command; PyTorch: its grid loop)")
+
+    sides = ["landscape"] + variants
+    runs = {side: [] for side in sides}
+    for round_index in range(args.rounds):
+        shift = round_index % len(sides)
+        order = sides[shift:] + sides[:shift]
+        line = []
+        for side in order:
+            result = run_landscape(args) if side == "landscape" else run_torch(args, side)
+            check_centre(side, result, args)
+            runs[side].append(result)
+            line.append(f"{side} {result['images_per_second']:.0f}")
+        print(f"round {round_index + 1}: " + ", ".join(line) + " img/s")
+
+    medians = {side: statistics.median(r["images_per_second"] for r in runs[side]) for side in sides}
+    best_variant = max(variants, key=lambda v: medians[v])
+    print(f"load average after: {load_average()}")
+    print(f"{'side':<15} {'img/s per round':<28} {'median':>8} {'x ' + best_variant:>16}  notes")
+    for side in sides:
+        rates = ", ".join(f"{r['images_per_second']:.0f}" for r in runs[side])
+        first = runs[side][0]
+        note = (f"convolution {first['convolution']}" if side == "landscape"
+                else f"ISA {first['isa']}" + (f", compile {statistics.median(r['compile_seconds'] for r in runs[side]):.0f} s"
+                                               if side.startswith("compile") else ""))
+        note += f"; centre loss {first['centre_loss']:.6f}, {first['centre_correct']}/{args.images}"
+        print(f"{side:<15} {rates:<28} {medians[side]:>8.0f} {medians[side] / medians[best_variant]:>16.2f}  {note}")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"cpu": cpu_model(), "landscape_system": system, "torch": torch.__version__,
+                       "torch_isa": torch.backends.cpu.get_cpu_capability(), "grid": args.grid,
+                       "images": args.images, "threads": args.threads, "runs": runs, "medians": medians,
+                       "best_variant": best_variant}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
