@@ -27,6 +27,7 @@ public final class LandscapeService: @unchecked Sendable {
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
+        TrajectoryRoutes(catalog: catalog, pictures: pictures).register(on: router)
         let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }

@@ -32,10 +32,20 @@ struct ServeCommand: ParsableCommand {
         "Model id (in Models/) the imported surfaces were computed for (default: the one our export's metadata names, else the only model).",
         valueName: "ID"))
     var importModel: String?
+    @Option(name: .customLong("trajectories"), help: ArgumentHelp(
+        "Directory of trajectories to serve besides Models/trajectories: one `landscape trajectory --out` directory, or a folder of them (repeatable).",
+        valueName: "DIR"))
+    var trajectoryDirectories: [String] = []
 
     func validate() throws {
         guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
             throw ValidationError("--max-points, --max-samples, --max-jobs and --threads must be at least 1")
+        }
+        for directory in trajectoryDirectories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--trajectories '\(directory)': not a directory (expected the --out DIR of `landscape trajectory`, or a folder of them)")
+            }
         }
         for entry in datasets where !entry.contains("=") {
             throw ValidationError("--dataset '\(entry)': expected ID=PATH")
@@ -53,8 +63,9 @@ struct ServeCommand: ParsableCommand {
         limits.surface.maximumPoints = maxPoints
         limits.surface.maximumSamples = maxSamples
         limits.maximumQueuedJobs = maxJobs
-        let configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
+        var configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
                                                  datasets: datasetMap, limits: limits, threads: threads)
+        configuration.trajectoryDirectories += trajectoryDirectories.map { URL(fileURLWithPath: $0).standardizedFileURL }
         let printLine: @Sendable (AccessLogEntry) -> Void = { entry in
             print(entry.line)
             fflush(nil)   // one line per request even when stdout is a pipe
@@ -70,7 +81,8 @@ struct ServeCommand: ParsableCommand {
         try service.start()
         let models = service.catalog.modelIDs()
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
-        print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces from \(configuration.modelsDirectory.path); Ctrl-C stops")
+        let trajectories = service.catalog.trajectories.all().count
+        print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces, \(trajectories) trajectories from \(configuration.modelsDirectory.path); Ctrl-C stops")
         if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
         fflush(nil)
         service.stopOnSignals { print("landscape: stopped"); fflush(nil) }
