@@ -249,9 +249,9 @@ extension SurfaceSpec {
         let plane = try TrajectoryPlaneRequest.decode(directions: try reader.string("directions"), trajectory: try reader.string("trajectory"),
                                                       xGiven: x != nil, yGiven: y != nil)
         // A PCA plane without axes: placeholders until the service has the path to cover (`coveringPath(of:)`).
-        let placeholder = plane?.axesFromPath == true ? try! GridAxis(parsing: defaultAxis) : nil
-        guard let x = x ?? placeholder else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
-        var spec = SurfaceSpec(models: models, x: x, y: y ?? placeholder)
+        let placeholder = try! GridAxis(parsing: defaultAxis)
+        guard let x = x ?? (plane?.xFromPath == true ? placeholder : nil) else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
+        var spec = SurfaceSpec(models: models, x: x, y: y ?? (plane?.yFromPath == true ? placeholder : nil))
         spec.trajectoryPlane = plane
         spec.dataset = try reader.string("dataset")
         spec.split = try reader.choice("split")

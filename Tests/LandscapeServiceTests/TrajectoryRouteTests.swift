@@ -188,10 +188,8 @@ final class TrajectoryRouteTests: XCTestCase {
         let id = trajectory.id
         var (status, message) = try refusal(["directions": "pca"])
         XCTAssertEqual(status, 400); XCTAssertTrue(message.contains("trajectory"), message)
-        (status, message) = try refusal(["trajectory": id])
+        (status, message) = try refusal(["directions": "random", "trajectory": id])
         XCTAssertEqual(status, 400); XCTAssertTrue(message.contains("directions 'pca' only"), message)
-        (status, message) = try refusal(["directions": "pca", "trajectory": id, "x": "-1:1:5"])
-        XCTAssertEqual(status, 400); XCTAssertTrue(message.hasPrefix("x, y:"), message)
         (status, message) = try refusal(["directions": "pca", "trajectory": id, "models": [Self.modelID, "\(Self.modelID)-start"]])
         XCTAssertEqual(status, 400); XCTAssertTrue(message.hasPrefix("models:"), message)
         (status, message) = try refusal(["directions": "pca", "trajectory": id, "seed": 3])

@@ -28,15 +28,28 @@ final class TrajectoryRequestSpecTests: XCTestCase {
 
     func testAPCARequestWithoutAxesCoversThePathAsTheCommandLineDoes() throws {
         let spec = try surface(#"{"models": ["a"], "directions": "pca", "trajectory": "abc123"}"#)
-        XCTAssertEqual(spec.trajectoryPlane, TrajectoryPlaneRequest(trajectory: "abc123", axesFromPath: true))
+        XCTAssertEqual(spec.trajectoryPlane, TrajectoryPlaneRequest(trajectory: "abc123", xFromPath: true, yFromPath: true))
         let covered = try spec.coveringPath(of: trajectory)
         let axes = try trajectory.coveringAxes()
         XCTAssertEqual(covered.x, axes.x)
         XCTAssertEqual(covered.y, axes.y)
-        XCTAssertEqual(covered.trajectoryPlane?.axesFromPath, false)
+        XCTAssertEqual(covered.trajectoryPlane, TrajectoryPlaneRequest(trajectory: "abc123"))
         XCTAssertLessThanOrEqual(axes.x.start, -2); XCTAssertGreaterThanOrEqual(axes.x.end, 0.5)
         XCTAssertLessThanOrEqual(axes.y.start, -0.3); XCTAssertGreaterThanOrEqual(axes.y.end, 0.4)
         XCTAssertEqual(try covered.validated(limits: SurfaceLimits()).grid.pointCount, 21 * 21)
+    }
+
+    func testNamingATrajectoryAsksForItsPlane() throws {
+        let spec = try surface(#"{"models": ["a"], "trajectory": "abc123"}"#)
+        XCTAssertEqual(spec.trajectoryPlane, TrajectoryPlaneRequest(trajectory: "abc123", xFromPath: true, yFromPath: true))
+    }
+
+    /// As `landscape surface --directions pca:DIR --x ...`: the axis given is kept, the other covers the path.
+    func testAnAxisLeftOutCoversThePath() throws {
+        let spec = try surface(#"{"models": ["a"], "trajectory": "abc123", "x": "-3:1:5"}"#)
+        let covered = try spec.coveringPath(of: trajectory)
+        XCTAssertEqual(covered.x, try GridAxis(parsing: "-3:1:5"))
+        XCTAssertEqual(covered.y, try trajectory.coveringAxes().y)
     }
 
     func testGivenAxesAreKept() throws {
@@ -49,9 +62,8 @@ final class TrajectoryRequestSpecTests: XCTestCase {
     func testEveryPCARefusalNamesItsField() throws {
         let decoded: [(String, String)] = [
             (#"{"models": ["a"], "x": "-1:1:3", "directions": "pca"}"#, "trajectory"),
-            (#"{"models": ["a"], "x": "-1:1:3", "trajectory": "abc123"}"#, "trajectory"),
+            (#"{"models": ["a"], "x": "-1:1:3", "directions": "random", "trajectory": "abc123"}"#, "trajectory"),
             (#"{"models": ["a"], "x": "-1:1:3", "directions": "sideways"}"#, "directions"),
-            (#"{"models": ["a"], "directions": "pca", "trajectory": "abc123", "y": "-1:1:3"}"#, "x, y"),
             (#"{"models": ["a"], "directions": "pca", "trajectory": 7}"#, "trajectory"),
         ]
         for (json, expected) in decoded { XCTAssertEqual(field { try self.surface(json) }, expected, json) }
