@@ -10,6 +10,7 @@ import { groupListings, loadSurface, escapeHtml } from './store.js';
 import { levelRange, levelsFor } from './limits.js';
 import { downloadMenu } from './download.js';
 import { snapshotFigures } from './pathoverlay.js';
+import { buildTrajectoryPicker, loadTrajectories, requestPCASurface } from './trajectories.js';
 
 export class Landscapes {
   /** state: the shared view state; changed(): called after this tab edits it; showError(err). */
@@ -48,8 +49,9 @@ export class Landscapes {
   /** Reloads GET /api/surfaces and rebuilds the picker; keeps the selection when possible. */
   async refresh() {
     try {
-      const body = await api.get('/api/surfaces');
+      const [body, trajectories] = await Promise.all([api.get('/api/surfaces'), loadTrajectories()]);
       this.listings = body.surfaces || [];
+      this.trajectories = trajectories;
     } catch (e) {
       this.showError(e);
       return;
@@ -58,6 +60,28 @@ export class Landscapes {
     this.resolveSelection();
     this.buildPicker();
     await this.showSelection();
+  }
+
+  /** The training paths above the picker: show their PCA surfaces (one or all side by side), or request one. */
+  buildTrajectories() {
+    buildTrajectoryPicker(this.$('trajectory-picker'), this.trajectories || [], this.listings, {
+      show: (ids) => {
+        this.notice(null);
+        this.state.surfaces = ids; this.buildPicker(); this.showSelection(); this.changed();
+      },
+      compute: async (t) => {
+        try {
+          const { job } = await requestPCASurface(t);
+          this.notice(`Computing the surface in the PCA plane of ${t.model_name}'s path (job ${job.id}, ${job.total} points): `
+            + 'the panel shows the points stored so far; reload the page to draw more.');
+          await this.refresh();
+          const ids = job.surface_ids || [];
+          if (ids.length) { this.state.surfaces = ids; this.buildPicker(); this.showSelection(); this.changed(); }
+        } catch (e) {
+          this.showError(e);
+        }
+      },
+    });
   }
 
   /** After the address changed by hand: the selection it names, checked against the listing. */
@@ -105,6 +129,7 @@ export class Landscapes {
   }
 
   buildPicker() {
+    this.buildTrajectories();
     const root = this.$('surface-picker');
     root.replaceChildren();
     const selected = new Set(this.state.surfaces);
@@ -248,6 +273,7 @@ export class Landscapes {
       p.hover = info ? { alpha: info.alpha, beta: info.beta ?? 0 } : null;
       p.compose();
     }
+    for (const p of this.panels.values()) p.showPathTip(p === panel && info && info.path ? this.snapshotTip(info.path) : null);
     if (!info) { readout.classList.remove('active'); return; }
     readout.classList.add('active');
     const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`);
@@ -274,6 +300,19 @@ export class Landscapes {
     const label = path.index === 0 ? 'start' : path.index === path.total - 1 ? 'end' : `snapshot ${path.index + 1} of ${path.total}`;
     return `<span class="path-readout">${escapeHtml(panel.surface.model.name)} training path, ${label}: `
       + `step ${q.step ?? '—'}${epoch} · ${figures}</span>`;
+  }
+
+  /** The tooltip at a training-path marker: start, end or which snapshot; step and epoch; loss and accuracy. */
+  snapshotTip(path) {
+    const q = path.point, f = snapshotFigures(q);
+    const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`);
+    const kind = path.index === 0 ? 'start' : path.index === path.total - 1 ? 'end' : 'snapshot';
+    const title = kind === 'snapshot' ? `snapshot ${path.index + 1} of ${path.total}` : `${kind} of the training path`;
+    const epoch = q.epoch == null ? '—' : formatNumber(q.epoch, 4);
+    const figures = f.kind === 'test'
+      ? `test loss ${formatNumber(f.loss, 4)}<br>test accuracy ${pct(f.accuracy)}`
+      : `train loss ${formatNumber(f.loss, 4)}<br>accuracy <i>not evaluated</i>`;
+    return { index: path.index, kind, html: `<b>${title}</b><br>step ${q.step ?? '—'} · epoch ${epoch}<br>${figures}` };
   }
 
   valueAt(panel, alpha, beta) {

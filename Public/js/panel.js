@@ -56,6 +56,29 @@ export class SurfacePanel {
     this.bindKeys();
   }
 
+  /**
+   * The tooltip beside marker `tip.index` of the training path ({index, html, kind: 'start' | 'end' | 'snapshot'}),
+   * or none (null): hovering a marker reads its snapshot where the mouse is, as well as in the readout.
+   */
+  showPathTip(tip) {
+    if (!tip || !this.pathPositions || !this.pathPositions[tip.index]) { if (this.tip) this.tip.hidden = true; return; }
+    if (!this.tip) {
+      this.tip = el('div', { class: 'path-tip', role: 'tooltip' });
+      this.element.append(this.tip);
+    }
+    const p = this.pathPositions[tip.index];
+    this.tip.className = `path-tip ${tip.kind}`;
+    this.tip.innerHTML = tip.html;
+    this.tip.hidden = false;
+    // Below right of the marker, flipped left / up where it would leave the panel.
+    const x = this.canvas.offsetLeft + p.x, y = this.canvas.offsetTop + p.y;
+    const w = this.tip.offsetWidth, h = this.tip.offsetHeight;
+    const left = x + 12 + w > this.element.clientWidth ? x - 12 - w : x + 12;
+    const top = y + 12 + h > this.element.clientHeight ? y - 12 - h : y + 12;
+    this.tip.style.left = `${Math.max(0, left)}px`;
+    this.tip.style.top = `${Math.max(0, top)}px`;
+  }
+
   get twoDimensional() { return Array.isArray(this.surface.y) && this.surface.loss.length > 1; }
 
   /** Records one SSE `point` event in the grid. */

@@ -107,6 +107,8 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
     public var bnMode: BatchNormMode = .eval
     public var bnBatches: Int?
     public var bnBatchSize: Int?
+    /// A surface in a trajectory's PCA plane (`"directions": "pca"`); nil: the random directions above.
+    public var trajectoryPlane: TrajectoryPlaneRequest?
 
     public init(models: [String], x: GridAxis, y: GridAxis? = nil) {
         self.models = models; self.x = x; self.y = y
@@ -139,6 +141,7 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
         do { grid = try GridSpec(x: x, y: y, maximumPoints: limits.maximumPoints) } catch {
             throw SpecError(y == nil ? "x" : "x, y", "\(error)")
         }
+        try validatePlane()
         let samples = try Self.samples(self.samples, limits: limits)
         var recompute: (batches: Int, batchSize: Int)?
         switch bnMode {
@@ -183,7 +186,8 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
                       allowed: nil, minimum: nil, maximum: nil, required: false),
             SpecField(name: "split", type: "string", description: "split of a dataset directory (a single file is used as it is)",
                       defaultValue: DatasetSplit.test.rawValue, allowed: choices(DatasetSplit.self), minimum: nil, maximum: nil, required: false),
-            SpecField(name: "x", type: "string", description: "x axis START:END:COUNT, |coordinates| <= \(Int(GridAxis.maximumCoordinateMagnitude))",
+            SpecField(name: "x", type: "string", description: "x axis START:END:COUNT, |coordinates| <= \(Int(GridAxis.maximumCoordinateMagnitude))"
+                          + " (with directions pca it may be left out with y: the grid then covers the path)",
                       defaultValue: defaultAxis, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: true),
             SpecField(name: "y", type: "string", description: "y axis START:END:COUNT (absent: a 1D line); x count × y count <= \(limits.maximumPoints)",
                       defaultValue: nil, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: false),
@@ -216,7 +220,7 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
             SpecField(name: "bn_batch_size", type: "integer", description: "recompute: images per batch",
                       defaultValue: String(BatchNormRecomputation.defaultBatchSize), allowed: nil, minimum: 2,
                       maximum: limits.maximumRecomputeImages, required: false),
-        ]
+        ] + TrajectoryPlaneRequest.fields
     }
 }
 
@@ -228,8 +232,14 @@ extension SurfaceSpec {
         let reader = try JSONFields(body: body, known: Set(fields(limits: SurfaceLimits()).map(\.name)),
                                     expecting: "models, x and optionally y")
         guard let models = try reader.strings("models") else { throw SpecError("models", "required") }
-        guard let x = try reader.axis("x") else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
-        var spec = SurfaceSpec(models: models, x: x, y: try reader.axis("y"))
+        let (x, y) = (try reader.axis("x"), try reader.axis("y"))
+        let plane = try TrajectoryPlaneRequest.decode(directions: try reader.string("directions"), trajectory: try reader.string("trajectory"),
+                                                      xGiven: x != nil, yGiven: y != nil)
+        // A PCA plane without axes: placeholders until the service has the path to cover (`coveringPath(of:)`).
+        let placeholder = try! GridAxis(parsing: defaultAxis)
+        guard let x = x ?? (plane?.xFromPath == true ? placeholder : nil) else { throw SpecError("x", "required, e.g. \"\(defaultAxis)\"") }
+        var spec = SurfaceSpec(models: models, x: x, y: y ?? (plane?.yFromPath == true ? placeholder : nil))
+        spec.trajectoryPlane = plane
         spec.dataset = try reader.string("dataset")
         spec.split = try reader.choice("split")
         spec.samples = try reader.integer("samples")

@@ -88,6 +88,8 @@ struct APIRoutes {
         let shipped: Bool
         /// shipped, computed (by this server) or imported (values read from a file, not recomputed).
         let provenance: String
+        /// The trajectory whose PCA plane this surface lies in (GET /api/trajectories/{id}); nil for other directions.
+        let trajectory: String?
     }
 
     private func surfaces() throws -> HTTPResponse {
@@ -108,7 +110,8 @@ struct APIRoutes {
                 grid: s.grid.description, columns: s.columns, rows: s.rows, twoDimensional: s.grid.isTwoDimensional,
                 progress: s.progress, summary: s.summary, sharedWith: siblings, directionsSeed: s.directions.seed,
                 samples: s.dataset.samples, dataset: s.dataset.name, shipped: entry.shipped,
-                provenance: entry.shipped ? "shipped" : s.progress.order == LiImport.progressOrder ? "imported" : "computed")
+                provenance: entry.shipped ? "shipped" : s.progress.order == LiImport.progressOrder ? "imported" : "computed",
+                trajectory: s.path?.trajectory)
         }
         return try .json(JSONBody(["surfaces": listings]))
     }

@@ -8,6 +8,8 @@ import LandscapeIO
 public final class Catalog: @unchecked Sendable {
     public let configuration: ServiceConfiguration
     public let cacheStore: SurfaceStore
+    /// Training paths and their PCA planes (TrajectoryCatalog.swift).
+    public let trajectories: TrajectoryCatalog
     private let shippedStore: SurfaceStore?
     private let lock = NSLock()
     private var models: [String: LoadedModel] = [:]
@@ -19,6 +21,7 @@ public final class Catalog: @unchecked Sendable {
 
     public init(configuration: ServiceConfiguration) throws {
         self.configuration = configuration
+        trajectories = TrajectoryCatalog(directories: configuration.trajectoryDirectories)
         cacheStore = try SurfaceStore(directory: configuration.cacheDirectory)
         let shipped = configuration.shippedSurfacesDirectory
         shippedStore = FileManager.default.fileExists(atPath: shipped.path) ? try SurfaceStore(directory: shipped) : nil

@@ -30,6 +30,7 @@ public final class LandscapeService: @unchecked Sendable {
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
         HessianRoutes(planner: try HessianPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
+        TrajectoryRoutes(catalog: catalog, pictures: pictures).register(on: router)
         let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, hessianLimits: configuration.limits.hessian, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }

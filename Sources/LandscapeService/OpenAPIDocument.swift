@@ -103,6 +103,29 @@ enum OpenAPIDocument {
         return ["summary": summary, "parameters": [path("id", description: "surface id")] + parameters, "responses": responses]
     }
 
+    /// GET /api/trajectories, /api/trajectories/{id} (the JSON) and /api/trajectories/{id}.png (TrajectoryRoutes).
+    static var trajectoryPaths: [String: Any] {
+        let id = path("id", description: "trajectory id (its content key, as the list gives it)")
+        return [
+            "/api/trajectories": ["get": operation(
+                "Training paths with their PCA planes: id, final model, snapshot count, explained variance "
+                    + "(a surface in one's plane: POST /api/surfaces with directions pca and its id)",
+                responses: withServerStatuses(["200": "{trajectories: [...]}"]))],
+            "/api/trajectories/{id}": ["get": operation(
+                "A trajectory as `landscape trajectory` writes it: explained variance, each snapshot's step, epoch, "
+                    + "coordinates and (when evaluated) test loss and accuracy (id.json is the same)",
+                parameters: [id], responses: withServerStatuses(["200": "trajectory JSON", "304": "not modified",
+                                                                 "400": "malformed id", "404": "unknown trajectory"]))],
+            "/api/trajectories/{id}.png": ["get": operation(
+                "Loss (log) and accuracy of every snapshot along the path, over epochs (cached, ETag)",
+                parameters: [id, query("width", integer(RenderSpec.sizeRange, default: TrajectoryRoutes.defaultWidth), "pixels"),
+                             query("height", integer(RenderSpec.sizeRange, default: TrajectoryRoutes.defaultHeight), "pixels")],
+                responses: withServerStatuses(["200": "image/png", "304": "not modified", "400": "malformed id or size",
+                                               "404": "unknown trajectory, or one whose snapshots record no loss",
+                                               "503": "every render slot busy (Retry-After)"]))],
+        ]
+    }
+
     /// A query parameter from a spec field (type, enum, bounds, default).
     private static func parameter(_ field: SpecField) -> [String: Any] {
         var schema: [String: Any] = ["type": field.type]
@@ -194,7 +217,8 @@ enum OpenAPIDocument {
                                                                          query("range", ["type": "string", "pattern": rangePattern], "LOW:HIGH")],
                                                             responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
             "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],
-        ] as [String: Any]).merging(downloadPaths) { own, _ in own }.merging(hessianPaths) { own, _ in own },
+        ] as [String: Any]).merging(downloadPaths) { own, _ in own }.merging(hessianPaths) { own, _ in own }
+            .merging(trajectoryPaths) { own, _ in own },
         "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets),
                                    "HessianRequest": requestSchema(HessianSpec.fields(limits: hessianLimits), models: models,
                                                                    datasets: datasets)]],
@@ -267,6 +291,7 @@ enum OpenAPIDocument {
                     property["example"] = SurfaceSpec.defaultAxis
                 }
                 if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
+                if field.name == "trajectory" { property["pattern"] = TrajectoryPlaneRequest.idPattern }
             }
             properties[field.name] = property.compactMapValues { $0 }
         }

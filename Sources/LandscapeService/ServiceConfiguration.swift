@@ -12,6 +12,9 @@ public struct ServiceConfiguration: Sendable {
     public var cacheDirectory: URL
     /// The browser page.
     public var publicDirectory: URL
+    /// Trajectories (`landscape trajectory --out DIR` directories, or folders of them): the shipped
+    /// Models/trajectories/<model>/ first, then any `serve --trajectories DIR`.
+    public var trajectoryDirectories: [URL]
     /// Dataset id → path, e.g. "fashion-mnist" → /usr/share/datasets/fashion-mnist.
     public var datasets: [String: String]
     public var limits: Limits
@@ -49,6 +52,7 @@ public struct ServiceConfiguration: Sendable {
         shippedSurfacesDirectory = root.appendingPathComponent("Models/surfaces")
         self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".landscape-cache/surfaces")
         publicDirectory = root.appendingPathComponent("Public")
+        trajectoryDirectories = [root.appendingPathComponent("Models/trajectories")]
         self.datasets = datasets
         self.limits = limits
         self.threads = threads

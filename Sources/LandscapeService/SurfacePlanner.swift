@@ -22,19 +22,30 @@ final class SurfacePlanner: @unchecked Sendable {
     }
 
     /// The job for this request and whether it was already complete.
-    func submit(_ spec: SurfaceSpec) throws -> (job: Job, cached: Bool) {
+    func submit(_ request: SurfaceSpec) throws -> (job: Job, cached: Bool) {
+        // A PCA-plane request names a trajectory: found first, so a grid left to cover its path can be made.
+        let trajectory = try request.trajectoryPlane.map { try catalog.trajectories.entry($0.trajectory) }
+        let spec: SurfaceSpec
         let validated: SurfaceSpec.Validated
-        do { validated = try spec.validated(limits: catalog.configuration.limits.surface) } catch {
+        do {
+            spec = try trajectory.map { try request.coveringPath(of: $0.trajectory) } ?? request
+            validated = try spec.validated(limits: catalog.configuration.limits.surface)
+        } catch {
             throw ServiceError.badRequest("\(error)")
         }
         let models = try spec.models.map { try catalog.model($0) }
+        let plane = try trajectory.map { entry in
+            do { return try PCAPlane.load(directory: entry.directory.path, model: models[0]) } catch {
+                throw ServiceError.badRequest("trajectory '\(entry.id)' cannot be used with model '\(spec.models[0])'", detail: "\(error)")
+            }
+        }
         let path = try catalog.datasetPath(spec.dataset ?? SurfaceSpec.defaultDataset)
         let data = try evaluationSet(spec.evaluationSet(path: path, samples: validated.samples, samplesAtMost: validated.samplesAtMost), card: models[0].card)
         let recompute = try validated.bnRecompute.map { try recomputation($0, path: path, like: data.info) }
         let computation: SurfaceComputation
         do {
             computation = try SurfaceComputation(models: models.map(\.surfaceModel), data: data, grid: validated.grid,
-                                                 directions: .random(spec.directions), bnMode: spec.bnMode,
+                                                 directions: plane.map { .pca($0) } ?? .random(spec.directions), bnMode: spec.bnMode,
                                                  bnRecomputation: recompute,
                                                  store: catalog.cacheStore, evaluator: evaluator)
         } catch {

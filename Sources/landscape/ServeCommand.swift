@@ -36,6 +36,10 @@ struct ServeCommand: ParsableCommand {
         "Run surface jobs through this command prefix, e.g. 'mpirun -n 16 --hostfile hosts' or 'srun -N 4' (read by /bin/sh): each job runs as PREFIX <this landscape> surface --spec FILE.json --out <cache>; progress, events, cancel and resume as for jobs run here.",
         valueName: "PREFIX"))
     var launcher: String?
+    @Option(name: .customLong("trajectories"), help: ArgumentHelp(
+        "Directory of trajectories to serve besides Models/trajectories: one `landscape trajectory --out` directory, or a folder of them (repeatable).",
+        valueName: "DIR"))
+    var trajectoryDirectories: [String] = []
 
     func validate() throws {
         guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
@@ -43,6 +47,12 @@ struct ServeCommand: ParsableCommand {
         }
         if let launcher, launcher.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--launcher: expected a command prefix such as 'mpirun -n 4', got an empty one")
+        }
+        for directory in trajectoryDirectories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--trajectories '\(directory)': not a directory (expected the --out DIR of `landscape trajectory`, or a folder of them)")
+            }
         }
         for entry in datasets where !entry.contains("=") {
             throw ValidationError("--dataset '\(entry)': expected ID=PATH")
@@ -63,6 +73,7 @@ struct ServeCommand: ParsableCommand {
         var configuration = ServiceConfiguration(root: rootURL, cacheDirectory: cache.map { URL(fileURLWithPath: $0) },
                                                  datasets: datasetMap, limits: limits, threads: threads)
         configuration.launcher = launcher.map { Launcher(command: $0, executable: Launcher.currentExecutable) }
+        configuration.trajectoryDirectories += trajectoryDirectories.map { URL(fileURLWithPath: $0).standardizedFileURL }
         let printLine: @Sendable (AccessLogEntry) -> Void = { entry in
             print(entry.line)
             fflush(nil)   // one line per request even when stdout is a pipe
@@ -78,7 +89,8 @@ struct ServeCommand: ParsableCommand {
         try service.start()
         let models = service.catalog.modelIDs()
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
-        print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces from \(configuration.modelsDirectory.path); Ctrl-C stops")
+        let trajectories = service.catalog.trajectories.all().count
+        print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces, \(trajectories) trajectories from \(configuration.modelsDirectory.path); Ctrl-C stops")
         if let launcher { print("surface jobs run through: \(launcher) \(Launcher.currentExecutable) surface --spec ...") }
         if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
         fflush(nil)

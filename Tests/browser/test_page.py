@@ -448,9 +448,26 @@ class PageTest:
         time.sleep(0.15)
         text = self.by_id("readout").text
         assert "step 600" in text and "epoch 1.5" in text and "test accuracy 34.00 %" in text, f"marker hover does not read the snapshot: {text!r}"
+        # ... in a tooltip beside the marker too: step, epoch, loss and accuracy.
+        tip = self.path_tip()
+        assert tip is not None, "no tooltip at the hovered marker"
+        assert all(part in tip["text"] for part in ("snapshot 7 of 21", "step 600", "epoch 1.5", "test loss 1.7", "test accuracy 34.00 %")), \
+            f"the marker's tooltip does not read the snapshot: {tip['text']!r}"
+        assert tip["left"] - 30 <= mx <= tip["left"] + tip["width"] + 30 and tip["top"] - 30 <= my <= tip["top"] + tip["height"] + 30, \
+            f"the tooltip is not beside its marker at {mx:.0f}, {my:.0f}: {tip}"
+        self.shot("24b-path-tooltip")
         ActionChains(self.d).move_to_element_with_offset(canvas, round(markers[0][0] - size["width"] / 2), round(markers[0][1] - size["height"] / 2)).perform()
         time.sleep(0.15)
         assert "start" in self.by_id("readout").text and "step 0" in self.by_id("readout").text, "the start marker does not read as the start"
+        tip = self.path_tip()
+        assert tip is not None and "start" in tip["classes"] and "start of the training path" in tip["text"], f"the start's tooltip: {tip}"
+        ActionChains(self.d).move_to_element_with_offset(canvas, round(markers[-1][0] - size["width"] / 2), round(markers[-1][1] - size["height"] / 2)).perform()
+        time.sleep(0.15)
+        tip = self.path_tip()
+        assert tip is not None and "end" in tip["classes"] and "step 2000" in tip["text"], f"the end's tooltip: {tip}"
+        ActionChains(self.d).move_to_element_with_offset(canvas, 0, round(size["height"] / 2) - 3).perform()
+        time.sleep(0.15)
+        assert self.path_tip() is None, "the tooltip stays when the mouse leaves the markers"
         # The keyboard steps along the path with [ and ].
         self.d.execute_script("arguments[0].focus()", canvas)
         for _ in range(3):
@@ -467,6 +484,75 @@ class PageTest:
             assert red >= base_red + 30 and green >= base_green + 30, f"{kind}: path not drawn ({red} red, {green} green pixels)"
             assert len(json.loads(canvas.get_attribute("data-path-markers") or "[]")) == len(points), f"{kind}: no path markers"
         self.shot("25-path-3d")
+
+    def path_tip(self):
+        """The visible marker tooltip: its text, classes and position relative to its panel's canvas (CSS px), or None."""
+        return self.d.execute_script(
+            "const t = [...document.querySelectorAll('#surface-panels .path-tip')].find((e) => !e.hidden);"
+            "if (!t) return null; const c = t.parentElement.querySelector('canvas.surface-canvas').getBoundingClientRect(),"
+            "  r = t.getBoundingClientRect();"
+            "return { text: t.innerText, classes: t.className, left: r.left - c.left, top: r.top - c.top, width: r.width, height: r.height };")
+
+    @staticmethod
+    def spiral_path(surface, turn=3.0):
+        """21 snapshots spiralling into the centre of surface's grid, whole epochs at every 4th, evaluated."""
+        x1, y1 = surface["x"][-1], surface["y"][-1]
+        points = []
+        for i in range(21):
+            t = i / 20
+            points.append({"file": f"step-{i * 100:06d}.safetensors", "step": i * 100, "epoch": i / 4, "learning_rate": 0.1,
+                           "train_loss": 2.4 - 2 * t, "test_loss": 2.3 - 2 * t, "test_accuracy": 0.1 + 0.8 * t,
+                           "x": 0.7 * x1 * (1 - t) * math.cos(turn * t), "y": 0.6 * y1 * (1 - t) * math.sin(turn * t)})
+        return points
+
+    def trajectories_side_by_side(self):
+        # The catalog's three trajectories (ReLU, Swish, Mish) and their PCA-plane surfaces, answered from fixtures made
+        # of one real 2D surface of the server: the page lists the paths and opens their surfaces in one row.
+        listing = json.loads(urllib.request.urlopen(BASE + "/api/surfaces", timeout=60).read())["surfaces"]
+        entry = next((e for e in listing if e.get("two_dimensional")), None)
+        assert entry is not None, "the server has no 2D surface to draw paths over"
+        real = json.loads(urllib.request.urlopen(f"{BASE}/api/surfaces/{entry['id']}", timeout=60).read())
+        fixtures, listings, trajectories = {}, [], []
+        for k, act in enumerate(("relu", "swish", "mish")):
+            tid, sid, model = f"traj{act}0123456", f"pca-{act}", f"resnet20-{act}"
+            surface = json.loads(json.dumps(real))
+            surface["id"] = sid
+            surface["model"]["name"], surface["model"]["activation"] = model, act
+            points = self.spiral_path(surface, turn=2.0 + k)
+            surface["path"] = {"trajectory": tid, "explained_variance_ratio": [0.8 - 0.1 * k, 0.1],
+                               "axis_labels": [f"PC1, {80 - 10 * k}.0 %", "PC2, 10.0 %"], "points": points}
+            fixtures[f"/api/surfaces/{sid}"] = surface
+            row = json.loads(json.dumps(entry))
+            row.update({"id": sid, "shared_with": [], "shipped": True, "trajectory": tid})
+            row["model"].update({"name": model, "activation": act})
+            listings.append(row)
+            trajectories.append({"id": tid, "model": model, "model_name": model, "activation": act, "architecture": "resnet20",
+                                 "snapshots": 21, "explained_variance_ratio": [0.8 - 0.1 * k, 0.1],
+                                 "axis_labels": [f"PC1, {80 - 10 * k}.0 %", "PC2, 10.0 %"], "steps": [0, 2000],
+                                 "epochs": [0, 5], "evaluated": True, "evaluation": None})
+        fixtures["/api/surfaces"] = {"surfaces": listings}
+        fixtures["/api/trajectories"] = {"trajectories": trajectories}
+        self.open_with_hook(BASE + "/#tab=landscapes&view=contour&s=pca-relu", fixtures=fixtures)
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#trajectory-picker .trajectory")) == 3)
+        picker = self.by_id("trajectory-picker")
+        assert picker.is_displayed(), "the trajectory list is hidden"
+        text = picker.text
+        assert all(a in text for a in ("relu", "swish", "mish")) and "PC1 70.0 %" in text and "21 snapshots" in text, f"trajectory list: {text!r}"
+        self.by_id("trajectories-side-by-side").click()
+        self.wait.until(lambda d: len(self.panels()) == 3 and all(self.drawn(p) for p in self.panels()))
+        assert "s=pca-relu,pca-swish,pca-mish" in self.hash(), f"the address does not name the three surfaces: {self.hash()}"
+        for canvas in self.panels():
+            markers = json.loads(canvas.get_attribute("data-path-markers") or "[]")
+            assert len(markers) == 21, f"a side-by-side panel lacks its path ({len(markers)} markers)"
+        canvas = self.panels()[1]
+        markers, size = json.loads(canvas.get_attribute("data-path-markers")), canvas.size
+        mx, my = markers[10]
+        ActionChains(self.d).move_to_element_with_offset(canvas, round(mx - size["width"] / 2), round(my - size["height"] / 2)).perform()
+        time.sleep(0.15)
+        tip = self.path_tip()
+        assert tip is not None and "step 1000" in tip["text"] and "epoch 2.5" in tip["text"] and "test accuracy 50.00 %" in tip["text"], \
+            f"hovering the Swish panel's marker: {tip}"
+        self.shot("26-trajectories-side-by-side")
 
     def limits_from_api(self):
         self.open_plain(BASE + "/#tab=landscapes")
@@ -966,6 +1052,7 @@ def main():
         check.run("every panel title names model and seed", t.panels_name_model_and_seed)
         check.run("diverged points are drawn and read as diverged", t.diverged_points_drawn)
         check.run("a training path is drawn over contour, heatmap and 3D; its markers read step, epoch, loss", t.path_overlay)
+        check.run("the catalog's training paths open side by side; a marker's tooltip reads its snapshot", t.trajectories_side_by_side)
         check.run("limits and request defaults come from the API (notice without them)", t.limits_from_api)
         check.run("New surface: colour bar, live scale does not rescale with every point", t.job_colour_scale)
         check.run("small surface request completes and its panels appear", t.request_small_surface)
