@@ -545,6 +545,8 @@ class PageTest:
             markers = json.loads(canvas.get_attribute("data-path-markers") or "[]")
             assert len(markers) == 21, f"a side-by-side panel lacks its path ({len(markers)} markers)"
         canvas = self.panels()[1]
+        # WebDriver offsets count from the centre of the element's visible part: show all of it first.
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
         markers, size = json.loads(canvas.get_attribute("data-path-markers")), canvas.size
         mx, my = markers[10]
         ActionChains(self.d).move_to_element_with_offset(canvas, round(mx - size["width"] / 2), round(my - size["height"] / 2)).perform()
