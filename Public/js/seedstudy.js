@@ -96,14 +96,19 @@ export class SeedStudies {
     box.hidden = false;
   }
 
-  /** The request: models, dataset and every field filled in (an empty one takes the server's default). */
+  /**
+   * The request: models, dataset and every field set to something other than its default (an empty or default
+   * one takes the server's default: fields such as bn_batches are refused unless their mode asks for them).
+   */
   body() {
     const body = { models: [...this.$('ss-models').selectedOptions].map((o) => o.value) };
     if (this.$('ss-dataset').value) body.dataset = this.$('ss-dataset').value;
+    const defaults = new Map(this.fields.map((f) => [f.name, f.default]));
     for (const control of this.$('ss-form').querySelectorAll('[data-field]')) {
-      const name = control.dataset.field, type = control.dataset.type;
-      if (type === 'boolean') body[name] = control.checked;
-      else if (control.value.trim() !== '') {
+      const name = control.dataset.field, type = control.dataset.type, value = control.value.trim();
+      const fallback = defaults.get(name);
+      if (type === 'boolean') { if (control.checked !== (fallback === 'true')) body[name] = control.checked; }
+      else if (value !== '' && value !== fallback) {
         body[name] = type === 'integer' || type === 'number' ? Number(control.value) : control.value.trim();
       }
     }

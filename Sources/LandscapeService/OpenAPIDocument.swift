@@ -308,10 +308,21 @@ enum OpenAPIDocument {
                 }
                 if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
             }
+            if field.name == "seeds" { property = seedsSchema(field) }
             properties[field.name] = property.compactMapValues { $0 }
         }
         return ["type": "object", "required": fields.filter(\.required).map(\.name), "properties": properties,
                 "additionalProperties": false]
+    }
+
+    /// A seed study's `seeds`: the command line's text (START:END or a list) or an array of distinct integers.
+    static func seedsSchema(_ field: SpecField) -> [String: Any] {
+        var array: [String: Any] = ["type": "array", "items": ["type": "integer", "minimum": 0], "uniqueItems": true]
+        array["minItems"] = field.minimum
+        array["maxItems"] = field.maximum
+        return ["description": field.description, "oneOf": [
+            ["type": "string", "pattern": #"^[0-9]{1,19}(:[0-9]{1,19}|(,[0-9]{1,19})+)$"#, "example": "0:19"], array,
+        ]]
     }
 
     static func data(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), studyLimits: SeedStudyLimits = SeedStudyLimits(),

@@ -198,6 +198,10 @@ final class StudyServiceTests: XCTestCase {
         XCTAssertEqual(Set(properties.keys), Set(fields.compactMap { $0["name"] as? String }))
         XCTAssertEqual(properties["width_threshold"]?["default"] as? Double, SeedStudy.defaultWidthThreshold)
         XCTAssertEqual(properties["width_threshold"]?["enum"] as? [Double], SurfaceSummary.widthThresholds)
+        // seeds: the command line's text or an array of integers, as the decoder takes them; the array's cap is the server's.
+        let seeds = try XCTUnwrap(properties["seeds"]?["oneOf"] as? [[String: Any]])
+        XCTAssertEqual(seeds.compactMap { $0["type"] as? String }, ["string", "array"])
+        XCTAssertEqual(seeds.last?["maxItems"] as? Int, Self.seedCap)
         let required = try XCTUnwrap(schema["required"] as? [String])
         XCTAssertEqual(Set(required), Set(fields.filter { $0["required"] as? Bool == true }.compactMap { $0["name"] as? String }))
         XCTAssertTrue(required.contains("seeds"))

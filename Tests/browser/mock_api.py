@@ -50,7 +50,7 @@ LIMITS["hessian_fields"] = [
 # surface's less seed), for the Sharpness tab's study form.
 LIMITS["study_fields"] = [
     dict(HESSIAN_FIELD("seeds", "string", None, 2, 100), required=True),
-    HESSIAN_FIELD("width_threshold", "number", "0.1", allowed=["0.01", "0.1", "0.5", "1.0"]),
+    HESSIAN_FIELD("width_threshold", "number", "0.1", allowed=["0.1", "1.0"]),
     HESSIAN_FIELD("models", "array", None, 1, 6), HESSIAN_FIELD("dataset", "string", "fashion-mnist"),
     HESSIAN_FIELD("split", "string", "test", allowed=["train", "test"]), dict(HESSIAN_FIELD("x", "string", "-1:1:21"), required=True),
     HESSIAN_FIELD("y", "string", None), HESSIAN_FIELD("samples", "integer", "1000", 1, 10000),
