@@ -30,7 +30,7 @@ export function drawStrips(canvas, study, measure) {
   const estimates = models.map((m) => m[measure.key]).filter(Boolean);
   const yr = span(values.concat(estimates.flatMap((e) => [e.ci_low, e.ci_high])));
   const frame = { x: 64, y: 16, w: width - 64 - 14, h: height - 16 - 44 };
-  const m = drawAxes(ctx, frame, [0.5, models.length + 0.5], yr, { xLabel: '', yLabel: measure.yLabel, grid: true });
+  const m = drawAxes(ctx, frame, [0.5, models.length + 0.5], yr, { xLabel: '', yLabel: measure.yLabel, grid: true, xTicks: false });
   let dots = 0;
   ctx.save();
   ctx.font = FONT;
