@@ -65,7 +65,7 @@ export function mapper(frame, xr, yr) {
 }
 
 /** Frame border, ticks and labels. yr2 (optional) draws a right-hand axis. */
-export function drawAxes(ctx, frame, xr, yr, { xLabel = '', yLabel = '', yr2 = null, y2Label = '', grid = true } = {}) {
+export function drawAxes(ctx, frame, xr, yr, { xLabel = '', yLabel = '', yr2 = null, y2Label = '', grid = true, xTicks = true } = {}) {
   const m = mapper(frame, xr, yr);
   ctx.save();
   ctx.font = FONT;
@@ -74,7 +74,8 @@ export function drawAxes(ctx, frame, xr, yr, { xLabel = '', yLabel = '', yr2 = n
   ctx.lineWidth = 1;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  for (const t of niceTicks(xr[0], xr[1], Math.max(2, Math.floor(frame.w / 60)))) {
+  // xTicks false: the caller labels the x axis itself (categories, such as the models of a strip plot).
+  for (const t of xTicks ? niceTicks(xr[0], xr[1], Math.max(2, Math.floor(frame.w / 60))) : []) {
     const x = m.px(t);
     if (grid) { ctx.beginPath(); ctx.moveTo(x, frame.y); ctx.lineTo(x, frame.y + frame.h); ctx.stroke(); }
     ctx.fillText(tickLabel(t), x, frame.y + frame.h + 4);

@@ -6,7 +6,8 @@
 //                           activations: [names],          (the engine's, in its order)
 //                           levels: {min, max, default},   (contour levels)
 //                           output_landscape: {sizes, default, max},  (the output landscape's size choices)
-//                           hessian_fields: [{name, type, default, minimum, maximum, allowed}]}  (the Sharpness form)
+//                           hessian_fields: [{name, type, default, minimum, maximum, allowed}],  (the Sharpness form)
+//                           study_fields: [...]}           (the seed study form, same shape)
 //   GET /api/openapi.json  paths /api/surfaces/{id}.EXT: the download formats and their query options;
 //                          components.schemas.SurfaceRequest.properties:
 //                          defaults (samples, seed, norm, bn_mode, bn_batches,
@@ -21,7 +22,7 @@
 import { api } from './api.js';
 import { ACTIVATIONS } from './activationnames.js';
 
-const settings = { limits: null, request: null, downloads: null, hessianFields: null, problems: [] };
+const settings = { limits: null, request: null, downloads: null, hessianFields: null, studyFields: null, problems: [] };
 let loading = null;
 
 /** Loads both documents once; never throws (what is missing ends up in notice()). */
@@ -60,6 +61,10 @@ async function loadLimits() {
   // The Hessian request's fields: the Sharpness tab says so itself when a server has none.
   if (Array.isArray(body.hessian_fields) && body.hessian_fields.every((f) => f && typeof f.name === 'string')) {
     settings.hessianFields = body.hessian_fields;
+  }
+  // The seed study's fields (SeedStudySpec.fields): the study form says so itself when a server has none.
+  if (Array.isArray(body.study_fields) && body.study_fields.every((f) => f && typeof f.name === 'string')) {
+    settings.studyFields = body.study_fields;
   }
   settings.limits = { maxModels: count('max_models'), maxGridPoints: count('max_grid_points'), maxSamples: count('max_samples'),
     maxActivations: count('max_activations'), levels, outputLandscape };
@@ -115,6 +120,8 @@ export function limits() { return settings.limits; }
 
 /** The Hessian request's fields [{name, type, description, default, allowed, minimum, maximum}] from GET /api/limits, or null. */
 export function hessianFields() { return settings.hessianFields; }
+/** The seed study request's fields from GET /api/limits (study_fields), or null. */
+export function studyFields() { return settings.studyFields; }
 
 /** The request defaults, choices and examples of the OpenAPI schema, or null. */
 export function requestSchema() { return settings.request; }

@@ -4,15 +4,15 @@
 // holds no copy), progress comes from the job's SSE stream with Cancel
 // (DELETE /api/jobs/{id}), and a finished run (GET /api/hessian/{id}) is
 // drawn: top eigenvalues side by side, trace ± s.e. per model, densities on
-// one log axis, and a table of the numbers. #seed-strips is the place of the
-// per-seed strip plots (seedstrips.js, a hook until seed studies are served).
+// one log axis, and a table of the numbers. Below, seed studies (seedstudy.js:
+// POST /api/studies, the same queue) and their per-seed strip plots (seedstrips.js).
 
 import { api, ApiError } from './api.js';
 import { loadModels } from './store.js';
 import { hessianFields, loadServerSettings } from './limits.js';
 import { formatNumber } from './scale.js';
 import { drawEigenvalues, drawTrace, drawDensities } from './spectrumplots.js';
-import { renderSeedStrips } from './seedstrips.js';
+import { SeedStudies } from './seedstudy.js';
 
 const FINAL_STATES = ['done', 'failed', 'cancelled'];
 // Fields with a control of their own (models, dataset) or that only a script needs (split, subset seed).
@@ -28,7 +28,7 @@ export class Sharpness {
     this.result = null;
     this.$('hs-form').addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
     this.$('hs-cancel').addEventListener('click', () => this.cancel());
-    renderSeedStrips(this.$('seed-strips'), null);
+    this.studies = new SeedStudies();
   }
 
   async init() {
@@ -46,6 +46,7 @@ export class Sharpness {
       const modelsField = this.fields.find((f) => f.name === 'models');
       this.$('hs-models-cap').textContent = modelsField?.maximum ? `at most ${modelsField.maximum}` : '';
       this.buildForm();
+      this.studies.init(models, datasets.datasets);
     } catch (e) {
       this.formError(e);
     }
@@ -196,6 +197,7 @@ export class Sharpness {
 
   /** Draws the finished run (canvases need the tab visible: called again when the tab is shown). */
   render() {
+    this.studies.render();
     if (!this.result || this.$('section-sharpness').hidden) return;
     const spectra = this.result.spectra;
     this.$('hs-results').hidden = false;

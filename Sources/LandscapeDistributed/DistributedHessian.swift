@@ -62,45 +62,23 @@ public enum DistributedHessian {
 /// Rank 0's side of a distributed spectrum.
 final class HessianCoordinator {
     private let mpi: MPIProcess
-    private let rankTimeout: Double
-    private var hosts: [Int: String] = [:]
-    private var lastHeard: [Int: Date] = [:]
-    private var stopped = Set<Int>()
+    private let roster: RankRoster
+    private var rankTimeout: Double { roster.rankTimeout }
     private var units = 0, remoteUnits = 0
 
     init(mpi: MPIProcess, rankTimeout: Double) {
         self.mpi = mpi
-        self.rankTimeout = rankTimeout
-        hosts[0] = mpi.host
+        roster = RankRoster(mpi: mpi, rankTimeout: rankTimeout)
     }
 
-    func host(_ rank: Int) -> String { hosts[rank] ?? "unknown (it never reported)" }
+    func host(_ rank: Int) -> String { roster.host(rank) }
 
     /// Waits until every worker has loaded the same models, images and options.
     func start(keys: [String]) throws {
-        let workers = Array(1..<mpi.size)
-        var ready = Set<Int>()
-        let begun = Date()
-        for rank in workers { lastHeard[rank] = begun }
-        while ready.count < workers.count {
-            guard let (source, message) = try mpi.receive(before: Date().addingTimeInterval(0.05)) else {
-                for rank in workers where !ready.contains(rank) && Date().timeIntervalSince(lastHeard[rank]!) > rankTimeout {
-                    throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: Date().timeIntervalSince(lastHeard[rank]!),
-                                                      working: "setting up (loading the models and images)")
-                }
-                continue
-            }
-            lastHeard[source] = Date()
-            switch message {
-            case let .hello(host, _): hosts[source] = host
-            case let .ready(workerKeys, _):
-                guard workerKeys == keys else {
-                    throw DistributedError.rankMismatch(rank: source, host: host(source), detail: "its models, images and options are \(workerKeys), "
-                        + "rank 0's \(keys): the files or the command differ between hosts")
-                }
-                ready.insert(source)
-            case .failed(let why): throw DistributedError.rankFailed(rank: source, host: host(source), message: why)
-            default: throw DistributedError.protocolViolation("rank \(source) sent tag \(message.tag) while setting up")
+        try roster.waitForReady(working: "setting up (loading the models and images)") { rank, workerKeys, _ in
+            guard workerKeys == keys else {
+                throw DistributedError.rankMismatch(rank: rank, host: host(rank), detail: "its models, images and options are \(workerKeys), "
+                    + "rank 0's \(keys): the files or the command differ between hosts")
             }
         }
     }
@@ -141,7 +119,7 @@ final class HessianCoordinator {
                 let unit = queue.removeFirst()
                 try mpi.send(.unit(model: index, unit), to: rank)
                 busy[rank] = unit
-                lastHeard[rank] = Date()
+                roster.lastHeard[rank] = Date()
             }
             guard local.isIdle, !cancel.isCancelled else { return }
             let unit: SpectrumUnit
@@ -171,7 +149,7 @@ final class HessianCoordinator {
             }
             while let (source, message) = try mpi.receive() {
                 heard = true
-                lastHeard[source] = Date()
+                roster.lastHeard[source] = Date()
                 switch message {
                 case let .unitResult(model, unit, values, loss, gradientNorm, products):
                     guard model == index, busy[source] == unit else {
@@ -193,8 +171,8 @@ final class HessianCoordinator {
             }
             report()
             let now = Date()
-            for (rank, unit) in busy where now.timeIntervalSince(lastHeard[rank]!) > rankTimeout {
-                throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(lastHeard[rank]!),
+            for (rank, unit) in busy where now.timeIntervalSince(roster.lastHeard[rank]!) > rankTimeout {
+                throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(roster.lastHeard[rank]!),
                                                   working: "computing \(unit) of \(model.name)")
             }
             if now.timeIntervalSince(lastBeatToIdle) >= min(1, rankTimeout / 4) {
@@ -211,20 +189,10 @@ final class HessianCoordinator {
                              products: hessian.productCount + remoteProducts, seconds: Date().timeIntervalSince(start))
     }
 
-    func stopAll(reason: String) {
-        for rank in 1..<mpi.size where !stopped.contains(rank) {
-            stopped.insert(rank)
-            try? mpi.send(.stop(reason: reason), to: rank)
-        }
-        let deadline = Date().addingTimeInterval(2)
-        while !mpi.sendsComplete, Date() < deadline {
-            try? mpi.progress()
-            usleep(MPIProcess.pollMicroseconds)
-        }
-    }
+    func stopAll(reason: String) { roster.stopAll(reason: reason) }
 
     var summary: String {
-        "\(mpi.size) ranks on \(Set(hosts.values).sorted().joined(separator: ", ")); \(units) spectrum units "
+        "\(mpi.size) ranks on \(roster.hostList); \(units) spectrum units "
             + "(\(remoteUnits) on other ranks); \(mpi.bytesSent) bytes sent, \(mpi.bytesReceived) received"
     }
 }

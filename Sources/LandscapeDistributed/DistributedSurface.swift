@@ -67,20 +67,17 @@ public enum DistributedSurface {
 /// and returns each result to `SurfaceComputation.run` on the calling thread.
 final class MPITaskRunner: SurfaceTaskRunner {
     private let mpi: MPIProcess
-    private let rankTimeout: Double
-    private var hosts: [Int: String] = [:]
-    private var lastHeard: [Int: Date] = [:]
+    private let roster: RankRoster
+    private var rankTimeout: Double { roster.rankTimeout }
     private var busy: [Int: SurfaceTask] = [:]
     private var idle: [Int] = []
-    private var stopped = Set<Int>()
 
     init(mpi: MPIProcess, rankTimeout: Double) {
         self.mpi = mpi
-        self.rankTimeout = rankTimeout
-        hosts[0] = mpi.host
+        roster = RankRoster(mpi: mpi, rankTimeout: rankTimeout)
     }
 
-    func host(_ rank: Int) -> String { hosts[rank] ?? "unknown (it never reported)" }
+    func host(_ rank: Int) -> String { roster.host(rank) }
 
     /// Sends the directions to every worker and waits until each has built the same computation.
     func start(_ computation: SurfaceComputation) throws {
@@ -89,35 +86,14 @@ final class MPITaskRunner: SurfaceTaskRunner {
         for rank in workers { try mpi.send(.directions(x, y), to: rank) }
         let keys = computation.models.indices.map { computation.key(for: $0) }
         let algorithm = computation.evaluator.algorithm.effective.rawValue
-        var ready = Set<Int>()
-        let begun = Date()
-        for rank in workers { lastHeard[rank] = begun }
-        while ready.count < workers.count {
-            guard let (source, message) = try mpi.receive(before: Date().addingTimeInterval(0.05)) else {
-                for rank in workers where !ready.contains(rank) && Date().timeIntervalSince(lastHeard[rank]!) > rankTimeout {
-                    throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: Date().timeIntervalSince(lastHeard[rank]!),
-                                                      working: "setting up (loading the model and images)")
-                }
-                continue
+        try roster.waitForReady(working: "setting up (loading the model and images)") { rank, workerKeys, workerAlgorithm in
+            guard workerAlgorithm == algorithm else {
+                throw DistributedError.rankMismatch(rank: rank, host: host(rank), detail: "its convolution is \(workerAlgorithm), rank 0's "
+                    + "\(algorithm) (the CPUs differ?): values would differ; pass --convolution \(ConvolutionAlgorithm.im2col.rawValue) to every rank")
             }
-            lastHeard[source] = Date()
-            switch message {
-            case let .hello(host, _):
-                hosts[source] = host
-            case let .ready(workerKeys, workerAlgorithm):
-                guard workerAlgorithm == algorithm else {
-                    throw DistributedError.rankMismatch(rank: source, host: host(source), detail: "its convolution is \(workerAlgorithm), rank 0's "
-                        + "\(algorithm) (the CPUs differ?): values would differ; pass --convolution \(ConvolutionAlgorithm.im2col.rawValue) to every rank")
-                }
-                guard workerKeys == keys else {
-                    throw DistributedError.rankMismatch(rank: source, host: host(source), detail: "its surfaces are \(workerKeys), rank 0's \(keys): "
-                        + "the model or image files differ between hosts")
-                }
-                ready.insert(source)
-            case .failed(let why):
-                throw DistributedError.rankFailed(rank: source, host: host(source), message: why)
-            default:
-                throw DistributedError.protocolViolation("rank \(source) sent tag \(message.tag) while setting up")
+            guard workerKeys == keys else {
+                throw DistributedError.rankMismatch(rank: rank, host: host(rank), detail: "its surfaces are \(workerKeys), rank 0's \(keys): "
+                    + "the model or image files differ between hosts")
             }
         }
         idle = workers
@@ -136,7 +112,7 @@ final class MPITaskRunner: SurfaceTaskRunner {
             while next < tasks.count, let rank = idle.popLast() {
                 try mpi.send(.task(tasks[next]), to: rank)
                 busy[rank] = tasks[next]
-                lastHeard[rank] = Date()
+                roster.lastHeard[rank] = Date()
                 next += 1
             }
             if next < tasks.count, local.isIdle {
@@ -160,7 +136,7 @@ final class MPITaskRunner: SurfaceTaskRunner {
             var heard = recorded > 0
             while let (source, message) = try mpi.receive() {
                 heard = true
-                lastHeard[source] = Date()
+                roster.lastHeard[source] = Date()
                 switch message {
                 case let .result(task, values):
                     guard busy[source] == task else {
@@ -184,8 +160,8 @@ final class MPITaskRunner: SurfaceTaskRunner {
                 points += recorded
             }
             let now = Date()
-            for (rank, task) in busy where now.timeIntervalSince(lastHeard[rank]!) > rankTimeout {
-                throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(lastHeard[rank]!),
+            for (rank, task) in busy where now.timeIntervalSince(roster.lastHeard[rank]!) > rankTimeout {
+                throw DistributedError.rankSilent(rank: rank, host: host(rank), seconds: now.timeIntervalSince(roster.lastHeard[rank]!),
                                                   working: "evaluating point \(task.point) of model \(task.model)")
             }
             // Ranks left without work (the last points run elsewhere) hear from rank 0, so their own
@@ -199,17 +175,7 @@ final class MPITaskRunner: SurfaceTaskRunner {
     }
 
     /// Tells every worker not yet told to stop (best effort: a dead rank cannot be told).
-    func stopAll(reason: String) {
-        for rank in 1..<mpi.size where !stopped.contains(rank) {
-            stopped.insert(rank)
-            try? mpi.send(.stop(reason: reason), to: rank)
-        }
-        let deadline = Date().addingTimeInterval(2)
-        while !mpi.sendsComplete, Date() < deadline {
-            try? mpi.progress()
-            usleep(MPIProcess.pollMicroseconds)
-        }
-    }
+    func stopAll(reason: String) { roster.stopAll(reason: reason) }
 
     /// Set-up traffic (directions out; hello and ready back), and the points this run evaluated.
     private var setupBytes = (sent: 0, received: 0)
@@ -219,7 +185,7 @@ final class MPITaskRunner: SurfaceTaskRunner {
     var trafficSummary: String {
         let sent = mpi.bytesSent - setupBytes.sent, received = mpi.bytesReceived - setupBytes.received
         let perPoint = remotePoints > 0 ? String(format: "%.0f", Double(sent + received) / Double(remotePoints)) : "-"
-        return "\(mpi.size) ranks on \(Set(hosts.values).sorted().joined(separator: ", ")); set-up \(setupBytes.sent) bytes sent, "
+        return "\(mpi.size) ranks on \(roster.hostList); set-up \(setupBytes.sent) bytes sent, "
             + "\(setupBytes.received) received; \(points) points (\(remotePoints) on other ranks): \(sent) bytes sent, "
             + "\(received) received, \(perPoint) per point of another rank (heartbeats and stop messages included)"
     }

@@ -40,9 +40,10 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     /// Registers a job whose results are all stored already (it is born done).
-    func registerComplete(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, total: Int) -> Job {
+    func registerComplete(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, studyID: String? = nil, total: Int) -> Job {
         lock.lock(); defer { lock.unlock() }
-        let job = makeJob(nil, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, alreadyDone: total, total: total)
+        let job = makeJob(nil, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, studyID: studyID, alreadyDone: total,
+                          total: total)
         pruneFinished()
         return job
     }
@@ -60,26 +61,27 @@ public final class JobQueue: @unchecked Sendable {
     }
 
     /// The same for any kind of work: one queue, one cap, one dedup by the results' ids.
-    func submitOrJoin(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, total: Int,
+    func submitOrJoin(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, studyID: String? = nil, total: Int,
                       prepare: () throws -> (work: JobWork, alreadyDone: Int)) throws -> Job {
         lock.lock(); defer { lock.unlock() }
-        let key = kind == .surface ? surfaceIDs : [hessianID ?? ""]
+        let key = Job.resultKey(kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, studyID: studyID)
         if let running = activeLocked(kind: kind, key: key) { return running }
         guard pending.count + (running == nil ? 0 : 1) < maximumQueued else { throw ServiceError.queueFull(limit: maximumQueued, retryAfter: Self.retryAfterSeconds) }
         let (work, done) = try prepare()
-        let job = makeJob(work, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, alreadyDone: done, total: total)
+        let job = makeJob(work, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, studyID: studyID, alreadyDone: done,
+                          total: total)
         pending.append(job)
         lock.broadcast()
         pruneFinished()
         return job
     }
 
-    private func makeJob(_ work: JobWork?, kind: Job.Kind, surfaceIDs: [String], hessianID: String?, alreadyDone: Int,
-                         total: Int) -> Job {
+    private func makeJob(_ work: JobWork?, kind: Job.Kind, surfaceIDs: [String], hessianID: String?, studyID: String?,
+                         alreadyDone: Int, total: Int) -> Job {
         let id = String(format: "j%04d-", nextNumber) + String(UUID().uuidString.prefix(8)).lowercased()
         nextNumber += 1
         let job = Job(id: id, computation: work, kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID,
-                      alreadyDone: alreadyDone, total: total)
+                      studyID: studyID, alreadyDone: alreadyDone, total: total)
         jobs[id] = job
         order.append(id)
         return job
@@ -177,6 +179,8 @@ public final class JobQueue: @unchecked Sendable {
                 try runner.run(computation, for: job)
             case .hessian(let hessian):
                 try hessian.run(cancel: job.cancelFlag) { job.recordProgress($0) }
+            case .study(let study):
+                try study.run(cancel: job.cancelFlag) { job.recordProgress($0) }
             }
             job.finish(.done)
         } catch EngineError.cancelled {

@@ -9,6 +9,8 @@ import LandscapeCore
 enum JobWork {
     case surfaces(SurfaceComputation)
     case hessian(HessianJobWork)
+    /// Every seed's surfaces of a seed study, then the study (progress in grid points over all seeds).
+    case study(StudyJobWork)
 }
 
 /// One request being computed (surfaces or a Hessian run): its state, progress and the events an
@@ -16,8 +18,9 @@ enum JobWork {
 /// between the worker thread and HTTP connections.
 public final class Job: @unchecked Sendable {
     public enum State: String, Codable, Sendable { case queued, running, done, failed, cancelled }
-    /// What the job computes: `surface_ids` name a surface job's results, `hessian_id` a Hessian job's.
-    public enum Kind: String, Codable, Sendable { case surface, hessian }
+    /// What the job computes: `surface_ids` name a surface job's results, `hessian_id` a Hessian job's,
+    /// `study_id` a seed study's (whose `surface_ids` are every seed's surfaces).
+    public enum Kind: String, Codable, Sendable { case surface, hessian, study }
 
     /// What GET /api/jobs/{id} answers.
     public struct Snapshot: Codable, Sendable, Equatable {
@@ -26,6 +29,7 @@ public final class Job: @unchecked Sendable {
         public var state: State
         public var surfaceIds: [String]
         public var hessianId: String?
+        public var studyId: String?
         public var progress: ProgressInfo
         public var error: String?
         public var created: String
@@ -49,8 +53,17 @@ public final class Job: @unchecked Sendable {
     public let kind: Kind
     public let surfaceIDs: [String]
     public let hessianID: String?
+    public let studyID: String?
     /// What identifies the results: two requests with the same key are one computation.
-    var resultKey: [String] { kind == .surface ? surfaceIDs : [hessianID ?? ""] }
+    var resultKey: [String] { Self.resultKey(kind: kind, surfaceIDs: surfaceIDs, hessianID: hessianID, studyID: studyID) }
+
+    static func resultKey(kind: Kind, surfaceIDs: [String], hessianID: String?, studyID: String?) -> [String] {
+        switch kind {
+        case .surface: return surfaceIDs
+        case .hessian: return [hessianID ?? ""]
+        case .study: return [studyID ?? ""]
+        }
+    }
     /// The work to do; released when the job finishes (models, data and directions are megabytes).
     var computation: JobWork? { condition.lock(); defer { condition.unlock() }; return work }
     private var work: JobWork?
@@ -66,12 +79,13 @@ public final class Job: @unchecked Sendable {
     private var events: [Event] = []
 
     init(id: String, computation: JobWork?, kind: Kind = .surface, surfaceIDs: [String], hessianID: String? = nil,
-         alreadyDone: Int, total: Int) {
+         studyID: String? = nil, alreadyDone: Int, total: Int) {
         self.id = id
         work = computation
         self.kind = kind
         self.surfaceIDs = surfaceIDs
         self.hessianID = hessianID
+        self.studyID = studyID
         state = computation == nil ? .done : .queued
         progress = ProgressInfo(done: alreadyDone, total: total, rate: nil, etaSeconds: nil)
     }
@@ -144,7 +158,7 @@ public final class Job: @unchecked Sendable {
     }
 
     private func snapshotLocked() -> Snapshot {
-        Snapshot(id: id, kind: kind, state: state, surfaceIds: surfaceIDs, hessianId: hessianID, progress: progress, error: error,
+        Snapshot(id: id, kind: kind, state: state, surfaceIds: surfaceIDs, hessianId: hessianID, studyId: studyID, progress: progress, error: error,
                  created: created)
     }
 

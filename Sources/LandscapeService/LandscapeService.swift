@@ -31,7 +31,9 @@ public final class LandscapeService: @unchecked Sendable {
         pictures.register(on: router)
         HessianRoutes(planner: try HessianPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
         TrajectoryRoutes(catalog: catalog, pictures: pictures).register(on: router)
-        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, hessianLimits: configuration.limits.hessian, models: catalog.modelIDs(),
+        StudyRoutes(planner: try StudyPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
+        let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, hessianLimits: configuration.limits.hessian,
+                                           studyLimits: configuration.limits.study, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())
         router.add("GET /api/openapi.json") { _ in .json(openAPI) }
         let limits = try LandscapeJSON.encode(ServiceLimitsBody(configuration.limits))
@@ -98,6 +100,9 @@ struct ServiceLimitsBody: Encodable {
     /// The Hessian request's fields (the Sharpness tab's form) and caps.
     let hessianFields: [SpecField]
     let hessian: HessianLimits
+    /// The seed study's fields (the Sharpness tab's study form): its own, then the surface's less `seed`.
+    let studyFields: [SpecField]
+    let maxStudySeeds: Int
     let pictureFields: [SpecField]
     let outputLandscape: OutputLandscapeSizes
 
@@ -118,6 +123,8 @@ struct ServiceLimitsBody: Encodable {
         surfaceFields = SurfaceSpec.fields(limits: limits.surface)
         hessianFields = HessianSpec.fields(limits: limits.hessian)
         hessian = limits.hessian
+        studyFields = SeedStudySpec.fields(limits: limits.study)
+        maxStudySeeds = limits.study.maximumSeeds
         pictureFields = RenderSpec.fields()
         outputLandscape = OutputLandscapeSizes(sizes: OutputLandscape.pictureSizes.filter { $0 <= PictureRoutes.maximumOutputLandscapeSize },
                                                default: OutputLandscape.defaultPictureSize, max: PictureRoutes.maximumOutputLandscapeSize)

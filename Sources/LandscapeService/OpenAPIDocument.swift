@@ -145,7 +145,8 @@ enum OpenAPIDocument {
     }
 
     /// `models` and `datasets`: the ids this server knows, so the schema names what a request may really ask for.
-    static func document(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), models: [String],
+    static func document(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(),
+                         studyLimits: SeedStudyLimits = SeedStudyLimits(), models: [String],
                          datasets: [String]) -> [String: Any] { [
         "openapi": "3.0.3",
         "info": ["title": "landscape", "version": "0.1.0",
@@ -218,10 +219,13 @@ enum OpenAPIDocument {
                                                             responses: withServerStatuses(["200": "{coordinates, values}", "400": "malformed option"]))],
             "/api/openapi.json": ["get": operation("This document", responses: withServerStatuses(["200": "OpenAPI 3.0"]))],
         ] as [String: Any]).merging(downloadPaths) { own, _ in own }.merging(hessianPaths) { own, _ in own }
-            .merging(trajectoryPaths) { own, _ in own },
+            .merging(trajectoryPaths) { own, _ in own }
+            .merging(studyPaths) { own, _ in own },
         "components": ["schemas": ["SurfaceRequest": surfaceRequestSchema(limits: limits, models: models, datasets: datasets),
                                    "HessianRequest": requestSchema(HessianSpec.fields(limits: hessianLimits), models: models,
-                                                                   datasets: datasets)]],
+                                                                   datasets: datasets),
+                                   "StudyRequest": requestSchema(SeedStudySpec.fields(limits: studyLimits), models: models,
+                                                                 datasets: datasets)]],
     ] }
 
     /// POST /api/hessian (a job on the shared queue) and the stored runs.
@@ -260,6 +264,39 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// POST /api/studies (a job on the shared queue) and the stored seed studies.
+    static var studyPaths: [String: Any] {
+        let study = path("id", description: "seed study id (the job's study_id)")
+        var pictureResponses: [String: Any] = withServerStatuses(["304": "not modified", "400": "malformed id",
+                                                                  "404": "unknown or unfinished study",
+                                                                  "503": "every render slot busy (Retry-After), or store unreadable"])
+            .mapValues { ["description": $0] }
+        pictureResponses["200"] = ["description": "image/png", "content": ["image/png": ["schema": ["type": "string", "format": "binary"]]]]
+        return [
+            "/api/studies": [
+                "get": operation("Finished seed studies (seeds, models, the paired comparisons' sentences)",
+                                 responses: withServerStatuses(["200": "{studies: [...]}"])),
+                "post": operation("Request a seed study: the surfaces of every seed (each an ordinary surface), then per model the "
+                                    + "widths and curvatures over seeds and per pair the paired comparison; a job on the surfaces' "
+                                    + "queue, with progress, events and cancel at /api/jobs/{id}",
+                                  responses: withServerStatuses([
+                                      "200": "already computed: {job} (job.study_id names the study)", "202": "queued: {job}",
+                                      "400": "a field is refused (the message names it)", "404": "unknown model",
+                                      "422": "over this server's seed cap (the message names it)",
+                                      "429": "job queue full (Retry-After)",
+                                      "503": "store read-only, or too many connections", "507": "disk full"]),
+                                  body: "#/components/schemas/StudyRequest"),
+            ],
+            "/api/studies/{id}": ["get": operation(
+                "A finished study as `landscape surface --seeds` writes it (id.json is the same; id.png is the strip plot)",
+                parameters: [study],
+                responses: withServerStatuses(["200": "study JSON", "400": "malformed id", "404": "unknown or unfinished study",
+                                               "503": "store unreadable"]))],
+            "/api/studies/{id}.png": ["get": ["summary": "The study's strip plot: per model one dot per seed, mean and interval",
+                                              "parameters": [study], "responses": pictureResponses]],
+        ]
+    }
+
     /// The request body's schema, made from the library's spec: its fields, defaults and limits.
     static func surfaceRequestSchema(limits: SurfaceLimits, models: [String], datasets: [String]) -> [String: Any] {
         requestSchema(SurfaceSpec.fields(limits: limits), models: models, datasets: datasets)
@@ -283,6 +320,9 @@ enum OpenAPIDocument {
                 if let value = field.defaultValue { property["default"] = Int(value) }
             case "boolean":
                 if let value = field.defaultValue { property["default"] = value == "true" }
+            case "number":
+                if let allowed = field.allowed { property["enum"] = allowed.compactMap(Double.init) }
+                if let value = field.defaultValue.flatMap(Double.init) { property["default"] = value }
             default:
                 if let value = field.defaultValue { property["default"] = value }
                 if field.name == "x" || field.name == "y" {
@@ -293,14 +333,27 @@ enum OpenAPIDocument {
                 if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
                 if field.name == "trajectory" { property["pattern"] = TrajectoryPlaneRequest.idPattern }
             }
+            if field.name == "seeds" { property = seedsSchema(field) }
             properties[field.name] = property.compactMapValues { $0 }
         }
         return ["type": "object", "required": fields.filter(\.required).map(\.name), "properties": properties,
                 "additionalProperties": false]
     }
 
-    static func data(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), models: [String], datasets: [String]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: document(limits: limits, hessianLimits: hessianLimits, models: models, datasets: datasets),
+    /// A seed study's `seeds`: the command line's text (START:END or a list) or an array of distinct integers.
+    static func seedsSchema(_ field: SpecField) -> [String: Any] {
+        var array: [String: Any] = ["type": "array", "items": ["type": "integer", "minimum": 0], "uniqueItems": true]
+        array["minItems"] = field.minimum
+        array["maxItems"] = field.maximum
+        return ["description": field.description, "oneOf": [
+            ["type": "string", "pattern": #"^[0-9]{1,19}(:[0-9]{1,19}|(,[0-9]{1,19})+)$"#, "example": "0:19"], array,
+        ]]
+    }
+
+    static func data(limits: SurfaceLimits, hessianLimits: HessianLimits = HessianLimits(), studyLimits: SeedStudyLimits = SeedStudyLimits(),
+                     models: [String], datasets: [String]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: document(limits: limits, hessianLimits: hessianLimits, studyLimits: studyLimits,
+                                                              models: models, datasets: datasets),
                                      options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 }

@@ -28,6 +28,15 @@ public struct ServiceConfiguration: Sendable {
         public var surface = SurfaceLimits()
         /// Caps of one Hessian request (models, samples, Lanczos steps, probes, products per model): the library's.
         public var hessian = HessianLimits()
+        /// Seeds of one seed study (each seed is a whole surface per model, within `surface`'s caps).
+        public var maximumStudySeeds = SeedStudyLimits.defaultMaximumSeeds
+        /// The library's caps of a seed study: `maximumStudySeeds` seeds, each within `surface`.
+        public var study: SeedStudyLimits {
+            var limits = SeedStudyLimits()
+            limits.maximumSeeds = maximumStudySeeds
+            limits.surface = surface
+            return limits
+        }
         /// Jobs waiting or running before POST answers 429.
         public var maximumQueuedJobs = 4
         /// Finished jobs remembered by /api/jobs (each keeps its state and surface ids, not its computation).
@@ -43,6 +52,8 @@ public struct ServiceConfiguration: Sendable {
 
     /// Finished Hessian runs (`HessianStore`): a folder inside the surface cache, so `--cache` moves both.
     public var hessianDirectory: URL { cacheDirectory.appendingPathComponent("hessian", isDirectory: true) }
+    /// Finished seed studies (`SeedStudyStore`): beside the Hessian runs; their surfaces are in the surface cache itself.
+    public var studyDirectory: URL { cacheDirectory.appendingPathComponent("studies", isDirectory: true) }
 
     /// The embedded default: everything relative to the repository root
     /// (`landscape serve` run from the checkout).

@@ -17,6 +17,7 @@ import datetime
 import json
 import mimetypes
 import os
+import re
 import sys
 import threading
 import time
@@ -45,6 +46,17 @@ LIMITS["hessian_fields"] = [
     HESSIAN_FIELD("lanczos_steps", "integer", "100", 1, 500), HESSIAN_FIELD("trace_probes", "integer", "0", 0, 2000),
     HESSIAN_FIELD("density", "boolean", "false"), HESSIAN_FIELD("density_runs", "integer", "1", 1, 20),
     HESSIAN_FIELD("density_steps", "integer", "100", 2, 500), HESSIAN_FIELD("seed", "integer", "0", 0)]
+# The seed study request's fields as the real server publishes them (SeedStudySpec.fields: its own, then the
+# surface's less seed), for the Sharpness tab's study form.
+LIMITS["study_fields"] = [
+    dict(HESSIAN_FIELD("seeds", "string", None, 2, 100), required=True),
+    HESSIAN_FIELD("width_threshold", "number", "0.1", allowed=["0.1", "1.0"]),
+    HESSIAN_FIELD("models", "array", None, 1, 6), HESSIAN_FIELD("dataset", "string", "fashion-mnist"),
+    HESSIAN_FIELD("split", "string", "test", allowed=["train", "test"]), dict(HESSIAN_FIELD("x", "string", "-1:1:21"), required=True),
+    HESSIAN_FIELD("y", "string", None), HESSIAN_FIELD("samples", "integer", "1000", 1, 10000),
+    HESSIAN_FIELD("subset", "string", "first", allowed=["first", "random", "balanced"]), HESSIAN_FIELD("subset_seed", "integer", "0", 0),
+    HESSIAN_FIELD("norm", "string", "filter", allowed=["filter", "layer", "weight", "none"]),
+    HESSIAN_FIELD("bn_mode", "string", "eval", allowed=["eval", "recompute"])]
 # The part of GET /api/openapi.json the page reads: the request schema's defaults, choices and examples.
 # Downloads the mock offers (the real server lists PNG, SVG, PDF and every export format): PNG and CSV.
 DOWNLOAD = lambda summary, ctype: {"get": {"summary": summary, "parameters": [], "responses": {
@@ -161,6 +173,63 @@ class HessianJob(Job):
 
 
 HESSIAN = {}
+
+
+class StudyJob(Job):
+    """A mock seed-study job: progress in grid points over every seed, then a synthetic study (not real numbers)."""
+    def __init__(self, body, seeds, points):
+        super().__init__([])
+        self.body, self.seeds, self.points = body, seeds, points
+        self.total = len(seeds) * len(body["models"]) * points
+        self.study_id = "%016x" % (abs(hash(json.dumps(body, sort_keys=True))) % 16 ** 16)
+
+    def json(self):
+        out = super().json()
+        per_seed = max(self.total // len(self.seeds), 1)
+        phase = f"seed {self.seeds[min(self.done // per_seed, len(self.seeds) - 1)]} · point {self.done % per_seed + 1}"
+        out.update(kind="study", study_id=self.study_id, surface_ids=[])
+        out["progress"]["phase"] = phase
+        return out
+
+    def run(self):
+        self.state, self.started = "running", time.time()
+        for _ in range(self.total):
+            if self.state == "cancelled":
+                return
+            time.sleep(JOB_SECONDS / max(self.total, 1))
+            self.done += 1
+            self.emit("progress", {"job": self.json()})
+        STUDIES[self.study_id] = data.study_result(self.study_id, self.body, self.seeds, self.points)
+        self.state = "done"
+        self.emit("done", {"job": self.json()})
+
+
+STUDIES = {}
+
+
+def create_study_job(body):
+    if not isinstance(body, dict) or not isinstance(body.get("models"), list) or not body["models"]:
+        raise ApiError(400, "models: expected at least one model")
+    if any(m not in data.MODELS for m in body["models"]):
+        raise ApiError(404, "model not found")
+    seeds = body.get("seeds")
+    if isinstance(seeds, str) and re.fullmatch(r"\d+:\d+", seeds):
+        start, end = map(int, seeds.split(":"))
+        seeds = list(range(start, end + 1))
+    elif isinstance(seeds, str) and re.fullmatch(r"\d+(,\d+)*", seeds):
+        seeds = [int(v) for v in seeds.split(",")]
+    if not isinstance(seeds, list) or len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ApiError(400, "seeds: expected at least 2 distinct seeds, e.g. \"0:19\" or [0, 3, 7]")
+    try:
+        x = data.parse_axis(body.get("x", "-1:1:21"), "x")
+        y = data.parse_axis(body["y"], "y") if body.get("y") else None
+    except ValueError as e:
+        raise ApiError(400, str(e))
+    job = StudyJob(body, seeds, x[2] * (y[2] if y else 1))
+    with LOCK:
+        JOBS[job.id] = job
+    threading.Thread(target=job.run, daemon=True).start()
+    return 202, job
 
 
 def create_hessian_job(body):
@@ -289,6 +358,16 @@ class Handler(BaseHTTPRequestHandler):
             if parts[1] in HESSIAN:
                 return self.send_json(200, HESSIAN[parts[1]])
             raise ApiError(404, "Hessian run not found")
+        if parts == ["studies"] and method == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            status, job = create_study_job(json.loads(self.rfile.read(length) or b"null"))
+            return self.send_json(status, {"job": job.json()})
+        if parts[:1] == ["studies"] and method == "GET":
+            if len(parts) == 1:
+                return self.send_json(200, {"studies": [{"id": k, "seeds": v["seeds"]} for k, v in STUDIES.items()]})
+            if parts[1] in STUDIES:
+                return self.send_json(200, STUDIES[parts[1]])
+            raise ApiError(404, "seed study not found")
         if parts[:1] == ["jobs"]:
             return self.jobs(method, parts[1:])
         if method == "GET" and parts == ["activations.json"]:

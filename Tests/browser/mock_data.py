@@ -298,3 +298,36 @@ def hessian_result(run_id, body):
            "dataset": body.get("dataset", "fashion-mnist"), "samples": body.get("samples", 1000), "seed": body.get("seed", 0),
            "top": body.get("top", 5), "created": "2026-12-06T00:00:00Z"}
     return {"run": run, "spectra": spectra}
+
+
+def study_result(study_id, body, seeds, points):
+    """Synthetic seed study shaped like GET /api/studies/{id} (mock numbers, not a computation)."""
+    def estimate(values):
+        n = len(values)
+        mean = sum(values) / n
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+        half = 12.706 * sd / math.sqrt(n) if n == 2 else 2.0 * sd / math.sqrt(n)
+        return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "confidence": 0.95}
+    models = []
+    for i, name in enumerate(body["models"]):
+        listing = model_listing(name)
+        per_seed = [{"seed": s, "surface_id": f"mock-{name}-{s}", "surface_file": None, "centre_loss": 0.3,
+                     "curvature": 2.0 + i + 0.1 * ((s * 7 + i) % 5), "width": 0.8 - 0.1 * i + 0.02 * (s % 3),
+                     "width_bounded": True, "axes": []} for s in seeds]
+        models.append({"model": {"name": name, "sha256": listing["sha256"], "architecture": "resnet20",
+                                 "activation": listing["activation"]},
+                       "label": listing["activation"].capitalize(), "per_seed": per_seed,
+                       "curvature": estimate([p["curvature"] for p in per_seed]),
+                       "width": estimate([p["width"] for p in per_seed]), "unbounded_widths": 0})
+    comparisons = []
+    for i in range(len(models)):
+        for j in range(i + 1, len(models)):
+            a, b = models[i], models[j]
+            comparisons.append({"a": a["label"], "b": b["label"], "seeds": len(seeds), "a_flatter": len(seeds), "b_flatter": 0,
+                                "ties": 0, "curvature_ratio": None, "ratio_excluded_seeds": 0,
+                                "sentence": f"{a['label']} is flatter than {b['label']} on {len(seeds)} of {len(seeds)} seeds"})
+    return {"version": 1, "id": study_id, "seeds": seeds, "dimensions": 2 if body.get("y") else 1,
+            "width_threshold": body.get("width_threshold", 0.1), "confidence": 0.95,
+            "dataset": {"name": body.get("dataset", "fashion-mnist"), "samples": body.get("samples", 1000)},
+            "normalization": "filter", "bn_mode": "eval", "models": models, "comparisons": comparisons,
+            "note": "mock numbers", "producer": "mock"}

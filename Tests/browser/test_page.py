@@ -1026,6 +1026,58 @@ class PageTest:
         self.d.execute_script("document.getElementById('hs-results').scrollIntoView()")
         self.shot("14-sharpness")
 
+    def study_form_from_limits(self):
+        """The seed study form's controls, defaults and bounds are those of GET /api/limits' study_fields."""
+        self.by_id("tab-sharpness").click()
+        with urllib.request.urlopen(BASE + "/api/limits") as response:
+            fields = {f["name"]: f for f in json.load(response)["study_fields"]}
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ss-form [data-field]")) >= len(fields) - 2)
+        controls = {c.get_attribute("data-field"): c for c in self.d.find_elements(By.CSS_SELECTOR, "#ss-form [data-field]")}
+        assert set(controls) == set(fields) - {"models", "dataset"}, f"form fields {sorted(controls)} vs limits {sorted(fields)}"
+        assert "seed" not in controls, "a study's seeds replace the single seed"
+        assert controls["samples"].get_attribute("value") == fields["samples"]["default"]
+        assert controls["samples"].get_attribute("max") == str(fields["samples"]["maximum"])
+        threshold = Select(controls["width_threshold"])
+        assert [o.get_attribute("value") for o in threshold.options] == fields["width_threshold"]["allowed"]
+        assert threshold.first_selected_option.get_attribute("value") == fields["width_threshold"]["default"]
+        assert str(fields["seeds"]["maximum"]) in self.by_id("ss-fields").text, "the seed cap is not shown"
+        assert len(Select(self.by_id("ss-models")).all_selected_options) >= 1, "no model selected"
+
+    def study_run_completes(self):
+        """A small seed study of two models over two seeds: progress, then one dot per seed and model, and the sentence."""
+        self.by_id("tab-sharpness").click()
+        models = Select(self.by_id("ss-models"))
+        models.deselect_all()
+        for option in models.options[:2]:
+            models.select_by_value(option.get_attribute("value"))
+        first = random.randint(1000, 10 ** 6)
+        self.fill((("ss-seeds", f"{first}:{first + 1}"), ("ss-x", "-1:1:5"), ("ss-samples", "8")))
+        self.by_id("ss-submit").click()
+        self.wait.until(lambda d: self.by_id("ss-job").is_displayed())
+        WebDriverWait(self.d, JOB_TIMEOUT).until(lambda d: self.by_id("ss-job").get_attribute("data-state") in ("done", "failed", "cancelled"))
+        text = self.by_id("ss-progress-text").text
+        assert self.by_id("ss-job").get_attribute("data-state") == "done", f"job ended: {text} {self.by_id('ss-error').text}"
+        assert f"/ {2 * 2 * 5} grid points over all seeds" in text, text
+        strips = lambda: self.d.find_elements(By.CSS_SELECTOR, "#seed-strips canvas.strip-canvas")
+        self.wait.until(lambda d: len(strips()) == 2)
+        for canvas in strips():
+            assert canvas.get_attribute("data-models") == "2", canvas.get_attribute("data-models")
+        curvature = [c for c in strips() if c.get_attribute("data-measure") == "curvature"][0]
+        assert curvature.get_attribute("data-dots") == "4", f"curvature dots: {curvature.get_attribute('data-dots')}"
+        try:
+            # Four dots, two means and two intervals colour little of a canvas; an empty one has none.
+            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.0005 for c in strips()))
+        except TimeoutException:
+            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in strips()]}") from None
+        sentences = [p.text for p in self.d.find_elements(By.CSS_SELECTOR, "#seed-strips .study-sentence")]
+        assert len(sentences) == 1, sentences
+        assert re.search(r"is flatter than .* on [0-2] of 2 seeds", sentences[0]), sentences
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#seed-strips tbody tr")
+        assert len(rows) == 2 and all("±" in r.text for r in rows), [r.text for r in rows]
+        assert str(first) in self.by_id("seed-strips").text, "the seeds are not named"
+        self.d.execute_script("document.getElementById('seed-strips').scrollIntoView()")
+        self.shot("15-seed-study")
+
     def output_landscapes(self):
         self.by_id("tab-output").click()
         image = self.by_id("output-image")
@@ -1064,6 +1116,8 @@ def main():
         check.run("a diverged point event shows in the New surface panel and readout", t.diverged_point_event)
         check.run("Sharpness: the form is built from the limits' Hessian fields", t.sharpness_form_from_limits)
         check.run("Sharpness: a small Hessian run completes; eigenvalues, trace and density are drawn", t.sharpness_run_completes)
+        check.run("Sharpness: the seed study form is built from the limits' study fields", t.study_form_from_limits)
+        check.run("Sharpness: a small seed study completes; strip plots and the paired sentence are shown", t.study_run_completes)
         check.run("activation canvas is drawn, Mish minimum listed", t.activation_canvas)
         check.run("every activation curve has its own colour, minima labels do not overlap", t.activation_colours_and_labels)
         check.run("output landscape image loads", t.output_landscapes)

@@ -177,12 +177,18 @@ extension SeedStudy {
             comparisons.append(Comparison(models[i], models[j], confidence: confidence))
         } }
         let ids = order.flatMap { k in seeds.map { byModel[k]![$0]!.id } }
-        self.init(id: String(SHA256.hex((["seed-study-v\(Self.formatVersion)", "\(widthThreshold)", "\(confidence)"] + ids)
-                                            .joined(separator: "|")).prefix(16)),
+        self.init(id: Self.id(surfaceIDs: ids, widthThreshold: widthThreshold, confidence: confidence),
                   seeds: seeds, dimensions: first.grid.isTwoDimensional ? 2 : 1, widthThreshold: widthThreshold,
                   confidence: confidence, grid: first.grid, dataset: first.dataset, normalization: first.directions.normalization,
                   bnMode: first.bnMode, models: models, comparisons: comparisons, note: Self.note(widthThreshold),
                   producer: "landscape \(LandscapeVersion.current)")
+    }
+
+    /// The id of the study of these surfaces (model-major: every seed of the first model, then the next),
+    /// known before they are computed, so a service can name a study while its job runs.
+    public static func id(surfaceIDs ids: [String], widthThreshold: Double,
+                          confidence: Double = Estimate.defaultConfidence) -> String {
+        String(SHA256.hex((["seed-study-v\(formatVersion)", "\(widthThreshold)", "\(confidence)"] + ids).joined(separator: "|")).prefix(16))
     }
 
     static func note(_ threshold: Double) -> String {
