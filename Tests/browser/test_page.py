@@ -441,7 +441,9 @@ class PageTest:
         assert red >= base_red + 30 and green >= base_green + 30, \
             f"path's end disc / start square not drawn: {red} red, {green} green pixels ({base_red}, {base_green} without the path)"
         self.shot("24-path-contour")
-        # Hovering a marker reads its snapshot.
+        # Hovering a marker reads its snapshot. WebDriver offsets count from the centre of the element's
+        # visible part (and refuse targets outside the viewport): show all of the canvas first.
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
         size = canvas.size
         mx, my = markers[6]
         ActionChains(self.d).move_to_element_with_offset(canvas, round(mx - size["width"] / 2), round(my - size["height"] / 2)).perform()
