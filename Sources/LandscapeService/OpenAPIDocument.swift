@@ -333,6 +333,10 @@ enum OpenAPIDocument {
                 if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
                 if field.name == "trajectory" { property["pattern"] = TrajectoryPlaneRequest.idPattern }
             }
+            if !field.required {
+                // The decoders read null as "left out" (the default): say so, or a client's null is "invalid data accepted".
+                property["nullable"] = true
+            }
             if field.name == "seeds" { property = seedsSchema(field) }
             properties[field.name] = property.compactMapValues { $0 }
         }
