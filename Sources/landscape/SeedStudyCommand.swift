@@ -18,10 +18,11 @@ extension SurfaceCommand {
 
     var studyLimits: SeedStudyLimits { .commandLine(maximumPoints: maxPoints) }
 
+    /// Every seed's surfaces, then the study. Under mpirun/srun every rank runs this: the seeds run one
+    /// after another through the distributed surface coordinator (each seed's points spread over the
+    /// ranks as they become free, rank 0 alone writing the stores and the study); the study is the
+    /// single-process one bit for bit, for any number of ranks.
     func runStudy(_ validated: SeedStudySpec.Validated) throws {
-        guard MPILaunch.detect() == nil else {
-            throw ValidationError("--seeds runs in one process; under mpirun/srun run one --seed per job and study them afterwards")
-        }
         let grid = validated.surface.grid
         let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
         let set = try EvaluationSet.build(try data.request(samples: validated.surface.samples, samplesAtMost: validated.surface.samplesAtMost),
@@ -29,31 +30,43 @@ extension SurfaceCommand {
         let recompute = try validated.surface.bnRecompute.map {
             try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
-        let store = try SurfaceStore(directory: URL(fileURLWithPath: out))
+        let storeDirectory = URL(fileURLWithPath: out)
         let evaluator = Evaluator(threads: threads, algorithm: convolution)
         let base = flagSpec.directions
-        let computation = SeedStudyComputation(seeds: validated.seeds, widthThreshold: validated.widthThreshold,
-                                               pointsPerSeed: loaded.count * grid.pointCount) { seed in
+        // Seed i's computation: its directions drawn here, or (an MPI worker) the ones rank 0 drew.
+        let build: DistributedSurface.SeriesBuild = { index, shared in
             var directions = base
-            directions.seed = seed
+            directions.seed = validated.seeds[index]
             return try SurfaceComputation(models: loaded.map(\.surfaceModel), data: set, grid: grid, directions: .random(directions),
-                                          bnMode: bn, bnRecomputation: recompute, store: store, evaluator: evaluator)
+                                          bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: storeDirectory),
+                                          evaluator: evaluator, sharedDirections: shared)
         }
-        let cancel = CancellationFlag()
-        InterruptHandler.install(cancel)
-        let bar = ProgressBar(unit: "points")
-        let result: (surfaces: [Surface], fileNames: [String: String], study: SeedStudy)
-        do {
-            result = try computation.run(cancel: cancel) { bar.update($0) }
-        } catch EngineError.cancelled {
-            bar.finish()
-            print("stopped; finished points are saved in \(store.directory.path). Run the same command again to resume.")
-            throw ExitCode(130)
+        let position = Dictionary(uniqueKeysWithValues: validated.seeds.enumerated().map { ($1, $0) })
+        func coordinate(_ build: @escaping (Int) throws -> SurfaceComputation, _ runner: any SurfaceTaskRunner) throws {
+            let computation = SeedStudyComputation(seeds: validated.seeds, widthThreshold: validated.widthThreshold,
+                                                   pointsPerSeed: loaded.count * grid.pointCount) { seed in try build(position[seed]!) }
+            let cancel = CancellationFlag()
+            InterruptHandler.install(cancel)
+            let bar = ProgressBar(unit: "points")
+            let result: (surfaces: [Surface], fileNames: [String: String], study: SeedStudy)
+            do {
+                result = try computation.run(on: runner, cancel: cancel) { bar.update($0) }
+            } catch EngineError.cancelled {
+                bar.finish()
+                print("stopped; finished points are saved in \(storeDirectory.path). Run the same command again to resume.")
+                throw ExitCode(130)
+            }
+            let url = study.map { URL(fileURLWithPath: $0) } ?? storeDirectory.appendingPathComponent(result.study.fileName)
+            try result.study.write(to: url)
+            print("\(result.surfaces.count) surfaces in \(storeDirectory.path); study: \(url.path)")
+            print(SeedStudyTable.text(result.study), terminator: "")
         }
-        let url = study.map { URL(fileURLWithPath: $0) } ?? store.directory.appendingPathComponent(result.study.fileName)
-        try result.study.write(to: url)
-        print("\(result.surfaces.count) surfaces in \(store.directory.path); study: \(url.path)")
-        print(SeedStudyTable.text(result.study), terminator: "")
+        guard let launch = MPILaunch.detect() else {
+            return try coordinate({ try build($0, nil) }, LocalTaskRunner())
+        }
+        try DistributedSurface.runSeries(launch: launch, rankTimeout: rankTimeout, build: build) { build, runner in
+            try withoutActuallyEscaping(build) { try coordinate($0, runner) }
+        }
     }
 }
 
