@@ -6,6 +6,25 @@ import LandscapeEngine
 
 /// `landscape surface --seeds 0:19`: the surfaces of every seed, then the study over them.
 extension SurfaceCommand {
+    /// The seed study asked for: the JSON of --spec when it has `seeds` (decoded by the library as the
+    /// API decodes it), or the flags with --seeds; nil for one surface.
+    func studyRequest() throws -> SeedStudySpec? {
+        guard let specFile else { return studySpec }
+        let body: Data
+        do { body = try Data(contentsOf: URL(fileURLWithPath: specFile)) } catch {
+            throw ValidationError("--spec \(specFile): cannot read: \(error.localizedDescription)")
+        }
+        guard SeedStudySpec.isStudy(json: body) else {
+            if study != nil || widthThreshold != nil {
+                throw ValidationError("--study and --width-threshold belong to a seed study: --spec \(specFile) has no seeds")
+            }
+            return nil
+        }
+        do { return try SeedStudySpec.decode(json: body) } catch {
+            throw ValidationError("--spec \(specFile): \(error)")
+        }
+    }
+
     /// The library's spec of a seed study, when --seeds is given (the same the API decodes).
     var studySpec: SeedStudySpec? {
         guard let seeds else { return nil }
@@ -22,23 +41,27 @@ extension SurfaceCommand {
     /// after another through the distributed surface coordinator (each seed's points spread over the
     /// ranks as they become free, rank 0 alone writing the stores and the study); the study is the
     /// single-process one bit for bit, for any number of ranks.
-    func runStudy(_ validated: SeedStudySpec.Validated) throws {
+    func runStudy(_ spec: SeedStudySpec, _ validated: SeedStudySpec.Validated) throws {
         let grid = validated.surface.grid
-        let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-        let set = try EvaluationSet.build(try data.request(samples: validated.surface.samples, samplesAtMost: validated.surface.samplesAtMost),
-                                          card: loaded.first?.card)
+        let loaded = try spec.surface.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let dataPath = spec.surface.dataset ?? data.path
+        // A --spec request reads its images as the service's planner does (normalization from the model card).
+        let images = try specFile == nil
+            ? data.request(samples: validated.surface.samples, samplesAtMost: validated.surface.samplesAtMost)
+            : spec.surface.evaluationSet(path: dataPath, samples: validated.surface.samples, samplesAtMost: validated.surface.samplesAtMost)
+        let set = try EvaluationSet.build(images, card: loaded.first?.card)
         let recompute = try validated.surface.bnRecompute.map {
-            try BatchNormRecomputation.build(path: data.path, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+            try BatchNormRecomputation.build(path: dataPath, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
         }
         let storeDirectory = URL(fileURLWithPath: out)
         let evaluator = Evaluator(threads: threads, algorithm: convolution)
-        let base = flagSpec.directions
+        let base = spec.surface.directions, bnMode = spec.surface.bnMode
         // Seed i's computation: its directions drawn here, or (an MPI worker) the ones rank 0 drew.
         let build: DistributedSurface.SeriesBuild = { index, shared in
             var directions = base
             directions.seed = validated.seeds[index]
             return try SurfaceComputation(models: loaded.map(\.surfaceModel), data: set, grid: grid, directions: .random(directions),
-                                          bnMode: bn, bnRecomputation: recompute, store: try SurfaceStore(directory: storeDirectory),
+                                          bnMode: bnMode, bnRecomputation: recompute, store: try SurfaceStore(directory: storeDirectory),
                                           evaluator: evaluator, sharedDirections: shared)
         }
         let position = Dictionary(uniqueKeysWithValues: validated.seeds.enumerated().map { ($1, $0) })
