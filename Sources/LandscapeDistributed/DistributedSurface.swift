@@ -145,7 +145,12 @@ public final class MPITaskRunner: SurfaceTaskRunner {
     public func run(_ tasks: [SurfaceTask], of computation: SurfaceComputation, cancel: CancellationFlag,
                     record: (SurfaceTask, PointValues) -> Void, save: () throws -> Void) throws {
         if current !== computation {
-            guard !tasks.isEmpty else { return }   // complete already: the workers need not build it
+            guard !tasks.isEmpty else {
+                // Complete already: the workers need not build it, but hear from rank 0 while it skips
+                // such computations (a resumed study), so their wait for the next one keeps its deadline.
+                try beatIdleRanks()
+                return
+            }
             guard let built, built.computation === computation else {
                 throw DistributedError.protocolViolation("rank 0 was asked to run a computation it did not build through the run's builder")
             }
@@ -153,7 +158,6 @@ public final class MPITaskRunner: SurfaceTaskRunner {
         }
         var next = 0
         var finished = 0
-        var lastBeatToIdle = Date()
         let local = LocalSlot(computation: computation)
         defer { local.cancelAndWait() }
         // Free ranks get their next point before rank 0 writes the store: a write never idles a rank.
@@ -215,16 +219,23 @@ public final class MPITaskRunner: SurfaceTaskRunner {
             }
             // Ranks left without work (the last points run elsewhere) hear from rank 0, so their own
             // wait for it keeps its deadline however long the last points take.
-            if now.timeIntervalSince(lastBeatToIdle) >= min(1, rankTimeout / 4) {
-                for rank in idle { try mpi.send(.heartbeat, to: rank) }
-                lastBeatToIdle = now
-            }
+            try beatIdleRanks(now: now)
             if !heard { usleep(MPIProcess.pollMicroseconds) }
         }
     }
 
     /// Tells every worker not yet told to stop (best effort: a dead rank cannot be told).
     func stopAll(reason: String) { roster.stopAll(reason: reason) }
+
+    private var lastBeatToIdle = Date()
+
+    /// A heartbeat to every rank without a point (all of them between computations), at most one
+    /// per interval.
+    private func beatIdleRanks(now: Date = Date()) throws {
+        guard now.timeIntervalSince(lastBeatToIdle) >= min(1, rankTimeout / 4) else { return }
+        for rank in busy.isEmpty ? roster.workers : idle { try mpi.send(.heartbeat, to: rank) }
+        lastBeatToIdle = now
+    }
 
     /// Set-up traffic (directions out; hello and ready back), and the points this run evaluated.
     private var setupBytes = (sent: 0, received: 0)
