@@ -20,6 +20,9 @@ extension SurfaceCommand {
             }
             return nil
         }
+        if widthThreshold != nil {
+            throw ValidationError("--spec \(specFile) holds the whole study: give width_threshold there, not --width-threshold")
+        }
         do { return try SeedStudySpec.decode(json: body) } catch {
             throw ValidationError("--spec \(specFile): \(error)")
         }
