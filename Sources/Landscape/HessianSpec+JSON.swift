@@ -26,6 +26,19 @@ extension HessianSpec {
         return spec
     }
 
+    /// The request as the API's JSON (what `decode(json:)` reads back to an equal spec): how `serve
+    /// --launcher` hands a job to `landscape hessian --spec`. Every field is written, defaults included.
+    public func json() throws -> Data {
+        var object: [String: Any] = ["models": models, "subset": subset.rawValue, "subset_seed": NSNumber(value: subsetSeed),
+                                     "top": top, "negative": negative, "lanczos_steps": lanczosSteps, "trace_probes": traceProbes,
+                                     "density": density, "density_runs": densityRuns, "density_steps": densitySteps,
+                                     "seed": NSNumber(value: seed)]
+        if let dataset { object["dataset"] = dataset }
+        if let split { object["split"] = split.rawValue }
+        if let samples { object["samples"] = samples }
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
     /// The id of a validated request's results: the models' bytes (and activations), the images' content,
     /// and every option that changes a number. Two requests with the same id compute the same spectra.
     public static func resultID(models: [Surface.ModelInfo], dataset: Surface.DatasetInfo, options: SpectrumOptions) -> String {

@@ -7,8 +7,10 @@ import Landscape
 enum Message: Equatable {
     /// worker → 0, first thing: who and where it is.
     case hello(host: String, pid: Int)
-    /// 0 → worker: the directions of every model, x then y (empty when 1D), generated once on rank 0.
-    case directions([[Float]], [[Float]])
+    /// 0 → worker: the directions of every model, x then y (empty when 1D), generated once on rank 0,
+    /// for computation `index` of the run (0 for one surface; a seed study's seed position): a worker
+    /// builds that computation, again whenever rank 0 sends the next one's directions.
+    case directions(index: Int, [[Float]], [[Float]])
     /// worker → 0: built the same computation; its surfaces' content keys and its effective
     /// convolution algorithm, for rank 0 to compare with its own.
     case ready(keys: [String], algorithm: String)
@@ -48,7 +50,8 @@ enum Message: Equatable {
         switch self {
         case let .hello(host, pid):
             w.string(host); w.int(pid)
-        case let .directions(x, y):
+        case let .directions(index, x, y):
+            w.int(index)
             w.int(x.count)
             for values in x { w.floats(values) }
             w.int(y.count)
@@ -78,9 +81,11 @@ enum Message: Equatable {
         switch tag {
         case 1: self = .hello(host: try r.string(), pid: try r.int())
         case 2:
+            let index = try r.int()
+            guard index >= 0 else { throw DistributedError.protocolViolation("tag 2: computation index \(index)") }
             let x = try (0..<r.count()).map { _ in try r.floats() }
             let y = try (0..<r.count()).map { _ in try r.floats() }
-            self = .directions(x, y)
+            self = .directions(index: index, x, y)
         case 3: self = .ready(keys: try (0..<r.count()).map { _ in try r.string() }, algorithm: try r.string())
         case 4: self = .task(SurfaceTask(model: try r.int(), point: try r.int()))
         case 5:

@@ -43,6 +43,8 @@ final class RankRoster {
             switch message {
             case let .hello(host, _):
                 hosts[source] = host
+            case .heartbeat:
+                break   // a worker's last beat of the previous computation (a run of several)
             case let .ready(keys, algorithm):
                 try accept(source, keys, algorithm)
                 ready.insert(source)

@@ -5,6 +5,8 @@ import LandscapeEngine
 /// A rank other than 0: says hello, builds the computation from rank 0's directions,
 /// then evaluates the points it is handed, one at a time with its own `--threads`,
 /// sending a heartbeat while each runs so rank 0 can tell a slow point from a dead rank.
+/// A run of several computations (a seed study: one per seed) sends new directions, with the
+/// computation's index, before the next one's points: the worker builds that one and says ready again.
 struct SurfaceWorker {
     let mpi: MPIProcess
     let rankTimeout: Double
@@ -12,26 +14,25 @@ struct SurfaceWorker {
     /// Seconds between heartbeats: a few per rank timeout, at most one a second.
     var heartbeatInterval: Double { min(1, rankTimeout / 4) }
 
-    func serve(build: DistributedSurface.Build) throws {
+    func serve(build: DistributedSurface.SeriesBuild) throws {
         try mpi.send(.hello(host: mpi.host, pid: Int(getpid())), to: 0)
-        let computation: SurfaceComputation
-        guard let (_, first) = try waitForCoordinator() else { return }
-        switch first {
-        case let .directions(x, y):
-            let shared = x.indices.map { (x: Direction(values: x[$0]), y: y.indices.contains($0) ? Direction(values: y[$0]) : nil) }
-            do { computation = try build(shared) } catch {
-                try mpi.send(.failed("\(error)"), to: 0)
-                return
-            }
-        case .stop: return
-        default: throw DistributedError.protocolViolation("rank 0 sent tag \(first.tag) before the directions")
-        }
-        try mpi.send(.ready(keys: computation.models.indices.map { computation.key(for: $0) },
-                            algorithm: computation.evaluator.algorithm.effective.rawValue), to: 0)
+        var computation: SurfaceComputation?
         while true {
             guard let (_, message) = try waitForCoordinator() else { return }
             switch message {
+            case let .directions(index, x, y):
+                computation = nil   // the previous computation's directions go before the next one's are built
+                let shared = x.indices.map { (x: Direction(values: x[$0]), y: y.indices.contains($0) ? Direction(values: y[$0]) : nil) }
+                let built: SurfaceComputation
+                do { built = try build(index, shared) } catch {
+                    try mpi.send(.failed("\(error)"), to: 0)
+                    return
+                }
+                computation = built
+                try mpi.send(.ready(keys: built.models.indices.map { built.key(for: $0) },
+                                    algorithm: built.evaluator.algorithm.effective.rawValue), to: 0)
             case .task(let task):
+                guard let computation else { throw DistributedError.protocolViolation("rank 0 sent a point before the directions") }
                 guard try evaluate(task, of: computation) else { return }
             case .heartbeat: continue
             case .stop: return

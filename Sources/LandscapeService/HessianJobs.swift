@@ -4,9 +4,10 @@ import LandscapeEngine
 import LandscapeIO
 
 /// The work of one Hessian job: `HessianRun` model by model into the run's
-/// folder of the store, then the store entry that marks it complete. Progress
-/// is in Hessian-vector products over every model, with what is being done now.
-struct HessianJobWork {
+/// folder of the store (in this process, or through the launcher), then the store
+/// entry that marks it complete. Progress is in Hessian-vector products over every
+/// model, with what is being done now.
+public struct HessianJobWork {
     let id: String
     let models: [LoadedModel]
     let data: SurfaceData
@@ -14,29 +15,54 @@ struct HessianJobWork {
     let store: HessianStore
     let dataset: String
     let threads: Int
+    /// The request with its models and dataset resolved to files: what a launched run reads (`--spec`).
+    let request: HessianSpec
+    /// Who computes the spectra: the queue's runner.
+    let runner: any SurfaceJobRunner
 
     /// Products of the whole job at most (Lanczos may stop early: its remaining steps are then counted done).
     var total: Int { options.maximumProducts * models.count }
 
+    /// The run's folder in the store: where the spectra go.
+    var folder: URL { store.folder(id) }
+
+    /// File names of the spectra, one per model, in the models' order.
+    var files: [String] { models.map { "\($0.name).hessian.json" } }
+
     /// `onProgress` gets the whole job's products done and total, the current model's rate, and what is being done
     /// now as the label ("resnet20-mish: Lanczos step 3 of 100").
     func run(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
-        let folder = store.folder(id)
-        let perModel = options.maximumProducts
-        var files: [String] = []
-        for (index, model) in models.enumerated() {
-            let run = try HessianRun(models: [model], data: data, options: options, directory: folder, threads: threads)
-            _ = try run.run(cancel: cancel) { report in
-                let done = index * perModel + report.done
-                let eta = report.rate > 0 ? Double(total - done) / report.rate : nil
-                onProgress(ProgressReport(label: "\(model.name): " + step(report.done, phase: String(report.label.split(separator: " ").last ?? "")),
-                                          done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate,
-                                          etaSeconds: eta))
-            }
-            files.append(run.jsonURL(model).lastPathComponent)
+        try runner.run(self, cancel: cancel, onProgress: onProgress)
+        let missing = files.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        guard missing.isEmpty else {
+            throw LandscapeError.storeFailure(path: folder.path, detail: "the run ended without writing \(missing.joined(separator: ", "))")
         }
         try store.save(HessianStore.Entry(id: id, models: models.map(\.name), files: files, dataset: dataset,
                                           samples: data.data.count, options: options))
+    }
+
+    /// The spectra computed in this process, model by model.
+    func computeHere(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
+        for (index, model) in models.enumerated() {
+            let run = try HessianRun(models: [model], data: data, options: options, directory: folder, threads: threads)
+            _ = try run.run(cancel: cancel) { report in onProgress(jobReport(report, model: index)) }
+        }
+    }
+
+    /// One model's report (products done in that model) as the whole job's.
+    func jobReport(_ report: ProgressReport, model index: Int) -> ProgressReport {
+        let done = index * options.maximumProducts + report.done
+        let eta = report.rate > 0 ? Double(total - done) / report.rate : nil
+        let phase = String(report.label.split(separator: " ").last ?? "")
+        let label = ["eigenvalues", "trace", "density"].contains(phase) ? "\(models[index].name): " + step(report.done, phase: phase) : report.label
+        return ProgressReport(label: label, done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate, etaSeconds: eta)
+    }
+
+    /// A report a launched run wrote (`landscape hessian --progress`; its label begins with the model's name)
+    /// as the whole job's; nil when it names none of the job's models.
+    func jobReport(launched report: ProgressReport) -> ProgressReport? {
+        guard let index = models.firstIndex(where: { report.label.hasPrefix($0.name + " ") }) else { return nil }
+        return jobReport(report, model: index)
     }
 
     /// "Lanczos step 3 of 20", "trace probe 2 of 10", "density run 1 of 2, step 4 of 30" from the products done in a model.
@@ -92,8 +118,12 @@ final class HessianPlanner: @unchecked Sendable {
             } catch { throw ServiceError.badRequest("\(error)") }
         }
         let id = HessianSpec.resultID(models: models.map(\.info), dataset: data.info, options: validated.options)
+        // The request as a run elsewhere reads it: models and dataset as the files this service resolved.
+        var resolved = spec
+        resolved.models = models.map(\.url.path)
+        resolved.dataset = path
         let work = HessianJobWork(id: id, models: models, data: data, options: validated.options, store: store,
-                                  dataset: datasetName, threads: catalog.configuration.threads)
+                                  dataset: datasetName, threads: catalog.configuration.threads, request: resolved, runner: queue.runner)
         if try store.entry(id) != nil {
             return (queue.registerComplete(kind: .hessian, surfaceIDs: [], hessianID: id, total: work.total), true)
         }

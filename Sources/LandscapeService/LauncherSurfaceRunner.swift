@@ -30,6 +30,8 @@ public enum LauncherError: Error, CustomStringConvertible, Equatable {
     case cannotStart(command: String, detail: String)
     case exited(command: String, status: String, stderrTail: String)
     case incomplete(command: String, computed: Int, total: Int, stderrTail: String)
+    /// Exited 0 without writing what the job expects (a Hessian job's spectra, a study's file).
+    case missing(command: String, what: String, stderrTail: String)
     case noRequest(surfaceIDs: [String])
 
     public var description: String {
@@ -40,19 +42,25 @@ public enum LauncherError: Error, CustomStringConvertible, Equatable {
             return "the launcher (\(command)) \(status); finished points are saved. Its last output:\n\(tail)"
         case let .incomplete(command, computed, total, tail):
             return "the launcher (\(command)) exited 0 with \(computed) of \(total) points saved. Its last output:\n\(tail)"
+        case let .missing(command, what, tail):
+            return "the launcher (\(command)) exited 0 without writing \(what). Its last output:\n\(tail)"
         case let .noRequest(ids):
             return "no request was prepared for surfaces \(ids.joined(separator: ", ")) (a bug: the planner prepares every job)"
         }
     }
 }
 
-/// Runs each job as `<launcher> <landscape> surface --spec FILE.json --out STORE`: the request is
-/// written once, by the library (`SurfaceSpec.json()`), and decoded by the CLI as the API decodes
-/// it. The run writes the service's store after every point (rank 0 alone, under MPI); a
-/// `SurfaceFollower` turns the saved points into the job's events, as for a local job. Cancel
-/// sends SIGTERM to the launcher's process group (the run saves and stops; mpirun passes it to its
-/// ranks), SIGKILL after `cancelGrace`; anything of the group still alive when the launcher is
-/// gone is killed too. A rerun of the same request resumes from the saved points.
+/// Runs each job as `<launcher> <landscape> ... --spec FILE.json`: the request is written once,
+/// by the library (`SurfaceSpec.json()`, `HessianSpec.json()`, `SeedStudySpec.json()`), and
+/// decoded by the CLI as the API decodes it. A surface job runs `surface --spec FILE --out STORE`,
+/// a study job `surface --spec FILE --out STORE --study FILE` (the spec has `seeds`), a Hessian job
+/// `hessian --spec FILE --out FOLDER --progress FILE`. Progress comes from what the run writes:
+/// the surface store after every point (rank 0 alone, under MPI; a `SurfaceFollower` turns the
+/// saved points into a surface job's events, the seeds' surfaces into a study's progress) or a
+/// Hessian run's progress file. Cancel sends SIGTERM to the launcher's process group (the run
+/// saves and stops; mpirun passes it to its ranks), SIGKILL after `cancelGrace`; anything of the
+/// group still alive when the launcher is gone is killed too. A rerun of the same request resumes
+/// from the saved points.
 public final class LauncherSurfaceRunner: SurfaceJobRunner, @unchecked Sendable {
     public let launcher: Launcher
     public let threads: Int
@@ -77,20 +85,88 @@ public final class LauncherSurfaceRunner: SurfaceJobRunner, @unchecked Sendable 
         let spec = requests.removeValue(forKey: job.surfaceIDs)
         lock.unlock()
         guard let spec else { throw LauncherError.noRequest(surfaceIDs: job.surfaceIDs) }
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-launch-\(job.id)")
+        let follower = try SurfaceFollower(computation: computation)
+        try launch(name: job.id, spec: try spec.json(), cancel: job.cancelFlag, arguments: { specFile, _ in
+            ["surface", "--spec", specFile, "--out", computation.store.directory.path,
+             "--threads", String(threads), "--convolution", computation.evaluator.algorithm.effective.rawValue]
+        }, follow: { _ in
+            for step in try follower.poll() { job.recordPoint(step) }
+        }, check: { tail in
+            guard follower.isComplete else {
+                let computed = follower.surfacesSoFar.reduce(0) { $0 + $1.progress.computed }
+                throw LauncherError.incomplete(command: launcher.command, computed: computed, total: follower.total, stderrTail: tail)
+            }
+        })
+    }
+
+    public func run(_ work: HessianJobWork, cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
+        var last: ProgressReport?
+        try launch(name: "hessian-\(work.id)", spec: try work.request.json(), cancel: cancel, arguments: { specFile, directory in
+            ["hessian", "--spec", specFile, "--out", work.folder.path, "--threads", String(threads),
+             "--progress", directory.appendingPathComponent("progress.json").path]
+        }, follow: { directory in
+            guard let report = try ProgressFile.read(directory.appendingPathComponent("progress.json")), report != last else { return }
+            last = report
+            if let overall = work.jobReport(launched: report) { onProgress(overall) }
+        }, check: { tail in
+            let missing = work.files.filter { !FileManager.default.fileExists(atPath: work.folder.appendingPathComponent($0).path) }
+            if !missing.isEmpty {
+                throw LauncherError.missing(command: launcher.command, what: missing.joined(separator: ", "), stderrTail: tail)
+            }
+        })
+    }
+
+    public func run(_ work: StudyJobWork, cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
+        var seen: [String: Int] = [:]
+        var complete = Set<String>()
+        let start = Date()
+        var firstDone: Int?
+        try launch(name: "study-\(work.id)", spec: try work.request.json(), cancel: cancel, arguments: { specFile, _ in
+            ["surface", "--spec", specFile, "--out", work.surfaceStore.directory.path, "--study", work.store.url(work.id).path,
+             "--threads", String(threads), "--convolution", work.algorithm.rawValue]
+        }, follow: { _ in
+            // The seeds' surfaces as saved so far (a complete one is read once); a report when any grew.
+            var grown: (seed: UInt64, model: String)?
+            for (index, ids) in work.idsBySeed.enumerated() {
+                for id in ids where !complete.contains(id) {
+                    guard let surface = try work.surfaceStore.load(id: id) else { continue }
+                    if surface.progress.computed != seen[id] { grown = (work.computation.seeds[index], surface.model.name) }
+                    seen[id] = surface.progress.computed
+                    if surface.progress.computed == surface.progress.total { complete.insert(id) }
+                }
+            }
+            guard let grown else { return }
+            let done = seen.values.reduce(0, +)
+            if firstDone == nil { firstDone = done }
+            let elapsed = Date().timeIntervalSince(start)
+            let rate = Double(done - (firstDone ?? done)) / max(elapsed, 1e-9)
+            onProgress(ProgressReport(label: "seed \(grown.seed) · \(grown.model)", done: done, total: work.total, elapsedSeconds: elapsed,
+                                      rate: rate, etaSeconds: rate > 0 ? Double(work.total - done) / rate : nil))
+        }, check: { tail in
+            guard try work.store.study(work.id) != nil else {
+                throw LauncherError.missing(command: launcher.command, what: work.store.url(work.id).path, stderrTail: tail)
+            }
+        })
+    }
+
+    /// The one launch loop of every job kind: writes the request to a work folder, starts
+    /// `<launcher> <landscape> arguments(specFile, folder)`, calls `follow(folder)` every poll
+    /// interval and once more after the run ends, signals the group on cancel, and judges the end:
+    /// cancelled, failed (its exit status and last output), or `check(lastOutput)` on success.
+    private func launch(name: String, spec: Data, cancel: CancellationFlag, arguments: (String, URL) -> [String],
+                        follow: (URL) throws -> Void, check: (String) throws -> Void) throws {
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-launch-\(name)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         let specFile = workDirectory.appendingPathComponent("spec.json")
-        try spec.json().write(to: specFile, options: .atomic)
+        try spec.write(to: specFile, options: .atomic)
         let log = workDirectory.appendingPathComponent("output.log")
-        let arguments = [launcher.executable, "surface", "--spec", specFile.path, "--out", computation.store.directory.path,
-                         "--threads", String(threads), "--convolution", computation.evaluator.algorithm.effective.rawValue]
-        let follower = try SurfaceFollower(computation: computation)
-        let child = try LaunchedGroup(command: launcher.command, arguments: arguments, log: log.path)
+        let child = try LaunchedGroup(command: launcher.command, arguments: [launcher.executable] + arguments(specFile.path, workDirectory),
+                                      log: log.path)
         var cancelledAt: Date?
         var killed = false
         while true {
-            if job.cancelFlag.isCancelled, cancelledAt == nil {
+            if cancel.isCancelled, cancelledAt == nil {
                 cancelledAt = Date()
                 child.signal(SIGTERM)
             }
@@ -101,19 +177,15 @@ public final class LauncherSurfaceRunner: SurfaceJobRunner, @unchecked Sendable 
             if let status = child.poll() {
                 // Whatever of its group outlived the launcher (a rank mpirun did not reap) goes with it.
                 child.signal(SIGKILL)
-                for step in try follower.poll() { job.recordPoint(step) }
+                try follow(workDirectory)
                 if cancelledAt != nil { throw EngineError.cancelled }
                 let tail = Self.tail(of: log)
                 guard status.succeeded else {
                     throw LauncherError.exited(command: launcher.command, status: status.description, stderrTail: tail)
                 }
-                guard follower.isComplete else {
-                    let computed = follower.surfacesSoFar.reduce(0) { $0 + $1.progress.computed }
-                    throw LauncherError.incomplete(command: launcher.command, computed: computed, total: follower.total, stderrTail: tail)
-                }
-                return
+                return try check(tail)
             }
-            for step in try follower.poll() { job.recordPoint(step) }
+            try follow(workDirectory)
             Thread.sleep(forTimeInterval: launcher.pollInterval)
         }
     }

@@ -4,16 +4,31 @@ import LandscapeEngine
 import LandscapeIO
 
 /// The work of one seed-study job: every seed's surfaces through the surface store (so they are
-/// ordinary surfaces, and a stopped study resumes), then the study JSON, stored atomically last.
-/// Progress is in grid points over all seeds, labelled with the seed being computed.
-struct StudyJobWork {
+/// ordinary surfaces, and a stopped study resumes), then the study JSON, stored atomically last
+/// (in this process, or through the launcher). Progress is in grid points over all seeds,
+/// labelled with the seed being computed.
+public struct StudyJobWork {
     let id: String
     let computation: SeedStudyComputation
     let store: SeedStudyStore
+    /// The store of the seeds' surfaces, and their ids seed by seed (models in request order).
+    let surfaceStore: SurfaceStore
+    let idsBySeed: [[String]]
+    /// The request with its models and dataset resolved to files: what a launched run reads (`--spec`).
+    let request: SeedStudySpec
+    /// The 3x3 convolution the surfaces are computed with (a launched run is told, so values match).
+    let algorithm: ConvolutionAlgorithm
+    /// Who computes the surfaces: the queue's runner.
+    let runner: any SurfaceJobRunner
 
     var total: Int { computation.seeds.count * computation.pointsPerSeed }
 
     func run(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
+        try runner.run(self, cancel: cancel, onProgress: onProgress)
+    }
+
+    /// The surfaces and the study computed in this process.
+    func computeHere(cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
         let result = try computation.run(on: LocalTaskRunner(), cancel: cancel, onProgress: onProgress)
         guard result.study.id == id else {
             throw LandscapeError.invalidRequest("seed study \(id): its surfaces make study \(result.study.id); expected the id the job was named by")
@@ -81,9 +96,14 @@ final class StudyPlanner: @unchecked Sendable {
         } catch { throw ServiceError.badRequest("the surfaces cannot be computed", detail: "\(error)") }
         let modelMajor = models.indices.flatMap { m in idsBySeed.map { $0[m] } }
         let id = SeedStudy.id(surfaceIDs: modelMajor, widthThreshold: validated.widthThreshold)
+        // The request as a run elsewhere reads it: models and dataset as the files this service resolved.
+        var resolved = spec
+        resolved.surface.models = models.map(\.url.path)
+        resolved.surface.dataset = path
         let work = StudyJobWork(id: id, computation: SeedStudyComputation(seeds: validated.seeds, widthThreshold: validated.widthThreshold,
                                                                           pointsPerSeed: models.count * surface.grid.pointCount, build: build),
-                                store: self.store)
+                                store: self.store, surfaceStore: store, idsBySeed: idsBySeed, request: resolved,
+                                algorithm: evaluator.algorithm.effective, runner: queue.runner)
         let surfaceIDs = idsBySeed.flatMap { $0 }
         if try self.store.study(id) != nil {
             return (queue.registerComplete(kind: .study, surfaceIDs: surfaceIDs, hessianID: nil, studyID: id, total: work.total), true)

@@ -42,6 +42,26 @@ struct HessianCommand: ParsableCommand {
     @Flag(help: "Print the spectra as JSON on stdout.") var json = false
     @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
     var rankTimeout = DistributedSurface.defaultRankTimeout
+    @Option(name: .customLong("spec"), help: ArgumentHelp(
+        "The request as the API's JSON (what `serve --launcher` writes): models and dataset name files here. Replaces --model and the data and spectrum flags; --out, --threads, --progress and --rank-timeout still apply.",
+        valueName: "FILE.json"))
+    var specFile: String?
+    @Option(name: .customLong("progress"), help: ArgumentHelp(
+        "Keep the latest progress report (products done and at most, per model) in this JSON file, replaced atomically (what `serve --launcher` follows).",
+        valueName: "FILE.json"))
+    var progressFile: String?
+
+    /// The request: the JSON of --spec, decoded by the library as the API decodes it, or the flags.
+    func request() throws -> HessianSpec {
+        guard let specFile else { return spec }
+        let body: Data
+        do { body = try Data(contentsOf: URL(fileURLWithPath: specFile)) } catch {
+            throw ValidationError("--spec \(specFile): cannot read: \(error.localizedDescription)")
+        }
+        do { return try HessianSpec.decode(json: body) } catch {
+            throw ValidationError("--spec \(specFile): \(error)")
+        }
+    }
 
     var spec: HessianSpec {
         var spec = HessianSpec(models: models)
@@ -75,7 +95,11 @@ struct HessianCommand: ParsableCommand {
             if let samples, samples < 1 { throw ValidationError("--samples: expected 1 or more, got \(samples)") }
             return
         }
-        do { _ = try spec.validated(limits: limits) } catch let error as SpecError {
+        if let specFile, !models.isEmpty || hvp != nil {
+            throw ValidationError("--spec \(specFile) holds the whole request: leave out --model and --hvp")
+        }
+        do { _ = try request().validated(limits: limits) } catch let error as SpecError {
+            if let specFile { throw ValidationError("--spec \(specFile): \(error)") }
             throw ValidationError("\(Self.flags(of: error.field)): \(error.problem)")
         }
     }
@@ -94,17 +118,27 @@ struct HessianCommand: ParsableCommand {
             }
             return try product(vectorPath: hvp)
         }
-        let validated = try spec.validated(limits: limits)   // checked in validate() already
+        let request = try request()
+        let validated = try request.validated(limits: limits)   // checked in validate() already
         let build = {
-            let loaded = try models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
-            let set = try EvaluationSet.build(try data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost),
-                                              card: loaded.first?.card)
+            let loaded = try request.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+            // A --spec request reads its images as the service's planner does (normalization from the model card).
+            let images = try specFile == nil ? data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost)
+                : request.evaluationSet(path: request.dataset ?? data.path, validated)
+            let set = try EvaluationSet.build(images, card: loaded.first?.card)
             return try HessianRun(models: loaded, data: set, options: validated.options,
                                   directory: URL(fileURLWithPath: out), threads: threads)
         }
         let cancel = CancellationFlag()
         InterruptHandler.install(cancel, message: "interrupted: stopping after the current product…")
         let bar = ProgressBar(unit: "products")
+        let progress = progressFile.map { ProgressFile(url: URL(fileURLWithPath: $0)) }
+        let report: (ProgressReport) -> Void = { report in
+            bar.update(report)
+            do { try progress?.record(report) } catch {
+                FileHandle.standardError.write(Data("landscape: --progress: \(error)\n".utf8))   // the run goes on
+            }
+        }
         let spectra: [HessianSpectrum]
         let run: HessianRun
         do {
@@ -115,12 +149,12 @@ struct HessianCommand: ParsableCommand {
                     let made = try build()
                     built = made
                     return made
-                }, cancel: cancel, onProgress: { bar.update($0) }), let made = built else { return }
+                }, cancel: cancel, onProgress: report), let made = built else { return }
                 spectra = distributed
                 run = made
             } else {
                 run = try build()
-                spectra = try run.run(cancel: cancel) { bar.update($0) }
+                spectra = try run.run(cancel: cancel, onProgress: report)
             }
         } catch EngineError.cancelled {
             bar.finish()
@@ -150,7 +184,7 @@ struct HessianCommand: ParsableCommand {
             }
             if let smallest = spectrum.smallestRitzValue {
                 print(String(format: "  smallest Ritz value %.4f (residual %.3g%@)", smallest, spectrum.smallestRitzResidual ?? .nan,
-                             negative ? "" : "; not iterated to convergence: pass --negative"))
+                             request.negative ? "" : "; not iterated to convergence: pass --negative"))
             }
             if let trace = spectrum.trace {
                 print(String(format: "  trace %.2f ± %.2f (%d probes)", trace, spectrum.traceStderr ?? .nan, spectrum.traceProbes))

@@ -33,7 +33,7 @@ struct ServeCommand: ParsableCommand {
         valueName: "ID"))
     var importModel: String?
     @Option(help: ArgumentHelp(
-        "Run surface jobs through this command prefix, e.g. 'mpirun -n 16 --hostfile hosts' or 'srun -N 4' (read by /bin/sh): each job runs as PREFIX <this landscape> surface --spec FILE.json --out <cache>; progress, events, cancel and resume as for jobs run here.",
+        "Run surface, seed-study and Hessian jobs through this command prefix, e.g. 'mpirun -n 16 --hostfile hosts' or 'srun -N 4' (read by /bin/sh): each job runs as PREFIX <this landscape> surface|hessian --spec FILE.json --out <cache>; progress, events, cancel and resume as for jobs run here.",
         valueName: "PREFIX"))
     var launcher: String?
     @Option(name: .customLong("trajectories"), help: ArgumentHelp(
@@ -91,7 +91,7 @@ struct ServeCommand: ParsableCommand {
         let surfaces = (try? service.catalog.surfaces().count) ?? 0
         let trajectories = service.catalog.trajectories.all().count
         print("landscape serving http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(service.port)/ — \(models.count) models, \(surfaces) surfaces, \(trajectories) trajectories from \(configuration.modelsDirectory.path); Ctrl-C stops")
-        if let launcher { print("surface jobs run through: \(launcher) \(Launcher.currentExecutable) surface --spec ...") }
+        if let launcher { print("surface, study and Hessian jobs run through: \(launcher) \(Launcher.currentExecutable) surface|hessian --spec ...") }
         if models.isEmpty { print("warning: no models in \(configuration.modelsDirectory.path); run from the repository root or pass --root") }
         fflush(nil)
         service.stopOnSignals { print("landscape: stopped"); fflush(nil) }

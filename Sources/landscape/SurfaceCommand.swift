@@ -84,11 +84,11 @@ struct SurfaceCommand: ParsableCommand {
         if let specFile, !models.isEmpty || x != nil || y != nil || directions != nil || seeds != nil {
             throw ValidationError("--spec \(specFile) holds the whole request: leave out --model, --x, --y, --directions and --seeds")
         }
-        if seeds == nil, study != nil || widthThreshold != nil {
+        if seeds == nil, specFile == nil, study != nil || widthThreshold != nil {
             throw ValidationError("--study and --width-threshold belong to a seed study: give --seeds too")
         }
         do {
-            if let studySpec { _ = try studySpec.validated(limits: studyLimits) } else { _ = try request().validated(limits: limits) }
+            if let study = try studyRequest() { _ = try study.validated(limits: studyLimits) } else { _ = try request().validated(limits: limits) }
         } catch let error as SpecError {
             if let specFile { throw ValidationError("--spec \(specFile): \(error)") }
             throw ValidationError(SpecFlags.of(error, renamed: ["models": "--model", "bn_mode": "--bn", "dataset": "--data"]))
@@ -96,7 +96,7 @@ struct SurfaceCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let studySpec { return try runStudy(studySpec.validated(limits: studyLimits)) }
+        if let study = try studyRequest() { return try runStudy(study, study.validated(limits: studyLimits)) }
         let spec = try request()
         var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
         let loaded = try spec.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }

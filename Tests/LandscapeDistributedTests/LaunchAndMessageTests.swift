@@ -31,8 +31,8 @@ final class LaunchAndMessageTests: XCTestCase {
         let values = PointValues(meanLoss: 0.1 + 0.2, accuracy: 7.0 / 9.0, lossStandardError: .leastNonzeroMagnitude, seconds: 1.5)
         let messages: [Message] = [
             .hello(host: "node-é1", pid: 4242),
-            .directions([[1, -0.0, .leastNormalMagnitude, .greatestFiniteMagnitude]], [[.pi]]),
-            .directions([[3]], []),
+            .directions(index: 0, [[1, -0.0, .leastNormalMagnitude, .greatestFiniteMagnitude]], [[.pi]]),
+            .directions(index: 19, [[3]], []),
             .ready(keys: ["abc", "def"], algorithm: "winograd"),
             .task(SurfaceTask(model: 1, point: 2600)),
             .result(SurfaceTask(model: 0, point: 7), values),

@@ -97,6 +97,26 @@ extension SeedStudySpec {
         return spec
     }
 
+    /// The request as the API's JSON (what `decode(json:)` reads back to an equal spec): the surface's
+    /// fields as `SurfaceSpec.json()` writes them, less `seed`, plus `seeds` and `width_threshold`.
+    /// How `serve --launcher` hands a study job to `landscape surface --spec`.
+    public func json() throws -> Data {
+        guard var object = try JSONSerialization.jsonObject(with: try surface.json()) as? [String: Any] else {
+            throw LandscapeError.invalidRequest("the surface's JSON is not an object")
+        }
+        object["seed"] = nil
+        if let seed { object["seed"] = NSNumber(value: seed) }   // kept for the same refusal on the other side
+        object["seeds"] = seeds.map { NSNumber(value: $0) }
+        object["width_threshold"] = widthThreshold
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// Whether an API body is a seed study's (it has `seeds`) rather than one surface's: what
+    /// `landscape surface --spec` reads it as.
+    public static func isStudy(json body: Data) -> Bool {
+        ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["seeds"] != nil
+    }
+
     private static func seedList(_ value: Any?) throws -> [UInt64] {
         guard let value, !(value is NSNull) else { throw SpecError("seeds", "required, e.g. \"0:19\" or [0, 3, 7]") }
         if let text = value as? String {
