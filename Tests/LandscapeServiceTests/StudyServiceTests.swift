@@ -10,35 +10,23 @@ import XCTest
 /// surfaces as ordinary surfaces, the strip plot, cancel and refusals. A real socket client
 /// against the reference ResNet-20 and the reference CIFAR-10 images.
 final class StudyServiceTests: XCTestCase {
-    var root: URL!
-    var service: LandscapeService!
-    var client: TestClient!
+    var fixture: ServiceFixture!
+    var root: URL { fixture.root }
+    var service: LandscapeService { fixture.service }
+    var client: TestClient { fixture.client }
 
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
+    static let modelFile = ServiceFixture.modelFile
+    static let dataFile = ServiceFixture.dataFile
     static let seedCap = 3
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-study-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-        var limits = ServiceConfiguration.Limits()
-        limits.maximumStudySeeds = Self.seedCap
-        limits.maximumQueuedJobs = 2
-        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path], limits: limits, threads: 2)
-        service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        client = TestClient(port: service.port)
+        fixture = try ServiceFixture(name: "study", threads: 2) { configuration in
+            configuration.limits.maximumStudySeeds = Self.seedCap
+            configuration.limits.maximumQueuedJobs = 2
+        }
     }
 
-    override func tearDownWithError() throws {
-        service?.stop(timeout: 5)
-        try? FileManager.default.removeItem(at: root)
-    }
+    override func tearDownWithError() throws { fixture?.tearDown() }
 
     /// One model, seeds 4 and 9, a 1D grid of 5 points, 8 images.
     static var small: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 8, "x": "-1:1:5",
@@ -137,10 +125,10 @@ final class StudyServiceTests: XCTestCase {
         XCTAssertEqual(response.status, 202, response.text)
         let job = try XCTUnwrap(try response.json()["job"] as? [String: Any])
         let id = try XCTUnwrap(job["id"] as? String), studyID = try XCTUnwrap(job["study_id"] as? String)
-        try waitFor(id) { $0["state"] as? String == "running" }
+        try client.waitFor(job: id) { $0["state"] as? String == "running" }
         let cancel = try client.request("DELETE", "/api/jobs/\(id)")
         XCTAssertEqual(cancel.status, 200)
-        let cancelled = try waitFor(id) { $0["state"] as? String == "cancelled" }
+        let cancelled = try client.waitFor(job: id) { $0["state"] as? String == "cancelled" }
         XCTAssertLessThan((cancelled["progress"] as? [String: Any])?["done"] as? Int ?? .max, 123)
         XCTAssertEqual(try client.get("/api/studies/\(studyID)").status, 404, "a cancelled study is not stored")
         XCTAssertEqual((try client.get("/api/studies").json()["studies"] as? [[String: Any]])?.count, 0)
@@ -209,14 +197,4 @@ final class StudyServiceTests: XCTestCase {
         for path in ["/api/studies", "/api/studies/{id}", "/api/studies/{id}.png"] { XCTAssertNotNil(paths[path], path) }
     }
 
-    @discardableResult
-    private func waitFor(_ id: String, timeout: TimeInterval = 120, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let job = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any], condition(job) { return job }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("job \(id) did not reach the expected state in \(timeout) s")
-        return [:]
-    }
 }
