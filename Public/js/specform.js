@@ -4,7 +4,7 @@
 //   - the models / dataset selects filled from GET /api/models and /api/datasets;
 //   - one control per field of the library's spec, as GET /api/limits publishes
 //     them ({name, type, description, default, allowed, minimum, maximum,
-//     required}): the page holds no copy of a default or a bound;
+//     required, required_unless}): the page holds no copy of a default or a bound;
 //   - the request body (fields left empty or at their default are left out, so
 //     the server's default applies), a check against the published bounds
 //     before sending, and the API's {"error", "detail"} shown as is;
@@ -165,7 +165,8 @@ export class SpecForm {
         if (integer && f.minimum != null) control.min = String(f.minimum);
         if (integer && f.maximum != null) control.max = String(f.maximum);
         control.value = f.default ?? '';
-        control.placeholder = this.o.placeholders[f.name] ?? (f.default == null ? 'server default' : '');
+        const needed = f.required || f.required_unless;
+        control.placeholder = this.o.placeholders[f.name] ?? (needed ? 'required' : f.default == null ? 'server default' : '');
         const bounds = document.createElement('small');
         if (f.type === 'array' || (f.type === 'string' && f.maximum != null)) bounds.textContent = ` ${f.minimum ?? 1}…${f.maximum} ${name}`;
         else if (integer && f.maximum != null) bounds.textContent = ` ${f.minimum ?? ''}…${f.maximum}`;
@@ -202,7 +203,11 @@ export class SpecForm {
     if (!body.models.length) return 'models: select at least one model';
     for (const f of this.fields) {
       const v = body[f.name];
-      if (v === undefined) { if (f.required && !this.o.special.has(f.name) && f.default == null) return `${f.name}: required`; continue; }
+      if (v === undefined) {
+        const needed = f.required || (f.required_unless && body[f.required_unless] === undefined);
+        if (needed && !this.o.special.has(f.name) && f.default == null) return `${f.name}: required (${f.description || 'see the API'})`;
+        continue;
+      }
       if (f.type === 'integer' && !Number.isInteger(v)) return `${f.name}: expected a whole number`;
       if (f.type === 'array' && f.maximum != null && v.length > f.maximum) return `${f.name}: at most ${f.maximum} on this server, ${v.length} selected`;
       if (f.type === 'integer' && f.maximum != null && v > f.maximum) return `${f.name}: at most ${f.maximum} on this server, got ${v}`;

@@ -281,7 +281,11 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(properties["samples"]?["default"] as? Int, 1000)
         XCTAssertEqual(properties["samples"]?["maximum"] as? Int, 846)
         XCTAssertEqual(properties["norm"]?["default"] as? String, "filter")
-        XCTAssertEqual(schema["required"] as? [String], ["models", "x"])
+        // x may be left out when a trajectory is named (the grid covers its path): the schema says "x or trajectory".
+        XCTAssertEqual(schema["required"] as? [String], ["models"])
+        let either = (schema["allOf"] as? [[String: Any]])?.first?["anyOf"] as? [[String: [String]]]
+        XCTAssertEqual(either?.compactMap { $0["required"] }, [["x"], ["trajectory"]])
+        XCTAssertNil(properties["x"]?["default"], "the decoder has no default for x")
         XCTAssertEqual(Set(properties.keys), Set(SurfaceSpec.fields(limits: service.configuration.limits.surface).map(\.name)))
     }
 
