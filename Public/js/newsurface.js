@@ -9,7 +9,7 @@ import { ColourScale, GrowingBounds, lossValues, formatNumber } from './scale.js
 import { drawColourbar } from './colourbar.js';
 import { loadSurface, loadModels } from './store.js';
 import { limits, levelsFor, loadServerSettings, requestSchema } from './limits.js';
-import { FINAL_STATES, fillDatasets, fillModels, progressPercent, progressText, showFormError } from './specform.js';
+import { FINAL_STATES, cancelJob, fillDatasets, fillModels, progressPercent, progressText, showFormError } from './specform.js';
 
 /** Points streamed into `old` while `fresh` was being fetched are kept (diverged ones too). */
 function keepComputed(fresh, old) {
@@ -236,12 +236,7 @@ export class NewSurface {
 
   async cancel() {
     if (!this.job) return;
-    try {
-      const { job } = await api.del(`/api/jobs/${encodeURIComponent(this.job.id)}`);
-      this.updateProgress(job);
-    } catch (e) {
-      this.formError(e);
-    }
+    try { this.updateProgress(await cancelJob(this.job)); } catch (e) { this.formError(e); }
   }
 
   hovered(info) {

@@ -57,6 +57,11 @@ export function progressText(job, { unit, rateUnit, nothingToDo = null }) {
   return parts.join(' · ');
 }
 
+/** DELETE /api/jobs/{id}: the job as the server has it once cancelled (a running one stops at its next boundary). */
+export async function cancelJob(job) {
+  return (await api.del(`/api/jobs/${encodeURIComponent(job.id)}`)).job;
+}
+
 /** The job's progress in percent (100 for a finished job with nothing to do). */
 export function progressPercent(job) {
   const { done, total } = job.progress;
@@ -268,11 +273,6 @@ export class SpecForm {
 
   async cancel() {
     if (!this.job) return;
-    try {
-      const { job } = await api.del(`/api/jobs/${encodeURIComponent(this.job.id)}`);
-      this.updateProgress(job);
-    } catch (e) {
-      this.error(e);
-    }
+    try { this.updateProgress(await cancelJob(this.job)); } catch (e) { this.error(e); }
   }
 }

@@ -14,17 +14,11 @@ struct HessianRoutes {
     let pictures: PictureRoutes
     let shipped: ShippedResults
 
-    /// GET /api/hessian: the computed runs, oldest first, and the shipped one (with what keeps it from being listed).
-    struct ListBody: Encodable {
-        let hessian: [HessianStore.Entry]
-        let shipped: [HessianStore.Entry]
-        let shippedProblems: [String]
-    }
-
     func register(on router: HTTPRouter) {
         router.add("GET /api/hessian") { _ in
             let listing = shipped.hessianListing()
-            return try .json(JSONBody(ListBody(hessian: planner.store.entries(), shipped: listing.entries, shippedProblems: listing.problems)))
+            return try .json(JSONBody(ResultListBody(name: "hessian", computed: planner.store.entries(), shipped: listing.entries,
+                                                     shippedProblems: listing.problems)))
         }
         router.add("POST /api/hessian") { request in try submit(request) }
         router.add("GET /api/hessian/:id") { request in

@@ -77,3 +77,27 @@ final class ShippedResults: @unchecked Sendable {
         }.joined(separator: "|")
     }
 }
+
+/// The body of GET /api/hessian and GET /api/studies: the computed results under their own name
+/// (`hessian`, `studies`), then the shipped ones and what keeps a shipped file from being listed.
+struct ResultListBody<Entry: Encodable>: Encodable {
+    let name: String
+    let computed: [Entry]
+    let shipped: [Entry]
+    let shippedProblems: [String]
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.init(stringValue) }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(computed, forKey: Key(name))
+        try container.encode(shipped, forKey: Key("shipped"))
+        try container.encode(shippedProblems, forKey: Key("shipped_problems"))
+    }
+}

@@ -14,18 +14,11 @@ struct StudyRoutes {
     let pictures: PictureRoutes
     let shipped: ShippedResults
 
-    /// GET /api/studies: the computed studies, oldest first, the shipped ones, and shipped files that cannot be read.
-    struct ListBody: Encodable {
-        let studies: [SeedStudyStore.Entry]
-        let shipped: [SeedStudyStore.Entry]
-        let shippedProblems: [String]
-    }
-
     func register(on router: HTTPRouter) {
         router.add("GET /api/studies") { _ in
             let shippedStudies = shipped.shippedStudies()
-            return try .json(JSONBody(ListBody(studies: planner.store.entries(), shipped: shippedStudies.entries,
-                                               shippedProblems: shippedStudies.problems)))
+            return try .json(JSONBody(ResultListBody(name: "studies", computed: planner.store.entries(), shipped: shippedStudies.entries,
+                                                     shippedProblems: shippedStudies.problems)))
         }
         router.add("POST /api/studies") { request in try submit(request) }
         router.add("GET /api/studies/:id") { request in

@@ -9,12 +9,7 @@ import XCTest
 /// its progress as Server-Sent Events, cancel, the stored run and its
 /// pictures; a real socket client against the reference ResNet-20 and the
 /// reference CIFAR-10 images.
-final class HessianServiceTests: XCTestCase {
-    var fixture: ServiceFixture!
-    var root: URL { fixture.root }
-    var service: LandscapeService { fixture.service }
-    var client: TestClient { fixture.client }
-
+final class HessianServiceTests: ServiceTestCase {
     static let modelFile = ServiceFixture.modelFile
     static let dataFile = ServiceFixture.dataFile
 
@@ -25,8 +20,6 @@ final class HessianServiceTests: XCTestCase {
             configuration.limits.maximumQueuedJobs = 2
         }
     }
-
-    override func tearDownWithError() throws { fixture?.tearDown() }
 
     /// A small request: 16 images, top 2 by at most 6 Lanczos steps, 3 trace probes, one 4-step density run.
     static var small: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
@@ -80,6 +73,10 @@ final class HessianServiceTests: XCTestCase {
         let folder = service.configuration.hessianDirectory.appendingPathComponent(runID)
         XCTAssertEqual(got.topEigenvectors, "resnet20-relu.hessian-eigenvectors.safetensors")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(got.topEigenvectors ?? "").path))
+        // ... and serves them as they are.
+        let vectors = try client.get("/api/hessian/\(runID)/resnet20-relu.eigenvectors.safetensors")
+        XCTAssertEqual(vectors.status, 200, vectors.text)
+        XCTAssertEqual(vectors.body, try Data(contentsOf: folder.appendingPathComponent(got.topEigenvectors ?? "")))
 
         for path in ["/api/hessian/\(runID).png", "/api/hessian/\(runID)/density.png"] {
             let picture = try client.get(path)
@@ -153,17 +150,8 @@ final class HessianServiceTests: XCTestCase {
             (["trace_probes": 5_000], 422, "2000"),
             (["density": true, "density_runs": 50], 422, "density_runs"),
         ]
-        for (fields, status, word) in cases {
-            var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
-                                       "lanczos_steps": 6]
-            body.merge(fields) { $1 }
-            let response = try client.post("/api/hessian", json: body)
-            XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
-            let error = try response.json()["error"] as? String ?? ""
-            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)")
-        }
-        XCTAssertEqual(try client.request("POST", "/api/hessian", body: Data("{not json".utf8)).status, 400)
-        XCTAssertEqual(try client.request("POST", "/api/hessian", body: Data()).status, 400)
+        try client.assertRefusals("/api/hessian", base: ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
+                                                         "lanczos_steps": 6], cases)
         XCTAssertEqual(try client.get("/api/hessian/h0123456789abcde").status, 404)
         XCTAssertEqual(try client.get("/api/hessian/..%2Fetc").status, 400)
         XCTAssertTrue(service.queue.all().isEmpty, "no refused request may leave a job behind")
@@ -186,7 +174,8 @@ final class HessianServiceTests: XCTestCase {
         XCTAssertEqual(properties["samples"]?["maximum"] as? Int, 846)
         XCTAssertEqual(schema["additionalProperties"] as? Bool, false)
         let paths = try XCTUnwrap(openapi["paths"] as? [String: Any])
-        for path in ["/api/hessian", "/api/hessian/{id}", "/api/hessian/{id}.png", "/api/hessian/{id}/density.png"] {
+        for path in ["/api/hessian", "/api/hessian/{id}", "/api/hessian/{id}.png", "/api/hessian/{id}/density.png",
+                     "/api/hessian/{id}/{model}.eigenvectors.safetensors"] {
             XCTAssertNotNil(paths[path], path)
         }
     }

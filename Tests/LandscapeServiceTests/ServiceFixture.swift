@@ -48,6 +48,16 @@ final class ServiceFixture {
     }
 }
 
+/// A test case whose `fixture` (set in its setUp) is stopped and removed after each test.
+class ServiceTestCase: XCTestCase {
+    var fixture: ServiceFixture!
+    var root: URL { fixture.root }
+    var service: LandscapeService { fixture.service }
+    var client: TestClient { fixture.client }
+
+    override func tearDownWithError() throws { fixture?.tearDown() }
+}
+
 extension TestClient {
     /// Polls GET /api/jobs/{id} until `condition` holds; fails the test (and returns [:]) after `timeout` seconds.
     @discardableResult
@@ -60,5 +70,24 @@ extension TestClient {
         }
         XCTFail("job \(id) did not reach the expected state in \(timeout) s", file: file, line: line)
         return [:]
+    }
+}
+
+extension TestClient {
+    /// POSTs `base` with each case's fields merged in (an NSNull value removes the field) and checks the status and
+    /// that the error names `word`; then that malformed JSON and an empty body are 400.
+    func assertRefusals(_ path: String, base: [String: Any], _ cases: [([String: Any], Int, String)],
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        for (fields, status, word) in cases {
+            var body = base
+            body.merge(fields) { $1 }
+            for (name, value) in fields where value is NSNull { body[name] = nil }
+            let response = try post(path, json: body)
+            XCTAssertEqual(response.status, status, "\(fields): \(response.text)", file: file, line: line)
+            let error = try response.json()["error"] as? String ?? ""
+            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)", file: file, line: line)
+        }
+        XCTAssertEqual(try request("POST", path, body: Data("{not json".utf8)).status, 400, file: file, line: line)
+        XCTAssertEqual(try request("POST", path, body: Data()).status, 400, file: file, line: line)
     }
 }

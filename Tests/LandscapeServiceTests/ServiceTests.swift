@@ -7,12 +7,7 @@ import XCTest
 /// The service end to end over loopback: the reference ResNet-20 as the only
 /// shipped model, the 846 reference CIFAR-10 images as the dataset, a real
 /// socket client.
-final class ServiceTests: XCTestCase {
-    var fixture: ServiceFixture!
-    var root: URL { fixture.root }
-    var service: LandscapeService { fixture.service }
-    var client: TestClient { fixture.client }
-
+final class ServiceTests: ServiceTestCase {
     static let modelFile = ServiceFixture.modelFile
     static let dataFile = ServiceFixture.dataFile
 
@@ -28,8 +23,6 @@ final class ServiceTests: XCTestCase {
             configuration.datasets["cifar-head-train"] = standIn.path
         }
     }
-
-    override func tearDownWithError() throws { fixture?.tearDown() }
 
     private func submit(_ fields: [String: Any]) throws -> (status: Int, job: [String: Any]) {
         var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head"]

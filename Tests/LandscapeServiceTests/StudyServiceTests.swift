@@ -9,12 +9,7 @@ import XCTest
 /// every seed, the study stored and served exactly as the library computes it, every seed's
 /// surfaces as ordinary surfaces, the strip plot, cancel and refusals. A real socket client
 /// against the reference ResNet-20 and the reference CIFAR-10 images.
-final class StudyServiceTests: XCTestCase {
-    var fixture: ServiceFixture!
-    var root: URL { fixture.root }
-    var service: LandscapeService { fixture.service }
-    var client: TestClient { fixture.client }
-
+final class StudyServiceTests: ServiceTestCase {
     static let modelFile = ServiceFixture.modelFile
     static let dataFile = ServiceFixture.dataFile
     static let seedCap = 3
@@ -23,10 +18,13 @@ final class StudyServiceTests: XCTestCase {
         fixture = try ServiceFixture(name: "study", threads: 2) { configuration in
             configuration.limits.maximumStudySeeds = Self.seedCap
             configuration.limits.maximumQueuedJobs = 2
+            // Not images at all: a request naming it fails when its images are read, so answering 429 for it shows
+            // that a full queue is checked first.
+            let notImages = configuration.modelsDirectory.deletingLastPathComponent().appendingPathComponent("not-images.bin")
+            try Data("not a dataset".utf8).write(to: notImages)
+            configuration.datasets["not-images"] = notImages.path
         }
     }
-
-    override func tearDownWithError() throws { fixture?.tearDown() }
 
     /// One model, seeds 4 and 9, a 1D grid of 5 points, 8 images.
     static var small: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 8, "x": "-1:1:5",
@@ -154,21 +152,35 @@ final class StudyServiceTests: XCTestCase {
             // Well formed, but over this server's seed cap: 422 naming the cap.
             (["seeds": "0:9"], 422, "at most \(Self.seedCap) seeds"),
         ]
-        for (fields, status, word) in cases {
-            var body = Self.small
-            body.merge(fields) { $1 }
-            if fields["seeds"] is NSNull { body["seeds"] = nil }
-            let response = try client.post("/api/studies", json: body)
-            XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
-            let error = try response.json()["error"] as? String ?? ""
-            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)")
-        }
-        XCTAssertEqual(try client.request("POST", "/api/studies", body: Data("{not json".utf8)).status, 400)
-        XCTAssertEqual(try client.request("POST", "/api/studies", body: Data()).status, 400)
+        try client.assertRefusals("/api/studies", base: Self.small, cases)
         XCTAssertEqual(try client.get("/api/studies/0123456789abcdef").status, 404)
         XCTAssertEqual(try client.get("/api/studies/0123456789abcdef.png").status, 404)
         XCTAssertEqual(try client.get("/api/studies/..%2Fetc").status, 400)
         XCTAssertTrue(service.queue.all().isEmpty, "no refused request may leave a job behind")
+    }
+
+    /// A full queue answers a study 429 with Retry-After, as it answers a surface, before reading its images or
+    /// building any seed's directions; a malformed study is still 400.
+    func testFullQueueRefusesAStudyBeforePreparingIt() throws {
+        var fillers: [String] = []
+        for seed in [11, 12] {
+            let response = try client.post("/api/surfaces", json: ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 846,
+                                                                    "x": "-1:1:41", "seed": seed])
+            XCTAssertEqual(response.status, 202, response.text)
+            fillers.append(try XCTUnwrap((try response.json()["job"] as? [String: Any])?["id"] as? String))
+        }
+        defer { for id in fillers { _ = try? client.request("DELETE", "/api/jobs/\(id)") } }
+        var body = Self.small
+        body["dataset"] = "not-images"
+        body["seeds"] = "0:2"
+        let refused = try client.post("/api/studies", json: body)
+        XCTAssertEqual(refused.status, 429, refused.text)
+        XCTAssertNotNil(refused.headers["retry-after"])
+        XCTAssertEqual(try client.post("/api/surfaces", json: ["models": ["resnet20-relu"], "dataset": "cifar-head", "x": "-1:1:3",
+                                                               "seed": 13]).status, 429, "the surface route's answer")
+        body["seeds"] = "5:1"
+        XCTAssertEqual(try client.post("/api/studies", json: body).status, 400, "checks that cost nothing come first")
+        XCTAssertEqual(service.queue.all().count, 2, "no refused request leaves a job behind")
     }
 
     /// The study form and the OpenAPI schema come from the spec, with the configured cap.
