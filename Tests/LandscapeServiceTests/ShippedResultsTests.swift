@@ -111,7 +111,7 @@ final class ShippedResultsTests: ServiceTestCase {
         let saved = try Directory.temporaryFile(download.body)
         defer { try? FileManager.default.removeItem(at: saved) }
         let vectors = try Checkpoint.load(saved)
-        let first = vectors.names.filter { !$0.hasPrefix("eigenvector") }.compactMap { vectors[$0] }
+        let first = vectors.names.filter { $0.hasPrefix("eigenvector0.") }.compactMap { vectors[$0] }
         XCTAssertFalse(first.isEmpty)
         let norm = first.reduce(0.0) { $0 + $1.scalars.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
         XCTAssertEqual(norm, 1, accuracy: 1e-4)
