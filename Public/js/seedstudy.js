@@ -19,7 +19,7 @@ export class SeedStudies {
     this.study = null;
     this.form = new SpecForm({
       prefix: 'ss', endpoint: '/api/studies', fields: studyFields, isMain: (name) => MAIN.has(name),
-      placeholders: { seeds: 'e.g. 0:9 or 0,3,7' }, unit: 'grid points over all seeds', rateUnit: 'points',
+      placeholders: { seeds: 'e.g. 0:9 or 0,3,7' }, counted: new Set(['seeds']), unit: 'grid points over all seeds', rateUnit: 'points',
       submitLabel: 'Run seed study',
       noFieldsText: 'This server publishes no seed study fields (GET /api/limits): it does not run seed studies.',
       onDone: async (job) => {

@@ -111,12 +111,13 @@ export function buildJobBox(box, prefix) {
  * A form built from a spec's published fields that submits a job and follows it.
  * options: prefix (ids), endpoint (POST path), fields() (the published fields, read at init),
  * special (fields with a control of their own), isMain(name) (a field's control goes to the first
- * rows, else under "More options"), placeholders ({field: text}), unit and rateUnit (progress text),
+ * rows, else under "More options"), counted (text fields whose bounds count items, e.g. seeds: shown as
+ * "2…100 seeds"), placeholders ({field: text}), unit and rateUnit (progress text),
  * submitLabel, noFieldsText, onStart(job), onDone(job) (a finished job's result is loaded there).
  */
 export class SpecForm {
   constructor(options) {
-    this.o = { special: new Set(['models', 'dataset']), placeholders: {}, onStart: () => {}, onDone: () => {}, ...options };
+    this.o = { special: new Set(['models', 'dataset']), counted: new Set(), placeholders: {}, onStart: () => {}, onDone: () => {}, ...options };
     const p = this.o.prefix;
     this.$ = (name) => document.getElementById(`${p}-${name}`);
     this.form = document.getElementById(`${p}-form`);
@@ -173,7 +174,7 @@ export class SpecForm {
         const needed = f.required || f.required_unless;
         control.placeholder = this.o.placeholders[f.name] ?? (needed ? 'required' : f.default == null ? 'server default' : '');
         const bounds = document.createElement('small');
-        if (f.type === 'array' || (f.type === 'string' && f.maximum != null)) bounds.textContent = ` ${f.minimum ?? 1}…${f.maximum} ${name}`;
+        if (this.o.counted.has(f.name) && f.maximum != null) bounds.textContent = ` ${f.minimum ?? 1}…${f.maximum} ${name}`;
         else if (integer && f.maximum != null) bounds.textContent = ` ${f.minimum ?? ''}…${f.maximum}`;
         label.append(name, bounds, control);
       }
