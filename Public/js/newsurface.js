@@ -9,8 +9,7 @@ import { ColourScale, GrowingBounds, lossValues, formatNumber } from './scale.js
 import { drawColourbar } from './colourbar.js';
 import { loadSurface, loadModels } from './store.js';
 import { limits, levelsFor, loadServerSettings, requestSchema } from './limits.js';
-
-const FINAL_STATES = ['done', 'failed', 'cancelled'];
+import { FINAL_STATES, cancelJob, fillDatasets, fillModels, progressPercent, progressText, showFormError } from './specform.js';
 
 /** Points streamed into `old` while `fresh` was being fetched are kept (diverged ones too). */
 function keepComputed(fresh, old) {
@@ -43,19 +42,10 @@ export class NewSurface {
   async init() {
     try {
       const [models, datasets] = await Promise.all([loadModels(), api.get('/api/datasets'), loadServerSettings()]);
-      const select = this.$('ns-models');
-      const preselect = limits()?.maxModels ?? models.length;
-      select.replaceChildren(...models.map((m, i) => {
-        const acc = m.card && m.card.metrics && m.card.metrics.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '';
-        const o = new Option(`${m.name} (${m.activation}${acc})`, m.id, i < preselect, i < preselect);
-        return o;
-      }));
-      select.size = Math.min(6, Math.max(3, models.length));
-      this.$('ns-dataset').replaceChildren(...datasets.datasets.map((d) => {
-        const o = new Option(d.available ? d.id : `${d.id} (not available)`, d.id);
-        o.disabled = !d.available;
-        return o;
-      }));
+      const accuracy = (m) => (m.card?.metrics?.test_accuracy != null ? ` · ${(m.card.metrics.test_accuracy * 100).toFixed(1)} %` : '');
+      fillModels(this.$('ns-models'), models, { label: (m) => `${m.name} (${m.activation}${accuracy(m)})`,
+        preselect: limits()?.maxModels ?? models.length });
+      fillDatasets(this.$('ns-dataset'), datasets.datasets);
       this.applyServerSettings();
     } catch (e) {
       this.formError(e);
@@ -90,15 +80,7 @@ export class NewSurface {
     this.$('ns-grid-cap').textContent = caps?.maxGridPoints ? ` · at most ${caps.maxGridPoints} points in all` : '';
   }
 
-  formError(e) {
-    const box = this.$('form-error');
-    if (!e) { box.hidden = true; box.replaceChildren(); return; }
-    const strong = document.createElement('strong');
-    strong.textContent = e instanceof ApiError ? e.error : String(e);
-    box.replaceChildren(strong);
-    if (e instanceof ApiError && e.detail) { const d = document.createElement('div'); d.textContent = e.detail; box.append(d); }
-    box.hidden = false;
-  }
+  formError(e) { showFormError(this.$('form-error'), e); }
 
   /** The request: the fields filled in; an empty one is left out, so the server's default applies. */
   body() {
@@ -233,16 +215,11 @@ export class NewSurface {
 
   updateProgress(job) {
     this.job = job;
-    const { done, total, rate, eta_seconds: eta } = job.progress;
-    const percent = total > 0 ? Math.min(100, (100 * done) / total) : job.state === 'done' ? 100 : 0;
     const bar = this.$('job-progress');
     bar.max = 100;
-    bar.value = percent;
-    const parts = [`${job.id} · ${job.state}`, total === 0 && job.state === 'done' ? 'every point was already computed' : `${done} / ${total} points`,
-      `${Math.floor(percent)} %`];
-    if (rate) parts.push(`${formatNumber(rate)} points/s`);
-    if (eta != null && !FINAL_STATES.includes(job.state)) parts.push(`about ${Math.ceil(eta)} s left`);
-    this.$('job-progress-text').textContent = parts.join(' · ');
+    bar.value = progressPercent(job);
+    this.$('job-progress-text').textContent = progressText(job, { unit: 'points', rateUnit: 'points',
+      nothingToDo: 'every point was already computed' });
     this.$('job-box').dataset.state = job.state;
     this.$('cancel-job').disabled = FINAL_STATES.includes(job.state);
     this.$('resume-job').hidden = !(this.request && ['cancelled', 'failed'].includes(job.state));
@@ -259,12 +236,7 @@ export class NewSurface {
 
   async cancel() {
     if (!this.job) return;
-    try {
-      const { job } = await api.del(`/api/jobs/${encodeURIComponent(this.job.id)}`);
-      this.updateProgress(job);
-    } catch (e) {
-      this.formError(e);
-    }
+    try { this.updateProgress(await cancelJob(this.job)); } catch (e) { this.formError(e); }
   }
 
   hovered(info) {

@@ -39,19 +39,23 @@ public struct SpecField: Sendable, Encodable {
     public let required: Bool
     /// The minimum itself is not allowed (a spacing must be > 0).
     public let exclusiveMinimum: Bool
+    /// Required unless this other field is given (`x` may be left out when a trajectory's plane is asked
+    /// for: the grid then covers the path); `required` is false for such a field.
+    public let requiredUnless: String?
 
     public init(name: String, type: String, description: String, defaultValue: String? = nil, allowed: [String]? = nil,
-                minimum: Int? = nil, maximum: Int? = nil, required: Bool = false, exclusiveMinimum: Bool = false) {
+                minimum: Int? = nil, maximum: Int? = nil, required: Bool = false, exclusiveMinimum: Bool = false,
+                requiredUnless: String? = nil) {
         self.name = name; self.type = type; self.description = description; self.defaultValue = defaultValue
         self.allowed = allowed; self.minimum = minimum; self.maximum = maximum; self.required = required
-        self.exclusiveMinimum = exclusiveMinimum
+        self.exclusiveMinimum = exclusiveMinimum; self.requiredUnless = requiredUnless
     }
 
     /// The CLI flag of this field (`bn_batches` → `--bn-batches`).
     public var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
 
     enum CodingKeys: String, CodingKey {
-        case name, type, description, defaultValue = "default", allowed, minimum, maximum, required, exclusiveMinimum
+        case name, type, description, defaultValue = "default", allowed, minimum, maximum, required, exclusiveMinimum, requiredUnless
     }
 }
 
@@ -186,9 +190,11 @@ public struct SurfaceSpec: EvaluationImagesSpec, Sendable, Equatable {
                       allowed: nil, minimum: nil, maximum: nil, required: false),
             SpecField(name: "split", type: "string", description: "split of a dataset directory (a single file is used as it is)",
                       defaultValue: DatasetSplit.test.rawValue, allowed: choices(DatasetSplit.self), minimum: nil, maximum: nil, required: false),
+            // No default: the decoder refuses a request without x unless it names a trajectory (whose path the grid then covers).
             SpecField(name: "x", type: "string", description: "x axis START:END:COUNT, |coordinates| <= \(Int(GridAxis.maximumCoordinateMagnitude))"
-                          + " (with directions pca it may be left out with y: the grid then covers the path)",
-                      defaultValue: defaultAxis, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: true),
+                          + "; required unless a trajectory is named (directions pca), whose path the grid then covers",
+                      defaultValue: nil, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: false,
+                      requiredUnless: "trajectory"),
             SpecField(name: "y", type: "string", description: "y axis START:END:COUNT (absent: a 1D line); x count × y count <= \(limits.maximumPoints)",
                       defaultValue: nil, allowed: nil, minimum: 2, maximum: limits.maximumPoints, required: false),
             SpecField(name: "samples", type: "integer",

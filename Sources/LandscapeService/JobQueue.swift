@@ -60,6 +60,17 @@ public final class JobQueue: @unchecked Sendable {
         }
     }
 
+    /// Throws `queueFull` (429) when a new job of this kind could neither be queued now nor join one of
+    /// its kind already waiting or running: the cheap check a request makes before expensive preparation
+    /// (a seed study builds every seed's directions to name its job). `submitOrJoin` checks again under the lock.
+    func ensureRoom(kind: Job.Kind) throws {
+        lock.lock(); defer { lock.unlock() }
+        let active = [running].compactMap { $0 } + pending
+        guard active.count < maximumQueued || active.contains(where: { $0.kind == kind }) else {
+            throw ServiceError.queueFull(limit: maximumQueued, retryAfter: Self.retryAfterSeconds)
+        }
+    }
+
     /// The same for any kind of work: one queue, one cap, one dedup by the results' ids.
     func submitOrJoin(kind: Job.Kind, surfaceIDs: [String], hessianID: String?, studyID: String? = nil, total: Int,
                       prepare: () throws -> (work: JobWork, alreadyDone: Int)) throws -> Job {

@@ -29,9 +29,10 @@ public final class LandscapeService: @unchecked Sendable {
         APIRoutes(catalog: catalog, queue: queue, planner: SurfacePlanner(catalog: catalog, queue: queue),
                   pictures: pictures).register(on: router)
         pictures.register(on: router)
-        HessianRoutes(planner: try HessianPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
+        let shipped = ShippedResults(configuration: configuration)
+        HessianRoutes(planner: try HessianPlanner(catalog: catalog, queue: queue), pictures: pictures, shipped: shipped).register(on: router)
         TrajectoryRoutes(catalog: catalog, pictures: pictures).register(on: router)
-        StudyRoutes(planner: try StudyPlanner(catalog: catalog, queue: queue), pictures: pictures).register(on: router)
+        StudyRoutes(planner: try StudyPlanner(catalog: catalog, queue: queue), pictures: pictures, shipped: shipped).register(on: router)
         let openAPI = OpenAPIDocument.data(limits: configuration.limits.surface, hessianLimits: configuration.limits.hessian,
                                            studyLimits: configuration.limits.study, models: catalog.modelIDs(),
                                            datasets: configuration.datasets.keys.sorted())

@@ -242,7 +242,8 @@ enum OpenAPIDocument {
         }
         return [
             "/api/hessian": [
-                "get": operation("Finished Hessian runs (what each computed)", responses: withServerStatuses(["200": "{hessian: [...]}"])),
+                "get": operation("Finished Hessian runs (what each computed), and the spectra shipped with the models (Models/hessian, read only)",
+                                 responses: withServerStatuses(["200": "{hessian: [...], shipped: [...], shipped_problems: [...]}"])),
                 "post": operation("Request Hessian spectra (top eigenvalues, trace, density; one per model, same images): "
                                     + "a job on the surfaces' queue, with progress, events and cancel at /api/jobs/{id}",
                                   responses: withServerStatuses([
@@ -261,6 +262,20 @@ enum OpenAPIDocument {
                                                "503": "store unreadable"]))],
             "/api/hessian/{id}.png": picture("Top eigenvalues of every model of a run, side by side"),
             "/api/hessian/{id}/density.png": picture("Eigenvalue densities of every model of a run on one log axis"),
+            "/api/hessian/{id}/{model}.eigenvectors.safetensors": ["get": [
+                "summary": "One model's top eigenvectors as the run wrote them (safetensors: tensors named as in the model, "
+                    + "eigenvector<i>.<name>; the spectrum's top_eigenvectors file)",
+                "parameters": [run, path("model", description: "model name, as in the run's spectra (spectra[].model.name)")],
+                "responses": ({
+                    var responses: [String: Any] = withServerStatuses([
+                        "400": "malformed id", "404": "unknown or unfinished run, no such model in it, or run with top 0",
+                        "503": "store unreadable"]).mapValues { ["description": $0] }
+                    responses["200"] = ["description": "application/octet-stream, Content-Disposition: attachment; "
+                                            + "filename=\"<id>-<model>.eigenvectors.safetensors\"",
+                                        "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+                    return responses
+                })(),
+            ]],
         ]
     }
 
@@ -274,8 +289,9 @@ enum OpenAPIDocument {
         pictureResponses["200"] = ["description": "image/png", "content": ["image/png": ["schema": ["type": "string", "format": "binary"]]]]
         return [
             "/api/studies": [
-                "get": operation("Finished seed studies (seeds, models, the paired comparisons' sentences)",
-                                 responses: withServerStatuses(["200": "{studies: [...]}"])),
+                "get": operation("Finished seed studies (seeds, models, the paired comparisons' sentences), and those shipped with "
+                                    + "the models (Models/studies, read only)",
+                                 responses: withServerStatuses(["200": "{studies: [...], shipped: [...], shipped_problems: [...]}"])),
                 "post": operation("Request a seed study: the surfaces of every seed (each an ordinary surface), then per model the "
                                     + "widths and curvatures over seeds and per pair the paired comparison; a job on the surfaces' "
                                     + "queue, with progress, events and cancel at /api/jobs/{id}",
@@ -333,15 +349,21 @@ enum OpenAPIDocument {
                 if field.name == "dataset", !datasets.isEmpty { property["enum"] = datasets }
                 if field.name == "trajectory" { property["pattern"] = TrajectoryPlaneRequest.idPattern }
             }
-            if !field.required {
+            if !field.required && field.requiredUnless == nil {
                 // The decoders read null as "left out" (the default): say so, or a client's null is "invalid data accepted".
                 property["nullable"] = true
             }
             if field.name == "seeds" { property = seedsSchema(field) }
             properties[field.name] = property.compactMapValues { $0 }
         }
-        return ["type": "object", "required": fields.filter(\.required).map(\.name), "properties": properties,
-                "additionalProperties": false]
+        var schema: [String: Any] = ["type": "object", "required": fields.filter(\.required).map(\.name), "properties": properties,
+                                     "additionalProperties": false]
+        // A field required unless another is given (x, unless a trajectory is named): one of the two must be there.
+        let conditional = fields.compactMap { field in field.requiredUnless.map { [field.name, $0] } }
+        if !conditional.isEmpty {
+            schema["allOf"] = conditional.map { pair in ["anyOf": pair.map { ["required": [$0]] }] }
+        }
+        return schema
     }
 
     /// A seed study's `seeds`: the command line's text (START:END or a list) or an array of distinct integers.

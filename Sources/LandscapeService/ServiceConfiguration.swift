@@ -8,6 +8,10 @@ public struct ServiceConfiguration: Sendable {
     public var modelsDirectory: URL
     /// Precomputed surfaces shipped with the models (read only).
     public var shippedSurfacesDirectory: URL
+    /// Hessian spectra shipped with the models (`landscape hessian --out Models/hessian`; read only).
+    public var shippedHessianDirectory: URL
+    /// Seed studies shipped with the models (study JSONs beside their surfaces in Models/studies; read only).
+    public var shippedStudiesDirectory: URL
     /// Where surfaces requested through the API are computed and kept.
     public var cacheDirectory: URL
     /// The browser page.
@@ -61,6 +65,8 @@ public struct ServiceConfiguration: Sendable {
                 limits: Limits = Limits(), threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         modelsDirectory = root.appendingPathComponent("Models")
         shippedSurfacesDirectory = root.appendingPathComponent("Models/surfaces")
+        shippedHessianDirectory = root.appendingPathComponent("Models/hessian")
+        shippedStudiesDirectory = root.appendingPathComponent("Models/studies")
         self.cacheDirectory = cacheDirectory ?? root.appendingPathComponent(".landscape-cache/surfaces")
         publicDirectory = root.appendingPathComponent("Public")
         trajectoryDirectories = [root.appendingPathComponent("Models/trajectories")]

@@ -67,6 +67,7 @@ final class StudyPlanner: @unchecked Sendable {
             throw ServiceError.badRequest("models: two of \(spec.surface.models.joined(separator: ", ")) have the same name in their model cards")
         }
         let path = try catalog.datasetPath(spec.surface.dataset ?? SurfaceSpec.defaultDataset)
+        try queue.ensureRoom(kind: .study)   // before the images and every seed's directions: a full queue costs nothing
         let data: SurfaceData
         do {
             data = try EvaluationSet.build(spec.surface.evaluationSet(path: path, samples: surface.samples, samplesAtMost: surface.samplesAtMost),

@@ -7,13 +7,19 @@ import LandscapeCore
 /// Seed studies over the API: POST a `SeedStudySpec` (a job on the shared queue; progress, events
 /// and cancel at /api/jobs/{id}; every seed's surfaces are ordinary surfaces), then the stored
 /// studies: the list, one study's JSON (exactly as `landscape surface --seeds` writes it) and its
-/// strip plot.
+/// strip plot. The studies shipped with the models (`ShippedResults`) are listed under `shipped` and
+/// served the same way.
 struct StudyRoutes {
     let planner: StudyPlanner
     let pictures: PictureRoutes
+    let shipped: ShippedResults
 
     func register(on router: HTTPRouter) {
-        router.add("GET /api/studies") { _ in try .json(JSONBody(["studies": planner.store.entries()])) }
+        router.add("GET /api/studies") { _ in
+            let shippedStudies = shipped.shippedStudies()
+            return try .json(JSONBody(ResultListBody(name: "studies", computed: planner.store.entries(), shipped: shippedStudies.entries,
+                                                     shippedProblems: shippedStudies.problems)))
+        }
         router.add("POST /api/studies") { request in try submit(request) }
         router.add("GET /api/studies/:id") { request in
             let name = request.pathParameters["id"] ?? ""
@@ -41,7 +47,7 @@ struct StudyRoutes {
         do { found = try planner.store.study(id) } catch {
             throw ServiceError.storageUnavailable("the seed study store cannot be read", detail: "\(error)", full: false)
         }
-        guard let found else { throw ServiceError.notFound("seed study '\(id)' (unknown, or its job has not finished)") }
+        guard let found = found ?? shipped.shippedStudies().study(id) else { throw ServiceError.notFound("seed study '\(id)' (unknown, or its job has not finished)") }
         return found
     }
 

@@ -40,6 +40,14 @@ struct ServeCommand: ParsableCommand {
         "Directory of trajectories to serve besides Models/trajectories: one `landscape trajectory --out` directory, or a folder of them (repeatable).",
         valueName: "DIR"))
     var trajectoryDirectories: [String] = []
+    @Option(name: .customLong("shipped-hessian"), help: ArgumentHelp(
+        "Hessian spectra to show as shipped instead of ROOT/Models/hessian: a `landscape hessian --out` directory (read only).",
+        valueName: "DIR"))
+    var shippedHessian: String?
+    @Option(name: .customLong("shipped-studies"), help: ArgumentHelp(
+        "Seed studies to show as shipped instead of ROOT/Models/studies: a folder of `landscape surface --seeds --study` JSONs (read only).",
+        valueName: "DIR"))
+    var shippedStudies: String?
 
     func validate() throws {
         guard maxPoints >= 1, maxSamples >= 1, maxJobs >= 1, threads >= 1 else {
@@ -52,6 +60,13 @@ struct ServeCommand: ParsableCommand {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ValidationError("--trajectories '\(directory)': not a directory (expected the --out DIR of `landscape trajectory`, or a folder of them)")
+            }
+        }
+        for (flag, directory) in [("--shipped-hessian", shippedHessian), ("--shipped-studies", shippedStudies)] {
+            guard let directory else { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("\(flag) '\(directory)': not a directory")
             }
         }
         for entry in datasets where !entry.contains("=") {
@@ -74,6 +89,8 @@ struct ServeCommand: ParsableCommand {
                                                  datasets: datasetMap, limits: limits, threads: threads)
         configuration.launcher = launcher.map { Launcher(command: $0, executable: Launcher.currentExecutable) }
         configuration.trajectoryDirectories += trajectoryDirectories.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        if let shippedHessian { configuration.shippedHessianDirectory = URL(fileURLWithPath: shippedHessian).standardizedFileURL }
+        if let shippedStudies { configuration.shippedStudiesDirectory = URL(fileURLWithPath: shippedStudies).standardizedFileURL }
         let printLine: @Sendable (AccessLogEntry) -> Void = { entry in
             print(entry.line)
             fflush(nil)   // one line per request even when stdout is a pipe

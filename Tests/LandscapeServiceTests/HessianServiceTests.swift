@@ -9,35 +9,16 @@ import XCTest
 /// its progress as Server-Sent Events, cancel, the stored run and its
 /// pictures; a real socket client against the reference ResNet-20 and the
 /// reference CIFAR-10 images.
-final class HessianServiceTests: XCTestCase {
-    var root: URL!
-    var service: LandscapeService!
-    var client: TestClient!
-
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
+final class HessianServiceTests: ServiceTestCase {
+    static let modelFile = ServiceFixture.modelFile
+    static let dataFile = ServiceFixture.dataFile
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-hessian-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-        var limits = ServiceConfiguration.Limits()
-        limits.hessian.maximumSamples = 846
-        limits.hessian.maximumProducts = 200
-        limits.maximumQueuedJobs = 2
-        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path], limits: limits, threads: 2)
-        service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        client = TestClient(port: service.port)
-    }
-
-    override func tearDownWithError() throws {
-        service?.stop(timeout: 5)
-        try? FileManager.default.removeItem(at: root)
+        fixture = try ServiceFixture(name: "hessian", threads: 2) { configuration in
+            configuration.limits.hessian.maximumSamples = 846
+            configuration.limits.hessian.maximumProducts = 200
+            configuration.limits.maximumQueuedJobs = 2
+        }
     }
 
     /// A small request: 16 images, top 2 by at most 6 Lanczos steps, 3 trace probes, one 4-step density run.
@@ -92,6 +73,10 @@ final class HessianServiceTests: XCTestCase {
         let folder = service.configuration.hessianDirectory.appendingPathComponent(runID)
         XCTAssertEqual(got.topEigenvectors, "resnet20-relu.hessian-eigenvectors.safetensors")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(got.topEigenvectors ?? "").path))
+        // ... and serves them as they are.
+        let vectors = try client.get("/api/hessian/\(runID)/resnet20-relu.eigenvectors.safetensors")
+        XCTAssertEqual(vectors.status, 200, vectors.text)
+        XCTAssertEqual(vectors.body, try Data(contentsOf: folder.appendingPathComponent(got.topEigenvectors ?? "")))
 
         for path in ["/api/hessian/\(runID).png", "/api/hessian/\(runID)/density.png"] {
             let picture = try client.get(path)
@@ -130,10 +115,10 @@ final class HessianServiceTests: XCTestCase {
         XCTAssertEqual(response.status, 202, response.text)
         let job = try XCTUnwrap(try response.json()["job"] as? [String: Any])
         let id = try XCTUnwrap(job["id"] as? String), runID = try XCTUnwrap(job["hessian_id"] as? String)
-        try waitFor(id) { $0["state"] as? String == "running" }
+        try client.waitFor(job: id) { $0["state"] as? String == "running" }
         let cancel = try client.request("DELETE", "/api/jobs/\(id)")
         XCTAssertEqual(cancel.status, 200)
-        let cancelled = try waitFor(id) { $0["state"] as? String == "cancelled" }
+        let cancelled = try client.waitFor(job: id) { $0["state"] as? String == "cancelled" }
         XCTAssertLessThan((cancelled["progress"] as? [String: Any])?["done"] as? Int ?? .max, 100)
         let cpuBefore = ServiceTests.processCPUSeconds()
         Thread.sleep(forTimeInterval: 1.0)
@@ -165,17 +150,8 @@ final class HessianServiceTests: XCTestCase {
             (["trace_probes": 5_000], 422, "2000"),
             (["density": true, "density_runs": 50], 422, "density_runs"),
         ]
-        for (fields, status, word) in cases {
-            var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
-                                       "lanczos_steps": 6]
-            body.merge(fields) { $1 }
-            let response = try client.post("/api/hessian", json: body)
-            XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
-            let error = try response.json()["error"] as? String ?? ""
-            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)")
-        }
-        XCTAssertEqual(try client.request("POST", "/api/hessian", body: Data("{not json".utf8)).status, 400)
-        XCTAssertEqual(try client.request("POST", "/api/hessian", body: Data()).status, 400)
+        try client.assertRefusals("/api/hessian", base: ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
+                                                         "lanczos_steps": 6], cases)
         XCTAssertEqual(try client.get("/api/hessian/h0123456789abcde").status, 404)
         XCTAssertEqual(try client.get("/api/hessian/..%2Fetc").status, 400)
         XCTAssertTrue(service.queue.all().isEmpty, "no refused request may leave a job behind")
@@ -198,19 +174,10 @@ final class HessianServiceTests: XCTestCase {
         XCTAssertEqual(properties["samples"]?["maximum"] as? Int, 846)
         XCTAssertEqual(schema["additionalProperties"] as? Bool, false)
         let paths = try XCTUnwrap(openapi["paths"] as? [String: Any])
-        for path in ["/api/hessian", "/api/hessian/{id}", "/api/hessian/{id}.png", "/api/hessian/{id}/density.png"] {
+        for path in ["/api/hessian", "/api/hessian/{id}", "/api/hessian/{id}.png", "/api/hessian/{id}/density.png",
+                     "/api/hessian/{id}/{model}.eigenvectors.safetensors"] {
             XCTAssertNotNil(paths[path], path)
         }
     }
 
-    @discardableResult
-    private func waitFor(_ id: String, timeout: TimeInterval = 120, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let job = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any], condition(job) { return job }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("job \(id) did not reach the expected state in \(timeout) s")
-        return [:]
-    }
 }

@@ -7,41 +7,21 @@ import XCTest
 /// The service end to end over loopback: the reference ResNet-20 as the only
 /// shipped model, the 846 reference CIFAR-10 images as the dataset, a real
 /// socket client.
-final class ServiceTests: XCTestCase {
-    var root: URL!
-    var service: LandscapeService!
-    var client: TestClient!
-
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
+final class ServiceTests: ServiceTestCase {
+    static let modelFile = ServiceFixture.modelFile
+    static let dataFile = ServiceFixture.dataFile
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-service-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        // A link, not a copy: the reference weights stay in ../shared.
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-        var limits = ServiceConfiguration.Limits()
-        limits.surface.maximumPoints = 41 * 41
-        limits.surface.maximumSamples = 846
-        limits.maximumQueuedJobs = 2
-        // A single file's split comes from its name: this link lets the reference test images stand in for
-        // training images where only the mechanics of BN recompute are tested.
-        let standIn = root.appendingPathComponent("cifar10-head-as-train.bin")
-        try FileManager.default.createSymbolicLink(at: standIn, withDestinationURL: Self.dataFile)
-        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path, "cifar-head-train": standIn.path],
-                                                 limits: limits)
-        service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        client = TestClient(port: service.port)
-    }
-
-    override func tearDownWithError() throws {
-        service?.stop(timeout: 5)
-        try? FileManager.default.removeItem(at: root)
+        fixture = try ServiceFixture(name: "service") { configuration in
+            configuration.limits.surface.maximumPoints = 41 * 41
+            configuration.limits.surface.maximumSamples = 846
+            configuration.limits.maximumQueuedJobs = 2
+            // A single file's split comes from its name: this link lets the reference test images stand in for
+            // training images where only the mechanics of BN recompute are tested.
+            let standIn = configuration.modelsDirectory.deletingLastPathComponent().appendingPathComponent("cifar10-head-as-train.bin")
+            try FileManager.default.createSymbolicLink(at: standIn, withDestinationURL: Self.dataFile)
+            configuration.datasets["cifar-head-train"] = standIn.path
+        }
     }
 
     private func submit(_ fields: [String: Any]) throws -> (status: Int, job: [String: Any]) {
@@ -123,9 +103,9 @@ final class ServiceTests: XCTestCase {
         let (status, job) = try submit(["x": "-1:1:21", "y": "-1:1:21", "samples": 256])
         XCTAssertEqual(status, 202, "\(job)")
         let id = try XCTUnwrap(job["id"] as? String)
-        try waitFor(id) { ($0["progress"] as? [String: Any])?["done"] as? Int ?? 0 >= 2 }
+        try client.waitFor(job: id, timeout: 60) { ($0["progress"] as? [String: Any])?["done"] as? Int ?? 0 >= 2 }
         XCTAssertEqual(try client.request("DELETE", "/api/jobs/\(id)").status, 200)
-        let cancelled = try waitFor(id) { $0["state"] as? String == "cancelled" }
+        let cancelled = try client.waitFor(job: id, timeout: 60) { $0["state"] as? String == "cancelled" }
         let doneAtCancel = (cancelled["progress"] as? [String: Any])?["done"] as? Int
         let cpuBefore = Self.processCPUSeconds()
         Thread.sleep(forTimeInterval: 1.0)
@@ -294,7 +274,11 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(properties["samples"]?["default"] as? Int, 1000)
         XCTAssertEqual(properties["samples"]?["maximum"] as? Int, 846)
         XCTAssertEqual(properties["norm"]?["default"] as? String, "filter")
-        XCTAssertEqual(schema["required"] as? [String], ["models", "x"])
+        // x may be left out when a trajectory is named (the grid covers its path): the schema says "x or trajectory".
+        XCTAssertEqual(schema["required"] as? [String], ["models"])
+        let either = (schema["allOf"] as? [[String: Any]])?.first?["anyOf"] as? [[String: [String]]]
+        XCTAssertEqual(either?.compactMap { $0["required"] }, [["x"], ["trajectory"]])
+        XCTAssertNil(properties["x"]?["default"], "the decoder has no default for x")
         XCTAssertEqual(Set(properties.keys), Set(SurfaceSpec.fields(limits: service.configuration.limits.surface).map(\.name)))
     }
 
@@ -307,16 +291,6 @@ final class ServiceTests: XCTestCase {
         XCTAssertNotNil((openapi["paths"] as? [String: Any])?["/api/surfaces"])
     }
 
-    @discardableResult
-    private func waitFor(_ id: String, timeout: TimeInterval = 60, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let job = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any], condition(job) { return job }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("job \(id) did not reach the expected state in \(timeout) s")
-        return [:]
-    }
 
     static func processCPUSeconds() -> Double {
         var usage = rusage()

@@ -9,35 +9,21 @@ import XCTest
 /// every seed, the study stored and served exactly as the library computes it, every seed's
 /// surfaces as ordinary surfaces, the strip plot, cancel and refusals. A real socket client
 /// against the reference ResNet-20 and the reference CIFAR-10 images.
-final class StudyServiceTests: XCTestCase {
-    var root: URL!
-    var service: LandscapeService!
-    var client: TestClient!
-
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
+final class StudyServiceTests: ServiceTestCase {
+    static let modelFile = ServiceFixture.modelFile
+    static let dataFile = ServiceFixture.dataFile
     static let seedCap = 3
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-study-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-        var limits = ServiceConfiguration.Limits()
-        limits.maximumStudySeeds = Self.seedCap
-        limits.maximumQueuedJobs = 2
-        let configuration = ServiceConfiguration(root: root, datasets: ["cifar-head": Self.dataFile.path], limits: limits, threads: 2)
-        service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        client = TestClient(port: service.port)
-    }
-
-    override func tearDownWithError() throws {
-        service?.stop(timeout: 5)
-        try? FileManager.default.removeItem(at: root)
+        fixture = try ServiceFixture(name: "study", threads: 2) { configuration in
+            configuration.limits.maximumStudySeeds = Self.seedCap
+            configuration.limits.maximumQueuedJobs = 2
+            // Not images at all: a request naming it fails when its images are read, so answering 429 for it shows
+            // that a full queue is checked first.
+            let notImages = configuration.modelsDirectory.deletingLastPathComponent().appendingPathComponent("not-images.bin")
+            try Data("not a dataset".utf8).write(to: notImages)
+            configuration.datasets["not-images"] = notImages.path
+        }
     }
 
     /// One model, seeds 4 and 9, a 1D grid of 5 points, 8 images.
@@ -137,10 +123,10 @@ final class StudyServiceTests: XCTestCase {
         XCTAssertEqual(response.status, 202, response.text)
         let job = try XCTUnwrap(try response.json()["job"] as? [String: Any])
         let id = try XCTUnwrap(job["id"] as? String), studyID = try XCTUnwrap(job["study_id"] as? String)
-        try waitFor(id) { $0["state"] as? String == "running" }
+        try client.waitFor(job: id) { $0["state"] as? String == "running" }
         let cancel = try client.request("DELETE", "/api/jobs/\(id)")
         XCTAssertEqual(cancel.status, 200)
-        let cancelled = try waitFor(id) { $0["state"] as? String == "cancelled" }
+        let cancelled = try client.waitFor(job: id) { $0["state"] as? String == "cancelled" }
         XCTAssertLessThan((cancelled["progress"] as? [String: Any])?["done"] as? Int ?? .max, 123)
         XCTAssertEqual(try client.get("/api/studies/\(studyID)").status, 404, "a cancelled study is not stored")
         XCTAssertEqual((try client.get("/api/studies").json()["studies"] as? [[String: Any]])?.count, 0)
@@ -166,21 +152,35 @@ final class StudyServiceTests: XCTestCase {
             // Well formed, but over this server's seed cap: 422 naming the cap.
             (["seeds": "0:9"], 422, "at most \(Self.seedCap) seeds"),
         ]
-        for (fields, status, word) in cases {
-            var body = Self.small
-            body.merge(fields) { $1 }
-            if fields["seeds"] is NSNull { body["seeds"] = nil }
-            let response = try client.post("/api/studies", json: body)
-            XCTAssertEqual(response.status, status, "\(fields): \(response.text)")
-            let error = try response.json()["error"] as? String ?? ""
-            XCTAssertTrue(error.contains(word), "\(fields): error '\(error)' should mention \(word)")
-        }
-        XCTAssertEqual(try client.request("POST", "/api/studies", body: Data("{not json".utf8)).status, 400)
-        XCTAssertEqual(try client.request("POST", "/api/studies", body: Data()).status, 400)
+        try client.assertRefusals("/api/studies", base: Self.small, cases)
         XCTAssertEqual(try client.get("/api/studies/0123456789abcdef").status, 404)
         XCTAssertEqual(try client.get("/api/studies/0123456789abcdef.png").status, 404)
         XCTAssertEqual(try client.get("/api/studies/..%2Fetc").status, 400)
         XCTAssertTrue(service.queue.all().isEmpty, "no refused request may leave a job behind")
+    }
+
+    /// A full queue answers a study 429 with Retry-After, as it answers a surface, before reading its images or
+    /// building any seed's directions; a malformed study is still 400.
+    func testFullQueueRefusesAStudyBeforePreparingIt() throws {
+        var fillers: [String] = []
+        for seed in [11, 12] {
+            let response = try client.post("/api/surfaces", json: ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 846,
+                                                                    "x": "-1:1:41", "seed": seed])
+            XCTAssertEqual(response.status, 202, response.text)
+            fillers.append(try XCTUnwrap((try response.json()["job"] as? [String: Any])?["id"] as? String))
+        }
+        defer { for id in fillers { _ = try? client.request("DELETE", "/api/jobs/\(id)") } }
+        var body = Self.small
+        body["dataset"] = "not-images"
+        body["seeds"] = "0:2"
+        let refused = try client.post("/api/studies", json: body)
+        XCTAssertEqual(refused.status, 429, refused.text)
+        XCTAssertNotNil(refused.headers["retry-after"])
+        XCTAssertEqual(try client.post("/api/surfaces", json: ["models": ["resnet20-relu"], "dataset": "cifar-head", "x": "-1:1:3",
+                                                               "seed": 13]).status, 429, "the surface route's answer")
+        body["seeds"] = "5:1"
+        XCTAssertEqual(try client.post("/api/studies", json: body).status, 400, "checks that cost nothing come first")
+        XCTAssertEqual(service.queue.all().count, 2, "no refused request leaves a job behind")
     }
 
     /// The study form and the OpenAPI schema come from the spec, with the configured cap.
@@ -209,14 +209,4 @@ final class StudyServiceTests: XCTestCase {
         for path in ["/api/studies", "/api/studies/{id}", "/api/studies/{id}.png"] { XCTAssertNotNil(paths[path], path) }
     }
 
-    @discardableResult
-    private func waitFor(_ id: String, timeout: TimeInterval = 120, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let job = try client.get("/api/jobs/\(id)").json()["job"] as? [String: Any], condition(job) { return job }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("job \(id) did not reach the expected state in \(timeout) s")
-        return [:]
-    }
 }

@@ -63,7 +63,13 @@ final class SurfaceSpecTests: XCTestCase {
 
     func testFieldDescriptionsMatchTheDecoder() throws {
         let fields = SurfaceSpec.fields(limits: SurfaceLimits())
-        XCTAssertEqual(fields.filter(\.required).map(\.name), ["models", "x"])
+        XCTAssertEqual(fields.filter(\.required).map(\.name), ["models"])
+        // x: required unless a trajectory is named, as the decoder takes it (and no default: left out, it is refused).
+        let x = try XCTUnwrap(fields.first { $0.name == "x" })
+        XCTAssertEqual(x.requiredUnless, "trajectory")
+        XCTAssertNil(x.defaultValue)
+        XCTAssertThrowsError(try spec(#"{"models": ["a"]}"#)) { XCTAssertEqual(($0 as? SpecError)?.field, "x") }
+        XCTAssertNoThrow(try spec(#"{"models": ["a"], "trajectory": "t"}"#))
         // Every described field is accepted by the decoder (a wrong type is refused, an unknown name would be "unknown field").
         for field in fields {
             let value = field.type == "integer" ? "1" : field.type == "array" ? #"["a"]"# : "\"\(field.allowed?.first ?? "-1:1:3")\""

@@ -982,6 +982,73 @@ class PageTest:
         Select(self.by_id("view-kind")).select_by_value("contour")
 
     # --- Sharpness tab -----------------------------------------------------------------
+    def assert_spectra_drawn(self, bars, points, curves):
+        """The Sharpness results on screen: eigenvalue bars, trace points and density curves drawn and counted."""
+        eigen, trace, density = self.by_id("hs-eigen-canvas"), self.by_id("hs-trace-canvas"), self.by_id("hs-density-canvas")
+        # Bars fill much of their canvas; a few error bars and thin density curves colour less of theirs.
+        try:
+            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.002 for c in (eigen, trace, density)))
+        except TimeoutException:
+            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in (eigen, trace, density)]}") from None
+        assert eigen.get_attribute("data-bars") == str(bars), f"eigenvalue bars: {eigen.get_attribute('data-bars')}, expected {bars}"
+        assert trace.get_attribute("data-points") == str(points), f"trace points: {trace.get_attribute('data-points')}"
+        assert density.get_attribute("data-curves") == str(curves), f"density curves: {density.get_attribute('data-curves')}"
+
+    def assert_strips_drawn(self, models, dots):
+        """The seed study's two strip plots on screen, a column per model and `dots` curvature dots, drawn."""
+        strips = lambda: self.d.find_elements(By.CSS_SELECTOR, "#seed-strips canvas.strip-canvas")
+        self.wait.until(lambda d: len(strips()) == 2)
+        for canvas in strips():
+            assert canvas.get_attribute("data-models") == str(models), canvas.get_attribute("data-models")
+        curvature = [c for c in strips() if c.get_attribute("data-measure") == "curvature"][0]
+        assert curvature.get_attribute("data-dots") == str(dots), f"curvature dots: {curvature.get_attribute('data-dots')}, expected {dots}"
+        try:
+            # A few dots, means and intervals colour little of a canvas; an empty one has none.
+            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.0005 for c in strips()))
+        except TimeoutException:
+            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in strips()]}") from None
+
+    def sharpness_shows_shipped_results(self):
+        """With shipped spectra and a shipped study (GET /api/hessian and /api/studies list them under `shipped`),
+        the Sharpness tab opens with them drawn, without any job. scripts/browser-test serves small ones made for
+        the test (--shipped-hessian / --shipped-studies) and sets LANDSCAPE_EXPECT_SHIPPED=1; elsewhere a server
+        without shipped results passes this check with a note."""
+        with urllib.request.urlopen(BASE + "/api/hessian") as response:
+            runs = json.load(response).get("shipped", [])
+        with urllib.request.urlopen(BASE + "/api/studies") as response:
+            studies = json.load(response).get("shipped", [])
+        if not runs or not studies:
+            assert not os.environ.get("LANDSCAPE_EXPECT_SHIPPED"), f"the server lists no shipped spectra ({runs}) or study ({studies})"
+            print("    (no shipped spectra or study on this server: nothing to check)")
+            return
+        with urllib.request.urlopen(f"{BASE}/api/hessian/{runs[-1]['id']}") as response:
+            spectra = json.load(response)["spectra"]
+        with urllib.request.urlopen(f"{BASE}/api/studies/{studies[-1]['id']}") as response:
+            study = json.load(response)
+        self.open_plain(BASE + "/")
+        self.by_id("tab-sharpness").click()
+        self.wait.until(lambda d: self.by_id("hs-results").is_displayed())
+        assert self.by_id("hs-results").get_attribute("data-shipped") == "true"
+        assert "shipped with the models" in self.by_id("hs-run-text").text, self.by_id("hs-run-text").text
+        assert not self.by_id("hs-job").is_displayed(), "a shipped result needs no job"
+        self.assert_spectra_drawn(bars=sum(len(s["top_eigenvalues"]) for s in spectra), points=len(spectra),
+                                  curves=sum(1 for s in spectra if s.get("density")))
+        rows = self.d.find_elements(By.CSS_SELECTOR, "#hs-table tr")
+        assert len(rows) == len(spectra), f"{len(rows)} table rows for {len(spectra)} spectra"
+        for row, spectrum in zip(rows, spectra):
+            assert spectrum["model"]["name"] in row.text and "±" in row.text, row.text
+            link = row.find_element(By.CSS_SELECTOR, "a.eigenvectors-link").get_attribute("href")
+            with urllib.request.urlopen(link) as response:
+                assert response.status == 200 and len(response.read()) > 1000, link
+        self.assert_strips_drawn(models=len(study["models"]),
+                                 dots=sum(1 for m in study["models"] for s in m["per_seed"] if s.get("curvature") is not None))
+        assert self.by_id("seed-strips").get_attribute("data-shipped") == "true"
+        sentences = [p.text for p in self.d.find_elements(By.CSS_SELECTOR, "#seed-strips .study-sentence")]
+        assert sentences == [c["sentence"] for c in study["comparisons"]], sentences
+        assert "Shipped with the models" in self.by_id("seed-strips").text
+        self.d.execute_script("document.getElementById('hs-results').scrollIntoView()")
+        self.shot("13b-sharpness-shipped")
+
     def sharpness_form_from_limits(self):
         """The Sharpness form's controls, defaults and bounds are those of GET /api/limits' hessian_fields."""
         self.by_id("tab-sharpness").click()
@@ -1013,15 +1080,7 @@ class PageTest:
         assert self.by_id("hs-job").get_attribute("data-state") == "done", f"job ended: {text} {self.by_id('hs-error').text}"
         assert f"/ {14 * models} Hessian-vector products" in text, text  # (6 Lanczos + 3 probes + 5 density steps) per model
         self.wait.until(lambda d: self.by_id("hs-results").is_displayed())
-        eigen, trace, density = self.by_id("hs-eigen-canvas"), self.by_id("hs-trace-canvas"), self.by_id("hs-density-canvas")
-        # Bars fill much of their canvas; a few error bars and thin density curves colour less of theirs.
-        try:
-            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.002 for c in (eigen, trace, density)))
-        except TimeoutException:
-            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in (eigen, trace, density)]}") from None
-        assert eigen.get_attribute("data-bars") == str(2 * models), f"eigenvalue bars: {eigen.get_attribute('data-bars')}"
-        assert trace.get_attribute("data-points") == str(models)
-        assert density.get_attribute("data-curves") == str(models)
+        self.assert_spectra_drawn(bars=2 * models, points=models, curves=models)
         rows = self.d.find_elements(By.CSS_SELECTOR, "#hs-table tr")
         assert len(rows) == models, f"{len(rows)} table rows for {models} models"
         assert all("±" in r.text and "," in r.text for r in rows), [r.text for r in rows]
@@ -1060,17 +1119,7 @@ class PageTest:
         text = self.by_id("ss-progress-text").text
         assert self.by_id("ss-job").get_attribute("data-state") == "done", f"job ended: {text} {self.by_id('ss-error').text}"
         assert f"/ {2 * 2 * 5} grid points over all seeds" in text, text
-        strips = lambda: self.d.find_elements(By.CSS_SELECTOR, "#seed-strips canvas.strip-canvas")
-        self.wait.until(lambda d: len(strips()) == 2)
-        for canvas in strips():
-            assert canvas.get_attribute("data-models") == "2", canvas.get_attribute("data-models")
-        curvature = [c for c in strips() if c.get_attribute("data-measure") == "curvature"][0]
-        assert curvature.get_attribute("data-dots") == "4", f"curvature dots: {curvature.get_attribute('data-dots')}"
-        try:
-            # Four dots, two means and two intervals colour little of a canvas; an empty one has none.
-            self.wait.until(lambda d: all(self.canvas_stats(c)[0] >= 0.0005 for c in strips()))
-        except TimeoutException:
-            raise AssertionError(f"not drawn: {[self.canvas_stats(c)[:1] for c in strips()]}") from None
+        self.assert_strips_drawn(models=2, dots=4)
         sentences = [p.text for p in self.d.find_elements(By.CSS_SELECTOR, "#seed-strips .study-sentence")]
         assert len(sentences) == 1, sentences
         assert re.search(r"is flatter than .* on [0-2] of 2 seeds", sentences[0]), sentences
@@ -1116,6 +1165,7 @@ def main():
         check.run("a cancelled job can be resumed", t.resume_cancelled_job)
         check.run("1D surface request draws a line panel", t.one_dimensional_surface)
         check.run("a diverged point event shows in the New surface panel and readout", t.diverged_point_event)
+        check.run("Sharpness: the shipped spectra and study are drawn without any job", t.sharpness_shows_shipped_results)
         check.run("Sharpness: the form is built from the limits' Hessian fields", t.sharpness_form_from_limits)
         check.run("Sharpness: a small Hessian run completes; eigenvalues, trace and density are drawn", t.sharpness_run_completes)
         check.run("Sharpness: the seed study form is built from the limits' study fields", t.study_form_from_limits)
