@@ -15,7 +15,14 @@ final class HessianPrimalCacheTests: XCTestCase {
 
     func testCachedProductsMatchUncachedForEveryActivation() throws {
         for (index, kind) in [ActivationKind.relu, .leakyRelu, .swish, .mish, .gelu].enumerated() {
-            try checkAgainstUncached(Activation(kind), seed: 80 + UInt64(10 * index))
+            try checkAgainstUncached(Activation(kind), seed: 80 + UInt64(10 * index), kernels: true)
+        }
+    }
+
+    /// The same without the convolution kernels (im2col + GEMM only), as on a CPU without AVX2.
+    func testCachedProductsOnGEMMsMatchUncached() throws {
+        for (index, kind) in [ActivationKind.relu, .mish].enumerated() {
+            try checkAgainstUncached(Activation(kind), seed: 180 + UInt64(10 * index), kernels: false)
         }
     }
 
@@ -87,11 +94,12 @@ final class HessianPrimalCacheTests: XCTestCase {
 
     // MARK: - The check
 
-    private func checkAgainstUncached(_ activation: Activation, seed: UInt64) throws {
+    private func checkAgainstUncached(_ activation: Activation, seed: UInt64, kernels: Bool) throws {
         let arch = try ResNetArchitecture(depth: 8, activation: activation)
         let model = ForwardPassTests.randomModel(arch, seed: seed)
         let data = try ForwardPassTests.randomImages(count: 5, channels: 3, height: 8, width: 8, seed: seed + 1)
         let hvp = try HessianVectorProduct(architecture: arch, height: 8, width: 8, threads: 2, chunkSize: 2)
+        hvp.cachedProductsUseKernels = kernels
         let cache = hvp.makePrimalCache(images: data.count)
         _ = try hvp.product(model: model, vector: HessianVectorProductTests.direction(model, seed: seed + 2), data: data,
                             cache: cache)
@@ -100,7 +108,7 @@ final class HessianPrimalCacheTests: XCTestCase {
             let cached = try hvp.product(model: model, vector: vector, data: data, cache: cache)
             let plain = try hvp.product(model: model, vector: vector, data: data)
             let error = HessianVectorProductTests.relativeError(cached.product, plain.product)
-            print("cached H·v \(activation): relative L2 \(error) from the uncached product")
+            print("cached H·v \(activation) (kernels: \(kernels)): relative L2 \(error) from the uncached product")
             XCTAssertLessThanOrEqual(error, Self.tolerance, "\(activation)")
             for entry in model.layout.entries {
                 let tensorError = HessianVectorProductTests.relativeError(Array(cached.product[entry.range]),

@@ -105,10 +105,12 @@ extension HessianCachedWorker {
         let rGradInput = layer.input.map { rda[$0] }
         let ldz = n * g.outPlane
         let direct = rGradInput != nil && g.stride == 1
+        // Stride 1 on the kernels: the chunks below do only the weight gradient.
+        let onKernels = direct && context.usesKernels
         let pairGeometry = ConvolutionGeometry(inChannels: 2 * g.outChannels, outChannels: g.inChannels, stride: 1,
                                                inHeight: g.outHeight, inWidth: g.outWidth)
         let pairLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
-        let unfoldedRows = direct ? max(g.reduction, pairGeometry.reduction) : g.reduction
+        let unfoldedRows = direct && !onKernels ? max(g.reduction, pairGeometry.reduction) : g.reduction
         let fused = context.input + context.inputOffset[k]
         ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: unfoldedRows,
                                          allowsBands: rGradInput == nil || direct) { chunk in
@@ -117,7 +119,7 @@ extension HessianCachedWorker {
             TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                               a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
                               c: product + layer.weight, ldc: g.reduction)
-            guard let rGradInput else { return }
+            guard let rGradInput, !onKernels else { return }
             if direct {
                 Self.unfold(pairGeometry, chunk, source: pair, layout: pairLayout, into: gradColumns)
                 TrainingBLAS.gemm(m: g.inChannels, n: cols, k: pairGeometry.reduction, a: fused, lda: pairGeometry.reduction,
@@ -131,6 +133,15 @@ extension HessianCachedWorker {
                 ConvolutionTraining.col2im3x3(gradColumns, layout: layout, channels: g.inChannels, imageCount: chunk.count,
                                               height: g.inHeight, width: g.inWidth, stride: g.stride,
                                               addingInto: rGradInput + chunk.first * layout.imageStride)
+            }
+        }
+        if onKernels, let rGradInput, let filters = context.packed[k].input {
+            // R(d in) += [W' | V'] ∗ [R(dz); dz]: a stride-1 convolution of the 2·O-channel pair, Winograd
+            filters.withUnsafeBufferPointer { packed in
+                DirectConvolution.convolve(winograd: true, input: pair, layout: pairLayout, channels: 2 * g.outChannels,
+                                           imageCount: n, height: g.outHeight, width: g.outWidth,
+                                           packedWeight: packed.baseAddress!, outChannels: g.inChannels,
+                                           output: rGradInput, rowStride: layout.channelStride, scratch: kernelScratch)
             }
         }
     }

@@ -5,12 +5,22 @@ import Foundation
 /// `HessianCachedWorker`: [V | W] ([O][2·C·9], layers with an input), and for
 /// the input gradient [W' | V'] ([C][2·O·9], stride 1, flipped filters) or
 /// [W; V] ([2·O][C·9], stride 2).
+///
+/// Where the CPU runs `DirectConvolution`'s kernels (AVX2 + FMA), the
+/// convolutions proper (R(z) = V ∗ in + W ∗ R(in) and, at stride 1, the input
+/// gradient [W' | V'] ∗ [R(dz); dz]) go through them instead of im2col + GEMM:
+/// Winograd F(2x2, 3x3) at stride 1, the direct kernel at stride 2, with their
+/// filters packed once per product (`packed`, per layer: V, W, fused input
+/// filters; empty when the kernels cannot run). The weight gradients stay GEMMs.
 struct HessianCachedContext: @unchecked Sendable {
     let base: HessianContext
     let forward: UnsafePointer<Float>
     let forwardOffset: [Int]
     let input: UnsafePointer<Float>
     let inputOffset: [Int]
+    /// Per layer (V, W, [W' | V']) packed for the kernels; nil entries where a layer has no such convolution.
+    let packed: [(v: [Float], w: [Float]?, input: [Float]?)]
+    var usesKernels: Bool { !packed.isEmpty }
 }
 
 extension HessianVectorProduct {
@@ -101,7 +111,9 @@ extension HessianVectorProduct {
                                   batchNorm: HessianContext.batchNormConstants(plan, values: values, vector: vector),
                                   lossScale: 1 / Double(data.count))
         let context = HessianCachedContext(base: base, forward: forward, forwardOffset: forwardOffset,
-                                           input: input, inputOffset: inputOffset)
+                                           input: input, inputOffset: inputOffset,
+                                           packed: useConvolutionKernels ? packedFilters(values: values, vector: vector,
+                                                                                         input: input, inputOffset: inputOffset) : [])
         let workers = cachedWorkers
         var product = [Double](repeating: 0, count: count)
         let trainable = layout.entries.filter { $0.role.isTrainable }.map(\.range)
@@ -120,5 +132,33 @@ extension HessianVectorProduct {
         }
         return HessianVectorResult(loss: cache.loss, correct: cache.correct, imageCount: data.count,
                                    gradient: cache.gradient, product: product)
+    }
+
+    /// Whether cached products run the convolutions on `DirectConvolution`'s kernels (every output channel
+    /// count of a ResNet is a multiple of their channel group).
+    var useConvolutionKernels: Bool {
+        DirectConvolution.isAvailable && cachedProductsUseKernels
+            && plan.layers.allSatisfy { $0.channels % DirectConvolution.channelGroup == 0
+                && $0.geometry.inChannels % DirectConvolution.channelGroup == 0 || $0.input == nil }
+    }
+
+    /// Per layer: V and W packed for the stride's kernel (Winograd at stride 1, direct at stride 2), and
+    /// at stride 1 the fused input-gradient filters [C][2·O][3][3] for Winograd.
+    private func packedFilters(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                               inputOffset: [Int]) -> [(v: [Float], w: [Float]?, input: [Float]?)] {
+        plan.layers.enumerated().map { k, layer in
+            let g = layer.geometry
+            func pack(_ weights: UnsafePointer<Float>, out: Int, in channels: Int) -> [Float] {
+                let bank = Array(UnsafeBufferPointer(start: weights, count: out * channels * 9))
+                return g.stride == 1
+                    ? DirectConvolution.packedWinogradFilters(bank, outChannels: out, inChannels: channels)
+                    : DirectConvolution.packedWeights(bank, outChannels: out, inChannels: channels)
+            }
+            let v = pack(vector + layer.weight, out: g.outChannels, in: g.inChannels)
+            guard layer.input != nil else { return (v, nil, nil) }
+            let w = pack(values + layer.weight, out: g.outChannels, in: g.inChannels)
+            let fused = g.stride == 1 ? pack(input + inputOffset[k], out: g.inChannels, in: 2 * g.outChannels) : nil
+            return (v, w, fused)
+        }
     }
 }

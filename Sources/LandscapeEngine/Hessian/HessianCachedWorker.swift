@@ -25,6 +25,8 @@ final class HessianCachedWorker {
     let rLogits: UnsafeMutablePointer<Float>, rdLogits: UnsafeMutablePointer<Float>
     let columns: UnsafeMutablePointer<Float>, gradColumns: UnsafeMutablePointer<Float>
     let columnCapacity: Int
+    /// Scratch of `DirectConvolution`'s kernels (largest convolution of the cached path).
+    let kernelScratch: UnsafeMutablePointer<Float>
     /// The chunk's share of H·v, aligned with `ResNetModel.values`.
     let product: UnsafeMutablePointer<Float>
 
@@ -42,7 +44,17 @@ final class HessianCachedWorker {
         columnCapacity = 2 * max(TrainingBuffers.columnChunkFloats,
                                  plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
         let headCount = 2 * plan.features * capacity + 2 * classes * capacity
-        let total = 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnCapacity + parameterCount
+        let kernelCapacity = plan.layers.map { layer -> Int in
+            let g = layer.geometry
+            guard g.stride == 1 else {
+                return DirectConvolution.stride2ScratchFloats(channels: g.inChannels, height: g.inHeight, width: g.inWidth)
+            }
+            return max(DirectConvolution.scratchFloats(channels: g.inChannels, outChannels: g.outChannels,
+                                                       height: g.inHeight, width: g.inWidth),
+                       DirectConvolution.scratchFloats(channels: 2 * g.outChannels, outChannels: g.inChannels,
+                                                       height: g.outHeight, width: g.outWidth))
+        }.max() ?? 0
+        let total = 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnCapacity + kernelCapacity + parameterCount
         let base = UnsafeMutablePointer<Float>.allocate(capacity: total)
         base.initialize(repeating: 0, count: total)
         arena = base
@@ -60,6 +72,7 @@ final class HessianCachedWorker {
         rPooled = take(plan.features * capacity); rdPooled = take(plan.features * capacity)
         rLogits = take(classes * capacity); rdLogits = take(classes * capacity)
         columns = take(columnCapacity); gradColumns = take(columnCapacity)
+        kernelScratch = take(kernelCapacity)
         product = take(parameterCount)
     }
 
@@ -119,7 +132,25 @@ final class HessianCachedWorker {
             let (input, rInput, layout) = convolutionInput(layer, cache, images: images, n: n)
             let ldz = n * g.outPlane
             let gradWeight = product + layer.weight
-            if let rInput {
+            if context.usesKernels {
+                // R(z) = V ∗ in + W ∗ R(in) on the kernels, then R(dW) += dz ⋆ R(in) (GEMM)
+                let length = layer.channels * n * layer.plane
+                rz[k].update(repeating: 0, count: length)
+                let packed = context.packed[k]
+                convolve(g, input: input, layout: layout, filters: packed.v, output: rz[k], n: n)
+                if let rInput, let w = packed.w {
+                    convolve(g, input: rInput, layout: layout, filters: w, output: rz[k], n: n)
+                    primalInputGradient(k, cache, base.batchNorm[k], n: n, into: pair)
+                    ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: g.reduction,
+                                                     allowsBands: true) { chunk in
+                        let cols = chunk.columns(g)
+                        Self.unfold(g, chunk, source: rInput, layout: layout, into: columns)
+                        TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
+                                          a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
+                                          c: gradWeight, ldc: g.reduction)
+                    }
+                }
+            } else if let rInput {
                 primalInputGradient(k, cache, base.batchNorm[k], n: n, into: pair)
                 let fused = context.forward + context.forwardOffset[k]
                 ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: 2 * g.reduction,
@@ -166,6 +197,17 @@ final class HessianCachedWorker {
                 let d1 = cache.d1[k]
                 for i in 0..<length { rak[i] = d1[i] * ryk[i] }
             }
+        }
+    }
+
+    /// output += g's convolution of `input` with `filters` packed for its stride (Winograd at 1, direct at 2).
+    func convolve(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
+                  filters: [Float], output: UnsafeMutablePointer<Float>, n: Int) {
+        filters.withUnsafeBufferPointer { packed in
+            DirectConvolution.convolve(winograd: g.stride == 1, stride: g.stride, input: input, layout: layout,
+                                       channels: g.inChannels, imageCount: n, height: g.inHeight, width: g.inWidth,
+                                       packedWeight: packed.baseAddress!, outChannels: g.outChannels,
+                                       output: output, rowStride: n * g.outPlane, scratch: kernelScratch)
         }
     }
 

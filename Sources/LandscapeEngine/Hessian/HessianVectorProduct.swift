@@ -41,6 +41,9 @@ public final class HessianVectorProduct: @unchecked Sendable {
     let layout: ParameterLayout
     let workers: [HessianWorker]
     let lock = NSLock()
+    /// Whether cached products run their convolutions on `DirectConvolution`'s kernels where the CPU has
+    /// them (default); false: im2col + GEMM only, as on a CPU without AVX2 (tests compare the two).
+    public var cachedProductsUseKernels = true
     /// The cached path's per-thread buffers (half the uncached workers' size), made on first use (under `lock`).
     lazy var cachedWorkers: [HessianCachedWorker] = workers.map { worker in
         HessianCachedWorker(plan: plan, activation: architecture.activation, classes: architecture.classCount,
