@@ -14,7 +14,7 @@
 /// consumer of a layer's output (the next convolution, a shortcut) has added
 /// its share to `da` before that layer is processed.
 extension HessianWorker {
-    func backward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int) {
+    func backward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int, record: HessianPrimalCache.Chunk? = nil) {
         let layers = plan.layers
         for k in 0..<(layers.count - 1) {
             let length = layers[k].channels * n * layers[k].plane
@@ -24,7 +24,12 @@ extension HessianWorker {
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[k]
             let length = layer.channels * n * layer.plane
+            if let record, !record.q.isEmpty {
+                let (q, g) = (record.q[k], da[k])
+                for i in 0..<length { q[i] *= g[i] }   // f''(y)·da
+            }
             activation.secondOrderBackward(input: y[k], rInput: ry[k], gradient: da[k], rGradient: rda[k], count: length)
+            record?.dy[k].update(from: da[k], count: length)
             batchNormParameters(k, context.batchNorm[k], n: n)
             shortcutBackward(k, n: n)
             batchNormInputGradient(k, context.batchNorm[k], n: n)

@@ -39,8 +39,16 @@ public final class HessianVectorProduct: @unchecked Sendable {
 
     let plan: TrainingPlan
     let layout: ParameterLayout
-    private let workers: [HessianWorker]
-    private let lock = NSLock()
+    let workers: [HessianWorker]
+    let lock = NSLock()
+    /// Whether cached products run their convolutions on `DirectConvolution`'s kernels where the CPU has
+    /// them (default); false: im2col + GEMM only, as on a CPU without AVX2 (tests compare the two).
+    public var cachedProductsUseKernels = true
+    /// The cached path's per-thread buffers (half the uncached workers' size), made on first use (under `lock`).
+    lazy var cachedWorkers: [HessianCachedWorker] = workers.map { worker in
+        HessianCachedWorker(plan: plan, activation: architecture.activation, classes: architecture.classCount,
+                            capacity: chunkSize, parameterCount: layout.totalCount)
+    }
 
     public init(architecture: ResNetArchitecture, height: Int, width: Int,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -76,6 +84,19 @@ public final class HessianVectorProduct: @unchecked Sendable {
     public func product(model: ResNetModel, vector: [Float], data: EvaluationData,
                         isCancelled: @Sendable () -> Bool = { false }) throws -> HessianVectorResult {
         try validate(model: model, vectorCount: vector.count, data: data)
+        let direction = try trainableDirection(vector)
+        lock.lock()
+        defer { lock.unlock() }
+        return try model.values.withUnsafeBufferPointer { values in
+            try direction.withUnsafeBufferPointer { vector in
+                try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data, record: nil,
+                            isCancelled: isCancelled)
+            }
+        }
+    }
+
+    /// `vector` with its entries at BatchNorm running statistics set to 0; refuses non-finite entries by tensor.
+    func trainableDirection(_ vector: [Float]) throws -> [Float] {
         var direction = vector
         for entry in layout.entries where !entry.role.isTrainable {
             for i in entry.range { direction[i] = 0 }
@@ -84,16 +105,10 @@ public final class HessianVectorProduct: @unchecked Sendable {
             let name = layout.entries.first { $0.range.contains(bad) }?.name ?? "?"
             throw EngineError.invalidInput("vector entry \(bad) (tensor \(name)) is \(direction[bad]): expected finite numbers")
         }
-        lock.lock()
-        defer { lock.unlock() }
-        return try model.values.withUnsafeBufferPointer { values in
-            try direction.withUnsafeBufferPointer { vector in
-                try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data, isCancelled: isCancelled)
-            }
-        }
+        return direction
     }
 
-    private func validate(model: ResNetModel, vectorCount: Int, data: EvaluationData) throws {
+    func validate(model: ResNetModel, vectorCount: Int, data: EvaluationData) throws {
         guard model.architecture == architecture else {
             throw EngineError.invalidInput("model is \(model.architecture), the product was built for \(architecture)")
         }
@@ -110,8 +125,9 @@ public final class HessianVectorProduct: @unchecked Sendable {
         }
     }
 
-    private func compute(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, data: EvaluationData,
-                         isCancelled: @Sendable () -> Bool) throws -> HessianVectorResult {
+    /// With `record`, every chunk's primal values go into the cache (see `HessianPrimalCache`).
+    func compute(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, data: EvaluationData,
+                 record: HessianPrimalCache?, isCancelled: @Sendable () -> Bool) throws -> HessianVectorResult {
         let count = layout.totalCount
         let flipped = UnsafeMutablePointer<Float>.allocate(capacity: 2 * count)
         defer { flipped.deallocate() }
@@ -127,44 +143,53 @@ public final class HessianVectorProduct: @unchecked Sendable {
         var product = [Double](repeating: 0, count: count)
         var lossSum = 0.0, correct = 0
         let trainable = layout.entries.filter { $0.role.isTrainable }.map(\.range)
-        let chunks = (data.count + chunkSize - 1) / chunkSize
         let imageSize = data.channels * height * width
         try data.pixels.withUnsafeBufferPointer { pixels in
             try data.labels.withUnsafeBufferPointer { labels in
                 let shared = UncheckedSendable((pixels.baseAddress!, labels.baseAddress!, context))
-                var wave = 0
-                while wave < chunks {
-                    if isCancelled() { throw EngineError.cancelled }
-                    let waveSize = min(threadCount, chunks - wave)
-                    let first = wave
-                    let work = UncheckedSendable { (slot: Int) in
-                        let (pixels, labels, context) = shared.value
-                        let start = (first + slot) * self.chunkSize
-                        let n = min(self.chunkSize, data.count - start)
-                        self.workers[slot].run(context, images: pixels + start * imageSize, labels: labels + start, count: n)
-                    }
-                    if waveSize == 1 {
-                        work.value(0)
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: waveSize) { work.value($0) }
-                    }
-                    // Chunk order, whatever the thread count.
-                    for slot in 0..<waveSize {
-                        let worker = workers[slot]
-                        lossSum += worker.lossSum
-                        correct += worker.correct
-                        for range in trainable {
-                            for i in range {
-                                gradient[i] += Double(worker.gradient[i])
-                                product[i] += Double(worker.product[i])
-                            }
+                try inWaves(imageCount: data.count, isCancelled: isCancelled, work: { slot, chunk, start, n in
+                    let (pixels, labels, context) = shared.value
+                    self.workers[slot].run(context, images: pixels + start * imageSize, labels: labels + start, count: n,
+                                           record: record?.chunks[chunk])
+                }, collect: { slot in
+                    let worker = workers[slot]
+                    lossSum += worker.lossSum
+                    correct += worker.correct
+                    for range in trainable {
+                        for i in range {
+                            gradient[i] += Double(worker.gradient[i])
+                            product[i] += Double(worker.product[i])
                         }
                     }
-                    wave += waveSize
-                }
+                })
             }
         }
         return HessianVectorResult(loss: lossSum / Double(data.count), correct: correct, imageCount: data.count,
                                    gradient: gradient, product: product)
+    }
+
+    /// Runs `work(slot, chunk, first image, image count)` for every chunk of `imageCount` images, `threadCount`
+    /// chunks at a time (slot = the worker), then `collect(slot)` for each of them in chunk order, whatever
+    /// the thread count; checks `isCancelled` before each wave.
+    func inWaves(imageCount: Int, isCancelled: () -> Bool, work: @escaping (Int, Int, Int, Int) -> Void,
+                 collect: (Int) throws -> Void) throws {
+        let chunks = (imageCount + chunkSize - 1) / chunkSize
+        var wave = 0
+        while wave < chunks {
+            if isCancelled() { throw EngineError.cancelled }
+            let waveSize = min(threadCount, chunks - wave)
+            let first = wave
+            let job = UncheckedSendable { (slot: Int) in
+                let start = (first + slot) * self.chunkSize
+                work(slot, first + slot, start, min(self.chunkSize, imageCount - start))
+            }
+            if waveSize == 1 {
+                job.value(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: waveSize) { job.value($0) }
+            }
+            for slot in 0..<waveSize { try collect(slot) }
+            wave += waveSize
+        }
     }
 }

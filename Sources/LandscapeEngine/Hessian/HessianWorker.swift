@@ -90,13 +90,32 @@ final class HessianWorker {
 
     /// Gradient and H·v contributions of `n` images (NCHW at `images`), written
     /// over `gradient` and `product`; the loss sum into `lossSum`.
-    func run(_ context: HessianContext, images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int) {
+    /// With `record`, the chunk's primal values are copied into it on the way (`HessianPrimalCache`).
+    func run(_ context: HessianContext, images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
+             record: HessianPrimalCache.Chunk? = nil) {
         precondition(n >= 1 && n <= capacity, "chunk of \(n) images: capacity \(capacity)")
         gradient.update(repeating: 0, count: parameterCount)
         product.update(repeating: 0, count: parameterCount)
         forward(context, images: images, n: n)
-        head(context, labels: labels, n: n)
-        backward(context, images: images, n: n)
+        head(context, labels: labels, n: n, record: record)
+        if let record { recordForward(record, n: n) }
+        backward(context, images: images, n: n, record: record)
+    }
+
+    /// z, a and (f'' ≠ 0) f'(y) per layer; f''(y) goes into `q`, multiplied by da in the backward pass.
+    private func recordForward(_ record: HessianPrimalCache.Chunk, n: Int) {
+        precondition(record.count == n, "primal cache chunk of \(record.count) images for \(n)")
+        for (k, layer) in plan.layers.enumerated() {
+            let length = layer.channels * n * layer.plane
+            record.z[k].update(from: z[k], count: length)
+            record.a[k].update(from: a[k], count: length)
+            if !record.d1.isEmpty {
+                let (yk, d1, d2) = (y[k], record.d1[k], record.q[k])
+                for i in 0..<length { (d1[i], d2[i]) = activation.firstAndSecondDerivative(yk[i]) }
+            }
+        }
+        record.pooled.update(from: pooled, count: plan.features * n)
+        record.dLogits.update(from: dLogits, count: classes * n)
     }
 
     /// The input of layer `index`'s convolution and its R-derivative (nil for the images, which do not depend on θ).
@@ -173,7 +192,7 @@ final class HessianWorker {
     /// the gradients of the head: linear weight and bias into `gradient` and
     /// `product`, the pooled features' into `dPooled`/`rdPooled`, and the
     /// last layer's output gradient into `da`/`rda`.
-    private func head(_ context: HessianContext, labels: UnsafePointer<Int32>, n: Int) {
+    private func head(_ context: HessianContext, labels: UnsafePointer<Int32>, n: Int, record: HessianPrimalCache.Chunk?) {
         let last = plan.layers[plan.layers.count - 1]
         let features = plan.features
         ClassifierHead.averagePool(a[a.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n, into: pooled)
@@ -194,7 +213,7 @@ final class HessianWorker {
                 rLogits[b * classes + j] = Float(rSum)
             }
         }
-        softmaxCrossEntropy(labels: labels, n: n, scale: context.lossScale)
+        softmaxCrossEntropy(labels: labels, n: n, scale: context.lossScale, probabilitiesInto: record?.probabilities)
         // dW = Σ_b dℓ_b pᵀ, R(dW) = Σ_b R(dℓ_b) pᵀ + dℓ_b R(p)ᵀ; db = Σ dℓ, R(db) = Σ R(dℓ)
         for j in 0..<classes {
             var biasSum = 0.0, rBiasSum = 0.0
@@ -237,7 +256,9 @@ final class HessianWorker {
 
     /// ℓ = log Σ e^z − z_label per image (summed into `lossSum`),
     /// dℓ = scale·(softmax − onehot) and R(dℓ) = scale·p ⊙ (R(z) − p·R(z)), p = softmax(z).
-    private func softmaxCrossEntropy(labels: UnsafePointer<Int32>, n: Int, scale: Double) {
+    /// With `probabilitiesInto`, the softmax is also written there ([n][classes]).
+    private func softmaxCrossEntropy(labels: UnsafePointer<Int32>, n: Int, scale: Double,
+                                     probabilitiesInto kept: UnsafeMutablePointer<Double>?) {
         lossSum = 0
         correct = 0
         var probabilities = [Double](repeating: 0, count: classes)
@@ -259,6 +280,7 @@ final class HessianWorker {
                 probabilities[j] = exp(Double(zb[j]) - logSumExp)
                 expected += probabilities[j] * Double(rzb[j])
             }
+            if let kept { for j in 0..<classes { kept[b * classes + j] = probabilities[j] } }
             for j in 0..<classes {
                 let p = probabilities[j]
                 dLogits[b * classes + j] = Float(scale * (p - (j == label ? 1 : 0)))

@@ -1,0 +1,164 @@
+import Foundation
+
+/// What a cached product's chunks read: the uncached context (θ, v, folded
+/// BatchNorm) and per layer the fused weight matrices of
+/// `HessianCachedWorker`: [V | W] ([O][2·C·9], layers with an input), and for
+/// the input gradient [W' | V'] ([C][2·O·9], stride 1, flipped filters) or
+/// [W; V] ([2·O][C·9], stride 2).
+///
+/// Where the CPU runs `DirectConvolution`'s kernels (AVX2 + FMA), the
+/// convolutions proper (R(z) = V ∗ in + W ∗ R(in) and, at stride 1, the input
+/// gradient [W' | V'] ∗ [R(dz); dz]) go through them instead of im2col + GEMM:
+/// Winograd F(2x2, 3x3) at stride 1, the direct kernel at stride 2, with their
+/// filters packed once per product (`packed`, per layer: V, W, fused input
+/// filters; empty when the kernels cannot run). The weight gradients stay GEMMs.
+struct HessianCachedContext: @unchecked Sendable {
+    let base: HessianContext
+    let forward: UnsafePointer<Float>
+    let forwardOffset: [Int]
+    let input: UnsafePointer<Float>
+    let inputOffset: [Int]
+    /// Per layer (V, W, [W' | V']) packed for the kernels; nil entries where a layer has no such convolution.
+    let packed: [(v: [Float], w: [Float]?, input: [Float]?)]
+    var usesKernels: Bool { !packed.isEmpty }
+}
+
+extension HessianVectorProduct {
+    /// Bytes a primal cache for `images` images of this product's size holds (see `HessianPrimalCache`).
+    public func primalCacheBytes(images: Int) -> Int {
+        HessianPrimalCache.bytes(plan: plan, activation: architecture.activation, classes: architecture.classCount,
+                                 images: images)
+    }
+
+    /// An empty cache for `images` images; the first `product(model:vector:data:cache:)` fills it.
+    public func makePrimalCache(images: Int) -> HessianPrimalCache {
+        HessianPrimalCache(plan: plan, activation: architecture.activation, classes: architecture.classCount,
+                           images: images, chunkSize: chunkSize)
+    }
+
+    /// H·v with a primal cache: the first call computes the product the ordinary way and fills the cache on
+    /// the way; later calls (same weights and images, else refused) compute only the R-quantities.
+    /// Same chunks and chunk-order sums as the uncached path, so bitwise the same for any thread count;
+    /// equal to the uncached product up to float32 rounding (GEMMs fused along their inner dimension).
+    public func product(model: ResNetModel, vector: [Float], data: EvaluationData, cache: HessianPrimalCache,
+                        isCancelled: @Sendable () -> Bool = { false }) throws -> HessianVectorResult {
+        try validate(model: model, vectorCount: vector.count, data: data)
+        guard cache.chunks.reduce(0, { $0 + $1.count }) == data.count, cache.chunks.allSatisfy({ $0.count <= chunkSize }) else {
+            throw EngineError.invalidInput("primal cache for \(cache.chunks.reduce(0) { $0 + $1.count }) images "
+                                           + "in chunks of at most \(chunkSize): expected \(data.count) images")
+        }
+        let direction = try trainableDirection(vector)
+        lock.lock()
+        defer { lock.unlock() }
+        if cache.isFilled {
+            try cache.check(values: model.values, data: data)
+        }
+        return try model.values.withUnsafeBufferPointer { values in
+            try direction.withUnsafeBufferPointer { vector in
+                if cache.isFilled {
+                    return try cachedCompute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
+                                             cache: cache, isCancelled: isCancelled)
+                }
+                let result = try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
+                                         record: cache, isCancelled: isCancelled)
+                cache.fill(values: model.values, data: data, loss: result.loss, correct: result.correct,
+                           gradient: result.gradient)
+                return result
+            }
+        }
+    }
+
+    private func cachedCompute(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, data: EvaluationData,
+                               cache: HessianPrimalCache, isCancelled: @Sendable () -> Bool) throws -> HessianVectorResult {
+        let count = layout.totalCount
+        var forwardOffset: [Int] = [], inputOffset: [Int] = []
+        var forwardCount = 0, inputCount = 0
+        for layer in plan.layers {
+            forwardOffset.append(forwardCount)
+            inputOffset.append(inputCount)
+            if layer.input != nil {
+                forwardCount += 2 * layer.geometry.weightCount
+                inputCount += 2 * layer.geometry.weightCount
+            }
+        }
+        let fused = UnsafeMutablePointer<Float>.allocate(capacity: 2 * count + forwardCount + inputCount)
+        defer { fused.deallocate() }
+        let flipped = fused, flippedVector = fused + count
+        let forward = fused + 2 * count, input = forward + forwardCount
+        flipped.initialize(repeating: 0, count: 2 * count)
+        for (k, layer) in plan.layers.enumerated() {
+            let g = layer.geometry
+            ConvolutionTraining.flipWeights(g, weight: values + layer.weight, into: flipped + layer.weight)
+            ConvolutionTraining.flipWeights(g, weight: vector + layer.weight, into: flipped + count + layer.weight)
+            guard layer.input != nil else { continue }
+            let (r, o9) = (g.reduction, 9 * g.outChannels)
+            for o in 0..<g.outChannels {
+                (forward + forwardOffset[k] + o * 2 * r).initialize(from: vector + layer.weight + o * r, count: r)
+                (forward + forwardOffset[k] + o * 2 * r + r).initialize(from: values + layer.weight + o * r, count: r)
+            }
+            let target = input + inputOffset[k]
+            if g.stride == 1 {
+                for c in 0..<g.inChannels {
+                    (target + c * 2 * o9).initialize(from: flipped + layer.weight + c * o9, count: o9)
+                    (target + c * 2 * o9 + o9).initialize(from: flippedVector + layer.weight + c * o9, count: o9)
+                }
+            } else {
+                target.initialize(from: values + layer.weight, count: g.weightCount)
+                (target + g.weightCount).initialize(from: vector + layer.weight, count: g.weightCount)
+            }
+        }
+        let base = HessianContext(values: values, vector: vector, flippedValues: flipped, flippedVector: flippedVector,
+                                  batchNorm: HessianContext.batchNormConstants(plan, values: values, vector: vector),
+                                  lossScale: 1 / Double(data.count))
+        let context = HessianCachedContext(base: base, forward: forward, forwardOffset: forwardOffset,
+                                           input: input, inputOffset: inputOffset,
+                                           packed: useConvolutionKernels ? packedFilters(values: values, vector: vector,
+                                                                                         input: input, inputOffset: inputOffset) : [])
+        let workers = cachedWorkers
+        var product = [Double](repeating: 0, count: count)
+        let trainable = layout.entries.filter { $0.role.isTrainable }.map(\.range)
+        let imageSize = data.channels * height * width
+        try data.pixels.withUnsafeBufferPointer { pixels in
+            let shared = UncheckedSendable((pixels.baseAddress!, context, cache))
+            try inWaves(imageCount: data.count, isCancelled: isCancelled, work: { slot, chunk, start, _ in
+                let (pixels, context, cache) = shared.value
+                workers[slot].run(context, cache: cache.chunks[chunk], images: pixels + start * imageSize)
+            }, collect: { slot in
+                let worker = workers[slot]
+                for range in trainable {
+                    for i in range { product[i] += Double(worker.product[i]) }
+                }
+            })
+        }
+        return HessianVectorResult(loss: cache.loss, correct: cache.correct, imageCount: data.count,
+                                   gradient: cache.gradient, product: product)
+    }
+
+    /// Whether cached products run the convolutions on `DirectConvolution`'s kernels (every output channel
+    /// count of a ResNet is a multiple of their channel group).
+    var useConvolutionKernels: Bool {
+        DirectConvolution.isAvailable && cachedProductsUseKernels
+            && plan.layers.allSatisfy { $0.channels % DirectConvolution.channelGroup == 0
+                && $0.geometry.inChannels % DirectConvolution.channelGroup == 0 || $0.input == nil }
+    }
+
+    /// Per layer: V and W packed for the stride's kernel (Winograd at stride 1, direct at stride 2), and
+    /// at stride 1 the fused input-gradient filters [C][2·O][3][3] for Winograd.
+    private func packedFilters(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                               inputOffset: [Int]) -> [(v: [Float], w: [Float]?, input: [Float]?)] {
+        plan.layers.enumerated().map { k, layer in
+            let g = layer.geometry
+            func pack(_ weights: UnsafePointer<Float>, out: Int, in channels: Int) -> [Float] {
+                let bank = Array(UnsafeBufferPointer(start: weights, count: out * channels * 9))
+                return g.stride == 1
+                    ? DirectConvolution.packedWinogradFilters(bank, outChannels: out, inChannels: channels)
+                    : DirectConvolution.packedWeights(bank, outChannels: out, inChannels: channels)
+            }
+            let v = pack(vector + layer.weight, out: g.outChannels, in: g.inChannels)
+            guard layer.input != nil else { return (v, nil, nil) }
+            let w = pack(values + layer.weight, out: g.outChannels, in: g.inChannels)
+            let fused = g.stride == 1 ? pack(input + inputOffset[k], out: g.inChannels, in: 2 * g.outChannels) : nil
+            return (v, w, fused)
+        }
+    }
+}
