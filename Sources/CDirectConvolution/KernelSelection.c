@@ -36,7 +36,7 @@ int convolution_isa(void) {
 }
 
 int convolution_select_isa(int isa) {
-    if (!convolution_isa_supported(isa)) return -1;
+    if (isa != CONVOLUTION_ISA_NONE && !convolution_isa_supported(isa)) return -1;
     __atomic_store_n(&selected, isa, __ATOMIC_RELEASE);
     return 0;
 }

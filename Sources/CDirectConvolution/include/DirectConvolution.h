@@ -30,7 +30,8 @@ int convolution_isa_supported(int isa);
 int convolution_isa(void);
 
 /// Runs the kernels on `isa` from now on (AVX2 or AVX-512): 0, or -1 (nothing changed) when the CPU or
-/// OS does not support it. Not while a convolution runs on another thread.
+/// OS does not support it. Not while a convolution runs on another thread. CONVOLUTION_ISA_NONE tells the
+/// engine to pack no weights for these kernels (it convolves by im2col); entry points called anyway run AVX2.
 int convolution_select_isa(int isa);
 
 /// Output channels are computed in groups of this many.
