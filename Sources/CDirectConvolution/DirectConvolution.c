@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "SharedKernels.h"
+#include "KernelVariants.h"
 
 // Positions are indexed in the zero-bordered plane ((height + 2) x (width + 1) per channel): one
 // zero column serves as the right border of each row and the left border of the next, so the
@@ -20,14 +21,7 @@ enum { GUARD = 32 };
 #endif
 enum { CHUNK = CHUNK_BLOCKS * BLOCK };
 
-int direct_convolution_available(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
+int direct_convolution_available(void) { return convolution_isa_supported(CONVOLUTION_ISA_AVX2); }
 
 void direct_convolution_pack_weights(const float *weight, int out_channels, int in_channels, float *packed) {
     for (int group = 0; group < out_channels / GROUP; group++)
@@ -113,7 +107,8 @@ static long phase_plane(int out_height, int out_width) { return (long)(out_heigh
 long direct_convolution_stride2_scratch_floats(int in_channels, int height, int width) {
     const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
     const long run = (long)(out_height - 1) * (out_width + 1) + out_width;
-    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + GROUP * round_up(run, BLOCK);
+    // The tile holds 4 channels' sums (AVX2) or 8 (AVX-512).
+    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + 2 * GROUP * round_up(run, BLOCK);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -173,14 +168,15 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
 }
 #endif
 
-CONVOLUTION_ENTRY_POINT(direct_convolution_3x3_stride2, stride2_avx2)
+CONVOLUTION_DISPATCH(direct_convolution_3x3_stride2, stride2_avx2, direct_convolution_3x3_stride2_avx512)
 
 void direct_convolution_activate(float *data, long count, int activation) {
 #if defined(__x86_64__) || defined(__i386__)
-    activate_avx2(data, count, activation);
+    if (convolution_isa() == CONVOLUTION_ISA_AVX512) direct_convolution_activate_avx512(data, count, activation);
+    else activate_avx2(data, count, activation);
 #else
     (void)data; (void)count; (void)activation;
 #endif
 }
 
-CONVOLUTION_ENTRY_POINT(direct_convolution_3x3, convolve_avx2)
+CONVOLUTION_DISPATCH(direct_convolution_3x3, convolve_avx2, direct_convolution_3x3_avx512)

@@ -93,7 +93,7 @@ static inline void copy_floats(float *to, const float *from, long count) {
 // Image planes copied into zero-bordered planes of padded_rows x padded_width: image row y goes to
 // padded row y + 1 from column 1; everything else is zero. Out of line: once per image, and inlined
 // into the kernels its loops changed their register allocation (-9 % measured on the Winograd kernel).
-__attribute__((target("avx2,fma"), noinline))
+__attribute__((target("avx2,fma"), noinline, unused))   // unused: not every file that includes this pads images
 static void pad_image(const float *image, long channel_stride, int channels, int height, int width,
                              float *padded, int padded_rows, int padded_width) {
     const long plane = (long)padded_rows * padded_width;
@@ -111,53 +111,65 @@ static void pad_image(const float *image, long channel_stride, int channels, int
     }
 }
 
-// e^x for x <= 0, as FloatKernels.expNonPositive: Cody-Waite reduction, Cephes' expf polynomial,
-// 2^k in the exponent bits; 0 below ln(FLT_MIN). Same constants, same order of operations.
+// e^x for x <= 0 (callers pass -|x|): x = k ln2 + r by Cody-Waite (k rounded by the 1.5 * 2^23 shift),
+// Cephes' expf polynomial for e^r with every step an FMA, 2^k built in the exponent bits; 0 below
+// ln(FLT_MIN), NaN passes. Avx512Kernels.h has the same operations in the same order on 16 lanes,
+// so the two ISAs give the same bits (the tests check it); within 2 ulp of e^x (tested against float64).
+// Not the Swift FloatKernels' bits any more: those round mul and add separately (twice the operations).
+#define EXP_UNDERFLOW -87.33654f
+#define EXP_SHIFT 12582912.0f
+#define EXP_LOG2E 1.44269504f
+#define EXP_LN2_HIGH -0.693359375f
+#define EXP_LN2_LOW 2.1219444e-4f
+#define EXP_P0 1.98756915e-4f
+#define EXP_P1 1.39819995e-3f
+#define EXP_P2 8.3334519e-3f
+#define EXP_P3 4.1665796e-2f
+#define EXP_P4 1.6666665e-1f
+#define EXP_P5 5.0000001e-1f
 __attribute__((target("avx2,fma"), always_inline))
 static inline __m256 exp_nonpositive(__m256 x) {
-    const __m256 underflow = _mm256_set1_ps(-87.33654f);
-    const __m256 below = _mm256_cmp_ps(x, underflow, _CMP_LT_OQ);
-    const __m256 xc = _mm256_blendv_ps(x, underflow, below);
-    const __m256 shift = _mm256_set1_ps(12582912.0f);
-    const __m256 shifted = _mm256_add_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504f)), shift);
-    const __m256 k = _mm256_sub_ps(shifted, shift);
-    const __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(k, _mm256_set1_ps(0.693359375f))),
-                                   _mm256_mul_ps(k, _mm256_set1_ps(-2.1219444e-4f)));
-    __m256 p = _mm256_set1_ps(1.98756915e-4f);
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.39819995e-3f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519e-3f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665796e-2f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665e-1f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001e-1f));
-    const __m256 exp_r = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, _mm256_mul_ps(r, r)), r), _mm256_set1_ps(1));
-    const __m256i biased = _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)),
-                                            _mm256_set1_epi32(127));
-    const __m256 result = _mm256_mul_ps(exp_r, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
-    return _mm256_andnot_ps(below, result);
+    const __m256 below = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_UNDERFLOW), _CMP_LT_OQ);
+    const __m256 xc = _mm256_max_ps(_mm256_set1_ps(EXP_UNDERFLOW), x);   // NaN x stays NaN (max returns its 2nd operand)
+    const __m256 shifted = _mm256_fmadd_ps(xc, _mm256_set1_ps(EXP_LOG2E), _mm256_set1_ps(EXP_SHIFT));
+    const __m256 k = _mm256_sub_ps(shifted, _mm256_set1_ps(EXP_SHIFT));
+    const __m256 r = _mm256_fmadd_ps(k, _mm256_set1_ps(EXP_LN2_LOW), _mm256_fmadd_ps(k, _mm256_set1_ps(EXP_LN2_HIGH), xc));
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXP_P0), r, _mm256_set1_ps(EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
+    const __m256 exp_r = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1));
+    // shifted's bits are 0x4B400000 + k (k in [-126, 0]); (bits + 127) << 23 drops the 0x4B4 and leaves 2^k.
+    const __m256i two_k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(below, _mm256_mul_ps(exp_r, _mm256_castsi256_ps(two_k)));
 }
 
-// ReLU (x < 0 ? 0 : x: NaN passes, as torch.relu), Swish and Mish as FloatKernels computes them.
+// ReLU (x < 0 ? 0 : x: NaN passes, as torch.relu); with m = e^-|x|:
+//   Swish x * s / (1 + m), s = x >= 0 ? 1 : m;
+//   Mish  x * N / D, N = s^2 + 2m, D = N + 2q^2, q = x >= 0 ? m : 1
+// (tanh(softplus(x)) = (e^2x + 2e^x) / (e^2x + 2e^x + 2), divided through by e^2x when x >= 0), so no
+// term overflows and none goes subnormal before the last multiply. One division each.
 __attribute__((target("avx2,fma"), always_inline))
 static inline __m256 activate(__m256 x, int activation) {
     switch (activation) {
     case DIRECT_CONVOLUTION_RELU:
         return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), x);
     case DIRECT_CONVOLUTION_SWISH: {
-        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));   // e^-|x|
+        const __m256 one = _mm256_set1_ps(1);
+        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
         const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-        const __m256 numerator = _mm256_blendv_ps(m, _mm256_set1_ps(1), nonnegative);
-        return _mm256_mul_ps(x, _mm256_div_ps(numerator, _mm256_add_ps(_mm256_set1_ps(1), m)));
+        const __m256 s = _mm256_blendv_ps(m, one, nonnegative);
+        return _mm256_mul_ps(x, _mm256_div_ps(s, _mm256_add_ps(one, m)));
     }
     case DIRECT_CONVOLUTION_MISH: {
+        const __m256 one = _mm256_set1_ps(1);
         const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
-        const __m256 m2 = _mm256_mul_ps(m, m), two_m = _mm256_mul_ps(_mm256_set1_ps(2), m);
-        const __m256 one = _mm256_set1_ps(1), two = _mm256_set1_ps(2);
         const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-        const __m256 one_plus_two_m = _mm256_add_ps(one, two_m);
-        const __m256 numerator = _mm256_blendv_ps(_mm256_add_ps(m2, two_m), one_plus_two_m, nonnegative);
-        const __m256 denominator = _mm256_blendv_ps(_mm256_add_ps(_mm256_add_ps(m2, two_m), two),
-                                                    _mm256_add_ps(one_plus_two_m, _mm256_mul_ps(two, m2)), nonnegative);
-        return _mm256_mul_ps(x, _mm256_div_ps(numerator, denominator));
+        const __m256 s = _mm256_blendv_ps(m, one, nonnegative), q = _mm256_blendv_ps(one, m, nonnegative);
+        const __m256 n = _mm256_fmadd_ps(s, s, _mm256_add_ps(m, m));
+        const __m256 d = _mm256_fmadd_ps(_mm256_add_ps(q, q), q, n);
+        return _mm256_mul_ps(x, _mm256_div_ps(n, d));
     }
     default:
         return x;

@@ -121,9 +121,21 @@ public struct Surface: Sendable, Codable, Equatable {
         /// roundings differ by about 1e-6, so a mixed surface is not bit-reproducible.
         /// Absent in files written before it was recorded.
         public var convolution: String?
-        public init(seconds: Double, imagesPerSecond: Double?, updated: String, convolution: String? = nil) {
+        /// The kernels' instruction set(s) that computed the points, in the order first used: "avx512",
+        /// "avx2" (the same bits as each other) or "portable" (im2col and BLAS), joined by "+" after a
+        /// resume on another CPU. Absent in files written before it was recorded.
+        public var kernel: String?
+        public init(seconds: Double, imagesPerSecond: Double?, updated: String, convolution: String? = nil,
+                    kernel: String? = nil) {
             self.seconds = seconds; self.imagesPerSecond = imagesPerSecond; self.updated = updated
             self.convolution = convolution
+            self.kernel = kernel
+        }
+
+        /// Records that the kernels on `isa` computed a point.
+        mutating func noteKernel(_ isa: String) {
+            let used = kernel?.split(separator: "+").map(String.init) ?? []
+            if !used.contains(isa) { kernel = (used + [isa]).joined(separator: "+") }
         }
 
         /// Records that `algorithm` computed a point.

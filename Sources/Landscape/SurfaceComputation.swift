@@ -319,6 +319,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
         surface.timing.noteConvolution(evaluator.algorithm.effective.rawValue)
+        surface.timing.noteKernel(evaluator.algorithm.kernelISA.rawValue)
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }
 

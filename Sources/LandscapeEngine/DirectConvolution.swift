@@ -5,8 +5,9 @@ import CDirectConvolution
 /// a zero-bordered plane and accumulate in registers, instead of unfolding 9
 /// copies (im2col) for a GEMM.
 enum DirectConvolution {
-    /// Whether this CPU has AVX2 and FMA (checked once).
-    static let isAvailable: Bool = direct_convolution_available() != 0
+    /// Whether the register kernels run: this CPU has AVX2 and FMA and `portable` was not selected
+    /// (`KernelISA`; networks pack weights for the kernels only when it holds).
+    static var isAvailable: Bool { KernelISA.current != .portable }
 
     /// Output channels per register block: the kernels need O to be a multiple of it.
     static let channelGroup = Int(DIRECT_CONVOLUTION_CHANNEL_GROUP)
@@ -73,7 +74,7 @@ enum DirectConvolution {
         }
     }
 
-    /// The epilogue's activation over a buffer (tests compare it with the Swift kernels bit for bit).
+    /// The epilogue's activation over a buffer (on the selected ISA; tests compare it with float64).
     static func activate(_ data: UnsafeMutableBufferPointer<Float>, _ activation: Activation) {
         direct_convolution_activate(data.baseAddress!, data.count, fusedCode(activation)!)
     }

@@ -18,6 +18,9 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
 
     /// The algorithm that actually runs on this CPU when this one is asked for.
     public var effective: ConvolutionAlgorithm { self == .im2col || DirectConvolution.isAvailable ? self : .im2col }
+
+    /// The ISA that computes this algorithm's convolutions now: `portable` for im2col (BLAS).
+    public var kernelISA: KernelISA { effective == .im2col ? .portable : KernelISA.current }
 }
 
 /// Scratch buffers of one worker thread, reused across micro-batches and
@@ -162,8 +165,12 @@ extension InferenceNetwork {
                 }
             }
             if !activated {
+                // After a register kernel (an option-A shortcut), the kernels' activation: the same
+                // arithmetic as their fused epilogue, 8 or 16 lanes at a time.
+                let kernelActivation = useRegisterKernel && DirectConvolution.fusedCode(activation) != nil
                 for o in 0..<conv.outChannels {
-                    activation.apply(UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment))
+                    let row = UnsafeMutableBufferPointer(start: outChunk + o * rowStride, count: segment)
+                    if kernelActivation { DirectConvolution.activate(row, activation) } else { activation.apply(row) }
                 }
             }
             first += count

@@ -14,6 +14,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
     @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col).")
     var algorithms = "direct,winograd,im2col"
+    @Option(help: "Convolution kernel ISAs to try, comma-separated: avx512, avx2, portable (im2col and BLAS), or 'current' (LANDSCAPE_KERNEL, else the best this CPU runs). Alternated: every ISA runs each configuration before the next configuration.")
+    var kernels = "current"
     @Option(help: "Images per timed run.") var images = 1024
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -32,13 +34,27 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let arch = try ResNetArchitecture(depth: depth, activation: Activation(parsing: activation))
-        let network = InferenceNetwork(BenchFixture.model(arch))
+        let isaList = try kernels.split(separator: ",").map { name -> KernelISA in
+            let text = name.trimmingCharacters(in: .whitespaces)
+            if text == "current" { return KernelISA.current }
+            let isa = try KernelISA.parse(text, source: "--kernels")
+            guard isa.isSupported else { throw KernelISAError.unsupported(isa, cpu: CPUFeatures.current.summary) }
+            return isa
+        }
+        // One network per ISA: a network packs its weights for the register kernels (or not, for portable)
+        // when it is built.
+        let model = BenchFixture.model(arch)
+        var networks: [KernelISA: InferenceNetwork] = [:]
+        for isa in isaList where networks[isa] == nil {
+            try KernelISA.select(isa)
+            networks[isa] = InferenceNetwork(model)
+        }
         let data = try BenchFixture.images(count: images)
         let flopsPerImage = Double(arch.forwardFLOPs(height: 32, width: 32))
         var rows: [[String: Double]] = []
         if !json { print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
         if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
-        if !json { print("algorithm  batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)") }
+        if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)") }
         let algorithmList = try algorithms.split(separator: ",").map {
             guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
                 throw ValidationError("unknown algorithm '\($0)': expected direct, winograd or im2col")
@@ -48,22 +64,40 @@ struct BenchCommand: ParsableCommand {
         for algorithm in algorithmList {
         for threadCount in try parseList(threads) {
             for batch in try parseList(batches) {
+                // The ISAs alternate run by run, so that a load on the machine falls on all of them alike.
                 let evaluator = Evaluator(threads: threadCount, microBatch: batch, algorithm: algorithm)
-                _ = try evaluator.evaluate(network, on: data)  // warm-up: workspaces, caches
-                var rates: [Double] = []
-                for _ in 0..<repeats {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    _ = try evaluator.evaluate(network, on: data)
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    rates.append(Double(images) / seconds)
+                var rates: [KernelISA: [Double]] = [:], cpuRates: [KernelISA: [Double]] = [:]
+                for round in -1..<repeats {   // round -1: warm-up (workspaces, caches)
+                    for isa in isaList {
+                        try KernelISA.select(isa)
+                        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.processCPUSeconds()
+                        _ = try evaluator.evaluate(networks[isa]!, on: data)
+                        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                        let cpuSeconds = Self.processCPUSeconds() - cpuStart
+                        if round >= 0 {
+                            rates[isa, default: []].append(Double(images) / seconds)
+                            cpuRates[isa, default: []].append(Double(images) / max(cpuSeconds, 1e-9))
+                        }
+                    }
                 }
-                rates.sort()
-                let median = rates[rates.count / 2]
-                rows.append(["winograd": algorithm == .winograd ? 1 : 0, "direct": algorithm == .direct ? 1 : 0, "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
-                             "min": rates.first!, "max": rates.last!, "gflops": median * flopsPerImage / 1e9])
-                if !json {
-                    print(String(format: "%-9@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f", algorithm.rawValue, batch, threadCount, median,
-                                 rates.first!, rates.last!, median * flopsPerImage / 1e9))
+                for isa in isaList where rates[isa] != nil {
+                    let sorted = rates[isa]!.sorted()
+                    rates[isa] = nil   // an ISA listed twice is reported once
+                    let median = sorted[sorted.count / 2]
+                    let cpuSorted = cpuRates[isa]!.sorted()
+                    let cpuMedian = cpuSorted[cpuSorted.count / 2]
+                    let kernel = algorithm.effective == .im2col ? "blas" : isa.rawValue
+                    rows.append(["winograd": algorithm == .winograd ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
+                                 "avx512": isa == .avx512 && algorithm.effective != .im2col ? 1 : 0,
+                                 "portable": isa == .portable ? 1 : 0,
+                                 "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
+                                 "min": sorted.first!, "max": sorted.last!, "gflops": median * flopsPerImage / 1e9,
+                                 "images_per_cpu_second": cpuMedian])
+                    if !json {
+                        print(String(format: "%-9@  %-8@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f   %8.1f", algorithm.rawValue,
+                                     kernel, batch, threadCount, median, sorted.first!, sorted.last!, median * flopsPerImage / 1e9,
+                                     cpuMedian))
+                    }
                 }
             }
         }
@@ -74,6 +108,14 @@ struct BenchCommand: ParsableCommand {
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// CPU time this process has used (all threads): images per CPU-second do not count the time other
+    /// programs on a loaded machine take from it, as images per (wall) second do.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     private func parseList(_ text: String) throws -> [Int] {

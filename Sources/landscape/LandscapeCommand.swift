@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LandscapeEngine
 
 @main
 struct LandscapeCommand: ParsableCommand {
@@ -11,9 +13,16 @@ struct LandscapeCommand: ParsableCommand {
                       RenderBenchCommand.self, HessianCommand.self, ConvexityCommand.self])
 
     /// The entry point: first make sure OpenBLAS runs the kernels this CPU deserves (may re-execute
-    /// this program once; see `BLASCoreReexec`), then parse and run the command.
+    /// this program once; see `BLASCoreReexec`), apply `LANDSCAPE_KERNEL` (the convolution kernels'
+    /// ISA, `KernelISA`), then parse and run the command.
     static func main() {
         BLASCoreReexec.runIfNeeded()
+        do {
+            try KernelISA.applyEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("landscape: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
         main(nil)
     }
 }

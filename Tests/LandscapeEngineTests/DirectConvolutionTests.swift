@@ -1,15 +1,44 @@
 import XCTest
 @testable import LandscapeEngine
 
-/// The AVX2 direct and Winograd 3×3 convolutions against a naive float64
-/// convolution written from the definition, on every plane shape the ResNets
-/// meet (32/16/8 for CIFAR-10, 28/14/7 for Fashion-MNIST) and odd ones.
+/// The direct and Winograd 3×3 convolutions, on each ISA they come in (AVX2, AVX-512), against a
+/// naive float64 convolution written from the definition, on every plane shape the ResNets
+/// meet (32/16/8 for CIFAR-10, 28/14/7 for Fashion-MNIST) and odd ones. Each check runs once
+/// per ISA (`…OnAVX2`, `…OnAVX512`), skipped with the reason where this CPU lacks the ISA.
 final class DirectConvolutionTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(DirectConvolution.isAvailable, "this CPU has no AVX2+FMA: evaluation uses im2col")
     }
 
-    func testMatchesFloat64ConvolutionOnEveryPlaneShape() throws {
+    override func tearDownWithError() throws {
+        try KernelISA.select(KernelISA.best)   // what every other test expects
+    }
+
+    /// Selects `isa` for the rest of the test, or skips it where the CPU or OS lacks the ISA.
+    static func use(_ isa: KernelISA) throws {
+        try XCTSkipUnless(isa.isSupported, "this CPU cannot run the \(isa.rawValue) kernels (\(CPUFeatures.current.summary))")
+        try KernelISA.select(isa)
+        XCTAssertEqual(KernelISA.current, isa)
+    }
+
+    func testMatchesFloat64ConvolutionOnEveryPlaneShapeOnAVX2() throws { try Self.use(.avx2); try checkMatchesFloat64() }
+    func testMatchesFloat64ConvolutionOnEveryPlaneShapeOnAVX512() throws { try Self.use(.avx512); try checkMatchesFloat64() }
+    func testStride2MatchesFloat64ConvolutionOnAVX2() throws { try Self.use(.avx2); try checkStride2() }
+    func testStride2MatchesFloat64ConvolutionOnAVX512() throws { try Self.use(.avx512); try checkStride2() }
+    func testEpilogueWritesBiasShortcutAndReLUOnAVX2() throws { try Self.use(.avx2); try checkEpilogue() }
+    func testEpilogueWritesBiasShortcutAndReLUOnAVX512() throws { try Self.use(.avx512); try checkEpilogue() }
+    func testFusedActivationsMatchFloat64OnAVX2() throws { try Self.use(.avx2); checkFusedActivations() }
+    func testFusedActivationsMatchFloat64OnAVX512() throws { try Self.use(.avx512); checkFusedActivations() }
+    func testAnImageGetsTheSameBitsAloneOrInABatchOnAVX2() throws {
+        try Self.use(.avx2)
+        for winograd in [false, true] { try checkSameBitsAloneOrInABatch(winograd: winograd) }
+    }
+    func testAnImageGetsTheSameBitsAloneOrInABatchOnAVX512() throws {
+        try Self.use(.avx512)
+        for winograd in [false, true] { try checkSameBitsAloneOrInABatch(winograd: winograd) }
+    }
+
+    private func checkMatchesFloat64() throws {
         let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
             (16, 16, 32, 32), (32, 32, 16, 16), (64, 64, 8, 8), (16, 16, 28, 28), (32, 32, 14, 14),
             (64, 64, 7, 7), (1, 16, 28, 28), (3, 16, 32, 32), (5, 8, 9, 11), (2, 4, 1, 1), (4, 12, 3, 17),
@@ -51,11 +80,11 @@ final class DirectConvolutionTests: XCTestCase {
             }
             // float32 sums of up to 576 products of magnitude ≤ 0.3: rounding stays far below 1e-4
             // (Winograd adds the transforms' roundings, still within it).
-            XCTAssertLessThan(worst, 1e-4, "\(shape) winograd \(winograd)")
+            XCTAssertLessThan(worst, 1e-4, "\(shape) winograd \(winograd) on \(KernelISA.current)")
         } }
     }
 
-    func testStride2MatchesFloat64Convolution() throws {
+    private func checkStride2() throws {
         let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
             (16, 32, 32, 32), (32, 64, 16, 16), (16, 32, 28, 28), (32, 64, 14, 14), (3, 8, 9, 11), (4, 4, 5, 5), (2, 4, 1, 1),
         ]
@@ -94,13 +123,13 @@ final class DirectConvolutionTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertLessThan(worst, 1e-4, "\(shape)")
+            XCTAssertLessThan(worst, 1e-4, "\(shape) on \(KernelISA.current)")
         }
     }
 
     /// Rows shorter than a vector (7), and longer ones that end mid-vector (14, 11; the last vector
     /// overlaps the one before), at stride 1 (direct, Winograd) and 2.
-    func testEpilogueWritesBiasShortcutAndReLU() throws {
+    private func checkEpilogue() throws {
         var rng = TestRNG(5)
         let (channels, outChannels, images) = (8, 8, 2)
         for (height, width, stride) in [(7, 7, 1), (14, 14, 1), (9, 11, 1), (28, 28, 2), (7, 7, 2)] {
@@ -115,7 +144,7 @@ final class DirectConvolutionTests: XCTestCase {
             let sums = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
                                    width: width, weight: weight, outChannels: outChannels, start: zero, stride: stride)
             for winograd in stride == 1 ? [false, true] : [false] { for relu in [false, true] {
-                let label = "\(height)x\(width) stride \(stride) relu \(relu) winograd \(winograd)"
+                let label = "\(height)x\(width) stride \(stride) relu \(relu) winograd \(winograd) on \(KernelISA.current)"
                 // Garbage in the output first: the epilogue must overwrite, not add.
                 let fused = Self.direct(input: input, layout: layout, channels: channels, images: images, height: height,
                                         width: width, weight: weight, outChannels: outChannels,
@@ -135,29 +164,82 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
-    /// The fused Swish and Mish must be the Swift kernels' bits (the tests against PyTorch and the
-    /// float64 activations run through those), ReLU too, over the whole float range and specials.
-    func testFusedActivationsGiveTheSwiftKernelsBits() {
-        var inputs: [Float] = [0, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
-                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 87.3, -87.3, -87.34, -88, -104, 1e-30]
+    /// The fused activations over their whole input range against float64 (`Activation.value(Double)`):
+    /// ReLU exact (the Swift kernel's bits), Swish and Mish within 5e-7 relative (measured worst on
+    /// this grid: 2.6e-7, about 4 ulp, near x = −14) wherever e^x is a normal float (x > −87.3); below
+    /// that (true values under 1.1e-36) at most 1e-30. Specials as the Swift kernels give them.
+    private func checkFusedActivations() {
+        var inputs: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude,
+                               -.greatestFiniteMagnitude, 87.3, -87.3, -87.33, -87.34, -88, -104, 1e-30, -1e-30, 20, -20]
+        for i in 0...400_000 { inputs.append(Float(-100 + 200 * Double(i) / 400_000)) }   // every 0.0005 over [-100, 100]
         var rng = TestRNG(3)
         for _ in 0..<20_000 { inputs.append(Float(rng.symmetric() * 30)) }
-        for _ in 0..<5_000 { inputs.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
-        inputs.append(contentsOf: [1, 2, 3])   // a count that is not a multiple of 8: the tail path
+        inputs.append(contentsOf: [1, 2, 3])   // a count that is not a multiple of 8 or 16: the tail path
+        let specials: [Float] = [.infinity, -.infinity, .nan]
         for kind in [ActivationKind.relu, .swish, .mish] {
             let activation = Activation(kind)
-            var fused = inputs
+            var fused = inputs + specials
             fused.withUnsafeMutableBufferPointer { DirectConvolution.activate($0, activation) }
+            var worst = 0.0, worstAt: Float = 0, wrongTiny = 0
             for (x, got) in zip(inputs, fused) {
-                let expected = activation.value(x)
+                if kind == .relu {
+                    XCTAssertEqual(got.bitPattern, activation.value(x).bitPattern, "relu(\(x)) on \(KernelISA.current)")
+                    continue
+                }
+                let exact = activation.value(Double(x))
+                if x > -87.3 {
+                    let relative = abs(Double(got) - exact) / abs(exact)
+                    if !(relative <= worst) { worst = relative; worstAt = x }
+                } else if !(abs(got) <= 1e-30) {
+                    wrongTiny += 1
+                }
+            }
+            XCTAssertLessThanOrEqual(worst, 5e-7, "\(kind) worst at x = \(worstAt) on \(KernelISA.current)")
+            XCTAssertEqual(wrongTiny, 0, "\(kind): values under FLT_MIN should stay under 1e-30")
+            for (x, got) in zip(specials, fused.suffix(specials.count)) {
+                let expected = activation.value(x)   // the Swift kernels: ∞ → ∞, −∞ → NaN (−∞ · 0) or 0 (ReLU), NaN → NaN
                 XCTAssertTrue(got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN),
-                              "\(kind)(\(x)): fused \(got), Swift \(expected)")
+                              "\(kind)(\(x)): fused \(got), Swift \(expected) on \(KernelISA.current)")
             }
         }
     }
 
-    func testAnImageGetsTheSameBitsAloneOrInABatchAndInEitherLayout() throws {
-        for winograd in [false, true] { try checkSameBitsAloneOrInABatch(winograd: winograd) }
+    /// AVX-512 takes every sum in the AVX2 order and the epilogue's operations in the same order: the same bits,
+    /// whichever ISA computes a surface or resumes it (plane shapes, strides, algorithms, every epilogue).
+    func testAVX2AndAVX512GiveTheSameBits() throws {
+        try XCTSkipUnless(KernelISA.avx512.isSupported, "this CPU cannot run the avx512 kernels (\(CPUFeatures.current.summary))")
+        let shapes: [(channels: Int, outChannels: Int, height: Int, width: Int)] = [
+            (16, 16, 32, 32), (32, 32, 16, 16), (64, 64, 8, 8), (16, 16, 28, 28), (32, 32, 14, 14), (64, 64, 7, 7),
+            (3, 16, 32, 32), (5, 8, 9, 11), (2, 4, 1, 1), (4, 12, 3, 17), (3, 4, 12, 7),
+        ]
+        let activations: [Activation?] = [nil, Activation(.relu), Activation(.swish), Activation(.mish)]
+        for (index, shape) in shapes.enumerated() {
+            var rng = TestRNG(UInt64(300 + index))
+            let images = 2
+            let planeSize = shape.height * shape.width
+            let input = (0..<(shape.channels * images * planeSize)).map { _ in Float(rng.symmetric() * 2) }
+            let weight = (0..<(shape.outChannels * shape.channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+            let bias = (0..<shape.outChannels).map { _ in Float(rng.symmetric()) }
+            let layout = ConvolutionKernels.PlaneLayout(channelStride: images * planeSize, imageStride: planeSize)
+            for (winograd, stride) in [(false, 1), (true, 1), (false, 2)] {
+                let outPlane = ((shape.height - 1) / stride + 1) * ((shape.width - 1) / stride + 1)
+                let start = (0..<(shape.outChannels * images * outPlane)).map { _ in Float(rng.symmetric()) }
+                let shortcut = (0..<(shape.outChannels * images * outPlane)).map { _ in Float(rng.symmetric()) }
+                for activation in activations {
+                    var outputs: [[Float]] = []
+                    for isa in [KernelISA.avx2, .avx512] {
+                        try KernelISA.select(isa)
+                        outputs.append(Self.direct(input: input, layout: layout, channels: shape.channels, images: images,
+                                                   height: shape.height, width: shape.width, weight: weight,
+                                                   outChannels: shape.outChannels, start: start,
+                                                   bias: activation == nil ? nil : bias, shortcut: activation == nil ? nil : shortcut,
+                                                   activation: activation, winograd: winograd, stride: stride))
+                    }
+                    let differing = zip(outputs[0], outputs[1]).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "\(shape) winograd \(winograd) stride \(stride) \(activation?.kind.rawValue ?? "sums only")")
+                }
+            }
+        }
     }
 
     private func checkSameBitsAloneOrInABatch(winograd: Bool) throws {
@@ -181,7 +263,7 @@ final class DirectConvolutionTests: XCTestCase {
                                  winograd: winograd)
         for o in 0..<outChannels {
             for i in 0..<planeSize {
-                XCTAssertEqual(single[o * planeSize + i], batch[(o * images + 2) * planeSize + i], "channel \(o) position \(i) winograd \(winograd)")
+                XCTAssertEqual(single[o * planeSize + i], batch[(o * images + 2) * planeSize + i], "channel \(o) position \(i) winograd \(winograd) on \(KernelISA.current)")
             }
         }
     }

@@ -4,8 +4,10 @@
 // 3x3 / stride 1 / padding 1 convolutions for the inference forward pass
 // (LandscapeEngine only), direct and Winograd F(2x2, 3x3). No im2col copy and
 // no GEMM packing: each image is copied once into a zero-bordered scratch plane
-// per channel, and an AVX2+FMA kernel accumulates 4 output channels x 16
-// positions (or Winograd tiles) in registers.
+// per channel, and a register kernel accumulates output channels x positions
+// (or Winograd tiles) in registers: AVX2+FMA (4 channels x 16 positions) or
+// AVX-512 (8 channels x up to 48), chosen at run time (convolution_isa). Both
+// take every sum in the same order and give the same bits.
 
 #ifdef __cplusplus
 extern "C" {
@@ -13,6 +15,24 @@ extern "C" {
 
 /// 1 when this CPU can run the kernel (AVX2 and FMA), 0 otherwise.
 int direct_convolution_available(void);
+
+/// The instruction sets the kernels come in.
+enum {
+    CONVOLUTION_ISA_NONE = 0,     // neither: the engine convolves by im2col and BLAS
+    CONVOLUTION_ISA_AVX2 = 1,     // AVX2 + FMA, XCR0 bits 1-2
+    CONVOLUTION_ISA_AVX512 = 2,   // AVX-512 F/BW/DQ/VL besides, XCR0 bits 5-7 (opmask, ZMM state)
+};
+
+/// 1 when CPUID and XCR0 allow `isa`, 0 otherwise.
+int convolution_isa_supported(int isa);
+
+/// The ISA every entry point below runs: the best supported one unless `convolution_select_isa` chose another.
+int convolution_isa(void);
+
+/// Runs the kernels on `isa` from now on (AVX2 or AVX-512): 0, or -1 (nothing changed) when the CPU or
+/// OS does not support it. Not while a convolution runs on another thread. CONVOLUTION_ISA_NONE tells the
+/// engine to pack no weights for these kernels (it convolves by im2col); entry points called anyway run AVX2.
+int convolution_select_isa(int isa);
 
 /// Output channels are computed in groups of this many.
 enum { DIRECT_CONVOLUTION_CHANNEL_GROUP = 4 };
@@ -34,9 +54,8 @@ typedef struct {
     int activation;
 } direct_convolution_epilogue;
 
-/// Activations the epilogue applies. Swish and Mish use the arithmetic of the engine's Swift
-/// kernels (FloatKernels: the same exp polynomial and operation order), 8 lanes at a time, so
-/// they give the same bits.
+/// Activations the epilogue applies. Swish and Mish: e^-|x| by Cephes' expf polynomial in FMAs and
+/// one division (SharedKernels.h), within a few ulp of float64, the same bits on either ISA.
 enum {
     DIRECT_CONVOLUTION_IDENTITY = 0,
     DIRECT_CONVOLUTION_RELU = 1,
@@ -44,7 +63,7 @@ enum {
     DIRECT_CONVOLUTION_MISH = 3,
 };
 
-/// data[i] = activation(data[i]) with the epilogue's arithmetic (AVX2; call only when available).
+/// data[i] = activation(data[i]) with the epilogue's arithmetic (the selected ISA; call only when available).
 void direct_convolution_activate(float *data, long count, int activation);
 
 /// Sums s[o][b][y][x] = sum over c, dy, dx of
