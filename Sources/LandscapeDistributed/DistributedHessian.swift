@@ -217,7 +217,10 @@ struct HessianWorker {
         }
         try mpi.send(.ready(keys: Self.keys(run), algorithm: ""), to: 0)
         let cancel = CancellationFlag()
-        var operators: [Int: HessianOperator] = [:]
+        // One operator at a time (its primal cache is up to HessianPrimalCache.defaultLimitBytes), and that
+        // limit shared by the ranks of this host: several models or ranks must not multiply the memory.
+        var current: (model: Int, operator: HessianOperator)?
+        let localRanks = max(1, Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1)
         while true {
             guard let (_, message) = try mpi.receive(before: Date().addingTimeInterval(rankTimeout)) else {
                 throw DistributedError.coordinatorSilent(seconds: rankTimeout)
@@ -227,8 +230,12 @@ struct HessianWorker {
                 guard run.models.indices.contains(model), unit != .eigenvalues else {
                     throw DistributedError.protocolViolation("rank 0 asked for \(unit) of model \(model)")
                 }
-                if operators[model] == nil { operators[model] = try run.makeOperator(run.models[model], cancel: cancel) }
-                guard try compute(unit, model: model, operator: operators[model]!, options: run.options, cancel: cancel) else { return }
+                if current?.model != model {
+                    current = nil   // the previous model's cache goes before the next one's is made
+                    current = (model, try run.makeOperator(run.models[model], cancel: cancel,
+                                                           primalCacheLimit: HessianPrimalCache.defaultLimitBytes / localRanks))
+                }
+                guard try compute(unit, model: model, operator: current!.operator, options: run.options, cancel: cancel) else { return }
             case .heartbeat: continue
             case .stop: return
             default: throw DistributedError.protocolViolation("rank 0 sent tag \(message.tag) to a worker")

@@ -62,8 +62,9 @@ public struct HessianRun {
     }
 
     /// The Hessian of one of the run's models on its images.
-    public func makeOperator(_ loaded: LoadedModel, cancel: CancellationFlag) throws -> HessianOperator {
-        try HessianOperator(model: loaded.model, data: data.data, threads: threads, cancel: cancel)
+    public func makeOperator(_ loaded: LoadedModel, cancel: CancellationFlag,
+                             primalCacheLimit: Int = HessianPrimalCache.defaultLimitBytes) throws -> HessianOperator {
+        try HessianOperator(model: loaded.model, data: data.data, threads: threads, cancel: cancel, primalCacheLimit: primalCacheLimit)
     }
 
     /// Writes one model's spectrum (JSON and eigenvectors, atomically) from a computation's result; the loss,
