@@ -217,10 +217,10 @@ struct HessianWorker {
         }
         try mpi.send(.ready(keys: Self.keys(run), algorithm: ""), to: 0)
         let cancel = CancellationFlag()
-        // One operator at a time (its primal cache is up to HessianPrimalCache.defaultLimitBytes), and that
-        // limit shared by the ranks of this host: several models or ranks must not multiply the memory.
+        // One operator at a time: its primal cache is up to HessianPrimalCache.defaultLimitBytes, and several
+        // models must not multiply that. The limit is the single process's on every rank (a cache present on one
+        // rank and not on another would change the products' last bits); each rank of a host pays it.
         var current: (model: Int, operator: HessianOperator)?
-        let localRanks = max(1, Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1)
         while true {
             guard let (_, message) = try mpi.receive(before: Date().addingTimeInterval(rankTimeout)) else {
                 throw DistributedError.coordinatorSilent(seconds: rankTimeout)
@@ -232,8 +232,7 @@ struct HessianWorker {
                 }
                 if current?.model != model {
                     current = nil   // the previous model's cache goes before the next one's is made
-                    current = (model, try run.makeOperator(run.models[model], cancel: cancel,
-                                                           primalCacheLimit: HessianPrimalCache.defaultLimitBytes / localRanks))
+                    current = (model, try run.makeOperator(run.models[model], cancel: cancel))
                 }
                 guard try compute(unit, model: model, operator: current!.operator, options: run.options, cancel: cancel) else { return }
             case .heartbeat: continue

@@ -36,8 +36,9 @@ extension HessianVectorProduct {
                            images: images, chunkSize: chunkSize)
     }
 
-    /// H·v with a primal cache: the first call computes the product the ordinary way and fills the cache on
-    /// the way; later calls (same weights and images, else refused) compute only the R-quantities.
+    /// H·v with a primal cache: the first call runs the ordinary pass to fill the cache (about 1.7 products'
+    /// time); every call, the first included, then computes only the R-quantities from the cache (same weights
+    /// and images, else refused), so the result never depends on which product filled it.
     /// Same chunks and chunk-order sums as the uncached path, so bitwise the same for any thread count;
     /// equal to the uncached product up to float32 rounding (GEMMs fused along their inner dimension).
     public func product(model: ResNetModel, vector: [Float], data: EvaluationData, cache: HessianPrimalCache,
@@ -55,15 +56,17 @@ extension HessianVectorProduct {
         }
         return try model.values.withUnsafeBufferPointer { values in
             try direction.withUnsafeBufferPointer { vector in
-                if cache.isFilled {
-                    return try cachedCompute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
-                                             cache: cache, isCancelled: isCancelled)
+                if !cache.isFilled {
+                    // The filling pass's own product is not returned: every product with a cache, the first
+                    // included, comes from the cached path, so a product does not depend on which one filled
+                    // the cache (trace probes on MPI ranks equal the single process's bit for bit).
+                    let primal = try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
+                                             record: cache, isCancelled: isCancelled)
+                    cache.fill(values: model.values, data: data, loss: primal.loss, correct: primal.correct,
+                               gradient: primal.gradient)
                 }
-                let result = try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
-                                         record: cache, isCancelled: isCancelled)
-                cache.fill(values: model.values, data: data, loss: result.loss, correct: result.correct,
-                           gradient: result.gradient)
-                return result
+                return try cachedCompute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
+                                         cache: cache, isCancelled: isCancelled)
             }
         }
     }
