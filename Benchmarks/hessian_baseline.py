@@ -8,8 +8,9 @@ with create_graph=True, then autograd.grad(g, params, grad_outputs=v) (double
 backward); the batches' products weighted by batch size and averaged.
 Eval-mode BatchNorm, the reference ResNet-20, the first N reference CIFAR-10
 test images (846 exist), 2 threads. Configurations: plain NCHW,
-channels_last, and torch.compile (double backward through a compiled model
-is tried; when it fails the reason is printed).
+channels_last, torch.compile (double backward through a compiled model
+is tried; when it fails the reason is printed), and torch.func's
+forward-over-reverse product (jvp of grad, "func-jvp").
 
 landscape side: `landscape hessian --model M --data D --samples N --hvp V --out HV`
 with V = ../shared/reference/hessian-v.safetensors; the seconds of the
@@ -72,6 +73,23 @@ def pyhessian_hvp(net, params, batches, v):
         loss = F.cross_entropy(net(images), labels)
         grads = torch.autograd.grad(loss, params, create_graph=True)
         hv = torch.autograd.grad(grads, params, grad_outputs=v, only_inputs=True, retain_graph=False)
+        result = [r + h * images.size(0) for r, h in zip(result, hv)]
+        total += images.size(0)
+    return [r / total for r in result]
+
+
+def func_hvp(net, names, params, batches, v):
+    """Forward-over-reverse with torch.func (jvp of grad), the product functorch's documentation
+    recommends: one forward-mode pass through the backward pass, no retained graph."""
+    from torch.func import functional_call, grad, jvp
+    primals = tuple(p.detach() for p in params)
+    tangents = tuple(v)
+    total = 0
+    result = [torch.zeros_like(p) for p in params]
+    for images, labels in batches:
+        def loss_of(*weights):
+            return F.cross_entropy(functional_call(net, dict(zip(names, weights)), (images,)), labels)
+        _, hv = jvp(grad(loss_of, argnums=tuple(range(len(primals)))), primals, tangents)
         result = [r + h * images.size(0) for r, h in zip(result, hv)]
         total += images.size(0)
     return [r / total for r in result]
@@ -150,7 +168,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--eigen", action="store_true")
     parser.add_argument("--eigen-only", action="store_true", help="only the --eigen rounds (no --hvp rounds)")
+    parser.add_argument("--steady-only", action="store_true", help="only the --steady rounds (no --hvp rounds)")
     parser.add_argument("--skip-compile", action="store_true")
+    parser.add_argument("--steady", action="store_true",
+                        help="also the steady-state product: landscape's (trace 12 - trace 2) / 10 against PyTorch's")
     args = parser.parse_args()
     args.samples = args.samples or (1000 if args.fashion else 846)
     torch.set_num_threads(args.threads)
@@ -177,7 +198,7 @@ def main():
     # Every configuration is set up and warmed once; then the rounds alternate PyTorch's configurations
     # and landscape, so a change in the machine's load falls on all of them alike.
     contenders = {}
-    for config in ["nchw"] if args.eigen_only else ["nchw", "channels_last", "compile"]:
+    for config in ["nchw"] if args.eigen_only or args.steady_only else ["nchw", "channels_last", "compile", "func-jvp"]:
         if config == "compile" and args.skip_compile:
             continue
         net = make_net()
@@ -197,7 +218,10 @@ def main():
             except Exception as error:  # noqa: BLE001
                 print(f"  torch.compile: unavailable ({type(error).__name__}: {error})")
                 continue
-        run = (lambda m, p, b, v: lambda: pyhessian_hvp(m, p, b, v))(model, params, batches, v)
+        if config == "func-jvp":
+            run = (lambda m, n, p, b, v: lambda: func_hvp(m, n, p, b, v))(net, names, params, batches, v)
+        else:
+            run = (lambda m, p, b, v: lambda: pyhessian_hvp(m, p, b, v))(model, params, batches, v)
         try:
             run()  # warm-up (and compilation)
         except Exception as error:  # noqa: BLE001
@@ -214,6 +238,9 @@ def main():
 
     if args.eigen_only:
         eigen(args, make_net, images, labels, reference_v, contenders)
+        return
+    if args.steady_only:
+        steady(args, make_net, images, labels, reference_v, contenders)
         return
     landscape_once()  # warm-up (page cache)
     times = {config: [] for config in contenders}
@@ -246,6 +273,8 @@ def main():
 
     if args.eigen:
         eigen(args, make_net, images, labels, reference_v, contenders)
+    if args.steady:
+        steady(args, make_net, images, labels, reference_v, contenders)
 
 
 def retained_products(make_net, images, labels, v, batch, count):
@@ -293,6 +322,30 @@ def eigen(args, make_net, images, labels, v, contenders):
     print(f"  top eigenvalue on {args.samples} images: median {wall:.1f} s wall (target <= 60 s); per product "
           f"landscape {mine:.2f} s (first product included), PyHessian loop {looped:.2f} s: {looped / mine:.2f}x "
           f"(target >= 1.5x); PyTorch retained graph {other:.2f} s: {other / mine:.2f}x")
+
+
+def steady(args, make_net, images, labels, v, contenders):
+    """The product a long run (Lanczos, trace probes, density) pays for each step once set-up is done:
+    landscape's `--trace 12` minus `--trace 2` (the first product fills the primal cache; both runs pay it)
+    over 10 products, against one PyHessian loop product (NCHW) and PyHessian's retained-graph product
+    (the graph's build excluded, as a long run amortizes it). Alternating, --repeats rounds."""
+    ours, loop, retained = [], [], []
+    for round in range(args.repeats):
+        seconds = {}
+        for probes in (2, 12):
+            with tempfile.TemporaryDirectory() as directory:
+                run_landscape(args, ["--top", "0", "--trace", str(probes), "--out", directory])
+                spectrum = json.load(open(next(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".hessian.json"))))
+            seconds[probes] = spectrum["timing"]["seconds"]
+        ours.append((seconds[12] - seconds[2]) / 10)
+        loop.append(timed(contenders["nchw"][1])[0])
+        retained.append(retained_products(make_net, images, labels, v, args.batch, 1)[1])
+        print(f"  steady round {round + 1}: landscape {ours[-1]:.2f} s per product (trace 2: {seconds[2]:.1f} s, "
+              f"trace 12: {seconds[12]:.1f} s); PyHessian loop {loop[-1]:.2f} s; PyTorch retained graph {retained[-1]:.2f} s; "
+              f"load {os.getloadavg()[0]:.1f}")
+    mine, looped, kept = statistics.median(ours), statistics.median(loop), statistics.median(retained)
+    print(f"  steady-state H·v on {args.samples} images: landscape {mine:.2f} s, PyHessian loop {looped:.2f} s: "
+          f"{looped / mine:.2f}x (target >= 1.5x); PyTorch retained graph {kept:.2f} s: {kept / mine:.2f}x")
 
 
 if __name__ == "__main__":
