@@ -232,9 +232,9 @@ static void winograd_run(const float *input, long in_channel_stride, long in_ima
                 for (int xi = 0; xi < 16; xi++) {
                     for (int group = 0; group < groups; group++) {
                         const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
-                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters,
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters, 0,
                                        m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
-                                       VECTORS_PER_BLOCK, 1);
+                                       1, VECTORS_PER_BLOCK, 1);
                     }
                 }
             }
