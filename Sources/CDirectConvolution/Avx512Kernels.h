@@ -35,13 +35,10 @@ enum { VECTOR512 = 16, MAX_VECTORS512 = 3 };
 #define V_DIV _mm512_div_ps
 #define V_FMA _mm512_fmadd_ps
 #define V_MIN _mm512_min_ps
-#define V_MAX _mm512_max_ps
 #define V_LESS(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
 #define V_ZERO_WHERE(mask, v) _mm512_maskz_mov_ps((__mmask16)~(mask), v)
-#define V_OR _mm512_or_ps
-#define V_GREATER_EQUAL(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ)
-#define V_BLEND(mask, a, b) _mm512_mask_blend_ps(mask, a, b)
-#define V_TWO_TO(s) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(s), _mm512_set1_epi32(127)), 23))
+#define V_ADD_EXPONENT(p, s) _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), \
+                                                                  _mm512_slli_epi32(_mm512_castps_si512(s), 23)))
 #include "KernelTemplate.h"
 
 // The block for positions [i, end) (end - i > 0): as many 16-lane vectors as cover them, at most 3, never

@@ -7,14 +7,11 @@
 //   V_WIDTH, V_MAX_VECTORS  floats per vector; vectors per register block at most
 //   V_NAME(name)            the name a function gets at this width
 //   V_KERNEL                its attributes (target, always_inline, static inline)
-//   V_ZERO(), V_LOADU, V_STOREU, V_SET1, V_ADD, V_SUB, V_MUL, V_DIV, V_FMA(a, b, c) = a * b + c, V_MIN, V_MAX
+//   V_ZERO(), V_LOADU, V_STOREU, V_SET1, V_ADD, V_SUB, V_MUL, V_DIV, V_FMA(a, b, c) = a * b + c, V_MIN
 //                           (as the intrinsics)
 //   V_LESS(a, b)            the lanes where a < b (ordered: false for NaN)
 //   V_ZERO_WHERE(mask, v)   v with the masked lanes set to +0
-//   V_OR                    bitwise or
-//   V_GREATER_EQUAL(a, b)   the lanes where a >= b (ordered)
-//   V_BLEND(mask, a, b)     b where mask is set, else a
-//   V_TWO_TO(s)             the float whose bits are (s's bits + 127) << 23
+//   V_ADD_EXPONENT(p, s)    p's bits + (s's bits << 23) as 32-bit integers (2^k into p's exponent)
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -52,61 +49,63 @@ V_KERNEL void V_NAME(register_block)(const float *in, long channel_stride, int i
         for (int v = 0; v < vectors; v++) V_STOREU(tile + o * tile_stride + v * V_WIDTH, acc[o][v]);
 }
 
-// e^x for x <= 0 (callers pass -|x|): x = k ln2 + r by Cody-Waite (k rounded by the 1.5 * 2^23 shift),
-// Cephes' expf polynomial for e^r with every step an FMA, 2^k built in the exponent bits; 0 below
-// ln(FLT_MIN), NaN passes. Within 2 ulp of e^x (tested against float64).
-// Not the Swift FloatKernels' bits any more: those round mul and add separately (twice the operations).
-#define EXP_UNDERFLOW -87.33654f
-#define EXP_SHIFT 12582912.0f
+// e^x for x <= ACTIVATION_EXP_MAX (the callers clamp). Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2,
+// with k rounded by adding 1.5 * 2^23 (its bits then are 0x4B400000 + k); e^r by a degree-5 polynomial
+// 1 + r(c1 + r(c2 + r(c3 + r(c4 + r c5)))) in 5 FMAs, fitted to the relative error on [-ln2/2, ln2/2]
+// (Lawson-weighted least squares toward minimax: 9.1e-8 in exact arithmetic, 1.5e-7 evaluated in float);
+// then 2^k by adding k << 23 to e^r's bits: (0x4B400000 + k) << 23 wraps to k << 23 in 32 bits, and
+// e^r's biased exponent (126 or 127) + k stays in 1..156 for k in [-126, 29] (at k = -126, r > 0). An
+// integer add where a multiply by 2^k used to be: one operation fewer on the FMA ports. 0 below
+// ln(FLT_MIN), where the exponent would leave the normal range: those lanes compute garbage (no clamp)
+// and are zeroed by the mask. NaN x gives an unspecified value (the activations clamp it to 20 and
+// multiply by x last, which returns x's NaN).
+// Before: Cephes' expf (a degree-7 form in 8 operations after the reduction, and a multiply by 2^k).
+#define EXP_UNDERFLOW -87.33654f          // ln(FLT_MIN), rounded up: e^x >= FLT_MIN above it
+#define EXP_SHIFT 12582912.0f             // 1.5 * 2^23
 #define EXP_LOG2E 1.44269504f
-#define EXP_LN2_HIGH -0.693359375f
-#define EXP_LN2_LOW 2.1219444e-4f
-#define EXP_P0 1.98756915e-4f
-#define EXP_P1 1.39819995e-3f
-#define EXP_P2 8.3334519e-3f
-#define EXP_P3 4.1665796e-2f
-#define EXP_P4 1.6666665e-1f
-#define EXP_P5 5.0000001e-1f
-V_KERNEL V_TYPE V_NAME(exp_nonpositive)(V_TYPE x) {
-    const V_MASK below = V_LESS(x, V_SET1(EXP_UNDERFLOW));
-    const V_TYPE xc = V_MAX(V_SET1(EXP_UNDERFLOW), x);   // NaN x stays NaN (max returns its 2nd operand)
-    const V_TYPE shifted = V_FMA(xc, V_SET1(EXP_LOG2E), V_SET1(EXP_SHIFT));
+#define EXP_LN2_HIGH -0.693359375f        // -ln2 in 9 significant bits (k * it is exact)...
+#define EXP_LN2_LOW 2.1219444e-4f         // ... and the rest of -ln2
+#define EXP_C1 9.999997020e-01f
+#define EXP_C2 4.999915063e-01f
+#define EXP_C3 1.666763574e-01f
+#define EXP_C4 4.189793020e-02f
+#define EXP_C5 8.290315047e-03f
+// Where Swish and Mish clamp the argument of e^x: sigmoid(20) = 1 - 2.1e-9 and tanh(softplus(20)) =
+// 1 - 8.5e-18 round to 1 in float, as e^20 / (1 + e^20) and n / (n + 2) (n = e^20 (e^20 + 2)) do.
+#define ACTIVATION_EXP_MAX 20.0f
+
+V_KERNEL V_TYPE V_NAME(exp_clamped)(V_TYPE x) {
+    const V_MASK below = V_LESS(x, V_SET1(EXP_UNDERFLOW));   // zeroed at the end: no clamp needed before
+    const V_TYPE shifted = V_FMA(x, V_SET1(EXP_LOG2E), V_SET1(EXP_SHIFT));
     const V_TYPE k = V_SUB(shifted, V_SET1(EXP_SHIFT));
-    const V_TYPE r = V_FMA(k, V_SET1(EXP_LN2_LOW), V_FMA(k, V_SET1(EXP_LN2_HIGH), xc));
-    V_TYPE p = V_FMA(V_SET1(EXP_P0), r, V_SET1(EXP_P1));
-    p = V_FMA(p, r, V_SET1(EXP_P2));
-    p = V_FMA(p, r, V_SET1(EXP_P3));
-    p = V_FMA(p, r, V_SET1(EXP_P4));
-    p = V_FMA(p, r, V_SET1(EXP_P5));
-    const V_TYPE exp_r = V_ADD(V_FMA(p, V_MUL(r, r), r), V_SET1(1));
-    // shifted's bits are 0x4B400000 + k (k in [-126, 0]); (bits + 127) << 23 drops the 0x4B4 and leaves 2^k.
-    return V_ZERO_WHERE(below, V_MUL(exp_r, V_TWO_TO(shifted)));
+    const V_TYPE r = V_FMA(k, V_SET1(EXP_LN2_LOW), V_FMA(k, V_SET1(EXP_LN2_HIGH), x));
+    V_TYPE p = V_FMA(V_SET1(EXP_C5), r, V_SET1(EXP_C4));
+    p = V_FMA(p, r, V_SET1(EXP_C3));
+    p = V_FMA(p, r, V_SET1(EXP_C2));
+    p = V_FMA(p, r, V_SET1(EXP_C1));
+    p = V_FMA(p, r, V_SET1(1));
+    return V_ZERO_WHERE(below, V_ADD_EXPONENT(p, shifted));
 }
 
-// ReLU (x < 0 ? 0 : x: NaN passes, as torch.relu); with m = e^-|x|:
-//   Swish x * s / (1 + m), s = x >= 0 ? 1 : m;
-//   Mish  x * N / D, N = s^2 + 2m, D = N + 2q^2, q = x >= 0 ? m : 1
-// (tanh(softplus(x)) = (e^2x + 2e^x) / (e^2x + 2e^x + 2), divided through by e^2x when x >= 0), so no
-// term overflows and none goes subnormal before the last multiply. One division each.
+// ReLU: x < 0 ? 0 : x (NaN and -0 pass, as torch.relu and the Swift kernel). With e = e^min(x, 20):
+//   Swish x * e / (1 + e)
+//   Mish  x * n / (n + 2), n = e (e + 2)   (tanh(softplus(x)) = (e^2x + 2e^x) / (e^2x + 2e^x + 2))
+// One exp and one division each, no |x| and no blend: e^x cannot overflow below the clamp, and for very
+// negative x e, n = 2e + e^2 and the quotients stay normal until e^x underflows (x < -87.34: e = 0 and
+// the result is x * 0, where the true values are below 1.1e-36 in magnitude). x = +inf gives inf,
+// -inf gives NaN (-inf * 0, as the Swift kernels), NaN gives NaN (x's, by the last multiply).
 V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
     switch (activation) {
     case DIRECT_CONVOLUTION_RELU:
-        return V_ZERO_WHERE(V_LESS(x, V_ZERO()), x);
+        return V_ZERO_WHERE(V_LESS(x, V_SET1(0)), x);
     case DIRECT_CONVOLUTION_SWISH: {
-        const V_TYPE one = V_SET1(1);
-        const V_TYPE m = V_NAME(exp_nonpositive)(V_OR(x, V_SET1(-0.0f)));
-        const V_MASK nonnegative = V_GREATER_EQUAL(x, V_ZERO());
-        const V_TYPE s = V_BLEND(nonnegative, m, one);
-        return V_MUL(x, V_DIV(s, V_ADD(one, m)));
+        const V_TYPE e = V_NAME(exp_clamped)(V_MIN(x, V_SET1(ACTIVATION_EXP_MAX)));
+        return V_MUL(x, V_DIV(e, V_ADD(e, V_SET1(1))));
     }
     case DIRECT_CONVOLUTION_MISH: {
-        const V_TYPE one = V_SET1(1);
-        const V_TYPE m = V_NAME(exp_nonpositive)(V_OR(x, V_SET1(-0.0f)));
-        const V_MASK nonnegative = V_GREATER_EQUAL(x, V_ZERO());
-        const V_TYPE s = V_BLEND(nonnegative, m, one), q = V_BLEND(nonnegative, one, m);
-        const V_TYPE n = V_FMA(s, s, V_ADD(m, m));
-        const V_TYPE d = V_FMA(V_ADD(q, q), q, n);
-        return V_MUL(x, V_DIV(n, d));
+        const V_TYPE e = V_NAME(exp_clamped)(V_MIN(x, V_SET1(ACTIVATION_EXP_MAX)));
+        const V_TYPE n = V_MUL(e, V_ADD(e, V_SET1(2)));
+        return V_MUL(x, V_DIV(n, V_ADD(n, V_SET1(2))));
     }
     default:
         return x;
@@ -118,12 +117,12 @@ V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
 #undef EXP_LOG2E
 #undef EXP_LN2_HIGH
 #undef EXP_LN2_LOW
-#undef EXP_P0
-#undef EXP_P1
-#undef EXP_P2
-#undef EXP_P3
-#undef EXP_P4
-#undef EXP_P5
+#undef EXP_C1
+#undef EXP_C2
+#undef EXP_C3
+#undef EXP_C4
+#undef EXP_C5
+#undef ACTIVATION_EXP_MAX
 
 #endif
 
@@ -143,10 +142,6 @@ V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
 #undef V_DIV
 #undef V_FMA
 #undef V_MIN
-#undef V_MAX
 #undef V_LESS
 #undef V_ZERO_WHERE
-#undef V_OR
-#undef V_GREATER_EQUAL
-#undef V_BLEND
-#undef V_TWO_TO
+#undef V_ADD_EXPONENT

@@ -66,13 +66,10 @@ static inline phase_layout measure_phases(int height, int width) {
 #define V_DIV _mm256_div_ps
 #define V_FMA _mm256_fmadd_ps
 #define V_MIN _mm256_min_ps
-#define V_MAX _mm256_max_ps
 #define V_LESS(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
 #define V_ZERO_WHERE(mask, v) _mm256_andnot_ps(mask, v)
-#define V_OR _mm256_or_ps
-#define V_GREATER_EQUAL(a, b) _mm256_cmp_ps(a, b, _CMP_GE_OQ)
-#define V_BLEND(mask, a, b) _mm256_blendv_ps(a, b, mask)
-#define V_TWO_TO(s) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(s), _mm256_set1_epi32(127)), 23))
+#define V_ADD_EXPONENT(p, s) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), \
+                                                                  _mm256_slli_epi32(_mm256_castps_si256(s), 23)))
 #include "KernelTemplate.h"
 
 // Short rows (7 to 35 floats) copied and zeroed with unaligned vector stores: whole vectors, then one
