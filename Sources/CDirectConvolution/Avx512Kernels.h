@@ -17,36 +17,29 @@
 
 enum { VECTOR512 = 16, MAX_VECTORS512 = 3 };
 
-// tile[o][16v + k] = sum over c and taps of w[c][tap][o] * in[c * channel_stride + shift(tap) + 16v + k] for
-// o < 4 * groups, v < vectors; shift as in register_block (9 taps: dy * row_stride + dx or tap_offsets[tap];
-// 1 tap: 0). Group g's weights start at weights + g * group_stride (the packings' [O/4] blocks), channel
-// 4g + o's row of the tile at tile + (4g + o) * tile_stride. Up to 8 x 3 = 24 accumulators, 3 inputs and a
-// broadcast in the 32 registers (AVX2 had room for 8 accumulators).
-AVX512_INLINE void register_block512(const float *in, long channel_stride, int in_channels, int row_stride,
-                                     const long *tap_offsets, const float *weights, long group_stride,
-                                     float *tile, long tile_stride, const int groups, const int vectors, const int taps) {
-    __m512 acc[2 * GROUP][MAX_VECTORS512];
-    for (int o = 0; o < groups * GROUP; o++)
-        for (int v = 0; v < vectors; v++) acc[o][v] = _mm512_setzero_ps();
-    const float *w0 = weights, *w1 = weights + group_stride;
-    for (int c = 0; c < in_channels; c++) {
-        const float *channel = in + c * channel_stride;
-        for (int tap = 0; tap < taps; tap++) {
-            const float *p = taps == 1 ? channel
-                           : tap_offsets ? channel + tap_offsets[tap] : channel + (tap / 3) * row_stride + tap % 3;
-            __m512 x[MAX_VECTORS512];
-            for (int v = 0; v < vectors; v++) x[v] = _mm512_loadu_ps(p + v * VECTOR512);
-            for (int o = 0; o < groups * GROUP; o++) {
-                const __m512 wo = _mm512_set1_ps(o < GROUP ? w0[o] : w1[o - GROUP]);
-                for (int v = 0; v < vectors; v++) acc[o][v] = _mm512_fmadd_ps(wo, x[v], acc[o][v]);
-            }
-            w0 += GROUP;
-            w1 += GROUP;
-        }
-    }
-    for (int o = 0; o < groups * GROUP; o++)
-        for (int v = 0; v < vectors; v++) _mm512_storeu_ps(tile + o * tile_stride + v * VECTOR512, acc[o][v]);
-}
+// KernelTemplate.h on 16 lanes: register_block512 (groups of 4 output channels in pairs, up to 3 vectors),
+// exp_clamped512 and activate512, the same operations in the same order as SharedKernels.h's 8-lane ones.
+#define V_TYPE __m512
+#define V_MASK __mmask16
+#define V_WIDTH VECTOR512
+#define V_MAX_VECTORS MAX_VECTORS512
+#define V_NAME(name) name##512
+#define V_KERNEL AVX512_INLINE
+#define V_ZERO _mm512_setzero_ps
+#define V_LOADU _mm512_loadu_ps
+#define V_STOREU _mm512_storeu_ps
+#define V_SET1 _mm512_set1_ps
+#define V_ADD _mm512_add_ps
+#define V_SUB _mm512_sub_ps
+#define V_MUL _mm512_mul_ps
+#define V_DIV _mm512_div_ps
+#define V_FMA _mm512_fmadd_ps
+#define V_MIN _mm512_min_ps
+#define V_LESS(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define V_ZERO_WHERE(mask, v) _mm512_maskz_mov_ps((__mmask16)~(mask), v)
+#define V_ADD_EXPONENT(p, s) _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), \
+                                                                  _mm512_slli_epi32(_mm512_castps_si512(s), 23)))
+#include "KernelTemplate.h"
 
 // The block for positions [i, end) (end - i > 0): as many 16-lane vectors as cover them, at most 3, never
 // past round_up(end, 16). Returns the positions done. `taps` and `groups` are constants at the call sites.
@@ -66,48 +59,6 @@ AVX512_INLINE long block_run512(const float *in, long channel_stride, int in_cha
     register_block512(in, channel_stride, in_channels, row_stride, tap_offsets, weights, group_stride,
                       tile, tile_stride, groups, 1, taps);
     return VECTOR512;
-}
-
-// exp_nonpositive, Swish and Mish of SharedKernels.h on 16 lanes: the same operations in the same order.
-AVX512_INLINE __m512 exp_nonpositive512(__m512 x) {
-    const __mmask16 below = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_UNDERFLOW), _CMP_LT_OQ);
-    const __m512 xc = _mm512_max_ps(_mm512_set1_ps(EXP_UNDERFLOW), x);
-    const __m512 shifted = _mm512_fmadd_ps(xc, _mm512_set1_ps(EXP_LOG2E), _mm512_set1_ps(EXP_SHIFT));
-    const __m512 k = _mm512_sub_ps(shifted, _mm512_set1_ps(EXP_SHIFT));
-    const __m512 r = _mm512_fmadd_ps(k, _mm512_set1_ps(EXP_LN2_LOW), _mm512_fmadd_ps(k, _mm512_set1_ps(EXP_LN2_HIGH), xc));
-    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EXP_P0), r, _mm512_set1_ps(EXP_P1));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P2));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P3));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
-    const __m512 exp_r = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1));
-    const __m512i two_k = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127)), 23);
-    return _mm512_maskz_mul_ps((__mmask16)~below, exp_r, _mm512_castsi512_ps(two_k));
-}
-
-AVX512_INLINE __m512 activate512(__m512 x, int activation) {
-    switch (activation) {
-    case DIRECT_CONVOLUTION_RELU:
-        return _mm512_maskz_mov_ps((__mmask16)~_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x);
-    case DIRECT_CONVOLUTION_SWISH: {
-        const __m512 one = _mm512_set1_ps(1);
-        const __m512 m = exp_nonpositive512(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)));
-        const __mmask16 nonnegative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
-        const __m512 s = _mm512_mask_blend_ps(nonnegative, m, one);
-        return _mm512_mul_ps(x, _mm512_div_ps(s, _mm512_add_ps(one, m)));
-    }
-    case DIRECT_CONVOLUTION_MISH: {
-        const __m512 one = _mm512_set1_ps(1);
-        const __m512 m = exp_nonpositive512(_mm512_or_ps(x, _mm512_set1_ps(-0.0f)));
-        const __mmask16 nonnegative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
-        const __m512 s = _mm512_mask_blend_ps(nonnegative, m, one), q = _mm512_mask_blend_ps(nonnegative, one, m);
-        const __m512 n = _mm512_fmadd_ps(s, s, _mm512_add_ps(m, m));
-        const __m512 d = _mm512_fmadd_ps(_mm512_add_ps(q, q), q, n);
-        return _mm512_mul_ps(x, _mm512_div_ps(n, d));
-    }
-    default:
-        return x;
-    }
 }
 
 // One output row through the epilogue (as epilogue_row): 16 lanes at a time, the tail masked.

@@ -68,8 +68,8 @@ static void convolve_avx2(const float *input, long in_channel_stride, long in_im
                 const float *weights = packed_weight + (long)group * in_channels * 9 * GROUP;
                 // Output position i of the run reads padded index i + dy * padded_width + dx.
                 for (long i = start; i < end; i += BLOCK)
-                    register_block(padded + i, plane, in_channels, padded_width, 0, weights,
-                                   tile + (long)group * GROUP * tile_stride + i, tile_stride, VECTORS_PER_BLOCK, 9);
+                    register_block(padded + i, plane, in_channels, padded_width, 0, weights, 0,
+                                   tile + (long)group * GROUP * tile_stride + i, tile_stride, 1, VECTORS_PER_BLOCK, 9);
             }
         }
         // The run's interior columns, through the epilogue, onto the output rows.
@@ -102,13 +102,10 @@ static void activate_avx2(float *data, long count, int activation) {
 // (out_height + 1) x (out_width + 1); then tap (dy, dx) reads Q_{dy&1, dx&1}(y + dy/2, x + dx/2): a
 // fixed offset from position y * (out_width + 1) + x, so the stride-1 register block runs unchanged
 // on the run of output positions (again with one dropped column per row).
-static long phase_plane(int out_height, int out_width) { return (long)(out_height + 1) * (out_width + 1); }
-
 long direct_convolution_stride2_scratch_floats(int in_channels, int height, int width) {
-    const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
-    const long run = (long)(out_height - 1) * (out_width + 1) + out_width;
+    const phase_layout l = measure_phases(height, width);
     // The tile holds 4 channels' sums (AVX2) or 8 (AVX-512).
-    return 4 * in_channels * phase_plane(out_height, out_width) + GUARD + 2 * GROUP * round_up(run, BLOCK);
+    return in_channels * l.plane + GUARD + 2 * GROUP * l.tile_stride;
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -118,49 +115,25 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
                          const float *packed_weight, int out_channels,
                          float *output, long out_channel_stride, long out_image_stride,
                          direct_convolution_epilogue epilogue, float *scratch) {
-    const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
-    const int phase_width = out_width + 1;
-    const long phase = phase_plane(out_height, out_width), plane = 4 * phase;
-    const long run = (long)(out_height - 1) * phase_width + out_width;
-    const long tile_stride = round_up(run, BLOCK);
+    const phase_layout l = measure_phases(height, width);
     float *phases = scratch;
-    float *tile = scratch + in_channels * plane + GUARD;
-    memset(phases + in_channels * plane, 0, GUARD * sizeof(float));
+    float *tile = scratch + in_channels * l.plane + GUARD;
+    memset(phases + in_channels * l.plane, 0, GUARD * sizeof(float));
     long offsets[9];
-    for (int dy = 0; dy < 3; dy++)
-        for (int dx = 0; dx < 3; dx++)
-            offsets[dy * 3 + dx] = ((dy & 1) * 2 + (dx & 1)) * phase + (dy / 2) * phase_width + dx / 2;
+    phase_tap_offsets(offsets, l.phase, l.phase_width);
     for (int b = 0; b < image_count; b++) {
-        for (int c = 0; c < in_channels; c++) {
-            const float *source = input + c * in_channel_stride + b * in_image_stride;
-            for (int a = 0; a < 2; a++) {
-                for (int e = 0; e < 2; e++) {
-                    float *target = phases + c * plane + (a * 2 + e) * phase;
-                    for (int i = 0; i <= out_height; i++) {
-                        const int r = 2 * i + a - 1;
-                        float *row = target + (long)i * phase_width;
-                        if (r < 0 || r >= height) {
-                            zero_floats(row, phase_width);
-                            continue;
-                        }
-                        const float *from = source + (long)r * width;
-                        for (int j = 0; j < phase_width; j++) {
-                            const int s = 2 * j + e - 1;
-                            row[j] = s >= 0 && s < width ? from[s] : 0;
-                        }
-                    }
-                }
-            }
-        }
+        for (int c = 0; c < in_channels; c++)
+            split_phases(input + c * in_channel_stride + b * in_image_stride, height, width, l.out_height, l.phase_width,
+                         l.phase, phases + c * l.plane);
         for (int group = 0; group < out_channels / GROUP; group++) {
             const float *weights = packed_weight + (long)group * in_channels * 9 * GROUP;
-            for (long i = 0; i < run; i += BLOCK)
-                register_block(phases + i, plane, in_channels, 0, offsets, weights, tile + i, tile_stride,
-                               VECTORS_PER_BLOCK, 9);
+            for (long i = 0; i < l.run; i += BLOCK)
+                register_block(phases + i, l.plane, in_channels, 0, offsets, weights, 0, tile + i, l.tile_stride,
+                               1, VECTORS_PER_BLOCK, 9);
             for (int o = 0; o < GROUP; o++) {
                 const int channel = group * GROUP + o;
                 const long offset = channel * out_channel_stride + b * out_image_stride;
-                epilogue_plane(output + offset, tile + o * tile_stride, phase_width, out_height, out_width, &epilogue,
+                epilogue_plane(output + offset, tile + o * l.tile_stride, l.phase_width, l.out_height, l.out_width, &epilogue,
                                channel, epilogue.residual ? epilogue.residual + offset : 0);
             }
         }

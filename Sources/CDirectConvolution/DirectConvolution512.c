@@ -56,56 +56,32 @@ AVX512 void direct_convolution_3x3_avx512(CONVOLUTION_PARAMETERS) {
 
 // Stride 2 by phase planes, as stride2_avx2 (DirectConvolution.c); its tile holds 8 channels here.
 AVX512 void direct_convolution_3x3_stride2_avx512(CONVOLUTION_PARAMETERS) {
-    const int out_height = (height + 1) / 2, out_width = (width + 1) / 2;
-    const int phase_width = out_width + 1;
-    const long phase = (long)(out_height + 1) * phase_width, plane = 4 * phase;
-    const long run = (long)(out_height - 1) * phase_width + out_width;
-    const long tile_stride = round_up(run, BLOCK);
+    const phase_layout l = measure_phases(height, width);
     float *phases = scratch;
-    float *tile = scratch + in_channels * plane + GUARD512;
-    memset(phases + in_channels * plane, 0, GUARD512 * sizeof(float));
+    float *tile = scratch + in_channels * l.plane + GUARD512;
+    memset(phases + in_channels * l.plane, 0, GUARD512 * sizeof(float));
     long offsets[9];
-    for (int dy = 0; dy < 3; dy++)
-        for (int dx = 0; dx < 3; dx++)
-            offsets[dy * 3 + dx] = ((dy & 1) * 2 + (dx & 1)) * phase + (dy / 2) * phase_width + dx / 2;
+    phase_tap_offsets(offsets, l.phase, l.phase_width);
     const int groups = out_channels / GROUP;
     const long group_stride = (long)in_channels * 9 * GROUP;
     for (int b = 0; b < image_count; b++) {
-        for (int c = 0; c < in_channels; c++) {
-            const float *source = input + c * in_channel_stride + b * in_image_stride;
-            for (int a = 0; a < 2; a++) {
-                for (int e = 0; e < 2; e++) {
-                    float *target = phases + c * plane + (a * 2 + e) * phase;
-                    for (int i = 0; i <= out_height; i++) {
-                        const int r = 2 * i + a - 1;
-                        float *row = target + (long)i * phase_width;
-                        if (r < 0 || r >= height) {
-                            zero_floats(row, phase_width);
-                            continue;
-                        }
-                        const float *from = source + (long)r * width;
-                        for (int j = 0; j < phase_width; j++) {
-                            const int s = 2 * j + e - 1;
-                            row[j] = s >= 0 && s < width ? from[s] : 0;
-                        }
-                    }
-                }
-            }
-        }
+        for (int c = 0; c < in_channels; c++)
+            split_phases(input + c * in_channel_stride + b * in_image_stride, height, width, l.out_height, l.phase_width,
+                         l.phase, phases + c * l.plane);
         FOR_CHANNEL_BLOCKS(groups, group, pair) {
             const float *weights = packed_weight + group * group_stride;
             if (pair)
-                for (long i = 0; i < run;)
-                    i += block_run512(phases + i, plane, in_channels, 0, offsets, weights, group_stride, tile + i,
-                                      tile_stride, 2, run - i, 9);
+                for (long i = 0; i < l.run;)
+                    i += block_run512(phases + i, l.plane, in_channels, 0, offsets, weights, group_stride, tile + i,
+                                      l.tile_stride, 2, l.run - i, 9);
             else
-                for (long i = 0; i < run;)
-                    i += block_run512(phases + i, plane, in_channels, 0, offsets, weights, group_stride, tile + i,
-                                      tile_stride, 1, run - i, 9);
+                for (long i = 0; i < l.run;)
+                    i += block_run512(phases + i, l.plane, in_channels, 0, offsets, weights, group_stride, tile + i,
+                                      l.tile_stride, 1, l.run - i, 9);
             for (int o = 0; o < (pair ? 2 : 1) * GROUP; o++) {
                 const int channel = group * GROUP + o;
                 const long offset = channel * out_channel_stride + b * out_image_stride;
-                epilogue_plane512(output + offset, tile + o * tile_stride, phase_width, out_height, out_width, &epilogue,
+                epilogue_plane512(output + offset, tile + o * l.tile_stride, l.phase_width, l.out_height, l.out_width, &epilogue,
                                   channel, epilogue.residual ? epilogue.residual + offset : 0);
             }
         }

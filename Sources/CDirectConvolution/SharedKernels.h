@@ -15,6 +15,23 @@ enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GR
 // n rounded up to a whole number of `multiple`s (blocks, vectors).
 static inline long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
 
+// The stride-2 kernels' geometry (DirectConvolution.c): output out_height x out_width; four phase planes
+// per input channel, each (out_height + 1) x phase_width (= out_width + 1) = `phase` floats, `plane` = 4
+// phases a channel; the run of output positions (one dropped column a row) and its tile rows' stride.
+typedef struct { int out_height, out_width, phase_width; long phase, plane, run, tile_stride; } phase_layout;
+
+static inline phase_layout measure_phases(int height, int width) {
+    phase_layout l;
+    l.out_height = (height + 1) / 2;
+    l.out_width = (width + 1) / 2;
+    l.phase_width = l.out_width + 1;
+    l.phase = (long)(l.out_height + 1) * l.phase_width;
+    l.plane = 4 * l.phase;
+    l.run = (long)(l.out_height - 1) * l.phase_width + l.out_width;
+    l.tile_stride = round_up(l.run, BLOCK);
+    return l;
+}
+
 // The public 3x3 kernels (DirectConvolution.h) share one parameter list; each runs its AVX2
 // implementation. Without x86 they are never called (direct_convolution_available() is 0).
 #define CONVOLUTION_PARAMETERS const float *input, long in_channel_stride, long in_image_stride, \
@@ -32,36 +49,28 @@ static inline long round_up(long n, long multiple) { return (n + multiple - 1) /
 
 #if defined(__x86_64__) || defined(__i386__)
 
-// tile[o][8v + k] = sum over c and taps of w[c][tap][o] * in[c * channel_stride + shift(tap) + 8v + k],
-// o < GROUP, v < vectors: with 9 taps, shift(dy * 3 + dx) = dy * row_stride + dx (a 3x3 convolution
-// on a zero-bordered plane) or tap_offsets[tap] when given (stride 2, on phase planes); with 1 tap,
-// shift = 0 (a matrix product, Winograd's element-wise stage).
-// `vectors` and `taps` are constants at every call site, so each instantiation is fully unrolled.
-__attribute__((target("avx2,fma"), always_inline))
-static inline void register_block(const float *in, long channel_stride, int in_channels, int row_stride,
-                                  const long *tap_offsets, const float *weights, float *tile, long tile_stride,
-                                  const int vectors, const int taps) {
-    __m256 acc[GROUP][VECTORS_PER_BLOCK];
-    for (int o = 0; o < GROUP; o++)
-        for (int v = 0; v < VECTORS_PER_BLOCK; v++) acc[o][v] = _mm256_setzero_ps();
-    const float *w = weights;
-    for (int c = 0; c < in_channels; c++) {
-        const float *channel = in + c * channel_stride;
-        for (int tap = 0; tap < taps; tap++) {
-            const float *p = taps == 1 ? channel
-                           : tap_offsets ? channel + tap_offsets[tap] : channel + (tap / 3) * row_stride + tap % 3;
-            __m256 x[VECTORS_PER_BLOCK];
-            for (int v = 0; v < vectors; v++) x[v] = _mm256_loadu_ps(p + v * VECTOR);
-            for (int o = 0; o < GROUP; o++) {
-                __m256 wo = _mm256_broadcast_ss(w + o);
-                for (int v = 0; v < vectors; v++) acc[o][v] = _mm256_fmadd_ps(wo, x[v], acc[o][v]);
-            }
-            w += GROUP;
-        }
-    }
-    for (int o = 0; o < GROUP; o++)
-        for (int v = 0; v < vectors; v++) _mm256_storeu_ps(tile + o * tile_stride + v * VECTOR, acc[o][v]);
-}
+// KernelTemplate.h on 8 lanes: register_block, exp_clamped and activate.
+#define V_TYPE __m256
+#define V_MASK __m256
+#define V_WIDTH VECTOR
+#define V_MAX_VECTORS VECTORS_PER_BLOCK
+#define V_NAME(name) name
+#define V_KERNEL __attribute__((target("avx2,fma"), always_inline)) static inline
+#define V_ZERO _mm256_setzero_ps
+#define V_LOADU _mm256_loadu_ps
+#define V_STOREU _mm256_storeu_ps
+#define V_SET1 _mm256_set1_ps
+#define V_ADD _mm256_add_ps
+#define V_SUB _mm256_sub_ps
+#define V_MUL _mm256_mul_ps
+#define V_DIV _mm256_div_ps
+#define V_FMA _mm256_fmadd_ps
+#define V_MIN _mm256_min_ps
+#define V_LESS(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define V_ZERO_WHERE(mask, v) _mm256_andnot_ps(mask, v)
+#define V_ADD_EXPONENT(p, s) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), \
+                                                                  _mm256_slli_epi32(_mm256_castps_si256(s), 23)))
+#include "KernelTemplate.h"
 
 // Short rows (7 to 35 floats) copied and zeroed with unaligned vector stores: whole vectors, then one
 // last vector flush with the row's end (overlapping what is already written). Plain loops here became
@@ -111,69 +120,39 @@ static void pad_image(const float *image, long channel_stride, int channels, int
     }
 }
 
-// e^x for x <= 0 (callers pass -|x|): x = k ln2 + r by Cody-Waite (k rounded by the 1.5 * 2^23 shift),
-// Cephes' expf polynomial for e^r with every step an FMA, 2^k built in the exponent bits; 0 below
-// ln(FLT_MIN), NaN passes. Avx512Kernels.h has the same operations in the same order on 16 lanes,
-// so the two ISAs give the same bits (the tests check it); within 2 ulp of e^x (tested against float64).
-// Not the Swift FloatKernels' bits any more: those round mul and add separately (twice the operations).
-#define EXP_UNDERFLOW -87.33654f
-#define EXP_SHIFT 12582912.0f
-#define EXP_LOG2E 1.44269504f
-#define EXP_LN2_HIGH -0.693359375f
-#define EXP_LN2_LOW 2.1219444e-4f
-#define EXP_P0 1.98756915e-4f
-#define EXP_P1 1.39819995e-3f
-#define EXP_P2 8.3334519e-3f
-#define EXP_P3 4.1665796e-2f
-#define EXP_P4 1.6666665e-1f
-#define EXP_P5 5.0000001e-1f
+// Stride 2 by phases (DirectConvolution.c): the four phase planes Q_ab(i, j) = P(2i + a, 2j + b) of one
+// channel's zero-bordered plane P (P(r, s) = image(r - 1, s - 1), zero outside), each (out_height + 1) x
+// phase_width (= out_width + 1), Q_ab at phases + (2a + b) * phase. Used by the AVX2 and the AVX-512
+// kernels (inlined into either; its own target is the subset both have).
 __attribute__((target("avx2,fma"), always_inline))
-static inline __m256 exp_nonpositive(__m256 x) {
-    const __m256 below = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_UNDERFLOW), _CMP_LT_OQ);
-    const __m256 xc = _mm256_max_ps(_mm256_set1_ps(EXP_UNDERFLOW), x);   // NaN x stays NaN (max returns its 2nd operand)
-    const __m256 shifted = _mm256_fmadd_ps(xc, _mm256_set1_ps(EXP_LOG2E), _mm256_set1_ps(EXP_SHIFT));
-    const __m256 k = _mm256_sub_ps(shifted, _mm256_set1_ps(EXP_SHIFT));
-    const __m256 r = _mm256_fmadd_ps(k, _mm256_set1_ps(EXP_LN2_LOW), _mm256_fmadd_ps(k, _mm256_set1_ps(EXP_LN2_HIGH), xc));
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXP_P0), r, _mm256_set1_ps(EXP_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
-    const __m256 exp_r = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1));
-    // shifted's bits are 0x4B400000 + k (k in [-126, 0]); (bits + 127) << 23 drops the 0x4B4 and leaves 2^k.
-    const __m256i two_k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(below, _mm256_mul_ps(exp_r, _mm256_castsi256_ps(two_k)));
+static inline void split_phases(const float *image, int height, int width, int out_height, int phase_width,
+                                long phase, float *phases) {
+    for (int a = 0; a < 2; a++) {
+        for (int b = 0; b < 2; b++) {
+            float *target = phases + (a * 2 + b) * phase;
+            for (int i = 0; i <= out_height; i++) {
+                const int r = 2 * i + a - 1;
+                float *row = target + (long)i * phase_width;
+                if (r < 0 || r >= height) {
+                    zero_floats(row, phase_width);
+                    continue;
+                }
+                const float *from = image + (long)r * width;
+                for (int j = 0; j < phase_width; j++) {
+                    const int s = 2 * j + b - 1;
+                    row[j] = s >= 0 && s < width ? from[s] : 0;
+                }
+            }
+        }
+    }
 }
 
-// ReLU (x < 0 ? 0 : x: NaN passes, as torch.relu); with m = e^-|x|:
-//   Swish x * s / (1 + m), s = x >= 0 ? 1 : m;
-//   Mish  x * N / D, N = s^2 + 2m, D = N + 2q^2, q = x >= 0 ? m : 1
-// (tanh(softplus(x)) = (e^2x + 2e^x) / (e^2x + 2e^x + 2), divided through by e^2x when x >= 0), so no
-// term overflows and none goes subnormal before the last multiply. One division each.
-__attribute__((target("avx2,fma"), always_inline))
-static inline __m256 activate(__m256 x, int activation) {
-    switch (activation) {
-    case DIRECT_CONVOLUTION_RELU:
-        return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), x);
-    case DIRECT_CONVOLUTION_SWISH: {
-        const __m256 one = _mm256_set1_ps(1);
-        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
-        const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-        const __m256 s = _mm256_blendv_ps(m, one, nonnegative);
-        return _mm256_mul_ps(x, _mm256_div_ps(s, _mm256_add_ps(one, m)));
-    }
-    case DIRECT_CONVOLUTION_MISH: {
-        const __m256 one = _mm256_set1_ps(1);
-        const __m256 m = exp_nonpositive(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
-        const __m256 nonnegative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-        const __m256 s = _mm256_blendv_ps(m, one, nonnegative), q = _mm256_blendv_ps(one, m, nonnegative);
-        const __m256 n = _mm256_fmadd_ps(s, s, _mm256_add_ps(m, m));
-        const __m256 d = _mm256_fmadd_ps(_mm256_add_ps(q, q), q, n);
-        return _mm256_mul_ps(x, _mm256_div_ps(n, d));
-    }
-    default:
-        return x;
-    }
+// Where tap (dy, dx) reads in the phase planes, from output position y * phase_width + x:
+// Q_{dy&1, dx&1}(y + dy/2, x + dx/2).
+static inline void phase_tap_offsets(long offsets[9], long phase, int phase_width) {
+    for (int dy = 0; dy < 3; dy++)
+        for (int dx = 0; dx < 3; dx++)
+            offsets[dy * 3 + dx] = ((dy & 1) * 2 + (dx & 1)) * phase + (dy / 2) * phase_width + dx / 2;
 }
 
 // activation(sums + bias (+ residual)) for 8 values.

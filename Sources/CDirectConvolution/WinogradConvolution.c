@@ -3,7 +3,7 @@
 #include <immintrin.h>
 #include <string.h>
 
-#include "SharedKernels.h"
+#include "Avx512Kernels.h"
 #include "KernelVariants.h"
 
 // Winograd F(2x2, 3x3) (Lavin & Gray 2016) with the direct kernel's register block for the
@@ -155,42 +155,50 @@ static void transform_input(const float *padded, int channels, const geometry *g
     }
 }
 
-// Y = A^T M A for channel o and tile rows first_row ..< end_row, written to the output rows
-// through the epilogue.
-__attribute__((target("avx2,fma")))
-static void transform_output(const float *m, long xi_stride, int o, const geometry *g, int first_row, int end_row,
-                             int height, int width, float *rows, float *target, const float *residual,
-                             const direct_convolution_epilogue *epilogue, int channel) {
-    float *top = rows, *bottom = rows + g->row_buffer;
-    for (int ty = first_row; ty < end_row; ty++) {
-        for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
-            const float *source = m + (long)o * g->tile_stride + (long)(ty - first_row) * g->tile_columns + tx;
-            __m256 s[16];
-            for (int xi = 0; xi < 16; xi++) s[xi] = _mm256_loadu_ps(source + xi * xi_stride);
-            __m256 c[4], d[4];   // A^T M: c = rows 0 + 1 + 2, d = rows 1 - 2 - 3
-            for (int j = 0; j < 4; j++) {
-                c[j] = _mm256_add_ps(_mm256_add_ps(s[j], s[4 + j]), s[8 + j]);
-                d[j] = _mm256_sub_ps(_mm256_sub_ps(s[4 + j], s[8 + j]), s[12 + j]);
-            }
-            __m256 y00 = _mm256_add_ps(_mm256_add_ps(c[0], c[1]), c[2]);
-            __m256 y01 = _mm256_sub_ps(_mm256_sub_ps(c[1], c[2]), c[3]);
-            __m256 y10 = _mm256_add_ps(_mm256_add_ps(d[0], d[1]), d[2]);
-            __m256 y11 = _mm256_sub_ps(_mm256_sub_ps(d[1], d[2]), d[3]);
-            interleave_store(y00, y01, top + 2 * tx);
-            interleave_store(y10, y11, bottom + 2 * tx);
+// Y = A^T M A for channel o's tile row ty: output rows 2ty and 2ty + 1 into `top` and `bottom`.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void transform_tile_row(const float *m, long xi_stride, int o, const geometry *g, int first_row, int ty,
+                                      float *top, float *bottom) {
+    for (int tx = 0; tx < g->tile_columns; tx += VECTOR) {
+        const float *source = m + (long)o * g->tile_stride + (long)(ty - first_row) * g->tile_columns + tx;
+        __m256 s[16];
+        for (int xi = 0; xi < 16; xi++) s[xi] = _mm256_loadu_ps(source + xi * xi_stride);
+        __m256 c[4], d[4];   // A^T M: c = rows 0 + 1 + 2, d = rows 1 - 2 - 3
+        for (int j = 0; j < 4; j++) {
+            c[j] = _mm256_add_ps(_mm256_add_ps(s[j], s[4 + j]), s[8 + j]);
+            d[j] = _mm256_sub_ps(_mm256_sub_ps(s[4 + j], s[8 + j]), s[12 + j]);
         }
-        for (int half = 0; half < 2; half++) {
-            const int y = 2 * ty + half;
-            if (y >= height) break;
-            epilogue_row(target + (long)y * width, half ? bottom : top, width, epilogue, channel,
-                         residual ? residual + (long)y * width : 0);
-        }
+        __m256 y00 = _mm256_add_ps(_mm256_add_ps(c[0], c[1]), c[2]);
+        __m256 y01 = _mm256_sub_ps(_mm256_sub_ps(c[1], c[2]), c[3]);
+        __m256 y10 = _mm256_add_ps(_mm256_add_ps(d[0], d[1]), d[2]);
+        __m256 y11 = _mm256_sub_ps(_mm256_sub_ps(d[1], d[2]), d[3]);
+        interleave_store(y00, y01, top + 2 * tx);
+        interleave_store(y10, y11, bottom + 2 * tx);
     }
 }
 
-// `wide`: the element-wise products by the AVX-512 block (winograd_products_avx512), everything else
-// (transforms, epilogue: element-wise, so the same bits) as on AVX2. Measured on Zen 4, 16-lane
-// transforms lost more on the 4- and 8-tile rows of 8x8 and 16x16 planes than they gained.
+// Channel o's tile rows first_row ..< end_row transformed and written to the output rows through the epilogue:
+// `row` is epilogue_row (8 lanes) or epilogue_row512 (16; the same operations, so the same bits).
+#define TRANSFORM_OUTPUT(name, attributes, row) \
+    attributes static void name(const float *m, long xi_stride, int o, const geometry *g, int first_row, int end_row, \
+                                int height, int width, float *rows, float *target, const float *residual, \
+                                const direct_convolution_epilogue *epilogue, int channel) { \
+        float *top = rows, *bottom = rows + g->row_buffer; \
+        for (int ty = first_row; ty < end_row; ty++) { \
+            transform_tile_row(m, xi_stride, o, g, first_row, ty, top, bottom); \
+            for (int y = 2 * ty; y < 2 * ty + 2 && y < height; y++) \
+                row(target + (long)y * width, y % 2 ? bottom : top, width, epilogue, channel, \
+                    residual ? residual + (long)y * width : 0); \
+        } \
+    }
+TRANSFORM_OUTPUT(transform_output, __attribute__((target("avx2,fma"))), epilogue_row)
+TRANSFORM_OUTPUT(transform_output512, AVX512, epilogue_row512)
+
+// `wide`: the element-wise products by the AVX-512 block (winograd_products_avx512), and the epilogue on
+// 16 lanes for rows at least 16 wide (element-wise, so the same bits; on Zen 4 a 16-lane Swish or Mish
+// costs 25-30 % less a value than an 8-lane one, while an 8-wide row would run a half-masked vector);
+// the transforms as on AVX2. Measured on Zen 4, 16-lane transforms lost more on the 4- and 8-tile rows of
+// 8x8 and 16x16 planes than they gained.
 __attribute__((target("avx2,fma")))
 static void winograd_run(const float *input, long in_channel_stride, long in_image_stride,
                          int in_channels, int image_count, int height, int width,
@@ -232,16 +240,17 @@ static void winograd_run(const float *input, long in_channel_stride, long in_ima
                 for (int xi = 0; xi < 16; xi++) {
                     for (int group = 0; group < groups; group++) {
                         const float *filters = packed_filters + ((long)group * 16 + xi) * in_channels * GROUP;
-                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters,
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters, 0,
                                        m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
-                                       VECTORS_PER_BLOCK, 1);
+                                       1, VECTORS_PER_BLOCK, 1);
                     }
                 }
             }
             for (int channel = 0; channel < out_channels; channel++) {
                 const long offset = channel * out_channel_stride + b * out_image_stride;
-                transform_output(m, m_xi_stride, channel, &g, first_row, end_row, height, width, rows, output + offset,
-                                 epilogue.residual ? epilogue.residual + offset : 0, &epilogue, channel);
+                (wide && width >= VECTOR512 ? transform_output512 : transform_output)(
+                    m, m_xi_stride, channel, &g, first_row, end_row, height, width, rows, output + offset,
+                    epilogue.residual ? epilogue.residual + offset : 0, &epilogue, channel);
             }
         }
     }

@@ -1,0 +1,147 @@
+// What the 8-lane (AVX2) and 16-lane (AVX-512) kernels share, written once (internal to this target): the
+// register block, and the epilogue's activations (ReLU, Swish, Mish) with their exp. No include guard:
+// SharedKernels.h includes it for 8 lanes and Avx512Kernels.h for 16, each after defining the V_* names
+// below; it undefines them at its end. Both widths run the same operations in the same order, so both ISAs
+// give the same bits (the tests check it). Each width's machine code is what its own copy gave before.
+//   V_TYPE, V_MASK          the vector and comparison-mask types
+//   V_WIDTH, V_MAX_VECTORS  floats per vector; vectors per register block at most
+//   V_NAME(name)            the name a function gets at this width
+//   V_KERNEL                its attributes (target, always_inline, static inline)
+//   V_ZERO(), V_LOADU, V_STOREU, V_SET1, V_ADD, V_SUB, V_MUL, V_DIV, V_FMA(a, b, c) = a * b + c, V_MIN
+//                           (as the intrinsics)
+//   V_LESS(a, b)            the lanes where a < b (ordered: false for NaN)
+//   V_ZERO_WHERE(mask, v)   v with the masked lanes set to +0
+//   V_ADD_EXPONENT(p, s)    p's bits + (s's bits << 23) as 32-bit integers (2^k into p's exponent)
+
+#if defined(__x86_64__) || defined(__i386__)
+
+// tile[o][V_WIDTH v + k] = sum over c and taps of w[c][tap][o] * in[c * channel_stride + shift(tap) + V_WIDTH v + k]
+// for o < 4 * groups (groups 1 or 2), v < vectors: with 9 taps, shift(dy * 3 + dx) = dy * row_stride + dx (a
+// 3x3 convolution on a zero-bordered plane) or tap_offsets[tap] when given (stride 2, on phase planes); with 1
+// tap, shift = 0 (a matrix product, Winograd's element-wise stage). Group g's weights start at weights + g *
+// group_stride (the packings' [O/4] blocks), channel 4g + o's row of the tile at tile + (4g + o) * tile_stride.
+// `groups`, `vectors` and `taps` are constants at every call site, so each instantiation is fully unrolled:
+// AVX2 runs 4 x 2 (8 accumulators, 2 inputs and a broadcast in the 16 registers; measured on Zen 3 against
+// 2x4, 2x5, 2x6, 4x3 and 8x1: best or tied), AVX-512 up to 8 x 3 (24 accumulators in the 32).
+V_KERNEL void V_NAME(register_block)(const float *in, long channel_stride, int in_channels, int row_stride,
+                                     const long *tap_offsets, const float *weights, long group_stride,
+                                     float *tile, long tile_stride, const int groups, const int vectors, const int taps) {
+    V_TYPE acc[2 * GROUP][V_MAX_VECTORS];
+    for (int o = 0; o < groups * GROUP; o++)
+        for (int v = 0; v < vectors; v++) acc[o][v] = V_ZERO();
+    const float *w0 = weights, *w1 = weights + group_stride;
+    for (int c = 0; c < in_channels; c++) {
+        const float *channel = in + c * channel_stride;
+        for (int tap = 0; tap < taps; tap++) {
+            const float *p = taps == 1 ? channel
+                           : tap_offsets ? channel + tap_offsets[tap] : channel + (tap / 3) * row_stride + tap % 3;
+            V_TYPE x[V_MAX_VECTORS];
+            for (int v = 0; v < vectors; v++) x[v] = V_LOADU(p + v * V_WIDTH);
+            for (int o = 0; o < groups * GROUP; o++) {
+                const V_TYPE wo = V_SET1(o < GROUP ? w0[o] : w1[o - GROUP]);
+                for (int v = 0; v < vectors; v++) acc[o][v] = V_FMA(wo, x[v], acc[o][v]);
+            }
+            w0 += GROUP;
+            w1 += GROUP;
+        }
+    }
+    for (int o = 0; o < groups * GROUP; o++)
+        for (int v = 0; v < vectors; v++) V_STOREU(tile + o * tile_stride + v * V_WIDTH, acc[o][v]);
+}
+
+// e^x for x <= ACTIVATION_EXP_MAX (the callers clamp). Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2,
+// with k rounded by adding 1.5 * 2^23 (its bits then are 0x4B400000 + k); e^r by a degree-5 polynomial
+// 1 + r(c1 + r(c2 + r(c3 + r(c4 + r c5)))) in 5 FMAs, fitted to the relative error on [-ln2/2, ln2/2]
+// (Lawson-weighted least squares toward minimax: 9.1e-8 in exact arithmetic, 1.5e-7 evaluated in float);
+// then 2^k by adding k << 23 to e^r's bits: (0x4B400000 + k) << 23 wraps to k << 23 in 32 bits, and
+// e^r's biased exponent (126 or 127) + k stays in 1..156 for k in [-126, 29] (at k = -126, r > 0). An
+// integer add where a multiply by 2^k used to be: one operation fewer on the FMA ports. 0 below
+// ln(FLT_MIN), where the exponent would leave the normal range: those lanes compute garbage (no clamp)
+// and are zeroed by the mask. NaN x gives an unspecified value (the activations clamp it to 20 and
+// multiply by x last, which returns x's NaN).
+// Before: Cephes' expf (a degree-7 form in 8 operations after the reduction, and a multiply by 2^k).
+#define EXP_UNDERFLOW -87.33654f          // ln(FLT_MIN), rounded up: e^x >= FLT_MIN above it
+#define EXP_SHIFT 12582912.0f             // 1.5 * 2^23
+#define EXP_LOG2E 1.44269504f
+#define EXP_LN2_HIGH -0.693359375f        // -ln2 in 9 significant bits (k * it is exact)...
+#define EXP_LN2_LOW 2.1219444e-4f         // ... and the rest of -ln2
+#define EXP_C1 9.999997020e-01f
+#define EXP_C2 4.999915063e-01f
+#define EXP_C3 1.666763574e-01f
+#define EXP_C4 4.189793020e-02f
+#define EXP_C5 8.290315047e-03f
+// Where Swish and Mish clamp the argument of e^x: sigmoid(20) = 1 - 2.1e-9 and tanh(softplus(20)) =
+// 1 - 8.5e-18 round to 1 in float, as e^20 / (1 + e^20) and n / (n + 2) (n = e^20 (e^20 + 2)) do.
+#define ACTIVATION_EXP_MAX 20.0f
+
+V_KERNEL V_TYPE V_NAME(exp_clamped)(V_TYPE x) {
+    const V_MASK below = V_LESS(x, V_SET1(EXP_UNDERFLOW));   // zeroed at the end: no clamp needed before
+    const V_TYPE shifted = V_FMA(x, V_SET1(EXP_LOG2E), V_SET1(EXP_SHIFT));
+    const V_TYPE k = V_SUB(shifted, V_SET1(EXP_SHIFT));
+    const V_TYPE r = V_FMA(k, V_SET1(EXP_LN2_LOW), V_FMA(k, V_SET1(EXP_LN2_HIGH), x));
+    V_TYPE p = V_FMA(V_SET1(EXP_C5), r, V_SET1(EXP_C4));
+    p = V_FMA(p, r, V_SET1(EXP_C3));
+    p = V_FMA(p, r, V_SET1(EXP_C2));
+    p = V_FMA(p, r, V_SET1(EXP_C1));
+    p = V_FMA(p, r, V_SET1(1));
+    return V_ZERO_WHERE(below, V_ADD_EXPONENT(p, shifted));
+}
+
+// ReLU: x < 0 ? 0 : x (NaN and -0 pass, as torch.relu and the Swift kernel). With e = e^min(x, 20):
+//   Swish x * e / (1 + e)
+//   Mish  x * n / (n + 2), n = e (e + 2)   (tanh(softplus(x)) = (e^2x + 2e^x) / (e^2x + 2e^x + 2))
+// One exp and one division each, no |x| and no blend: e^x cannot overflow below the clamp, and for very
+// negative x e, n = 2e + e^2 and the quotients stay normal until e^x underflows (x < -87.34: e = 0 and
+// the result is x * 0, where the true values are below 1.1e-36 in magnitude). x = +inf gives inf,
+// -inf gives NaN (-inf * 0, as the Swift kernels), NaN gives NaN (x's, by the last multiply).
+V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
+    switch (activation) {
+    case DIRECT_CONVOLUTION_RELU:
+        return V_ZERO_WHERE(V_LESS(x, V_SET1(0)), x);
+    case DIRECT_CONVOLUTION_SWISH: {
+        const V_TYPE e = V_NAME(exp_clamped)(V_MIN(x, V_SET1(ACTIVATION_EXP_MAX)));
+        return V_MUL(x, V_DIV(e, V_ADD(e, V_SET1(1))));
+    }
+    case DIRECT_CONVOLUTION_MISH: {
+        const V_TYPE e = V_NAME(exp_clamped)(V_MIN(x, V_SET1(ACTIVATION_EXP_MAX)));
+        const V_TYPE n = V_MUL(e, V_ADD(e, V_SET1(2)));
+        return V_MUL(x, V_DIV(n, V_ADD(n, V_SET1(2))));
+    }
+    default:
+        return x;
+    }
+}
+
+#undef EXP_UNDERFLOW
+#undef EXP_SHIFT
+#undef EXP_LOG2E
+#undef EXP_LN2_HIGH
+#undef EXP_LN2_LOW
+#undef EXP_C1
+#undef EXP_C2
+#undef EXP_C3
+#undef EXP_C4
+#undef EXP_C5
+#undef ACTIVATION_EXP_MAX
+
+#endif
+
+#undef V_TYPE
+#undef V_WIDTH
+#undef V_MAX_VECTORS
+#undef V_ZERO
+#undef V_LOADU
+#undef V_STOREU
+#undef V_MASK
+#undef V_NAME
+#undef V_KERNEL
+#undef V_SET1
+#undef V_ADD
+#undef V_SUB
+#undef V_MUL
+#undef V_DIV
+#undef V_FMA
+#undef V_MIN
+#undef V_LESS
+#undef V_ZERO_WHERE
+#undef V_ADD_EXPONENT
