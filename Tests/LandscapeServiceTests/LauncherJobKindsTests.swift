@@ -5,7 +5,7 @@ import LandscapeCore
 @testable import LandscapeService
 
 /// `serve --launcher 'mpirun ... -n 2'` for the other job kinds: a Hessian job runs as
-/// `mpirun ... landscape hessian --spec FILE --out <run folder> --progress FILE`, a seed study as
+/// `mpirun ... landscape hessian --spec FILE --out <run folder> --no-pictures --progress FILE`, a seed study as
 /// `mpirun ... landscape surface --spec FILE --out <cache> --study FILE`, each against a server
 /// computing the same request in-process.
 final class LauncherJobKindsTests: XCTestCase {
@@ -114,7 +114,13 @@ final class LauncherJobKindsTests: XCTestCase {
         let done = reports.compactMap { $0["done"] as? Int }
         XCTAssertEqual(done, done.sorted(), "progress never goes back")
         XCTAssertGreaterThan(Set(done).count, 2, "several reports while the run went on: \(done)")
-        XCTAssertTrue(reports.contains { ($0["phase"] as? String)?.hasPrefix("resnet20") == true }, "\(reports)")
+        // Each label names the model and the phases with their counts, as an in-process job's names its phase.
+        let phases = reports.compactMap { $0["phase"] as? String }
+        XCTAssertFalse(phases.isEmpty, "\(reports)")
+        for phase in phases {
+            XCTAssertTrue(phase.hasPrefix("resnet20-relu: Lanczos ") && phase.hasSuffix(" (2 ranks)"), phase)
+        }
+        XCTAssertTrue(phases.contains("resnet20-relu: Lanczos done, trace probes 3 of 3, density runs 1 of 1 (2 ranks)"), "\(phases)")
         let runID = try XCTUnwrap(job["hessian_id"] as? String)
         let viaLauncher = try spectra(launched, runID)
 
@@ -138,6 +144,12 @@ final class LauncherJobKindsTests: XCTestCase {
         var sameButTiming = a
         sameButTiming.timing = b.timing   // seconds differ between any two runs
         XCTAssertTrue(sameButTiming == b, "every other field equal too")
+        // The store holds what the in-process job writes: the spectrum, its eigenvectors and the entry (no PNGs).
+        let files = { (cache: String) in
+            try FileManager.default.contentsOfDirectory(atPath: self.root.appendingPathComponent("\(cache)/hessian/\(runID)").path).sorted()
+        }
+        XCTAssertEqual(try files("launched"), try files("local"))
+        XCTAssertEqual(try files("local"), ["resnet20-relu.hessian-eigenvectors.safetensors", "resnet20-relu.hessian.json", "run.json"])
     }
 
     func testAStudyJobThroughMpirunReachesDoneWithTheStudyOfAnInProcessJob() throws {
