@@ -31,7 +31,8 @@ extension HessianWorker {
             activation.secondOrderBackward(input: y[k], rInput: ry[k], gradient: da[k], rGradient: rda[k], count: length)
             record?.dy[k].update(from: da[k], count: length)
             batchNormParameters(k, context.batchNorm[k], n: n)
-            shortcutBackward(k, n: n)
+            shortcutBackward(k, da, n: n)
+            shortcutBackward(k, rda, n: n)
             batchNormInputGradient(k, context.batchNorm[k], n: n)
             convolutionBackward(k, context, images: images, n: n)
         }
@@ -43,62 +44,13 @@ extension HessianWorker {
         let length = n * layer.plane
         for c in 0..<layer.channels {
             let start = c * length
-            let dy = da[k] + start, rdy = rda[k] + start, zc = z[k] + start, rzc = rz[k] + start
-            let mean = bn.mean[c]
-            var sums = SIMD4<Double>(), products = SIMD4<Double>(), rSums = SIMD4<Double>(), rProducts = SIMD4<Double>()
-            var crossProducts = SIMD4<Double>()
-            var i = 0
-            while i + 4 <= length {
-                let g = SIMD4<Double>(Double(dy[i]), Double(dy[i + 1]), Double(dy[i + 2]), Double(dy[i + 3]))
-                let rg = SIMD4<Double>(Double(rdy[i]), Double(rdy[i + 1]), Double(rdy[i + 2]), Double(rdy[i + 3]))
-                let centred = SIMD4<Double>(Double(zc[i] - mean), Double(zc[i + 1] - mean),
-                                            Double(zc[i + 2] - mean), Double(zc[i + 3] - mean))
-                let r = SIMD4<Double>(Double(rzc[i]), Double(rzc[i + 1]), Double(rzc[i + 2]), Double(rzc[i + 3]))
-                sums += g
-                products += g * centred
-                rSums += rg
-                rProducts += rg * centred
-                crossProducts += g * r
-                i += 4
-            }
-            var sum = sums.sum(), product = products.sum(), rSum = rSums.sum(), rProduct = rProducts.sum()
-            var cross = crossProducts.sum()
-            while i < length {
-                let centred = Double(zc[i] - mean)
-                sum += Double(dy[i]); product += Double(dy[i]) * centred
-                rSum += Double(rdy[i]); rProduct += Double(rdy[i]) * centred
-                cross += Double(dy[i]) * Double(rzc[i])
-                i += 1
-            }
+            let sums = BatchNormChannelSums(dy: da[k] + start, rdy: rda[k] + start, z: z[k] + start, rz: rz[k] + start,
+                                            mean: bn.mean[c], count: length, primal: true, r: true)
             let invStd = Double(bn.invStd[c])
-            gradient[layer.beta + c] = Float(sum)
-            gradient[layer.gamma + c] = Float(invStd * product)
-            self.product[layer.beta + c] = Float(rSum)
-            self.product[layer.gamma + c] = Float(invStd * (rProduct + cross))
-        }
-    }
-
-    /// The shortcut's source gets dy and R(dy). Its `da` is still untouched then (the source's
-    /// other consumer, the block's first convolution, comes later in reverse order), so the
-    /// option-A adjoint may write it whole.
-    private func shortcutBackward(_ k: Int, n: Int) {
-        let layer = plan.layers[k]
-        let length = layer.channels * n * layer.plane
-        switch layer.shortcut {
-        case .none:
-            break
-        case .identity(let source):
-            let (g, rg, target, rTarget) = (da[k], rda[k], da[source], rda[source])
-            for i in 0..<length {
-                target[i] += g[i]
-                rTarget[i] += rg[i]
-            }
-        case .optionA(let source):
-            let input = plan.layers[source].geometry
-            for (from, into) in [(da[k], da[source]), (rda[k], rda[source])] {
-                OptionAShortcut.backward(from, outChannels: layer.channels, into: into, inChannels: input.outChannels,
-                                         inHeight: input.outHeight, inWidth: input.outWidth, batch: n, images: 0..<n)
-            }
+            gradient[layer.beta + c] = Float(sums.sum)
+            gradient[layer.gamma + c] = Float(invStd * sums.product)
+            product[layer.beta + c] = Float(sums.rSum)
+            product[layer.gamma + c] = Float(invStd * (sums.rProduct + sums.cross))
         }
     }
 

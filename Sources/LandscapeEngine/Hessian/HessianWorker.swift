@@ -9,13 +9,7 @@ import Foundation
 /// a chunk of n images), as in the training code, whose convolution, pooling
 /// and shortcut kernels this reuses. Images are independent under eval-mode
 /// BatchNorm, so a chunk needs nothing from any other chunk.
-final class HessianWorker {
-    let plan: TrainingPlan
-    let activation: Activation
-    let classes: Int
-    let capacity: Int
-    let parameterCount: Int
-
+final class HessianWorker: HessianChunkWorker {
     /// Per layer: z, y = BN(z) (+ shortcut), a = f(y), their R-derivatives, and the
     /// gradient at a (then, in place, at y and z) with its R-derivative.
     let z: [UnsafeMutablePointer<Float>], y: [UnsafeMutablePointer<Float>], a: [UnsafeMutablePointer<Float>]
@@ -37,55 +31,28 @@ final class HessianWorker {
     var lossSum = 0.0
     var correct = 0
 
-    private let arena: UnsafeMutablePointer<Float>
-    private let arenaCount: Int
-
     init(plan: TrainingPlan, activation: Activation, classes: Int, capacity: Int, parameterCount: Int) {
-        self.plan = plan
-        self.activation = activation
-        self.classes = classes
-        self.capacity = capacity
-        self.parameterCount = parameterCount
-        let sizes = plan.layers.map { $0.channels * capacity * $0.plane }
-        let total = sizes.reduce(0, +)
+        let sizes = HessianChunkWorker.layerSizes(plan, capacity: capacity)
         let largest = sizes.max() ?? 0
         let features = plan.features
-        columnCapacity = max(TrainingBuffers.columnChunkFloats,
-                             plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
+        let columnFloats = HessianChunkWorker.minimumColumnFloats(plan)
+        columnCapacity = columnFloats
         // One arena: 8 tensors per layer, scratch, head, columns, the two parameter-sized sums.
         let headCount = 4 * features * capacity + 4 * classes * capacity
-        arenaCount = 8 * total + largest + headCount + 2 * columnCapacity + 2 * parameterCount
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: arenaCount)
-        base.initialize(repeating: 0, count: arenaCount)
-        arena = base
-        var cursor = ArenaCursor(base: base)
-        func take(_ count: Int) -> UnsafeMutablePointer<Float> { cursor.take(count) }
-        var views: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: 8)
-        for size in sizes {
-            for kind in 0..<8 { views[kind].append(take(size)) }
-        }
+        let arena = FloatArena(count: 8 * sizes.reduce(0, +) + largest + headCount + 2 * columnFloats + 2 * parameterCount)
+        let views = arena.perLayer(8, sizes: sizes)
         z = views[0]; y = views[1]; a = views[2]
         rz = views[3]; ry = views[4]; ra = views[5]
         da = views[6]; rda = views[7]
-        scratch = take(largest)
-        pooled = take(features * capacity); rPooled = take(features * capacity)
-        dPooled = take(features * capacity); rdPooled = take(features * capacity)
-        logits = take(classes * capacity); rLogits = take(classes * capacity)
-        dLogits = take(classes * capacity); rdLogits = take(classes * capacity)
-        columns = take(columnCapacity); gradColumns = take(columnCapacity)
-        gradient = take(parameterCount); product = take(parameterCount)
-    }
-
-    deinit { arena.deallocate() }
-
-    /// Hands out consecutive views of one allocation.
-    private struct ArenaCursor {
-        let base: UnsafeMutablePointer<Float>
-        var offset = 0
-        mutating func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-            defer { offset += count }
-            return base + offset
-        }
+        scratch = arena.take(largest)
+        pooled = arena.take(features * capacity); rPooled = arena.take(features * capacity)
+        dPooled = arena.take(features * capacity); rdPooled = arena.take(features * capacity)
+        logits = arena.take(classes * capacity); rLogits = arena.take(classes * capacity)
+        dLogits = arena.take(classes * capacity); rdLogits = arena.take(classes * capacity)
+        columns = arena.take(columnFloats); gradColumns = arena.take(columnFloats)
+        gradient = arena.take(parameterCount); product = arena.take(parameterCount)
+        super.init(plan: plan, activation: activation, classes: classes, capacity: capacity, parameterCount: parameterCount,
+                   arena: arena)
     }
 
     /// Gradient and H·v contributions of `n` images (NCHW at `images`), written
@@ -118,14 +85,10 @@ final class HessianWorker {
         record.dLogits.update(from: dLogits, count: classes * n)
     }
 
-    /// The input of layer `index`'s convolution and its R-derivative (nil for the images, which do not depend on θ).
+    /// The input of a layer's convolution and its R-derivative (nil for the images, which do not depend on θ).
     func convolutionInput(_ layer: TrainingLayer, images: UnsafePointer<Float>,
                           n: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>?, ConvolutionKernels.PlaneLayout) {
-        let g = layer.geometry
-        guard let source = layer.input else {
-            return (images, nil, .init(channelStride: g.inPlane, imageStride: g.inChannels * g.inPlane))
-        }
-        return (UnsafePointer(a[source]), UnsafePointer(ra[source]), .init(channelStride: n * g.inPlane, imageStride: g.inPlane))
+        Self.convolutionInput(layer, activations: a, rActivations: ra, images: images, n: n)
     }
 
     private func forward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int) {
@@ -146,22 +109,8 @@ final class HessianWorker {
                 for i in 0..<length { target[i] += source[i] }
             }
             batchNormForward(k, context.batchNorm[k], n: n)
-            switch layer.shortcut {
-            case .none: break
-            case .identity(let source):
-                let (yk, ryk, as_, ras) = (y[k], ry[k], a[source], ra[source])
-                for i in 0..<length {
-                    yk[i] += as_[i]
-                    ryk[i] += ras[i]
-                }
-            case .optionA(let source):
-                let input = plan.layers[source].geometry
-                for (from, into) in [(a[source], y[k]), (ra[source], ry[k])] {
-                    OptionAShortcut.forwardAdd(from, inChannels: input.outChannels, inHeight: input.outHeight,
-                                               inWidth: input.outWidth, into: into, outChannels: layer.channels,
-                                               batch: n, images: 0..<n)
-                }
-            }
+            shortcutForward(k, from: a, into: y[k], n: n)
+            shortcutForward(k, from: ra, into: ry[k], n: n)
             // a = f(y);  R(a) = f'(y)·R(y)
             activation.apply(UnsafeBufferPointer(start: y[k], count: length),
                              to: UnsafeMutableBufferPointer(start: a[k], count: length))
