@@ -63,7 +63,7 @@ final class SpectrumUnitTests: XCTestCase {
         XCTAssertTrue(labels.contains { $0.hasPrefix("Lanczos done after ") }, "\(labels)")
         XCTAssertTrue(labels.contains("trace probe 6 of 6"), "\(labels)")
         XCTAssertEqual(labels.last, "density run 4 of 4, step 6 of 6")
-        XCTAssertEqual(SpectrumComputation.progress(lanczosStep: 3, finished: [.probe(0), .probe(4), .densityRun(1)], options),
+        XCTAssertEqual(SpectrumComputation.progress(lanczosStep: 3, finished: [SpectrumUnit.probe(0), .probe(4), .densityRun(1)], options),
                        "Lanczos step 3 of 25, trace probes 2 of 6, density runs 1 of 4")
         XCTAssertEqual(SpectrumComputation.progress(lanczosStep: nil, finished: SpectrumComputation.units(options), options),
                        "Lanczos done, trace probes 6 of 6, density runs 4 of 4")
