@@ -23,7 +23,10 @@ final class SignalRelay: @unchecked Sendable {
     private init() {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return }
-        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)   // no child process keeps the relay's pipe
+        }
         Self.writeFD = fds[1]
         let readFD = fds[0]
         let source = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: .global())

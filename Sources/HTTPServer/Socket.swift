@@ -6,6 +6,9 @@ import Foundation
 /// Owner of one POSIX stream socket. Every call is checked; failures carry errno.
 /// `shutdown()` may be called from another thread to wake a blocked reader (used by `stop`);
 /// only the owning thread calls `close()`, so a descriptor is never reused under someone's feet.
+/// Every socket is close-on-exec from its creation (SOCK_CLOEXEC, accept4): a child process
+/// (a `serve --launcher` run, mpirun) inherits no client connection nor the listener, so a
+/// client sees its connection close when the server closes it, however long the child runs.
 final class Socket: @unchecked Sendable {
     let fd: Int32
 
@@ -23,7 +26,7 @@ final class Socket: @unchecked Sendable {
             throw .invalidAddress(host: host, reason: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(list) }
-        let fd = Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socket(call: "socket", code: errno) }
         let socket = Socket(fd: fd)
         var yes: Int32 = 1
@@ -60,9 +63,25 @@ final class Socket: @unchecked Sendable {
         }
     }
 
-    /// Accepts one pending connection; nil on EAGAIN/EINTR/ECONNABORTED (nothing to take right now).
+    private typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?,
+                                                Int32) -> Int32
+    /// glibc's accept4 (a GNU extension the Glibc module does not import), looked up once.
+    private static let accept4: Accept4? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "accept4") else { return nil }
+        return unsafeBitCast(symbol, to: Accept4.self)
+    }()
+
+    /// Accepts one pending connection, close-on-exec; nil on EAGAIN/EINTR/ECONNABORTED (nothing to take right now).
     func accept() throws(HTTPServerError) -> Socket? {
-        let client = Glibc.accept(fd, nil, nil)
+        let client: Int32
+        if let accept4 = Self.accept4 {
+            client = accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        } else {
+            // Without accept4 a spawn between these two calls could still inherit it; the launcher closes
+            // every descriptor above 2 in its children as well.
+            client = Glibc.accept(fd, nil, nil)
+            if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+        }
         if client < 0 {
             switch errno {
             case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED: return nil
@@ -146,6 +165,9 @@ final class Socket: @unchecked Sendable {
     func shutdown(_ how: Int32 = Int32(SHUT_RDWR)) { _ = Glibc.shutdown(fd, how) }
 
     func close() { _ = Glibc.close(fd) }
+
+    /// Whether the descriptor is closed on exec (it always is; tests check it).
+    var isCloseOnExec: Bool { fcntl(fd, F_GETFD) & FD_CLOEXEC != 0 }
 
     /// Half-closes, then drains what the client still sends for a moment (without closing), so the
     /// kernel does not answer unread bytes with RST and destroy the error response we just wrote.

@@ -111,7 +111,10 @@ final class HessianCoordinator {
             lastReported = current
             let elapsed = Date().timeIntervalSince(start)
             let rate = Double(current) / max(elapsed, 1e-9)
-            onProgress(ProgressReport(label: "\(model.name) \(mpi.size) ranks", done: min(current, total), total: total,
+            let running = local.isIdle || eigenvaluesPending || results[.eigenvalues] != nil ? nil : localSteps.value
+            let what = SpectrumComputation.progress(lanczosStep: running, finished: results.keys, options)
+            onProgress(ProgressReport(label: HessianRun.progressLabel(model, "\(what) (\(mpi.size) ranks)"),
+                                      done: min(current, total), total: total,
                                       elapsedSeconds: elapsed, rate: rate, etaSeconds: rate > 0 ? Double(total - current) / rate : nil))
         }
         func dispatch() throws {

@@ -49,35 +49,20 @@ public struct HessianJobWork {
         }
     }
 
-    /// One model's report (products done in that model) as the whole job's.
+    /// One model's report (products done in that model) as the whole job's; its label (`HessianRun.progressLabel`:
+    /// "resnet20-mish: Lanczos step 3 of 100") names the model and what is being done, in-process or under mpirun.
     func jobReport(_ report: ProgressReport, model index: Int) -> ProgressReport {
         let done = index * options.maximumProducts + report.done
         let eta = report.rate > 0 ? Double(total - done) / report.rate : nil
-        let phase = String(report.label.split(separator: " ").last ?? "")
-        let label = ["eigenvalues", "trace", "density"].contains(phase) ? "\(models[index].name): " + step(report.done, phase: phase) : report.label
-        return ProgressReport(label: label, done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate, etaSeconds: eta)
+        return ProgressReport(label: report.label, done: done, total: total, elapsedSeconds: report.elapsedSeconds, rate: report.rate,
+                              etaSeconds: eta)
     }
 
-    /// A report a launched run wrote (`landscape hessian --progress`; its label begins with the model's name)
+    /// A report a launched run wrote (`landscape hessian --progress`; its label begins with "<model>: ")
     /// as the whole job's; nil when it names none of the job's models.
     func jobReport(launched report: ProgressReport) -> ProgressReport? {
-        guard let index = models.firstIndex(where: { report.label.hasPrefix($0.name + " ") }) else { return nil }
+        guard let index = models.firstIndex(where: { report.label.hasPrefix(HessianRun.progressLabel($0, "")) }) else { return nil }
         return jobReport(report, model: index)
-    }
-
-    /// "Lanczos step 3 of 20", "trace probe 2 of 10", "density run 1 of 2, step 4 of 30" from the products done in a model.
-    func step(_ done: Int, phase: String) -> String {
-        let lanczos = options.top > 0 || options.negative ? options.lanczosSteps : 0
-        switch phase {
-        case "eigenvalues": return "Lanczos step \(min(done, lanczos)) of \(lanczos)"
-        case "trace": return "trace probe \(done - lanczos) of \(options.traceProbes)"
-        case "density":
-            let inDensity = max(0, done - lanczos - options.traceProbes - 1)
-            let steps = max(options.densitySteps, 1)
-            return "density run \(min(inDensity / steps + 1, options.densityRuns)) of \(options.densityRuns), "
-                + "step \(inDensity % steps + 1) of \(options.densitySteps)"
-        default: return phase
-        }
     }
 }
 

@@ -54,7 +54,7 @@ public enum LauncherError: Error, CustomStringConvertible, Equatable {
 /// by the library (`SurfaceSpec.json()`, `HessianSpec.json()`, `SeedStudySpec.json()`), and
 /// decoded by the CLI as the API decodes it. A surface job runs `surface --spec FILE --out STORE`,
 /// a study job `surface --spec FILE --out STORE --study FILE` (the spec has `seeds`), a Hessian job
-/// `hessian --spec FILE --out FOLDER --progress FILE`. Progress comes from what the run writes:
+/// `hessian --spec FILE --out FOLDER --no-pictures --progress FILE`. Progress comes from what the run writes:
 /// the surface store after every point (rank 0 alone, under MPI; a `SurfaceFollower` turns the
 /// saved points into a surface job's events, the seeds' surfaces into a study's progress) or a
 /// Hessian run's progress file. Cancel sends SIGTERM to the launcher's process group (the run
@@ -102,7 +102,7 @@ public final class LauncherSurfaceRunner: SurfaceJobRunner, @unchecked Sendable 
     public func run(_ work: HessianJobWork, cancel: CancellationFlag, onProgress: (ProgressReport) -> Void) throws {
         var last: ProgressReport?
         try launch(name: "hessian-\(work.id)", spec: try work.request.json(), cancel: cancel, arguments: { specFile, directory in
-            ["hessian", "--spec", specFile, "--out", work.folder.path, "--threads", String(threads),
+            ["hessian", "--spec", specFile, "--out", work.folder.path, "--threads", String(threads), "--no-pictures",
              "--progress", directory.appendingPathComponent("progress.json").path]
         }, follow: { directory in
             guard let report = try ProgressFile.read(directory.appendingPathComponent("progress.json")), report != last else { return }

@@ -50,6 +50,9 @@ struct HessianCommand: ParsableCommand {
         "Keep the latest progress report (products done and at most, per model) in this JSON file, replaced atomically (what `serve --launcher` follows).",
         valueName: "FILE.json"))
     var progressFile: String?
+    @Flag(name: .customLong("no-pictures"),
+          help: "Write the spectra only, no comparison PNGs (what `serve --launcher` passes: its store holds what an in-process job writes).")
+    var noPictures = false
 
     /// The request: the JSON of --spec, decoded by the library as the API decodes it, or the flags.
     func request() throws -> HessianSpec {
@@ -162,12 +165,12 @@ struct HessianCommand: ParsableCommand {
             throw ExitCode(130)
         }
         var pictures: [String] = []
-        if spectra.contains(where: { $0.topEigenvalues.count >= 2 }) {
+        if !noPictures, spectra.contains(where: { $0.topEigenvalues.count >= 2 }) {
             let url = URL(fileURLWithPath: out).appendingPathComponent("hessian-eigenvalues.png")
             try Pictures.eigenvalues(spectra).write(to: url)
             pictures.append(url.path)
         }
-        if spectra.contains(where: { $0.density != nil }) {
+        if !noPictures, spectra.contains(where: { $0.density != nil }) {
             let url = URL(fileURLWithPath: out).appendingPathComponent("hessian-density.png")
             try Pictures.densities(spectra).write(to: url)
             pictures.append(url.path)

@@ -5,16 +5,10 @@ import LandscapeCore
 @testable import LandscapeService
 
 /// `serve --launcher 'mpirun ... -n 2'` for the other job kinds: a Hessian job runs as
-/// `mpirun ... landscape hessian --spec FILE --out <run folder> --progress FILE`, a seed study as
+/// `mpirun ... landscape hessian --spec FILE --out <run folder> --no-pictures --progress FILE`, a seed study as
 /// `mpirun ... landscape surface --spec FILE --out <cache> --study FILE`, each against a server
 /// computing the same request in-process.
-final class LauncherJobKindsTests: XCTestCase {
-    var root: URL!
-    var services: [LandscapeService] = []
-
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
-
+final class LauncherJobKindsTests: LauncherTestCase {
     /// 16 images, top 2 by at most 6 Lanczos steps, 3 trace probes, one 4-step density run.
     static var hessianRequest: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "top": 2,
                                                 "lanczos_steps": 6, "trace_probes": 3, "density": true, "density_runs": 1,
@@ -22,62 +16,6 @@ final class LauncherJobKindsTests: XCTestCase {
     /// One model, seeds 4, 9 and 11, a 1D grid of 5 points, 16 images.
     static var studyRequest: [String: Any] { ["models": ["resnet20-relu"], "dataset": "cifar-head", "samples": 16, "x": "-1:1:5",
                                               "seeds": [4, 9, 11]] }
-
-    static func binary() throws -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("landscape").path
-        let candidates = [beside, Fixtures.repositoryRoot.appendingPathComponent(".build/release/landscape").path]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("the landscape binary is not built (looked at \(candidates))")
-        }
-        return found
-    }
-
-    static func mpirun() throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/mpirun"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw XCTSkip("mpirun is not installed (scripts/install-deps --test installs openmpi-bin): the launcher path is not tested here")
-    }
-
-    override func setUpWithError() throws {
-        // As in a full test run, where an earlier Foundation.Process has installed its SIGCHLD handler.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-launcher-kinds-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-    }
-
-    override func tearDownWithError() throws {
-        for service in services { service.stop(timeout: 15) }
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    private func service(cache: String, launcher: Launcher?) throws -> TestClient {
-        var limits = ServiceConfiguration.Limits()
-        limits.surface.maximumSamples = 846
-        limits.hessian.maximumSamples = 846
-        limits.hessian.maximumProducts = 200
-        var configuration = ServiceConfiguration(root: root, cacheDirectory: root.appendingPathComponent(cache),
-                                                 datasets: ["cifar-head": Self.dataFile.path], limits: limits, threads: 1)
-        configuration.launcher = launcher
-        let service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        services.append(service)
-        return TestClient(port: service.port)
-    }
-
-    private func mpiLauncher(grace: TimeInterval = 10) throws -> Launcher {
-        Launcher(command: "\(try Self.mpirun()) --allow-run-as-root --oversubscribe -n 2", executable: try Self.binary(),
-                 cancelGrace: grace, pollInterval: 0.05)
-    }
 
     /// Submits, follows the job's events to its end, and returns the job as first answered and the events.
     private func runToEnd(_ client: TestClient, _ path: String, _ body: [String: Any]) throws -> (job: [String: Any], events: [(String, String)]) {
@@ -114,7 +52,13 @@ final class LauncherJobKindsTests: XCTestCase {
         let done = reports.compactMap { $0["done"] as? Int }
         XCTAssertEqual(done, done.sorted(), "progress never goes back")
         XCTAssertGreaterThan(Set(done).count, 2, "several reports while the run went on: \(done)")
-        XCTAssertTrue(reports.contains { ($0["phase"] as? String)?.hasPrefix("resnet20") == true }, "\(reports)")
+        // Each label names the model and the phases with their counts, as an in-process job's names its phase.
+        let phases = reports.compactMap { $0["phase"] as? String }
+        XCTAssertFalse(phases.isEmpty, "\(reports)")
+        for phase in phases {
+            XCTAssertTrue(phase.hasPrefix("resnet20-relu: Lanczos ") && phase.hasSuffix(" (2 ranks)"), phase)
+        }
+        XCTAssertTrue(phases.contains("resnet20-relu: Lanczos done, trace probes 3 of 3, density runs 1 of 1 (2 ranks)"), "\(phases)")
         let runID = try XCTUnwrap(job["hessian_id"] as? String)
         let viaLauncher = try spectra(launched, runID)
 
@@ -138,6 +82,12 @@ final class LauncherJobKindsTests: XCTestCase {
         var sameButTiming = a
         sameButTiming.timing = b.timing   // seconds differ between any two runs
         XCTAssertTrue(sameButTiming == b, "every other field equal too")
+        // The store holds what the in-process job writes: the spectrum, its eigenvectors and the entry (no PNGs).
+        let files = { (cache: String) in
+            try FileManager.default.contentsOfDirectory(atPath: self.root.appendingPathComponent("\(cache)/hessian/\(runID)").path).sorted()
+        }
+        XCTAssertEqual(try files("launched"), try files("local"))
+        XCTAssertEqual(try files("local"), ["resnet20-relu.hessian-eigenvectors.safetensors", "resnet20-relu.hessian.json", "run.json"])
     }
 
     func testAStudyJobThroughMpirunReachesDoneWithTheStudyOfAnInProcessJob() throws {
@@ -167,16 +117,6 @@ final class LauncherJobKindsTests: XCTestCase {
             let b = try Surface.jsonDecoder.decode(Surface.self, from: try local.get("/api/surfaces/\(surfaceID)").body)
             XCTAssertEqual(a.loss, b.loss, "surface \(surfaceID): loss bit for bit")
             XCTAssertEqual(a.accuracy, b.accuracy)
-        }
-    }
-
-    /// PIDs of live processes whose command line mentions `text` (the job's work folder: mpirun, its ranks).
-    private func processes(mentioning text: String) -> [pid_t] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
-            guard let pid = pid_t(name), let line = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
-            let stat = (try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8)) ?? ""
-            guard !stat.contains(") Z ") else { return nil }
-            return String(decoding: line, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(text) ? pid : nil
         }
     }
 

@@ -5,65 +5,7 @@ import Landscape
 
 /// `serve --launcher 'mpirun ... -n 2'`: a real server whose surface jobs run as
 /// `mpirun ... landscape surface --spec FILE --out <cache>`, against a server computing in-process.
-final class LauncherTests: XCTestCase {
-    var root: URL!
-    var services: [LandscapeService] = []
-
-    static let modelFile = Fixtures.referenceFile("resnet20-akamaster.safetensors")
-    static let dataFile = Fixtures.referenceFile("cifar10-test-head.bin")
-
-    /// `landscape`, built beside this test bundle (`swift test` builds every product).
-    static func binary() throws -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("landscape").path
-        let candidates = [beside, Fixtures.repositoryRoot.appendingPathComponent(".build/release/landscape").path]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("the landscape binary is not built (looked at \(candidates))")
-        }
-        return found
-    }
-
-    static func mpirun() throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/mpirun"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw XCTSkip("mpirun is not installed (scripts/install-deps --test installs openmpi-bin): the launcher path is not tested here")
-    }
-
-    override func setUpWithError() throws {
-        // As in a full test run, where earlier tests' Foundation.Process has installed its SIGCHLD handler:
-        // the launcher's children then interrupt this process's system calls (EINTR) when they end.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("landscape-launcher-\(UUID().uuidString)")
-        let models = root.appendingPathComponent("Models"), page = root.appendingPathComponent("Public")
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: page, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: models.appendingPathComponent("resnet20-relu.safetensors"),
-                                                   withDestinationURL: Self.modelFile)
-        try Data("<!doctype html><title>landscape</title>".utf8).write(to: page.appendingPathComponent("index.html"))
-    }
-
-    override func tearDownWithError() throws {
-        for service in services { service.stop(timeout: 15) }
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    /// A started service with its own cache; through `launcher` when given.
-    private func service(cache: String, launcher: Launcher?) throws -> TestClient {
-        var limits = ServiceConfiguration.Limits()
-        limits.surface.maximumSamples = 846
-        var configuration = ServiceConfiguration(root: root, cacheDirectory: root.appendingPathComponent(cache),
-                                                 datasets: ["cifar-head": Self.dataFile.path], limits: limits, threads: 1)
-        configuration.launcher = launcher
-        let service = try LandscapeService(configuration: configuration, port: 0)
-        try service.start()
-        services.append(service)
-        return TestClient(port: service.port)
-    }
-
+final class LauncherTests: LauncherTestCase {
     private func submit(_ client: TestClient, _ fields: [String: Any]) throws -> (status: Int, job: [String: Any]) {
         var body: [String: Any] = ["models": ["resnet20-relu"], "dataset": "cifar-head"]
         body.merge(fields) { $1 }
@@ -77,11 +19,6 @@ final class LauncherTests: XCTestCase {
 
     private func surface(_ client: TestClient, _ id: String) throws -> Surface {
         try Surface.jsonDecoder.decode(Surface.self, from: try client.get("/api/surfaces/\(id)").body)
-    }
-
-    private func mpiLauncher(grace: TimeInterval = 10) throws -> Launcher {
-        Launcher(command: "\(try Self.mpirun()) --allow-run-as-root --oversubscribe -n 2", executable: try Self.binary(),
-                 cancelGrace: grace, pollInterval: 0.05)
     }
 
     func testAJobThroughMpirunStreamsEveryPointToDoneWithTheValuesOfALocalJob() throws {
@@ -120,16 +57,6 @@ final class LauncherTests: XCTestCase {
         XCTAssertEqual(viaLauncher.loss, inProcess.loss, "loss bit for bit")
         XCTAssertEqual(viaLauncher.accuracy, inProcess.accuracy)
         XCTAssertEqual(viaLauncher.lossStderr, inProcess.lossStderr)
-    }
-
-    /// PIDs of processes whose command line mentions `text` (the job's spec file: mpirun, its ranks).
-    private func processes(mentioning text: String) -> [pid_t] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
-            guard let pid = pid_t(name), let line = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
-            let stat = (try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8)) ?? ""
-            guard !stat.contains(") Z ") else { return nil }   // a zombie is already dead
-            return String(decoding: line, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(text) ? pid : nil
-        }
     }
 
     func testCancelEndsTheLauncherAndItsRanksKeepsThePointsAndTheSameRequestResumes() throws {

@@ -53,4 +53,22 @@ final class SpectrumUnitTests: XCTestCase {
         XCTAssertThrowsError(try SpectrumUnitResult(unit: .densityRun(0), flattened: Array(repeating: 0, count: 14), options: options))
         XCTAssertThrowsError(try SpectrumUnitResult(unit: .eigenvalues, flattened: [], options: options))
     }
+
+    /// The labels of a run's progress: one unit at a time (one process) names the unit and its step; units at once
+    /// (MPI ranks) name the Lanczos step and the probes and density runs done.
+    func testProgressLabelsNameThePhaseWithItsCounts() throws {
+        var labels: [String] = []
+        _ = try SpectrumComputation.run(matrix, options) { _, _, what in labels.append(what) }
+        XCTAssertEqual(labels.first, "Lanczos step 1 of 25")
+        XCTAssertTrue(labels.contains { $0.hasPrefix("Lanczos done after ") }, "\(labels)")
+        XCTAssertTrue(labels.contains("trace probe 6 of 6"), "\(labels)")
+        XCTAssertEqual(labels.last, "density run 4 of 4, step 6 of 6")
+        XCTAssertEqual(SpectrumComputation.progress(lanczosStep: 3, finished: [SpectrumUnit.probe(0), .probe(4), .densityRun(1)], options),
+                       "Lanczos step 3 of 25, trace probes 2 of 6, density runs 1 of 4")
+        XCTAssertEqual(SpectrumComputation.progress(lanczosStep: nil, finished: SpectrumComputation.units(options), options),
+                       "Lanczos done, trace probes 6 of 6, density runs 4 of 4")
+        let traceOnly = SpectrumOptions(top: 0, lanczosSteps: 25, traceProbes: 2, density: false, densityRuns: 1,
+                                        densitySteps: 6, densityBins: 200, seed: 1)
+        XCTAssertEqual(SpectrumComputation.progress(lanczosStep: 1, finished: [SpectrumUnit](), traceOnly), "trace probes 0 of 2")
+    }
 }

@@ -51,15 +51,19 @@ public struct HessianRun {
                          onProgress: (ProgressReport) -> Void) throws -> HessianSpectrum {
         let hessian = try makeOperator(loaded, cancel: cancel)
         let start = Date()
-        let result = try SpectrumComputation.run(hessian, options) { done, total, phase in
+        let result = try SpectrumComputation.run(hessian, options) { done, total, what in
             let elapsed = Date().timeIntervalSince(start)
             let rate = Double(hessian.productCount) / max(elapsed, 1e-9)
-            onProgress(ProgressReport(label: "\(loaded.name) \(phase)", done: done, total: total, elapsedSeconds: elapsed,
+            onProgress(ProgressReport(label: Self.progressLabel(loaded, what), done: done, total: total, elapsedSeconds: elapsed,
                                       rate: rate, etaSeconds: rate > 0 ? Double(total - done) / rate : nil))
         }
         return try write(loaded, result: result, operator: hessian, loss: hessian.loss, gradientNorm: hessian.gradientNorm,
                          products: hessian.productCount, seconds: Date().timeIntervalSince(start))
     }
+
+    /// A progress report's label: "<model>: <what is being done>" (one process, or every rank under mpirun), so
+    /// a reader of a run's progress file (`serve --launcher`) tells the models apart by the prefix.
+    public static func progressLabel(_ model: LoadedModel, _ what: String) -> String { "\(model.name): \(what)" }
 
     /// The Hessian of one of the run's models on its images.
     public func makeOperator(_ loaded: LoadedModel, cancel: CancellationFlag,

@@ -119,7 +119,8 @@ public enum SpectrumComputation {
         public var density: SpectralDensity?
     }
 
-    /// `onProgress(done, total, phase)` after every product; throws `EngineError.cancelled` from the operator.
+    /// `onProgress(done, total, what)` after every product, `what` as `SpectrumUnit.progress` names it ("Lanczos
+    /// step 3 of 20", "trace probe 2 of 10", ...); throws `EngineError.cancelled` from the operator.
     /// The units one after another (`landscape hessian` under mpirun spreads the same units over ranks).
     public static func run(_ operator_: SymmetricOperator, _ options: SpectrumOptions,
                            onProgress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Result {
@@ -128,9 +129,11 @@ public enum SpectrumComputation {
         var results: [SpectrumUnit: SpectrumUnitResult] = [:]
         for unit in units(options) {
             let base = done
-            results[unit] = try evaluate(unit, operator_, options, onStep: { onProgress(base + $0, total, unit.phase) })
+            results[unit] = try evaluate(unit, operator_, options, onStep: { onProgress(base + $0, total, unit.progress(step: $0, options)) })
             done += maximumProducts(of: unit, options)
-            if unit == .eigenvalues { onProgress(done, total, unit.phase) }
+            if case let .eigenvalues(_, steps, _)? = results[unit] {
+                onProgress(done, total, "Lanczos done after \(steps) steps")   // it may stop before its most steps
+            }
         }
         return try assemble(results, options)
     }

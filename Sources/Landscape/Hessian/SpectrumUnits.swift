@@ -20,6 +20,16 @@ public enum SpectrumUnit: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// What the unit is doing after `step` of its products, as progress labels name it:
+    /// "Lanczos step 3 of 20", "trace probe 2 of 10", "density run 1 of 2, step 4 of 30".
+    public func progress(step: Int, _ options: SpectrumOptions) -> String {
+        switch self {
+        case .eigenvalues: return "Lanczos step \(step) of \(options.lanczosSteps)"
+        case .probe(let i): return "trace probe \(i + 1) of \(options.traceProbes)"
+        case .densityRun(let j): return "density run \(j + 1) of \(options.densityRuns), step \(step) of \(options.densitySteps)"
+        }
+    }
+
     public var description: String {
         switch self {
         case .eigenvalues: return "the Lanczos run of the top eigenvalues"
@@ -70,6 +80,29 @@ extension SpectrumComputation {
         (options.top > 0 || options.negative ? [.eigenvalues] : [])
             + (0..<options.traceProbes).map { .probe($0) }
             + (options.density ? (0..<options.densityRuns).map { .densityRun($0) } : [])
+    }
+
+    /// What a computation whose units run at once (over MPI ranks) is doing: the Lanczos run's step while it runs
+    /// (`lanczosStep`, nil once done or not started), then the probes and density runs finished so far, e.g.
+    /// "Lanczos step 4 of 20, trace probes 3 of 10, density runs 0 of 2".
+    public static func progress(lanczosStep: Int?, finished: some Collection<SpectrumUnit>, _ options: SpectrumOptions) -> String {
+        var parts: [String] = []
+        if options.top > 0 || options.negative {
+            if let lanczosStep {
+                parts.append(SpectrumUnit.eigenvalues.progress(step: lanczosStep, options))
+            } else {
+                parts.append(finished.contains(.eigenvalues) ? "Lanczos done" : "Lanczos waiting")
+            }
+        }
+        if options.traceProbes > 0 {
+            let probes = finished.filter { if case .probe = $0 { return true } else { return false } }.count
+            parts.append("trace probes \(probes) of \(options.traceProbes)")
+        }
+        if options.density {
+            let runs = finished.filter { if case .densityRun = $0 { return true } else { return false } }.count
+            parts.append("density runs \(runs) of \(options.densityRuns)")
+        }
+        return parts.joined(separator: ", ")
     }
 
     /// Hessian-vector products a unit takes at most (the progress bar's share).

@@ -13,13 +13,17 @@
 /// (and the head's) are H·v. Layers are visited in reverse order, so every
 /// consumer of a layer's output (the next convolution, a shortcut) has added
 /// its share to `da` before that layer is processed.
+///
+/// Without `r` (the primal pass that fills a cache) only the left column runs,
+/// each quantity by the same expression as beside its R-derivative.
 extension HessianWorker {
-    func backward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int, record: HessianPrimalCache.Chunk? = nil) {
+    func backward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int, record: HessianPrimalCache.Chunk? = nil,
+                  r: Bool = true) {
         let layers = plan.layers
         for k in 0..<(layers.count - 1) {
             let length = layers[k].channels * n * layers[k].plane
             da[k].update(repeating: 0, count: length)
-            rda[k].update(repeating: 0, count: length)
+            if r { rda[k].update(repeating: 0, count: length) }
         }
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[k]
@@ -28,87 +32,63 @@ extension HessianWorker {
                 let (q, g) = (record.q[k], da[k])
                 for i in 0..<length { q[i] *= g[i] }   // f''(y)·da
             }
-            activation.secondOrderBackward(input: y[k], rInput: ry[k], gradient: da[k], rGradient: rda[k], count: length)
+            if r {
+                activation.secondOrderBackward(input: y[k], rInput: ry[k], gradient: da[k], rGradient: rda[k], count: length)
+            } else if let record {
+                primalActivationBackward(k, record, count: length)
+            }
             record?.dy[k].update(from: da[k], count: length)
-            batchNormParameters(k, context.batchNorm[k], n: n)
-            shortcutBackward(k, n: n)
-            batchNormInputGradient(k, context.batchNorm[k], n: n)
-            convolutionBackward(k, context, images: images, n: n)
+            batchNormParameters(k, context.batchNorm[k], n: n, r: r)
+            shortcutBackward(k, da, n: n)
+            if r { shortcutBackward(k, rda, n: n) }
+            batchNormInputGradient(k, context.batchNorm[k], n: n, r: r)
+            convolutionBackward(k, context, images: images, n: n, r: r)
         }
     }
 
-    /// dβ, dγ and their R-derivatives, summed over the chunk in float64.
-    private func batchNormParameters(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int) {
+    /// dy = f'(y)·da in place, f'(y) as `secondOrderBackward` takes it: read off y for the piecewise-linear
+    /// activations, else the f'(y) just recorded in the cache (the same `firstAndSecondDerivative`).
+    private func primalActivationBackward(_ k: Int, _ record: HessianPrimalCache.Chunk, count length: Int) {
+        let (yk, g) = (y[k], da[k])
+        if !record.d1.isEmpty {
+            let d1 = record.d1[k]
+            for i in 0..<length { g[i] = d1[i] * g[i] }
+        } else if activation.kind == .leakyRelu {
+            for i in 0..<length { g[i] *= FloatKernels.leakyReluDerivative(yk[i]) }
+        } else {
+            for i in 0..<length { g[i] *= FloatKernels.reluDerivative(yk[i]) }
+        }
+    }
+
+    /// dβ, dγ and (`r`) their R-derivatives, summed over the chunk in float64.
+    private func batchNormParameters(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int, r: Bool) {
         let layer = plan.layers[k]
         let length = n * layer.plane
         for c in 0..<layer.channels {
             let start = c * length
-            let dy = da[k] + start, rdy = rda[k] + start, zc = z[k] + start, rzc = rz[k] + start
-            let mean = bn.mean[c]
-            var sums = SIMD4<Double>(), products = SIMD4<Double>(), rSums = SIMD4<Double>(), rProducts = SIMD4<Double>()
-            var crossProducts = SIMD4<Double>()
-            var i = 0
-            while i + 4 <= length {
-                let g = SIMD4<Double>(Double(dy[i]), Double(dy[i + 1]), Double(dy[i + 2]), Double(dy[i + 3]))
-                let rg = SIMD4<Double>(Double(rdy[i]), Double(rdy[i + 1]), Double(rdy[i + 2]), Double(rdy[i + 3]))
-                let centred = SIMD4<Double>(Double(zc[i] - mean), Double(zc[i + 1] - mean),
-                                            Double(zc[i + 2] - mean), Double(zc[i + 3] - mean))
-                let r = SIMD4<Double>(Double(rzc[i]), Double(rzc[i + 1]), Double(rzc[i + 2]), Double(rzc[i + 3]))
-                sums += g
-                products += g * centred
-                rSums += rg
-                rProducts += rg * centred
-                crossProducts += g * r
-                i += 4
-            }
-            var sum = sums.sum(), product = products.sum(), rSum = rSums.sum(), rProduct = rProducts.sum()
-            var cross = crossProducts.sum()
-            while i < length {
-                let centred = Double(zc[i] - mean)
-                sum += Double(dy[i]); product += Double(dy[i]) * centred
-                rSum += Double(rdy[i]); rProduct += Double(rdy[i]) * centred
-                cross += Double(dy[i]) * Double(rzc[i])
-                i += 1
-            }
+            let sums = r ? BatchNormChannelSums(dy: da[k] + start, rdy: rda[k] + start, z: z[k] + start, rz: rz[k] + start,
+                                                mean: bn.mean[c], count: length, primal: true, r: true)
+                : BatchNormChannelSums(dy: da[k] + start, rdy: nil, z: z[k] + start, rz: nil, mean: bn.mean[c], count: length,
+                                       primal: true, r: false)
             let invStd = Double(bn.invStd[c])
-            gradient[layer.beta + c] = Float(sum)
-            gradient[layer.gamma + c] = Float(invStd * product)
-            self.product[layer.beta + c] = Float(rSum)
-            self.product[layer.gamma + c] = Float(invStd * (rProduct + cross))
+            gradient[layer.beta + c] = Float(sums.sum)
+            gradient[layer.gamma + c] = Float(invStd * sums.product)
+            product[layer.beta + c] = Float(sums.rSum)
+            product[layer.gamma + c] = Float(invStd * (sums.rProduct + sums.cross))
         }
     }
 
-    /// The shortcut's source gets dy and R(dy). Its `da` is still untouched then (the source's
-    /// other consumer, the block's first convolution, comes later in reverse order), so the
-    /// option-A adjoint may write it whole.
-    private func shortcutBackward(_ k: Int, n: Int) {
-        let layer = plan.layers[k]
-        let length = layer.channels * n * layer.plane
-        switch layer.shortcut {
-        case .none:
-            break
-        case .identity(let source):
-            let (g, rg, target, rTarget) = (da[k], rda[k], da[source], rda[source])
-            for i in 0..<length {
-                target[i] += g[i]
-                rTarget[i] += rg[i]
-            }
-        case .optionA(let source):
-            let input = plan.layers[source].geometry
-            for (from, into) in [(da[k], da[source]), (rda[k], rda[source])] {
-                OptionAShortcut.backward(from, outChannels: layer.channels, into: into, inChannels: input.outChannels,
-                                         inHeight: input.outHeight, inWidth: input.outWidth, batch: n, images: 0..<n)
-            }
-        }
-    }
-
-    /// In place: R(dz) = vγ·invStd·dy + s·R(dy), then dz = s·dy.
-    private func batchNormInputGradient(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int) {
+    /// In place: R(dz) = vγ·invStd·dy + s·R(dy) (with `r`), then dz = s·dy.
+    private func batchNormInputGradient(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int, r: Bool) {
         let layer = plan.layers[k]
         let length = n * layer.plane
         for c in 0..<layer.channels {
             let g = da[k] + c * length, rg = rda[k] + c * length
             let scale = bn.scale[c], rScale = bn.rScale[c]
+            guard r else {
+                for i in 0..<length { g[i] *= scale }
+                continue
+            }
             for i in 0..<length {
                 rg[i] = rScale * g[i] + scale * rg[i]
                 g[i] *= scale
@@ -116,8 +96,8 @@ extension HessianWorker {
         }
     }
 
-    /// dW into `gradient`, R(dW) into `product`; d(in), R(d(in)) added onto the input layer's `da`, `rda`.
-    private func convolutionBackward(_ k: Int, _ context: HessianContext, images: UnsafePointer<Float>, n: Int) {
+    /// dW into `gradient`, R(dW) into `product` (with `r`); d(in), R(d(in)) added onto the input layer's `da`, `rda`.
+    private func convolutionBackward(_ k: Int, _ context: HessianContext, images: UnsafePointer<Float>, n: Int, r: Bool) {
         let layer = plan.layers[k]
         let g = layer.geometry
         let (input, rInput, layout) = convolutionInput(layer, images: images, n: n)
@@ -135,6 +115,7 @@ extension HessianWorker {
         // dW = dz ⋆ in, d(in) += Wᵀ dz
         backward(weight, flipped: flippedWeight, input: input, gradOutput: da[k], gradWeight: gradient + layer.weight,
                  gradInput: gradInput)
+        guard r else { return }
         // R(dW) = R(dz) ⋆ in + …, R(d(in)) += Wᵀ R(dz) + …
         backward(weight, flipped: flippedWeight, input: input, gradOutput: rda[k], gradWeight: product + layer.weight,
                  gradInput: rGradInput)

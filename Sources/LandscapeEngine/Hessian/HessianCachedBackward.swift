@@ -30,7 +30,7 @@ extension HessianCachedWorker {
                 for i in 0..<length { rg[i] = q[i] * ryk[i] + d1[i] * rg[i] }
             }
             batchNormParameters(k, bn, cache, n: n)
-            shortcutBackward(k, n: n)
+            shortcutBackward(k, rda, n: n)
             // [R(dz); dz] as one tensor of 2·O channels
             let half = length
             for c in 0..<layer.channels {
@@ -51,47 +51,10 @@ extension HessianCachedWorker {
         let length = n * layer.plane
         for c in 0..<layer.channels {
             let start = c * length
-            let (dy, rdy, zc, rzc) = (cache.dy[k] + start, rda[k] + start, cache.z[k] + start, rz[k] + start)
-            let mean = bn.mean[c]
-            var rSums = SIMD4<Double>(), rProducts = SIMD4<Double>(), crossProducts = SIMD4<Double>()
-            var i = 0
-            while i + 4 <= length {
-                let g = SIMD4<Double>(Double(dy[i]), Double(dy[i + 1]), Double(dy[i + 2]), Double(dy[i + 3]))
-                let rg = SIMD4<Double>(Double(rdy[i]), Double(rdy[i + 1]), Double(rdy[i + 2]), Double(rdy[i + 3]))
-                let centred = SIMD4<Double>(Double(zc[i] - mean), Double(zc[i + 1] - mean),
-                                            Double(zc[i + 2] - mean), Double(zc[i + 3] - mean))
-                let r = SIMD4<Double>(Double(rzc[i]), Double(rzc[i + 1]), Double(rzc[i + 2]), Double(rzc[i + 3]))
-                rSums += rg
-                rProducts += rg * centred
-                crossProducts += g * r
-                i += 4
-            }
-            var rSum = rSums.sum(), rProduct = rProducts.sum(), cross = crossProducts.sum()
-            while i < length {
-                rSum += Double(rdy[i])
-                rProduct += Double(rdy[i]) * Double(zc[i] - mean)
-                cross += Double(dy[i]) * Double(rzc[i])
-                i += 1
-            }
-            product[layer.beta + c] = Float(rSum)
-            product[layer.gamma + c] = Float(Double(bn.invStd[c]) * (rProduct + cross))
-        }
-    }
-
-    /// The shortcut's source gets R(dy) (its R(da) is still untouched: see `HessianBackward.swift`).
-    private func shortcutBackward(_ k: Int, n: Int) {
-        let layer = plan.layers[k]
-        let length = layer.channels * n * layer.plane
-        switch layer.shortcut {
-        case .none:
-            break
-        case .identity(let source):
-            let (rg, target) = (rda[k], rda[source])
-            for i in 0..<length { target[i] += rg[i] }
-        case .optionA(let source):
-            let input = plan.layers[source].geometry
-            OptionAShortcut.backward(rda[k], outChannels: layer.channels, into: rda[source], inChannels: input.outChannels,
-                                     inHeight: input.outHeight, inWidth: input.outWidth, batch: n, images: 0..<n)
+            let sums = BatchNormChannelSums(dy: cache.dy[k] + start, rdy: rda[k] + start, z: cache.z[k] + start, rz: rz[k] + start,
+                                            mean: bn.mean[c], count: length, primal: false, r: true)
+            product[layer.beta + c] = Float(sums.rSum)
+            product[layer.gamma + c] = Float(Double(bn.invStd[c]) * (sums.rProduct + sums.cross))
         }
     }
 
@@ -115,13 +78,13 @@ extension HessianCachedWorker {
         ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: unfoldedRows,
                                          allowsBands: rGradInput == nil || direct) { chunk in
             let cols = chunk.columns(g)
-            Self.unfold(g, chunk, source: input, layout: layout, into: columns)
+            ConvolutionTraining.unfold(g, chunk, source: input, layout: layout, into: columns)
             TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                               a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
                               c: product + layer.weight, ldc: g.reduction)
             guard let rGradInput, !onKernels else { return }
             if direct {
-                Self.unfold(pairGeometry, chunk, source: pair, layout: pairLayout, into: gradColumns)
+                ConvolutionTraining.unfold(pairGeometry, chunk, source: pair, layout: pairLayout, into: gradColumns)
                 TrainingBLAS.gemm(m: g.inChannels, n: cols, k: pairGeometry.reduction, a: fused, lda: pairGeometry.reduction,
                                   b: gradColumns, ldb: cols, beta: 1,
                                   c: rGradInput + chunk.first * layout.imageStride + chunk.rows.lowerBound * g.inWidth,

@@ -36,39 +36,66 @@ extension HessianVectorProduct {
                            images: images, chunkSize: chunkSize)
     }
 
-    /// H·v with a primal cache: the first call runs the ordinary pass to fill the cache (about 1.7 products'
-    /// time); every call, the first included, then computes only the R-quantities from the cache (same weights
-    /// and images, else refused), so the result never depends on which product filled it.
+    /// H·v with a primal cache: the first call fills the cache with the primal pass alone (forward values, loss,
+    /// ordinary gradient: the uncached pass without its R-quantities, the same floats); every call, the first
+    /// included, then computes only the R-quantities from the cache (same weights and images, else refused),
+    /// so the result never depends on which product filled it.
     /// Same chunks and chunk-order sums as the uncached path, so bitwise the same for any thread count;
     /// equal to the uncached product up to float32 rounding (GEMMs fused along their inner dimension).
     public func product(model: ResNetModel, vector: [Float], data: EvaluationData, cache: HessianPrimalCache,
                         isCancelled: @Sendable () -> Bool = { false }) throws -> HessianVectorResult {
+        let direction = try checked(model: model, vector: vector, data: data, cache: cache)
+        lock.lock()
+        defer { lock.unlock() }
+        if cache.isFilled {
+            try cache.check(values: model.values, data: data)
+        } else {
+            // The filling pass computes no product: every product with a cache, the first included, comes
+            // from the cached path, so a product does not depend on which one filled the cache (trace
+            // probes on MPI ranks equal the single process's bit for bit).
+            try fill(cache, model: model, direction: direction, data: data, by: .primalPass, isCancelled: isCancelled)
+        }
+        return try model.values.withUnsafeBufferPointer { values in
+            try direction.withUnsafeBufferPointer { vector in
+                try cachedCompute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
+                                  cache: cache, isCancelled: isCancelled)
+            }
+        }
+    }
+
+    /// How a cache is filled: by the primal pass alone (what `product` does), or by the uncached product's
+    /// whole pass recording as it goes (how caches were filled before; tests check both give the same bits).
+    enum PrimalFill { case primalPass, fullPass }
+
+    /// Fills an empty `cache` for `model`'s weights and `data` (`vector` matters only to `.fullPass`).
+    func fillPrimalCache(_ cache: HessianPrimalCache, model: ResNetModel, vector: [Float], data: EvaluationData,
+                         by way: PrimalFill) throws {
+        let direction = try checked(model: model, vector: vector, data: data, cache: cache)
+        lock.lock()
+        defer { lock.unlock() }
+        try fill(cache, model: model, direction: direction, data: data, by: way, isCancelled: { false })
+    }
+
+    /// The vector as a trainable direction, once the model, the images and the cache's size are checked.
+    private func checked(model: ResNetModel, vector: [Float], data: EvaluationData, cache: HessianPrimalCache) throws -> [Float] {
         try validate(model: model, vectorCount: vector.count, data: data)
         guard cache.chunks.reduce(0, { $0 + $1.count }) == data.count, cache.chunks.allSatisfy({ $0.count <= chunkSize }) else {
             throw EngineError.invalidInput("primal cache for \(cache.chunks.reduce(0) { $0 + $1.count }) images "
                                            + "in chunks of at most \(chunkSize): expected \(data.count) images")
         }
-        let direction = try trainableDirection(vector)
-        lock.lock()
-        defer { lock.unlock() }
-        if cache.isFilled {
-            try cache.check(values: model.values, data: data)
-        }
-        return try model.values.withUnsafeBufferPointer { values in
+        return try trainableDirection(vector)
+    }
+
+    /// Runs the filling pass (under `lock`) and records its loss, correct count and gradient.
+    private func fill(_ cache: HessianPrimalCache, model: ResNetModel, direction: [Float], data: EvaluationData,
+                      by way: PrimalFill, isCancelled: @Sendable () -> Bool) throws {
+        let primal = try model.values.withUnsafeBufferPointer { values in
             try direction.withUnsafeBufferPointer { vector in
-                if !cache.isFilled {
-                    // The filling pass's own product is not returned: every product with a cache, the first
-                    // included, comes from the cached path, so a product does not depend on which one filled
-                    // the cache (trace probes on MPI ranks equal the single process's bit for bit).
-                    let primal = try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
-                                             record: cache, isCancelled: isCancelled)
-                    cache.fill(values: model.values, data: data, loss: primal.loss, correct: primal.correct,
-                               gradient: primal.gradient)
-                }
-                return try cachedCompute(values: values.baseAddress!, vector: vector.baseAddress!, data: data,
-                                         cache: cache, isCancelled: isCancelled)
+                try compute(values: values.baseAddress!, vector: vector.baseAddress!, data: data, record: cache,
+                            rDerivatives: way == .fullPass, isCancelled: isCancelled)
             }
         }
+        cache.fill(values: model.values, data: data, loss: primal.loss, correct: primal.correct, gradient: primal.gradient)
     }
 
     private func cachedCompute(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, data: EvaluationData,

@@ -10,13 +10,7 @@
 /// (and in the backward pass R(dW) += R(dz) × col(in)ᵀ and
 /// R(d in) += [W' | V'] × col([R(dz); dz]), one GEMM). Six convolution-sized
 /// GEMMs per layer instead of the uncached path's nine, four unfolds instead of nine.
-final class HessianCachedWorker {
-    let plan: TrainingPlan
-    let activation: Activation
-    let classes: Int
-    let capacity: Int
-    let parameterCount: Int
-
+final class HessianCachedWorker: HessianChunkWorker {
     let rz: [UnsafeMutablePointer<Float>], ry: [UnsafeMutablePointer<Float>], ra: [UnsafeMutablePointer<Float>]
     let rda: [UnsafeMutablePointer<Float>]
     /// 2 × the largest layer: [R(dz); dz] as one CNHW tensor of 2·O channels (dz alone in the forward pass).
@@ -30,19 +24,12 @@ final class HessianCachedWorker {
     /// The chunk's share of H·v, aligned with `ResNetModel.values`.
     let product: UnsafeMutablePointer<Float>
 
-    private let arena: UnsafeMutablePointer<Float>
-
     init(plan: TrainingPlan, activation: Activation, classes: Int, capacity: Int, parameterCount: Int) {
-        self.plan = plan
-        self.activation = activation
-        self.classes = classes
-        self.capacity = capacity
-        self.parameterCount = parameterCount
-        let sizes = plan.layers.map { $0.channels * capacity * $0.plane }
+        let sizes = HessianChunkWorker.layerSizes(plan, capacity: capacity)
         let largest = sizes.max() ?? 0
         // Stacked unfolds ([in; R(in)], [R(dz); dz]) need twice a single one's rows.
-        columnCapacity = 2 * max(TrainingBuffers.columnChunkFloats,
-                                 plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
+        let columnFloats = 2 * HessianChunkWorker.minimumColumnFloats(plan)
+        columnCapacity = columnFloats
         let headCount = 2 * plan.features * capacity + 2 * classes * capacity
         let kernelCapacity = plan.layers.map { layer -> Int in
             let g = layer.geometry
@@ -54,29 +41,19 @@ final class HessianCachedWorker {
                        DirectConvolution.scratchFloats(channels: 2 * g.outChannels, outChannels: g.inChannels,
                                                        height: g.outHeight, width: g.outWidth))
         }.max() ?? 0
-        let total = 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnCapacity + kernelCapacity + parameterCount
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: total)
-        base.initialize(repeating: 0, count: total)
-        arena = base
-        var offset = 0
-        func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-            defer { offset += count }
-            return base + offset
-        }
-        var views: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: 4)
-        for size in sizes {
-            for kind in 0..<4 { views[kind].append(take(size)) }
-        }
+        let arena = FloatArena(count: 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnFloats + kernelCapacity
+                                   + parameterCount)
+        let views = arena.perLayer(4, sizes: sizes)
         rz = views[0]; ry = views[1]; ra = views[2]; rda = views[3]
-        pair = take(2 * largest)
-        rPooled = take(plan.features * capacity); rdPooled = take(plan.features * capacity)
-        rLogits = take(classes * capacity); rdLogits = take(classes * capacity)
-        columns = take(columnCapacity); gradColumns = take(columnCapacity)
-        kernelScratch = take(kernelCapacity)
-        product = take(parameterCount)
+        pair = arena.take(2 * largest)
+        rPooled = arena.take(plan.features * capacity); rdPooled = arena.take(plan.features * capacity)
+        rLogits = arena.take(classes * capacity); rdLogits = arena.take(classes * capacity)
+        columns = arena.take(columnFloats); gradColumns = arena.take(columnFloats)
+        kernelScratch = arena.take(kernelCapacity)
+        product = arena.take(parameterCount)
+        super.init(plan: plan, activation: activation, classes: classes, capacity: capacity, parameterCount: parameterCount,
+                   arena: arena)
     }
-
-    deinit { arena.deallocate() }
 
     /// H·v contributions of the chunk's `n` images (NCHW at `images`), written over `product`.
     func run(_ context: HessianCachedContext, cache: HessianPrimalCache.Chunk, images: UnsafePointer<Float>) {
@@ -91,27 +68,7 @@ final class HessianCachedWorker {
     /// The input of a layer's convolution (a cached activation or the images) and its R-derivative.
     func convolutionInput(_ layer: TrainingLayer, _ cache: HessianPrimalCache.Chunk, images: UnsafePointer<Float>,
                           n: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>?, ConvolutionKernels.PlaneLayout) {
-        let g = layer.geometry
-        guard let source = layer.input else {
-            return (images, nil, .init(channelStride: g.inPlane, imageStride: g.inChannels * g.inPlane))
-        }
-        return (UnsafePointer(cache.a[source]), UnsafePointer(ra[source]),
-                .init(channelStride: n * g.inPlane, imageStride: g.inPlane))
-    }
-
-    /// im2col of a chunk's patches of `source` (C channels of `g`'s input size).
-    static func unfold(_ g: ConvolutionGeometry, _ chunk: ConvolutionTraining.Chunk, source: UnsafePointer<Float>,
-                       layout: ConvolutionKernels.PlaneLayout, into columns: UnsafeMutablePointer<Float>) {
-        let images = source + chunk.first * layout.imageStride
-        if g.stride == 1 {
-            ConvolutionKernels.im2colStride1(source: images, layout: layout, channels: g.inChannels,
-                                             imageCount: chunk.count, height: g.inHeight, width: g.inWidth,
-                                             rows: chunk.rows, into: columns)
-        } else {
-            ConvolutionKernels.im2col3x3(source: images, layout: layout, channels: g.inChannels,
-                                         imageCount: chunk.count, height: g.inHeight, width: g.inWidth,
-                                         stride: g.stride, into: columns)
-        }
+        Self.convolutionInput(layer, activations: cache.a, rActivations: ra, images: images, n: n)
     }
 
     /// dz = s·dy of layer `k` into `target` (CNHW).
@@ -144,7 +101,7 @@ final class HessianCachedWorker {
                     ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: g.reduction,
                                                      allowsBands: true) { chunk in
                         let cols = chunk.columns(g)
-                        Self.unfold(g, chunk, source: rInput, layout: layout, into: columns)
+                        ConvolutionTraining.unfold(g, chunk, source: rInput, layout: layout, into: columns)
                         TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                                           a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
                                           c: gradWeight, ldc: g.reduction)
@@ -157,8 +114,8 @@ final class HessianCachedWorker {
                                                  allowsBands: true) { chunk in
                     let cols = chunk.columns(g)
                     let rColumns = columns + g.reduction * cols
-                    Self.unfold(g, chunk, source: input, layout: layout, into: columns)
-                    Self.unfold(g, chunk, source: rInput, layout: layout, into: rColumns)
+                    ConvolutionTraining.unfold(g, chunk, source: input, layout: layout, into: columns)
+                    ConvolutionTraining.unfold(g, chunk, source: rInput, layout: layout, into: rColumns)
                     // R(z) = V ∗ in + W ∗ R(in)
                     TrainingBLAS.gemm(m: g.outChannels, n: cols, k: 2 * g.reduction, a: fused, lda: 2 * g.reduction,
                                       b: columns, ldb: cols, beta: 0, c: rz[k] + chunk.offset(g), ldc: ldz)
@@ -175,17 +132,7 @@ final class HessianCachedWorker {
             }
             batchNormForward(k, base.batchNorm[k], cache, n: n)
             let length = layer.channels * n * layer.plane
-            switch layer.shortcut {
-            case .none: break
-            case .identity(let source):
-                let (ryk, ras) = (ry[k], ra[source])
-                for i in 0..<length { ryk[i] += ras[i] }
-            case .optionA(let source):
-                let from = plan.layers[source].geometry
-                OptionAShortcut.forwardAdd(ra[source], inChannels: from.outChannels, inHeight: from.outHeight,
-                                           inWidth: from.outWidth, into: ry[k], outChannels: layer.channels,
-                                           batch: n, images: 0..<n)
-            }
+            shortcutForward(k, from: ra, into: ry[k], n: n)
             // R(a) = f'(y)·R(y)
             let (ryk, rak) = (ry[k], ra[k])
             if cache.d1.isEmpty {

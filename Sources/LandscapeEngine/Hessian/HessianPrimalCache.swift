@@ -20,10 +20,11 @@ import Foundation
 /// activation value, e.g. 1.7 GB (ReLU) or 2.9 GB (Mish) for 1,000 28x28
 /// Fashion-MNIST images, 2.3 GB / 3.8 GB for 1,000 32x32 CIFAR-10 images.
 ///
-/// The cache is filled by the first product computed with it (the ordinary
-/// path records the primal values as it goes; that product itself is then
-/// recomputed from the cache, so every product comes from one path) and may
-/// then only be used with the same weights and images.
+/// The cache is filled on the first product computed with it, by the primal
+/// pass alone (the ordinary path without its R-quantities, recording the
+/// primal values as it goes; the product itself then comes from the cache, so
+/// every product comes from one path), and may then only be used with the
+/// same weights and images.
 public final class HessianPrimalCache: @unchecked Sendable {
     /// Default ceiling for `HessianOperator`'s cache: above it products are
     /// computed without one (a 2-core machine with 16+ GB holds this beside the rest).

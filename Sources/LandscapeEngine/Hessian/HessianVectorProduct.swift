@@ -126,8 +126,10 @@ public final class HessianVectorProduct: @unchecked Sendable {
     }
 
     /// With `record`, every chunk's primal values go into the cache (see `HessianPrimalCache`).
+    /// `rDerivatives: false`: the primal pass alone, to fill `record` (the product is then all zeros).
     func compute(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, data: EvaluationData,
-                 record: HessianPrimalCache?, isCancelled: @Sendable () -> Bool) throws -> HessianVectorResult {
+                 record: HessianPrimalCache?, rDerivatives: Bool = true,
+                 isCancelled: @Sendable () -> Bool) throws -> HessianVectorResult {
         let count = layout.totalCount
         let flipped = UnsafeMutablePointer<Float>.allocate(capacity: 2 * count)
         defer { flipped.deallocate() }
@@ -150,7 +152,7 @@ public final class HessianVectorProduct: @unchecked Sendable {
                 try inWaves(imageCount: data.count, isCancelled: isCancelled, work: { slot, chunk, start, n in
                     let (pixels, labels, context) = shared.value
                     self.workers[slot].run(context, images: pixels + start * imageSize, labels: labels + start, count: n,
-                                           record: record?.chunks[chunk])
+                                           record: record?.chunks[chunk], rDerivatives: rDerivatives)
                 }, collect: { slot in
                     let worker = workers[slot]
                     lossSum += worker.lossSum
@@ -158,7 +160,7 @@ public final class HessianVectorProduct: @unchecked Sendable {
                     for range in trainable {
                         for i in range {
                             gradient[i] += Double(worker.gradient[i])
-                            product[i] += Double(worker.product[i])
+                            if rDerivatives { product[i] += Double(worker.product[i]) }
                         }
                     }
                 })

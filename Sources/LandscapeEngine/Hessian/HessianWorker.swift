@@ -9,13 +9,7 @@ import Foundation
 /// a chunk of n images), as in the training code, whose convolution, pooling
 /// and shortcut kernels this reuses. Images are independent under eval-mode
 /// BatchNorm, so a chunk needs nothing from any other chunk.
-final class HessianWorker {
-    let plan: TrainingPlan
-    let activation: Activation
-    let classes: Int
-    let capacity: Int
-    let parameterCount: Int
-
+final class HessianWorker: HessianChunkWorker {
     /// Per layer: z, y = BN(z) (+ shortcut), a = f(y), their R-derivatives, and the
     /// gradient at a (then, in place, at y and z) with its R-derivative.
     let z: [UnsafeMutablePointer<Float>], y: [UnsafeMutablePointer<Float>], a: [UnsafeMutablePointer<Float>]
@@ -37,69 +31,46 @@ final class HessianWorker {
     var lossSum = 0.0
     var correct = 0
 
-    private let arena: UnsafeMutablePointer<Float>
-    private let arenaCount: Int
-
     init(plan: TrainingPlan, activation: Activation, classes: Int, capacity: Int, parameterCount: Int) {
-        self.plan = plan
-        self.activation = activation
-        self.classes = classes
-        self.capacity = capacity
-        self.parameterCount = parameterCount
-        let sizes = plan.layers.map { $0.channels * capacity * $0.plane }
-        let total = sizes.reduce(0, +)
+        let sizes = HessianChunkWorker.layerSizes(plan, capacity: capacity)
         let largest = sizes.max() ?? 0
         let features = plan.features
-        columnCapacity = max(TrainingBuffers.columnChunkFloats,
-                             plan.layers.map { ConvolutionTraining.minimumCapacity($0.geometry) }.max() ?? 0)
+        let columnFloats = HessianChunkWorker.minimumColumnFloats(plan)
+        columnCapacity = columnFloats
         // One arena: 8 tensors per layer, scratch, head, columns, the two parameter-sized sums.
         let headCount = 4 * features * capacity + 4 * classes * capacity
-        arenaCount = 8 * total + largest + headCount + 2 * columnCapacity + 2 * parameterCount
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: arenaCount)
-        base.initialize(repeating: 0, count: arenaCount)
-        arena = base
-        var cursor = ArenaCursor(base: base)
-        func take(_ count: Int) -> UnsafeMutablePointer<Float> { cursor.take(count) }
-        var views: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: 8)
-        for size in sizes {
-            for kind in 0..<8 { views[kind].append(take(size)) }
-        }
+        let arena = FloatArena(count: 8 * sizes.reduce(0, +) + largest + headCount + 2 * columnFloats + 2 * parameterCount)
+        let views = arena.perLayer(8, sizes: sizes)
         z = views[0]; y = views[1]; a = views[2]
         rz = views[3]; ry = views[4]; ra = views[5]
         da = views[6]; rda = views[7]
-        scratch = take(largest)
-        pooled = take(features * capacity); rPooled = take(features * capacity)
-        dPooled = take(features * capacity); rdPooled = take(features * capacity)
-        logits = take(classes * capacity); rLogits = take(classes * capacity)
-        dLogits = take(classes * capacity); rdLogits = take(classes * capacity)
-        columns = take(columnCapacity); gradColumns = take(columnCapacity)
-        gradient = take(parameterCount); product = take(parameterCount)
-    }
-
-    deinit { arena.deallocate() }
-
-    /// Hands out consecutive views of one allocation.
-    private struct ArenaCursor {
-        let base: UnsafeMutablePointer<Float>
-        var offset = 0
-        mutating func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-            defer { offset += count }
-            return base + offset
-        }
+        scratch = arena.take(largest)
+        pooled = arena.take(features * capacity); rPooled = arena.take(features * capacity)
+        dPooled = arena.take(features * capacity); rdPooled = arena.take(features * capacity)
+        logits = arena.take(classes * capacity); rLogits = arena.take(classes * capacity)
+        dLogits = arena.take(classes * capacity); rdLogits = arena.take(classes * capacity)
+        columns = arena.take(columnFloats); gradColumns = arena.take(columnFloats)
+        gradient = arena.take(parameterCount); product = arena.take(parameterCount)
+        super.init(plan: plan, activation: activation, classes: classes, capacity: capacity, parameterCount: parameterCount,
+                   arena: arena)
     }
 
     /// Gradient and H·v contributions of `n` images (NCHW at `images`), written
     /// over `gradient` and `product`; the loss sum into `lossSum`.
     /// With `record`, the chunk's primal values are copied into it on the way (`HessianPrimalCache`).
+    /// `rDerivatives: false` is the primal pass alone, which fills a cache (`record` is then required):
+    /// the forward values, the loss and the ordinary gradient, the same floats as with the R-derivatives
+    /// (every primal quantity is computed by the same expressions in the same order), `product` left at 0.
     func run(_ context: HessianContext, images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count n: Int,
-             record: HessianPrimalCache.Chunk? = nil) {
+             record: HessianPrimalCache.Chunk? = nil, rDerivatives r: Bool = true) {
         precondition(n >= 1 && n <= capacity, "chunk of \(n) images: capacity \(capacity)")
+        precondition(r || record != nil, "the primal pass alone is for filling a primal cache")
         gradient.update(repeating: 0, count: parameterCount)
         product.update(repeating: 0, count: parameterCount)
-        forward(context, images: images, n: n)
-        head(context, labels: labels, n: n, record: record)
+        forward(context, images: images, n: n, r: r)
+        head(context, labels: labels, n: n, record: record, r: r)
         if let record { recordForward(record, n: n) }
-        backward(context, images: images, n: n, record: record)
+        backward(context, images: images, n: n, record: record, r: r)
     }
 
     /// z, a and (f'' ≠ 0) f'(y) per layer; f''(y) goes into `q`, multiplied by da in the backward pass.
@@ -118,17 +89,13 @@ final class HessianWorker {
         record.dLogits.update(from: dLogits, count: classes * n)
     }
 
-    /// The input of layer `index`'s convolution and its R-derivative (nil for the images, which do not depend on θ).
+    /// The input of a layer's convolution and its R-derivative (nil for the images, which do not depend on θ).
     func convolutionInput(_ layer: TrainingLayer, images: UnsafePointer<Float>,
                           n: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>?, ConvolutionKernels.PlaneLayout) {
-        let g = layer.geometry
-        guard let source = layer.input else {
-            return (images, nil, .init(channelStride: g.inPlane, imageStride: g.inChannels * g.inPlane))
-        }
-        return (UnsafePointer(a[source]), UnsafePointer(ra[source]), .init(channelStride: n * g.inPlane, imageStride: g.inPlane))
+        Self.convolutionInput(layer, activations: a, rActivations: ra, images: images, n: n)
     }
 
-    private func forward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int) {
+    private func forward(_ context: HessianContext, images: UnsafePointer<Float>, n: Int, r: Bool) {
         for (k, layer) in plan.layers.enumerated() {
             let g = layer.geometry
             let (input, rInput, layout) = convolutionInput(layer, images: images, n: n)
@@ -136,43 +103,32 @@ final class HessianWorker {
             // z = W ∗ in;  R(z) = V ∗ in + W ∗ R(in)
             ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: input, inputLayout: layout,
                                         output: z[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
-            ConvolutionTraining.forward(g, weight: context.vector + layer.weight, input: input, inputLayout: layout,
-                                        output: rz[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
-            if let rInput {
+            if r {
+                ConvolutionTraining.forward(g, weight: context.vector + layer.weight, input: input, inputLayout: layout,
+                                            output: rz[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
+            }
+            if r, let rInput {
                 ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: rInput, inputLayout: layout,
                                             output: scratch, batch: n, images: 0..<n, columns: columns,
                                             columnCapacity: columnCapacity)
                 let target = rz[k], source = scratch
                 for i in 0..<length { target[i] += source[i] }
             }
-            batchNormForward(k, context.batchNorm[k], n: n)
-            switch layer.shortcut {
-            case .none: break
-            case .identity(let source):
-                let (yk, ryk, as_, ras) = (y[k], ry[k], a[source], ra[source])
-                for i in 0..<length {
-                    yk[i] += as_[i]
-                    ryk[i] += ras[i]
-                }
-            case .optionA(let source):
-                let input = plan.layers[source].geometry
-                for (from, into) in [(a[source], y[k]), (ra[source], ry[k])] {
-                    OptionAShortcut.forwardAdd(from, inChannels: input.outChannels, inHeight: input.outHeight,
-                                               inWidth: input.outWidth, into: into, outChannels: layer.channels,
-                                               batch: n, images: 0..<n)
-                }
-            }
+            batchNormForward(k, context.batchNorm[k], n: n, r: r)
+            shortcutForward(k, from: a, into: y[k], n: n)
+            if r { shortcutForward(k, from: ra, into: ry[k], n: n) }
             // a = f(y);  R(a) = f'(y)·R(y)
             activation.apply(UnsafeBufferPointer(start: y[k], count: length),
                              to: UnsafeMutableBufferPointer(start: a[k], count: length))
+            guard r else { continue }
             activation.backward(input: UnsafeBufferPointer(start: y[k], count: length),
                                 gradOutput: UnsafeBufferPointer(start: ry[k], count: length),
                                 gradInput: UnsafeMutableBufferPointer(start: ra[k], count: length))
         }
     }
 
-    /// y = (z − μ)·s + β and R(y) = (z − μ)·vγ·invStd + s·R(z) + vβ, channel by channel.
-    private func batchNormForward(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int) {
+    /// y = (z − μ)·s + β and (with `r`) R(y) = (z − μ)·vγ·invStd + s·R(z) + vβ, channel by channel.
+    private func batchNormForward(_ k: Int, _ bn: HessianContext.BatchNormConstants, n: Int, r: Bool) {
         let plane = plan.layers[k].plane
         let length = n * plane
         for c in 0..<bn.mean.count {
@@ -180,6 +136,10 @@ final class HessianWorker {
             let zc = z[k] + start, rzc = rz[k] + start, yc = y[k] + start, ryc = ry[k] + start
             let mean = bn.mean[c], scale = bn.scale[c], shift = bn.shift[c]
             let rScale = bn.rScale[c], rShift = bn.rShift[c]
+            guard r else {
+                for i in 0..<length { yc[i] = (zc[i] - mean) * scale + shift }
+                continue
+            }
             for i in 0..<length {
                 let centred = zc[i] - mean
                 yc[i] = centred * scale + shift
@@ -188,16 +148,20 @@ final class HessianWorker {
         }
     }
 
-    /// Pool, linear layer and mean cross-entropy with their R-derivatives, then
+    /// Pool, linear layer and mean cross-entropy with (`r`) their R-derivatives, then
     /// the gradients of the head: linear weight and bias into `gradient` and
     /// `product`, the pooled features' into `dPooled`/`rdPooled`, and the
-    /// last layer's output gradient into `da`/`rda`.
-    private func head(_ context: HessianContext, labels: UnsafePointer<Int32>, n: Int, record: HessianPrimalCache.Chunk?) {
+    /// last layer's output gradient into `da`/`rda`. Without `r`, the R-terms are skipped (their sums
+    /// are separate accumulators, so the primal ones are the same floats either way).
+    private func head(_ context: HessianContext, labels: UnsafePointer<Int32>, n: Int, record: HessianPrimalCache.Chunk?,
+                      r: Bool) {
         let last = plan.layers[plan.layers.count - 1]
         let features = plan.features
         ClassifierHead.averagePool(a[a.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n, into: pooled)
-        ClassifierHead.averagePool(ra[ra.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n,
-                                   into: rPooled)
+        if r {
+            ClassifierHead.averagePool(ra[ra.count - 1], channels: features, batch: n, plane: last.plane, images: 0..<n,
+                                       into: rPooled)
+        }
         let weight = context.values + plan.linearWeight, bias = context.values + plan.linearBias
         let vWeight = context.vector + plan.linearWeight, vBias = context.vector + plan.linearBias
         // logits = W·p + b;  R(logits) = V·p + W·R(p) + vb  (float64 sums)
@@ -207,28 +171,28 @@ final class HessianWorker {
                 for c in 0..<features {
                     let p = Double(pooled[c * n + b])
                     sum += Double(weight[j * features + c]) * p
-                    rSum += Double(vWeight[j * features + c]) * p + Double(weight[j * features + c]) * Double(rPooled[c * n + b])
+                    if r { rSum += Double(vWeight[j * features + c]) * p + Double(weight[j * features + c]) * Double(rPooled[c * n + b]) }
                 }
                 logits[b * classes + j] = Float(sum)
-                rLogits[b * classes + j] = Float(rSum)
+                if r { rLogits[b * classes + j] = Float(rSum) }
             }
         }
-        softmaxCrossEntropy(labels: labels, n: n, scale: context.lossScale, probabilitiesInto: record?.probabilities)
+        softmaxCrossEntropy(labels: labels, n: n, scale: context.lossScale, probabilitiesInto: record?.probabilities, r: r)
         // dW = Σ_b dℓ_b pᵀ, R(dW) = Σ_b R(dℓ_b) pᵀ + dℓ_b R(p)ᵀ; db = Σ dℓ, R(db) = Σ R(dℓ)
         for j in 0..<classes {
             var biasSum = 0.0, rBiasSum = 0.0
             for b in 0..<n {
                 biasSum += Double(dLogits[b * classes + j])
-                rBiasSum += Double(rdLogits[b * classes + j])
+                if r { rBiasSum += Double(rdLogits[b * classes + j]) }
             }
             gradient[plan.linearBias + j] = Float(biasSum)
             product[plan.linearBias + j] = Float(rBiasSum)
             for c in 0..<features {
                 var sum = 0.0, rSum = 0.0
                 for b in 0..<n {
-                    let d = Double(dLogits[b * classes + j]), rd = Double(rdLogits[b * classes + j])
+                    let d = Double(dLogits[b * classes + j])
                     sum += d * Double(pooled[c * n + b])
-                    rSum += rd * Double(pooled[c * n + b]) + d * Double(rPooled[c * n + b])
+                    if r { rSum += Double(rdLogits[b * classes + j]) * Double(pooled[c * n + b]) + d * Double(rPooled[c * n + b]) }
                 }
                 gradient[plan.linearWeight + j * features + c] = Float(sum)
                 product[plan.linearWeight + j * features + c] = Float(rSum)
@@ -241,8 +205,10 @@ final class HessianWorker {
                 for j in 0..<classes {
                     let d = Double(dLogits[b * classes + j])
                     sum += Double(weight[j * features + c]) * d
-                    rSum += Double(vWeight[j * features + c]) * d
-                        + Double(weight[j * features + c]) * Double(rdLogits[b * classes + j])
+                    if r {
+                        rSum += Double(vWeight[j * features + c]) * d
+                            + Double(weight[j * features + c]) * Double(rdLogits[b * classes + j])
+                    }
                 }
                 dPooled[c * n + b] = Float(sum)
                 rdPooled[c * n + b] = Float(rSum)
@@ -250,15 +216,16 @@ final class HessianWorker {
         }
         ClassifierHead.averagePoolBackward(dPooled, channels: features, batch: n, plane: last.plane, images: 0..<n,
                                            into: da[da.count - 1])
+        guard r else { return }
         ClassifierHead.averagePoolBackward(rdPooled, channels: features, batch: n, plane: last.plane, images: 0..<n,
                                            into: rda[rda.count - 1])
     }
 
     /// ℓ = log Σ e^z − z_label per image (summed into `lossSum`),
     /// dℓ = scale·(softmax − onehot) and R(dℓ) = scale·p ⊙ (R(z) − p·R(z)), p = softmax(z).
-    /// With `probabilitiesInto`, the softmax is also written there ([n][classes]).
+    /// With `probabilitiesInto`, the softmax is also written there ([n][classes]). Without `r`, no R(dℓ).
     private func softmaxCrossEntropy(labels: UnsafePointer<Int32>, n: Int, scale: Double,
-                                     probabilitiesInto kept: UnsafeMutablePointer<Double>?) {
+                                     probabilitiesInto kept: UnsafeMutablePointer<Double>?, r: Bool) {
         lossSum = 0
         correct = 0
         var probabilities = [Double](repeating: 0, count: classes)
@@ -278,13 +245,13 @@ final class HessianWorker {
             var expected = 0.0
             for j in 0..<classes {
                 probabilities[j] = exp(Double(zb[j]) - logSumExp)
-                expected += probabilities[j] * Double(rzb[j])
+                if r { expected += probabilities[j] * Double(rzb[j]) }
             }
             if let kept { for j in 0..<classes { kept[b * classes + j] = probabilities[j] } }
             for j in 0..<classes {
                 let p = probabilities[j]
                 dLogits[b * classes + j] = Float(scale * (p - (j == label ? 1 : 0)))
-                rdLogits[b * classes + j] = Float(scale * p * (Double(rzb[j]) - expected))
+                if r { rdLogits[b * classes + j] = Float(scale * p * (Double(rzb[j]) - expected)) }
             }
         }
     }

@@ -80,7 +80,7 @@ enum ConvolutionTraining {
     }
 
     /// im2col of a chunk's patches of `source` (C channels of `g`'s input size).
-    private static func unfold(_ g: ConvolutionGeometry, _ chunk: Chunk, source: UnsafePointer<Float>,
+    static func unfold(_ g: ConvolutionGeometry, _ chunk: Chunk, source: UnsafePointer<Float>,
                                layout: ConvolutionKernels.PlaneLayout, into columns: UnsafeMutablePointer<Float>) {
         let images = source + chunk.first * layout.imageStride
         if g.stride == 1 {
