@@ -36,6 +36,9 @@ struct TrainCommand: ParsableCommand {
     var snapshotEvery: Int?
     @Option(name: .customLong("train-limit"), help: "Train on the first N images only (a quick check).") var trainLimit: Int?
     @Option(name: .customLong("eval-limit"), help: "Evaluate on the first N test images only.") var evalLimit: Int?
+    @Option(help: "Training convolutions: winograd or direct (register kernels: forward and stride-1 input gradients; weight gradients by GEMM), or im2col (OpenBLAS GEMMs throughout). Default: winograd where the CPU has AVX2 and FMA, else im2col.")
+    var convolution = ConvolutionAlgorithm.preferred
+    @Flag(help: "Print where the training steps' time went, phase by phase, at the end.") var profile = false
 
     enum ScheduleName: String, ExpressibleByArgument, CaseIterable { case cosine, multistep, onecycle }
 
@@ -103,7 +106,8 @@ struct TrainCommand: ParsableCommand {
         }
         print("\(run.architecture.description): \(run.state.model.parameterCount) parameters; "
             + "\(run.source.count) \(run.trainSet.name) train images, \(run.testData.count) test images; "
-            + "\(batches) batches of \(config.recipe.batchSize) per epoch, \(config.threads) threads")
+            + "\(batches) batches of \(config.recipe.batchSize) per epoch, \(config.threads) threads, "
+            + "\(run.convolution.rawValue) convolutions (\(run.convolution.kernelISA.rawValue))")
         let bar = TrainingProgressBar(epochs: config.recipe.epochs)
         var watcher: Thread?
         watcher = Thread { [weak run] in
@@ -120,6 +124,7 @@ struct TrainCommand: ParsableCommand {
             fflush(nil)   // one line per epoch, visible at once in a log file
         })
         bar.finish()
+        if let profile = run.profile { print(profile.table) }
         switch outcome {
         case .stopped:
             let state = run.state
@@ -186,17 +191,20 @@ struct TrainCommand: ParsableCommand {
             "arch": arch, "activation": activation, "data": data, "test_data": testData ?? "\(data) (test split)",
             "epochs": String(epochs), "batch": String(batch), "lr": String(lr), "schedule": schedule.rawValue,
             "momentum": String(momentum), "nesterov": String(nesterov), "weight_decay": String(weightDecay),
-            "seed": String(seed), "threads": String(threads), "out": out,
+            "seed": String(seed), "threads": String(threads), "out": out, "convolution": convolution.effective.rawValue,
             "train_limit": trainLimit.map(String.init) ?? "all", "eval_limit": evalLimit.map(String.init) ?? "all",
         ]
         if let warmup { flags["warmup"] = String(warmup) }
         if let snapshotEvery { flags["snapshot_every"] = String(snapshotEvery) }
         if schedule == .multistep { flags["milestones"] = milestones }
         flags["schedule_detail"] = "\(try makeSchedule())"
-        return TrainingConfiguration(
+        var configuration = TrainingConfiguration(
             depth: try depth(), activation: try Activation(parsing: activation), dataPath: data, testDataPath: testData,
             recipe: try makeRecipe(), trainLimit: trainLimit, evalLimit: evalLimit, threads: threads, output: output,
             checkpoint: checkpoint.map { URL(fileURLWithPath: $0) }, snapshots: snapshots.map { URL(fileURLWithPath: $0) },
             snapshotEvery: snapshotEvery, resume: resume, recipeFlags: flags)
+        configuration.convolution = convolution
+        configuration.profile = profile
+        return configuration
     }
 }

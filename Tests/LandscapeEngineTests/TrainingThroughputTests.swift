@@ -24,15 +24,26 @@ final class TrainingThroughputTests: XCTestCase {
         var model = ResNetModel.randomlyInitialized(arch, using: &rng)
         let images = (0..<(batch * channels * height * width)).map { _ in Float(rng.symmetric()) }
         let labels = (0..<batch).map { Int32($0 % 10) }
-        let network = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width, threads: threads)
+        // LANDSCAPE_TRAINING_CONVOLUTION=im2col|direct|winograd (default: the preferred one on this CPU).
+        let convolution = try environment["LANDSCAPE_TRAINING_CONVOLUTION"].map { name in
+            guard let algorithm = ConvolutionAlgorithm(rawValue: name) else {
+                throw XCTSkip("LANDSCAPE_TRAINING_CONVOLUTION: expected im2col, direct or winograd, got '\(name)'")
+            }
+            return algorithm
+        } ?? .preferred
+        let network = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width, threads: threads,
+                                          convolution: convolution)
         var sgd = try SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
         _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels)   // warm-up
+        // LANDSCAPE_TRAINING_PROFILE=1: time every phase of the timed steps too.
+        if environment["LANDSCAPE_TRAINING_PROFILE"] == "1" { network.profile = TrainingProfile(shards: network.shardCount) }
         let start = Date(), cpuStart = Self.processCPUSeconds()
         for _ in 0..<steps { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
         let seconds = Date().timeIntervalSince(start), cpuSeconds = Self.processCPUSeconds() - cpuStart
         // CPU time is less disturbed than wall time when other jobs share the cores.
         print(String(format: "training CPU time: %.1f img per CPU-second", Double(steps * batch) / cpuSeconds))
-        print("training throughput: \(arch.name) \(arch.activation) \(height)x\(width)x\(channels), batch \(batch), \(threads) thread(s): "
+        if let profile = network.profile { print(profile.table) }
+        print("training throughput: \(network.convolution) convolutions, \(arch.name) \(arch.activation) \(height)x\(width)x\(channels), batch \(batch), \(threads) thread(s): "
               + String(format: "%.1f img/s (%.3f s/step)", Double(steps * batch) / seconds, seconds / Double(steps)))
     }
 

@@ -18,6 +18,11 @@ public struct TrainingConfiguration: Sendable {
     /// Evaluate on the first `evalLimit` test images only; nil: all.
     public var evalLimit: Int?
     public var threads: Int
+    /// How the training convolutions run (`TrainingNetwork.convolution`): the register kernels by
+    /// default where the CPU has them, `im2col` for the BLAS path.
+    public var convolution: ConvolutionAlgorithm = .preferred
+    /// Time every phase of every step (`TrainingRun.profile`).
+    public var profile = false
     /// The final weights (safetensors); the model card goes beside them.
     public var output: URL
     /// The training state, rewritten after every epoch and on a stop.

@@ -65,7 +65,9 @@ public final class TrainingRun: @unchecked Sendable {
             resumedAt = nil
         }
         wallBefore = log.wallSeconds
-        trainer = try Trainer(state: state, source: source, threads: configuration.threads)
+        trainer = try Trainer(state: state, source: source, threads: configuration.threads,
+                              convolution: configuration.convolution)
+        if configuration.profile { trainer.network.profile = TrainingProfile(shards: trainer.network.shardCount) }
         evaluator = Evaluator(threads: configuration.threads)
         for directory in [configuration.output.deletingLastPathComponent(),
                           configuration.checkpoint.deletingLastPathComponent()] + [configuration.snapshots].compactMap({ $0 }) {
@@ -75,6 +77,10 @@ public final class TrainingRun: @unchecked Sendable {
 
     /// The state after the last completed batch.
     public var state: TrainingState { trainer.state }
+    /// The per-phase step times so far, when `configuration.profile` asked for them.
+    public var profile: TrainingProfile? { trainer.network.profile }
+    /// How the convolutions run (the configuration's algorithm on this CPU).
+    public var convolution: ConvolutionAlgorithm { trainer.network.convolution }
     public var batchesPerEpoch: Int { configuration.recipe.batchesPerEpoch(count: source.count) }
 
     /// Makes `run` save and return `.stopped` after the batch in progress (any thread, any time).
@@ -162,6 +168,7 @@ public final class TrainingRun: @unchecked Sendable {
             Self.datasetKey: trainSet.name,
             Self.examplesKey: String(source.count),
             Self.snapshotEveryKey: configuration.snapshotEvery.map(String.init) ?? "epoch",
+            Self.convolutionKey: convolution.rawValue,
         ])
     }
 
@@ -176,6 +183,10 @@ public final class TrainingRun: @unchecked Sendable {
     static let datasetKey = "train_dataset"
     static let examplesKey = "train_examples"
     static let snapshotEveryKey = "snapshot_every"
+    /// How the run's convolutions were computed (`TrainingNetwork.convolution`): another path rounds
+    /// differently, so a resume on it would not continue bit-identically. Checkpoints written before
+    /// the key existed (all on im2col) are not checked.
+    static let convolutionKey = "convolution"
 
     /// Refuses a checkpoint made for other data, another model or another recipe.
     static func check(_ state: TrainingState, _ metadata: [String: String], against configuration: TrainingConfiguration,
@@ -192,6 +203,10 @@ public final class TrainingRun: @unchecked Sendable {
             throw refuse("recipe", "\(state.recipe)", "\(configuration.recipe)")
         }
         if let saved = metadata[datasetKey], saved != dataset { throw refuse("dataset", saved, dataset) }
+        let convolution = configuration.convolution.effective.rawValue
+        if let saved = metadata[convolutionKey], saved != convolution {
+            throw refuse("convolutions", saved, "\(convolution) (--convolution; on this CPU)")
+        }
         if let saved = metadata[examplesKey], saved != String(examples) {
             throw refuse("training examples", saved, "\(examples) (--train-limit)")
         }

@@ -133,7 +133,15 @@ enum ConvolutionTraining {
                          gradOutput: UnsafePointer<Float>, batch: Int, images: Range<Int>,
                          gradWeight: UnsafeMutablePointer<Float>, gradInput: UnsafeMutablePointer<Float>?,
                          columns: UnsafeMutablePointer<Float>, gradColumns: UnsafeMutablePointer<Float>,
-                         columnCapacity: Int, flippedWeight: UnsafePointer<Float>? = nil) {
+                         columnCapacity: Int, flippedWeight: UnsafePointer<Float>? = nil,
+                         profile: TrainingProfile? = nil, shard: Int = 0) {
+        // Times a piece of the work when profiling (`TrainingProfile`).
+        func timed(_ phase: TrainingProfile.Phase, _ body: () -> Void) {
+            guard let profile else { return body() }
+            let start = TrainingProfile.now()
+            body()
+            profile.add(phase, shard: shard, since: start)
+        }
         // The direct path's GEMM writes channel rows of dX with one leading dimension.
         let direct = gradInput != nil && flippedWeight != nil && g.stride == 1 && inputLayout.imageStride == g.inPlane
         let unfoldedRows = direct ? max(g.reduction, 9 * g.outChannels) : g.reduction
@@ -147,23 +155,29 @@ enum ConvolutionTraining {
                      allowsBands: gradInput == nil || direct) { chunk in
             let cols = chunk.columns(g)
             let gradChunk = gradOutput + chunk.offset(g)
-            unfold(g, chunk, source: input, layout: inputLayout, into: columns)
-            TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
-                              a: gradChunk, lda: ldz, b: columns, ldb: cols, beta: 1,
-                              c: gradWeight, ldc: g.reduction)
+            timed(.unfold) { unfold(g, chunk, source: input, layout: inputLayout, into: columns) }
+            timed(.backwardWeights) {
+                TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
+                                  a: gradChunk, lda: ldz, b: columns, ldb: cols, beta: 1,
+                                  c: gradWeight, ldc: g.reduction)
+            }
             if let gradInput, direct, let flippedWeight {
-                unfold(gradGeometry, chunk, source: gradOutput, layout: gradLayout, into: gradColumns)
-                TrainingBLAS.gemm(m: g.inChannels, n: cols, k: g.outChannels * 9, a: flippedWeight,
-                                  lda: g.outChannels * 9, b: gradColumns, ldb: cols, beta: 1,
-                                  c: gradInput + chunk.first * inputLayout.imageStride + chunk.rows.lowerBound * g.inWidth,
-                                  ldc: inputLayout.channelStride)
+                timed(.unfold) { unfold(gradGeometry, chunk, source: gradOutput, layout: gradLayout, into: gradColumns) }
+                timed(.backwardData) {
+                    TrainingBLAS.gemm(m: g.inChannels, n: cols, k: g.outChannels * 9, a: flippedWeight,
+                                      lda: g.outChannels * 9, b: gradColumns, ldb: cols, beta: 1,
+                                      c: gradInput + chunk.first * inputLayout.imageStride + chunk.rows.lowerBound * g.inWidth,
+                                      ldc: inputLayout.channelStride)
+                }
             } else if let gradInput {
-                TrainingBLAS.gemm(transposeA: true, m: g.reduction, n: cols, k: g.outChannels,
-                                  a: weight, lda: g.reduction, b: gradChunk, ldb: ldz, beta: 0,
-                                  c: gradColumns, ldc: cols)
-                col2im3x3(gradColumns, layout: inputLayout, channels: g.inChannels, imageCount: chunk.count,
-                          height: g.inHeight, width: g.inWidth, stride: g.stride,
-                          addingInto: gradInput + chunk.first * inputLayout.imageStride)
+                timed(.backwardData) {
+                    TrainingBLAS.gemm(transposeA: true, m: g.reduction, n: cols, k: g.outChannels,
+                                      a: weight, lda: g.reduction, b: gradChunk, ldb: ldz, beta: 0,
+                                      c: gradColumns, ldc: cols)
+                    col2im3x3(gradColumns, layout: inputLayout, channels: g.inChannels, imageCount: chunk.count,
+                              height: g.inHeight, width: g.inWidth, stride: g.stride,
+                              addingInto: gradInput + chunk.first * inputLayout.imageStride)
+                }
             }
         }
     }

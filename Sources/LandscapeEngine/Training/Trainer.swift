@@ -63,7 +63,8 @@ public final class Trainer: @unchecked Sendable {
     /// A trainer continuing from `state` (use `TrainingState.initial` to start).
     public init(state: TrainingState, source: any TrainingBatchSource,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                shards: Int = TrainingNetwork.defaultShardCount) throws {
+                shards: Int = TrainingNetwork.defaultShardCount,
+                convolution: ConvolutionAlgorithm = .preferred) throws {
         let recipe = state.recipe
         guard source.count >= 1, recipe.batchesPerEpoch(count: source.count) >= 1 else {
             throw TrainingError.invalidBatch("source has \(source.count) examples: expected at least one batch of \(recipe.batchSize)")
@@ -74,7 +75,7 @@ public final class Trainer: @unchecked Sendable {
         }
         network = try TrainingNetwork(architecture: state.model.architecture, batchCapacity: recipe.batchSize,
                                       height: source.imageHeight, width: source.imageWidth,
-                                      threads: threads, shards: shards)
+                                      threads: threads, shards: shards, convolution: convolution)
         self.source = source
         current = state
         optimizer = try recipe.makeOptimizer(momentumBuffer: state.momentumBuffer, stepCount: state.step)

@@ -14,22 +14,27 @@ extension TrainingNetwork {
         precondition(purpose == .training, "backward on a network built without backward buffers")
         let layers = plan.layers
         let gradients = buffers.parameterGradients.baseAddress!
-        for shard in 0..<shardCount {
-            for layer in layers { (buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount) }
-        }
-        for layer in layers where layer.input != nil && layer.geometry.stride == 1 {
-            ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
-                                            into: buffers.flippedWeights + layer.weight)
+        timed(.weightPacking) {
+            for shard in 0..<shardCount {
+                for layer in layers { (buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount) }
+            }
+            for layer in layers where layer.input != nil && layer.geometry.stride == 1 {
+                ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
+                                                into: buffers.flippedWeights + layer.weight)
+            }
+            kernels?.packBackward(plan, flipped: buffers.flippedWeights)
         }
         var outer = buffers.gradients[0], inner = buffers.gradients[1], next = buffers.gradients[2]
         let last = layers.count - 1
 
         // Pool backward, then through the last activation.
         let gradOuter = outer
-        forEachShard(batch: batch) { _, images in
-            ClassifierHead.averagePoolBackward(self.buffers.gradPooled, channels: layers[last].channels, batch: batch,
-                                               plane: layers[last].plane, images: images, into: gradOuter)
-            self.activationBackward(last, gradient: gradOuter, batch: batch, images: images)
+        forEachShard(batch: batch) { shard, images in
+            self.timed(.shortcutAndPool, shard: shard) {
+                ClassifierHead.averagePoolBackward(self.buffers.gradPooled, channels: layers[last].channels, batch: batch,
+                                                   plane: layers[last].plane, images: images, into: gradOuter)
+            }
+            self.activationBackward(last, gradient: gradOuter, batch: batch, images: images, shard: shard)
         }
         var batchNormGradients = reduceBatchNormGradients(last, batch: batch, into: gradients)
 
@@ -38,19 +43,25 @@ extension TrainingNetwork {
             let (gradOuter, gradInner, gradNext) = (outer, inner, next)
             let secondGradients = batchNormGradients
             forEachShard(batch: batch) { shard, images in
-                self.shortcutBackward(second, gradient: gradOuter, into: gradNext, batch: batch, images: images)
-                self.batchNormBackward(second, secondGradients, p, gradient: gradOuter, batch: batch, images: images)
-                self.zero(first, gradInner, batch: batch, images: images)
+                self.timed(.shortcutAndPool, shard: shard) {
+                    self.shortcutBackward(second, gradient: gradOuter, into: gradNext, batch: batch, images: images)
+                }
+                self.timed(.batchNormBackward, shard: shard) {
+                    self.batchNormBackward(second, secondGradients, p, gradient: gradOuter, batch: batch, images: images)
+                }
+                self.timed(.shortcutAndPool, shard: shard) { self.zero(first, gradInner, batch: batch, images: images) }
                 self.convolutionBackward(second, p, gradOutput: gradOuter, gradInput: gradInner, batch: batch,
                                          images: images, shard: shard)
-                self.activationBackward(first, gradient: gradInner, batch: batch, images: images)
+                self.activationBackward(first, gradient: gradInner, batch: batch, images: images, shard: shard)
             }
             let firstGradients = reduceBatchNormGradients(first, batch: batch, into: gradients)
             forEachShard(batch: batch) { shard, images in
-                self.batchNormBackward(first, firstGradients, p, gradient: gradInner, batch: batch, images: images)
+                self.timed(.batchNormBackward, shard: shard) {
+                    self.batchNormBackward(first, firstGradients, p, gradient: gradInner, batch: batch, images: images)
+                }
                 self.convolutionBackward(first, p, gradOutput: gradInner, gradInput: gradNext, batch: batch,
                                          images: images, shard: shard)
-                self.activationBackward(blockInput, gradient: gradNext, batch: batch, images: images)
+                self.activationBackward(blockInput, gradient: gradNext, batch: batch, images: images, shard: shard)
             }
             batchNormGradients = reduceBatchNormGradients(blockInput, batch: batch, into: gradients)
             swap(&outer, &next)
@@ -60,12 +71,16 @@ extension TrainingNetwork {
         let stemGradient = outer
         let stemGradients = batchNormGradients
         forEachShard(batch: batch) { shard, images in
-            self.batchNormBackward(0, stemGradients, p, gradient: stemGradient, batch: batch, images: images)
+            self.timed(.batchNormBackward, shard: shard) {
+                self.batchNormBackward(0, stemGradients, p, gradient: stemGradient, batch: batch, images: images)
+            }
             self.convolutionBackward(0, p, gradOutput: stemGradient, gradInput: nil, batch: batch,
                                      images: images, shard: shard)
         }
 
         // Weight gradients: the shards' sums added in shard order.
+        let sumStart = TrainingProfile.now()
+        defer { profile?.add(.shortcutAndPool, since: sumStart) }
         for layer in layers {
             let target = gradients + layer.weight
             target.update(from: buffers.shardGradients[0] + layer.weight, count: layer.geometry.weightCount)
@@ -77,7 +92,10 @@ extension TrainingNetwork {
     }
 
     /// dy = f'(y)·da in place, then the partial sums of layer `index`'s BatchNorm backward.
-    private func activationBackward(_ index: Int, gradient: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>) {
+    private func activationBackward(_ index: Int, gradient: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>,
+                                    shard: Int) {
+        let start = TrainingProfile.now()
+        defer { profile?.add(.activationBackward, shard: shard, since: start) }
         let layer = plan.layers[index]
         let y = buffers.preActivations[index]
         let length = images.count * layer.plane
@@ -95,6 +113,8 @@ extension TrainingNetwork {
     /// Reduces the partial sums into dγ, dβ of layer `index` and stores them as parameter gradients.
     private func reduceBatchNormGradients(_ index: Int, batch: Int,
                                           into gradients: UnsafeMutablePointer<Float>) -> (gamma: [Double], beta: [Double]) {
+        let start = TrainingProfile.now()
+        defer { profile?.add(.reductions, since: start) }
         let layer = plan.layers[index]
         let result = BatchNormTraining.parameterGradients(partials: buffers.partials, statistics[index], batch: batch)
         for c in 0..<layer.channels {
@@ -150,11 +170,29 @@ extension TrainingNetwork {
                                      shard: Int) {
         let layer = plan.layers[index]
         let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
-        ConvolutionTraining.backward(layer.geometry, weight: p.values + layer.weight, input: input,
-                                     inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,
-                                     gradWeight: buffers.shardGradients[shard] + layer.weight, gradInput: gradInput,
-                                     columns: buffers.columns[shard], gradColumns: buffers.gradColumns[shard],
-                                     columnCapacity: buffers.columnCapacity,
-                                     flippedWeight: buffers.flippedWeights + layer.weight)
+        // The register kernels take the stride-1 weight and input gradients; the GEMMs keep the rest.
+        let onKernels = gradInput != nil && kernels?.backwardOffsets[index] != nil
+        let gradWeight = buffers.shardGradients[shard] + layer.weight
+        if let kernels, kernels.weightGradients[index] {
+            // The input gradient, when there is one, is on the kernels too (`TrainingKernels.init`).
+            timed(.backwardWeights, shard: shard) {
+                kernels.weightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
+                                       gradWeight: gradWeight, batch: batch, images: images, shard: shard)
+            }
+        } else {
+            ConvolutionTraining.backward(layer.geometry, weight: p.values + layer.weight, input: input,
+                                         inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,
+                                         gradWeight: gradWeight,
+                                         gradInput: onKernels ? nil : gradInput,
+                                         columns: buffers.columns[shard], gradColumns: buffers.gradColumns[shard],
+                                         columnCapacity: buffers.columnCapacity,
+                                         flippedWeight: buffers.flippedWeights + layer.weight, profile: profile, shard: shard)
+        }
+        if onKernels, let kernels, let gradInput {
+            timed(.backwardData, shard: shard) {
+                kernels.inputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
+                                      batch: batch, images: images, shard: shard)
+            }
+        }
     }
 }

@@ -14,18 +14,27 @@ extension TrainingNetwork {
     func forward(_ p: StepPointers, batch: Int, update: RunningStatisticsUpdate = .momentum) {
         let layers = plan.layers
         statistics.removeAll(keepingCapacity: true)
+        if let kernels { timed(.weightPacking) { kernels.packForward(plan, values: p.values) } }
         for k in 0...layers.count {
             let reduced = statistics
             forEachShard(batch: batch) { shard, images in
-                if k > 0 { self.finishLayer(k - 1, stats: reduced[k - 1], p, batch: batch, images: images) }
+                if k > 0 {
+                    self.timed(.forwardBatchNormActivation, shard: shard) {
+                        self.finishLayer(k - 1, stats: reduced[k - 1], p, batch: batch, images: images)
+                    }
+                }
                 if k < layers.count {
                     self.convolve(k, p, batch: batch, images: images, shard: shard)
                 } else {
                     let last = layers[k - 1]
-                    ClassifierHead.averagePool(self.buffers.activations[k - 1], channels: last.channels, batch: batch,
-                                               plane: last.plane, images: images, into: self.buffers.pooled)
+                    self.timed(.shortcutAndPool, shard: shard) {
+                        ClassifierHead.averagePool(self.buffers.activations[k - 1], channels: last.channels, batch: batch,
+                                                   plane: last.plane, images: images, into: self.buffers.pooled)
+                    }
                 }
             }
+            let reductionStart = TrainingProfile.now()
+            defer { profile?.add(.reductions, since: reductionStart) }
             if k < layers.count {
                 let layer = layers[k]
                 let stats = BatchNormTraining.statistics(partials: buffers.partials, channels: layer.channels,
@@ -57,11 +66,20 @@ extension TrainingNetwork {
         let layer = plan.layers[index]
         let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
         let z = buffers.convolutionOutputs[index]
-        ConvolutionTraining.forward(layer.geometry, weight: p.values + layer.weight, input: input,
-                                    inputLayout: inputLayout, output: z, batch: batch, images: images,
-                                    columns: buffers.columns[shard], columnCapacity: buffers.columnCapacity)
-        BatchNormTraining.accumulateMoments(z, channels: layer.channels, batch: batch, plane: layer.plane,
-                                            images: images, into: buffers.partials)
+        timed(.forwardConvolution, shard: shard) {
+            if let kernels, kernels.forwardOffsets[index] != nil {
+                kernels.forward(index, layer.geometry, input: input, inputLayout: inputLayout, output: z,
+                                batch: batch, images: images, shard: shard)
+            } else {
+                ConvolutionTraining.forward(layer.geometry, weight: p.values + layer.weight, input: input,
+                                            inputLayout: inputLayout, output: z, batch: batch, images: images,
+                                            columns: buffers.columns[shard], columnCapacity: buffers.columnCapacity)
+            }
+        }
+        timed(.forwardBatchNormActivation, shard: shard) {
+            BatchNormTraining.accumulateMoments(z, channels: layer.channels, batch: batch, plane: layer.plane,
+                                                images: images, into: buffers.partials)
+        }
     }
 
     /// y = BN(z) (+ shortcut), a = f(y) for the shard's images.

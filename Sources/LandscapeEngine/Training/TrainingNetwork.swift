@@ -44,9 +44,19 @@ public final class TrainingNetwork: @unchecked Sendable {
     /// results are reproducible across machines whatever their core count.
     public static let defaultShardCount = 2
 
+    /// How the convolutions run (`ConvolutionAlgorithm.effective` of the one asked for): `im2col`
+    /// (unfold + OpenBLAS GEMMs, forward and backward), or `direct` / `winograd`, which move the
+    /// forward convolutions and the stride-1 input gradients onto the register kernels
+    /// (`TrainingKernels`). The two round differently (about 1e-6 relative per convolution).
+    public let convolution: ConvolutionAlgorithm
+    /// Set to time every phase of the following steps (`TrainingProfile`); nil: no timing.
+    public var profile: TrainingProfile?
+
     let plan: TrainingPlan
     let layout: ParameterLayout
     let buffers: TrainingBuffers
+    /// The register kernels' packed filters and scratch; nil for `im2col`.
+    let kernels: TrainingKernels?
     /// Per layer, the batch statistics of the current step's forward pass.
     var statistics: [ChannelStatistics] = []
     let lock = NSLock()
@@ -62,7 +72,8 @@ public final class TrainingNetwork: @unchecked Sendable {
 
     public init(architecture: ResNetArchitecture, batchCapacity: Int, height: Int, width: Int,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                shards: Int = TrainingNetwork.defaultShardCount, purpose: Purpose = .training) throws {
+                shards: Int = TrainingNetwork.defaultShardCount, purpose: Purpose = .training,
+                convolution: ConvolutionAlgorithm = .preferred) throws {
         guard batchCapacity >= 1 else {
             throw TrainingError.invalidBatch("batch capacity \(batchCapacity): expected at least 1")
         }
@@ -81,6 +92,11 @@ public final class TrainingNetwork: @unchecked Sendable {
         self.purpose = purpose
         buffers = TrainingBuffers(plan: plan, parameterCount: layout.totalCount, classes: architecture.classCount,
                                   batchCapacity: batchCapacity, shards: shards, purpose: purpose)
+        let effective = convolution.effective
+        self.convolution = effective
+        kernels = effective == .im2col ? nil
+            : TrainingKernels(plan: plan, architecture: architecture, algorithm: effective, height: height,
+                              width: width, shards: shards, backward: purpose == .training)
         ConvolutionKernels.useSingleThreadedBLAS()
     }
 
@@ -111,8 +127,14 @@ public final class TrainingNetwork: @unchecked Sendable {
                           labels: [Int32]) throws -> TrainingStepResult {
         lock.lock()
         defer { lock.unlock() }
+        let start = TrainingProfile.now()
         let result = try step(model: &model, images: images, labels: labels)
+        let optimizerStart = TrainingProfile.now()
         try optimizer.step(model: &model, gradients: UnsafeBufferPointer(buffers.parameterGradients))
+        if let profile {
+            profile.add(.optimizer, since: optimizerStart)
+            profile.addStep(wallSeconds: Double(TrainingProfile.now() - start) * 1e-9)
+        }
         return result
     }
 
@@ -137,7 +159,7 @@ public final class TrainingNetwork: @unchecked Sendable {
                                             labels: labelBuffer.baseAddress!)
                 buffers.parameterGradients.update(repeating: 0)
                 forward(pointers, batch: batch)
-                let (loss, correct) = classifierForwardAndBackward(pointers, batch: batch)
+                let (loss, correct) = timed(.classifier) { classifierForwardAndBackward(pointers, batch: batch) }
                 backward(pointers, batch: batch)
                 return TrainingStepResult(loss: loss, correct: correct, batchSize: batch,
                                           gradientNorm: Self.norm(buffers.parameterGradients))

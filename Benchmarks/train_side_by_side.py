@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""`landscape train` against PyTorch training (Benchmarks/train_baseline.py), alternating, on the
+same images, model, batch, optimizer and threads (issue 20, item 4c).
+
+Per round: one `landscape train --epochs 1` per engine convolution (its epoch line's img/s: the
+batches' time, filling them included, not start-up or the test evaluation) and one
+`train_baseline.py --variant V` per PyTorch variant (its timed pass: not Python's start, `import
+torch`, the warm-up steps or compilation). The order rotates each round. Prints each round's
+images/s, the medians, every side's ratio to the fastest PyTorch variant's median, the CPU model
+(/proc/cpuinfo), the load average before and after, and the kernel ISA each side dispatched to.
+
+    swift build -c release --product landscape
+    python3 Benchmarks/train_side_by_side.py [--rounds 3] [--images 6400] [--threads 2]
+        [--convolutions winograd,im2col] [--variants eager,channels_last] [--activation relu]
+"""
+import argparse, json, os, re, statistics, subprocess, sys, tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+EPOCH_LINE = re.compile(r"epoch\s+1/1 .* ([0-9.]+) img/s")
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def run(command, what):
+    """Runs command; on failure exits naming what failed and the end of its error output."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        sys.exit(f"train_side_by_side: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    return result.stdout
+
+
+def engine(binary, args, convolution, scratch):
+    out = os.path.join(scratch, f"train-{convolution}.safetensors")
+    for name in os.listdir(scratch):
+        os.remove(os.path.join(scratch, name))
+    text = run([binary, "train", "--arch", "resnet20", "--activation", args.activation, "--data", args.data,
+                "--train-limit", str(args.images), "--eval-limit", "100", "--epochs", "1", "--batch", str(args.batch),
+                "--lr", "0.1", "--momentum", "0.9", "--weight-decay", "5e-4", "--threads", str(args.threads),
+                "--convolution", convolution, "--out", out], f"landscape train --convolution {convolution}")
+    match = EPOCH_LINE.search(text)
+    if not match:
+        sys.exit(f"train_side_by_side: no epoch line with img/s in landscape train's output:\n{text}")
+    return float(match.group(1))
+
+
+def pytorch(args, variant):
+    text = run([sys.executable, os.path.join(HERE, "train_baseline.py"), "--variant", variant, "--images",
+                str(args.images), "--batch", str(args.batch), "--threads", str(args.threads), "--data", args.data,
+                "--json"], f"train_baseline.py --variant {variant}")
+    result = json.loads(text.strip().splitlines()[-1])
+    return result["images_per_second"], result["isa"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--images", type=int, default=6400)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--activation", default="relu")
+    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--convolutions", default="winograd,im2col")
+    parser.add_argument("--variants", default="eager,channels_last")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
+    args = parser.parse_args()
+    if args.activation != "relu":
+        sys.exit("train_side_by_side: train_baseline.py trains the ReLU ResNet-20 only: use --activation relu")
+    system = json.loads(run([args.binary, "bench", "--system", "--json"], "landscape bench --system"))
+    sides = [("landscape " + c, c) for c in args.convolutions.split(",")]
+    sides += [("pytorch " + v, v) for v in args.variants.split(",")]
+    rates = {name: [] for name, _ in sides}
+    isa = {}
+    print(f"CPU: {cpu_model()}; load before: {load_average()}; landscape kernels: "
+          f"{system.get('convolution_isa', system)}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for r in range(args.rounds):
+            order = sides[r % len(sides):] + sides[:r % len(sides)]
+            for name, side in order:
+                if name.startswith("landscape"):
+                    rate = engine(args.binary, args, side, scratch)
+                else:
+                    rate, isa[name] = pytorch(args, side)
+                rates[name].append(rate)
+                print(f"round {r + 1}: {name}: {rate:.0f} img/s", flush=True)
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    best = max((m, n) for n, m in medians.items() if n.startswith("pytorch"))
+    print(f"load after: {load_average()}")
+    for name, median in medians.items():
+        extra = f" (ISA {isa[name]})" if name in isa else ""
+        print(f"{name:28s} median {median:7.0f} img/s  rounds {', '.join(f'{v:.0f}' for v in rates[name])}"
+              f"  = {median / best[0]:.2f}x {best[1]}{extra}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+import CDirectConvolution
+
+/// The training convolutions on CDirectConvolution's register kernels (direct, Winograd F(2×2, 3×3)),
+/// through their existing entry points, instead of im2col + GEMM:
+///
+///   forward      Z = conv(X, W)                         every layer; stride 1 by the chosen algorithm,
+///                                                        stride 2 by the direct stride-2 kernel; the
+///                                                        epilogue adds a zero bias (BatchNorm in training
+///                                                        mode needs Z itself before its batch statistics)
+///   input grad   dX += conv(dZ, W')                     stride 1 only: the convolution of the output
+///                                                        gradient with W' (`ConvolutionTraining.flipWeights`:
+///                                                        filters rotated 180°, in/out channels swapped), the
+///                                                        epilogue without bias adding onto dX
+///   weight grad  dW += Σ_b dZ ⋆ X                       stride 1 only: `convolution_weight_gradient_3x3`
+///                                                        (WeightGradient.c): 9 shifted dot products per
+///                                                        (o, c) over zero-bordered planes, no unfolded copy
+///
+/// The strided layers (two of a ResNet-20's 19 convolutions) keep their backward pass on im2col +
+/// GEMM (`ConvolutionTraining.backward`). Each image's forward and input-gradient sums are taken in
+/// the same order whatever the image count (the kernels' contract), and the weight gradient takes
+/// a shard's images in fixed chunks in order, so threads change nothing; the weights are packed
+/// once per step, before the forward and backward passes.
+final class TrainingKernels {
+    /// `direct` or `winograd` (the stride-1 algorithm; strided layers always run direct).
+    let algorithm: ConvolutionAlgorithm
+    /// Per layer: where its packed forward filters start in `packed`, nil when it runs on im2col.
+    let forwardOffsets: [Int?]
+    /// Per layer: where its packed input-gradient filters start, nil when its input gradient stays on GEMM.
+    let backwardOffsets: [Int?]
+    /// Per layer: whether its weight gradient runs on `convolution_weight_gradient_3x3` (stride 1).
+    let weightGradients: [Bool]
+    private let packed: UnsafeMutablePointer<Float>
+    /// Per shard: the kernels' scratch (one image's zero-bordered planes and sums).
+    let scratch: [UnsafeMutablePointer<Float>]
+    /// The epilogue's bias: zeros, so the kernels write Z = sums (+ 0) with no separate zeroing pass.
+    private let zeroBias: UnsafeMutablePointer<Float>
+
+    init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
+         height: Int, width: Int, shards: Int, backward: Bool) {
+        precondition(algorithm == .direct || algorithm == .winograd, "TrainingKernels runs direct or winograd")
+        self.algorithm = algorithm
+        let group = DirectConvolution.channelGroup
+        var offset = 0
+        var forward: [Int?] = [], inputGradient: [Int?] = [], weights: [Bool] = []
+        var scratchCount = DirectConvolution.scratchCapacity(architecture: architecture, height: height, width: width)
+        for layer in plan.layers {
+            let g = layer.geometry
+            if g.outChannels % group == 0 {
+                forward.append(offset)
+                offset += Self.packedCount(g, winograd: algorithm == .winograd && g.stride == 1)
+            } else {
+                forward.append(nil)
+            }
+            // The stem's input (the images) needs no gradient.
+            if backward && layer.input != nil && g.stride == 1 && g.inChannels % group == 0 {
+                inputGradient.append(offset)
+                offset += Self.packedCount(g, winograd: algorithm == .winograd)
+            } else {
+                inputGradient.append(nil)
+            }
+            // Only where the input gradient (if any) runs on the kernels too: the GEMM path computes both.
+            let weightKernel = backward && g.stride == 1 && g.outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0
+                && (layer.input == nil || inputGradient.last! != nil)
+            weights.append(weightKernel)
+            if weightKernel {
+                scratchCount = max(scratchCount, convolution_weight_gradient_scratch_floats(
+                    Int32(g.inChannels), Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth)))
+            }
+        }
+        weightGradients = weights
+        forwardOffsets = forward
+        backwardOffsets = inputGradient
+        packed = .allocate(capacity: max(offset, 1))
+        packed.initialize(repeating: 0, count: max(offset, 1))
+        scratch = (0..<shards).map { _ in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+            buffer.initialize(repeating: 0, count: scratchCount)
+            return buffer
+        }
+        let maxChannels = plan.layers.map(\.channels).max() ?? 1
+        zeroBias = .allocate(capacity: maxChannels)
+        zeroBias.initialize(repeating: 0, count: maxChannels)
+    }
+
+    deinit {
+        packed.deallocate()
+        scratch.forEach { $0.deallocate() }
+        zeroBias.deallocate()
+    }
+
+    /// Floats of one layer's packed filters: 9·O·C direct, 16·O·C in the Winograd domain.
+    private static func packedCount(_ g: ConvolutionGeometry, winograd: Bool) -> Int {
+        (winograd ? 16 : 9) * g.outChannels * g.inChannels
+    }
+
+    private func usesWinograd(_ g: ConvolutionGeometry) -> Bool { algorithm == .winograd && g.stride == 1 }
+
+    /// Packs every kernel layer's filters from the parameters (before a forward pass).
+    func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>) {
+        for (index, layer) in plan.layers.enumerated() {
+            guard let offset = forwardOffsets[index] else { continue }
+            Self.pack(layer.geometry.outChannels, layer.geometry.inChannels, weight: values + layer.weight,
+                      winograd: usesWinograd(layer.geometry), into: packed + offset)
+        }
+    }
+
+    /// Packs the input-gradient filters W' from the flipped filters (`ConvolutionTraining.flipWeights`,
+    /// [C][O][3][3], aligned with the parameters like `flipped`).
+    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>) {
+        for (index, layer) in plan.layers.enumerated() {
+            guard let offset = backwardOffsets[index] else { continue }
+            Self.pack(layer.geometry.inChannels, layer.geometry.outChannels, weight: flipped + layer.weight,
+                      winograd: algorithm == .winograd, into: packed + offset)
+        }
+    }
+
+    private static func pack(_ outChannels: Int, _ inChannels: Int, weight: UnsafePointer<Float>, winograd: Bool,
+                             into target: UnsafeMutablePointer<Float>) {
+        if winograd {
+            winograd_convolution_pack_filters(weight, Int32(outChannels), Int32(inChannels), target)
+        } else {
+            direct_convolution_pack_weights(weight, Int32(outChannels), Int32(inChannels), target)
+        }
+    }
+
+    /// Z[o][b] for b in `images` (overwritten), layer `index` (`forwardOffsets[index]` not nil).
+    func forward(_ index: Int, _ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                 inputLayout: ConvolutionKernels.PlaneLayout, output: UnsafeMutablePointer<Float>,
+                 batch: Int, images: Range<Int>, shard: Int) {
+        DirectConvolution.convolve(winograd: usesWinograd(g), stride: g.stride,
+                                   input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                                   channels: g.inChannels, imageCount: images.count, height: g.inHeight, width: g.inWidth,
+                                   packedWeight: packed + forwardOffsets[index]!, outChannels: g.outChannels,
+                                   output: output + images.lowerBound * g.outPlane, rowStride: batch * g.outPlane,
+                                   bias: zeroBias, scratch: scratch[shard])
+    }
+
+    /// dW[o][c][3][3] += the weight gradient of `images`, layer `index` (`weightGradients[index]`, stride 1).
+    func weightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, inputLayout: ConvolutionKernels.PlaneLayout,
+                        gradOutput: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>, batch: Int,
+                        images: Range<Int>, shard: Int) {
+        Self.weightGradient(input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                            channels: g.inChannels, gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                            gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                            outChannels: g.outChannels, imageCount: images.count, height: g.outHeight, width: g.outWidth,
+                            into: gradWeight, scratch: scratch[shard])
+    }
+
+    /// dW[O][C][3][3] += Σ over `imageCount` images of the stride-1 weight gradient (`convolution_weight_gradient_3x3`);
+    /// `scratch` holds at least `weightGradientScratch` floats. O must be even.
+    static func weightGradient(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
+                               gradOutput: UnsafePointer<Float>, gradLayout: ConvolutionKernels.PlaneLayout,
+                               outChannels: Int, imageCount: Int, height: Int, width: Int,
+                               into gradWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        precondition(outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0, "\(outChannels) output channels: expected an even count")
+        convolution_weight_gradient_3x3(input, layout.channelStride, layout.imageStride, Int32(channels),
+                                        gradOutput, gradLayout.channelStride, gradLayout.imageStride, Int32(outChannels),
+                                        Int32(imageCount), Int32(height), Int32(width), gradWeight, scratch)
+    }
+
+    static func weightGradientScratch(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
+        convolution_weight_gradient_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width))
+    }
+
+    /// dX[c][b] += conv(dZ, W')[c][b] for b in `images`, layer `index` (`backwardOffsets[index]` not nil);
+    /// dZ and dX are CNHW over `batch` images.
+    func inputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
+                       gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+        let layout = ConvolutionKernels.PlaneLayout(channelStride: batch * g.outPlane, imageStride: g.outPlane)
+        DirectConvolution.convolve(winograd: algorithm == .winograd, stride: 1,
+                                   input: gradOutput + images.lowerBound * g.outPlane, layout: layout,
+                                   channels: g.outChannels, imageCount: images.count,
+                                   height: g.outHeight, width: g.outWidth,
+                                   packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
+                                   output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane,
+                                   scratch: scratch[shard])
+    }
+}

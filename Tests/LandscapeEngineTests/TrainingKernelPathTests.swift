@@ -1,0 +1,179 @@
+import XCTest
+@testable import LandscapeEngine
+import LandscapeCore
+
+/// Training on the register kernels (`TrainingKernels`: forward convolutions and stride-1 input
+/// gradients by the direct or Winograd kernels) against the im2col + GEMM path, against float64
+/// finite differences, and for independence of the thread count.
+final class TrainingKernelPathTests: XCTestCase {
+    /// One step's gradients may differ from the GEMM path's by float32 rounding only: per trainable
+    /// tensor, max |new − old| ≤ this × max |old| (the bound for the new path).
+    static let relativeTolerance = 1e-5
+
+    func testWinogradStepMatchesTheGEMMPathOnEvenImages() throws {
+        try compareWithGEMMPath(.winograd, activation: .relu, height: 8, width: 8, channels: 3, batch: 6, seed: 1)
+    }
+
+    func testDirectStepMatchesTheGEMMPathOnEvenImages() throws {
+        try compareWithGEMMPath(.direct, activation: .swish, height: 8, width: 8, channels: 3, batch: 6, seed: 2)
+    }
+
+    /// Odd sizes (7 → 4 → 2 at the strided layers) and one input channel (Fashion-MNIST's stem).
+    func testKernelPathsMatchTheGEMMPathOnOddOneChannelImages() throws {
+        for algorithm in [ConvolutionAlgorithm.winograd, .direct] {
+            try compareWithGEMMPath(algorithm, activation: .mish, height: 7, width: 7, channels: 1, batch: 5, seed: 3)
+        }
+    }
+
+    /// 20×20 images: the GEMM path unfolds stage 1 in bands of rows; wider planes than the kernels' blocks.
+    func testWinogradStepMatchesTheGEMMPathOnLargerImages() throws {
+        try compareWithGEMMPath(.winograd, activation: .relu, height: 20, width: 20, channels: 1, batch: 3, seed: 4)
+    }
+
+    func testKernelPathsDoNotDependOnTheThreadCount() throws {
+        for algorithm in [ConvolutionAlgorithm.winograd, .direct] {
+            let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))
+            let (images, labels) = Self.batch(count: 7, channels: 3, height: 8, width: 8, seed: 10)
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                var model = ForwardPassTests.randomModel(arch, seed: 11)
+                let network = try TrainingNetwork(architecture: arch, batchCapacity: 7, height: 8, width: 8,
+                                                  threads: threads, convolution: algorithm)
+                var sgd = try SGD(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
+                for _ in 0..<3 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
+                results.append(network.gradients + model.values)
+            }
+            XCTAssertEqual(results[0], results[1], "\(algorithm)")
+        }
+    }
+
+    func testDirectKernelPathGradientsMatchFiniteDifferences() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
+        let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))
+        var model = ForwardPassTests.randomModel(arch, seed: 51)
+        let values = model.values.map(Double.init)
+        let (images, labels) = GradientCheckNetworkTests.batch(seed: 151)
+        let reference = TrainingReference(architecture: arch, layout: model.layout, height: 8, width: 8)
+        let network = try TrainingNetwork(architecture: arch, batchCapacity: 4, height: 8, width: 8, threads: 2,
+                                          convolution: .direct)
+        XCTAssertEqual(network.convolution, .direct)
+        let result = try network.computeGradients(model: &model, images: images.map(Float.init),
+                                                  labels: labels.map(Int32.init))
+        XCTAssertEqual(result.loss, reference.loss(values, images: images, labels: labels), accuracy: 1e-5)
+        let analytic = network.gradients
+        var rng = TestRNG(51)
+        var indices: [Int] = []
+        for entry in model.layout.entries where entry.role.isTrainable {
+            let largest = entry.range.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(2)
+            let random = (0..<3).map { _ in entry.offset + Int(rng.next() % UInt64(entry.count)) }
+            indices += Set(largest + random).sorted()
+        }
+        let numeric = GradientCheck.numericGradient(at: values, indices: indices) {
+            reference.loss($0, images: images, labels: labels)
+        }
+        GradientCheck.assertClose(indices.map { Double(analytic[$0]) }, numeric, "resnet8 swish, direct kernels")
+    }
+
+    /// The weight-gradient kernel against float64 from the definition: shapes the ResNets meet and odd
+    /// ones, image counts across its chunks, one input channel; it adds onto what dW holds.
+    func testWeightGradientKernelMatchesFloat64() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
+        for (h, w, c, o, n) in [(5, 7, 3, 4, 9), (28, 28, 1, 16, 5), (14, 14, 32, 32, 6), (7, 7, 64, 64, 9), (1, 1, 2, 2, 3), (2, 9, 5, 6, 4)] {
+            var rng = TestRNG(UInt64(h * 1000 + w * 10 + c))
+            let plane = h * w
+            let x = (0..<(c * n * plane)).map { _ in Float(rng.symmetric()) }
+            let dz = (0..<(o * n * plane)).map { _ in Float(rng.symmetric()) }
+            let start = (0..<(o * c * 9)).map { _ in Float(rng.symmetric()) }
+            var got = start
+            var scratch = [Float](repeating: .nan, count: TrainingKernels.weightGradientScratch(channels: c, outChannels: o,
+                                                                                               height: h, width: w))
+            got.withUnsafeMutableBufferPointer { g in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    TrainingKernels.weightGradient(input: x, layout: .init(channelStride: n * plane, imageStride: plane), channels: c,
+                                                   gradOutput: dz, gradLayout: .init(channelStride: n * plane, imageStride: plane),
+                                                   outChannels: o, imageCount: n, height: h, width: w,
+                                                   into: g.baseAddress!, scratch: s.baseAddress!)
+                }
+            }
+            var worst = 0.0
+            for oo in 0..<o { for cc in 0..<c { for dy in 0..<3 { for dx in 0..<3 {
+                var sum = 0.0, magnitude = 0.0
+                for b in 0..<n { for y in 0..<h { for xx in 0..<w {
+                    let iy = y + dy - 1, ix = xx + dx - 1
+                    guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                    let term = Double(dz[(oo * n + b) * plane + y * w + xx]) * Double(x[(cc * n + b) * plane + iy * w + ix])
+                    sum += term
+                    magnitude += abs(term)
+                } } }
+                let index = (oo * c + cc) * 9 + dy * 3 + dx
+                let error = abs(Double(got[index]) - (Double(start[index]) + sum))
+                worst = max(worst, error / max(magnitude, 1))
+                XCTAssertLessThanOrEqual(error, 1e-5 * max(magnitude, 1), "\(h)x\(w) C\(c) O\(o) n\(n): dW[\(oo)][\(cc)][\(dy)][\(dx)]")
+            } } } }
+            print(String(format: "weight gradient %dx%d C%d O%d n%d: worst error / sum|terms| %.2e", h, w, c, o, n, worst))
+        }
+    }
+
+    func testTheProfileTimesEveryConvolutionPhase() throws {
+        let arch = try ResNetArchitecture(depth: 8, activation: Activation(.relu))
+        var model = ForwardPassTests.randomModel(arch, seed: 21)
+        let (images, labels) = Self.batch(count: 4, channels: 3, height: 8, width: 8, seed: 22)
+        let network = try TrainingNetwork(architecture: arch, batchCapacity: 4, height: 8, width: 8, threads: 2)
+        let profile = TrainingProfile(shards: network.shardCount)
+        network.profile = profile
+        var sgd = try SGD(learningRate: 0.05)
+        for _ in 0..<2 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
+        XCTAssertEqual(profile.steps, 2)
+        for phase: TrainingProfile.Phase in [.forwardConvolution, .backwardWeights, .backwardData, .unfold,
+                                             .batchNormBackward, .optimizer] {
+            XCTAssertGreaterThan(profile.seconds(phase), 0, phase.name)
+        }
+        XCTAssertTrue(profile.table.contains("backward-data convolutions"))
+    }
+
+    // MARK: - helpers
+
+    /// One step on each path from the same model and batch: losses, per-tensor gradients and the
+    /// updated running statistics agree within float32 rounding.
+    private func compareWithGEMMPath(_ algorithm: ConvolutionAlgorithm, activation: ActivationKind, height: Int, width: Int,
+                                     channels: Int, batch: Int, seed: UInt64) throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
+        let arch = try ResNetArchitecture(depth: 8, inputChannels: channels, activation: Activation(activation))
+        let (images, labels) = Self.batch(count: batch, channels: channels, height: height, width: width, seed: seed + 100)
+        var oldModel = ForwardPassTests.randomModel(arch, seed: seed), newModel = oldModel
+        let old = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width,
+                                      threads: 2, convolution: .im2col)
+        let new = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width,
+                                      threads: 2, convolution: algorithm)
+        XCTAssertEqual(old.convolution, .im2col)
+        XCTAssertEqual(new.convolution, algorithm)
+        let a = try old.computeGradients(model: &oldModel, images: images, labels: labels)
+        let b = try new.computeGradients(model: &newModel, images: images, labels: labels)
+        let label = "\(algorithm) \(activation) \(height)x\(width)x\(channels)"
+        XCTAssertEqual(b.loss, a.loss, accuracy: 1e-6 * max(1, a.loss), label)
+        XCTAssertEqual(b.correct, a.correct, label)
+        let oldGradients = old.gradients, newGradients = new.gradients
+        var worst = 0.0
+        for entry in oldModel.layout.entries {
+            let scale = entry.range.map { Double(abs(oldGradients[$0])) }.max() ?? 0
+            let difference = entry.range.map { Double(abs(newGradients[$0] - oldGradients[$0])) }.max() ?? 0
+            if entry.role.isTrainable {
+                XCTAssertGreaterThan(scale, 0, "\(label): \(entry.name) has no gradient")
+                worst = max(worst, difference / scale)
+                XCTAssertLessThanOrEqual(difference, Self.relativeTolerance * scale, "\(label): \(entry.name)")
+            } else {
+                XCTAssertEqual(difference, 0, "\(label): \(entry.name) (running statistics) has a gradient")
+                let values = entry.range.map { Double(oldModel.values[$0]) }
+                let drift = entry.range.map { Double(abs(newModel.values[$0] - oldModel.values[$0])) }.max() ?? 0
+                XCTAssertLessThanOrEqual(drift, 1e-5 * max(1, values.map(abs).max() ?? 0), "\(label): \(entry.name)")
+            }
+        }
+        print(String(format: "%@: largest per-tensor relative gradient difference %.2e", label, worst))
+    }
+
+    static func batch(count: Int, channels: Int, height: Int, width: Int, seed: UInt64) -> (images: [Float], labels: [Int32]) {
+        var rng = TestRNG(seed)
+        let images = (0..<(count * channels * height * width)).map { _ in Float(rng.symmetric() * 2) }
+        return (images, (0..<count).map { Int32(($0 * 3) % 10) })
+    }
+}
