@@ -43,6 +43,8 @@ public final class SurfaceComputation: @unchecked Sendable {
     public let store: SurfaceStore
     public let evaluator: Evaluator
     public let directions: [(x: Direction, y: Direction?)]
+    /// Where the time goes, phase by phase (`landscape surface --profile`), or nil.
+    public let profile: SurfaceProfile?
     /// Recompute mode: one training-mode network per model (its activation), built on first use.
     private var recomputeNetworks: [TrainingNetwork]?
     private let evaluationLock = NSLock()
@@ -52,7 +54,8 @@ public final class SurfaceComputation: @unchecked Sendable {
     public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions source: DirectionSource,
                 bnMode: BatchNormMode = .eval, bnRecomputation: BatchNormRecomputation? = nil,
                 store: SurfaceStore, evaluator: Evaluator = Evaluator(),
-                sharedDirections: [(x: Direction, y: Direction?)]? = nil) throws {
+                sharedDirections: [(x: Direction, y: Direction?)]? = nil, profile: SurfaceProfile? = nil) throws {
+        let directionsStart = Date()
         guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
         switch (bnMode, bnRecomputation) {
         case (.recompute, nil):
@@ -78,6 +81,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         self.bnMode = bnMode
         self.store = store
         self.evaluator = evaluator
+        self.profile = profile
         switch source {
         case .random(let spec):
             directionSpec = spec
@@ -129,6 +133,13 @@ public final class SurfaceComputation: @unchecked Sendable {
                 throw LandscapeError.invalidDirections("shared directions for model \(index) do not fit its \(count) parameters and the grid")
             }
         }
+        profile?.add(.directions, Date().timeIntervalSince(directionsStart))
+    }
+
+    /// Runs `body`, adding its wall time to `phase` of the profile when there is one.
+    private func timed<T>(_ phase: SurfaceProfile.Phase, _ body: () throws -> T) rethrows -> T {
+        guard let profile else { return try body() }
+        return try profile.measure(phase, body)
     }
 
     /// The line (plane) between models is only meaningful between two weight settings of one
@@ -246,8 +257,10 @@ public final class SurfaceComputation: @unchecked Sendable {
         for index in models.indices {
             let keyFile = store.directionsFileName(id: surfaces[index].id)
             if !store.exists(keyFile) {
-                try store.saveDirections(directions[index], layout: models[index].model.layout,
-                                         spec: directionSpec, fileName: keyFile, metadata: directionsMetadata)
+                try timed(.saveDirections) {
+                    try store.saveDirections(directions[index], layout: models[index].model.layout,
+                                             spec: directionSpec, fileName: keyFile, metadata: directionsMetadata)
+                }
             }
         }
         // Point-major: every model gets the coarse lattice before any gets the fine one,
@@ -257,10 +270,13 @@ public final class SurfaceComputation: @unchecked Sendable {
         }
         var unsaved: [SurfaceTask] = []
         try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
-            record(values, at: task.point, in: &surfaces[task.model])
+            timed(.record) { record(values, at: task.point, in: &surfaces[task.model]) }
             unsaved.append(task)
         }, save: {
-            for index in Set(unsaved.map(\.model)).sorted() { try store.save(surfaces[index]) }
+            for index in Set(unsaved.map(\.model)).sorted() {
+                let json = try timed(.encode) { try surfaces[index].jsonData() }
+                try timed(.write) { try store.save(surfaces[index], encoded: json) }
+            }
             // Reported once saved: progress never counts a point a crash could still lose.
             for task in unsaved {
                 done += 1
@@ -269,7 +285,7 @@ public final class SurfaceComputation: @unchecked Sendable {
                 let report = ProgressReport(label: models[task.model].info.name, done: done, total: total,
                                             elapsedSeconds: elapsed, rate: rate,
                                             etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
-                onProgress(Step(report: report, surface: surfaces[task.model], point: task.point))
+                timed(.progress) { onProgress(Step(report: report, surface: surfaces[task.model], point: task.point)) }
             }
             unsaved.removeAll()
         })
@@ -284,8 +300,10 @@ public final class SurfaceComputation: @unchecked Sendable {
         let pointStart = Date()
         let (alpha, beta) = grid.coordinates(ofPoint: task.point)
         let (x, y) = directions[task.model]
-        var moved = Directions.perturbed(models[task.model].model, x: x, alpha: alpha, y: y, beta: beta)
+        var moved = timed(.perturb) { Directions.perturbed(models[task.model].model, x: x, alpha: alpha, y: y, beta: beta) }
         if let bnRecomputation {
+            let recomputeStart = Date()
+            defer { profile?.add(.batchNormRecompute, Date().timeIntervalSince(recomputeStart)) }
             if recomputeNetworks == nil {
                 recomputeNetworks = try models.map {
                     try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: bnRecomputation.batchSize,
@@ -295,7 +313,9 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
             try bnRecomputation.apply(to: &moved, network: recomputeNetworks![task.model])
         }
-        let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data, isCancelled: { cancel.isCancelled })
+        let network = timed(.fold) { InferenceNetwork(moved) }
+        let result = try evaluator.evaluate(network, on: data.data, isCancelled: { cancel.isCancelled })
+        profile?.add(result.timing, images: data.data.count)
         return PointValues(meanLoss: result.meanLoss, accuracy: result.accuracy, lossStandardError: result.lossStandardError,
                            seconds: Date().timeIntervalSince(pointStart))
     }
