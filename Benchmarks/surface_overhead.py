@@ -25,7 +25,7 @@ PROFILE_PREFIX = "profile JSON: "
 # Per-point phases in the order `landscape surface --profile` lists them (SurfaceProfile.Phase).
 ONCE = ("process_start", "load_models", "load_data", "directions", "save_directions")
 PER_POINT = ("perturb", "batch_norm_recompute", "fold", "worker_start", "forward", "loss", "tail_idle",
-             "evaluator_other", "record", "encode", "write", "progress")
+             "evaluator_other", "record", "encode", "write", "write_wait", "progress")
 
 
 def cpu_model():

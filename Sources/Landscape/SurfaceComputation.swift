@@ -243,8 +243,11 @@ public final class SurfaceComputation: @unchecked Sendable {
 
     /// Computes every missing point of every model's surface, its points evaluated by `runner`
     /// (this process by default, or the ranks of an MPI job). `onProgress` is called after each
-    /// point with the overall progress and the surface so far. Every point is saved as it
-    /// arrives (points that arrive together, in one write). Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
+    /// point with the overall progress and the surface so far, once the point is saved. Every point is
+    /// saved as it arrives (points that arrive together, in one write), by a writer thread while the
+    /// next point is computed (`SurfaceWriter`), so its report comes when that write is done. Throws
+    /// `EngineError.cancelled` when `cancel` is set (finished points are saved, except those that
+    /// finished after an `onProgress` call set it).
     @discardableResult
     public func run(on runner: any SurfaceTaskRunner = LocalTaskRunner(), cancel: CancellationFlag = CancellationFlag(),
                     onProgress: (Step) -> Void = { _ in }) throws -> [Surface] {
@@ -268,27 +271,47 @@ public final class SurfaceComputation: @unchecked Sendable {
         let tasks = order.flatMap { point in
             models.indices.filter { !surfaces[$0].isComputed(point) }.map { SurfaceTask(model: $0, point: point) }
         }
+        // Points are written on the writer's thread while the next ones are computed, and reported
+        // once their write is done: progress never counts a point a crash could still lose.
+        let writer = SurfaceWriter(store: store, profile: profile)
         var unsaved: [SurfaceTask] = []
-        try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
-            timed(.record) { record(values, at: task.point, in: &surfaces[task.model]) }
-            unsaved.append(task)
-        }, save: {
-            for index in Set(unsaved.map(\.model)).sorted() {
-                let json = try timed(.encode) { try surfaces[index].jsonData() }
-                try timed(.write) { try store.save(surfaces[index], encoded: json) }
+        var writing: [(task: SurfaceTask, surface: Surface)] = []   // in the write in flight, not reported yet
+        func reportWritten() throws {
+            do { try timed(.writeWait) { try writer.finish() } } catch {
+                writing.removeAll()   // not written: never reported
+                throw error
             }
-            // Reported once saved: progress never counts a point a crash could still lose.
-            for task in unsaved {
+            for (task, surface) in writing {
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(done - startedWith) / max(elapsed, 1e-9)
                 let report = ProgressReport(label: models[task.model].info.name, done: done, total: total,
                                             elapsedSeconds: elapsed, rate: rate,
                                             etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
-                timed(.progress) { onProgress(Step(report: report, surface: surfaces[task.model], point: task.point)) }
+                timed(.progress) { onProgress(Step(report: report, surface: surface, point: task.point)) }
             }
-            unsaved.removeAll()
-        })
+            writing.removeAll()
+        }
+        do {
+            try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
+                timed(.record) { record(values, at: task.point, in: &surfaces[task.model]) }
+                unsaved.append(task)
+            }, save: {
+                try reportWritten()
+                // Cancelled while the last points' reports were out (`onProgress` may cancel): the points
+                // since are not written, as if the cancel had stopped them; a resumed run recomputes them.
+                if cancel.isCancelled { unsaved.removeAll(); return }
+                writer.submit(Set(unsaved.map(\.model)).sorted().map { surfaces[$0] })
+                writing = unsaved.map { ($0, surfaces[$0.model]) }
+                unsaved.removeAll()
+            })
+        } catch {
+            // Stopped (cancelled, a failed write, a failed point): the write in flight completes and is
+            // reported first; the first error is the one thrown.
+            try? reportWritten()
+            throw error
+        }
+        try reportWritten()
         return surfaces
     }
 

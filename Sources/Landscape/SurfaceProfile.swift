@@ -24,8 +24,9 @@ public final class SurfaceProfile: @unchecked Sendable {
         case tailIdle = "tail idle (imbalance)"
         case evaluatorOther = "evaluator other"
         case record
-        case encode = "store: encode JSON"
-        case write = "store: write + fsync + rename"
+        case encode = "store: encode JSON (writer thread)"
+        case write = "store: write+fsync+rename (writer)"
+        case writeWait = "store: waiting for the writer"
         case progress
 
         public var isPerPoint: Bool {
@@ -34,6 +35,9 @@ public final class SurfaceProfile: @unchecked Sendable {
             default: return true
             }
         }
+
+        /// Runs on the store's writer thread, beside the next point's work: not part of the wall time's split.
+        public var isOverlapped: Bool { self == .encode || self == .write }
 
         /// The key in `json()`.
         public var key: String {
@@ -90,17 +94,21 @@ public final class SurfaceProfile: @unchecked Sendable {
         var accounted = 0.0
         for phase in Phase.allCases {
             guard let value = seconds[phase] else { continue }
-            accounted += value
-            lines.append(String(format: "%-36@ %8.3f   %8.2f   %8.2f", phase.rawValue as NSString, value,
+            if !phase.isOverlapped { accounted += value }
+            lines.append(Self.padded(phase.rawValue) + String(format: " %8.3f   %8.2f   %8.2f", value,
                                 phase.isPerPoint && points > 0 ? 1000 * value / Double(points) : .nan, 100 * value / max(wall, 1e-9)))
         }
-        lines.append(String(format: "%-36@ %8.3f   %8.2f   %8.2f", "unaccounted" as NSString, wall - accounted,
+        lines.append(Self.padded("unaccounted") + String(format: " %8.3f   %8.2f   %8.2f", wall - accounted,
                             points > 0 ? 1000 * (wall - accounted) / Double(points) : .nan, 100 * (wall - accounted) / max(wall, 1e-9)))
         let forward = seconds[.forward] ?? 0
         lines.append(String(format: "wall %.3f s, %d points, %d images: %.1f img/s whole command, %.1f img/s in the forward passes (%.1f %%)",
                             wall, points, images, Double(images) / max(wall, 1e-9), Double(images) / max(forward, 1e-9),
                             100 * forward / max(wall, 1e-9)))
         return lines.joined(separator: "\n")
+    }
+
+    private static func padded(_ text: String) -> String {
+        text.count >= 36 ? text : text + String(repeating: " ", count: 36 - text.count)
     }
 
     /// The phases' seconds under `key`, with `wall`, `points` and `images`, as one line of JSON.
