@@ -16,7 +16,7 @@ and the load average before and after: on a shared machine figures are noisy.
                                            [--convolution winograd] [--json-out FILE]
                                            [--compare OTHER_BINARY]   # e.g. a build before a change, in the same rounds
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -56,9 +56,9 @@ def run_surface(args, binary):
                    "--data", os.path.join(REFERENCE, "cifar10-test-head.bin"),
                    "--x", f"-1:1:{args.grid}", "--y", f"-1:1:{args.grid}", "--samples", str(args.images),
                    "--threads", str(args.threads), "--convolution", args.convolution, "--out", out_dir, "--profile"]
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), children_cpu_seconds()
         result = run(command, "landscape surface")
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, children_cpu_seconds() - cpu_start
         lines = [l for l in result.stderr.splitlines() if l.startswith(PROFILE_PREFIX)]
         if len(lines) != 1:
             sys.exit(f"surface_overhead: no '{PROFILE_PREFIX}' line in landscape surface's stderr")
@@ -66,7 +66,8 @@ def run_surface(args, binary):
         points = args.grid ** 2
         if profile["points"] != points:
             sys.exit(f"surface_overhead: the surface computed {profile['points']} points, expected {points} (a stale store?)")
-        return {"seconds": seconds, "images_per_second": points * args.images / seconds, "profile": profile}
+        return {"seconds": seconds, "images_per_second": points * args.images / seconds,
+                "images_per_cpu_second": points * args.images / cpu_seconds, "profile": profile}
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
@@ -76,7 +77,13 @@ def run_bench(args):
     command = [args.binary, "bench", "--algorithms", args.convolution, "--batches", str(batch),
                "--threads", str(args.threads), "--images", str(args.images), "--repeats", str(args.bench_repeats), "--json"]
     document = json.loads(run(command, "landscape bench").stdout)
-    return {"images_per_second": document["results"][0]["images_per_second"]}
+    row = document["results"][0]
+    return {"images_per_second": row["images_per_second"], "images_per_cpu_second": row["images_per_cpu_second"]}
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -123,16 +130,22 @@ def main():
     bench = statistics.median(r["images_per_second"] for r in runs["bench"])
     seconds = statistics.median(r["seconds"] for r in runs["surface"])
     overhead_ms = 1000 * (seconds - points * args.images / bench) / points
+    surface_cpu = statistics.median(r["images_per_cpu_second"] for r in runs["surface"])
+    bench_cpu = statistics.median(r["images_per_cpu_second"] for r in runs["bench"])
     print(f"load average after: {load_average()}")
     print(f"median: surface {surface:.0f} img/s, bench {bench:.0f} img/s, ratio surface/bench {surface / bench:.3f} "
           f"(target >= 0.95); {overhead_ms:.1f} ms per point outside bench's forward time")
-    medians = {"surface": surface, "bench": bench, "ratio": surface / bench, "overhead_ms_per_point": overhead_ms}
+    print(f"per CPU-second (what other programs' load does not inflate; idle waits such as fsync not counted): "
+          f"surface {surface_cpu:.0f}, bench {bench_cpu:.0f} img/CPU-s, ratio {surface_cpu / bench_cpu:.3f}")
+    medians = {"surface": surface, "bench": bench, "ratio": surface / bench, "overhead_ms_per_point": overhead_ms,
+               "surface_per_cpu_second": surface_cpu, "bench_per_cpu_second": bench_cpu}
     if args.compare:
         compare = statistics.median(r["images_per_second"] for r in runs["compare"])
         compare_seconds = statistics.median(r["seconds"] for r in runs["compare"])
         compare_ms = 1000 * (compare_seconds - points * args.images / bench) / points
+        compare_cpu = statistics.median(r["images_per_cpu_second"] for r in runs["compare"])
         print(f"median: compare {compare:.0f} img/s, ratio compare/bench {compare / bench:.3f}; {compare_ms:.1f} ms per point; "
-              f"surface/compare {surface / compare:.3f}")
+              f"surface/compare {surface / compare:.3f}; compare {compare_cpu:.0f} img/CPU-s")
         medians.update({"compare": compare, "compare_ratio": compare / bench, "compare_overhead_ms_per_point": compare_ms})
     phases = {}
     for side in [s for s in sides if s != "bench"]:
