@@ -2,9 +2,12 @@ import Foundation
 
 /// SHA-256 (FIPS 180-4), for content hashes of models and surface keys.
 /// Written here to keep the dependency list short (no swift-crypto).
+/// Whole 64-byte blocks are compressed straight from the caller's bytes
+/// (a surface command hashes its ~10 MB of evaluation images once at start).
 public struct SHA256: Sendable {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+    /// The bytes of an unfinished block (fewer than 64).
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -29,11 +32,23 @@ public struct SHA256: Sendable {
     public mutating func update(_ string: String) { update(Array(string.utf8)) }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes {
-            buffer.append(byte)
-            if buffer.count == 64 { compress(); buffer.removeAll(keepingCapacity: true) }
-        }
         length += UInt64(bytes.count)
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var offset = 0
+        if !buffer.isEmpty {
+            offset = min(64 - buffer.count, bytes.count)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: offset))
+            guard buffer.count == 64 else { return }
+            buffer.withUnsafeBytes { compress($0.baseAddress!) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        while bytes.count - offset >= 64 {
+            compress(base + offset)
+            offset += 64
+        }
+        if offset < bytes.count {
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset))
+        }
     }
 
     public func finalize() -> [UInt8] {
@@ -50,24 +65,29 @@ public struct SHA256: Sendable {
     public static func hex(_ data: Data) -> String { var s = SHA256(); s.update(data); return s.hexDigest() }
     public static func hex(_ string: String) -> String { var s = SHA256(); s.update(string); return s.hexDigest() }
 
-    private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(buffer[4 * i]) << 24 | UInt32(buffer[4 * i + 1]) << 16 | UInt32(buffer[4 * i + 2]) << 8 | UInt32(buffer[4 * i + 3])
-        }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
+    /// One 64-byte block (big-endian words) into the state.
+    private mutating func compress(_ block: UnsafeRawPointer) {
         var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-        for i in 0..<64 {
-            let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ Self.k[i] &+ w[i]
-            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            Self.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                    let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                    (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                }
+            }
         }
-        for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
+        h[0] = h[0] &+ a; h[1] = h[1] &+ b; h[2] = h[2] &+ c; h[3] = h[3] &+ d
+        h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
     }
 
-    private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }

@@ -43,6 +43,8 @@ public final class SurfaceComputation: @unchecked Sendable {
     public let store: SurfaceStore
     public let evaluator: Evaluator
     public let directions: [(x: Direction, y: Direction?)]
+    /// Where the time goes, phase by phase (`landscape surface --profile`), or nil.
+    public let profile: SurfaceProfile?
     /// Recompute mode: one training-mode network per model (its activation), built on first use.
     private var recomputeNetworks: [TrainingNetwork]?
     private let evaluationLock = NSLock()
@@ -52,7 +54,8 @@ public final class SurfaceComputation: @unchecked Sendable {
     public init(models: [SurfaceModel], data: SurfaceData, grid: GridSpec, directions source: DirectionSource,
                 bnMode: BatchNormMode = .eval, bnRecomputation: BatchNormRecomputation? = nil,
                 store: SurfaceStore, evaluator: Evaluator = Evaluator(),
-                sharedDirections: [(x: Direction, y: Direction?)]? = nil) throws {
+                sharedDirections: [(x: Direction, y: Direction?)]? = nil, profile: SurfaceProfile? = nil) throws {
+        let directionsStart = Date()
         guard !models.isEmpty else { throw LandscapeError.invalidRequest("no model given") }
         switch (bnMode, bnRecomputation) {
         case (.recompute, nil):
@@ -78,6 +81,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         self.bnMode = bnMode
         self.store = store
         self.evaluator = evaluator
+        self.profile = profile
         switch source {
         case .random(let spec):
             directionSpec = spec
@@ -129,6 +133,13 @@ public final class SurfaceComputation: @unchecked Sendable {
                 throw LandscapeError.invalidDirections("shared directions for model \(index) do not fit its \(count) parameters and the grid")
             }
         }
+        profile?.add(.directions, Date().timeIntervalSince(directionsStart))
+    }
+
+    /// Runs `body`, adding its wall time to `phase` of the profile when there is one.
+    private func timed<T>(_ phase: SurfaceProfile.Phase, _ body: () throws -> T) rethrows -> T {
+        guard let profile else { return try body() }
+        return try profile.measure(phase, body)
     }
 
     /// The line (plane) between models is only meaningful between two weight settings of one
@@ -232,8 +243,11 @@ public final class SurfaceComputation: @unchecked Sendable {
 
     /// Computes every missing point of every model's surface, its points evaluated by `runner`
     /// (this process by default, or the ranks of an MPI job). `onProgress` is called after each
-    /// point with the overall progress and the surface so far. Every point is saved as it
-    /// arrives (points that arrive together, in one write). Throws `EngineError.cancelled` when `cancel` is set (all finished points are saved).
+    /// point with the overall progress and the surface so far, once the point is saved. Every point is
+    /// saved as it arrives (points that arrive together, in one write), by a writer thread while the
+    /// next point is computed (`SurfaceWriter`), so its report comes when that write is done. Throws
+    /// `EngineError.cancelled` when `cancel` is set (finished points are saved, except those that
+    /// finished after an `onProgress` call set it).
     @discardableResult
     public func run(on runner: any SurfaceTaskRunner = LocalTaskRunner(), cancel: CancellationFlag = CancellationFlag(),
                     onProgress: (Step) -> Void = { _ in }) throws -> [Surface] {
@@ -246,8 +260,10 @@ public final class SurfaceComputation: @unchecked Sendable {
         for index in models.indices {
             let keyFile = store.directionsFileName(id: surfaces[index].id)
             if !store.exists(keyFile) {
-                try store.saveDirections(directions[index], layout: models[index].model.layout,
-                                         spec: directionSpec, fileName: keyFile, metadata: directionsMetadata)
+                try timed(.saveDirections) {
+                    try store.saveDirections(directions[index], layout: models[index].model.layout,
+                                             spec: directionSpec, fileName: keyFile, metadata: directionsMetadata)
+                }
             }
         }
         // Point-major: every model gets the coarse lattice before any gets the fine one,
@@ -255,24 +271,47 @@ public final class SurfaceComputation: @unchecked Sendable {
         let tasks = order.flatMap { point in
             models.indices.filter { !surfaces[$0].isComputed(point) }.map { SurfaceTask(model: $0, point: point) }
         }
+        // Points are written on the writer's thread while the next ones are computed, and reported
+        // once their write is done: progress never counts a point a crash could still lose.
+        let writer = SurfaceWriter(store: store, profile: profile)
         var unsaved: [SurfaceTask] = []
-        try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
-            record(values, at: task.point, in: &surfaces[task.model])
-            unsaved.append(task)
-        }, save: {
-            for index in Set(unsaved.map(\.model)).sorted() { try store.save(surfaces[index]) }
-            // Reported once saved: progress never counts a point a crash could still lose.
-            for task in unsaved {
+        var writing: [(task: SurfaceTask, surface: Surface)] = []   // in the write in flight, not reported yet
+        func reportWritten() throws {
+            do { try timed(.writeWait) { try writer.finish() } } catch {
+                writing.removeAll()   // not written: never reported
+                throw error
+            }
+            for (task, surface) in writing {
                 done += 1
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(done - startedWith) / max(elapsed, 1e-9)
                 let report = ProgressReport(label: models[task.model].info.name, done: done, total: total,
                                             elapsedSeconds: elapsed, rate: rate,
                                             etaSeconds: rate > 0 ? Double(total - done) / rate : nil)
-                onProgress(Step(report: report, surface: surfaces[task.model], point: task.point))
+                timed(.progress) { onProgress(Step(report: report, surface: surface, point: task.point)) }
             }
-            unsaved.removeAll()
-        })
+            writing.removeAll()
+        }
+        do {
+            try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
+                timed(.record) { record(values, at: task.point, in: &surfaces[task.model]) }
+                unsaved.append(task)
+            }, save: {
+                try reportWritten()
+                // Cancelled while the last points' reports were out (`onProgress` may cancel): the points
+                // since are not written, as if the cancel had stopped them; a resumed run recomputes them.
+                if cancel.isCancelled { unsaved.removeAll(); return }
+                writer.submit(Set(unsaved.map(\.model)).sorted().map { surfaces[$0] })
+                writing = unsaved.map { ($0, surfaces[$0.model]) }
+                unsaved.removeAll()
+            })
+        } catch {
+            // Stopped (cancelled, a failed write, a failed point): the write in flight completes and is
+            // reported first; the first error is the one thrown.
+            try? reportWritten()
+            throw error
+        }
+        try reportWritten()
         return surfaces
     }
 
@@ -284,8 +323,10 @@ public final class SurfaceComputation: @unchecked Sendable {
         let pointStart = Date()
         let (alpha, beta) = grid.coordinates(ofPoint: task.point)
         let (x, y) = directions[task.model]
-        var moved = Directions.perturbed(models[task.model].model, x: x, alpha: alpha, y: y, beta: beta)
+        var moved = timed(.perturb) { Directions.perturbed(models[task.model].model, x: x, alpha: alpha, y: y, beta: beta) }
         if let bnRecomputation {
+            let recomputeStart = Date()
+            defer { profile?.add(.batchNormRecompute, Date().timeIntervalSince(recomputeStart)) }
             if recomputeNetworks == nil {
                 recomputeNetworks = try models.map {
                     try TrainingNetwork(architecture: $0.model.architecture, batchCapacity: bnRecomputation.batchSize,
@@ -295,7 +336,9 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
             try bnRecomputation.apply(to: &moved, network: recomputeNetworks![task.model])
         }
-        let result = try evaluator.evaluate(InferenceNetwork(moved), on: data.data, isCancelled: { cancel.isCancelled })
+        let network = timed(.fold) { InferenceNetwork(moved) }
+        let result = try evaluator.evaluate(network, on: data.data, isCancelled: { cancel.isCancelled })
+        profile?.add(result.timing, images: data.data.count)
         return PointValues(meanLoss: result.meanLoss, accuracy: result.accuracy, lossStandardError: result.lossStandardError,
                            seconds: Date().timeIntervalSince(pointStart))
     }

@@ -43,7 +43,12 @@ public struct SurfaceStore: Sendable {
     }
 
     public func save(_ surface: Surface) throws {
-        try Self.writeAtomically(surface.jsonData(), to: directory.appendingPathComponent(surfaceFileName(for: surface)))
+        try save(surface, encoded: surface.jsonData())
+    }
+
+    /// Writes `surface` whose JSON (`surface.jsonData()`) is `encoded`.
+    public func save(_ surface: Surface, encoded: Data) throws {
+        try Self.writeAtomically(encoded, to: directory.appendingPathComponent(surfaceFileName(for: surface)))
     }
 
     /// The normalized directions as safetensors: `x.<tensor>` / `y.<tensor>`

@@ -33,6 +33,8 @@ public struct EvaluationResult: Sendable {
     public let losses: [Double]      // softmax cross-entropy per image
     public let correct: [Bool]       // argmax == label per image
     public let logits: [Float]?      // [count][classes] when asked for
+    /// Where the call's time went (clock readings only: the values do not depend on it).
+    public internal(set) var timing = EvaluationTiming()
 
     public var count: Int { losses.count }
     public var correctCount: Int { correct.lazy.filter { $0 }.count }
@@ -86,15 +88,28 @@ public final class Evaluator: @unchecked Sendable {
         defer { outputs.deallocate() }
         let batches = (count + microBatch - 1) / microBatch
         let next = Counter()
+        let call = WorkerClock.now()
+        let workers = min(threadCount, batches)
+        let clocks = UnsafeMutableBufferPointer<WorkerClock>.allocate(capacity: max(workers, 1))
+        clocks.initialize(repeating: WorkerClock())
+        defer { clocks.deallocate() }
+        let sharedClocks = SendableBuffer(clocks)
         data.pixels.withUnsafeBufferPointer { pixelBuffer in
             let pixels = SendablePointer(pixelBuffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: min(threadCount, batches)) { _ in
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let ws = self.checkOutWorkspace(network.architecture, data)
                 defer { self.checkIn(ws) }
+                var clock = WorkerClock()
+                clock.started = WorkerClock.now()
+                defer { clock.ended = WorkerClock.now(); sharedClocks.buffer[worker] = clock }
                 while let index = next.take(below: batches), !isCancelled() {
                     let first = index * self.microBatch
                     let size = min(self.microBatch, count - first)
+                    let forwardStart = WorkerClock.now()
                     network.forward(images: pixels.pointer + first * data.imageSize, batch: size, workspace: ws)
+                    let lossStart = WorkerClock.now()
+                    clock.forward += lossStart - forwardStart
+                    defer { clock.loss += WorkerClock.now() - lossStart }
                     for b in 0..<size {
                         let row = ws.logits + b * classes
                         let label = Int(data.labels[first + b])
@@ -108,8 +123,10 @@ public final class Evaluator: @unchecked Sendable {
             }
         }
         if isCancelled() { throw EngineError.cancelled }
-        return EvaluationResult(losses: Array(outputs.losses), correct: Array(outputs.correct),
-                                logits: keepLogits ? Array(outputs.logits) : nil)
+        var result = EvaluationResult(losses: Array(outputs.losses), correct: Array(outputs.correct),
+                                      logits: keepLogits ? Array(outputs.logits) : nil)
+        result.timing = WorkerClock.timing(clocks, workers: workers, call: call)
+        return result
     }
     /// −log softmax(z)[label], via log-sum-exp in float64.
     static func crossEntropy(_ z: UnsafePointer<Float>, classes: Int, label: Int) -> Double {
@@ -170,6 +187,12 @@ private struct SharedOutputs: @unchecked Sendable {
 struct SendablePointer<T>: @unchecked Sendable {
     let pointer: UnsafePointer<T>
     init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}
+
+/// Per-worker slots that several workers write at disjoint indices while their owner outlives them.
+struct SendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 /// A lock-protected ticket counter handing out micro-batch indices.

@@ -49,6 +49,8 @@ struct SurfaceCommand: ParsableCommand {
     var directions: DirectionsOption?
     @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
     var rankTimeout = DistributedSurface.defaultRankTimeout
+    @Flag(help: "Print where the time went (loading, directions, and per point: weights, folding, forward, loss, idle threads, the store's writes) to stderr at the end, as a table and one line of JSON.")
+    var profile = false
     @Option(name: .customLong("spec"), help: ArgumentHelp(
         "The request as the API's JSON (what `serve --launcher` writes): models and dataset name files here. Replaces --model, --x, --y and the data and direction flags; --out, --threads, --convolution and --rank-timeout still apply.",
         valueName: "FILE.json"))
@@ -97,9 +99,10 @@ struct SurfaceCommand: ParsableCommand {
 
     func run() throws {
         if let study = try studyRequest() { return try runStudy(study, study.validated(limits: studyLimits)) }
+        let profiler = profile ? CommandProfile() : nil
         let spec = try request()
         var validated = try spec.validated(limits: limits)   // checked in validate() already: cannot throw here
-        let loaded = try spec.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) }
+        let loaded = try profiler.timed(.loadModels) { try spec.models.map { try LoadedModel.load(URL(fileURLWithPath: $0)) } }
         let dataPath = spec.dataset ?? data.path
         let plane = try directions.flatMap { $0.kind == .pca ? try PCAPlane.load(directory: $0.directory, model: loaded[0]) : nil }
         let hessian = try directions.flatMap { $0.kind == .hessian ? try HessianPlane.load(directory: $0.directory, model: loaded[0]) : nil }
@@ -115,20 +118,25 @@ struct SurfaceCommand: ParsableCommand {
             print("grid over the path: x \(validated.grid.x), y \(validated.grid.y.map { "\($0)" } ?? "-")")
         }
         // A --spec request reads its images as the service's planner does (normalization from the model card).
-        let images = try specFile == nil ? data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost)
-            : spec.evaluationSet(path: dataPath, samples: validated.samples, samplesAtMost: validated.samplesAtMost)
-        let set = try EvaluationSet.build(images, card: loaded.first?.card)
-        let recompute = try validated.bnRecompute.map {
-            try BatchNormRecomputation.build(path: dataPath, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+        let (set, recompute) = try profiler.timed(.loadData) {
+            let images = try specFile == nil ? data.request(samples: validated.samples, samplesAtMost: validated.samplesAtMost)
+                : spec.evaluationSet(path: dataPath, samples: validated.samples, samplesAtMost: validated.samplesAtMost)
+            let set = try EvaluationSet.build(images, card: loaded.first?.card)
+            let recompute = try validated.bnRecompute.map {
+                try BatchNormRecomputation.build(path: dataPath, batches: $0.batches, batchSize: $0.batchSize, normalizedLike: set.info)
+            }
+            return (set, recompute)
         }
         let build: DistributedSurface.Build = { shared in
             try SurfaceComputation(
                 models: loaded.map(\.surfaceModel), data: set, grid: validated.grid,
                 directions: plane.map { .pca($0) } ?? hessian.map { .hessian($0) } ?? .random(spec.directions),
                 bnMode: spec.bnMode, bnRecomputation: recompute, store: try SurfaceStore(directory: URL(fileURLWithPath: out)),
-                evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared)
+                evaluator: Evaluator(threads: threads, algorithm: convolution), sharedDirections: shared,
+                profile: profiler?.phases)
         }
         try SurfaceRunner.run(build: build, samples: set.data.count, rankTimeout: rankTimeout)
+        profiler?.print()
     }
 }
 
