@@ -109,7 +109,7 @@ private final class OneDNNLayer {
         try OneDNN.check(dnnl_primitive_create(&primitive, pd), "creating a convolution")
         self.primitive = primitive!
         var stream: dnnl_stream_t?
-        try OneDNN.check(dnnl_stream_create(&stream, OneDNN.engine, dnnl_stream_default_flags), "creating a stream")
+        try OneDNN.check(dnnl_stream_create(&stream, OneDNN.engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         self.stream = stream!
         var biasMD = dnnl_memory_desc_t()
         try OneDNN.check(cdnnl_md1(&biasMD, Int64(shape.outChannels)), "describing the bias")

@@ -63,7 +63,7 @@ enum OneDNN {
 
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
         guard status == dnnl_success else {
-            throw .invalidInput("oneDNN \(version): \(what()) failed (status \(status.rawValue)\(statusName(status)))")
+            throw EngineError.invalidInput("oneDNN \(version): \(what()) failed (status \(status.rawValue)\(statusName(status)))")
         }
     }
 
@@ -143,7 +143,7 @@ enum OneDNN {
                      && bias.count == outChannels && (shortcut?.count ?? images * outChannels * outH * outW) == images * outChannels * outH * outW)
         var eltwise = (kind: dnnl_alg_kind_undef, alpha: Float(0), beta: Float(0))
         if let activation {
-            guard let e = self.eltwise(activation) else { throw .invalidInput("oneDNN has no \(activation.name)") }
+            guard let e = self.eltwise(activation) else { throw EngineError.invalidInput("oneDNN has no \(activation.name)") }
             eltwise = e
         }
         useOneThreadHere()
@@ -163,7 +163,7 @@ enum OneDNN {
         var biasMD = dnnl_memory_desc_t()
         try check(cdnnl_md1(&biasMD, Int64(outChannels)), "describing the bias")
         var stream: dnnl_stream_t?
-        try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags), "creating a stream")
+        try check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         defer { dnnl_stream_destroy(stream) }
         let buffers = [srcMD, weightsMD, dstMD, scratchMD].map {
             UnsafeMutableRawPointer.allocate(byteCount: max(size($0), 64), alignment: 64)
@@ -178,9 +178,8 @@ enum OneDNN {
             try shortcut.withUnsafeBytes { (p) in try reorder(plainOut, p.baseAddress!, to: dstMD, buffers[2], stream: stream!) }
         }
         var biasCopy = bias
-        let memories = [try memory(srcMD, buffers[0]), try memory(weightsMD, buffers[1]),
-                        try biasCopy.withUnsafeMutableBytes { (b) in try memory(biasMD, b.baseAddress!) },
-                        try memory(dstMD, buffers[2])]
+        let biasMemory = try biasCopy.withUnsafeMutableBytes { (b) in try memory(biasMD, b.baseAddress!) }
+        let memories = try [memory(srcMD, buffers[0]), memory(weightsMD, buffers[1]), biasMemory, memory(dstMD, buffers[2])]
         defer { memories.forEach { dnnl_memory_destroy($0) } }
         let scratch = try (size(scratchMD) > 0 ? memory(scratchMD, buffers[3]) : nil)
         defer { if let scratch { dnnl_memory_destroy(scratch) } }

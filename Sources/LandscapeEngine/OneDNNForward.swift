@@ -27,7 +27,7 @@ final class OneDNNWorkspace {
     init(plan: OneDNNPlan) throws {
         self.plan = plan
         var stream: dnnl_stream_t?
-        try OneDNN.check(dnnl_stream_create(&stream, OneDNN.engine, dnnl_stream_default_flags), "creating a stream")
+        try OneDNN.check(dnnl_stream_create(&stream, OneDNN.engine, dnnl_stream_default_flags.rawValue), "creating a stream")
         self.stream = stream!
         let buffers = (0..<3).map { _ in UnsafeMutableRawPointer.allocate(byteCount: max(plan.activationBytes, 64), alignment: 64) }
         self.buffers = buffers
@@ -49,9 +49,9 @@ final class OneDNNWorkspace {
             var biasMD = dnnl_memory_desc_t()
             try OneDNN.check(cdnnl_md1(&biasMD, Int64(layer.outChannels)), "describing a bias")
             let scratch = try (OneDNN.size(layer.scratchpad) > 0 ? OneDNN.memory(layer.scratchpad, scratchpad) : nil)
-            memories.append(Memories(src: try OneDNN.memory(layer.src, src), weights: try OneDNN.memory(layer.weights, nil),
-                                     bias: try OneDNN.memory(biasMD, nil), dst: try OneDNN.memory(layer.dst, buffers[dst]),
-                                     scratchpad: scratch))
+            memories.append(try Memories(src: OneDNN.memory(layer.src, src), weights: OneDNN.memory(layer.weights, nil),
+                                         bias: OneDNN.memory(biasMD, nil), dst: OneDNN.memory(layer.dst, buffers[dst]),
+                                         scratchpad: scratch))
         }
         try bind(src: nil, dst: current)
         while memories.count < plan.layers.count {

@@ -57,10 +57,10 @@ final class OneDNNPlan: @unchecked Sendable {
 
     private init(key: Key, architecture: ResNetArchitecture) throws {
         guard let eltwise = OneDNN.eltwise(architecture.activation) else {
-            throw .invalidArchitecture("--convolution onednn: oneDNN \(OneDNN.version) has no \(architecture.activation.name) "
+            throw EngineError.invalidArchitecture("--convolution onednn: oneDNN \(OneDNN.version) has no \(architecture.activation.name) "
                 + "activation (it has relu, swish, mish, gelu, elu, leaky_relu, softplus, tanh); use --convolution winograd, direct or im2col")
         }
-        guard OneDNN.engine != nil else { throw .invalidInput("oneDNN \(OneDNN.version) could not create a CPU engine") }
+        guard OneDNN.engine != nil else { throw EngineError.invalidInput("oneDNN \(OneDNN.version) could not create a CPU engine") }
         OneDNN.useOneThreadHere()
         self.key = key
         var input = dnnl_memory_desc_t()
@@ -95,16 +95,16 @@ final class OneDNNPlan: @unchecked Sendable {
                 // The identity shortcut is summed in place into the block's input buffer: same layout needed.
                 // The option-A shortcut and the pooling address the layouts through their blocking descriptors.
                 if stride == 1, !OneDNN.equal(output, current) {
-                    throw .invalidInput("oneDNN \(OneDNN.version) chose another layout for a block's output than for its input")
+                    throw EngineError.invalidInput("oneDNN \(OneDNN.version) chose another layout for a block's output than for its input")
                 }
                 if stride == 2, !OneDNN.addressable(current) || !OneDNN.addressable(output) {
-                    throw .invalidInput("oneDNN \(OneDNN.version) chose an activation layout the option-A shortcut cannot address")
+                    throw EngineError.invalidInput("oneDNN \(OneDNN.version) chose an activation layout the option-A shortcut cannot address")
                 }
                 current = output
             }
         }
         guard OneDNN.addressable(current) else {
-            throw .invalidInput("oneDNN \(OneDNN.version) chose a final activation layout the pooling cannot address")
+            throw EngineError.invalidInput("oneDNN \(OneDNN.version) chose a final activation layout the pooling cannot address")
         }
         self.layers = layers
         activationBytes = layers.map { OneDNN.size($0.dst) }.max() ?? 0
