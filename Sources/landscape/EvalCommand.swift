@@ -26,8 +26,10 @@ struct EvalCommand: ParsableCommand {
         let loaded = try LoadedModel.load(URL(fileURLWithPath: model), activation: activation.map(Activation.init(parsing:)))
         let set = try EvaluationSet.build(try data.request(samples: limit), card: loaded.card)
         try loaded.checkInput(set)
+        // Built before the clock starts: `auto` may measure the algorithms first (once per CPU model).
+        let evaluator = Evaluator(threads: threads, algorithm: convolution)
         let start = DispatchTime.now().uptimeNanoseconds
-        let result = try Evaluator(threads: threads, algorithm: convolution).evaluate(InferenceNetwork(loaded.model), on: set.data)
+        let result = try evaluator.evaluate(InferenceNetwork(loaded.model), on: set.data)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = Double(result.count) / seconds
         if json {
