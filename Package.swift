@@ -33,6 +33,8 @@ let package = Package(
         // ABI for the dozen calls LandscapeDistributed makes. No build dependency; CI's openmpi-bin
         // (install-deps --test) runs the MPI tests, libopenmpi-dev's mpicc checks these declarations.
         .target(name: "CMPI"),
+        // oneDNN 2.6 (Debian's libdnnl-dev; no pkg-config file): `--convolution onednn`. Only the engine imports it.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Shared plain types: Tensor, StateDict, ParameterLayout, SeededGenerator, the one atomic
         // writer (fsync + rename) and the one JSON coding. Foundation only.
@@ -40,7 +42,7 @@ let package = Package(
         // The engine's hand-written AVX2 convolution kernel (C: Swift has no AVX2 intrinsics).
         .target(name: "CDirectConvolution", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Tensors, layers, activations, ResNet forward/backward. Only module that knows BLAS.
-        .target(name: "LandscapeEngine", dependencies: ["LandscapeCore", "COpenBLAS", "CDirectConvolution"], swiftSettings: engineOptimized),
+        .target(name: "LandscapeEngine", dependencies: ["LandscapeCore", "COpenBLAS", "CDirectConvolution", "CDNNL"], swiftSettings: engineOptimized),
         // Checkpoints (safetensors, PyTorch zip/legacy pickle) and datasets (CIFAR-10, IDX).
         .target(name: "LandscapeIO", dependencies: ["LandscapeCore", "CZlib"]),
         // Directions, grids, surfaces, progressive order, the resumable store.

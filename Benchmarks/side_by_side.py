@@ -19,7 +19,10 @@ and 776/846 correct when all 846 images are used.
     pip install torch
     python3 Benchmarks/side_by_side.py [--rounds 3] [--grid 7] [--images 846] [--threads 2]
                                        [--variants eager,channels_last,compile,compile-cl]
-                                       [--convolution winograd] [--json-out FILE]
+                                       [--convolution winograd[,onednn,...]] [--json-out FILE]
+
+--convolution with several algorithms runs one landscape side per algorithm
+("landscape:winograd", "landscape:onednn"), alternating with the rest.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -58,15 +61,15 @@ def run(command, what):
     return result.stdout
 
 
-def run_landscape(args):
+def run_landscape(args, convolution):
     out_dir = tempfile.mkdtemp(prefix="side-by-side-")
     try:
         command = [args.binary, "surface", "--model", os.path.join(REFERENCE, "resnet20-akamaster.safetensors"),
                    "--data", os.path.join(REFERENCE, "cifar10-test-head.bin"),
                    "--x", f"-1:1:{args.grid}", "--y", f"-1:1:{args.grid}", "--samples", str(args.images),
                    "--threads", str(args.threads), "--out", out_dir]
-        if args.convolution:
-            command += ["--convolution", args.convolution]
+        if convolution:
+            command += ["--convolution", convolution]
         start = time.perf_counter()
         run(command, "landscape surface")
         seconds = time.perf_counter() - start
@@ -83,7 +86,7 @@ def run_landscape(args):
         return {"seconds": seconds, "images_per_second": args.grid ** 2 * args.images / seconds,
                 "centre_loss": summary["centre_loss"],
                 "centre_correct": round(summary["centre_accuracy"] * args.images),
-                "convolution": timing.get("convolution", "?")}
+                "convolution": timing.get("convolution", "?"), "kernel": timing.get("kernel", "?")}
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 
@@ -111,7 +114,8 @@ def main():
     parser.add_argument("--images", type=int, default=846)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--convolution", help="passed to landscape surface (default: its own choice)")
+    parser.add_argument("--convolution", help="passed to landscape surface (default: its own choice); "
+                        "comma-separated: one landscape side per algorithm")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
     parser.add_argument("--json-out", help="also write every run and the medians to this JSON file")
     args = parser.parse_args()
@@ -132,14 +136,16 @@ def main():
     print(f"{args.grid}x{args.grid} grid, {args.images} reference CIFAR-10 images, {args.threads} threads, "
           f"{args.rounds} rounds alternating (landscape: whole command; PyTorch: its grid loop)")
 
-    sides = ["landscape"] + variants
+    convolutions = [c for c in (args.convolution or "").split(",") if c] or [None]
+    ours = {("landscape:" + c if c and len(convolutions) > 1 else "landscape"): c for c in convolutions}
+    sides = list(ours) + variants
     runs = {side: [] for side in sides}
     for round_index in range(args.rounds):
         shift = round_index % len(sides)
         order = sides[shift:] + sides[:shift]
         line = []
         for side in order:
-            result = run_landscape(args) if side == "landscape" else run_torch(args, side)
+            result = run_landscape(args, ours[side]) if side in ours else run_torch(args, side)
             check_centre(side, result, args)
             runs[side].append(result)
             line.append(f"{side} {result['images_per_second']:.0f}")
@@ -148,15 +154,15 @@ def main():
     medians = {side: statistics.median(r["images_per_second"] for r in runs[side]) for side in sides}
     best_variant = max(variants, key=lambda v: medians[v])
     print(f"load average after: {load_average()}")
-    print(f"{'side':<15} {'img/s per round':<28} {'median':>8} {'x ' + best_variant:>16}  notes")
+    print(f"{'side':<19} {'img/s per round':<28} {'median':>8} {'x ' + best_variant:>16}  notes")
     for side in sides:
         rates = ", ".join(f"{r['images_per_second']:.0f}" for r in runs[side])
         first = runs[side][0]
-        note = (f"convolution {first['convolution']}" if side == "landscape"
+        note = (f"convolution {first['convolution']}, kernel {first['kernel']}" if side in ours
                 else f"ISA {first['isa']}" + (f", compile {statistics.median(r['compile_seconds'] for r in runs[side]):.0f} s"
                                                if side.startswith("compile") else ""))
         note += f"; centre loss {first['centre_loss']:.6f}, {first['centre_correct']}/{args.images}"
-        print(f"{side:<15} {rates:<28} {medians[side]:>8.0f} {medians[side] / medians[best_variant]:>16.2f}  {note}")
+        print(f"{side:<19} {rates:<28} {medians[side]:>8.0f} {medians[side] / medians[best_variant]:>16.2f}  {note}")
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"cpu": cpu_model(), "landscape_system": system, "torch": torch.__version__,

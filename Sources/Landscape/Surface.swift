@@ -122,8 +122,9 @@ public struct Surface: Sendable, Codable, Equatable {
         /// Absent in files written before it was recorded.
         public var convolution: String?
         /// The kernels' instruction set(s) that computed the points, in the order first used: "avx512",
-        /// "avx2" (the same bits as each other) or "portable" (im2col and BLAS), joined by "+" after a
-        /// resume on another CPU. Absent in files written before it was recorded.
+        /// "avx2" (the same bits as each other), "portable" (im2col and BLAS) or "onednn-<oneDNN's ISA>"
+        /// (e.g. "onednn-avx512_core"), joined by "+" after a resume on another CPU or with another
+        /// convolution. Absent in files written before it was recorded.
         public var kernel: String?
         public init(seconds: Double, imagesPerSecond: Double?, updated: String, convolution: String? = nil,
                     kernel: String? = nil) {

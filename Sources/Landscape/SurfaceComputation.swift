@@ -294,7 +294,7 @@ public final class SurfaceComputation: @unchecked Sendable {
         }
         do {
             try runner.run(tasks, of: self, cancel: cancel, record: { task, values in
-                timed(.record) { record(values, at: task.point, in: &surfaces[task.model]) }
+                timed(.record) { record(values, at: task.point, in: &surfaces[task.model], architecture: models[task.model].model.architecture) }
                 unsaved.append(task)
             }, save: {
                 try reportWritten()
@@ -343,7 +343,7 @@ public final class SurfaceComputation: @unchecked Sendable {
                            seconds: Date().timeIntervalSince(pointStart))
     }
 
-    private func record(_ result: PointValues, at point: Int, in surface: inout Surface) {
+    private func record(_ result: PointValues, at point: Int, in surface: inout Surface, architecture: ResNetArchitecture) {
         let (row, column) = (point / grid.columns, point % grid.columns)
         if result.meanLoss.isFinite {
             surface.loss[row][column] = result.meanLoss
@@ -361,8 +361,9 @@ public final class SurfaceComputation: @unchecked Sendable {
         surface.timing.seconds += result.seconds
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
-        surface.timing.noteConvolution(evaluator.algorithm.effective.rawValue)
-        surface.timing.noteKernel(evaluator.algorithm.kernelISA.rawValue)
+        let algorithm = evaluator.algorithm(for: architecture)
+        surface.timing.noteConvolution(algorithm.effective.rawValue)
+        surface.timing.noteKernel(algorithm.kernelName)
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }
 

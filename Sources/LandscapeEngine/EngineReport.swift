@@ -9,6 +9,7 @@ public enum EngineReport {
         [("cpu", CPUFeatures.brand.isEmpty ? "unknown" : CPUFeatures.brand),
          ("cpu_features", CPUFeatures.current.summary),
          ("convolution_isa", convolutionISA),
+         ("onednn", "\(OneDNN.version) (\(OneDNN.isa))"),
          ("blas", BLASCore.summary(environment: environment)),
          ("blas_core", BLASCore.loadedCore)]
     }

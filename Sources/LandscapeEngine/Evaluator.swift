@@ -59,6 +59,9 @@ public final class Evaluator: @unchecked Sendable {
     public let threadCount: Int
     public let microBatch: Int
     public let algorithm: ConvolutionAlgorithm
+    /// Whether `algorithm` came from `auto`: then a network oneDNN cannot compute (Nish-t) runs on
+    /// `preferred` instead of failing (`algorithm(for:)`).
+    public let automatic: Bool
     private let lock = NSLock()
     private var workspaces: [ForwardWorkspace] = []   // guarded by lock
 
@@ -70,10 +73,11 @@ public final class Evaluator: @unchecked Sendable {
     }
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int? = nil,
-                algorithm: ConvolutionAlgorithm = .preferred) {
-        self.algorithm = algorithm
+                algorithm: ConvolutionAlgorithm = .auto) {
+        self.algorithm = algorithm == .auto ? algorithm.effective : algorithm
+        automatic = algorithm == .auto
         threadCount = max(1, threads)
-        self.microBatch = max(1, microBatch ?? Self.defaultMicroBatch(for: algorithm))
+        self.microBatch = max(1, microBatch ?? Self.defaultMicroBatch(for: self.algorithm))
         ConvolutionKernels.useSingleThreadedBLAS()
     }
 
@@ -82,6 +86,7 @@ public final class Evaluator: @unchecked Sendable {
         guard data.channels == network.architecture.inputChannels else {
             throw EngineError.invalidInput("images have \(data.channels) channels, \(network.architecture.name) expects \(network.architecture.inputChannels)")
         }
+        let algorithm = self.algorithm(for: network.architecture)
         let classes = network.architecture.classCount
         let count = data.count
         let outputs = SharedOutputs(count: count, logitCount: keepLogits ? count * classes : 0)
@@ -94,19 +99,31 @@ public final class Evaluator: @unchecked Sendable {
         clocks.initialize(repeating: WorkerClock())
         defer { clocks.deallocate() }
         let sharedClocks = SendableBuffer(clocks)
+        // oneDNN: the primitives for this network shape and micro-batch (created once per process).
+        let plan = try (algorithm == .onednn
+            ? OneDNNPlan.plan(architecture: network.architecture, batch: microBatch, height: data.height, width: data.width)
+            : nil)
+        let failure = FirstError()
         data.pixels.withUnsafeBufferPointer { pixelBuffer in
             let pixels = SendablePointer(pixelBuffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let ws = self.checkOutWorkspace(network.architecture, data)
+                let ws: ForwardWorkspace
+                do { ws = try self.checkOutWorkspace(network.architecture, data, algorithm, plan) } catch {
+                    failure.record(error)
+                    return
+                }
                 defer { self.checkIn(ws) }
                 var clock = WorkerClock()
                 clock.started = WorkerClock.now()
                 defer { clock.ended = WorkerClock.now(); sharedClocks.buffer[worker] = clock }
-                while let index = next.take(below: batches), !isCancelled() {
+                while failure.error == nil, let index = next.take(below: batches), !isCancelled() {
                     let first = index * self.microBatch
                     let size = min(self.microBatch, count - first)
                     let forwardStart = WorkerClock.now()
-                    network.forward(images: pixels.pointer + first * data.imageSize, batch: size, workspace: ws)
+                    do { try network.forward(images: pixels.pointer + first * data.imageSize, batch: size, workspace: ws) } catch {
+                        failure.record(error)
+                        return
+                    }
                     let lossStart = WorkerClock.now()
                     clock.forward += lossStart - forwardStart
                     defer { clock.loss += WorkerClock.now() - lossStart }
@@ -122,6 +139,7 @@ public final class Evaluator: @unchecked Sendable {
                 }
             }
         }
+        if let error = failure.error { throw error }
         if isCancelled() { throw EngineError.cancelled }
         var result = EvaluationResult(losses: Array(outputs.losses), correct: Array(outputs.correct),
                                       logits: keepLogits ? Array(outputs.logits) : nil)
@@ -144,14 +162,23 @@ public final class Evaluator: @unchecked Sendable {
         return best
     }
 
-    private func checkOutWorkspace(_ architecture: ResNetArchitecture, _ data: EvaluationData) -> ForwardWorkspace {
+    /// The algorithm that computes `architecture`'s networks: `algorithm`, unless `auto` chose oneDNN
+    /// and oneDNN lacks the activation.
+    public func algorithm(for architecture: ResNetArchitecture) -> ConvolutionAlgorithm {
+        automatic && !algorithm.supports(architecture.activation) ? ConvolutionAlgorithm.preferred : algorithm
+    }
+
+    private func checkOutWorkspace(_ architecture: ResNetArchitecture, _ data: EvaluationData, _ algorithm: ConvolutionAlgorithm,
+                                   _ plan: OneDNNPlan?) throws -> ForwardWorkspace {
         lock.lock()
         defer { lock.unlock() }
-        if let index = workspaces.firstIndex(where: { $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm) }) {
+        if let index = workspaces.firstIndex(where: {
+            $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm, oneDNNPlan: plan)
+        }) {
             return workspaces.remove(at: index)
         }
-        return ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width,
-                                algorithm: algorithm)
+        return try ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width,
+                                    algorithm: algorithm, oneDNNPlan: plan)
     }
 
     private func checkIn(_ workspace: ForwardWorkspace) {
@@ -193,6 +220,22 @@ struct SendablePointer<T>: @unchecked Sendable {
 struct SendableBuffer<T>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<T>
     init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+/// The first error any worker met; the others stop at their next micro-batch.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+    var error: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
+    }
+    func record(_ error: Error) {
+        lock.lock()
+        if first == nil { first = error }
+        lock.unlock()
+    }
 }
 
 /// A lock-protected ticket counter handing out micro-batch indices.

@@ -9,6 +9,13 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// Winograd F(2×2, 3×3) in CDirectConvolution: 2.25× fewer multiplies than `direct`,
     /// paid for with its transforms. Without AVX2 it runs as `im2col`.
     case winograd
+    /// oneDNN (libdnnl, the library PyTorch's CPU convolutions use): the whole forward in its preferred
+    /// layout, BatchNorm folded, activation and residual fused as post-ops (`OneDNNPlan`). Every
+    /// activation but Nish-t.
+    case onednn
+    /// The fastest of the above on this CPU (`ConvolutionChoice`: measured once per CPU model and cached;
+    /// `preferred` unless another wins by more than 5 %). What the commands use unless told otherwise.
+    case auto
 
     /// What evaluation uses unless asked otherwise: `winograd` where the CPU has AVX2 and FMA,
     /// else `im2col`. Measured with whole surfaces (README, Performance): on Zen 4 Winograd
@@ -17,10 +24,21 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .winograd : .im2col }
 
     /// The algorithm that actually runs on this CPU when this one is asked for.
-    public var effective: ConvolutionAlgorithm { self == .im2col || DirectConvolution.isAvailable ? self : .im2col }
+    public var effective: ConvolutionAlgorithm {
+        if self == .auto { return ConvolutionChoice.automatic.effective }
+        return self == .im2col || self == .onednn || DirectConvolution.isAvailable ? self : .im2col
+    }
 
-    /// The ISA that computes this algorithm's convolutions now: `portable` for im2col (BLAS).
-    public var kernelISA: KernelISA { effective == .im2col ? .portable : KernelISA.current }
+    /// The ISA that computes this algorithm's convolutions now: `portable` for im2col (BLAS) and for
+    /// oneDNN (whose own JIT picks its ISA: `kernelName`).
+    public var kernelISA: KernelISA { effective == .im2col || effective == .onednn ? .portable : KernelISA.current }
+
+    /// What computes the convolutions, as a surface's `timing.kernel` records it: the kernels' ISA
+    /// ("avx512", "avx2", "portable" for BLAS), or "onednn-<its ISA>" (e.g. "onednn-avx512_core").
+    public var kernelName: String { effective == .onednn ? "onednn-\(OneDNN.isa)" : kernelISA.rawValue }
+
+    /// Whether this algorithm can compute networks with `activation` (oneDNN has no Nish-t).
+    public func supports(_ activation: Activation) -> Bool { effective != .onednn || OneDNN.supports(activation) }
 }
 
 /// Scratch buffers of one worker thread, reused across micro-batches and
@@ -38,12 +56,16 @@ final class ForwardWorkspace {
     let algorithm: ConvolutionAlgorithm
     let pooled: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
+    /// The oneDNN state when `algorithm` is `onednn`.
+    let oneDNN: OneDNNWorkspace?
 
     /// Target size of one im2col chunk: a few hundred KiB stays in the per-core
     /// L2 (512 KiB here) between being written and being read by the GEMM.
     static let columnChunkFloats = 96 * 1024
 
-    init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) {
+    init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm,
+         oneDNNPlan: OneDNNPlan? = nil) throws {
+        if let plan = oneDNNPlan { oneDNN = try OneDNNWorkspace(plan: plan) } else { oneDNN = nil }
         self.algorithm = algorithm
         self.batch = batch
         self.height = height
@@ -70,8 +92,9 @@ final class ForwardWorkspace {
         logits.deallocate()
     }
 
-    func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm) -> Bool {
+    func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm, oneDNNPlan: OneDNNPlan?) -> Bool {
         batch <= self.batch && height == self.height && width == self.width && algorithm == self.algorithm
+            && oneDNN?.plan === oneDNNPlan
     }
 
     /// How many images' unfolded patches fit in one chunk for a convolution.
@@ -83,7 +106,11 @@ final class ForwardWorkspace {
 extension InferenceNetwork {
     /// Logits [batch][classes] of `batch` NCHW images (normalized), written to
     /// `workspace.logits`.
-    func forward(images: UnsafePointer<Float>, batch: Int, workspace ws: ForwardWorkspace) {
+    func forward(images: UnsafePointer<Float>, batch: Int, workspace ws: ForwardWorkspace) throws {
+        if let oneDNN = ws.oneDNN {
+            try oneDNN.forward(self, images: images, batch: batch, pooled: ws.pooled, logits: ws.logits)
+            return
+        }
         var height = ws.height, width = ws.width
         let inputLayout = ConvolutionKernels.PlaneLayout(channelStride: height * width,
                                                          imageStride: architecture.inputChannels * height * width)

@@ -10,6 +10,8 @@ public struct InferenceNetwork: Sendable {
     let blocks: [ResidualBlock]
     let linearWeight: [Float]   // [classes][channels]
     let linearBias: [Float]     // [classes]
+    /// The weights in oneDNN's layouts, reordered on first use by `--convolution onednn` (empty otherwise).
+    let oneDNNWeights = OneDNNWeights()
 
     struct ResidualBlock: Sendable {
         let conv1: FoldedConvolution

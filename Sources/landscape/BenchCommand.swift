@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
     var batches = "8,32,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
-    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col).")
+    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col), onednn (oneDNN for every convolution; --kernels does not apply to it).")
     var algorithms = "direct,winograd,im2col"
     @Option(help: "Convolution kernel ISAs to try, comma-separated: avx512, avx2, portable (im2col and BLAS), or 'current' (LANDSCAPE_KERNEL, else the best this CPU runs). Alternated: every ISA runs each configuration before the next configuration.")
     var kernels = "current"
@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Print only the CPU, the convolution kernels' ISA and the BLAS core in use, then exit.") var system = false
+    @Flag(help: "Time each convolution shape of the network alone instead (bias and ReLU fused, 1 thread, the first of --batches), for each of --algorithms, alternating.")
+    var layers = false
 
     func run() throws {
         let report = EngineReport.fields(environment: ProcessInfo.processInfo.environment)
@@ -34,6 +36,10 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let arch = try ResNetArchitecture(depth: depth, activation: Activation(parsing: activation))
+        if layers {
+            try runLayers(report)
+            return
+        }
         let isaList = try kernels.split(separator: ",").map { name -> KernelISA in
             let text = name.trimmingCharacters(in: .whitespaces)
             if text == "current" { return KernelISA.current }
@@ -57,7 +63,8 @@ struct BenchCommand: ParsableCommand {
         if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)") }
         let algorithmList = try algorithms.split(separator: ",").map {
             guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
-                throw ValidationError("unknown algorithm '\($0)': expected direct, winograd or im2col")
+                throw ValidationError("unknown algorithm '\($0)': expected one of "
+                    + ConvolutionAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return a
         }
@@ -86,9 +93,10 @@ struct BenchCommand: ParsableCommand {
                     let median = sorted[sorted.count / 2]
                     let cpuSorted = cpuRates[isa]!.sorted()
                     let cpuMedian = cpuSorted[cpuSorted.count / 2]
-                    let kernel = algorithm.effective == .im2col ? "blas" : isa.rawValue
+                    let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn" : isa.rawValue
                     rows.append(["winograd": algorithm == .winograd ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
-                                 "avx512": isa == .avx512 && algorithm.effective != .im2col ? 1 : 0,
+                                 "onednn": algorithm == .onednn ? 1 : 0,
+                                 "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,
                                  "portable": isa == .portable ? 1 : 0,
                                  "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
                                  "min": sorted.first!, "max": sorted.last!, "gflops": median * flopsPerImage / 1e9,
@@ -107,6 +115,35 @@ struct BenchCommand: ParsableCommand {
                                                                   "system": Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) })],
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// `--layers`: per shape, the median microseconds per image of each algorithm (rounds alternate the algorithms).
+    private func runLayers(_ report: [(key: String, value: String)]) throws {
+        let algorithmList = try algorithms.split(separator: ",").map { name -> ConvolutionAlgorithm in
+            guard let a = ConvolutionAlgorithm(rawValue: String(name)), a != .im2col, a != .auto else {
+                throw ValidationError("--layers: '\(name)': expected winograd, direct or onednn")
+            }
+            return a
+        }
+        let batch = try parseList(batches)[0]
+        print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
+        print("layer shape            algorithm   µs/image (median of \(repeats) rounds)   GFLOP/s (direct-conv FLOPs)")
+        for shape in LayerBenchmark.shapes() {
+            var times: [ConvolutionAlgorithm: [Double]] = [:]
+            for _ in 0..<repeats {
+                for algorithm in algorithmList {
+                    if let seconds = try LayerBenchmark.seconds(algorithm, shape, batch: batch, repeats: 5) {
+                        times[algorithm, default: []].append(seconds / Double(batch))
+                    }
+                }
+            }
+            for algorithm in algorithmList {
+                guard let list = times[algorithm]?.sorted() else { continue }
+                let perImage = list[list.count / 2]
+                print(String(format: "%-22@ %-10@  %10.1f   %8.1f", shape.description, algorithm.rawValue, perImage * 1e6,
+                             shape.flops / perImage / 1e9))
+            }
         }
     }
 

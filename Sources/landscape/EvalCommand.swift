@@ -13,8 +13,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only this many samples (chosen by --subset).") var limit: Int?
     @Option(help: "Activation, overriding the model card and checkpoint metadata.") var activation: String?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "3x3 convolutions: winograd (stride 1; the default where the CPU has AVX2+FMA), direct, or im2col (the portable path).")
-    var convolution = ConvolutionAlgorithm.preferred
+    @Option(help: "3x3 convolutions: auto (the default: the fastest on this CPU, measured once per CPU model and cached; see README, Performance), winograd (stride 1), direct, im2col (the portable path), or onednn (oneDNN for the whole forward; not with nish).")
+    var convolution = ConvolutionAlgorithm.auto
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -26,8 +26,10 @@ struct EvalCommand: ParsableCommand {
         let loaded = try LoadedModel.load(URL(fileURLWithPath: model), activation: activation.map(Activation.init(parsing:)))
         let set = try EvaluationSet.build(try data.request(samples: limit), card: loaded.card)
         try loaded.checkInput(set)
+        // Built before the clock starts: `auto` may measure the algorithms first (once per CPU model).
+        let evaluator = Evaluator(threads: threads, algorithm: convolution)
         let start = DispatchTime.now().uptimeNanoseconds
-        let result = try Evaluator(threads: threads, algorithm: convolution).evaluate(InferenceNetwork(loaded.model), on: set.data)
+        let result = try evaluator.evaluate(InferenceNetwork(loaded.model), on: set.data)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = Double(result.count) / seconds
         if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Landscape
 import LandscapeEngine
 
 @main
@@ -23,6 +24,8 @@ struct LandscapeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("landscape: \(error)\n".utf8))
             Foundation.exit(2)
         }
+        // `--convolution auto` (the default): measured once per CPU model, cached under the user's cache directory.
+        ConvolutionChoiceCache.install()
         main(nil)
     }
 }

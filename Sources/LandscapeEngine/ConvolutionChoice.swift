@@ -1,0 +1,86 @@
+import Foundation
+
+/// What `--convolution auto` (the default) runs on this CPU: the fastest of our register kernels
+/// (Winograd, direct) and oneDNN in a short forward measurement, where the winner beats today's
+/// rule (`ConvolutionAlgorithm.preferred`) by more than `margin`; else `preferred`. The measurement
+/// runs once per CPU model: the Landscape module caches it in a small file (the engine knows no
+/// files) and installs `resolver`; without one (tests, library users) `auto` is `preferred`.
+public enum ConvolutionChoice {
+    /// How much faster a candidate must be than `preferred` to replace it: less than this is within
+    /// the noise of a short measurement on a shared machine, and switching changes a surface's
+    /// float32 roundings (about 1e-6) for nothing.
+    public static let margin = 0.05
+
+    /// The algorithms a measurement compares, `preferred` first.
+    public static var candidates: [ConvolutionAlgorithm] {
+        DirectConvolution.isAvailable ? [.winograd, .direct, .onednn] : [.im2col, .onednn]
+    }
+
+    /// The decision, from measured images per second: the fastest candidate if it beats `incumbent` by
+    /// more than `margin`, else `incumbent` (also when the incumbent was not measured, or nothing was).
+    public static func decide(rates: [ConvolutionAlgorithm: Double], incumbent: ConvolutionAlgorithm,
+                              margin: Double = margin) -> ConvolutionAlgorithm {
+        guard let base = rates[incumbent], base > 0,
+              let best = rates.filter({ $0.value.isFinite }).max(by: { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) })
+        else { return incumbent }
+        return best.value > base * (1 + margin) ? best.key : incumbent
+    }
+
+    /// Median images per second of each candidate on a ResNet-20 (ReLU, random weights) over `images`
+    /// random 32x32 images, candidates alternating round by round so a load on the machine falls on
+    /// all alike; one warm-up round first (oneDNN's JIT, workspaces). About a second on 2 cores.
+    public static func measure(threads: Int, candidates: [ConvolutionAlgorithm] = candidates, images: Int = 64,
+                               rounds: Int = 3) throws -> [ConvolutionAlgorithm: Double] {
+        let architecture = try ResNetArchitecture(depth: 20)
+        var model = ResNetModel(architecture: architecture)
+        var state: UInt64 = 1
+        func next() -> Float {   // SplitMix64 → [-1, 1)
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Float(Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) * 2 - 1)
+        }
+        for entry in model.layout.entries {
+            for i in entry.range {
+                switch entry.role {
+                case .weight: model.values[i] = next() * Float((2 / Double(entry.filterSize)).squareRoot())
+                case .batchNormScale, .runningVariance: model.values[i] = 1
+                case .bias, .runningMean: model.values[i] = 0
+                }
+            }
+        }
+        let network = InferenceNetwork(model)
+        let data = try EvaluationData(channels: 3, height: 32, width: 32, pixels: (0..<(images * 3 * 32 * 32)).map { _ in next() * 2 },
+                                      labels: (0..<images).map { Int32($0 % 10) })
+        let evaluators = candidates.map { Evaluator(threads: threads, algorithm: $0) }
+        var rates: [ConvolutionAlgorithm: [Double]] = [:]
+        for round in -1..<rounds {
+            for evaluator in evaluators {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try evaluator.evaluate(network, on: data)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if round >= 0 { rates[evaluator.algorithm, default: []].append(Double(images) / max(seconds, 1e-9)) }
+            }
+        }
+        return rates.mapValues { $0.sorted()[$0.count / 2] }
+    }
+
+    /// Installed by whoever can cache a measurement (Landscape's `ConvolutionChoiceCache`): returns the
+    /// algorithm for this CPU. Called at most once per process, the first time `auto` is resolved.
+    nonisolated(unsafe) public static var resolver: (@Sendable () -> ConvolutionAlgorithm)?
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var resolved: ConvolutionAlgorithm?
+
+    /// What `auto` means in this process (resolved once).
+    public static var automatic: ConvolutionAlgorithm {
+        lock.lock()
+        defer { lock.unlock() }
+        if let resolved { return resolved }
+        var choice = resolver?() ?? .preferred
+        if choice == .auto { choice = .preferred }
+        resolved = choice
+        return choice
+    }
+}
