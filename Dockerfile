@@ -3,7 +3,7 @@
 # scripts/install-deps and scripts/serve.)
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libopenblas-dev libcairo2-dev zlib1g-dev libhdf5-dev && rm -rf /var/lib/apt/lists/*
+        libopenblas-dev libdnnl-dev libcairo2-dev zlib1g-dev libhdf5-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -13,7 +13,7 @@ RUN swift build -c release --product landscape --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libopenblas0 libcairo2 zlib1g libhdf5-103-1 fonts-dejavu-core dataset-fashion-mnist ca-certificates \
+        libopenblas0 libdnnl2 libgomp1 libcairo2 zlib1g libhdf5-103-1 fonts-dejavu-core dataset-fashion-mnist ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/landscape /usr/local/bin/landscape
 WORKDIR /srv/landscape
