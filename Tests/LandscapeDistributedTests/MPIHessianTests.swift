@@ -54,7 +54,7 @@ final class MPIHessianTests: XCTestCase {
         let (mpirun, binary) = (try MPIFixture.mpirun(), try MPIFixture.binary())
         let out = MPIFixture.temporaryDirectory()
         let arguments = ["hessian", "--model", MPIFixture.model, "--data", MPIFixture.images, "--samples", "8", "--top", "0",
-                         "--trace", "80", "--threads", "1", "--rank-timeout", "2", "--out", out.path]
+                         "--trace", "600", "--threads", "1", "--rank-timeout", "2", "--out", out.path]
         let run = try Child(mpirun, MPIFixture.mpirunArguments(ranks: 2) + [binary] + arguments)
         var victim: pid_t?
         let found = Date().addingTimeInterval(60)
@@ -63,7 +63,9 @@ final class MPIHessianTests: XCTestCase {
             usleep(50_000)
         }
         let pid = try XCTUnwrap(victim, "rank 1's process:\n\(run.output)")
-        sleep(3)   // set-up done, probes under way (80 probes take tens of seconds here)
+        sleep(3)   // set-up done, probes under way (600 probes take tens of seconds here: with the primal cache a
+                   // probe on 8 images costs ~0.07 s, so 80 of them could end before the stop, and a rank stopped
+                   // after its last probe is then only waited for by mpirun)
         XCTAssertTrue(run.process.isRunning, "the run is still going: \(run.output)")
         kill(pid, SIGSTOP)
         defer { kill(pid, SIGCONT); kill(pid, SIGKILL) }
