@@ -35,8 +35,13 @@ final class TrainingKernels {
     /// The epilogue's bias: zeros, so the kernels write Z = sums (+ 0) with no separate zeroing pass.
     private let zeroBias: UnsafeMutablePointer<Float>
 
+    /// `weightGradientKernel`: stride-1 weight gradients on `convolution_weight_gradient_3x3` instead of
+    /// GEMMs. Off by default: on the quiet Zen 4 of 2026-12-06 (`landscape train --train-limit 6400
+    /// --epochs 1`, batch 128, 2 threads, alternating) the GEMMs trained at 619–699 img/s (4 runs)
+    /// against 603–618 (3 runs) with the kernel, whose register blocking does not yet beat OpenBLAS on
+    /// the 16×16 and 8×8 planes.
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
-         height: Int, width: Int, shards: Int, backward: Bool) {
+         height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false) {
         precondition(algorithm == .direct || algorithm == .winograd, "TrainingKernels runs direct or winograd")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
@@ -59,7 +64,7 @@ final class TrainingKernels {
                 inputGradient.append(nil)
             }
             // Only where the input gradient (if any) runs on the kernels too: the GEMM path computes both.
-            let weightKernel = backward && g.stride == 1 && g.outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0
+            let weightKernel = weightGradientKernel && backward && g.stride == 1 && g.outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0
                 && (layer.input == nil || inputGradient.last! != nil)
             weights.append(weightKernel)
             if weightKernel {
