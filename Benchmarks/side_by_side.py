@@ -26,6 +26,9 @@ and 776/846 correct when all 846 images are used.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model, load_average, run_checked  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 REFERENCE = os.path.join(ROOT, "..", "shared", "reference")
@@ -35,29 +38,9 @@ REFERENCE_LOSS, REFERENCE_CORRECT, REFERENCE_IMAGES = 0.375512, 776, 846
 LOSS_TOLERANCE = 1e-4
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-def landscape_system(binary):
-    return json.loads(run([binary, "bench", "--system", "--json"], "landscape bench --system"))
-
-
 def run(command, what):
     """Runs command; on failure exits naming what failed and the end of its error output."""
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        sys.exit(f"side_by_side: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    result = run_checked(command, what, "side_by_side")
     return result.stdout
 
 

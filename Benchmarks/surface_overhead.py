@@ -18,6 +18,9 @@ and the load average before and after: on a shared machine figures are noisy.
 """
 import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model, load_average, run_checked  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 REFERENCE = os.path.join(ROOT, "..", "shared", "reference")
@@ -28,24 +31,8 @@ PER_POINT = ("perturb", "batch_norm_recompute", "fold", "worker_start", "forward
              "evaluator_other", "record", "encode", "write", "write_wait", "progress")
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def run(command, what):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        sys.exit(f"surface_overhead: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    result = run_checked(command, what, "surface_overhead")
     return result
 
 

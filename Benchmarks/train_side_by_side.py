@@ -15,30 +15,17 @@ images/s, the medians, every side's ratio to the fastest PyTorch variant's media
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model, load_average, run_checked  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 EPOCH_LINE = re.compile(r"epoch\s+1/1 .* ([0-9.]+) img/s")
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def run(command, what):
     """Runs command; on failure exits naming what failed and the end of its error output."""
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        sys.exit(f"train_side_by_side: {what} failed (exit {result.returncode}): {' '.join(command)}\n{tail}")
+    result = run_checked(command, what, "train_side_by_side")
     return result.stdout
 
 
