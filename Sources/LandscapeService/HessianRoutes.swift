@@ -83,6 +83,11 @@ struct HessianRoutes {
         guard let name = spectrum.topEigenvectors, !name.contains("/") else {
             throw ServiceError.notFound("eigenvectors of '\(model)' in Hessian run '\(id)' (it was run with top 0)")
         }
+        // The shipped spectra leave their eigenvector files out (5.4 MB each): absent there is "not here", not a fault.
+        if body.shipped && !FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            throw ServiceError.notFound("eigenvectors of '\(model)' in shipped Hessian run '\(id)' (not shipped: "
+                                        + "`landscape hessian --model <checkpoint> --top K --out DIR` writes them)")
+        }
         let data: Data
         do { data = try Data(contentsOf: folder.appendingPathComponent(name)) } catch {
             throw ServiceError.storageUnavailable("the eigenvectors of '\(model)' in Hessian run '\(id)' cannot be read",

@@ -268,7 +268,7 @@ enum OpenAPIDocument {
                 "parameters": [run, path("model", description: "model name, as in the run's spectra (spectra[].model.name)")],
                 "responses": ({
                     var responses: [String: Any] = withServerStatuses([
-                        "400": "malformed id", "404": "unknown or unfinished run, no such model in it, or run with top 0",
+                        "400": "malformed id", "404": "unknown or unfinished run, no such model in it, run with top 0, or a shipped run whose eigenvectors are not shipped",
                         "503": "store unreadable"]).mapValues { ["description": $0] }
                     responses["200"] = ["description": "application/octet-stream, Content-Disposition: attachment; "
                                             + "filename=\"<id>-<model>.eigenvectors.safetensors\"",

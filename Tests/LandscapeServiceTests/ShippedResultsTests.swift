@@ -123,6 +123,21 @@ final class ShippedResultsTests: ServiceTestCase {
         XCTAssertEqual(try client.get("/api/hessian/nope/resnet20-relu.eigenvectors.safetensors").status, 400)
     }
 
+    /// Models/hessian is shipped without its eigenvector files (5.4 MB each): asking for one is a 404 that
+    /// says so and how to make them, not a 503 (schemathesis found the 503 on the real shipped folder).
+    func testAShippedRunWithoutItsEigenvectorFilesAnswers404() throws {
+        let made = try Self.made.get()
+        let name = try XCTUnwrap(made.spectrum.topEigenvectors)
+        try start(ship: ["hessian"]) { models in
+            try FileManager.default.removeItem(at: models.appendingPathComponent("hessian").appendingPathComponent(name))
+        }
+        let id = try XCTUnwrap((try client.get("/api/hessian").json()["shipped"] as? [[String: Any]])?.first?["id"] as? String)
+        let answer = try client.get("/api/hessian/\(id)/resnet20-relu.eigenvectors.safetensors")
+        XCTAssertEqual(answer.status, 404, answer.text)
+        XCTAssertTrue(answer.text.contains("not shipped") && answer.text.contains("landscape hessian"), answer.text)
+        XCTAssertEqual(try client.get("/api/hessian/\(id)").status, 200, "the spectra are still served")
+    }
+
     func testShippedStudyIsListedAndServedWithoutAnyJob() throws {
         try start()
         let made = try Self.made.get()
