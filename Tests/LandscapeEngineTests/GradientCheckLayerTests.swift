@@ -1,5 +1,6 @@
 import XCTest
 @testable import LandscapeEngine
+import LandscapeCore
 
 /// Each layer's float32 backward against central finite differences of a
 /// float64 forward written here from the layer's definition. Every check
@@ -235,6 +236,19 @@ enum GradientCheck {
     /// float32 backprop against float64 differences: 1e-3 relative leaves room
     /// for float32 rounding through a dozen layers while catching any wrong term.
     static let relativeTolerance = 1e-3
+
+    /// The entries a network check compares: per trainable tensor its two largest analytic entries and
+    /// three seeded random ones.
+    static func sampledIndices(_ layout: ParameterLayout, analytic: [Float], seed: UInt64) -> [Int] {
+        var rng = TestRNG(seed)
+        var indices: [Int] = []
+        for entry in layout.entries where entry.role.isTrainable {
+            let largest = entry.range.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(2)
+            let random = (0..<3).map { _ in entry.offset + Int(rng.next() % UInt64(entry.count)) }
+            indices += Set(largest + random).sorted()
+        }
+        return indices
+    }
 
     /// (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h for each i in `indices` (all when nil), h scaled to |xᵢ|.
     static func numericGradient(at x: [Double], indices: [Int]? = nil, _ f: ([Double]) -> Double) -> [Double] {

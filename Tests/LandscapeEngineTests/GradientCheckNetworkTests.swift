@@ -64,13 +64,7 @@ final class GradientCheckNetworkTests: XCTestCase {
         XCTAssertEqual(result.batchSize, 2)
 
         // Per trainable tensor: its two largest analytic entries and three random ones.
-        var rng = TestRNG(seed)
-        var indices: [Int] = []
-        for entry in model.layout.entries where entry.role.isTrainable {
-            let largest = entry.range.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(2)
-            let random = (0..<3).map { _ in entry.offset + Int(rng.next() % UInt64(entry.count)) }
-            indices += Set(largest + random).sorted()
-        }
+        let indices = GradientCheck.sampledIndices(model.layout, analytic: analytic, seed: seed)
         let numeric = GradientCheck.numericGradient(at: values, indices: indices) {
             reference.loss($0, images: images, labels: labels)
         }

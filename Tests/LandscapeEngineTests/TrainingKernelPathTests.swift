@@ -61,13 +61,7 @@ final class TrainingKernelPathTests: XCTestCase {
                                                   labels: labels.map(Int32.init))
         XCTAssertEqual(result.loss, reference.loss(values, images: images, labels: labels), accuracy: 1e-5)
         let analytic = network.gradients
-        var rng = TestRNG(51)
-        var indices: [Int] = []
-        for entry in model.layout.entries where entry.role.isTrainable {
-            let largest = entry.range.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(2)
-            let random = (0..<3).map { _ in entry.offset + Int(rng.next() % UInt64(entry.count)) }
-            indices += Set(largest + random).sorted()
-        }
+        let indices = GradientCheck.sampledIndices(model.layout, analytic: analytic, seed: 51)
         let numeric = GradientCheck.numericGradient(at: values, indices: indices) {
             reference.loss($0, images: images, labels: labels)
         }
