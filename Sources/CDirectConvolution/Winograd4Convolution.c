@@ -71,10 +71,10 @@ static geometry4 measure4(int in_channels, int height, int width, int chunk_tile
     return g;
 }
 
-// Scratch layout: padded images | tile offsets (tile_stride longs) | V | M | sums.
+// Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
     return round_up(g->slots * g->image, 16)                 // padded images (then 64-byte aligned if scratch is)
-         + 2 * g->tile_stride                              // one long per tile
+         + 4 * g->tile_stride                              // two longs per tile
          + (long)XI * in_channels * g->tile_stride         // V of one chunk
          + (long)XI * out_channels * g->tile_stride        // M of one chunk
          + (long)g->chunk_rows * 4 * g->sums_row + 8;      // one output channel's sums
@@ -178,19 +178,22 @@ AVX2_INLINE void store_transposed4(const __m256 in[4], float *const p[8], int co
 
 // V[xi][c][t] for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start
 // of its padded image's channel 0; lanes past the chunk's tiles point at offset 0: finite, never used).
+// Tiles outermost: the 8 tiles' row addresses are computed once for all channels.
 __attribute__((target("avx2,fma")))
 static void transform_input4(const float *padded, int channels, const geometry4 *g, const long *offsets, long lanes,
                              float *v) {
     const long xi_stride = channels * g->tile_stride;
     const long pw = g->padded_width;
-    for (int c = 0; c < channels; c++) {
-        const float *plane = padded + c * g->plane;
-        for (long t = 0; t < lanes; t += 8) {
+    for (long t = 0; t < lanes; t += 8) {
+        const float *base[8];
+        for (int k = 0; k < 8; k++) base[k] = padded + offsets[t + k];
+        for (int c = 0; c < channels; c++) {
+            const long channel = c * g->plane;
             __m256 e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
             for (int i = 0; i < 6; i++) {
                 const float *low[8], *high[8];
                 for (int k = 0; k < 8; k++) {
-                    low[k] = plane + offsets[t + k] + i * pw;
+                    low[k] = base[k] + channel + i * pw;
                     high[k] = low[k] + 2;
                 }
                 __m256 d[6], upper[4];
@@ -211,12 +214,12 @@ static void transform_input4(const float *padded, int channels, const geometry4 
     }
 }
 
-// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles into `sums` (chunk row L's output row r at
-// (4 L + r) * sums_row, tile column tx at 4 tx).
+// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles into `sums`: tile t's top-left corner at
+// sums + corners[t] (chunk row L's output row r at (4 L + r) * sums_row, tile column tx at 4 tx).
 __attribute__((target("avx2,fma")))
-static void transform_output4(const float *m, long xi_stride, int o, const geometry4 *g, long tiles, float *sums) {
+static void transform_output4(const float *m, long xi_stride, int o, const geometry4 *g, long tiles,
+                              const long *corners, float *sums) {
     const float *source = m + (long)o * g->tile_stride;
-    const int columns = g->tile_columns;
     for (long t = 0; t < tiles; t += 8) {
         __m256 s[6][4];   // A^T M: s[j] = rows 0..3 of column j
         for (int j = 0; j < 6; j++) {
@@ -224,18 +227,16 @@ static void transform_output4(const float *m, long xi_stride, int o, const geome
             for (int i = 0; i < 6; i++) column[i] = _mm256_loadu_ps(source + (i * 6 + j) * xi_stride + t);
             output_transform6(column, s[j]);
         }
-        float *p[4][8];
-        for (int k = 0; k < 8; k++) {
-            const long tile = t + k < tiles ? t + k : t;
-            float *corner = sums + (tile / columns) * 4 * g->sums_row + 4 * (tile % columns);
-            for (int r = 0; r < 4; r++) p[r][k] = corner + r * g->sums_row;
-        }
         const int count = tiles - t < 8 ? (int)(tiles - t) : 8;
+        float *p[8];
+        for (int k = 0; k < 8; k++) p[k] = sums + corners[t + k < tiles ? t + k : t];
         for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
             const __m256 row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
             __m256 y[4];
             output_transform6(row, y);
-            store_transposed4(y, p[r], count);
+            float *q[8];
+            for (int k = 0; k < 8; k++) q[k] = p[k] + r * g->sums_row;
+            store_transposed4(y, q, count);
         }
     }
 }
@@ -271,7 +272,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     const long v_xi_stride = in_channels * g.tile_stride, m_xi_stride = out_channels * g.tile_stride;
     float *padded = scratch;
     long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
-    float *v = (float *)(offsets + g.tile_stride);
+    long *corners = offsets + g.tile_stride;
+    float *v = (float *)(corners + g.tile_stride);
     float *m = v + XI * v_xi_stride;
     float *sums = m + XI * m_xi_stride;
     const long total_rows = (long)image_count * g.tile_rows;
@@ -290,6 +292,7 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
             const long global = first_row + t / g.tile_columns;
             const long ty = global % g.tile_rows, tx = t % g.tile_columns;
             offsets[t] = (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
+            corners[t] = (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
         }
         transform_input4(padded, in_channels, &g, offsets, lanes, v);
         if (wide) {
@@ -307,7 +310,7 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                     }
         }
         for (int channel = 0; channel < out_channels; channel++) {
-            transform_output4(m, m_xi_stride, channel, &g, tiles, sums);
+            transform_output4(m, m_xi_stride, channel, &g, tiles, corners, sums);
             (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
                 sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
                 &epilogue, channel);
