@@ -32,14 +32,16 @@
 // tiles) stay in L2 between the stages; each output channel's 4x4 tiles go to a small sums buffer, then
 // through the epilogue (bias, residual, activation) row by row, as in the F(2x2) kernel.
 
-// Tiles per chunk wanted. Measured on Zen 4 (whole ResNet-20 forward, 1 thread, img/CPU-s, loaded machine,
-// medians of 3): AVX-512 16: 1529, 32: 1566, 48: 1499, 64: 1219; AVX2 16: 1424, 32: 1432, 48: 1295. With 64
-// channels a 32-tile chunk's V and M take 2 x 295 KiB (L2: 1 MiB a core).
+// Tiles per chunk wanted. 48 on AVX-512: whole blocks of 8 channels x 48 tiles (24 accumulators) where 32 runs
+// 2-vector blocks (16). Measured on Zen 4 (loaded; binaries alternated, 5 rounds, medians): whole ResNet-20
+// forward, 1 thread, 1,700 img/CPU-s with 48 against 1,497 with 32; 32->32 16x16 layer 23.9 against 29.0 us
+// an image. AVX2 (4 x 16 blocks), 1 thread: 16: 1,424, 32: 1,432, 48: 1,295 img/CPU-s (medians of 3).
+// With 64 channels a 48-tile chunk's V and M take 2 x 442 KiB (L2: 1 MiB a core).
 #ifndef CHUNK4_TILES
 #define CHUNK4_TILES 32
 #endif
 #ifndef CHUNK4_TILES_AVX512
-#define CHUNK4_TILES_AVX512 32
+#define CHUNK4_TILES_AVX512 48
 #endif
 enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
 
