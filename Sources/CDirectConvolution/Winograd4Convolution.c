@@ -265,8 +265,8 @@ static void transform_output4(const float *m, long xi_stride, int o, const geome
 EPILOGUE4(epilogue4, __attribute__((target("avx2,fma"))), epilogue_row)
 EPILOGUE4(epilogue4_512, AVX512, epilogue_row512)
 
-// `wide`: the element-wise stage by the AVX-512 block, and the epilogue on 16 lanes for rows at least 16
-// wide; the transforms on AVX2 either way (the same bits).
+// `wide`: the transforms on 16 lanes, the element-wise stage by the AVX-512 block, and the epilogue on 16 lanes
+// for rows at least 16 wide (the same operations on every lane: the same bits as AVX2).
 __attribute__((target("avx2,fma")))
 static void winograd4_run(const float *input, long in_channel_stride, long in_image_stride,
                           int in_channels, int image_count, int height, int width,
@@ -299,7 +299,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
             offsets[t] = (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
             corners[t] = (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
         }
-        transform_input4(padded, in_channels, &g, offsets, lanes, v);
+        if (wide) winograd4_transform_input_avx512(padded, in_channels, g.plane, g.padded_width, g.tile_stride, offsets, lanes, v);
+        else transform_input4(padded, in_channels, &g, offsets, lanes, v);
         if (wide) {
             winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,
                                       m, m_xi_stride, lanes);
@@ -315,7 +316,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                     }
         }
         for (int channel = 0; channel < out_channels; channel++) {
-            transform_output4(m, m_xi_stride, channel, &g, tiles, corners, sums);
+            if (wide) winograd4_transform_output_avx512(m, m_xi_stride, channel, g.tile_stride, g.sums_row, tiles, corners, sums);
+            else transform_output4(m, m_xi_stride, channel, &g, tiles, corners, sums);
             (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
                 sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
                 &epilogue, channel);
