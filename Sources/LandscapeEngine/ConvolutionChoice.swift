@@ -13,7 +13,7 @@ public enum ConvolutionChoice {
 
     /// The algorithms a measurement compares, `preferred` first.
     public static var candidates: [ConvolutionAlgorithm] {
-        DirectConvolution.isAvailable ? [.winograd, .direct, .onednn] : [.im2col, .onednn]
+        DirectConvolution.isAvailable ? [.winograd, .winograd4, .direct, .onednn] : [.im2col, .onednn]
     }
 
     /// The decision, from measured images per second: the fastest candidate if it beats `incumbent` by

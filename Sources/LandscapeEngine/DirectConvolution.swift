@@ -37,10 +37,11 @@ enum DirectConvolution {
         }
     }
 
-    /// Scratch floats for one convolution of `channels` H×W input planes (either kernel, `outChannels` outputs).
+    /// Scratch floats for one convolution of `channels` H×W input planes (any stride-1 kernel, `outChannels` outputs).
     static func scratchFloats(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
         max(direct_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)),
-            winograd_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)))
+            winograd_convolution_scratch_floats(Int32(channels), Int32(outChannels), Int32(height), Int32(width)),
+            Winograd4Convolution.scratchFloats(channels: channels, outChannels: outChannels, height: height, width: width))
     }
 
     /// Scratch floats for one stride-2 convolution of `channels` H×W input planes.

@@ -53,6 +53,8 @@ struct FoldedConvolution: Sendable {
     let winogradWeight: [Float]
     /// The weights in the direct kernel's order (stride 1 or 2); empty without AVX2.
     let directWeight: [Float]
+    /// U = G g Gᵀ for Winograd F(4×4, 3×3), packed on first use (only `winograd4` runs need them).
+    let winograd4Filters = Winograd4Filters()
 
     var reduction: Int { inChannels * 9 }
 

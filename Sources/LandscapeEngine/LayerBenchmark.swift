@@ -46,9 +46,12 @@ public enum LayerBenchmark {
         var call: () throws -> Void
         var cleanup: () -> Void = {}
         switch algorithm.effective {
-        case .winograd, .direct:
+        case .winograd, .winograd4, .direct:
             let winograd = algorithm.effective == .winograd && shape.stride == 1
-            let packed = winograd
+            let winograd4 = algorithm.effective == .winograd4 && shape.stride == 1
+            let packed = winograd4
+                ? Winograd4Convolution.packedFilters(weight, outChannels: shape.outChannels, inChannels: shape.channels)
+                : winograd
                 ? DirectConvolution.packedWinogradFilters(weight, outChannels: shape.outChannels, inChannels: shape.channels)
                 : DirectConvolution.packedWeights(weight, outChannels: shape.outChannels, inChannels: shape.channels)
             guard !packed.isEmpty else { return nil }
@@ -62,6 +65,14 @@ public enum LayerBenchmark {
             call = {
                 input.withUnsafeBufferPointer { i in packed.withUnsafeBufferPointer { p in bias.withUnsafeBufferPointer { b in
                     output.withUnsafeMutableBufferPointer { o in
+                        if winograd4 {
+                            Winograd4Convolution.convolve(input: i.baseAddress!, layout: layout, channels: shape.channels,
+                                                          imageCount: batch, height: shape.height, width: shape.width,
+                                                          packedFilters: p.baseAddress!, outChannels: shape.outChannels,
+                                                          output: o.baseAddress!, rowStride: batch * outH * outW,
+                                                          bias: b.baseAddress!, activation: Activation(.relu), scratch: scratch)
+                            return
+                        }
                         DirectConvolution.convolve(winograd: winograd, stride: shape.stride, input: i.baseAddress!, layout: layout,
                                                    channels: shape.channels, imageCount: batch, height: shape.height, width: shape.width,
                                                    packedWeight: p.baseAddress!, outChannels: shape.outChannels,

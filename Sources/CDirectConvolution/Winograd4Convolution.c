@@ -1,0 +1,342 @@
+#include "Winograd4Convolution.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "Avx512Kernels.h"
+#include "KernelVariants.h"
+#include "Winograd4Kernels.h"
+
+// Winograd F(4x4, 3x3) (Lavin & Gray 2016, interpolation points 0, 1, -1, 2, -2 and infinity):
+//   Y = A^T [ (G g G^T) .* (B^T d B) ] A   for each 6x6 input tile d (stride 4) and 4x4 output tile Y.
+//
+//   B^T = [ 4  0 -5  0  1  0 ]     G = [  1/4     0     0  ]     A^T = [ 1  1  1  1  1  0 ]
+//         [ 0 -4 -4  1  1  0 ]         [ -1/6  -1/6  -1/6  ]           [ 0  1 -1  2 -2  0 ]
+//         [ 0  4 -4 -1  1  0 ]         [ -1/6   1/6  -1/6  ]           [ 0  1  1  4  4  0 ]
+//         [ 0 -2 -1  2  1  0 ]         [ 1/24  1/12   1/6  ]           [ 0  1 -1  8 -8  1 ]
+//         [ 0  2 -1 -2  1  0 ]         [ 1/24 -1/12   1/6  ]
+//         [ 0  4  0 -5  0  1 ]         [   0     0     1   ]
+//
+// 36 multiplies per (input, output) channel pair and output tile where direct takes 144. The element-wise
+// stage is 36 matrix products M[xi][o][t] = sum_c U[xi][o][c] V[xi][c][t], by the direct kernel's register
+// block (AVX2: 4 channels x 16 tiles; AVX-512: 8 x up to 48).
+//
+// Tiles are small (a 32x32 plane has 8x8 of them, an 8x8 plane 2x2), so the tiles of the whole call are
+// numbered across images: global tile row R = image * tile_rows + tile row, and a chunk is a run of global
+// tile rows holding at least CHUNK4_TILES tiles (several images' worth on small planes), its tiles numbered
+// t = (R - first R) * tile_columns + tile column. The transforms run 8 consecutive tiles a vector
+// whatever row or image they come from (each tile's 6x6 input is read as 128-bit rows and transposed), so
+// no lane is wasted on 8x8 or 7x7 planes. Each image is copied once into a zero-bordered plane (4
+// tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles); a chunk may span several
+// images, so `slots` padded images are kept in a ring. Per chunk: V (36 x C x tiles) and M (36 x O x
+// tiles) stay in L2 between the stages; each output channel's 4x4 tiles go to a small sums buffer, then
+// through the epilogue (bias, residual, activation) row by row, as in the F(2x2) kernel.
+
+// Tiles per chunk wanted. 48 on AVX-512: whole blocks of 8 channels x 48 tiles (24 accumulators) where 32 runs
+// 2-vector blocks (16). Measured on Zen 4 (loaded; binaries alternated, 5 rounds, medians): whole ResNet-20
+// forward, 1 thread, 1,700 img/CPU-s with 48 against 1,497 with 32; 32->32 16x16 layer 23.9 against 29.0 us
+// an image. AVX2 (4 x 16 blocks), 1 thread: 16: 1,424, 32: 1,432, 48: 1,295 img/CPU-s (medians of 3).
+// With 64 channels a 48-tile chunk's V and M take 2 x 442 KiB (L2: 1 MiB a core).
+#ifndef CHUNK4_TILES
+#define CHUNK4_TILES 32
+#endif
+#ifndef CHUNK4_TILES_AVX512
+#define CHUNK4_TILES_AVX512 48
+#endif
+enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
+
+typedef struct {
+    int tile_rows, tile_columns;   // per image
+    int chunk_rows;                // global tile rows per chunk
+    int slots;                     // padded images in the ring
+    int padded_rows, padded_width;
+    long plane, image;             // floats per padded channel plane; per padded image (all channels)
+    long tile_stride;              // floats per V or M row: a chunk's tiles rounded up to TILE_LANES
+    long sums_row;                 // floats per row of the sums buffer (4 tile_columns)
+} geometry4;
+
+static geometry4 measure4(int in_channels, int height, int width, int chunk_tiles_wanted) {
+    geometry4 g;
+    g.tile_rows = (height + 3) / 4;
+    g.tile_columns = (width + 3) / 4;
+    // The fewest rows with at least the wanted tiles, or the first row count after it (within twice as many)
+    // whose tiles fill whole 16-tile blocks.
+    const int least = (chunk_tiles_wanted + g.tile_columns - 1) / g.tile_columns;
+    g.chunk_rows = least;
+    for (int rows = least; rows <= 2 * least; rows++)
+        if ((long)rows * g.tile_columns % TILE_LANES == 0) { g.chunk_rows = rows; break; }
+    // A chunk's rows touch at most (chunk_rows - 1) / tile_rows + 2 images.
+    g.slots = (g.chunk_rows - 1) / g.tile_rows + 2;
+    g.padded_rows = 4 * g.tile_rows + 2;
+    g.padded_width = 4 * g.tile_columns + 2;
+    g.plane = (long)g.padded_rows * g.padded_width;
+    g.image = in_channels * g.plane;
+    g.tile_stride = round_up((long)g.chunk_rows * g.tile_columns, TILE_LANES);
+    g.sums_row = 4L * g.tile_columns;
+    return g;
+}
+
+// Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
+static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
+    return round_up(g->slots * g->image, 16)                 // padded images (then 64-byte aligned if scratch is)
+         + 4 * g->tile_stride                              // two longs per tile
+         + (long)XI * in_channels * g->tile_stride         // V of one chunk
+         + (long)XI * out_channels * g->tile_stride        // M of one chunk
+         + (long)g->chunk_rows * 4 * g->sums_row + 8;      // one output channel's sums
+}
+
+long winograd4_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
+    geometry4 a = measure4(in_channels, height, width, CHUNK4_TILES);
+    geometry4 b = measure4(in_channels, height, width, CHUNK4_TILES_AVX512);
+    const long x = scratch_floats(&a, in_channels, out_channels), y = scratch_floats(&b, in_channels, out_channels);
+    return x > y ? x : y;   // either ISA: the selection may change after sizing
+}
+
+long winograd4_convolution_packed_floats(int out_channels, int in_channels) {
+    return (long)XI * out_channels * in_channels;
+}
+
+// U = G g G^T, each sum in the matrix product's order from 0, in float64 without contraction, rounded once.
+void winograd4_convolution_pack_filters(const float *weight, int out_channels, int in_channels, float *packed) {
+#pragma clang fp contract(off)
+    static const double G[6][3] = {
+        {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+        {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    for (int o = 0; o < out_channels; o++) {
+        const int group = o / GROUP, lane = o % GROUP;
+        for (int c = 0; c < in_channels; c++) {
+            const float *w = weight + ((long)o * in_channels + c) * 9;
+            double gw[6][3];   // G w
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 3; j++)
+                    gw[i][j] = ((0.0 + G[i][0] * (double)w[j]) + G[i][1] * (double)w[3 + j]) + G[i][2] * (double)w[6 + j];
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) {   // (G w) G^T
+                    const double u = ((0.0 + gw[i][0] * G[j][0]) + gw[i][1] * G[j][1]) + gw[i][2] * G[j][2];
+                    packed[(((long)group * XI + i * 6 + j) * in_channels + c) * GROUP + lane] = (float)u;
+                }
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+// y = B^T x over 6 vectors (a row or a column of a tile's 6x6 values, 8 tiles at once).
+AVX2_INLINE void input_transform6(const __m256 x[6], __m256 y[6]) {
+    const __m256 four = _mm256_set1_ps(4), minus_four = _mm256_set1_ps(-4), minus_five = _mm256_set1_ps(-5);
+    const __m256 p = _mm256_fmadd_ps(minus_four, x[2], x[4]);   // x4 - 4 x2
+    const __m256 q = _mm256_fmadd_ps(minus_four, x[1], x[3]);   // x3 - 4 x1
+    const __m256 r = _mm256_sub_ps(x[4], x[2]);
+    const __m256 s = _mm256_add_ps(_mm256_sub_ps(x[3], x[1]), _mm256_sub_ps(x[3], x[1]));   // 2 (x3 - x1)
+    y[0] = _mm256_fmadd_ps(four, x[0], _mm256_fmadd_ps(minus_five, x[2], x[4]));
+    y[1] = _mm256_add_ps(p, q);
+    y[2] = _mm256_sub_ps(p, q);
+    y[3] = _mm256_add_ps(r, s);
+    y[4] = _mm256_sub_ps(r, s);
+    y[5] = _mm256_fmadd_ps(four, x[1], _mm256_fmadd_ps(minus_five, x[3], x[5]));
+}
+
+// y = A^T x: 6 vectors to 4.
+AVX2_INLINE void output_transform6(const __m256 x[6], __m256 y[4]) {
+    const __m256 a = _mm256_add_ps(x[1], x[2]), b = _mm256_sub_ps(x[1], x[2]);
+    const __m256 c = _mm256_add_ps(x[3], x[4]), d = _mm256_sub_ps(x[3], x[4]);
+    y[0] = _mm256_add_ps(_mm256_add_ps(x[0], a), c);
+    y[1] = _mm256_fmadd_ps(_mm256_set1_ps(2), d, b);
+    y[2] = _mm256_fmadd_ps(_mm256_set1_ps(4), c, a);
+    y[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8), d, b), x[5]);
+}
+
+// Four floats at each of 8 addresses (tiles k = 0..7) transposed: out[j] lane k = p[k][j].
+AVX2_INLINE void load_transposed4(const float *const p[8], __m256 out[4]) {
+    __m256 w[4];   // w[k] = tile k's 4 floats | tile k + 4's
+    for (int k = 0; k < 4; k++)
+        w[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p[k])), _mm_loadu_ps(p[k + 4]), 1);
+    const __m256 u0 = _mm256_unpacklo_ps(w[0], w[1]), u1 = _mm256_unpackhi_ps(w[0], w[1]);
+    const __m256 u2 = _mm256_unpacklo_ps(w[2], w[3]), u3 = _mm256_unpackhi_ps(w[2], w[3]);
+    out[0] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+// The inverse: p[k][j] = in[j] lane k, for the tiles k < count.
+AVX2_INLINE void store_transposed4(const __m256 in[4], float *const p[8], int count) {
+    const __m256 u0 = _mm256_unpacklo_ps(in[0], in[1]), u1 = _mm256_unpackhi_ps(in[0], in[1]);
+    const __m256 u2 = _mm256_unpacklo_ps(in[2], in[3]), u3 = _mm256_unpackhi_ps(in[2], in[3]);
+    __m256 w[4];
+    w[0] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(1, 0, 1, 0));   // tile 0 | tile 4
+    w[1] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(3, 2, 3, 2));   // tile 1 | tile 5
+    w[2] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(1, 0, 1, 0));
+    w[3] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
+    if (count >= 8) {
+        for (int k = 0; k < 4; k++) {
+            _mm_storeu_ps(p[k], _mm256_castps256_ps128(w[k]));
+            _mm_storeu_ps(p[k + 4], _mm256_extractf128_ps(w[k], 1));
+        }
+        return;
+    }
+    for (int k = 0; k < 4 && k < count; k++) _mm_storeu_ps(p[k], _mm256_castps256_ps128(w[k]));
+    for (int k = 4; k < count; k++) _mm_storeu_ps(p[k], _mm256_extractf128_ps(w[k - 4], 1));
+}
+
+// V[xi][c][t] for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start
+// of its padded image's channel 0; lanes past the chunk's tiles point at offset 0: finite, never used).
+// Tiles outermost: the 8 tiles' row addresses are computed once for all channels.
+__attribute__((target("avx2,fma")))
+static void transform_input4(const float *padded, int channels, const geometry4 *g, const long *offsets, long lanes,
+                             float *v) {
+    const long xi_stride = channels * g->tile_stride;
+    const long pw = g->padded_width;
+    for (long t = 0; t < lanes; t += 8) {
+        const float *base[8];
+        for (int k = 0; k < 8; k++) base[k] = padded + offsets[t + k];
+        for (int c = 0; c < channels; c++) {
+            const long channel = c * g->plane;
+            __m256 e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
+            for (int i = 0; i < 6; i++) {
+                const float *low[8], *high[8];
+                for (int k = 0; k < 8; k++) {
+                    low[k] = base[k] + channel + i * pw;
+                    high[k] = low[k] + 2;
+                }
+                __m256 d[6], upper[4];
+                load_transposed4(low, d);        // columns 0..3
+                load_transposed4(high, upper);   // columns 2..5
+                d[4] = upper[2];
+                d[5] = upper[3];
+                input_transform6(d, e[i]);
+            }
+            float *out = v + c * g->tile_stride + t;
+            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
+                const __m256 column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
+                __m256 y[6];
+                input_transform6(column, y);
+                for (int i = 0; i < 6; i++) _mm256_storeu_ps(out + (i * 6 + j) * xi_stride, y[i]);
+            }
+        }
+    }
+}
+
+// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles into `sums`: tile t's top-left corner at
+// sums + corners[t] (chunk row L's output row r at (4 L + r) * sums_row, tile column tx at 4 tx).
+__attribute__((target("avx2,fma")))
+static void transform_output4(const float *m, long xi_stride, int o, const geometry4 *g, long tiles,
+                              const long *corners, float *sums) {
+    const float *source = m + (long)o * g->tile_stride;
+    for (long t = 0; t < tiles; t += 8) {
+        __m256 s[6][4];   // A^T M: s[j] = rows 0..3 of column j
+        for (int j = 0; j < 6; j++) {
+            __m256 column[6];
+            for (int i = 0; i < 6; i++) column[i] = _mm256_loadu_ps(source + (i * 6 + j) * xi_stride + t);
+            output_transform6(column, s[j]);
+        }
+        const int count = tiles - t < 8 ? (int)(tiles - t) : 8;
+        float *p[8];
+        for (int k = 0; k < 8; k++) p[k] = sums + corners[t + k < tiles ? t + k : t];
+        for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+            const __m256 row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+            __m256 y[4];
+            output_transform6(row, y);
+            float *q[8];
+            for (int k = 0; k < 8; k++) q[k] = p[k] + r * g->sums_row;
+            store_transposed4(y, q, count);
+        }
+    }
+}
+
+// A chunk's sums for one output channel through the epilogue onto its images' rows: `row` is epilogue_row
+// (8 lanes) or epilogue_row512 (16; the same operations, so the same bits).
+#define EPILOGUE4(name, attributes, row) \
+    attributes static void name(const float *sums, const geometry4 *g, long first_row, long end_row, int height, \
+                                int width, float *output, long out_channel_stride, long out_image_stride, \
+                                const direct_convolution_epilogue *epilogue, int channel) { \
+        for (long global = first_row; global < end_row; global++) { \
+            const long b = global / g->tile_rows; \
+            const int ty = (int)(global % g->tile_rows); \
+            const long offset = channel * out_channel_stride + b * out_image_stride; \
+            for (int y = 4 * ty; y < 4 * ty + 4 && y < height; y++) \
+                row(output + offset + (long)y * width, sums + ((global - first_row) * 4 + y - 4 * ty) * g->sums_row, \
+                    width, epilogue, channel, \
+                    epilogue->residual ? epilogue->residual + offset + (long)y * width : 0); \
+        } \
+    }
+EPILOGUE4(epilogue4, __attribute__((target("avx2,fma"))), epilogue_row)
+EPILOGUE4(epilogue4_512, AVX512, epilogue_row512)
+
+// `wide`: the transforms on 16 lanes, the element-wise stage by the AVX-512 block, and the epilogue on 16 lanes
+// for rows at least 16 wide (the same operations on every lane: the same bits as AVX2).
+__attribute__((target("avx2,fma")))
+static void winograd4_run(const float *input, long in_channel_stride, long in_image_stride,
+                          int in_channels, int image_count, int height, int width,
+                          const float *packed_filters, int out_channels,
+                          float *output, long out_channel_stride, long out_image_stride,
+                          direct_convolution_epilogue epilogue, float *scratch, int wide) {
+    const geometry4 g = measure4(in_channels, height, width, wide ? CHUNK4_TILES_AVX512 : CHUNK4_TILES);
+    const long v_xi_stride = in_channels * g.tile_stride, m_xi_stride = out_channels * g.tile_stride;
+    float *padded = scratch;
+    long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
+    long *corners = offsets + g.tile_stride;
+    float *v = (float *)(corners + g.tile_stride);
+    float *m = v + XI * v_xi_stride;
+    float *sums = m + XI * m_xi_stride;
+    const long total_rows = (long)image_count * g.tile_rows;
+    const int groups = out_channels / GROUP;
+    long next_image = 0;   // the first image not yet padded
+    for (long first_row = 0; first_row < total_rows; first_row += g.chunk_rows) {
+        const long end_row = first_row + g.chunk_rows < total_rows ? first_row + g.chunk_rows : total_rows;
+        const long last_image = (end_row - 1) / g.tile_rows;
+        for (; next_image <= last_image; next_image++)
+            pad_image(input + next_image * in_image_stride, in_channel_stride, in_channels, height, width,
+                      padded + (next_image % g.slots) * g.image, g.padded_rows, g.padded_width);
+        const long tiles = (end_row - first_row) * g.tile_columns;
+        const long lanes = round_up(tiles, TILE_LANES);
+        for (long t = 0; t < lanes; t++) {
+            if (t >= tiles) { offsets[t] = 0; continue; }
+            const long global = first_row + t / g.tile_columns;
+            const long ty = global % g.tile_rows, tx = t % g.tile_columns;
+            offsets[t] = (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
+            corners[t] = (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
+        }
+        if (wide) winograd4_transform_input_avx512(padded, in_channels, g.plane, g.padded_width, g.tile_stride, offsets, lanes, v);
+        else transform_input4(padded, in_channels, &g, offsets, lanes, v);
+        if (wide) {
+            winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,
+                                      m, m_xi_stride, lanes);
+        } else {
+            // Channel groups innermost: the C rows of V[xi][.][t-block] stay in L1 for all of them.
+            for (long t = 0; t < lanes; t += BLOCK)
+                for (int xi = 0; xi < XI; xi++)
+                    for (int group = 0; group < groups; group++) {
+                        const float *filters = packed_filters + ((long)group * XI + xi) * in_channels * GROUP;
+                        register_block(v + xi * v_xi_stride + t, g.tile_stride, in_channels, 0, 0, filters, 0,
+                                       m + xi * m_xi_stride + (long)group * GROUP * g.tile_stride + t, g.tile_stride,
+                                       1, VECTORS_PER_BLOCK, 1);
+                    }
+        }
+        for (int channel = 0; channel < out_channels; channel++) {
+            if (wide) winograd4_transform_output_avx512(m, m_xi_stride, channel, g.tile_stride, g.sums_row, tiles, corners, sums);
+            else transform_output4(m, m_xi_stride, channel, &g, tiles, corners, sums);
+            (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
+                sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
+                &epilogue, channel);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void winograd4_avx2(CONVOLUTION_PARAMETERS) {
+    winograd4_run(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width, packed_weight,
+                  out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch, 0);
+}
+
+__attribute__((target("avx2,fma")))
+static void winograd4_avx512(CONVOLUTION_PARAMETERS) {
+    winograd4_run(input, in_channel_stride, in_image_stride, in_channels, image_count, height, width, packed_weight,
+                  out_channels, output, out_channel_stride, out_image_stride, epilogue, scratch, 1);
+}
+
+#endif
+
+CONVOLUTION_DISPATCH(winograd4_convolution_3x3, winograd4_avx2, winograd4_avx512)
