@@ -9,6 +9,18 @@
 // compiler vectorizes), and compiles twice: AVX2 where the CPU has it, portable otherwise.
 // Only additions and subtractions: no contraction question, the same bits on either path.
 
+// Whether the AVX2 forms run, read once: CPUID behind `direct_convolution_available` can cost
+// microseconds (a VM exit under a hypervisor), too much per chunk.
+static int use_avx2(void) {
+    static int cached = -1;
+    int value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (value < 0) {
+        value = direct_convolution_available();
+        __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
+    }
+    return value;
+}
+
 int winograd_weight_gradient_tiles(int height, int width) { return ((height + 1) / 2) * ((width + 1) / 2); }
 
 long winograd_weight_gradient_row_floats(int image_count, int height, int width) {
@@ -210,7 +222,7 @@ void winograd_weight_gradient_transform(const float *input, long in_channel_stri
                                         int out_channels, int image_count, int height, int width,
                                         float *v, float *m, float *scratch) {
 #if defined(__x86_64__)
-    if (direct_convolution_available()) {
+    if (use_avx2()) {
         transform_avx2(input, in_channel_stride, in_image_stride, in_channels, grad_output, out_channel_stride,
                        out_image_stride, out_channels, image_count, height, width, v, m, scratch);
         return;
@@ -300,7 +312,7 @@ static void accumulate_portable(const float *m, const float *v, int out_channels
 void winograd_weight_gradient_accumulate(const float *m, const float *v, int out_channels, int in_channels,
                                          long row_floats, float *du) {
 #if defined(__x86_64__)
-    if (direct_convolution_available()) {
+    if (use_avx2()) {
         accumulate_avx2(m, v, out_channels, in_channels, row_floats, du);
         return;
     }
