@@ -232,23 +232,25 @@ void winograd_weight_gradient_transform(const float *input, long in_channel_stri
                        out_image_stride, out_channels, image_count, height, width, v, m, scratch);
 }
 
-// dU[ξ][o][c] += Σ_t m[ξ][o][t] · v[ξ][c][t]: per point, blocks of 4 output x 3 input channels, 12
-// accumulators of 8 tiles each (dot products along the tile rows, so any channel count works, the
-// stem's single input channel too), reduced in one fixed order at the end of the rows.
+// dU[ξ][o][c] += Σ_t m[ξ][o][t] · v[ξ][c][t]: per point, blocks of 4 output x 3 input channels (AVX2's
+// 16 registers) or 4 x 6 (AVX-512VL's 32, still 8-float vectors), one accumulator of 8 tiles per (o, c)
+// (dot products along the tile rows, so any channel count works, the stem's single input channel
+// too), reduced in one fixed order at the end of the rows. Each (o, c) sums the same products in the
+// same order whatever the block shape, so both ISAs give the same bits.
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"), always_inline))
 static inline void accumulate_block(const float *m, const float *v, long T, int ob, int cb, int in_channels, float *du) {
-    __m256 acc[4][3];
+    __m256 acc[4][6];
     for (int o = 0; o < 4; o++)
-        for (int c = 0; c < 3; c++) acc[o][c] = _mm256_setzero_ps();
+        for (int c = 0; c < 6; c++) acc[o][c] = _mm256_setzero_ps();
     for (long t = 0; t < T; t += 8) {
-        __m256 b[3];
-        for (int c = 0; c < 3; c++)
+        __m256 b[6];
+        for (int c = 0; c < 6; c++)
             if (c < cb) b[c] = _mm256_loadu_ps(v + c * 16 * T + t);
         for (int o = 0; o < 4; o++) {
             if (o >= ob) break;
             const __m256 a = _mm256_loadu_ps(m + o * 16 * T + t);
-            for (int c = 0; c < 3; c++)
+            for (int c = 0; c < 6; c++)
                 if (c < cb) acc[o][c] = _mm256_fmadd_ps(a, b[c], acc[o][c]);
         }
     }
@@ -262,37 +264,53 @@ static inline void accumulate_block(const float *m, const float *v, long T, int 
         }
 }
 
-// The block shapes as constants, so the loops above unroll into registers.
+// The block shapes as constants, so the loops above unroll into registers: WIDE input channels per
+// block while 4 output channels and WIDE input channels remain, then blocks of at most 4 x 3.
 #define BLOCK(OB, CB) accumulate_block(m, v, T, OB, CB, in_channels, du)
+#define ACCUMULATE_BODY(WIDE)                                                                                   \
+    const long pair = (long)out_channels * in_channels;                                                         \
+    for (int xi = 0; xi < 16; xi++) {                                                                           \
+        const float *mp = m + (long)xi * T, *vp = v + (long)xi * T;                                             \
+        float *dp = du + xi * pair;                                                                             \
+        for (int o = 0; o < out_channels; o += 4) {                                                             \
+            const int ob = out_channels - o < 4 ? out_channels - o : 4;                                         \
+            int c = 0;                                                                                          \
+            while (c < in_channels) {                                                                           \
+                const float *m = mp + o * 16 * T, *v = vp + c * 16 * T;                                         \
+                float *du = dp + (long)o * in_channels + c;                                                     \
+                if (ob == 4 && in_channels - c >= WIDE) {                                                       \
+                    BLOCK(4, WIDE);                                                                             \
+                    c += WIDE;                                                                                  \
+                    continue;                                                                                   \
+                }                                                                                               \
+                const int cb = in_channels - c < 3 ? in_channels - c : 3;                                       \
+                switch (ob * 4 + cb) {                                                                          \
+                case 4 * 4 + 3: BLOCK(4, 3); break;                                                             \
+                case 4 * 4 + 2: BLOCK(4, 2); break;                                                             \
+                case 4 * 4 + 1: BLOCK(4, 1); break;                                                             \
+                case 3 * 4 + 3: BLOCK(3, 3); break;                                                             \
+                case 3 * 4 + 2: BLOCK(3, 2); break;                                                             \
+                case 3 * 4 + 1: BLOCK(3, 1); break;                                                             \
+                case 2 * 4 + 3: BLOCK(2, 3); break;                                                             \
+                case 2 * 4 + 2: BLOCK(2, 2); break;                                                             \
+                case 2 * 4 + 1: BLOCK(2, 1); break;                                                             \
+                case 1 * 4 + 3: BLOCK(1, 3); break;                                                             \
+                case 1 * 4 + 2: BLOCK(1, 2); break;                                                             \
+                default: BLOCK(1, 1); break;                                                                    \
+                }                                                                                               \
+                c += cb;                                                                                        \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+
 __attribute__((target("avx2,fma")))
 static void accumulate_avx2(const float *m, const float *v, int out_channels, int in_channels, long T, float *du) {
-    const long pair = (long)out_channels * in_channels;
-    for (int xi = 0; xi < 16; xi++) {
-        const float *mp = m + (long)xi * T, *vp = v + (long)xi * T;
-        float *dp = du + xi * pair;
-        for (int o = 0; o < out_channels; o += 4) {
-            const int ob = out_channels - o < 4 ? out_channels - o : 4;
-            for (int c = 0; c < in_channels; c += 3) {
-                const int cb = in_channels - c < 3 ? in_channels - c : 3;
-                const float *m = mp + o * 16 * T, *v = vp + c * 16 * T;
-                float *du = dp + (long)o * in_channels + c;
-                switch (ob * 4 + cb) {
-                case 4 * 4 + 3: BLOCK(4, 3); break;
-                case 4 * 4 + 2: BLOCK(4, 2); break;
-                case 4 * 4 + 1: BLOCK(4, 1); break;
-                case 3 * 4 + 3: BLOCK(3, 3); break;
-                case 3 * 4 + 2: BLOCK(3, 2); break;
-                case 3 * 4 + 1: BLOCK(3, 1); break;
-                case 2 * 4 + 3: BLOCK(2, 3); break;
-                case 2 * 4 + 2: BLOCK(2, 2); break;
-                case 2 * 4 + 1: BLOCK(2, 1); break;
-                case 1 * 4 + 3: BLOCK(1, 3); break;
-                case 1 * 4 + 2: BLOCK(1, 2); break;
-                default: BLOCK(1, 1); break;
-                }
-            }
-        }
-    }
+    ACCUMULATE_BODY(3)
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma")))
+static void accumulate_avx512(const float *m, const float *v, int out_channels, int in_channels, long T, float *du) {
+    ACCUMULATE_BODY(6)
 }
 #undef BLOCK
 #endif
@@ -313,7 +331,8 @@ void winograd_weight_gradient_accumulate(const float *m, const float *v, int out
                                          long row_floats, float *du) {
 #if defined(__x86_64__)
     if (use_avx2()) {
-        accumulate_avx2(m, v, out_channels, in_channels, row_floats, du);
+        if (convolution_isa() == CONVOLUTION_ISA_AVX512) accumulate_avx512(m, v, out_channels, in_channels, row_floats, du);
+        else accumulate_avx2(m, v, out_channels, in_channels, row_floats, du);
         return;
     }
 #endif

@@ -66,6 +66,37 @@ final class WinogradWeightGradientTests: XCTestCase {
         }
     }
 
+    /// The AVX2 (4×3 blocks) and AVX-512 (4×6) products sum every (o, c) in the same order: the same bits,
+    /// on shapes whose channel counts leave every kind of remainder block.
+    func testTheSameBitsOnEveryISA() throws {
+        let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
+        try XCTSkipIf(isas.count < 2, "this CPU runs one of AVX2 / AVX-512 only (\(CPUFeatures.current.summary))")
+        defer { try? KernelISA.select(KernelISA.best) }
+        for (h, w, c, o, n) in [(14, 14, 16, 16, 3), (7, 7, 64, 64, 2), (5, 9, 7, 10, 3), (6, 6, 1, 16, 4), (4, 4, 13, 3, 2)] {
+            var rng = TestRNG(UInt64(h * 31 + c * 7 + o))
+            let x = (0..<(c * n * h * w)).map { _ in Float(rng.symmetric()) }
+            let dz = (0..<(o * n * h * w)).map { _ in Float(rng.symmetric()) }
+            var results: [[Float]] = []
+            for isa in isas {
+                try KernelISA.select(isa)
+                var result = [Float](repeating: 0, count: o * c * 9)
+                var scratch = [Float](repeating: .nan, count: TrainingKernels.winogradWeightGradientScratch(
+                    channels: c, outChannels: o, height: h, width: w))
+                result.withUnsafeMutableBufferPointer { g in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        TrainingKernels.winogradWeightGradient(input: x, layout: .init(channelStride: n * h * w, imageStride: h * w),
+                                                               channels: c, gradOutput: dz,
+                                                               gradLayout: .init(channelStride: n * h * w, imageStride: h * w),
+                                                               outChannels: o, imageCount: n, height: h, width: w,
+                                                               into: g.baseAddress!, scratch: s.baseAddress!)
+                    }
+                }
+                results.append(result)
+            }
+            XCTAssertEqual(results[0], results[1], "\(h)x\(w) C\(c) O\(o)")
+        }
+    }
+
     /// The same images give the same bits however they are passed (the chunking is fixed by the geometry).
     func testRepeatsBitForBit() {
         let (h, w, c, o, n) = (14, 14, 16, 16, 7)
