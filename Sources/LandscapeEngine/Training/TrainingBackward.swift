@@ -179,6 +179,10 @@ extension TrainingNetwork {
                 kernels.weightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
                                        gradWeight: gradWeight, batch: batch, images: images, shard: shard)
             }
+        } else if let kernels, kernels.winogradWeightGradients[index] {
+            kernels.winogradWeightGradient(layer.geometry, input: input, inputLayout: inputLayout,
+                                           gradOutput: gradOutput, gradWeight: gradWeight, batch: batch,
+                                           images: images, shard: shard, profile: profile)
         } else {
             ConvolutionTraining.backward(layer.geometry, weight: p.values + layer.weight, input: input,
                                          inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,

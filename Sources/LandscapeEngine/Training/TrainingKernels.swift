@@ -1,3 +1,4 @@
+import Foundation
 import CDirectConvolution
 
 /// The training convolutions on CDirectConvolution's register kernels (direct, Winograd F(2×2, 3×3)),
@@ -11,9 +12,11 @@ import CDirectConvolution
 ///                                                        gradient with W' (`ConvolutionTraining.flipWeights`:
 ///                                                        filters rotated 180°, in/out channels swapped), the
 ///                                                        epilogue without bias adding onto dX
-///   weight grad  dW += Σ_b dZ ⋆ X                       stride 1 only: `convolution_weight_gradient_3x3`
-///                                                        (WeightGradient.c): 9 shifted dot products per
-///                                                        (o, c) over zero-bordered planes, no unfolded copy
+///   weight grad  dW += Σ_b dZ ⋆ X                       stride 1, `winograd`: by Winograd F(2×2, 3×3)
+///                                                        (`winogradWeightGradient`: transforms in C, 16
+///                                                        GEMMs over all tiles, 2.25× fewer multiplies than
+///                                                        im2col's GEMM and no unfolded copy); optionally
+///                                                        `convolution_weight_gradient_3x3` (WeightGradient.c)
 ///
 /// The strided layers (two of a ResNet-20's 19 convolutions) keep their backward pass on im2col +
 /// GEMM (`ConvolutionTraining.backward`). Each image's forward and input-gradient sums are taken in
@@ -29,6 +32,10 @@ final class TrainingKernels {
     let backwardOffsets: [Int?]
     /// Per layer: whether its weight gradient runs on `convolution_weight_gradient_3x3` (stride 1).
     let weightGradients: [Bool]
+    /// Per layer: whether its weight gradient runs by Winograd (`winogradWeightGradient`, stride 1).
+    let winogradWeightGradients: [Bool]
+    /// Per shard: `winogradWeightGradient`'s scratch (transformed tiles of a chunk, dU).
+    private let winogradScratch: [UnsafeMutablePointer<Float>]
     private let packed: UnsafeMutablePointer<Float>
     /// Per shard: the kernels' scratch (one image's zero-bordered planes and sums).
     let scratch: [UnsafeMutablePointer<Float>]
@@ -41,12 +48,14 @@ final class TrainingKernels {
     /// against 603–618 (3 runs) with the kernel, whose register blocking does not yet beat OpenBLAS on
     /// the 16×16 and 8×8 planes.
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
-         height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false) {
+         height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false,
+         winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault) {
         precondition(algorithm == .direct || algorithm == .winograd, "TrainingKernels runs direct or winograd")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
         var offset = 0
-        var forward: [Int?] = [], inputGradient: [Int?] = [], weights: [Bool] = []
+        var forward: [Int?] = [], inputGradient: [Int?] = [], weights: [Bool] = [], winogradWeights: [Bool] = []
+        var winogradCount = 1
         var scratchCount = DirectConvolution.scratchCapacity(architecture: architecture, height: height, width: width)
         for layer in plan.layers {
             let g = layer.geometry
@@ -67,12 +76,25 @@ final class TrainingKernels {
             let weightKernel = weightGradientKernel && backward && g.stride == 1 && g.outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0
                 && (layer.input == nil || inputGradient.last! != nil)
             weights.append(weightKernel)
+            let winogradWeight = !weightKernel && winogradWeightGradient && algorithm == .winograd && backward
+                && g.stride == 1 && (layer.input == nil || inputGradient.last! != nil)
+            winogradWeights.append(winogradWeight)
+            if winogradWeight {
+                winogradCount = max(winogradCount, Self.winogradWeightGradientScratch(
+                    channels: g.inChannels, outChannels: g.outChannels, height: g.outHeight, width: g.outWidth))
+            }
             if weightKernel {
                 scratchCount = max(scratchCount, convolution_weight_gradient_scratch_floats(
                     Int32(g.inChannels), Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth)))
             }
         }
         weightGradients = weights
+        winogradWeightGradients = winogradWeights
+        winogradScratch = (0..<shards).map { _ in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: winogradCount)
+            buffer.initialize(repeating: 0, count: winogradCount)
+            return buffer
+        }
         forwardOffsets = forward
         backwardOffsets = inputGradient
         packed = .allocate(capacity: max(offset, 1))
@@ -90,6 +112,7 @@ final class TrainingKernels {
     deinit {
         packed.deallocate()
         scratch.forEach { $0.deallocate() }
+        winogradScratch.forEach { $0.deallocate() }
         zeroBias.deallocate()
     }
 
@@ -179,5 +202,76 @@ final class TrainingKernels {
                                    packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
                                    output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane,
                                    scratch: scratch[shard])
+    }
+
+    /// dW[o][c][3][3] += the Winograd weight gradient of `images`, layer `index` (`winogradWeightGradients[index]`).
+    func winogradWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                                inputLayout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
+                                gradWeight: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int,
+                                profile: TrainingProfile?) {
+        Self.winogradWeightGradient(input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                                    channels: g.inChannels, gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                                    gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                                    outChannels: g.outChannels, imageCount: images.count, height: g.outHeight,
+                                    width: g.outWidth, into: gradWeight, scratch: winogradScratch[shard],
+                                    profile: profile, shard: shard)
+    }
+
+    /// Whether stride-1 weight gradients run by Winograd when the network trains on `winograd` (the
+    /// default); `LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm` keeps them on im2col + GEMM, for side-by-side
+    /// measurements of the two on one binary. Both give the same results within float32 rounding.
+    static let winogradWeightGradientDefault = ProcessInfo.processInfo.environment["LANDSCAPE_TRAINING_WEIGHT_GRADIENT"] != "gemm"
+
+    /// Transformed tiles a chunk aims at (16·(C + O) floats per tile): about 1 MiB, the L2 of the CPUs met so far.
+    static let winogradChunkFloats = 256 * 1024
+
+    /// Floats of scratch `winogradWeightGradient` needs: dU (16·O·C), a chunk's V and dM, the padded planes.
+    static func winogradWeightGradientScratch(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
+        let chunk = Int(winograd_weight_gradient_chunk_images(Int32(channels), Int32(outChannels), Int32(height),
+                                                              Int32(width), winogradChunkFloats))
+        let tiles = winograd_weight_gradient_row_floats(Int32(chunk), Int32(height), Int32(width))
+        return 16 * outChannels * channels + 16 * (channels + outChannels) * tiles
+            + winograd_weight_gradient_transform_scratch_floats(Int32(height), Int32(width))
+    }
+
+    /// dW[O][C][3][3] += Σ over `imageCount` images of the stride-1 weight gradient by Winograd F(2×2, 3×3)
+    /// (WinogradWeightGradient.h): per chunk of images (a count fixed by the geometry), the transforms V of
+    /// the input tiles and dM of the output-gradient tiles (timed as `unfold`), then for each of the 16
+    /// points ξ the product dU[ξ] (O×C) += dM[ξ] (O×tiles) · V[ξ]ᵀ by the register kernel (timed as
+    /// `backwardWeights`; it ran at 50–85 GFLOP/s per Zen 4 core, as fast as OpenBLAS's sgemm on these
+    /// shapes); at the end dW += Gᵀ dU G. Same sums in the same order for the same images, whatever runs them.
+    static func winogradWeightGradient(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
+                                       gradOutput: UnsafePointer<Float>, gradLayout: ConvolutionKernels.PlaneLayout,
+                                       outChannels: Int, imageCount: Int, height: Int, width: Int,
+                                       into gradWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                       profile: TrainingProfile? = nil, shard: Int = 0) {
+        func timed(_ phase: TrainingProfile.Phase, _ body: () -> Void) {
+            guard let profile else { return body() }
+            let start = TrainingProfile.now()
+            body()
+            profile.add(phase, shard: shard, since: start)
+        }
+        let c32 = Int32(channels), o32 = Int32(outChannels), h32 = Int32(height), w32 = Int32(width)
+        let chunk = Int(winograd_weight_gradient_chunk_images(c32, o32, h32, w32, winogradChunkFloats))
+        let rowCapacity = winograd_weight_gradient_row_floats(Int32(chunk), h32, w32)
+        let pairs = outChannels * channels
+        let du = scratch
+        let v = du + 16 * pairs
+        let m = v + 16 * channels * rowCapacity
+        let planes = m + 16 * outChannels * rowCapacity
+        du.update(repeating: 0, count: 16 * pairs)
+        var first = 0
+        while first < imageCount {
+            let count = min(chunk, imageCount - first)
+            let tiles = winograd_weight_gradient_row_floats(Int32(count), h32, w32)
+            timed(.unfold) {
+                winograd_weight_gradient_transform(input + first * layout.imageStride, layout.channelStride, layout.imageStride, c32,
+                                                   gradOutput + first * gradLayout.imageStride, gradLayout.channelStride,
+                                                   gradLayout.imageStride, o32, Int32(count), h32, w32, v, m, planes)
+            }
+            timed(.backwardWeights) { winograd_weight_gradient_accumulate(m, v, o32, c32, tiles, du) }
+            first += count
+        }
+        winograd_weight_gradient_finish(du, o32, c32, gradWeight)
     }
 }

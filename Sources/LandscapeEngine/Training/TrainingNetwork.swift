@@ -47,7 +47,7 @@ public final class TrainingNetwork: @unchecked Sendable {
     /// How the convolutions run (`ConvolutionAlgorithm.effective` of the one asked for): `im2col`
     /// (unfold + OpenBLAS GEMMs, forward and backward), or `direct` / `winograd`, which move the
     /// forward convolutions and the stride-1 input gradients onto the register kernels
-    /// (`TrainingKernels`). The two round differently (about 1e-6 relative per convolution).
+    /// (`TrainingKernels`; `winograd` its stride-1 weight gradients too). The two round differently (about 1e-6 relative per convolution).
     public let convolution: ConvolutionAlgorithm
     /// Set to time every phase of the following steps (`TrainingProfile`); nil: no timing.
     public var profile: TrainingProfile?
