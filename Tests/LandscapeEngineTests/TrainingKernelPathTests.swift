@@ -30,6 +30,26 @@ final class TrainingKernelPathTests: XCTestCase {
         try compareWithGEMMPath(.winograd, activation: .relu, height: 20, width: 20, channels: 1, batch: 3, seed: 4)
     }
 
+    /// Evaluation-only algorithms (F(4×4), oneDNN) have no gradient kernels: a network built with them
+    /// (BatchNorm re-estimation takes a surface's setting) runs and names a training algorithm instead,
+    /// and only the three training algorithms pass through unchanged.
+    func testEvaluationOnlyAlgorithmsTrainOnATrainingAlgorithm() throws {
+        let arch = try ResNetArchitecture(depth: 8)
+        for requested in ConvolutionAlgorithm.allCases {
+            let network = try TrainingNetwork(architecture: arch, batchCapacity: 2, height: 8, width: 8, threads: 1,
+                                              convolution: requested)
+            XCTAssertTrue(TrainingNetwork.trainingAlgorithms.contains(network.convolution), "\(requested) → \(network.convolution)")
+            XCTAssertEqual(network.convolution, TrainingNetwork.trainingAlgorithm(for: requested))
+            if TrainingNetwork.trainingAlgorithms.contains(requested) {
+                XCTAssertEqual(network.convolution, requested.effective, "\(requested) runs as asked")
+            }
+        }
+        if DirectConvolution.isAvailable {
+            XCTAssertEqual(TrainingNetwork.trainingAlgorithm(for: .winograd4), .winograd)
+        }
+        XCTAssertEqual(TrainingNetwork.trainingAlgorithm(for: .onednn), ConvolutionAlgorithm.preferred)
+    }
+
     func testKernelPathsDoNotDependOnTheThreadCount() throws {
         for algorithm in [ConvolutionAlgorithm.winograd, .direct] {
             let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))

@@ -49,6 +49,21 @@ public final class TrainingNetwork: @unchecked Sendable {
     /// forward convolutions and the stride-1 input gradients onto the register kernels
     /// (`TrainingKernels`; `winograd` its stride-1 weight gradients too). The two round differently (about 1e-6 relative per convolution).
     public let convolution: ConvolutionAlgorithm
+
+    /// The algorithms training has kernels for (forward, input and weight gradients).
+    public static let trainingAlgorithms: [ConvolutionAlgorithm] = [.winograd, .direct, .im2col]
+
+    /// What training runs when `requested` is asked for: itself where training has kernels for it;
+    /// F(4×4)'s `winograd4` → `winograd` (no F(4×4) gradients yet) and `onednn` → `preferred`, so a
+    /// network built for an evaluation's settings (BatchNorm re-estimation) runs and names what it runs.
+    public static func trainingAlgorithm(for requested: ConvolutionAlgorithm) -> ConvolutionAlgorithm {
+        let effective = requested.effective
+        switch effective {
+        case .winograd4: return .winograd
+        case .onednn, .auto: return ConvolutionAlgorithm.preferred.effective
+        default: return effective
+        }
+    }
     /// Set to time every phase of the following steps (`TrainingProfile`); nil: no timing.
     public var profile: TrainingProfile?
 
@@ -92,7 +107,7 @@ public final class TrainingNetwork: @unchecked Sendable {
         self.purpose = purpose
         buffers = TrainingBuffers(plan: plan, parameterCount: layout.totalCount, classes: architecture.classCount,
                                   batchCapacity: batchCapacity, shards: shards, purpose: purpose)
-        let effective = convolution.effective
+        let effective = Self.trainingAlgorithm(for: convolution)
         self.convolution = effective
         kernels = effective == .im2col ? nil
             : TrainingKernels(plan: plan, architecture: architecture, algorithm: effective, height: height,
