@@ -362,8 +362,14 @@ public final class SurfaceComputation: @unchecked Sendable {
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
         let algorithm = evaluator.algorithm(for: architecture)
-        surface.timing.noteConvolution(algorithm.effective.rawValue)
-        surface.timing.noteKernel(algorithm.kernelName)
+        if algorithm == .onednn || evaluator.plan.isUniform {
+            surface.timing.noteConvolution(algorithm.effective.rawValue)
+            surface.timing.noteKernel(algorithm.kernelName)
+        } else {
+            // A per-layer plan: which kernel ran for which class of convolutions, as one entry.
+            surface.timing.noteConvolution("auto")
+            surface.timing.noteKernel(evaluator.plan.kernelName(activation: architecture.activation))
+        }
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }
 

@@ -12,6 +12,8 @@ public struct InferenceNetwork: Sendable {
     let linearBias: [Float]     // [classes]
     /// The weights in oneDNN's layouts, reordered on first use by `--convolution onednn` (empty otherwise).
     let oneDNNWeights = OneDNNWeights()
+    /// The weights of a per-layer plan's oneDNN layers in their layouts, reordered on first use (empty otherwise).
+    let oneDNNLayerWeights = OneDNNLayerWeights()
 
     struct ResidualBlock: Sendable {
         let conv1: FoldedConvolution
