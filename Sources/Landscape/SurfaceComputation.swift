@@ -336,7 +336,9 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
             try bnRecomputation.apply(to: &moved, network: recomputeNetworks![task.model])
         }
-        let network = timed(.fold) { InferenceNetwork(moved) }
+        let network = timed(.fold) {
+            InferenceNetwork(moved, for: evaluator.plan(for: moved.architecture))
+        }
         let result = try evaluator.evaluate(network, on: data.data, isCancelled: { cancel.isCancelled })
         profile?.add(result.timing, images: data.data.count)
         return PointValues(meanLoss: result.meanLoss, accuracy: result.accuracy, lossStandardError: result.lossStandardError,

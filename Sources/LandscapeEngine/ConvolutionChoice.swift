@@ -45,7 +45,7 @@ public enum ConvolutionChoice {
         return rates.mapValues { $0.sorted()[$0.count / 2] }
     }
 
-    /// Median seconds per image of each class of convolutions (`LayerClass`) under each candidate kernel
+    /// Median CPU seconds per image of each class of convolutions (`LayerClass`) under each candidate kernel
     /// (`LayerKernel.candidates`), measured inside whole forward passes of a ResNet-20 (ReLU, random weights)
     /// on `threads` workers, so each layer's time includes the conversions its kernel implies (a oneDNN
     /// layer's reorders, a seeded residual) and its neighbours' effect on the caches. Each candidate runs
@@ -53,7 +53,7 @@ public enum ConvolutionChoice {
     /// warm-up round. oneDNN layers whose primitive is oneDNN's reference code are not measured (orders of
     /// magnitude slower). A few seconds on 2 cores; cached per CPU model by the Landscape module.
     public static func measureLayers(threads: Int, candidates: [LayerKernel] = LayerKernel.candidates, images: Int = 64,
-                                     rounds: Int = 5) throws -> [LayerClass: [LayerKernel: Double]] {
+                                     rounds: Int = 7) throws -> [LayerClass: [LayerKernel: Double]] {
         let (network, data) = try measurementNetwork(images: images)
         let architecture = network.architecture
         var evaluators: [(LayerKernel, Evaluator)] = []

@@ -121,11 +121,16 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
     /// today's names for a uniform plan ("avx512", "avx2", "portable"); for a hybrid the kernels with
     /// the classes they ran, e.g. "winograd avx512 & onednn-avx512_core (stride-2)".
     public func kernelName(activation: Activation) -> String {
-        let used = LayerClass.allCases.map { kernel($0, activation: activation) }
-        if used.allSatisfy({ $0 == .ours(fallback) }) { return fallback.kernelName }
+        if LayerClass.allCases.allSatisfy({ kernel($0, activation: activation) == .ours(fallback) }) { return fallback.kernelName }
+        // What really runs: our Winograd's stride-2 layers are the direct kernel's.
+        func running(_ layer: LayerClass) -> LayerKernel {
+            let k = kernel(layer, activation: activation)
+            return k == .ours(.winograd) && layer.stride == 2 ? .ours(.direct) : k
+        }
+        let used = LayerClass.allCases.map(running)
         var parts: [String] = []
         for kernel in Set(used).sorted(by: { used.firstIndex(of: $0)! < used.firstIndex(of: $1)! }) {
-            let classes = LayerClass.allCases.filter { self.kernel($0, activation: activation) == kernel }
+            let classes = LayerClass.allCases.filter { running($0) == kernel }
             let name: String
             switch kernel {
             case .ours(let algorithm): name = "\(algorithm.rawValue) \(algorithm.kernelName)"

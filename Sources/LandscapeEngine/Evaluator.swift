@@ -188,6 +188,13 @@ public final class Evaluator: @unchecked Sendable {
         return best
     }
 
+    /// The per-layer plan that computes `architecture`'s networks (`plan`, or `algorithm(for:)` throughout
+    /// where that replaced the algorithm).
+    public func plan(for architecture: ResNetArchitecture) -> ConvolutionPlan {
+        let algorithm = self.algorithm(for: architecture)
+        return algorithm == plan.fallback ? plan : .uniform(algorithm)
+    }
+
     /// The algorithm that computes `architecture`'s networks: `algorithm`, unless `auto` chose oneDNN
     /// and oneDNN lacks the activation.
     public func algorithm(for architecture: ResNetArchitecture) -> ConvolutionAlgorithm {
@@ -198,7 +205,7 @@ public final class Evaluator: @unchecked Sendable {
                                    _ oneDNNPlan: OneDNNPlan?) throws -> ForwardWorkspace {
         lock.lock()
         defer { lock.unlock() }
-        let kernels = ForwardWorkspace.layerKernels(architecture, plan: algorithm == plan.fallback ? plan : .uniform(algorithm))
+        let kernels = ForwardWorkspace.layerKernels(architecture, plan: plan(for: architecture))
         if let index = workspaces.firstIndex(where: {
             $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm, oneDNNPlan: oneDNNPlan,
                     layerKernels: kernels)
@@ -206,8 +213,7 @@ public final class Evaluator: @unchecked Sendable {
             return workspaces.remove(at: index)
         }
         return try ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width,
-                                    algorithm: algorithm, oneDNNPlan: oneDNNPlan,
-                                    plan: algorithm == plan.fallback ? plan : .uniform(algorithm))
+                                    algorithm: algorithm, oneDNNPlan: oneDNNPlan, plan: plan(for: architecture))
     }
 
     private func addLayerSeconds(_ seconds: [Double]) {

@@ -73,9 +73,17 @@ final class ForwardWorkspace {
     let layerKernels: [LayerKernel]
     /// The oneDNN state of a per-layer plan's oneDNN layers (nil when the plan has none).
     let oneDNNLayers: OneDNNLayerWorkspace?
-    /// When set (a per-layer measurement), each convolution's wall seconds, its conversions included,
-    /// are added here by index.
+    /// When set (a per-layer measurement), each convolution's seconds on this thread's CPU clock, its
+    /// conversions included, are added here by index (CPU time: on a loaded machine a descheduled thread's
+    /// wait would otherwise land on whichever layer it happened in).
     var layerSeconds: [Double]?
+
+    /// This thread's CPU time in seconds.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
 
     /// Target size of one im2col chunk: a few hundred KiB stays in the per-core
     /// L2 (512 KiB here) between being written and being read by the GEMM.
@@ -186,10 +194,8 @@ extension InferenceNetwork {
     private func convolve(_ conv: FoldedConvolution, index: Int, input: UnsafePointer<Float>,
                           layout: ConvolutionKernels.PlaneLayout, batch: Int, height: Int, width: Int,
                           output: UnsafeMutablePointer<Float>, residual: Residual, workspace ws: ForwardWorkspace) throws {
-        let started = ws.layerSeconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-        defer {
-            if ws.layerSeconds != nil { ws.layerSeconds![index] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-        }
+        let started = ws.layerSeconds == nil ? 0 : ForwardWorkspace.threadCPUSeconds()
+        defer { if ws.layerSeconds != nil { ws.layerSeconds![index] += ForwardWorkspace.threadCPUSeconds() - started } }
         let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
         let planeSize = outH * outW
         let rowStride = batch * planeSize

@@ -21,10 +21,22 @@ public struct InferenceNetwork: Sendable {
         var downsamples: Bool { conv1.stride == 2 }
     }
 
-    public init(_ model: ResNetModel) {
+    /// `plan`: pack each convolution's filters only for the kernel that plan runs it on (a per-point saving:
+    /// a surface refolds at every point); nil packs for both register kernels (any evaluator can run it).
+    public init(_ model: ResNetModel, for plan: ConvolutionPlan? = nil) {
         let arch = model.architecture
+        var index = 0
         func folded(_ conv: String, _ bn: String, stride: Int) -> FoldedConvolution {
-            FoldedConvolution(model: model, convolution: conv, batchNorm: bn, stride: stride)
+            defer { index += 1 }
+            var packing: FoldedConvolution.Packing = [.winograd, .direct]
+            if let plan {
+                switch plan.kernel(LayerClass.of(convolution: index, blocksPerStage: arch.blocksPerStage), activation: arch.activation) {
+                case .ours(.winograd): packing = stride == 1 ? .winograd : .direct
+                case .ours(.direct): packing = .direct
+                default: packing = []
+                }
+            }
+            return FoldedConvolution(model: model, convolution: conv, batchNorm: bn, stride: stride, packing: packing)
         }
         architecture = arch
         stem = folded("conv1", "bn1", stride: 1)
@@ -58,7 +70,14 @@ struct FoldedConvolution: Sendable {
 
     var reduction: Int { inChannels * 9 }
 
-    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int) {
+    /// Which register kernels' filter layouts to prepare.
+    struct Packing: OptionSet {
+        let rawValue: Int
+        static let winograd = Packing(rawValue: 1)
+        static let direct = Packing(rawValue: 2)
+    }
+
+    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int, packing: Packing = [.winograd, .direct]) {
         let w = model.tensor("\(convolution).weight")!
         let gamma = model.tensor("\(batchNorm).weight")!.scalars
         let beta = model.tensor("\(batchNorm).bias")!.scalars
@@ -78,8 +97,9 @@ struct FoldedConvolution: Sendable {
         }
         self.weight = weight
         self.bias = bias
-        winogradWeight = stride == 1 ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels,
-                                                                               inChannels: inChannels) : []
-        directWeight = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels)
+        winogradWeight = stride == 1 && packing.contains(.winograd)
+            ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
+        directWeight = packing.contains(.direct)
+            ? DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels) : []
     }
 }

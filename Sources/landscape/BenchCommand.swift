@@ -93,7 +93,8 @@ struct BenchCommand: ParsableCommand {
                     let median = sorted[sorted.count / 2]
                     let cpuSorted = cpuRates[isa]!.sorted()
                     let cpuMedian = cpuSorted[cpuSorted.count / 2]
-                    let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn" : isa.rawValue
+                    let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn"
+                        : evaluator.plan.isUniform ? isa.rawValue : "\(isa.rawValue)+"   // +: a per-layer plan with oneDNN or direct layers
                     rows.append(["winograd": algorithm == .winograd ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
                                  "onednn": algorithm == .onednn ? 1 : 0,
                                  "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,

@@ -70,6 +70,11 @@ final class ConvolutionPlanTests: XCTestCase {
         let name = Self.hybrid.kernelName(activation: Activation(.relu))
         XCTAssertEqual(name, "winograd \(ConvolutionAlgorithm.winograd.kernelName) & onednn-\(OneDNN.isa) (stride-2)")
         XCTAssertFalse(name.contains("+"), "a surface joins the kernels of resumed runs with '+'")
+        var zen4 = Self.hybrid   // what auto chose on Zen 4, loaded: direct stem, oneDNN for stage 3's stride-2 layer
+        zen4.kernels = [.stem: .ours(.direct), .downsample3: .onednnReordered]
+        XCTAssertEqual(zen4.kernelName(activation: Activation(.relu)),
+                       "direct \(ConvolutionAlgorithm.direct.kernelName) (stem, stride2-stage2) & winograd "
+                       + "\(ConvolutionAlgorithm.winograd.kernelName) (stride-1) & onednn-\(OneDNN.isa) (stride2-stage3)")
         // Nish-t: oneDNN has none, so its layers run the fallback and the name says so.
         XCTAssertEqual(Self.hybrid.kernelName(activation: Activation(.nish)), ConvolutionAlgorithm.winograd.kernelName)
         XCTAssertEqual(Self.hybrid.kernel(.downsample2, activation: Activation(.nish)), .ours(.winograd))
