@@ -57,11 +57,13 @@ public struct ConvolutionChoiceCache: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             return ([:], "\(url.path): could not be read (\(error.localizedDescription)); measuring again")
         }
+        // The version first: a version-1 file (one algorithm per CPU) has no per-layer fields to decode.
+        struct Version: Decodable { var version: Int }
+        if let found = try? JSONDecoder().decode(Version.self, from: data), found.version != Self.version {
+            return ([:], "\(url.path): field 'version' is \(found.version), expected \(Self.version); measuring again")
+        }
         do {
             let file = try JSONDecoder().decode(File.self, from: data)
-            guard file.version == Self.version else {
-                return ([:], "\(url.path): field 'version' is \(file.version), expected \(Self.version); measuring again")
-            }
             for (key, entry) in file.entries {
                 if let problem = Self.problem(in: entry) { return ([:], "\(url.path): entry '\(key)': \(problem); measuring again") }
             }

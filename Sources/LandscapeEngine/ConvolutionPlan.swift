@@ -118,8 +118,9 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// What computed a surface, as `timing.kernel` records it, for networks with `activation`:
-    /// today's names for a uniform plan ("avx512", "avx2", "portable"); for a hybrid the kernels with
-    /// the classes they ran, e.g. "winograd avx512 & onednn-avx512_core (stride-2)".
+    /// today's names for a uniform plan ("avx512", "avx2", "portable"); for a hybrid the kernel of most
+    /// classes, then the others with the classes they ran, e.g. "winograd avx512 & onednn-avx512_core
+    /// (stride-2)" (never a "+": a surface joins the kernels of resumed runs with it).
     public func kernelName(activation: Activation) -> String {
         if LayerClass.allCases.allSatisfy({ kernel($0, activation: activation) == .ours(fallback) }) { return fallback.kernelName }
         // What really runs: our Winograd's stride-2 layers are the direct kernel's.
@@ -128,8 +129,13 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
             return k == .ours(.winograd) && layer.stride == 2 ? .ours(.direct) : k
         }
         let used = LayerClass.allCases.map(running)
+        // The kernel of most classes first, unqualified ("the rest"); the others with the classes they ran.
+        func count(_ kernel: LayerKernel) -> Int { used.filter { $0 == kernel }.count }
+        let order = Set(used).sorted { (a: LayerKernel, b: LayerKernel) -> Bool in
+            count(a) != count(b) ? count(a) > count(b) : used.firstIndex(of: a)! < used.firstIndex(of: b)!
+        }
         var parts: [String] = []
-        for kernel in Set(used).sorted(by: { used.firstIndex(of: $0)! < used.firstIndex(of: $1)! }) {
+        for (rank, kernel) in order.enumerated() {
             let classes = LayerClass.allCases.filter { running($0) == kernel }
             let name: String
             switch kernel {
@@ -138,9 +144,8 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
             case .onednnReordered: name = "onednn-\(OneDNN.isa)"
             }
             let scope: String
-            if classes.count == LayerClass.allCases.count { scope = "" }
-            else if Set(classes) == [.downsample2, .downsample3] { scope = " (stride-2)" }
-            else if classes.allSatisfy({ $0.stride == 1 && $0 != .stem }) && classes.count == 3 { scope = " (stride-1)" }
+            if rank == 0 { scope = "" }
+            else if classes == [LayerClass.downsample2, .downsample3] { scope = " (stride-2)" }
             else { scope = " (" + classes.map(\.rawValue).joined(separator: ", ") + ")" }
             parts.append(name + scope)
         }

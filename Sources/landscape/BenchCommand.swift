@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
     var batches = "8,32,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
-    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col), onednn (oneDNN for every convolution; --kernels does not apply to it).")
+    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col), onednn (oneDNN for every convolution; --kernels does not apply to it), auto (the per-layer plan --convolution auto runs on this CPU; its kernel column ends in '+' when the plan mixes kernels).")
     var algorithms = "direct,winograd,im2col"
     @Option(help: "Convolution kernel ISAs to try, comma-separated: avx512, avx2, portable (im2col and BLAS), or 'current' (LANDSCAPE_KERNEL, else the best this CPU runs). Alternated: every ISA runs each configuration before the next configuration.")
     var kernels = "current"

@@ -40,7 +40,7 @@ final class ConvolutionPlanTests: XCTestCase {
     func testWinogradAtStrideTwoIsNeitherACandidateNorTheIncumbent() {
         // Our `winograd` runs stride-2 layers on the direct kernel: the direct time is the incumbent's there,
         // and a (meaningless) Winograd time at stride 2 cannot win.
-        let plan = ConvolutionPlan.decide(seconds: [.downsample2: [.ours(.winograd): 1, .ours(.direct): 10, .onednnReordered: 9]],
+        let plan = ConvolutionPlan.decide(seconds: [.downsample2: [.ours(.winograd): 1, .ours(.direct): 10, .onednnReordered: 9.8]],
                                           incumbent: .winograd)
         XCTAssertEqual(plan, .uniform(.winograd))
         XCTAssertTrue(plan.isUniform)
@@ -73,8 +73,8 @@ final class ConvolutionPlanTests: XCTestCase {
         var zen4 = Self.hybrid   // what auto chose on Zen 4, loaded: direct stem, oneDNN for stage 3's stride-2 layer
         zen4.kernels = [.stem: .ours(.direct), .downsample3: .onednnReordered]
         XCTAssertEqual(zen4.kernelName(activation: Activation(.relu)),
-                       "direct \(ConvolutionAlgorithm.direct.kernelName) (stem, stride2-stage2) & winograd "
-                       + "\(ConvolutionAlgorithm.winograd.kernelName) (stride-1) & onednn-\(OneDNN.isa) (stride2-stage3)")
+                       "winograd \(ConvolutionAlgorithm.winograd.kernelName) & direct \(ConvolutionAlgorithm.direct.kernelName) "
+                       + "(stem, stride2-stage2) & onednn-\(OneDNN.isa) (stride2-stage3)")
         // Nish-t: oneDNN has none, so its layers run the fallback and the name says so.
         XCTAssertEqual(Self.hybrid.kernelName(activation: Activation(.nish)), ConvolutionAlgorithm.winograd.kernelName)
         XCTAssertEqual(Self.hybrid.kernel(.downsample2, activation: Activation(.nish)), .ours(.winograd))
@@ -107,7 +107,8 @@ final class ConvolutionPlanTests: XCTestCase {
             let model = ForwardPassTests.randomModel(arch, seed: 40 + UInt64(depth))
             let data = try ForwardPassTests.randomImages(count: 11, channels: 3, height: 32, width: 32, seed: 5)
             let expected = (0..<data.count).map { ReferenceResNet(model: model).logits(data, image: $0) }
-            for (p, plan) in plans.enumerated() {
+            // oneDNN 2.6.3 computes CNHW with its slow reference code: every class on it for two activations only.
+            for (p, plan) in plans.enumerated() where p != 2 || kind == .relu || kind == .swish {
                 let result = try Evaluator(threads: 2, microBatch: 8, plan: plan).evaluate(InferenceNetwork(model), on: data, keepLogits: true)
                 for image in 0..<data.count {
                     for j in 0..<10 {

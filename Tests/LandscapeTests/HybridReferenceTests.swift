@@ -20,7 +20,8 @@ final class HybridReferenceTests: XCTestCase {
         let model = try LoadedModel.load(Fixtures.referenceFile("resnet20-akamaster.safetensors")).model
         let ours = try Evaluator(threads: 2, algorithm: .preferred).evaluate(InferenceNetwork(model), on: data.data)
         for plan in [Self.plan(.onednnReordered, for: [.downsample2, .downsample3]),
-                     Self.plan(.onednnCNHW, for: LayerClass.allCases),
+                     // oneDNN 2.6.3 runs CNHW through its (slow) reference code: the two stride-2 layers only.
+                     Self.plan(.onednnCNHW, for: [.downsample2, .downsample3]),
                      Self.plan(.onednnReordered, for: [.stem, .stage1, .stage3])] {
             let result = try Evaluator(threads: 2, plan: plan).evaluate(InferenceNetwork(model), on: data.data, keepLogits: true)
             XCTAssertEqual(result.correctCount, ReferenceAccuracyTests.expectedCorrect, "\(plan)")
