@@ -66,11 +66,14 @@ public final class Evaluator: @unchecked Sendable {
     /// (`ConvolutionChoice.automaticPlan`), else `algorithm` throughout.
     public let plan: ConvolutionPlan
     /// The `--convolution` value that makes another process (a launched run, an MPI rank) compute alike:
-    /// "auto" for `auto` (the process reads the same per-CPU plan), else the algorithm that runs.
-    public var convolutionArgument: String { automatic ? ConvolutionAlgorithm.auto.rawValue : algorithm.effective.rawValue }
+    /// "auto" where `auto` chose a per-layer plan that mixes kernels (that process reads the same per-CPU
+    /// cache), else the algorithm that runs (also for `auto` when its plan is one algorithm throughout).
+    public var convolutionArgument: String {
+        automatic && !plan.isUniform ? ConvolutionAlgorithm.auto.rawValue : algorithm.effective.rawValue
+    }
 
-    /// What computes the convolutions, for comparing processes: the algorithm, or `auto`'s plan.
-    public var convolutionSummary: String { automatic ? "auto: \(plan)" : algorithm.effective.rawValue }
+    /// What computes the convolutions, for comparing processes: the algorithm, or `auto`'s mixed plan.
+    public var convolutionSummary: String { automatic && !plan.isUniform ? "auto: \(plan)" : algorithm.effective.rawValue }
 
     /// Set by a per-layer measurement: each convolution's summed wall seconds over the workers, by index.
     var recordLayerSeconds = false
