@@ -44,6 +44,11 @@ def run(command, what):
     return result.stdout
 
 
+def landscape_system(binary):
+    """`landscape bench --system --json`: the CPU, kernel ISA, oneDNN and BLAS core landscape uses."""
+    return json.loads(run([binary, "bench", "--system", "--json"], "landscape bench --system"))
+
+
 def run_landscape(args, convolution):
     out_dir = tempfile.mkdtemp(prefix="side-by-side-")
     try:

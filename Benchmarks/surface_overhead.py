@@ -79,7 +79,7 @@ def main():
     parser.add_argument("--grid", type=int, default=7)
     parser.add_argument("--images", type=int, default=846)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--convolution", default="winograd", choices=("winograd", "direct", "im2col"))
+    parser.add_argument("--convolution", default="winograd", choices=("winograd", "direct", "im2col", "onednn", "auto"))
     parser.add_argument("--bench-repeats", type=int, default=5)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
     parser.add_argument("--json-out", help="also write every run and the medians to this JSON file")

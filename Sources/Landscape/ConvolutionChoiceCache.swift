@@ -5,13 +5,18 @@ import LandscapeEngine
 /// Where `--convolution auto` keeps its per-CPU decision: a small JSON file
 /// (`$XDG_CACHE_HOME/landscape/convolution-choice.json`, else `~/.cache/landscape/…`) with one
 /// entry per CPU key (model name, the ISA features the engine sees, oneDNN's version and ISA):
-/// the measured images per second of each candidate and the algorithm chosen
-/// (`ConvolutionChoice.decide`). A missing, unreadable or corrupt file is ignored with a message
-/// and rewritten (atomically) after the next measurement; it never stops a command.
+/// the per-layer plan chosen (`ConvolutionPlan.decide`: the kernel of each class of convolutions)
+/// and the measured microseconds per image of each class under each candidate. Version 2 (per-layer
+/// plans); a version-1 file (one algorithm per CPU), a missing, unreadable or corrupt file is ignored
+/// with a message and rewritten (atomically) after the next measurement; it never stops a command.
 public struct ConvolutionChoiceCache: Sendable {
     public struct Entry: Codable, Equatable, Sendable {
-        public var algorithm: String
-        public var imagesPerSecond: [String: Double]
+        /// Layer class (`LayerClass` raw value) → kernel (`LayerKernel` name).
+        public var plan: [String: String]
+        /// Where the plan names oneDNN for a network whose activation oneDNN lacks.
+        public var fallback: String
+        /// Layer class → kernel → measured microseconds per image.
+        public var microsecondsPerImage: [String: [String: Double]]
         public var threads: Int
         public var measured: String
     }
@@ -21,7 +26,7 @@ public struct ConvolutionChoiceCache: Sendable {
         var entries: [String: Entry]
     }
 
-    static let version = 1
+    static let version = 2
     public let url: URL
 
     public init(url: URL) { self.url = url }
@@ -52,16 +57,15 @@ public struct ConvolutionChoiceCache: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             return ([:], "\(url.path): could not be read (\(error.localizedDescription)); measuring again")
         }
+        // The version first: a version-1 file (one algorithm per CPU) has no per-layer fields to decode.
+        struct Version: Decodable { var version: Int }
+        if let found = try? JSONDecoder().decode(Version.self, from: data), found.version != Self.version {
+            return ([:], "\(url.path): field 'version' is \(found.version), expected \(Self.version); measuring again")
+        }
         do {
             let file = try JSONDecoder().decode(File.self, from: data)
-            guard file.version == Self.version else {
-                return ([:], "\(url.path): field 'version' is \(file.version), expected \(Self.version); measuring again")
-            }
             for (key, entry) in file.entries {
-                guard let algorithm = ConvolutionAlgorithm(rawValue: entry.algorithm), algorithm != .auto else {
-                    return ([:], "\(url.path): entry '\(key)': field 'algorithm' is '\(entry.algorithm)', expected one of "
-                        + ConvolutionChoice.candidates.map(\.rawValue).joined(separator: ", ") + "; measuring again")
-                }
+                if let problem = Self.problem(in: entry) { return ([:], "\(url.path): entry '\(key)': \(problem); measuring again") }
             }
             return (file.entries, nil)
         } catch {
@@ -69,28 +73,59 @@ public struct ConvolutionChoiceCache: Sendable {
         }
     }
 
-    /// The cached algorithm for `key`, else `measure()`'s rates decided and saved. `note` receives what happened
-    /// (a corrupt file ignored, a measurement made, a save that failed), one line each.
-    /// `mayMeasure` false (ranks of an MPI run, which must all agree and would disturb each other's timing):
-    /// the cached entry, else `preferred`, without measuring.
+    /// What is wrong with an entry (a name no kernel or class has), or nil.
+    static func problem(in entry: Entry) -> String? {
+        guard let fallback = ConvolutionAlgorithm(rawValue: entry.fallback), fallback != .auto, fallback != .onednn else {
+            return "field 'fallback' is '\(entry.fallback)', expected one of im2col, direct, winograd"
+        }
+        for (layer, kernel) in entry.plan {
+            guard LayerClass(rawValue: layer) != nil else {
+                return "field 'plan' names the layer class '\(layer)', expected one of "
+                    + LayerClass.allCases.map(\.rawValue).joined(separator: ", ")
+            }
+            guard LayerKernel(name: kernel) != nil else {
+                return "field 'plan.\(layer)' is '\(kernel)', expected one of "
+                    + LayerKernel.candidates.map(\.description).joined(separator: ", ")
+            }
+        }
+        return nil
+    }
+
+    static func plan(of entry: Entry) -> ConvolutionPlan {
+        var plan = ConvolutionPlan.uniform(ConvolutionAlgorithm(rawValue: entry.fallback) ?? .preferred)
+        for (layer, kernel) in entry.plan {
+            if let layer = LayerClass(rawValue: layer), let kernel = LayerKernel(name: kernel) { plan.kernels[layer] = kernel }
+        }
+        return plan
+    }
+
+    /// The cached plan for `key`, else `measure()`'s per-layer seconds decided (`ConvolutionPlan.decide`) and
+    /// saved. `note` receives what happened (a corrupt or old file ignored, a measurement made, a save that
+    /// failed), one line each. `mayMeasure` false (ranks of an MPI run, which must all agree and would disturb
+    /// each other's timing): the cached entry, else `preferred` throughout, without measuring.
     public func choose(key: String = currentKey, threads: Int, mayMeasure: Bool = true,
-                       measure: () throws -> [ConvolutionAlgorithm: Double],
-                       note: (String) -> Void) -> ConvolutionAlgorithm {
+                       measure: () throws -> [LayerClass: [LayerKernel: Double]],
+                       note: (String) -> Void) -> ConvolutionPlan {
         var (entries, problem) = load()
         if let problem { note(problem) }
-        if let entry = entries[key], let algorithm = ConvolutionAlgorithm(rawValue: entry.algorithm) { return algorithm }
-        guard mayMeasure else { return .preferred }
-        let rates: [ConvolutionAlgorithm: Double]
-        do { rates = try measure() } catch {
+        if let entry = entries[key] { return Self.plan(of: entry) }
+        guard mayMeasure else { return .uniform(.preferred) }
+        let seconds: [LayerClass: [LayerKernel: Double]]
+        do { seconds = try measure() } catch {
             note("convolution auto: the measurement failed (\(error)); using \(ConvolutionAlgorithm.preferred.rawValue)")
-            return .preferred
+            return .uniform(.preferred)
         }
-        let choice = ConvolutionChoice.decide(rates: rates, incumbent: .preferred)
-        let figures = rates.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.key.rawValue) \(String(format: "%.0f", $0.value))" }.joined(separator: ", ")
-        note("convolution auto: \(choice.rawValue) on this CPU (img/s, \(threads) threads: \(figures)); cached in \(url.path)")
-        entries[key] = Entry(algorithm: choice.rawValue,
-                             imagesPerSecond: Dictionary(uniqueKeysWithValues: rates.map { ($0.key.rawValue, $0.value) }),
+        let choice = ConvolutionPlan.decide(seconds: seconds, incumbent: .preferred)
+        let figures = seconds.sorted { $0.key < $1.key }.map { layer, times in
+            "\(layer.rawValue): " + times.sorted { $0.key.description < $1.key.description }
+                .map { "\($0.key) \(String(format: "%.1f", $0.value * 1e6))" }.joined(separator: ", ")
+        }.joined(separator: "; ")
+        note("convolution auto: \(choice) on this CPU (µs per image, \(threads) threads: \(figures)); cached in \(url.path)")
+        entries[key] = Entry(plan: Dictionary(uniqueKeysWithValues: choice.kernels.map { ($0.key.rawValue, $0.value.description) }),
+                             fallback: choice.fallback.rawValue,
+                             microsecondsPerImage: Dictionary(uniqueKeysWithValues: seconds.map { layer, times in
+                                 (layer.rawValue, Dictionary(uniqueKeysWithValues: times.map { ($0.key.description, $0.value * 1e6) }))
+                             }),
                              threads: threads, measured: ISO8601DateFormatter().string(from: Date()))
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -110,7 +145,7 @@ public struct ConvolutionChoiceCache: Sendable {
         // Under mpirun (OpenMPI, MPICH/PMI) or srun every rank must choose alike: no measurement, only the cache.
         let underMPI = ["OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_PROCID"].contains { environment[$0] != nil }
         ConvolutionChoice.resolver = {
-            let measure = { try ConvolutionChoice.measure(threads: threads) }
+            let measure = { try ConvolutionChoice.measureLayers(threads: threads) }
             let note: (String) -> Void = { FileHandle.standardError.write(Data("landscape: \($0)\n".utf8)) }
             guard let url = defaultURL() else {
                 return ConvolutionChoiceCache(url: URL(fileURLWithPath: "/nonexistent/convolution-choice.json"))

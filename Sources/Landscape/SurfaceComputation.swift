@@ -336,7 +336,9 @@ public final class SurfaceComputation: @unchecked Sendable {
             }
             try bnRecomputation.apply(to: &moved, network: recomputeNetworks![task.model])
         }
-        let network = timed(.fold) { InferenceNetwork(moved) }
+        let network = timed(.fold) {
+            InferenceNetwork(moved, for: evaluator.plan(for: moved.architecture))
+        }
         let result = try evaluator.evaluate(network, on: data.data, isCancelled: { cancel.isCancelled })
         profile?.add(result.timing, images: data.data.count)
         return PointValues(meanLoss: result.meanLoss, accuracy: result.accuracy, lossStandardError: result.lossStandardError,
@@ -362,8 +364,14 @@ public final class SurfaceComputation: @unchecked Sendable {
         surface.timing.imagesPerSecond = Double(surface.progress.computed * data.data.count) / max(surface.timing.seconds, 1e-9)
         surface.timing.updated = Self.timestamp()
         let algorithm = evaluator.algorithm(for: architecture)
-        surface.timing.noteConvolution(algorithm.effective.rawValue)
-        surface.timing.noteKernel(algorithm.kernelName)
+        if algorithm == .onednn || evaluator.plan.isUniform {
+            surface.timing.noteConvolution(algorithm.effective.rawValue)
+            surface.timing.noteKernel(algorithm.kernelName)
+        } else {
+            // A per-layer plan: which kernel ran for which class of convolutions, as one entry.
+            surface.timing.noteConvolution("auto")
+            surface.timing.noteKernel(evaluator.plan.kernelName(activation: architecture.activation))
+        }
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }
 

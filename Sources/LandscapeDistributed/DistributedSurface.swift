@@ -124,7 +124,7 @@ public final class MPITaskRunner: SurfaceTaskRunner {
         current = nil
         for rank in workers { try mpi.send(.directions(index: index, x, y), to: rank) }
         let keys = computation.models.indices.map { computation.key(for: $0) }
-        let algorithm = computation.evaluator.algorithm.effective.rawValue
+        let algorithm = computation.evaluator.convolutionSummary
         try roster.waitForReady(working: "setting up (loading the model and images)") { rank, workerKeys, workerAlgorithm in
             guard workerAlgorithm == algorithm else {
                 throw DistributedError.rankMismatch(rank: rank, host: host(rank), detail: "its convolution is \(workerAlgorithm), rank 0's "

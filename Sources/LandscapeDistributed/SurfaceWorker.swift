@@ -30,7 +30,7 @@ struct SurfaceWorker {
                 }
                 computation = built
                 try mpi.send(.ready(keys: built.models.indices.map { built.key(for: $0) },
-                                    algorithm: built.evaluator.algorithm.effective.rawValue), to: 0)
+                                    algorithm: built.evaluator.convolutionSummary), to: 0)
             case .task(let task):
                 guard let computation else { throw DistributedError.protocolViolation("rank 0 sent a point before the directions") }
                 guard try evaluate(task, of: computation) else { return }

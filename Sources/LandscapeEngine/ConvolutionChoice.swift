@@ -1,8 +1,9 @@
 import Foundation
 
-/// What `--convolution auto` (the default) runs on this CPU: the fastest of our register kernels
-/// (Winograd, direct) and oneDNN in a short forward measurement, where the winner beats today's
-/// rule (`ConvolutionAlgorithm.preferred`) by more than `margin`; else `preferred`. The measurement
+/// What `--convolution auto` (the default) runs on this CPU: per class of convolutions the fastest of
+/// our register kernels (Winograd F(2×2) and F(4×4), direct) and oneDNN between our layers in a short
+/// measurement (`measureLayers`, `ConvolutionPlan.decide`), where the winner beats today's rule
+/// (`ConvolutionAlgorithm.preferred`) by more than `margin`; else `preferred`. The measurement
 /// runs once per CPU model: the Landscape module caches it in a small file (the engine knows no
 /// files) and installs `resolver`; without one (tests, library users) `auto` is `preferred`.
 public enum ConvolutionChoice {
@@ -11,26 +12,52 @@ public enum ConvolutionChoice {
     /// float32 roundings (about 1e-6) for nothing.
     public static let margin = 0.05
 
-    /// The algorithms a measurement compares, `preferred` first.
-    public static var candidates: [ConvolutionAlgorithm] {
-        DirectConvolution.isAvailable ? [.winograd, .winograd4, .direct, .onednn] : [.im2col, .onednn]
+    /// Median CPU seconds per image of each class of convolutions (`LayerClass`) under each candidate kernel
+    /// (`LayerKernel.candidates`), measured inside whole forward passes of a ResNet-20 (ReLU, random weights)
+    /// on `threads` workers, so each layer's time includes the conversions its kernel implies (a oneDNN
+    /// layer's reorders, a seeded residual) and its neighbours' effect on the caches. Each candidate runs
+    /// every class it applies to (the rest on `preferred`); candidates alternate round by round after a
+    /// warm-up round. oneDNN layers whose primitive is oneDNN's reference code are not measured (orders of
+    /// magnitude slower). A few seconds on 2 cores; cached per CPU model by the Landscape module.
+    public static func measureLayers(threads: Int, candidates: [LayerKernel] = LayerKernel.candidates, images: Int = 64,
+                                     rounds: Int = 7) throws -> [LayerClass: [LayerKernel: Double]] {
+        let (network, data) = try measurementNetwork(images: images)
+        let architecture = network.architecture
+        var evaluators: [(LayerKernel, Evaluator)] = []
+        for candidate in candidates {
+            var kernels: [LayerClass: LayerKernel] = [:]
+            for layer in LayerClass.allCases where candidate.applies(to: layer) {
+                if candidate.isOneDNN, try OneDNNLayerPrimitive.isReference(layer, candidate, architecture: architecture,
+                                                                            batch: Evaluator.defaultMicroBatch(for: .preferred)) {
+                    continue
+                }
+                kernels[layer] = candidate
+            }
+            guard !kernels.isEmpty else { continue }
+            let evaluator = Evaluator(threads: threads, plan: ConvolutionPlan(kernels: kernels, fallback: .preferred))
+            evaluator.recordLayerSeconds = true
+            evaluators.append((candidate, evaluator))
+        }
+        var seconds: [LayerClass: [LayerKernel: [Double]]] = [:]
+        for round in -1..<rounds {
+            for (candidate, evaluator) in evaluators {
+                evaluator.resetLayerSeconds()
+                _ = try evaluator.evaluate(network, on: data)
+                guard round >= 0 else { continue }
+                var byClass: [LayerClass: Double] = [:]
+                for (index, s) in evaluator.layerSeconds.enumerated() {
+                    byClass[LayerClass.of(convolution: index, blocksPerStage: architecture.blocksPerStage), default: 0] += s
+                }
+                for (layer, s) in byClass where evaluator.plan.kernels[layer] == candidate {
+                    seconds[layer, default: [:]][candidate, default: []].append(s / Double(images))
+                }
+            }
+        }
+        return seconds.mapValues { $0.mapValues { $0.sorted()[$0.count / 2] } }
     }
 
-    /// The decision, from measured images per second: the fastest candidate if it beats `incumbent` by
-    /// more than `margin`, else `incumbent` (also when the incumbent was not measured, or nothing was).
-    public static func decide(rates: [ConvolutionAlgorithm: Double], incumbent: ConvolutionAlgorithm,
-                              margin: Double = margin) -> ConvolutionAlgorithm {
-        guard let base = rates[incumbent], base > 0,
-              let best = rates.filter({ $0.value.isFinite }).max(by: { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) })
-        else { return incumbent }
-        return best.value > base * (1 + margin) ? best.key : incumbent
-    }
-
-    /// Median images per second of each candidate on a ResNet-20 (ReLU, random weights) over `images`
-    /// random 32x32 images, candidates alternating round by round so a load on the machine falls on
-    /// all alike; one warm-up round first (oneDNN's JIT, workspaces). About a second on 2 cores.
-    public static func measure(threads: Int, candidates: [ConvolutionAlgorithm] = candidates, images: Int = 64,
-                               rounds: Int = 3) throws -> [ConvolutionAlgorithm: Double] {
+    /// A ResNet-20 (ReLU) with He-initialized random weights and `images` random 32x32 images.
+    static func measurementNetwork(images: Int) throws -> (InferenceNetwork, EvaluationData) {
         let architecture = try ResNetArchitecture(depth: 20)
         var model = ResNetModel(architecture: architecture)
         var state: UInt64 = 1
@@ -50,37 +77,30 @@ public enum ConvolutionChoice {
                 }
             }
         }
-        let network = InferenceNetwork(model)
         let data = try EvaluationData(channels: 3, height: 32, width: 32, pixels: (0..<(images * 3 * 32 * 32)).map { _ in next() * 2 },
                                       labels: (0..<images).map { Int32($0 % 10) })
-        let evaluators = candidates.map { Evaluator(threads: threads, algorithm: $0) }
-        var rates: [ConvolutionAlgorithm: [Double]] = [:]
-        for round in -1..<rounds {
-            for evaluator in evaluators {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try evaluator.evaluate(network, on: data)
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if round >= 0 { rates[evaluator.algorithm, default: []].append(Double(images) / max(seconds, 1e-9)) }
-            }
-        }
-        return rates.mapValues { $0.sorted()[$0.count / 2] }
+        return (InferenceNetwork(model), data)
     }
 
     /// Installed by whoever can cache a measurement (Landscape's `ConvolutionChoiceCache`): returns the
-    /// algorithm for this CPU. Called at most once per process, the first time `auto` is resolved.
-    nonisolated(unsafe) public static var resolver: (@Sendable () -> ConvolutionAlgorithm)?
+    /// per-layer plan for this CPU. Called at most once per process, the first time `auto` is resolved.
+    nonisolated(unsafe) public static var resolver: (@Sendable () -> ConvolutionPlan)?
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var resolved: ConvolutionAlgorithm?
+    nonisolated(unsafe) private static var resolved: ConvolutionPlan?
 
-    /// What `auto` means in this process (resolved once).
-    public static var automatic: ConvolutionAlgorithm {
+    /// What `auto` means in this process (resolved once): which kernel computes each class of convolutions.
+    public static var automaticPlan: ConvolutionPlan {
         lock.lock()
         defer { lock.unlock() }
         if let resolved { return resolved }
-        var choice = resolver?() ?? .preferred
-        if choice == .auto { choice = .preferred }
-        resolved = choice
-        return choice
+        var plan = resolver?() ?? .uniform(.preferred)
+        if plan.fallback == .auto || plan.fallback == .onednn { plan.fallback = .preferred }
+        resolved = plan
+        return plan
     }
+
+    /// The algorithm of `auto`'s plan wherever it names none of oneDNN's layers (`preferred` unless a
+    /// cached plan says otherwise).
+    public static var automatic: ConvolutionAlgorithm { automaticPlan.fallback }
 }

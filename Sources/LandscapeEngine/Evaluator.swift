@@ -62,6 +62,22 @@ public final class Evaluator: @unchecked Sendable {
     /// Whether `algorithm` came from `auto`: then a network oneDNN cannot compute (Nish-t) runs on
     /// `preferred` instead of failing (`algorithm(for:)`).
     public let automatic: Bool
+    /// Which kernel computes each class of convolutions: `auto`'s per-layer plan for this CPU
+    /// (`ConvolutionChoice.automaticPlan`), else `algorithm` throughout.
+    public let plan: ConvolutionPlan
+    /// The `--convolution` value that makes another process (a launched run, an MPI rank) compute alike:
+    /// "auto" where `auto` chose a per-layer plan that mixes kernels (that process reads the same per-CPU
+    /// cache), else the algorithm that runs (also for `auto` when its plan is one algorithm throughout).
+    public var convolutionArgument: String {
+        automatic && !plan.isUniform ? ConvolutionAlgorithm.auto.rawValue : algorithm.effective.rawValue
+    }
+
+    /// What computes the convolutions, for comparing processes: the algorithm, or `auto`'s mixed plan.
+    public var convolutionSummary: String { automatic && !plan.isUniform ? "auto: \(plan)" : algorithm.effective.rawValue }
+
+    /// Set by a per-layer measurement: each convolution's summed wall seconds over the workers, by index.
+    var recordLayerSeconds = false
+    private(set) var layerSeconds: [Double] = []
     private let lock = NSLock()
     private var workspaces: [ForwardWorkspace] = []   // guarded by lock
 
@@ -72,10 +88,18 @@ public final class Evaluator: @unchecked Sendable {
         algorithm.effective == .im2col ? 32 : 8
     }
 
+    /// `plan`, when given, replaces `algorithm` (its `fallback` becomes the algorithm): a per-layer plan chosen
+    /// by the caller (tests, measurements).
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, microBatch: Int? = nil,
-                algorithm: ConvolutionAlgorithm = .auto) {
-        self.algorithm = algorithm == .auto ? algorithm.effective : algorithm
-        automatic = algorithm == .auto
+                algorithm: ConvolutionAlgorithm = .auto, plan: ConvolutionPlan? = nil) {
+        if let plan {
+            self.algorithm = plan.fallback
+            self.plan = plan
+        } else {
+            self.algorithm = algorithm == .auto ? algorithm.effective : algorithm
+            self.plan = algorithm == .auto ? ConvolutionChoice.automaticPlan : .uniform(algorithm)
+        }
+        automatic = algorithm == .auto && plan == nil
         threadCount = max(1, threads)
         self.microBatch = max(1, microBatch ?? Self.defaultMicroBatch(for: self.algorithm))
         ConvolutionKernels.useSingleThreadedBLAS()
@@ -112,7 +136,12 @@ public final class Evaluator: @unchecked Sendable {
                     failure.record(error)
                     return
                 }
-                defer { self.checkIn(ws) }
+                if self.recordLayerSeconds { ws.layerSeconds = ws.layerKernels.map { _ in 0 } }
+                defer {
+                    if let seconds = ws.layerSeconds { self.addLayerSeconds(seconds) }
+                    ws.layerSeconds = nil
+                    self.checkIn(ws)
+                }
                 var clock = WorkerClock()
                 clock.started = WorkerClock.now()
                 defer { clock.ended = WorkerClock.now(); sharedClocks.buffer[worker] = clock }
@@ -162,6 +191,13 @@ public final class Evaluator: @unchecked Sendable {
         return best
     }
 
+    /// The per-layer plan that computes `architecture`'s networks (`plan`, or `algorithm(for:)` throughout
+    /// where that replaced the algorithm).
+    public func plan(for architecture: ResNetArchitecture) -> ConvolutionPlan {
+        let algorithm = self.algorithm(for: architecture)
+        return algorithm == plan.fallback ? plan : .uniform(algorithm)
+    }
+
     /// The algorithm that computes `architecture`'s networks: `algorithm`, unless `auto` chose oneDNN
     /// and oneDNN lacks the activation.
     public func algorithm(for architecture: ResNetArchitecture) -> ConvolutionAlgorithm {
@@ -169,16 +205,32 @@ public final class Evaluator: @unchecked Sendable {
     }
 
     private func checkOutWorkspace(_ architecture: ResNetArchitecture, _ data: EvaluationData, _ algorithm: ConvolutionAlgorithm,
-                                   _ plan: OneDNNPlan?) throws -> ForwardWorkspace {
+                                   _ oneDNNPlan: OneDNNPlan?) throws -> ForwardWorkspace {
         lock.lock()
         defer { lock.unlock() }
+        let kernels = ForwardWorkspace.layerKernels(architecture, plan: plan(for: architecture))
         if let index = workspaces.firstIndex(where: {
-            $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm, oneDNNPlan: plan)
+            $0.fits(batch: microBatch, height: data.height, width: data.width, algorithm: algorithm, oneDNNPlan: oneDNNPlan,
+                    layerKernels: kernels)
         }) {
             return workspaces.remove(at: index)
         }
         return try ForwardWorkspace(architecture: architecture, batch: microBatch, height: data.height, width: data.width,
-                                    algorithm: algorithm, oneDNNPlan: plan)
+                                    algorithm: algorithm, oneDNNPlan: oneDNNPlan, plan: plan(for: architecture))
+    }
+
+    private func addLayerSeconds(_ seconds: [Double]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if layerSeconds.count != seconds.count { layerSeconds = seconds.map { _ in 0 } }
+        for (i, s) in seconds.enumerated() { layerSeconds[i] += s }
+    }
+
+    /// Clears the per-layer seconds a measurement collects.
+    func resetLayerSeconds() {
+        lock.lock()
+        layerSeconds = []
+        lock.unlock()
     }
 
     private func checkIn(_ workspace: ForwardWorkspace) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the 3×3 convolutions are computed: the stride-1 ones by the chosen algorithm,
 /// the two strided ones by the direct kernel unless `im2col` is asked for.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
@@ -17,15 +19,26 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// layout, BatchNorm folded, activation and residual fused as post-ops (`OneDNNPlan`). Every
     /// activation but Nish-t.
     case onednn
-    /// The fastest of the above on this CPU (`ConvolutionChoice`: measured once per CPU model and cached;
-    /// `preferred` unless another wins by more than 5 %). What the commands use unless told otherwise.
+    /// Per layer, the fastest on this CPU (`ConvolutionChoice`, `ConvolutionPlan`): for each class of
+    /// convolutions (stem, stride-1 per stage, stride-2) our kernels or oneDNN between our layers, measured once
+    /// per CPU model inside whole forward passes (conversions counted) and cached; `preferred` wherever no
+    /// candidate wins by more than 5 %. What the commands use unless told otherwise.
     case auto
+
+    /// The `--convolution` help of every command that evaluates (one text for the CLI).
+    public static let help = "3x3 convolutions: auto (the default: per class of layers the fastest on this CPU of "
+        + "Winograd F(2x2, 3x3) and F(4x4, 3x3), direct and oneDNN between our layers, measured once per CPU model and "
+        + "cached; see README, Engine), winograd (F(2x2, 3x3), stride 1), winograd4 (F(4x4, 3x3), stride 1), direct, "
+        + "im2col (the portable path), or onednn (oneDNN for the whole forward; not with nish)."
 
     /// What evaluation uses unless asked otherwise: `winograd` where the CPU has AVX2 and FMA,
     /// else `im2col`. Measured with whole surfaces (README, Performance): on Zen 4 Winograd
     /// beats `direct` by 15–20 %, on Zen 3 the two tied. One choice for every AVX2 machine
     /// keeps a surface's values the same wherever it is computed or resumed.
     public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .winograd : .im2col }
+
+    /// Winograd F(2×2) or F(4×4): stride-1 layers only (their stride-2 layers run the direct kernel).
+    public var isWinograd: Bool { self == .winograd || self == .winograd4 }
 
     /// The algorithm that actually runs on this CPU when this one is asked for.
     public var effective: ConvolutionAlgorithm {
@@ -62,15 +75,33 @@ final class ForwardWorkspace {
     let logits: UnsafeMutablePointer<Float>
     /// The oneDNN state when `algorithm` is `onednn`.
     let oneDNN: OneDNNWorkspace?
+    /// The kernel of each convolution (InferenceNetwork's order: stem, conv1 and conv2 of each block) under
+    /// the per-layer plan; `.ours(algorithm)` throughout for a single algorithm.
+    let layerKernels: [LayerKernel]
+    /// The oneDNN state of a per-layer plan's oneDNN layers (nil when the plan has none).
+    let oneDNNLayers: OneDNNLayerWorkspace?
+    /// When set (a per-layer measurement), each convolution's seconds on this thread's CPU clock, its
+    /// conversions included, are added here by index (CPU time: on a loaded machine a descheduled thread's
+    /// wait would otherwise land on whichever layer it happened in).
+    var layerSeconds: [Double]?
+
+    /// This thread's CPU time in seconds.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
 
     /// Target size of one im2col chunk: a few hundred KiB stays in the per-core
     /// L2 (512 KiB here) between being written and being read by the GEMM.
     static let columnChunkFloats = 96 * 1024
 
     init(architecture: ResNetArchitecture, batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm,
-         oneDNNPlan: OneDNNPlan? = nil) throws {
+         oneDNNPlan: OneDNNPlan? = nil, plan: ConvolutionPlan? = nil) throws {
         if let plan = oneDNNPlan { oneDNN = try OneDNNWorkspace(plan: plan) } else { oneDNN = nil }
         self.algorithm = algorithm
+        layerKernels = Self.layerKernels(architecture, plan: plan ?? .uniform(algorithm))
+        oneDNNLayers = try layerKernels.contains { $0.isOneDNN } ? OneDNNLayerWorkspace() : nil
         self.batch = batch
         self.height = height
         self.width = width
@@ -96,9 +127,18 @@ final class ForwardWorkspace {
         logits.deallocate()
     }
 
-    func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm, oneDNNPlan: OneDNNPlan?) -> Bool {
+    /// The kernel of each of `architecture`'s convolutions under `plan`.
+    static func layerKernels(_ architecture: ResNetArchitecture, plan: ConvolutionPlan) -> [LayerKernel] {
+        let convolutions = 1 + 2 * architecture.blocksPerStage * ResNetArchitecture.stageWidths.count
+        return (0..<convolutions).map {
+            plan.kernel(LayerClass.of(convolution: $0, blocksPerStage: architecture.blocksPerStage), activation: architecture.activation)
+        }
+    }
+
+    func fits(batch: Int, height: Int, width: Int, algorithm: ConvolutionAlgorithm, oneDNNPlan: OneDNNPlan?,
+              layerKernels: [LayerKernel]) -> Bool {
         batch <= self.batch && height == self.height && width == self.width && algorithm == self.algorithm
-            && oneDNN?.plan === oneDNNPlan
+            && oneDNN?.plan === oneDNNPlan && layerKernels == self.layerKernels
     }
 
     /// How many images' unfolded patches fit in one chunk for a convolution.
@@ -119,19 +159,19 @@ extension InferenceNetwork {
         let inputLayout = ConvolutionKernels.PlaneLayout(channelStride: height * width,
                                                          imageStride: architecture.inputChannels * height * width)
         var current = ws.buffers[0], inner = ws.buffers[1], next = ws.buffers[2]
-        convolve(stem, input: images, layout: inputLayout, batch: batch, height: height, width: width,
-                 output: current, residual: .none, workspace: ws)
-        for block in blocks {
+        try convolve(stem, index: 0, input: images, layout: inputLayout, batch: batch, height: height, width: width,
+                     output: current, residual: .none, workspace: ws)
+        for (b, block) in blocks.enumerated() {
             let inLayout = ConvolutionKernels.PlaneLayout(channelStride: batch * height * width, imageStride: height * width)
             let (outH, outW) = block.downsamples ? ((height + 1) / 2, (width + 1) / 2) : (height, width)
-            convolve(block.conv1, input: current, layout: inLayout, batch: batch, height: height, width: width,
-                     output: inner, residual: .none, workspace: ws)
+            try convolve(block.conv1, index: 1 + 2 * b, input: current, layout: inLayout, batch: batch, height: height,
+                         width: width, output: inner, residual: .none, workspace: ws)
             let shortcut: Residual = block.downsamples
                 ? .optionA(source: current, channels: block.conv1.inChannels, height: height, width: width)
                 : .identity(current)
             let innerLayout = ConvolutionKernels.PlaneLayout(channelStride: batch * outH * outW, imageStride: outH * outW)
-            convolve(block.conv2, input: inner, layout: innerLayout, batch: batch, height: outH, width: outW,
-                     output: next, residual: shortcut, workspace: ws)
+            try convolve(block.conv2, index: 2 + 2 * b, input: inner, layout: innerLayout, batch: batch, height: outH,
+                         width: outW, output: next, residual: shortcut, workspace: ws)
             swap(&current, &next)
             height = outH
             width = outW
@@ -158,17 +198,27 @@ extension InferenceNetwork {
 
     /// conv (BN folded) → + bias → + residual → activation, chunk by chunk so
     /// the epilogue touches the GEMM output while it is still in cache.
-    private func convolve(_ conv: FoldedConvolution, input: UnsafePointer<Float>,
+    private func convolve(_ conv: FoldedConvolution, index: Int, input: UnsafePointer<Float>,
                           layout: ConvolutionKernels.PlaneLayout, batch: Int, height: Int, width: Int,
-                          output: UnsafeMutablePointer<Float>, residual: Residual, workspace ws: ForwardWorkspace) {
+                          output: UnsafeMutablePointer<Float>, residual: Residual, workspace ws: ForwardWorkspace) throws {
+        let started = ws.layerSeconds == nil ? 0 : ForwardWorkspace.threadCPUSeconds()
+        defer { if ws.layerSeconds != nil { ws.layerSeconds![index] += ForwardWorkspace.threadCPUSeconds() - started } }
         let outH = (height - 1) / conv.stride + 1, outW = (width - 1) / conv.stride + 1
         let planeSize = outH * outW
         let rowStride = batch * planeSize
+        let algorithm: ConvolutionAlgorithm
+        switch ws.layerKernels[index] {
+        case .ours(let ours): algorithm = ours
+        case .onednnCNHW, .onednnReordered:
+            try convolveOnOneDNN(conv, index: index, input: input, nchwInput: index == 0, batch: batch, height: height,
+                                 width: width, output: output, residual: residual, workspace: ws)
+            return
+        }
         // The register kernels (CDirectConvolution; their weights are empty without AVX2): Winograd for
         // stride 1 when asked, the direct kernel otherwise (strided convolutions under Winograd too).
-        let winograd4 = ws.algorithm == .winograd4 && conv.stride == 1
-        let winograd = ws.algorithm == .winograd && conv.stride == 1
-        let registerWeights = ws.algorithm == .im2col ? []
+        let winograd4 = algorithm == .winograd4 && conv.stride == 1
+        let winograd = algorithm == .winograd && conv.stride == 1
+        let registerWeights = algorithm == .im2col ? []
             : winograd4 ? conv.winograd4Filters.filters(conv.weight, outChannels: conv.outChannels, inChannels: conv.inChannels)
             : winograd ? conv.winogradWeight : conv.directWeight
         let useRegisterKernel = !registerWeights.isEmpty
@@ -266,6 +316,28 @@ extension InferenceNetwork {
             }
         }
         return fused != nil
+    }
+
+    /// A per-layer plan's oneDNN layer: a residual (with the bias) seeded into the CNHW output first and
+    /// added by the primitive's sum post-op; bias and activation fused.
+    private func convolveOnOneDNN(_ conv: FoldedConvolution, index: Int, input: UnsafePointer<Float>, nchwInput: Bool,
+                                  batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+                                  residual: Residual, workspace ws: ForwardWorkspace) throws {
+        var hasResidual = true
+        if case .none = residual { hasResidual = false }
+        let layer = try OneDNNLayerPrimitive.primitive(.init(
+            inChannels: conv.inChannels, outChannels: conv.outChannels, height: height, width: width, stride: conv.stride,
+            batch: batch, nchwSource: nchwInput, residual: hasResidual, activation: architecture.activation,
+            reordered: ws.layerKernels[index] == .onednnReordered))
+        if hasResidual {
+            let (outH, outW) = ((height - 1) / conv.stride + 1, (width - 1) / conv.stride + 1)
+            seedOutput(conv, outChunk: output, rowStride: batch * outH * outW, first: 0, count: batch, batch: batch,
+                       outH: outH, outW: outW, residual: residual)
+        }
+        try conv.bias.withUnsafeBufferPointer { bias in
+            try ws.oneDNNLayers!.run(layer, index: index, convolution: conv, network: self, input: input, output: output,
+                                     bias: hasResidual ? nil : bias.baseAddress!)
+        }
     }
 
     private func seedOutput(_ conv: FoldedConvolution, outChunk: UnsafeMutablePointer<Float>, rowStride: Int,

@@ -12,6 +12,8 @@ public struct InferenceNetwork: Sendable {
     let linearBias: [Float]     // [classes]
     /// The weights in oneDNN's layouts, reordered on first use by `--convolution onednn` (empty otherwise).
     let oneDNNWeights = OneDNNWeights()
+    /// The weights of a per-layer plan's oneDNN layers in their layouts, reordered on first use (empty otherwise).
+    let oneDNNLayerWeights = OneDNNLayerWeights()
 
     struct ResidualBlock: Sendable {
         let conv1: FoldedConvolution
@@ -19,10 +21,24 @@ public struct InferenceNetwork: Sendable {
         var downsamples: Bool { conv1.stride == 2 }
     }
 
-    public init(_ model: ResNetModel) {
+    /// `plan`: pack each convolution's filters only for the kernel that plan runs it on (a per-point saving:
+    /// a surface refolds at every point); nil packs for both register kernels (any evaluator can run it).
+    public init(_ model: ResNetModel, for plan: ConvolutionPlan? = nil) {
         let arch = model.architecture
+        var index = 0
         func folded(_ conv: String, _ bn: String, stride: Int) -> FoldedConvolution {
-            FoldedConvolution(model: model, convolution: conv, batchNorm: bn, stride: stride)
+            defer { index += 1 }
+            var packing: FoldedConvolution.Packing = [.winograd, .direct]
+            if let plan {
+                switch plan.kernel(LayerClass.of(convolution: index, blocksPerStage: arch.blocksPerStage), activation: arch.activation) {
+                case .ours(.winograd): packing = stride == 1 ? .winograd : .direct
+                case .ours(.direct): packing = .direct
+                // F(4×4) packs its own filters on first use (`winograd4Filters`); its stride-2 layers run direct.
+                case .ours(.winograd4): packing = stride == 1 ? [] : .direct
+                default: packing = []
+                }
+            }
+            return FoldedConvolution(model: model, convolution: conv, batchNorm: bn, stride: stride, packing: packing)
         }
         architecture = arch
         stem = folded("conv1", "bn1", stride: 1)
@@ -58,7 +74,14 @@ struct FoldedConvolution: Sendable {
 
     var reduction: Int { inChannels * 9 }
 
-    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int) {
+    /// Which register kernels' filter layouts to prepare.
+    struct Packing: OptionSet {
+        let rawValue: Int
+        static let winograd = Packing(rawValue: 1)
+        static let direct = Packing(rawValue: 2)
+    }
+
+    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int, packing: Packing = [.winograd, .direct]) {
         let w = model.tensor("\(convolution).weight")!
         let gamma = model.tensor("\(batchNorm).weight")!.scalars
         let beta = model.tensor("\(batchNorm).bias")!.scalars
@@ -78,8 +101,9 @@ struct FoldedConvolution: Sendable {
         }
         self.weight = weight
         self.bias = bias
-        winogradWeight = stride == 1 ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels,
-                                                                               inChannels: inChannels) : []
-        directWeight = DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels)
+        winogradWeight = stride == 1 && packing.contains(.winograd)
+            ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
+        directWeight = packing.contains(.direct)
+            ? DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels) : []
     }
 }

@@ -88,7 +88,7 @@ public final class LauncherSurfaceRunner: SurfaceJobRunner, @unchecked Sendable 
         let follower = try SurfaceFollower(computation: computation)
         try launch(name: job.id, spec: try spec.json(), cancel: job.cancelFlag, arguments: { specFile, _ in
             ["surface", "--spec", specFile, "--out", computation.store.directory.path,
-             "--threads", String(threads), "--convolution", computation.evaluator.algorithm.effective.rawValue]
+             "--threads", String(threads), "--convolution", computation.evaluator.convolutionArgument]
         }, follow: { _ in
             for step in try follower.poll() { job.recordPoint(step) }
         }, check: { tail in

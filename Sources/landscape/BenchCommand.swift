@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
     var batches = "8,32,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
-    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, winograd4 (F(4x4, 3x3)), im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col), onednn (oneDNN for every convolution; --kernels does not apply to it).")
+    @Option(help: "Convolution algorithms to try, comma-separated: direct, winograd, winograd4 (F(4x4, 3x3)), im2col (for the stride-1 convolutions; the two strided ones run direct unless im2col), onednn (oneDNN for every convolution; --kernels does not apply to it), auto (the per-layer plan --convolution auto runs on this CPU; its kernel column ends in '+' when the plan mixes kernels).")
     var algorithms = "direct,winograd,im2col"
     @Option(help: "Convolution kernel ISAs to try, comma-separated: avx512, avx2, portable (im2col and BLAS), or 'current' (LANDSCAPE_KERNEL, else the best this CPU runs). Alternated: every ISA runs each configuration before the next configuration.")
     var kernels = "current"
@@ -93,7 +93,8 @@ struct BenchCommand: ParsableCommand {
                     let median = sorted[sorted.count / 2]
                     let cpuSorted = cpuRates[isa]!.sorted()
                     let cpuMedian = cpuSorted[cpuSorted.count / 2]
-                    let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn" : isa.rawValue
+                    let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn"
+                        : evaluator.plan.isUniform ? isa.rawValue : "\(isa.rawValue)+"   // +: a per-layer plan with oneDNN or direct layers
                     rows.append(["winograd": algorithm == .winograd ? 1 : 0, "winograd4": algorithm == .winograd4 ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
                                  "onednn": algorithm == .onednn ? 1 : 0,
                                  "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,

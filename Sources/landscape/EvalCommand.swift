@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only this many samples (chosen by --subset).") var limit: Int?
     @Option(help: "Activation, overriding the model card and checkpoint metadata.") var activation: String?
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "3x3 convolutions: auto (the default: the fastest on this CPU, measured once per CPU model and cached; see README, Performance), winograd (F(2x2, 3x3), stride 1), winograd4 (F(4x4, 3x3), stride 1), direct, im2col (the portable path), or onednn (oneDNN for the whole forward; not with nish).")
+    @Option(help: ArgumentHelp(stringLiteral: ConvolutionAlgorithm.help))
     var convolution = ConvolutionAlgorithm.auto
     @Flag(help: "Print JSON.") var json = false
 

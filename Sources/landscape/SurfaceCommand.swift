@@ -42,7 +42,7 @@ struct SurfaceCommand: ParsableCommand {
     @Option(help: "recompute: images per batch (default \(BatchNormRecomputation.defaultBatchSize)).") var bnBatchSize: Int?
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "3x3 convolutions: auto (the default: the fastest on this CPU, measured once per CPU model and cached; see README, Performance), winograd (F(2x2, 3x3), stride 1), winograd4 (F(4x4, 3x3), stride 1), direct, im2col (the portable path), or onednn (oneDNN for the whole forward; not with nish).")
+    @Option(help: ArgumentHelp(stringLiteral: ConvolutionAlgorithm.help))
     var convolution = ConvolutionAlgorithm.auto
     @Option(help: "Output directory (JSON grids, directions, resumable state).") var out = "surfaces"
     @Option(help: "pca:DIR — x, y = PC1, PC2 from `landscape trajectory --out DIR`, around its final model (--model); --x/--y default to the path plus a margin (21 points each). hessian:DIR — x, y = the top-2 Hessian eigenvectors of --model from `landscape hessian --top 2 --out DIR` (unit vectors: α moves the weights by |α| in L2 norm; --y defaults to --x). Default: seeded random directions.")
@@ -155,7 +155,7 @@ struct InterpolateCommand: ParsableCommand {
     var samples: Int?
     @Option(help: "Refuse grids with more points than this.") var maxPoints = GridSpec.defaultMaximumPoints
     @Option(help: "Worker threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "3x3 convolutions: auto (the default: the fastest on this CPU, measured once per CPU model and cached; see README, Performance), winograd (F(2x2, 3x3), stride 1), winograd4 (F(4x4, 3x3), stride 1), direct, im2col (the portable path), or onednn (oneDNN for the whole forward; not with nish).")
+    @Option(help: ArgumentHelp(stringLiteral: ConvolutionAlgorithm.help))
     var convolution = ConvolutionAlgorithm.auto
     @Option(help: "Output directory.") var out = "surfaces"
     @Option(help: "Under mpirun/srun: seconds a rank may send nothing (dead or hung) before the run stops naming it.")
