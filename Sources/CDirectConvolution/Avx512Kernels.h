@@ -98,6 +98,40 @@ AVX512_INLINE void epilogue_plane512(float *output, const float *sums, long sums
                         residual ? residual + (long)y * width : 0);
 }
 
+
+// The element-wise stage of a Winograd convolution on AVX-512, shared by F(2x2, 3x3) (16 transformed
+// positions) and F(4x4, 3x3) (36): for each position xi, M[xi][o][t] = sum over c of U[xi][o][c] V[xi][c][t]
+// for the chunk's `tiles` tiles, in blocks of 8 output channels (two packed groups) x up to 48 tiles (24
+// accumulators, 3 inputs and a broadcast of the 32 registers); the sums in the AVX2 block's order (c
+// ascending, one FMA each, from 0), so both ISAs give the same bits. Filters are packed
+// [O/4][points][C][4]: group g's filters for xi at (g * points + xi) * C * 4.
+AVX512_INLINE void winograd_points_products512(int points, const float *v, long v_xi_stride, long tile_stride,
+                                               int in_channels, const float *packed_filters, int out_channels,
+                                               float *m, long m_xi_stride, long tiles) {
+    const int groups = out_channels / GROUP;
+    const long group_stride = (long)points * in_channels * GROUP;
+    for (long t = 0; t < tiles;) {
+        long done = 0;
+        for (int xi = 0; xi < points; xi++) {
+            for (int group = 0; group < groups;) {
+                const float *filters = packed_filters + ((long)group * points + xi) * in_channels * GROUP;
+                float *out = m + xi * m_xi_stride + (long)group * GROUP * tile_stride + t;
+                // Constant group counts: block_run512 is inlined and specialized for each.
+                if (group + 2 <= groups) {
+                    done = block_run512(v + xi * v_xi_stride + t, tile_stride, in_channels, 0, 0, filters, group_stride,
+                                        out, tile_stride, 2, tiles - t, 1);
+                    group += 2;
+                } else {
+                    done = block_run512(v + xi * v_xi_stride + t, tile_stride, in_channels, 0, 0, filters, group_stride,
+                                        out, tile_stride, 1, tiles - t, 1);
+                    group += 1;
+                }
+            }
+        }
+        t += done;
+    }
+}
+
 #endif
 
 #endif
