@@ -30,7 +30,15 @@ final class TrainingKernelPathTests: XCTestCase {
         try compareWithGEMMPath(.winograd, activation: .relu, height: 20, width: 20, channels: 1, batch: 3, seed: 4)
     }
 
-    /// Evaluation-only algorithms (F(4×4), oneDNN) have no gradient kernels: a network built with them
+    /// F(4×4) forward and input gradients (weight gradients by F(2×2)): even, odd one-channel and
+    /// Fashion-MNIST-sized planes (28 → 14 → 7).
+    func testWinograd4StepMatchesTheGEMMPath() throws {
+        try compareWithGEMMPath(.winograd4, activation: .relu, height: 8, width: 8, channels: 3, batch: 6, seed: 5)
+        try compareWithGEMMPath(.winograd4, activation: .mish, height: 7, width: 7, channels: 1, batch: 5, seed: 6)
+        try compareWithGEMMPath(.winograd4, activation: .swish, height: 28, width: 28, channels: 1, batch: 3, seed: 7)
+    }
+
+    /// oneDNN (evaluation only) has no gradient kernels: a network built with it
     /// (BatchNorm re-estimation takes a surface's setting) runs and names a training algorithm instead,
     /// and only the three training algorithms pass through unchanged.
     func testEvaluationOnlyAlgorithmsTrainOnATrainingAlgorithm() throws {
@@ -45,13 +53,13 @@ final class TrainingKernelPathTests: XCTestCase {
             }
         }
         if DirectConvolution.isAvailable {
-            XCTAssertEqual(TrainingNetwork.trainingAlgorithm(for: .winograd4), .winograd)
+            XCTAssertEqual(TrainingNetwork.trainingAlgorithm(for: .winograd4), .winograd4)
         }
         XCTAssertEqual(TrainingNetwork.trainingAlgorithm(for: .onednn), ConvolutionAlgorithm.preferred)
     }
 
     func testKernelPathsDoNotDependOnTheThreadCount() throws {
-        for algorithm in [ConvolutionAlgorithm.winograd, .direct] {
+        for algorithm in [ConvolutionAlgorithm.winograd, .winograd4, .direct] {
             let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))
             let (images, labels) = Self.batch(count: 7, channels: 3, height: 8, width: 8, seed: 10)
             var results: [[Float]] = []

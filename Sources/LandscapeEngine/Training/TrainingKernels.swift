@@ -24,7 +24,7 @@ import CDirectConvolution
 /// a shard's images in fixed chunks in order, so threads change nothing; the weights are packed
 /// once per step, before the forward and backward passes.
 final class TrainingKernels {
-    /// `direct` or `winograd` (the stride-1 algorithm; strided layers always run direct).
+    /// `direct`, `winograd` or `winograd4` (the stride-1 algorithm; strided layers always run direct).
     let algorithm: ConvolutionAlgorithm
     /// Per layer: where its packed forward filters start in `packed`, nil when it runs on im2col.
     let forwardOffsets: [Int?]
@@ -50,7 +50,7 @@ final class TrainingKernels {
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
          height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false,
          winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault) {
-        precondition(algorithm == .direct || algorithm == .winograd, "TrainingKernels runs direct or winograd")
+        precondition(algorithm == .direct || algorithm.isWinograd, "TrainingKernels runs direct, winograd or winograd4")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
         var offset = 0
@@ -61,14 +61,14 @@ final class TrainingKernels {
             let g = layer.geometry
             if g.outChannels % group == 0 {
                 forward.append(offset)
-                offset += Self.packedCount(g, winograd: algorithm == .winograd && g.stride == 1)
+                offset += Self.packedCount(g, domain: Self.domain(algorithm, stride: g.stride))
             } else {
                 forward.append(nil)
             }
             // The stem's input (the images) needs no gradient.
             if backward && layer.input != nil && g.stride == 1 && g.inChannels % group == 0 {
                 inputGradient.append(offset)
-                offset += Self.packedCount(g, winograd: algorithm == .winograd)
+                offset += Self.packedCount(g, domain: Self.domain(algorithm, stride: 1))
             } else {
                 inputGradient.append(nil)
             }
@@ -76,7 +76,7 @@ final class TrainingKernels {
             let weightKernel = weightGradientKernel && backward && g.stride == 1 && g.outChannels % Int(WEIGHT_GRADIENT_CHANNEL_GROUP) == 0
                 && (layer.input == nil || inputGradient.last! != nil)
             weights.append(weightKernel)
-            let winogradWeight = !weightKernel && winogradWeightGradient && algorithm == .winograd && backward
+            let winogradWeight = !weightKernel && winogradWeightGradient && algorithm.isWinograd && backward
                 && g.stride == 1 && (layer.input == nil || inputGradient.last! != nil)
             winogradWeights.append(winogradWeight)
             if winogradWeight {
@@ -116,19 +116,30 @@ final class TrainingKernels {
         zeroBias.deallocate()
     }
 
-    /// Floats of one layer's packed filters: 9·O·C direct, 16·O·C in the Winograd domain.
-    private static func packedCount(_ g: ConvolutionGeometry, winograd: Bool) -> Int {
-        (winograd ? 16 : 9) * g.outChannels * g.inChannels
+    /// Which kernel a convolution's packed filters are for: strided layers always run direct.
+    enum FilterDomain { case direct, winograd, winograd4 }
+
+    static func domain(_ algorithm: ConvolutionAlgorithm, stride: Int) -> FilterDomain {
+        guard stride == 1 else { return .direct }
+        switch algorithm {
+        case .winograd: return .winograd
+        case .winograd4: return .winograd4
+        default: return .direct
+        }
     }
 
-    private func usesWinograd(_ g: ConvolutionGeometry) -> Bool { algorithm == .winograd && g.stride == 1 }
+    /// Floats of one layer's packed filters: 9·O·C direct, 16·O·C for F(2×2), 36·O·C for F(4×4).
+    private static func packedCount(_ g: ConvolutionGeometry, domain: FilterDomain) -> Int {
+        let points = switch domain { case .direct: 9; case .winograd: 16; case .winograd4: 36 }
+        return points * g.outChannels * g.inChannels
+    }
 
     /// Packs every kernel layer's filters from the parameters (before a forward pass).
     func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>) {
         for (index, layer) in plan.layers.enumerated() {
             guard let offset = forwardOffsets[index] else { continue }
             Self.pack(layer.geometry.outChannels, layer.geometry.inChannels, weight: values + layer.weight,
-                      winograd: usesWinograd(layer.geometry), into: packed + offset)
+                      domain: Self.domain(algorithm, stride: layer.geometry.stride), into: packed + offset)
         }
     }
 
@@ -138,16 +149,33 @@ final class TrainingKernels {
         for (index, layer) in plan.layers.enumerated() {
             guard let offset = backwardOffsets[index] else { continue }
             Self.pack(layer.geometry.inChannels, layer.geometry.outChannels, weight: flipped + layer.weight,
-                      winograd: algorithm == .winograd, into: packed + offset)
+                      domain: Self.domain(algorithm, stride: 1), into: packed + offset)
         }
     }
 
-    private static func pack(_ outChannels: Int, _ inChannels: Int, weight: UnsafePointer<Float>, winograd: Bool,
+    private static func pack(_ outChannels: Int, _ inChannels: Int, weight: UnsafePointer<Float>, domain: FilterDomain,
                              into target: UnsafeMutablePointer<Float>) {
-        if winograd {
-            winograd_convolution_pack_filters(weight, Int32(outChannels), Int32(inChannels), target)
+        switch domain {
+        case .winograd: winograd_convolution_pack_filters(weight, Int32(outChannels), Int32(inChannels), target)
+        case .winograd4: winograd4_convolution_pack_filters(weight, Int32(outChannels), Int32(inChannels), target)
+        case .direct: direct_convolution_pack_weights(weight, Int32(outChannels), Int32(inChannels), target)
+        }
+    }
+
+    /// One stride-1 or -2 convolution on the kernel `domain` names (`DirectConvolution.convolve`'s contract).
+    private func convolve(_ domain: FilterDomain, stride: Int, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
+                          channels: Int, imageCount: Int, height: Int, width: Int, packedWeight: UnsafePointer<Float>,
+                          outChannels: Int, output: UnsafeMutablePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?,
+                          shard: Int) {
+        if domain == .winograd4 {
+            Winograd4Convolution.convolve(input: input, layout: layout, channels: channels, imageCount: imageCount, height: height,
+                                          width: width, packedFilters: packedWeight, outChannels: outChannels, output: output,
+                                          rowStride: rowStride, bias: bias, scratch: scratch[shard])
         } else {
-            direct_convolution_pack_weights(weight, Int32(outChannels), Int32(inChannels), target)
+            DirectConvolution.convolve(winograd: domain == .winograd, stride: stride, input: input, layout: layout,
+                                       channels: channels, imageCount: imageCount, height: height, width: width,
+                                       packedWeight: packedWeight, outChannels: outChannels, output: output,
+                                       rowStride: rowStride, bias: bias, scratch: scratch[shard])
         }
     }
 
@@ -155,12 +183,11 @@ final class TrainingKernels {
     func forward(_ index: Int, _ g: ConvolutionGeometry, input: UnsafePointer<Float>,
                  inputLayout: ConvolutionKernels.PlaneLayout, output: UnsafeMutablePointer<Float>,
                  batch: Int, images: Range<Int>, shard: Int) {
-        DirectConvolution.convolve(winograd: usesWinograd(g), stride: g.stride,
-                                   input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
-                                   channels: g.inChannels, imageCount: images.count, height: g.inHeight, width: g.inWidth,
-                                   packedWeight: packed + forwardOffsets[index]!, outChannels: g.outChannels,
-                                   output: output + images.lowerBound * g.outPlane, rowStride: batch * g.outPlane,
-                                   bias: zeroBias, scratch: scratch[shard])
+        convolve(Self.domain(algorithm, stride: g.stride), stride: g.stride,
+                 input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                 channels: g.inChannels, imageCount: images.count, height: g.inHeight, width: g.inWidth,
+                 packedWeight: packed + forwardOffsets[index]!, outChannels: g.outChannels,
+                 output: output + images.lowerBound * g.outPlane, rowStride: batch * g.outPlane, bias: zeroBias, shard: shard)
     }
 
     /// dW[o][c][3][3] += the weight gradient of `images`, layer `index` (`weightGradients[index]`, stride 1).
@@ -195,13 +222,11 @@ final class TrainingKernels {
     func inputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
                        gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
         let layout = ConvolutionKernels.PlaneLayout(channelStride: batch * g.outPlane, imageStride: g.outPlane)
-        DirectConvolution.convolve(winograd: algorithm == .winograd, stride: 1,
-                                   input: gradOutput + images.lowerBound * g.outPlane, layout: layout,
-                                   channels: g.outChannels, imageCount: images.count,
-                                   height: g.outHeight, width: g.outWidth,
-                                   packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
-                                   output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane,
-                                   scratch: scratch[shard])
+        convolve(Self.domain(algorithm, stride: 1), stride: 1,
+                 input: gradOutput + images.lowerBound * g.outPlane, layout: layout,
+                 channels: g.outChannels, imageCount: images.count, height: g.outHeight, width: g.outWidth,
+                 packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
+                 output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane, bias: nil, shard: shard)
     }
 
     /// dW[o][c][3][3] += the Winograd weight gradient of `images`, layer `index` (`winogradWeightGradients[index]`).

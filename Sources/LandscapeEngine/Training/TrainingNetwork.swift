@@ -51,15 +51,15 @@ public final class TrainingNetwork: @unchecked Sendable {
     public let convolution: ConvolutionAlgorithm
 
     /// The algorithms training has kernels for (forward, input and weight gradients).
-    public static let trainingAlgorithms: [ConvolutionAlgorithm] = [.winograd, .direct, .im2col]
+    public static let trainingAlgorithms: [ConvolutionAlgorithm] = [.winograd, .winograd4, .direct, .im2col]
 
-    /// What training runs when `requested` is asked for: itself where training has kernels for it;
-    /// F(4×4)'s `winograd4` → `winograd` (no F(4×4) gradients yet) and `onednn` → `preferred`, so a
-    /// network built for an evaluation's settings (BatchNorm re-estimation) runs and names what it runs.
+    /// What training runs when `requested` is asked for: itself where training has kernels for it
+    /// (`winograd4`: F(4×4) forward and stride-1 input gradients, F(2×2) weight gradients); `onednn` →
+    /// `preferred`, so a network built for an evaluation's settings (BatchNorm re-estimation) runs and
+    /// names what it runs.
     public static func trainingAlgorithm(for requested: ConvolutionAlgorithm) -> ConvolutionAlgorithm {
         let effective = requested.effective
         switch effective {
-        case .winograd4: return .winograd
         case .onednn, .auto: return ConvolutionAlgorithm.preferred.effective
         default: return effective
         }
