@@ -35,26 +35,25 @@ static inline dnnl_status_t cdnnl_md1(dnnl_memory_desc_t *md, int64_t n) {
     return dnnl_memory_desc_init_by_tag(md, 1, dims, dnnl_f32, dnnl_x);
 }
 
-/// Inference 3x3 convolution, padding 1, `stride`, on `src` (a fixed layout, or any), with bias
-/// (plain), weights and destination in the layouts oneDNN prefers, and post-ops: a sum (dst += the
-/// destination's previous content) when `sum` is set, then the eltwise `eltwise` (alpha, beta) unless
-/// it is dnnl_alg_kind_undef. The scratchpad is the caller's (dnnl_scratchpad_mode_user), so that
-/// threads sharing the primitive never share scratch memory.
-static inline dnnl_status_t cdnnl_convolution(dnnl_primitive_desc_t *pd, dnnl_engine_t engine,
-                                              const dnnl_memory_desc_t *src, int64_t out_channels, int64_t stride,
-                                              int src_any, int sum, dnnl_alg_kind_t eltwise, float alpha, float beta) {
-    int64_t n = src->dims[0], c = src->dims[1], h = src->dims[2], w = src->dims[3];
-    int64_t oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
-    dnnl_memory_desc_t src_md = *src, weights_md, bias_md, dst_md;
+/// Inference 3x3 convolution, padding 1, `stride`, from `src` to `dst` (fixed layouts, or dnnl_format_tag_any:
+/// a oneDNN layer between ours reads and writes the engine's CNHW activations directly),
+/// with bias (plain) and weights in the layouts oneDNN prefers, and post-ops: a sum (dst += the destination's
+/// previous content) when `sum` is set, then the eltwise `eltwise` (alpha, beta) unless it is
+/// dnnl_alg_kind_undef. The scratchpad is the caller's (dnnl_scratchpad_mode_user), so that threads sharing
+/// the primitive never share scratch memory.
+static inline dnnl_status_t cdnnl_convolution_between(dnnl_primitive_desc_t *pd, dnnl_engine_t engine,
+                                                      const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
+                                                      int64_t stride, int sum, dnnl_alg_kind_t eltwise, float alpha,
+                                                      float beta) {
+    int64_t c = src->dims[1], out_channels = dst->dims[1];
+    dnnl_memory_desc_t weights_md, bias_md;
     dnnl_status_t s;
-    if (src_any && (s = cdnnl_md4(&src_md, n, c, h, w, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = cdnnl_md4(&weights_md, out_channels, c, 3, 3, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = cdnnl_md1(&bias_md, out_channels)) != dnnl_success) return s;
-    if ((s = cdnnl_md4(&dst_md, n, out_channels, oh, ow, dnnl_format_tag_any)) != dnnl_success) return s;
     dnnl_dims_t strides = {stride, stride}, padding_l = {1, 1}, padding_r = {1, 1};
     dnnl_convolution_desc_t desc;
-    if ((s = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_auto, &src_md,
-                                                &weights_md, &bias_md, &dst_md, strides, padding_l, padding_r))
+    if ((s = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_auto, src,
+                                                &weights_md, &bias_md, dst, strides, padding_l, padding_r))
         != dnnl_success) return s;
     dnnl_primitive_attr_t attr;
     if ((s = dnnl_primitive_attr_create(&attr)) != dnnl_success) return s;
@@ -70,33 +69,18 @@ static inline dnnl_status_t cdnnl_convolution(dnnl_primitive_desc_t *pd, dnnl_en
     return s;
 }
 
-/// As `cdnnl_convolution`, with the destination in the fixed layout `dst` (dims N, O, Ho, Wo) instead of
-/// the one oneDNN prefers: for a oneDNN layer writing the engine's CNHW activations directly.
-static inline dnnl_status_t cdnnl_convolution_into(dnnl_primitive_desc_t *pd, dnnl_engine_t engine,
-                                                   const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
-                                                   int64_t stride, int sum, dnnl_alg_kind_t eltwise, float alpha, float beta) {
-    int64_t c = src->dims[1], out_channels = dst->dims[1];
-    dnnl_memory_desc_t src_md = *src, dst_md = *dst, weights_md, bias_md;
+/// `cdnnl_convolution_between` from `src` (a fixed layout, or any when `src_any`) to a destination of
+/// `out_channels` in the layout oneDNN prefers.
+static inline dnnl_status_t cdnnl_convolution(dnnl_primitive_desc_t *pd, dnnl_engine_t engine,
+                                              const dnnl_memory_desc_t *src, int64_t out_channels, int64_t stride,
+                                              int src_any, int sum, dnnl_alg_kind_t eltwise, float alpha, float beta) {
+    int64_t n = src->dims[0], c = src->dims[1], h = src->dims[2], w = src->dims[3];
+    int64_t oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
+    dnnl_memory_desc_t src_md = *src, dst_md;
     dnnl_status_t s;
-    if ((s = cdnnl_md4(&weights_md, out_channels, c, 3, 3, dnnl_format_tag_any)) != dnnl_success) return s;
-    if ((s = cdnnl_md1(&bias_md, out_channels)) != dnnl_success) return s;
-    dnnl_dims_t strides = {stride, stride}, padding_l = {1, 1}, padding_r = {1, 1};
-    dnnl_convolution_desc_t desc;
-    if ((s = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_auto, &src_md,
-                                                &weights_md, &bias_md, &dst_md, strides, padding_l, padding_r))
-        != dnnl_success) return s;
-    dnnl_primitive_attr_t attr;
-    if ((s = dnnl_primitive_attr_create(&attr)) != dnnl_success) return s;
-    dnnl_post_ops_t ops;
-    if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) { dnnl_primitive_attr_destroy(attr); return s; }
-    if (sum) s = dnnl_post_ops_append_sum(ops, 1.0f);
-    if (s == dnnl_success && eltwise != dnnl_alg_kind_undef) s = dnnl_post_ops_append_eltwise(ops, 1.0f, eltwise, alpha, beta);
-    if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
-    if (s == dnnl_success) s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    if (s == dnnl_success) s = dnnl_primitive_desc_create(pd, &desc, attr, engine, NULL);
-    dnnl_post_ops_destroy(ops);
-    dnnl_primitive_attr_destroy(attr);
-    return s;
+    if (src_any && (s = cdnnl_md4(&src_md, n, c, h, w, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = cdnnl_md4(&dst_md, n, out_channels, oh, ow, dnnl_format_tag_any)) != dnnl_success) return s;
+    return cdnnl_convolution_between(pd, engine, &src_md, &dst_md, stride, sum, eltwise, alpha, beta);
 }
 
 /// The descriptor a primitive descriptor holds for `what` (dnnl_query_src_md, ..._weights_md, ..._dst_md,

@@ -254,50 +254,27 @@ public final class MPITaskRunner: SurfaceTaskRunner {
 /// A point evaluated on a thread of its own while the calling thread keeps talking MPI.
 final class LocalSlot: @unchecked Sendable {
     private let computation: SurfaceComputation
-    private let lock = NSLock()
-    private var running: SurfaceTask?
-    private var finished: (SurfaceTask, Result<PointValues, any Error>)?
+    private let work = BackgroundWork<PointValues>()
     private let cancel = CancellationFlag()
-    private let done = DispatchSemaphore(value: 0)
-    private var threads = 0
+    private var task: SurfaceTask?   // the point started last; only the calling thread touches it
 
     init(computation: SurfaceComputation) { self.computation = computation }
 
-    var isIdle: Bool { lock.lock(); defer { lock.unlock() }; return running == nil && finished == nil }
+    var isIdle: Bool { work.isIdle }
 
     func start(_ task: SurfaceTask) {
-        lock.lock()
-        running = task
-        threads += 1
-        lock.unlock()
-        let thread = Thread { [self] in
-            let outcome = Result { try computation.evaluate(task, cancel: cancel) }
-            lock.lock()
-            running = nil
-            finished = (task, outcome)
-            lock.unlock()
-            done.signal()
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
+        self.task = task
+        work.start { [self] in try computation.evaluate(task, cancel: cancel) }
     }
 
     func takeFinished() -> (SurfaceTask, Result<PointValues, any Error>)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let result = finished else { return nil }
-        finished = nil
-        threads -= 1
-        done.wait()
-        return result
+        guard let task, let outcome = work.takeFinished() else { return nil }
+        return (task, outcome)
     }
 
     /// Cancels a running point and waits for its thread to end.
     func cancelAndWait() {
         cancel.cancel()
-        lock.lock()
-        let outstanding = threads
-        lock.unlock()
-        if outstanding > 0 { done.wait() }
+        work.wait()
     }
 }

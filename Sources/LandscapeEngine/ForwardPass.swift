@@ -219,7 +219,7 @@ extension InferenceNetwork {
         let winograd4 = algorithm == .winograd4 && conv.stride == 1
         let winograd = algorithm == .winograd && conv.stride == 1
         let registerWeights = algorithm == .im2col ? []
-            : winograd4 ? conv.winograd4Filters.filters(conv.weight, outChannels: conv.outChannels, inChannels: conv.inChannels)
+            : winograd4 ? conv.winograd4Weight
             : winograd ? conv.winogradWeight : conv.directWeight
         let useRegisterKernel = !registerWeights.isEmpty
         // F(4×4) numbers its tiles across the images of a call and chunks them itself (a 8×8 plane has only

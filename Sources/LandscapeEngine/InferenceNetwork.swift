@@ -22,19 +22,18 @@ public struct InferenceNetwork: Sendable {
     }
 
     /// `plan`: pack each convolution's filters only for the kernel that plan runs it on (a per-point saving:
-    /// a surface refolds at every point); nil packs for both register kernels (any evaluator can run it).
+    /// a surface refolds at every point); nil packs for every register kernel (any evaluator can run it).
     public init(_ model: ResNetModel, for plan: ConvolutionPlan? = nil) {
         let arch = model.architecture
         var index = 0
         func folded(_ conv: String, _ bn: String, stride: Int) -> FoldedConvolution {
             defer { index += 1 }
-            var packing: FoldedConvolution.Packing = [.winograd, .direct]
+            var packing: FoldedConvolution.Packing = [.winograd, .winograd4, .direct]
             if let plan {
                 switch plan.kernel(LayerClass.of(convolution: index, blocksPerStage: arch.blocksPerStage), activation: arch.activation) {
                 case .ours(.winograd): packing = stride == 1 ? .winograd : .direct
                 case .ours(.direct): packing = .direct
-                // F(4×4) packs its own filters on first use (`winograd4Filters`); its stride-2 layers run direct.
-                case .ours(.winograd4): packing = stride == 1 ? [] : .direct
+                case .ours(.winograd4): packing = stride == 1 ? .winograd4 : .direct
                 default: packing = []
                 }
             }
@@ -69,8 +68,10 @@ struct FoldedConvolution: Sendable {
     let winogradWeight: [Float]
     /// The weights in the direct kernel's order (stride 1 or 2); empty without AVX2.
     let directWeight: [Float]
-    /// U = G g Gᵀ for Winograd F(4×4, 3×3), packed on first use (only `winograd4` runs need them).
-    let winograd4Filters = Winograd4Filters()
+    /// U = G g Gᵀ for Winograd F(4×4, 3×3) in the kernel's order; empty for strided convolutions, without AVX2,
+    /// or when the plan runs this layer on another kernel. Packed here, once per fold, so the forward pass
+    /// reads it without a lock.
+    let winograd4Weight: [Float]
 
     var reduction: Int { inChannels * 9 }
 
@@ -79,9 +80,11 @@ struct FoldedConvolution: Sendable {
         let rawValue: Int
         static let winograd = Packing(rawValue: 1)
         static let direct = Packing(rawValue: 2)
+        static let winograd4 = Packing(rawValue: 4)
     }
 
-    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int, packing: Packing = [.winograd, .direct]) {
+    init(model: ResNetModel, convolution: String, batchNorm: String, stride: Int,
+         packing: Packing = [.winograd, .winograd4, .direct]) {
         let w = model.tensor("\(convolution).weight")!
         let gamma = model.tensor("\(batchNorm).weight")!.scalars
         let beta = model.tensor("\(batchNorm).bias")!.scalars
@@ -103,6 +106,8 @@ struct FoldedConvolution: Sendable {
         self.bias = bias
         winogradWeight = stride == 1 && packing.contains(.winograd)
             ? DirectConvolution.packedWinogradFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
+        winograd4Weight = stride == 1 && packing.contains(.winograd4)
+            ? Winograd4Convolution.packedFilters(weight, outChannels: outChannels, inChannels: inChannels) : []
         directWeight = packing.contains(.direct)
             ? DirectConvolution.packedWeights(weight, outChannels: outChannels, inChannels: inChannels) : []
     }

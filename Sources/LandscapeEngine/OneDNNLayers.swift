@@ -83,7 +83,7 @@ final class OneDNNLayerPrimitive: @unchecked Sendable {
                                                key.nchwSource ? 0 : 1, key.residual ? 1 : 0, eltwise.kind, eltwise.alpha, eltwise.beta),
                              what)
         } else {
-            try OneDNN.check(cdnnl_convolution_into(&pd, OneDNN.engine, &plainSource, &plainDestination, Int64(key.stride),
+            try OneDNN.check(cdnnl_convolution_between(&pd, OneDNN.engine, &plainSource, &plainDestination, Int64(key.stride),
                                                     key.residual ? 1 : 0, eltwise.kind, eltwise.alpha, eltwise.beta), what)
         }
         defer { dnnl_primitive_desc_destroy(pd) }

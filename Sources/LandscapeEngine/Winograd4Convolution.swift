@@ -41,21 +41,3 @@ enum Winograd4Convolution {
                                   output, rowStride, height * width, epilogue, scratch)
     }
 }
-
-/// A stride-1 convolution's F(4×4) filters, packed on first use: a surface refolds its network at every
-/// grid point, and only `winograd4` runs need them (the F(2×2) and direct packings are made eagerly).
-final class Winograd4Filters: @unchecked Sendable {
-    private let lock = NSLock()
-    private var packed: [Float]?   // guarded by lock
-
-    init() {}
-
-    func filters(_ weight: [Float], outChannels: Int, inChannels: Int) -> [Float] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let packed { return packed }
-        let made = Winograd4Convolution.packedFilters(weight, outChannels: outChannels, inChannels: inChannels)
-        packed = made
-        return made
-    }
-}
