@@ -18,13 +18,7 @@ public enum DistributedHessian {
                            onProgress: (ProgressReport) -> Void = { _ in }) throws -> [HessianSpectrum]? {
         let mpi = try MPIProcess(launch: launch)
         if mpi.rank != 0 {
-            do {
-                try HessianWorker(mpi: mpi, rankTimeout: rankTimeout).serve(build: build)
-                mpi.finalize()
-            } catch {
-                FileHandle.standardError.write(Data("landscape: rank \(mpi.rank) on \(mpi.host): \(error)\n".utf8))
-                mpi.abort(code: 1)
-            }
+            mpi.runWorker { try HessianWorker(mpi: mpi, rankTimeout: rankTimeout).serve(build: build) }
             return nil
         }
         let coordinator = HessianCoordinator(mpi: mpi, rankTimeout: rankTimeout)

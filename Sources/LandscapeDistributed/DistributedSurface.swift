@@ -45,14 +45,7 @@ public enum DistributedSurface {
                                  coordinate: (_ build: (Int) throws -> SurfaceComputation, _ runner: MPITaskRunner) throws -> Void) throws {
         let mpi = try MPIProcess(launch: launch)
         if mpi.rank != 0 {
-            do {
-                try SurfaceWorker(mpi: mpi, rankTimeout: rankTimeout).serve(build: build)
-                mpi.finalize()
-            } catch {
-                // Rank 0 has been told (failed) where it could be; this rank just leaves.
-                FileHandle.standardError.write(Data("landscape: rank \(mpi.rank) on \(mpi.host): \(error)\n".utf8))
-                mpi.abort(code: 1)
-            }
+            mpi.runWorker { try SurfaceWorker(mpi: mpi, rankTimeout: rankTimeout).serve(build: build) }
             return
         }
         let coordinator = MPITaskRunner(mpi: mpi, rankTimeout: rankTimeout)

@@ -119,6 +119,19 @@ final class MPIProcess {
         _ = library.finalize!()
     }
 
+    /// A worker rank's whole part: `serve` until rank 0 says stop, then MPI_Finalize; on a failure (rank 0
+    /// has been told where it could be) the message on standard error, naming this rank and host, and
+    /// MPI_Abort.
+    func runWorker(_ serve: () throws -> Void) {
+        do {
+            try serve()
+            finalize()
+        } catch {
+            FileHandle.standardError.write(Data("landscape: rank \(rank) on \(host): \(error)\n".utf8))
+            abort(code: 1)
+        }
+    }
+
     /// MPI_Abort: the launcher ends every rank.
     func abort(code: Int32) -> Never {
         _ = library.abort!(library.comm_world, code)
