@@ -151,11 +151,18 @@ final class TrainingKernelPathTests: XCTestCase {
         var sgd = try SGD(learningRate: 0.05)
         for _ in 0..<2 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
         XCTAssertEqual(profile.steps, 2)
-        for phase: TrainingProfile.Phase in [.forwardConvolution, .backwardWeights, .backwardData, .unfold,
-                                             .batchNormBackward, .optimizer] {
+        // The strided layers' weight gradients stay on im2col + GEMM; the stride-1 ones run by Winograd
+        // (the default) and are timed under their own names.
+        var phases: [TrainingProfile.Phase] = [.forwardConvolution, .backwardWeights, .backwardData, .unfold,
+                                               .batchNormBackward, .optimizer]
+        if network.convolution.isWinograd && TrainingKernels.winogradWeightGradientDefault {
+            phases += [.winogradWeightTransforms, .winogradWeightProducts]
+        }
+        for phase in phases {
             XCTAssertGreaterThan(profile.seconds(phase), 0, phase.name)
         }
         XCTAssertTrue(profile.table.contains("backward-data convolutions"))
+        XCTAssertTrue(profile.table.contains("Winograd weight-gradient transforms"))
     }
 
     // MARK: - helpers

@@ -29,7 +29,8 @@ int winograd_weight_gradient_tiles(int height, int width);
 /// Floats per row of transformed tiles of `image_count` images: their tile count rounded up to 8.
 long winograd_weight_gradient_row_floats(int image_count, int height, int width);
 
-/// Scratch floats `winograd_weight_gradient_transform` needs besides its outputs (padded planes).
+/// Scratch floats `winograd_weight_gradient_transform` needs besides its outputs (one zero-padded
+/// plane and the 8 half planes of its two passes, all small enough for L1 on the planes met).
 long winograd_weight_gradient_transform_scratch_floats(int height, int width);
 
 /// Transforms `image_count` images (rows of T = `winograd_weight_gradient_row_floats` floats, tile

@@ -95,18 +95,39 @@ enum BatchNormTraining {
         let length = images.count * plane
         for c in 0..<channels {
             let start = (c * batch + images.lowerBound) * plane
-            let mean = Float(stats.mean[c])
-            let scale = Float(Double(gamma[c]) * stats.invStd[c])
-            let shift = beta[c]
-            let source = z + start, target = y + start
-            if let residual {
-                let add = residual + start
-                for i in 0..<length { target[i] = (source[i] - mean) * scale + shift + add[i] }
-            } else {
-                for i in 0..<length { target[i] = (source[i] - mean) * scale + shift }
-            }
+            normalize(z + start, count: length, Affine(stats, gamma: gamma, beta: beta, channel: c),
+                      adding: residual.map { $0 + start }, into: y + start)
         }
     }
+
+    /// One channel's normalization y = (z − μ)·scale + β: its constants in float32.
+    struct Affine {
+        let mean: Float, scale: Float, shift: Float
+
+        init(_ stats: ChannelStatistics, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, channel c: Int) {
+            mean = Float(stats.mean[c])
+            scale = Float(Double(gamma[c]) * stats.invStd[c])
+            shift = beta[c]
+        }
+    }
+
+    /// `count` floats of one channel: y = (z − μ)·scale + β (+ residual). The one place the
+    /// expression is written (`normalize` and the training network's fused BN + activation pass).
+    @inline(__always)
+    static func normalize(_ source: UnsafePointer<Float>, count: Int, _ affine: Affine,
+                          adding residual: UnsafePointer<Float>?, into target: UnsafeMutablePointer<Float>) {
+        let mean = affine.mean, scale = affine.scale, shift = affine.shift
+        if let add = residual {
+            for i in 0..<count { target[i] = (source[i] - mean) * scale + shift + add[i] }
+        } else {
+            for i in 0..<count { target[i] = (source[i] - mean) * scale + shift }
+        }
+    }
+
+    /// Whole images of one channel per piece of a fused pass (BN + activation forward, activation
+    /// backward + gradient moments): about 2,048 floats, so the piece a pass wrote is still in L1
+    /// when the next pass reads it.
+    static func imagesPerPiece(plane: Int) -> Int { max(1, 2048 / max(plane, 1)) }
 
     // MARK: Backward
 
@@ -116,12 +137,20 @@ enum BatchNormTraining {
                                           into partials: UnsafeMutablePointer<Double>) {
         for c in 0..<channels {
             for b in images {
-                let offset = (c * batch + b) * plane
-                let (sum, dot) = sumAndDot(gradOutput + offset, z + offset, count: plane)
-                partials[(b * channels + c) * 2] = sum
-                partials[(b * channels + c) * 2 + 1] = dot
+                gradientMoments(gradOutput, z, channel: c, image: b, channels: channels, batch: batch, plane: plane,
+                                into: partials)
             }
         }
+    }
+
+    /// partials[b][c] = (Σ dy, Σ dy·z) of one image's plane of one channel.
+    @inline(__always)
+    static func gradientMoments(_ gradOutput: UnsafePointer<Float>, _ z: UnsafePointer<Float>, channel c: Int, image b: Int,
+                                channels: Int, batch: Int, plane: Int, into partials: UnsafeMutablePointer<Double>) {
+        let offset = (c * batch + b) * plane
+        let (sum, dot) = sumAndDot(gradOutput + offset, z + offset, count: plane)
+        partials[(b * channels + c) * 2] = sum
+        partials[(b * channels + c) * 2 + 1] = dot
     }
 
     /// dβ = Σ dy and dγ = Σ dy·x̂ over the batch, x̂ = (z − μ)/√(σ² + ε), reduced in image order.

@@ -98,16 +98,24 @@ extension TrainingNetwork {
         defer { profile?.add(.activationBackward, shard: shard, since: start) }
         let layer = plan.layers[index]
         let y = buffers.preActivations[index]
-        let length = images.count * layer.plane
-        for c in 0..<layer.channels {
-            let start = (c * batch + images.lowerBound) * layer.plane
-            architecture.activation.backward(input: UnsafeBufferPointer(start: y + start, count: length),
-                                             gradOutput: UnsafeBufferPointer(start: gradient + start, count: length),
-                                             gradInput: UnsafeMutableBufferPointer(start: gradient + start, count: length))
+        let z = UnsafePointer(buffers.convolutionOutputs[index])
+        let plane = layer.plane, channels = layer.channels
+        let piece = BatchNormTraining.imagesPerPiece(plane: plane)
+        // One pass: each piece of a channel through f' in place, then its images' moments (the same
+        // per-image sums as `BatchNormTraining.accumulateGradientMoments`) while the piece is in L1.
+        for c in 0..<channels {
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
+                let count = min(piece, images.upperBound - first)
+                let start = (c * batch + first) * plane
+                architecture.activation.backward(input: UnsafeBufferPointer(start: y + start, count: count * plane),
+                                                 gradOutput: UnsafeBufferPointer(start: gradient + start, count: count * plane),
+                                                 gradInput: UnsafeMutableBufferPointer(start: gradient + start, count: count * plane))
+                for b in first..<(first + count) {
+                    BatchNormTraining.gradientMoments(gradient, z, channel: c, image: b, channels: channels, batch: batch,
+                                                      plane: plane, into: buffers.partials)
+                }
+            }
         }
-        BatchNormTraining.accumulateGradientMoments(gradient, buffers.convolutionOutputs[index], channels: layer.channels,
-                                                    batch: batch, plane: layer.plane, images: images,
-                                                    into: buffers.partials)
     }
 
     /// Reduces the partial sums into dγ, dβ of layer `index` and stores them as parameter gradients.

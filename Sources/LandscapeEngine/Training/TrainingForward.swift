@@ -88,6 +88,28 @@ extension TrainingNetwork {
         let y = buffers.preActivations[index]
         var identity: UnsafePointer<Float>? = nil
         if case .identity(let source) = layer.shortcut { identity = UnsafePointer(buffers.activations[source]) }
+        let a = buffers.activations[index]
+        var optionA = false
+        if case .optionA = layer.shortcut { optionA = true }
+        if !optionA {
+            // One pass: each piece of a channel normalized (+ identity) into y, then f(y) into a while
+            // the piece is in L1 (the same operations per element as the option-A path below, whose
+            // shortcut adds onto y between the two).
+            let z = UnsafePointer(buffers.convolutionOutputs[index])
+            let piece = BatchNormTraining.imagesPerPiece(plane: layer.plane)
+            for c in 0..<layer.channels {
+                let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta, channel: c)
+                for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
+                    let start = (c * batch + first) * layer.plane
+                    let length = min(piece, images.upperBound - first) * layer.plane
+                    BatchNormTraining.normalize(z + start, count: length, affine, adding: identity.map { $0 + start },
+                                                into: y + start)
+                    architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
+                                                  to: UnsafeMutableBufferPointer(start: a + start, count: length))
+                }
+            }
+            return
+        }
         BatchNormTraining.normalize(buffers.convolutionOutputs[index], stats, gamma: p.values + layer.gamma,
                                     beta: p.values + layer.beta, channels: layer.channels, batch: batch,
                                     plane: layer.plane, images: images, adding: identity, into: y)
@@ -97,7 +119,6 @@ extension TrainingNetwork {
                                        inHeight: input.outHeight, inWidth: input.outWidth, into: y,
                                        outChannels: layer.channels, batch: batch, images: images)
         }
-        let a = buffers.activations[index]
         let length = images.count * layer.plane
         for c in 0..<layer.channels {
             let start = (c * batch + images.lowerBound) * layer.plane

@@ -261,10 +261,11 @@ final class TrainingKernels {
 
     /// dW[O][C][3][3] += Σ over `imageCount` images of the stride-1 weight gradient by Winograd F(2×2, 3×3)
     /// (WinogradWeightGradient.h): per chunk of images (a count fixed by the geometry), the transforms V of
-    /// the input tiles and dM of the output-gradient tiles (timed as `unfold`), then for each of the 16
-    /// points ξ the product dU[ξ] (O×C) += dM[ξ] (O×tiles) · V[ξ]ᵀ by the register kernel (timed as
-    /// `backwardWeights`; it ran at 50–85 GFLOP/s per Zen 4 core, as fast as OpenBLAS's sgemm on these
-    /// shapes); at the end dW += Gᵀ dU G. Same sums in the same order for the same images, whatever runs them.
+    /// the input tiles and dM of the output-gradient tiles (timed as `winogradWeightTransforms`), then for
+    /// each of the 16 points ξ the product dU[ξ] (O×C) += dM[ξ] (O×tiles) · V[ξ]ᵀ by the register kernel
+    /// (it ran at 50–85 GFLOP/s per Zen 4 core, as fast as OpenBLAS's sgemm on these shapes); at the end
+    /// dW += Gᵀ dU G (both timed as `winogradWeightProducts`). Same sums in the same order for the same
+    /// images, whatever runs them.
     static func winogradWeightGradient(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
                                        gradOutput: UnsafePointer<Float>, gradLayout: ConvolutionKernels.PlaneLayout,
                                        outChannels: Int, imageCount: Int, height: Int, width: Int,
@@ -289,14 +290,14 @@ final class TrainingKernels {
         while first < imageCount {
             let count = min(chunk, imageCount - first)
             let tiles = winograd_weight_gradient_row_floats(Int32(count), h32, w32)
-            timed(.unfold) {
+            timed(.winogradWeightTransforms) {
                 winograd_weight_gradient_transform(input + first * layout.imageStride, layout.channelStride, layout.imageStride, c32,
                                                    gradOutput + first * gradLayout.imageStride, gradLayout.channelStride,
                                                    gradLayout.imageStride, o32, Int32(count), h32, w32, v, m, planes)
             }
-            timed(.backwardWeights) { winograd_weight_gradient_accumulate(m, v, o32, c32, tiles, du) }
+            timed(.winogradWeightProducts) { winograd_weight_gradient_accumulate(m, v, o32, c32, tiles, du) }
             first += count
         }
-        winograd_weight_gradient_finish(du, o32, c32, gradWeight)
+        timed(.winogradWeightProducts) { winograd_weight_gradient_finish(du, o32, c32, gradWeight) }
     }
 }

@@ -13,6 +13,8 @@ public final class TrainingProfile: @unchecked Sendable {
         case unfold
         case backwardData
         case backwardWeights
+        case winogradWeightTransforms
+        case winogradWeightProducts
         case batchNormBackward
         case activationBackward
         case shortcutAndPool
@@ -25,9 +27,11 @@ public final class TrainingProfile: @unchecked Sendable {
             switch self {
             case .forwardConvolution: return "forward convolutions"
             case .forwardBatchNormActivation: return "forward BN + shortcut + activation"
-            case .unfold: return "im2col copies (backward-weights)"
+            case .unfold: return "im2col copies (GEMM backward)"
             case .backwardData: return "backward-data convolutions"
-            case .backwardWeights: return "backward-weights GEMMs"
+            case .backwardWeights: return "weight-gradient GEMMs / direct kernel"
+            case .winogradWeightTransforms: return "Winograd weight-gradient transforms"
+            case .winogradWeightProducts: return "Winograd weight-gradient products"
             case .batchNormBackward: return "BN backward"
             case .activationBackward: return "activation backward + BN moments"
             case .shortcutAndPool: return "shortcut, pool, zeroing, shard sums"

@@ -1,0 +1,64 @@
+// The Winograd weight gradient's two halves (WinogradWeightGradient.c: the transforms of a chunk's
+// input and output-gradient tiles, then the 16 products per tile) timed apart in thread CPU time
+// (the best of `reps`, which the other processes on a shared machine disturb less than wall time),
+// on the stride-1 layers of a ResNet-20 on 28x28 images with one shard's 64 images, chunk by chunk
+// as TrainingKernels.winogradWeightGradient runs them. Prints a checksum of the weight gradient
+// (the same on every build whose sums are the same bits). Build (one command line) and run from
+// the repository root, in bash:
+//
+//   S=Sources/CDirectConvolution; clang -O3 -I$S/include -I$S -o /tmp/wg-bench
+//     Benchmarks/winograd_weight_gradient_bench.c $S/{WinogradWeightGradient,CPUFeatures,KernelSelection,
+//     DirectConvolution,DirectConvolution512,WinogradConvolution,WinogradConvolution512}.c -lm
+//   /tmp/wg-bench [chunk floats, default 262144 as TrainingKernels.winogradChunkFloats] [reps, default 5]
+#include "WinogradWeightGradient.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <math.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+int main(int argc, char **argv) {
+    long chunk_floats = argc > 1 ? atol(argv[1]) : 256 * 1024;
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    struct { int c, o, h, count; } layers[] = {{1, 16, 28, 1}, {16, 16, 28, 6}, {32, 32, 14, 5}, {64, 64, 7, 5}};
+    const int batch = 64;
+    double total_t = 0, total_a = 0;
+    double checksum = 0;
+    for (int l = 0; l < 4; l++) {
+        int C = layers[l].c, O = layers[l].o, H = layers[l].h, W = H;
+        long plane = (long)H * W;
+        float *x = malloc(sizeof(float) * C * batch * plane), *g = malloc(sizeof(float) * O * batch * plane);
+        for (long i = 0; i < C * batch * plane; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+        for (long i = 0; i < O * batch * plane; i++) g[i] = (float)((i * 104729) % 1000) / 1000.0f - 0.5f;
+        int chunk = winograd_weight_gradient_chunk_images(C, O, H, W, chunk_floats);
+        long cap = winograd_weight_gradient_row_floats(chunk, H, W);
+        float *du = calloc(16L * O * C, sizeof(float));
+        float *v = malloc(sizeof(float) * 16 * C * cap), *m = malloc(sizeof(float) * 16 * O * cap);
+        float *scratch = malloc(sizeof(float) * winograd_weight_gradient_transform_scratch_floats(H, W));
+        float *gw = calloc(9L * O * C, sizeof(float));
+        double bt = 1e9, ba = 1e9;
+        for (int r = 0; r < reps; r++) {
+            double tt = 0, ta = 0;
+            memset(du, 0, sizeof(float) * 16 * O * C);
+            for (int first = 0; first < batch; first += chunk) {
+                int count = chunk < batch - first ? chunk : batch - first;
+                long T = winograd_weight_gradient_row_floats(count, H, W);
+                double t0 = now();
+                winograd_weight_gradient_transform(x + first * plane, batch * plane, plane, C, g + first * plane, batch * plane, plane, O,
+                                                   count, H, W, v, m, scratch);
+                double t1 = now();
+                winograd_weight_gradient_accumulate(m, v, O, C, T, du);
+                ta += now() - t1; tt += t1 - t0;
+            }
+            if (tt < bt) bt = tt;
+            if (ta < ba) ba = ta;
+        }
+        winograd_weight_gradient_finish(du, O, C, gw);
+        for (long i = 0; i < 9L * O * C; i++) checksum += gw[i] * (double)((i % 13) + 1);
+        printf("C=%2d O=%2d %2dx%2d chunk %2d imgs: transform %7.3f ms accumulate %7.3f ms (x%d layers)\n", C, O, H, W, chunk, bt * 1e3, ba * 1e3, layers[l].count);
+        total_t += bt * layers[l].count; total_a += ba * layers[l].count;
+        free(x); free(g); free(du); free(v); free(m); free(scratch); free(gw);
+    }
+    printf("per shard step (64 images): transform %.2f ms, accumulate %.2f ms; checksum %.9g\n", total_t * 1e3, total_a * 1e3, checksum);
+    return 0;
+}
