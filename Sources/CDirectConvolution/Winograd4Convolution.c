@@ -69,12 +69,20 @@ static geometry4 measure4(int in_channels, int height, int width, int chunk_tile
     return g;
 }
 
+// Floats between the V (or M) rows of consecutive transformed positions xi: the channels' rows of a chunk,
+// rounded up to an odd number of 64-byte lines. The transforms touch the 36 rows of one channel together;
+// at C x tile_stride floats they were 3, 6 and 12 KiB apart on the 32x32, 16x16 and 8x8 layers, so all 36
+// fell into 4, 2 or 1 of the L1's 64 sets (8 ways each). An odd line count spreads them over 36 sets.
+static long xi_stride(int channels, const geometry4 *g) {
+    return ((long)channels * g->tile_stride / 16 | 1) * 16;   // tile_stride is a multiple of 16
+}
+
 // Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
     return round_up(g->slots * g->image, 16)                 // padded images (then 64-byte aligned if scratch is)
          + 4 * g->tile_stride                              // two longs per tile
-         + (long)XI * in_channels * g->tile_stride         // V of one chunk
-         + (long)XI * out_channels * g->tile_stride        // M of one chunk
+         + (long)XI * xi_stride(in_channels, g)            // V of one chunk
+         + (long)XI * xi_stride(out_channels, g)           // M of one chunk
          + (long)g->chunk_rows * 4 * g->sums_row + 8;      // one output channel's sums
 }
 
@@ -148,7 +156,7 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                           float *output, long out_channel_stride, long out_image_stride,
                           direct_convolution_epilogue epilogue, float *scratch, int wide) {
     const geometry4 g = measure4(in_channels, height, width, wide ? CHUNK4_TILES_AVX512 : CHUNK4_TILES);
-    const long v_xi_stride = in_channels * g.tile_stride, m_xi_stride = out_channels * g.tile_stride;
+    const long v_xi_stride = xi_stride(in_channels, &g), m_xi_stride = xi_stride(out_channels, &g);
     float *padded = scratch;
     long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
     long *corners = offsets + g.tile_stride;
@@ -178,8 +186,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
             corners[t] = fused ? global / g.tile_rows * out_image_stride + 4 * ty * width + 4 * tx
                                : (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
         }
-        if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v);
-        else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, contiguous, v);
+        if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
+        else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
         if (wide) {
             winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,
                                       m, m_xi_stride, lanes);

@@ -71,12 +71,11 @@ V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, const winogr
     return V_NAME(activate)(value, d->activation);
 }
 
-// V[xi][c][t] for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start of
+// V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start of
 // its padded image's channel 0; lanes past the chunk's tiles at offset 0). Tiles outermost: their addresses
 // are computed once for all channels.
 W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channels, const geometry4 *g,
-                                                const long *offsets, long lanes, int contiguous, float *v) {
-    const long xi_stride = channels * g->tile_stride;
+                                                const long *offsets, long lanes, int contiguous, float *v, long xi_stride) {
     const long pw = g->padded_width;
     for (long t = 0; t < lanes; t += V_WIDTH) {
         const float *base[V_WIDTH];
