@@ -1,6 +1,7 @@
 #include "Winograd4Convolution.h"
 
 #include <immintrin.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "Avx512Kernels.h"
@@ -79,11 +80,12 @@ static long xi_stride(int channels, const geometry4 *g) {
 
 // Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
-    return round_up(g->slots * g->image, 16)                 // padded images (then 64-byte aligned if scratch is)
+    return round_up(g->slots * g->image, 16)                 // padded images (64-byte aligned: see winograd4_run)
          + 4 * g->tile_stride                              // two longs per tile
          + (long)XI * xi_stride(in_channels, g)            // V of one chunk
          + (long)XI * xi_stride(out_channels, g)           // M of one chunk
-         + (long)g->chunk_rows * 4 * g->sums_row + 8;      // one output channel's sums
+         + (long)g->chunk_rows * 4 * g->sums_row + 8       // one output channel's sums
+         + 16;                                             // to align the start to 64 bytes
 }
 
 long winograd4_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
@@ -157,7 +159,9 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                           direct_convolution_epilogue epilogue, float *scratch, int wide) {
     const geometry4 g = measure4(in_channels, height, width, wide ? CHUNK4_TILES_AVX512 : CHUNK4_TILES);
     const long v_xi_stride = xi_stride(in_channels, &g), m_xi_stride = xi_stride(out_channels, &g);
-    float *padded = scratch;
+    // 64-byte aligned (callers' buffers are malloc's 16): then every V and M row is, and the full-width loads
+    // and stores of the transforms and the element-wise stage never split a cache line.
+    float *padded = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
     long *corners = offsets + g.tile_stride;
     float *v = (float *)(corners + g.tile_stride);
