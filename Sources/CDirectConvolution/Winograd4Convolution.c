@@ -25,13 +25,17 @@
 // Tiles are small (a 32x32 plane has 8x8 of them, an 8x8 plane 2x2), so the tiles of the whole call are
 // numbered across images: global tile row R = image * tile_rows + tile row, and a chunk is a run of global
 // tile rows holding at least CHUNK4_TILES tiles (several images' worth on small planes), its tiles numbered
-// t = (R - first R) * tile_columns + tile column. The transforms run 8 consecutive tiles a vector
-// whatever row or image they come from (each tile's 6x6 input is read as 128-bit rows and transposed), so
-// no lane is wasted on 8x8 or 7x7 planes. Each image is copied once into a zero-bordered plane (4
+// t = (R - first R) * tile_columns + tile column. The transforms (Winograd4Template.h, written once for 8
+// and 16 lanes) run 8 or 16 consecutive tiles a vector whatever row or image they come from, so no lane is
+// wasted on 8x8 or 7x7 planes: each tile's 6x6 input read as 128-bit rows and transposed, or, where
+// tile_columns is a multiple of 4 (32x32, 16x16), 4-tile groups read with full-width loads (their lanes
+// permuted, undone by the output transform). Each image is copied once into a zero-bordered plane (4
 // tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles); a chunk may span several
 // images, so `slots` padded images are kept in a ring. Per chunk: V (36 x C x tiles) and M (36 x O x
-// tiles) stay in L2 between the stages; each output channel's 4x4 tiles go to a small sums buffer, then
-// through the epilogue (bias, residual, activation) row by row, as in the F(2x2) kernel.
+// tiles) stay in L2 between the stages. Where every 4x4 output tile is whole (height and width multiples
+// of 4) the output transform applies the epilogue (bias, residual, activation: epilogue_row's operations,
+// so the same bits) and stores straight into the output rows; elsewhere each output channel's tiles go to
+// a small sums buffer, then through the epilogue row by row, as in the F(2x2) kernel.
 
 // Tiles per chunk wanted. 48 on AVX-512: whole blocks of 8 channels x 48 tiles (24 accumulators) where 32 runs
 // 2-vector blocks (16). Measured on Zen 4 (loaded; binaries alternated, 5 rounds, medians): whole ResNet-20
@@ -44,10 +48,7 @@
 #ifndef CHUNK4_TILES_AVX512
 #define CHUNK4_TILES_AVX512 48
 #endif
-enum { XI = 36, TILE_LANES = 16 };
-#ifndef W4_FUSE
-#define W4_FUSE 1
-#endif   // products run over whole multiples of 16 tiles
+enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
 
 static geometry4 measure4(int in_channels, int height, int width, int chunk_tiles_wanted) {
     geometry4 g;
@@ -172,7 +173,7 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     // Full-width loads and stores where 4-tile groups are contiguous (Winograd4Template.h); the epilogue in
     // the output transform where every output tile is whole (else through the sums and epilogue4).
     const int contiguous = g.tile_columns % 4 == 0;
-    const int fused = height % 4 == 0 && width % 4 == 0 && W4_FUSE;
+    const int fused = height % 4 == 0 && width % 4 == 0;
     long next_image = 0;   // the first image not yet padded
     for (long first_row = 0; first_row < total_rows; first_row += g.chunk_rows) {
         const long end_row = first_row + g.chunk_rows < total_rows ? first_row + g.chunk_rows : total_rows;
