@@ -19,26 +19,7 @@ enum { VECTOR512 = 16, MAX_VECTORS512 = 3 };
 
 // KernelTemplate.h on 16 lanes: register_block512 (groups of 4 output channels in pairs, up to 3 vectors),
 // exp_clamped512 and activate512, the same operations in the same order as SharedKernels.h's 8-lane ones.
-#define V_TYPE __m512
-#define V_MASK __mmask16
-#define V_WIDTH VECTOR512
-#define V_MAX_VECTORS MAX_VECTORS512
-#define V_NAME(name) name##512
-#define V_KERNEL AVX512_INLINE
-#define V_ZERO _mm512_setzero_ps
-#define V_LOADU _mm512_loadu_ps
-#define V_STOREU _mm512_storeu_ps
-#define V_SET1 _mm512_set1_ps
-#define V_ADD _mm512_add_ps
-#define V_SUB _mm512_sub_ps
-#define V_MUL _mm512_mul_ps
-#define V_DIV _mm512_div_ps
-#define V_FMA _mm512_fmadd_ps
-#define V_MIN _mm512_min_ps
-#define V_LESS(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
-#define V_ZERO_WHERE(mask, v) _mm512_maskz_mov_ps((__mmask16)~(mask), v)
-#define V_ADD_EXPONENT(p, s) _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), \
-                                                                  _mm512_slli_epi32(_mm512_castps_si512(s), 23)))
+#include "VectorLanes16.h"
 #include "KernelTemplate.h"
 
 // The block for positions [i, end) (end - i > 0): as many 16-lane vectors as cover them, at most 3, never

@@ -1,17 +1,9 @@
 // What the 8-lane (AVX2) and 16-lane (AVX-512) kernels share, written once (internal to this target): the
 // register block, and the epilogue's activations (ReLU, Swish, Mish) with their exp. No include guard:
-// SharedKernels.h includes it for 8 lanes and Avx512Kernels.h for 16, each after defining the V_* names
-// below; it undefines them at its end. Both widths run the same operations in the same order, so both ISAs
-// give the same bits (the tests check it). Each width's machine code is what its own copy gave before.
-//   V_TYPE, V_MASK          the vector and comparison-mask types
-//   V_WIDTH, V_MAX_VECTORS  floats per vector; vectors per register block at most
-//   V_NAME(name)            the name a function gets at this width
-//   V_KERNEL                its attributes (target, always_inline, static inline)
-//   V_ZERO(), V_LOADU, V_STOREU, V_SET1, V_ADD, V_SUB, V_MUL, V_DIV, V_FMA(a, b, c) = a * b + c, V_MIN
-//                           (as the intrinsics)
-//   V_LESS(a, b)            the lanes where a < b (ordered: false for NaN)
-//   V_ZERO_WHERE(mask, v)   v with the masked lanes set to +0
-//   V_ADD_EXPONENT(p, s)    p's bits + (s's bits << 23) as 32-bit integers (2^k into p's exponent)
+// SharedKernels.h includes it for 8 lanes and Avx512Kernels.h for 16, each after VectorLanes8.h or
+// VectorLanes16.h (the V_* names, listed there); it undefines them at its end. Both widths run the same
+// operations in the same order, so both ISAs give the same bits (the tests check it). Each width's machine
+// code is what its own copy gave before.
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -126,22 +118,4 @@ V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
 
 #endif
 
-#undef V_TYPE
-#undef V_WIDTH
-#undef V_MAX_VECTORS
-#undef V_ZERO
-#undef V_LOADU
-#undef V_STOREU
-#undef V_MASK
-#undef V_NAME
-#undef V_KERNEL
-#undef V_SET1
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_FMA
-#undef V_MIN
-#undef V_LESS
-#undef V_ZERO_WHERE
-#undef V_ADD_EXPONENT
+#include "VectorLanesEnd.h"

@@ -50,26 +50,7 @@ static inline phase_layout measure_phases(int height, int width) {
 #if defined(__x86_64__) || defined(__i386__)
 
 // KernelTemplate.h on 8 lanes: register_block, exp_clamped and activate.
-#define V_TYPE __m256
-#define V_MASK __m256
-#define V_WIDTH VECTOR
-#define V_MAX_VECTORS VECTORS_PER_BLOCK
-#define V_NAME(name) name
-#define V_KERNEL __attribute__((target("avx2,fma"), always_inline)) static inline
-#define V_ZERO _mm256_setzero_ps
-#define V_LOADU _mm256_loadu_ps
-#define V_STOREU _mm256_storeu_ps
-#define V_SET1 _mm256_set1_ps
-#define V_ADD _mm256_add_ps
-#define V_SUB _mm256_sub_ps
-#define V_MUL _mm256_mul_ps
-#define V_DIV _mm256_div_ps
-#define V_FMA _mm256_fmadd_ps
-#define V_MIN _mm256_min_ps
-#define V_LESS(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
-#define V_ZERO_WHERE(mask, v) _mm256_andnot_ps(mask, v)
-#define V_ADD_EXPONENT(p, s) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), \
-                                                                  _mm256_slli_epi32(_mm256_castps_si256(s), 23)))
+#include "VectorLanes8.h"
 #include "KernelTemplate.h"
 
 // Short rows (7 to 35 floats) copied and zeroed with unaligned vector stores: whole vectors, then one

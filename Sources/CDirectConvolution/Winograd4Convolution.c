@@ -1,6 +1,7 @@
 #include "Winograd4Convolution.h"
 
 #include <immintrin.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "Avx512Kernels.h"
@@ -24,13 +25,17 @@
 // Tiles are small (a 32x32 plane has 8x8 of them, an 8x8 plane 2x2), so the tiles of the whole call are
 // numbered across images: global tile row R = image * tile_rows + tile row, and a chunk is a run of global
 // tile rows holding at least CHUNK4_TILES tiles (several images' worth on small planes), its tiles numbered
-// t = (R - first R) * tile_columns + tile column. The transforms run 8 consecutive tiles a vector
-// whatever row or image they come from (each tile's 6x6 input is read as 128-bit rows and transposed), so
-// no lane is wasted on 8x8 or 7x7 planes. Each image is copied once into a zero-bordered plane (4
+// t = (R - first R) * tile_columns + tile column. The transforms (Winograd4Template.h, written once for 8
+// and 16 lanes) run 8 or 16 consecutive tiles a vector whatever row or image they come from, so no lane is
+// wasted on 8x8 or 7x7 planes: each tile's 6x6 input read as 128-bit rows and transposed, or, where
+// tile_columns is a multiple of 4 (32x32, 16x16), 4-tile groups read with full-width loads (their lanes
+// permuted, undone by the output transform). Each image is copied once into a zero-bordered plane (4
 // tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles); a chunk may span several
 // images, so `slots` padded images are kept in a ring. Per chunk: V (36 x C x tiles) and M (36 x O x
-// tiles) stay in L2 between the stages; each output channel's 4x4 tiles go to a small sums buffer, then
-// through the epilogue (bias, residual, activation) row by row, as in the F(2x2) kernel.
+// tiles) stay in L2 between the stages. Where every 4x4 output tile is whole (height and width multiples
+// of 4) the output transform applies the epilogue (bias, residual, activation: epilogue_row's operations,
+// so the same bits) and stores straight into the output rows; elsewhere each output channel's tiles go to
+// a small sums buffer, then through the epilogue row by row, as in the F(2x2) kernel.
 
 // Tiles per chunk wanted. 48 on AVX-512: whole blocks of 8 channels x 48 tiles (24 accumulators) where 32 runs
 // 2-vector blocks (16). Measured on Zen 4 (loaded; binaries alternated, 5 rounds, medians): whole ResNet-20
@@ -44,16 +49,6 @@
 #define CHUNK4_TILES_AVX512 48
 #endif
 enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
-
-typedef struct {
-    int tile_rows, tile_columns;   // per image
-    int chunk_rows;                // global tile rows per chunk
-    int slots;                     // padded images in the ring
-    int padded_rows, padded_width;
-    long plane, image;             // floats per padded channel plane; per padded image (all channels)
-    long tile_stride;              // floats per V or M row: a chunk's tiles rounded up to TILE_LANES
-    long sums_row;                 // floats per row of the sums buffer (4 tile_columns)
-} geometry4;
 
 static geometry4 measure4(int in_channels, int height, int width, int chunk_tiles_wanted) {
     geometry4 g;
@@ -76,13 +71,22 @@ static geometry4 measure4(int in_channels, int height, int width, int chunk_tile
     return g;
 }
 
+// Floats between the V (or M) rows of consecutive transformed positions xi: the channels' rows of a chunk,
+// rounded up to an odd number of 64-byte lines. The transforms touch the 36 rows of one channel together;
+// at C x tile_stride floats they were 3, 6 and 12 KiB apart on the 32x32, 16x16 and 8x8 layers, so all 36
+// fell into 4, 2 or 1 of the L1's 64 sets (8 ways each). An odd line count spreads them over 36 sets.
+static long xi_stride(int channels, const geometry4 *g) {
+    return ((long)channels * g->tile_stride / 16 | 1) * 16;   // tile_stride is a multiple of 16
+}
+
 // Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
-    return round_up(g->slots * g->image, 16)                 // padded images (then 64-byte aligned if scratch is)
+    return round_up(g->slots * g->image, 16)                 // padded images (64-byte aligned: see winograd4_run)
          + 4 * g->tile_stride                              // two longs per tile
-         + (long)XI * in_channels * g->tile_stride         // V of one chunk
-         + (long)XI * out_channels * g->tile_stride        // M of one chunk
-         + (long)g->chunk_rows * 4 * g->sums_row + 8;      // one output channel's sums
+         + (long)XI * xi_stride(in_channels, g)            // V of one chunk
+         + (long)XI * xi_stride(out_channels, g)           // M of one chunk
+         + (long)g->chunk_rows * 4 * g->sums_row + 8       // one output channel's sums
+         + 16;                                             // to align the start to 64 bytes
 }
 
 long winograd4_convolution_scratch_floats(int in_channels, int out_channels, int height, int width) {
@@ -121,130 +125,11 @@ void winograd4_convolution_pack_filters(const float *weight, int out_channels, i
 
 #if defined(__x86_64__) || defined(__i386__)
 
-#define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
-
-// y = B^T x over 6 vectors (a row or a column of a tile's 6x6 values, 8 tiles at once).
-AVX2_INLINE void input_transform6(const __m256 x[6], __m256 y[6]) {
-    const __m256 four = _mm256_set1_ps(4), minus_four = _mm256_set1_ps(-4), minus_five = _mm256_set1_ps(-5);
-    const __m256 p = _mm256_fmadd_ps(minus_four, x[2], x[4]);   // x4 - 4 x2
-    const __m256 q = _mm256_fmadd_ps(minus_four, x[1], x[3]);   // x3 - 4 x1
-    const __m256 r = _mm256_sub_ps(x[4], x[2]);
-    const __m256 s = _mm256_add_ps(_mm256_sub_ps(x[3], x[1]), _mm256_sub_ps(x[3], x[1]));   // 2 (x3 - x1)
-    y[0] = _mm256_fmadd_ps(four, x[0], _mm256_fmadd_ps(minus_five, x[2], x[4]));
-    y[1] = _mm256_add_ps(p, q);
-    y[2] = _mm256_sub_ps(p, q);
-    y[3] = _mm256_add_ps(r, s);
-    y[4] = _mm256_sub_ps(r, s);
-    y[5] = _mm256_fmadd_ps(four, x[1], _mm256_fmadd_ps(minus_five, x[3], x[5]));
-}
-
-// y = A^T x: 6 vectors to 4.
-AVX2_INLINE void output_transform6(const __m256 x[6], __m256 y[4]) {
-    const __m256 a = _mm256_add_ps(x[1], x[2]), b = _mm256_sub_ps(x[1], x[2]);
-    const __m256 c = _mm256_add_ps(x[3], x[4]), d = _mm256_sub_ps(x[3], x[4]);
-    y[0] = _mm256_add_ps(_mm256_add_ps(x[0], a), c);
-    y[1] = _mm256_fmadd_ps(_mm256_set1_ps(2), d, b);
-    y[2] = _mm256_fmadd_ps(_mm256_set1_ps(4), c, a);
-    y[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8), d, b), x[5]);
-}
-
-// Four floats at each of 8 addresses (tiles k = 0..7) transposed: out[j] lane k = p[k][j].
-AVX2_INLINE void load_transposed4(const float *const p[8], __m256 out[4]) {
-    __m256 w[4];   // w[k] = tile k's 4 floats | tile k + 4's
-    for (int k = 0; k < 4; k++)
-        w[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p[k])), _mm_loadu_ps(p[k + 4]), 1);
-    const __m256 u0 = _mm256_unpacklo_ps(w[0], w[1]), u1 = _mm256_unpackhi_ps(w[0], w[1]);
-    const __m256 u2 = _mm256_unpacklo_ps(w[2], w[3]), u3 = _mm256_unpackhi_ps(w[2], w[3]);
-    out[0] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(1, 0, 1, 0));
-    out[1] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(3, 2, 3, 2));
-    out[2] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(1, 0, 1, 0));
-    out[3] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
-}
-
-// The inverse: p[k][j] = in[j] lane k, for the tiles k < count.
-AVX2_INLINE void store_transposed4(const __m256 in[4], float *const p[8], int count) {
-    const __m256 u0 = _mm256_unpacklo_ps(in[0], in[1]), u1 = _mm256_unpackhi_ps(in[0], in[1]);
-    const __m256 u2 = _mm256_unpacklo_ps(in[2], in[3]), u3 = _mm256_unpackhi_ps(in[2], in[3]);
-    __m256 w[4];
-    w[0] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(1, 0, 1, 0));   // tile 0 | tile 4
-    w[1] = _mm256_shuffle_ps(u0, u2, _MM_SHUFFLE(3, 2, 3, 2));   // tile 1 | tile 5
-    w[2] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(1, 0, 1, 0));
-    w[3] = _mm256_shuffle_ps(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
-    if (count >= 8) {
-        for (int k = 0; k < 4; k++) {
-            _mm_storeu_ps(p[k], _mm256_castps256_ps128(w[k]));
-            _mm_storeu_ps(p[k + 4], _mm256_extractf128_ps(w[k], 1));
-        }
-        return;
-    }
-    for (int k = 0; k < 4 && k < count; k++) _mm_storeu_ps(p[k], _mm256_castps256_ps128(w[k]));
-    for (int k = 4; k < count; k++) _mm_storeu_ps(p[k], _mm256_extractf128_ps(w[k - 4], 1));
-}
-
-// V[xi][c][t] for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start
-// of its padded image's channel 0; lanes past the chunk's tiles point at offset 0: finite, never used).
-// Tiles outermost: the 8 tiles' row addresses are computed once for all channels.
-__attribute__((target("avx2,fma")))
-static void transform_input4(const float *padded, int channels, const geometry4 *g, const long *offsets, long lanes,
-                             float *v) {
-    const long xi_stride = channels * g->tile_stride;
-    const long pw = g->padded_width;
-    for (long t = 0; t < lanes; t += 8) {
-        const float *base[8];
-        for (int k = 0; k < 8; k++) base[k] = padded + offsets[t + k];
-        for (int c = 0; c < channels; c++) {
-            const long channel = c * g->plane;
-            __m256 e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
-            for (int i = 0; i < 6; i++) {
-                const float *low[8], *high[8];
-                for (int k = 0; k < 8; k++) {
-                    low[k] = base[k] + channel + i * pw;
-                    high[k] = low[k] + 2;
-                }
-                __m256 d[6], upper[4];
-                load_transposed4(low, d);        // columns 0..3
-                load_transposed4(high, upper);   // columns 2..5
-                d[4] = upper[2];
-                d[5] = upper[3];
-                input_transform6(d, e[i]);
-            }
-            float *out = v + c * g->tile_stride + t;
-            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
-                const __m256 column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
-                __m256 y[6];
-                input_transform6(column, y);
-                for (int i = 0; i < 6; i++) _mm256_storeu_ps(out + (i * 6 + j) * xi_stride, y[i]);
-            }
-        }
-    }
-}
-
-// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles into `sums`: tile t's top-left corner at
-// sums + corners[t] (chunk row L's output row r at (4 L + r) * sums_row, tile column tx at 4 tx).
-__attribute__((target("avx2,fma")))
-static void transform_output4(const float *m, long xi_stride, int o, const geometry4 *g, long tiles,
-                              const long *corners, float *sums) {
-    const float *source = m + (long)o * g->tile_stride;
-    for (long t = 0; t < tiles; t += 8) {
-        __m256 s[6][4];   // A^T M: s[j] = rows 0..3 of column j
-        for (int j = 0; j < 6; j++) {
-            __m256 column[6];
-            for (int i = 0; i < 6; i++) column[i] = _mm256_loadu_ps(source + (i * 6 + j) * xi_stride + t);
-            output_transform6(column, s[j]);
-        }
-        const int count = tiles - t < 8 ? (int)(tiles - t) : 8;
-        float *p[8];
-        for (int k = 0; k < 8; k++) p[k] = sums + corners[t + k < tiles ? t + k : t];
-        for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
-            const __m256 row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-            __m256 y[4];
-            output_transform6(row, y);
-            float *q[8];
-            for (int k = 0; k < 8; k++) q[k] = p[k] + r * g->sums_row;
-            store_transposed4(y, q, count);
-        }
-    }
-}
+// The transforms on 8 lanes: Winograd4Template.h (Winograd4Convolution512.c has the 16-lane ones).
+#define W4_ENTRY __attribute__((target("avx2,fma"))) static
+#include "VectorLanes8.h"
+#include "Winograd4Template.h"
+#undef W4_ENTRY
 
 // A chunk's sums for one output channel through the epilogue onto its images' rows: `row` is epilogue_row
 // (8 lanes) or epilogue_row512 (16; the same operations, so the same bits).
@@ -274,8 +159,10 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                           float *output, long out_channel_stride, long out_image_stride,
                           direct_convolution_epilogue epilogue, float *scratch, int wide) {
     const geometry4 g = measure4(in_channels, height, width, wide ? CHUNK4_TILES_AVX512 : CHUNK4_TILES);
-    const long v_xi_stride = in_channels * g.tile_stride, m_xi_stride = out_channels * g.tile_stride;
-    float *padded = scratch;
+    const long v_xi_stride = xi_stride(in_channels, &g), m_xi_stride = xi_stride(out_channels, &g);
+    // 64-byte aligned (callers' buffers are malloc's 16): then every V and M row is, and the full-width loads
+    // and stores of the transforms and the element-wise stage never split a cache line.
+    float *padded = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
     long *corners = offsets + g.tile_stride;
     float *v = (float *)(corners + g.tile_stride);
@@ -283,6 +170,10 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     float *sums = m + XI * m_xi_stride;
     const long total_rows = (long)image_count * g.tile_rows;
     const int groups = out_channels / GROUP;
+    // Full-width loads and stores where 4-tile groups are contiguous (Winograd4Template.h); the epilogue in
+    // the output transform where every output tile is whole (else through the sums and epilogue4).
+    const int contiguous = g.tile_columns % 4 == 0;
+    const int fused = height % 4 == 0 && width % 4 == 0;
     long next_image = 0;   // the first image not yet padded
     for (long first_row = 0; first_row < total_rows; first_row += g.chunk_rows) {
         const long end_row = first_row + g.chunk_rows < total_rows ? first_row + g.chunk_rows : total_rows;
@@ -297,10 +188,11 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
             const long global = first_row + t / g.tile_columns;
             const long ty = global % g.tile_rows, tx = t % g.tile_columns;
             offsets[t] = (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
-            corners[t] = (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
+            corners[t] = fused ? global / g.tile_rows * out_image_stride + 4 * ty * width + 4 * tx
+                               : (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
         }
-        if (wide) winograd4_transform_input_avx512(padded, in_channels, g.plane, g.padded_width, g.tile_stride, offsets, lanes, v);
-        else transform_input4(padded, in_channels, &g, offsets, lanes, v);
+        if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
+        else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
         if (wide) {
             winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,
                                       m, m_xi_stride, lanes);
@@ -316,11 +208,17 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
                     }
         }
         for (int channel = 0; channel < out_channels; channel++) {
-            if (wide) winograd4_transform_output_avx512(m, m_xi_stride, channel, g.tile_stride, g.sums_row, tiles, corners, sums);
-            else transform_output4(m, m_xi_stride, channel, &g, tiles, corners, sums);
-            (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
-                sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
-                &epilogue, channel);
+            const long offset = channel * out_channel_stride;
+            const winograd4_destination d = fused
+                ? (winograd4_destination){output + offset, width, 1, epilogue.bias,
+                                          epilogue.residual ? epilogue.residual + offset : 0, channel, epilogue.activation}
+                : (winograd4_destination){sums, g.sums_row, 0, 0, 0, channel, 0};
+            if (wide) winograd4_transform_output512(m, m_xi_stride, channel, &g, tiles, corners, contiguous, &d);
+            else winograd4_transform_output(m, m_xi_stride, channel, &g, tiles, corners, contiguous, &d);
+            if (!fused)
+                (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
+                    sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
+                    &epilogue, channel);
         }
     }
 }

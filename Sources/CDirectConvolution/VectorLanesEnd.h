@@ -1,0 +1,25 @@
+// Undefines the V_* names of VectorLanes8.h / VectorLanes16.h at the end of each vector template.
+#undef V_TYPE
+#undef V_MASK
+#undef V_WIDTH
+#undef V_MAX_VECTORS
+#undef V_NAME
+#undef V_KERNEL
+#undef V_ZERO
+#undef V_LOADU
+#undef V_STOREU
+#undef V_SET1
+#undef V_ADD
+#undef V_SUB
+#undef V_MUL
+#undef V_DIV
+#undef V_FMA
+#undef V_MIN
+#undef V_UNPACKLO
+#undef V_UNPACKHI
+#undef V_SHUFFLE
+#undef V_LESS
+#undef V_ZERO_WHERE
+#undef V_ADD_EXPONENT
+#undef V_LOAD_QUARTERS
+#undef V_STORE_QUARTERS

@@ -1,0 +1,173 @@
+// The transforms of Winograd F(4x4, 3x3) (Winograd4Convolution.c has the matrices), written once for 8 lanes
+// (AVX2: Winograd4Convolution.c) and 16 (AVX-512: Winograd4Convolution512.c), each file including this after
+// VectorLanes8.h or VectorLanes16.h and defining W4_ENTRY (the attributes of the two entry points). No include
+// guard; it undefines the V_* names at its end. Both widths run the same operations in the same order on
+// every lane, so both ISAs give the same bits (the tests check it).
+//
+// A vector holds one value of V_WIDTH tiles. Two ways to fill it from the padded planes (and back):
+//   gathered    lane k = tile t + k: each tile's 4 floats of a row read as a 128-bit piece and transposed in
+//               each 128-bit lane (any plane: tiles of one vector may come from several rows and images);
+//   contiguous  when tile_columns is a multiple of 4, the 4-tile groups t + 4q.. of a vector start at
+//               multiples of 4 of a tile row, so their rows are contiguous (16 floats): one full-width load
+//               gives V_WIDTH / 4 tiles' 4 columns, and the in-lane 4x4 transpose of 4 such loads gives the
+//               columns of V_WIDTH tiles in a permuted order: lane 4 a + q holds tile t + (V_WIDTH / 4) q + a.
+// The element-wise stage treats every tile alike, so the permutation goes through it unchanged and the output
+// transform undoes it by the same transpose, then stores full vectors. Lanes past the chunk's tiles read
+// offset 0 (finite, in bounds: a padded row is at least 4 tile_columns + 2 >= 18 floats) and are never stored.
+
+#if defined(__x86_64__) || defined(__i386__)
+
+// y = B^T x over 6 vectors (a row or a column of a tile's 6x6 values, V_WIDTH tiles at once).
+V_KERNEL void V_NAME(input_transform6)(const V_TYPE x[6], V_TYPE y[6]) {
+    const V_TYPE four = V_SET1(4), minus_four = V_SET1(-4), minus_five = V_SET1(-5);
+    const V_TYPE p = V_FMA(minus_four, x[2], x[4]);   // x4 - 4 x2
+    const V_TYPE q = V_FMA(minus_four, x[1], x[3]);   // x3 - 4 x1
+    const V_TYPE r = V_SUB(x[4], x[2]);
+    const V_TYPE s = V_ADD(V_SUB(x[3], x[1]), V_SUB(x[3], x[1]));   // 2 (x3 - x1)
+    y[0] = V_FMA(four, x[0], V_FMA(minus_five, x[2], x[4]));
+    y[1] = V_ADD(p, q);
+    y[2] = V_SUB(p, q);
+    y[3] = V_ADD(r, s);
+    y[4] = V_SUB(r, s);
+    y[5] = V_FMA(four, x[1], V_FMA(minus_five, x[3], x[5]));
+}
+
+// y = A^T x: 6 vectors to 4.
+V_KERNEL void V_NAME(output_transform6)(const V_TYPE x[6], V_TYPE y[4]) {
+    const V_TYPE a = V_ADD(x[1], x[2]), b = V_SUB(x[1], x[2]);
+    const V_TYPE c = V_ADD(x[3], x[4]), d = V_SUB(x[3], x[4]);
+    y[0] = V_ADD(V_ADD(x[0], a), c);
+    y[1] = V_FMA(V_SET1(2), d, b);
+    y[2] = V_FMA(V_SET1(4), c, a);
+    y[3] = V_ADD(V_FMA(V_SET1(8), d, b), x[5]);
+}
+
+// The 4x4 transpose within each 128-bit lane: out[j] lane 4 a + k = in[k] lane 4 a + j. Its own inverse.
+V_KERNEL void V_NAME(transpose4)(const V_TYPE in[4], V_TYPE out[4]) {
+    const V_TYPE u0 = V_UNPACKLO(in[0], in[1]), u1 = V_UNPACKHI(in[0], in[1]);
+    const V_TYPE u2 = V_UNPACKLO(in[2], in[3]), u3 = V_UNPACKHI(in[2], in[3]);
+    out[0] = V_SHUFFLE(u0, u2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = V_SHUFFLE(u0, u2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = V_SHUFFLE(u1, u3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = V_SHUFFLE(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+// Columns 0..3 of one row of V_WIDTH tiles (`offset` floats past each tile's address), in the vector's order.
+V_KERNEL void V_NAME(load_row4)(const float *const p[V_WIDTH], long offset, int contiguous, V_TYPE out[4]) {
+    V_TYPE w[4];
+    if (contiguous)   // p[q]: the q-th group of V_WIDTH / 4 tiles
+        for (int q = 0; q < 4; q++) w[q] = V_LOADU(p[q] + offset);
+    else
+        for (int k = 0; k < 4; k++) w[k] = V_LOAD_QUARTERS(p, k, offset);
+    V_NAME(transpose4)(w, out);
+}
+
+// The epilogue on the values of V_WIDTH output positions, as epilogue_row: with a bias, activation(sums + bias
+// (+ residual)); without, existing + sums (`other` is the residual or the existing output).
+V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, const winograd4_destination *d) {
+    if (!d->bias) return V_ADD(other, sums);
+    V_TYPE value = V_ADD(sums, V_SET1(d->bias[d->channel]));
+    if (d->residual) value = V_ADD(value, other);
+    return V_NAME(activate)(value, d->activation);
+}
+
+// V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start of
+// its padded image's channel 0; lanes past the chunk's tiles at offset 0). Tiles outermost: their addresses
+// are computed once for all channels.
+W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channels, const geometry4 *g,
+                                                const long *offsets, long lanes, int contiguous, float *v, long xi_stride) {
+    const long pw = g->padded_width;
+    for (long t = 0; t < lanes; t += V_WIDTH) {
+        const float *base[V_WIDTH];
+        if (contiguous)
+            for (int q = 0; q < 4; q++) base[q] = padded + offsets[t + q * (V_WIDTH / 4)];
+        else
+            for (int k = 0; k < V_WIDTH; k++) base[k] = padded + offsets[t + k];
+        for (int c = 0; c < channels; c++) {
+            const long channel = c * g->plane;
+            V_TYPE e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
+            for (int i = 0; i < 6; i++) {
+                V_TYPE d[6], upper[4];
+                V_NAME(load_row4)(base, channel + i * pw, contiguous, d);           // columns 0..3
+                V_NAME(load_row4)(base, channel + i * pw + 2, contiguous, upper);   // columns 2..5
+                d[4] = upper[2];
+                d[5] = upper[3];
+                V_NAME(input_transform6)(d, e[i]);
+            }
+            float *out = v + c * g->tile_stride + t;
+            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
+                const V_TYPE column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
+                V_TYPE y[6];
+                V_NAME(input_transform6)(column, y);
+                for (int i = 0; i < 6; i++) V_STOREU(out + (i * 6 + j) * xi_stride, y[i]);
+            }
+        }
+    }
+}
+
+// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles: tile t's top-left corner at d->to +
+// corners[t], its rows d->row_stride apart; stored as they are (d->fused 0: sums for epilogue4) or through the
+// epilogue (d->fused 1: the output plane, every tile whole; d->residual, when given, at the same corners).
+// `contiguous` as the input transform ran (then `tiles` is a multiple of 4).
+W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride, int o, const geometry4 *g,
+                                                 long tiles, const long *corners, int contiguous,
+                                                 const winograd4_destination *d) {
+    const float *source = m + (long)o * g->tile_stride;
+    const long rs = d->row_stride;
+    const float *other = d->bias ? d->residual : d->to;   // what the epilogue adds, when fused
+    for (long t = 0; t < tiles; t += V_WIDTH) {
+        V_TYPE s[6][4];   // A^T M: s[j] = rows 0..3 of column j
+        for (int j = 0; j < 6; j++) {
+            V_TYPE column[6];
+            for (int i = 0; i < 6; i++) column[i] = V_LOADU(source + (i * 6 + j) * xi_stride + t);
+            V_NAME(output_transform6)(column, s[j]);
+        }
+        const int count = tiles - t < V_WIDTH ? (int)(tiles - t) : V_WIDTH;
+        long corner[V_WIDTH];   // contiguous: the first 4 are the groups' first tiles
+        if (contiguous)
+            for (int q = 0; q < 4; q++) {
+                const long k = t + q * (V_WIDTH / 4);
+                corner[q] = corners[k < tiles ? k : t];
+            }
+        else
+            for (int k = 0; k < V_WIDTH; k++) corner[k] = corners[t + k < tiles ? t + k : t];
+        for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+            const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+            V_TYPE y[4], w[4];
+            V_NAME(output_transform6)(row, y);
+            if (contiguous) {
+                V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
+                for (int q = 0; q < 4; q++) {
+                    if (q * (V_WIDTH / 4) >= count) break;
+                    float *to = d->to + corner[q] + r * rs;
+                    V_TYPE value = w[q];
+                    if (d->fused) {
+                        const V_TYPE more = other ? V_LOADU(other + corner[q] + r * rs) : value;
+                        value = V_NAME(epilogue4_values)(value, more, d);
+                    }
+                    V_STOREU(to, value);
+                }
+            } else {
+                float *p[V_WIDTH];
+                for (int k = 0; k < V_WIDTH; k++) p[k] = d->to + corner[k] + r * rs;
+                if (d->fused) {
+                    V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
+                    if (other) {
+                        const float *a[V_WIDTH];
+                        for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
+                        V_TYPE loaded[4];
+                        for (int k = 0; k < 4; k++) loaded[k] = V_LOAD_QUARTERS(a, k, 0);
+                        V_NAME(transpose4)(loaded, more);   // lane = tile, as y
+                    }
+                    for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], more[j], d);
+                }
+                V_NAME(transpose4)(y, w);
+                for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
+            }
+        }
+    }
+}
+
+#endif
+
+#include "VectorLanesEnd.h"

@@ -1,0 +1,114 @@
+import XCTest
+@testable import LandscapeEngine
+
+/// The F(4×4) kernel's four ways through its transforms (Winograd4Template.h), each on both ISAs against the
+/// float64 convolution, with every epilogue: tiles gathered one by one or read as contiguous 4-tile groups
+/// (tile columns a multiple of 4: 16×16, 32×32, ragged 13×15 and 30×30, one tile row 4×16), and the epilogue
+/// in the output transform (every 4×4 tile whole: 16×16, 20×16, 8×8, 28×28, 12×20) or through the sums buffer
+/// (7×7, 10×10, 13×15, 30×30). Batches make chunks span images.
+final class Winograd4FastPathTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "this CPU has no AVX2+FMA: evaluation uses im2col")
+    }
+
+    override func tearDownWithError() throws {
+        try KernelISA.select(KernelISA.best)   // what every other test expects
+    }
+
+    /// (height, width, channels, images): contiguous groups, whole tiles.
+    static let planes: [(Int, Int, Int, Int)] = [
+        (16, 16, 16, 3), (32, 32, 8, 2), (13, 15, 8, 3), (30, 30, 4, 2), (4, 16, 8, 5), (20, 16, 8, 2),
+        (8, 8, 32, 4), (28, 28, 4, 2), (12, 20, 8, 3), (7, 7, 16, 5), (10, 10, 8, 3),
+    ]
+
+    func testEveryPathAndEpilogueMatchesFloat64OnAVX2() throws {
+        try DirectConvolutionTests.use(.avx2)
+        try checkAgainstFloat64()
+    }
+
+    func testEveryPathAndEpilogueMatchesFloat64OnAVX512() throws {
+        try DirectConvolutionTests.use(.avx512)
+        try checkAgainstFloat64()
+    }
+
+    /// The tiles' lane order differs between 8 and 16 lanes on the contiguous path; the values must not.
+    func testEveryPathGivesTheSameBitsOnAVX2AndAVX512() throws {
+        try XCTSkipUnless(KernelISA.avx512.isSupported, "this CPU cannot run the avx512 kernels (\(CPUFeatures.current.summary))")
+        for (height, width, channels, images) in Self.planes {
+            for kind in [ActivationKind?.none, .relu, .swish, .mish] {
+                let run = Run(height: height, width: width, channels: channels, images: images)
+                var results: [[Float]] = []
+                for isa in [KernelISA.avx2, .avx512] {
+                    try KernelISA.select(isa)
+                    results.append(run.convolve(kind: kind, withShortcut: true, withBias: true))
+                    results.append(run.convolve(kind: nil, withShortcut: false, withBias: false))
+                }
+                XCTAssertTrue(results[0].elementsEqual(results[2]) { $0.bitPattern == $1.bitPattern },
+                              "\(height)x\(width) \(String(describing: kind))")
+                XCTAssertTrue(results[1].elementsEqual(results[3]) { $0.bitPattern == $1.bitPattern },
+                              "\(height)x\(width) without bias")
+            }
+        }
+    }
+
+    private struct Run {
+        let height: Int, width: Int, channels: Int, images: Int
+        let outChannels = 8
+        let input: [Float], weight: [Float], bias: [Float], shortcut: [Float], start: [Float]
+
+        init(height: Int, width: Int, channels: Int, images: Int) {
+            (self.height, self.width, self.channels, self.images) = (height, width, channels, images)
+            var rng = TestRNG(UInt64(height * 1000 + width * 10 + channels))
+            let planeSize = height * width
+            input = (0..<(channels * images * planeSize)).map { _ in Float(rng.symmetric()) }
+            weight = (0..<(8 * channels * 9)).map { _ in Float(rng.symmetric() * 0.3) }
+            bias = (0..<8).map { _ in Float(rng.symmetric()) }
+            shortcut = (0..<(8 * images * planeSize)).map { _ in Float(rng.symmetric() * 2) }
+            start = (0..<(8 * images * planeSize)).map { _ in Float(rng.symmetric()) }
+        }
+
+        /// With a bias the output starts as NaN (every value must be overwritten); without, as `start`.
+        func convolve(kind: ActivationKind?, withShortcut: Bool, withBias: Bool) -> [Float] {
+            let planeSize = height * width
+            return Winograd4Tests.winograd4(
+                input: input, layout: .init(channelStride: images * planeSize, imageStride: planeSize),
+                channels: channels, images: images, height: height, width: width, weight: weight,
+                outChannels: outChannels,
+                start: withBias ? [Float](repeating: .nan, count: outChannels * images * planeSize) : start,
+                bias: withBias ? bias : nil, shortcut: withShortcut ? shortcut : nil,
+                activation: kind.map { Activation($0) })
+        }
+    }
+
+    private func checkAgainstFloat64() throws {
+        for (height, width, channels, images) in Self.planes {
+            let run = Run(height: height, width: width, channels: channels, images: images)
+            let sums = Winograd4Tests.float64(input: run.input, channels: channels, images: images, height: height,
+                                              width: width, weight: run.weight, outChannels: run.outChannels)
+            let perChannel = images * height * width
+            // No bias: the sums added onto the output.
+            let added = run.convolve(kind: nil, withShortcut: false, withBias: false)
+            var worst = 0.0
+            for i in 0..<added.count { worst = max(worst, abs(Double(added[i]) - (Double(run.start[i]) + sums[i]))) }
+            XCTAssertLessThan(worst, 1e-4, "\(height)x\(width) without bias on \(KernelISA.current)")
+            for kind in [ActivationKind?.none, .relu, .swish, .mish] {
+                for withShortcut in [false, true] {
+                    let output = run.convolve(kind: kind, withShortcut: withShortcut, withBias: true)
+                    var worst = 0.0
+                    for i in 0..<output.count {
+                        var x = sums[i] + Double(run.bias[i / perChannel]) + (withShortcut ? Double(run.shortcut[i]) : 0)
+                        switch kind {
+                        case .relu?: x = max(0, x)
+                        case .swish?: x = x / (1 + exp(-x))
+                        case .mish?: x = x * tanh(log1p(exp(x)))
+                        default: break
+                        }
+                        worst = max(worst, abs(Double(output[i]) - x))
+                    }
+                    // As Winograd4Tests: float32 sums through transforms with constants up to 8 and 1/24.
+                    XCTAssertLessThan(worst, 1e-4, "\(height)x\(width) \(String(describing: kind)) shortcut \(withShortcut) on \(KernelISA.current)")
+                }
+            }
+        }
+    }
+}
