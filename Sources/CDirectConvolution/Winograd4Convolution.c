@@ -79,10 +79,11 @@ static long xi_stride(int channels, const geometry4 *g) {
     return ((long)channels * g->tile_stride / 16 | 1) * 16;   // tile_stride is a multiple of 16
 }
 
-// Scratch layout: padded images | tile offsets and sums corners (tile_stride longs each) | V | M | sums.
+// Scratch layout: padded images | tile offsets, sums corners and window rows (tile_stride longs each) | V | M
+// | sums.
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
     return round_up(g->slots * g->image, 16)                 // padded images (64-byte aligned: see winograd4_run)
-         + 4 * g->tile_stride                              // two longs per tile
+         + 6 * g->tile_stride                              // three longs per tile
          + (long)XI * xi_stride(in_channels, g)            // V of one chunk
          + (long)XI * xi_stride(out_channels, g)           // M of one chunk
          + (long)g->chunk_rows * 4 * g->sums_row + 8       // one output channel's sums
@@ -126,10 +127,24 @@ void winograd4_convolution_pack_filters(const float *weight, int out_channels, i
 #if defined(__x86_64__) || defined(__i386__)
 
 // The transforms on 8 lanes: Winograd4Template.h (Winograd4Convolution512.c has the 16-lane ones).
+// Masked loads for the direct input path (vmaskmovps: masked-off lanes are zero and never read).
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256i w4_column_mask(int column, int width) {
+    const __m256i at = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(column));
+    return _mm256_and_si256(_mm256_cmpgt_epi32(at, _mm256_set1_epi32(-1)), _mm256_cmpgt_epi32(_mm256_set1_epi32(width), at));
+}
+#define W4_LOAD_MASK __m256i
+#define W4_NO_LANES _mm256_setzero_si256()
+#define W4_COLUMN_MASK(column, width) w4_column_mask(column, width)
+#define W4_MASKED_LOAD(p, mask) _mm256_maskload_ps(p, mask)
 #define W4_ENTRY __attribute__((target("avx2,fma"))) static
 #include "VectorLanes8.h"
 #include "Winograd4Template.h"
 #undef W4_ENTRY
+#undef W4_LOAD_MASK
+#undef W4_NO_LANES
+#undef W4_COLUMN_MASK
+#undef W4_MASKED_LOAD
 
 // A chunk's sums for one output channel through the epilogue onto its images' rows: `row` is epilogue_row
 // (8 lanes) or epilogue_row512 (16; the same operations, so the same bits).
@@ -165,7 +180,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     float *padded = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
     long *corners = offsets + g.tile_stride;
-    float *v = (float *)(corners + g.tile_stride);
+    long *rows = corners + g.tile_stride;
+    float *v = (float *)(rows + g.tile_stride);
     float *m = v + XI * v_xi_stride;
     float *sums = m + XI * m_xi_stride;
     const long total_rows = (long)image_count * g.tile_rows;
@@ -178,20 +194,29 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     for (long first_row = 0; first_row < total_rows; first_row += g.chunk_rows) {
         const long end_row = first_row + g.chunk_rows < total_rows ? first_row + g.chunk_rows : total_rows;
         const long last_image = (end_row - 1) / g.tile_rows;
-        for (; next_image <= last_image; next_image++)
+        // Contiguous planes are read straight from the input (winograd4_transform_input_direct): no copy.
+        for (; !contiguous && next_image <= last_image; next_image++)
             pad_image(input + next_image * in_image_stride, in_channel_stride, in_channels, height, width,
                       padded + (next_image % g.slots) * g.image, g.padded_rows, g.padded_width);
         const long tiles = (end_row - first_row) * g.tile_columns;
         const long lanes = round_up(tiles, TILE_LANES);
         for (long t = 0; t < lanes; t++) {
-            if (t >= tiles) { offsets[t] = 0; continue; }
+            if (t >= tiles) { offsets[t] = 0; rows[t] = -8; continue; }   // rows -8..-3: every lane masked off
             const long global = first_row + t / g.tile_columns;
             const long ty = global % g.tile_rows, tx = t % g.tile_columns;
-            offsets[t] = (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
+            offsets[t] = contiguous ? global / g.tile_rows * in_image_stride + (4 * ty - 1) * width + 4 * tx - 1
+                                    : (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
+            rows[t] = 4 * ty - 1;
             corners[t] = fused ? global / g.tile_rows * out_image_stride + 4 * ty * width + 4 * tx
                                : (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
         }
-        if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
+        if (contiguous && wide)
+            winograd4_transform_input_direct512(input, in_channel_stride, in_channels, height, width, &g, offsets, rows,
+                                                lanes, v, v_xi_stride);
+        else if (contiguous)
+            winograd4_transform_input_direct(input, in_channel_stride, in_channels, height, width, &g, offsets, rows,
+                                             lanes, v, v_xi_stride);
+        else if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
         else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
         if (wide) {
             winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,

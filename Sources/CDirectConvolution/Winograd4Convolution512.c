@@ -17,9 +17,22 @@ AVX512 void winograd4_products_avx512(const float *v, long v_xi_stride, long til
 
 // The transforms on 16 lanes (16 tiles a vector): Winograd4Template.h, the same operations in the same order
 // as the 8 lanes of Winograd4Convolution.c, so the same bits; half the instructions per tile.
+// Masked loads for the direct input path: lanes of a 16-float row at columns column.. inside [0, width).
+AVX512_INLINE __mmask16 w4_column_mask512(int column, int width) {
+    const int low = column < 0 ? -column : 0, high = width - column < 16 ? width - column : 16;
+    return high <= low ? 0 : (__mmask16)(((1u << high) - 1) & ~((1u << low) - 1));
+}
+#define W4_LOAD_MASK __mmask16
+#define W4_NO_LANES ((__mmask16)0)
+#define W4_COLUMN_MASK(column, width) w4_column_mask512(column, width)
+#define W4_MASKED_LOAD(p, mask) _mm512_maskz_loadu_ps(mask, p)
 #define W4_ENTRY AVX512
 #include "VectorLanes16.h"
 #include "Winograd4Template.h"
 #undef W4_ENTRY
+#undef W4_LOAD_MASK
+#undef W4_NO_LANES
+#undef W4_COLUMN_MASK
+#undef W4_MASKED_LOAD
 
 #endif

@@ -34,6 +34,9 @@ void winograd4_products_avx512(const float *v, long v_xi_stride, long tile_strid
 // The input and output transforms on 16 lanes (Winograd4Template.h; the same bits as the 8-lane ones).
 void winograd4_transform_input512(const float *padded, int channels, const geometry4 *g, const long *offsets,
                                   long lanes, int contiguous, float *v, long xi_stride);
+void winograd4_transform_input_direct512(const float *input, long channel_stride, int channels, int height,
+                                         int width, const geometry4 *g, const long *offsets, const long *rows,
+                                         long lanes, float *v, long xi_stride);
 void winograd4_transform_output512(const float *m, long xi_stride, int o, const geometry4 *g, long tiles,
                                    const long *corners, int contiguous, const winograd4_destination *d);
 #endif

@@ -105,6 +105,55 @@ W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channel
     }
 }
 
+// The contiguous path without the padded copy: the same V as winograd4_transform_input with `contiguous` 1,
+// read straight from the input planes (channel c of a tile's image at input + offsets[t] + c * channel_stride,
+// where offsets[t] points at the 6x6 window's corner, row 4 ty - 1 and column 4 tx - 1, possibly outside the
+// plane; rows[t] = 4 ty - 1, or far below zero for lanes past the chunk's tiles). Window positions outside the
+// plane are masked off (W4_MASKED_LOAD: zero, never read), so the values, the operations and the bits are
+// those of the padded path. Each group's masks (its row inside or not, its columns inside) are worked out
+// once per vector, for all channels.
+W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long channel_stride, int channels,
+                                                       int height, int width, const geometry4 *g,
+                                                       const long *offsets, const long *rows, long lanes,
+                                                       float *v, long xi_stride) {
+    for (long t = 0; t < lanes; t += V_WIDTH) {
+        const float *base[4];
+        W4_LOAD_MASK left[6][4], right[6][4];   // row i of group q: columns 0..3 and 2..5 of its tiles
+        for (int q = 0; q < 4; q++) {
+            const long k = t + q * (V_WIDTH / 4);
+            base[q] = input + offsets[k];
+            const int column = 4 * (int)(k % g->tile_columns) - 1;
+            const W4_LOAD_MASK a = W4_COLUMN_MASK(column, width), b = W4_COLUMN_MASK(column + 2, width);
+            for (int i = 0; i < 6; i++) {
+                const int inside = rows[k] + i >= 0 && rows[k] + i < height;
+                left[i][q] = inside ? a : W4_NO_LANES;
+                right[i][q] = inside ? b : W4_NO_LANES;
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            const long channel = c * channel_stride;
+            V_TYPE e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
+            for (int i = 0; i < 6; i++) {
+                V_TYPE w[4], d[6], upper[4];
+                for (int q = 0; q < 4; q++) w[q] = W4_MASKED_LOAD(base[q] + channel + (long)i * width, left[i][q]);
+                V_NAME(transpose4)(w, d);                                            // columns 0..3
+                for (int q = 0; q < 4; q++) w[q] = W4_MASKED_LOAD(base[q] + channel + (long)i * width + 2, right[i][q]);
+                V_NAME(transpose4)(w, upper);                                        // columns 2..5
+                d[4] = upper[2];
+                d[5] = upper[3];
+                V_NAME(input_transform6)(d, e[i]);
+            }
+            float *out = v + c * g->tile_stride + t;
+            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
+                const V_TYPE column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
+                V_TYPE y[6];
+                V_NAME(input_transform6)(column, y);
+                for (int i = 0; i < 6; i++) V_STOREU(out + (i * 6 + j) * xi_stride, y[i]);
+            }
+        }
+    }
+}
+
 // Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles: tile t's top-left corner at d->to +
 // corners[t], its rows d->row_stride apart; stored as they are (d->fused 0: sums for epilogue4) or through the
 // epilogue (d->fused 1: the output plane, every tile whole; d->residual, when given, at the same corners).

@@ -18,7 +18,7 @@ final class Winograd4FastPathTests: XCTestCase {
     /// (height, width, channels, images): contiguous groups, whole tiles.
     static let planes: [(Int, Int, Int, Int)] = [
         (16, 16, 16, 3), (32, 32, 8, 2), (13, 15, 8, 3), (30, 30, 4, 2), (4, 16, 8, 5), (20, 16, 8, 2),
-        (8, 8, 32, 4), (28, 28, 4, 2), (12, 20, 8, 3), (7, 7, 16, 5), (10, 10, 8, 3),
+        (8, 8, 32, 4), (28, 28, 4, 2), (12, 20, 8, 3), (7, 7, 16, 5), (10, 10, 8, 3), (5, 32, 8, 3),
     ]
 
     func testEveryPathAndEpilogueMatchesFloat64OnAVX2() throws {
@@ -51,6 +51,36 @@ final class Winograd4FastPathTests: XCTestCase {
         }
     }
 
+    /// Contiguous planes (tile columns a multiple of 4) are read straight from the input with the window's
+    /// positions outside the plane masked off (no padded copy): with NaN between the planes, anything read
+    /// past a plane's edge would show. Same bits as the packed layout, on both ISAs.
+    func testContiguousPlanesReadNothingOutsideTheirPlanes() throws {
+        var isas = [KernelISA.avx2]
+        if KernelISA.avx512.isSupported { isas.append(.avx512) }
+        for (height, width, channels, images) in Self.planes where ((width + 3) / 4) % 4 == 0 {
+            let run = Run(height: height, width: width, channels: channels, images: images)
+            let planeSize = height * width, gap = 2 * width + 8
+            var gapped = [Float](repeating: .nan, count: channels * images * (planeSize + gap))
+            for c in 0..<channels {
+                for b in 0..<images {
+                    for i in 0..<planeSize {
+                        gapped[(c * images + b) * (planeSize + gap) + i] = run.input[(c * images + b) * planeSize + i]
+                    }
+                }
+            }
+            for isa in isas {
+                try KernelISA.select(isa)
+                for kind in [ActivationKind?.none, .swish] {
+                    let packed = run.convolve(kind: kind, withShortcut: true, withBias: true)
+                    let read = run.convolve(kind: kind, withShortcut: true, withBias: true, input: gapped,
+                                            layout: .init(channelStride: images * (planeSize + gap), imageStride: planeSize + gap))
+                    XCTAssertTrue(packed.elementsEqual(read) { $0.bitPattern == $1.bitPattern },
+                                  "\(height)x\(width) \(String(describing: kind)) on \(isa)")
+                }
+            }
+        }
+    }
+
     private struct Run {
         let height: Int, width: Int, channels: Int, images: Int
         let outChannels = 8
@@ -68,10 +98,11 @@ final class Winograd4FastPathTests: XCTestCase {
         }
 
         /// With a bias the output starts as NaN (every value must be overwritten); without, as `start`.
-        func convolve(kind: ActivationKind?, withShortcut: Bool, withBias: Bool) -> [Float] {
+        func convolve(kind: ActivationKind?, withShortcut: Bool, withBias: Bool, input: [Float]? = nil,
+                      layout: ConvolutionKernels.PlaneLayout? = nil) -> [Float] {
             let planeSize = height * width
             return Winograd4Tests.winograd4(
-                input: input, layout: .init(channelStride: images * planeSize, imageStride: planeSize),
+                input: input ?? self.input, layout: layout ?? .init(channelStride: images * planeSize, imageStride: planeSize),
                 channels: channels, images: images, height: height, width: width, weight: weight,
                 outChannels: outChannels,
                 start: withBias ? [Float](repeating: .nan, count: outChannels * images * planeSize) : start,
