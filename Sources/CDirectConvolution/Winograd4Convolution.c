@@ -27,11 +27,12 @@
 // tile rows holding at least CHUNK4_TILES tiles (several images' worth on small planes), its tiles numbered
 // t = (R - first R) * tile_columns + tile column. The transforms (Winograd4Template.h, written once for 8
 // and 16 lanes) run 8 or 16 consecutive tiles a vector whatever row or image they come from, so no lane is
-// wasted on 8x8 or 7x7 planes: each tile's 6x6 input read as 128-bit rows and transposed, or, where
-// tile_columns is a multiple of 4 (32x32, 16x16), 4-tile groups read with full-width loads (their lanes
-// permuted, undone by the output transform). Each image is copied once into a zero-bordered plane (4
-// tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles); a chunk may span several
-// images, so `slots` padded images are kept in a ring. Per chunk: V (36 x C x tiles) and M (36 x O x
+// wasted on 8x8 or 7x7 planes: each tile's 6x6 input read as 128-bit rows and transposed from a copy of its
+// image in a zero-bordered plane (4 tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles;
+// a chunk may span several images, so `slots` padded images are kept in a ring), or, where tile_columns is a
+// multiple of 4 (32x32, 16x16), 4-tile groups read with full-width loads straight from the input, the
+// window's positions outside the plane masked off (no copy; their lanes permuted, undone by the output
+// transform). Per chunk: V (36 x C x tiles) and M (36 x O x
 // tiles) stay in L2 between the stages. Where every 4x4 output tile is whole (height and width multiples
 // of 4) the output transform applies the epilogue (bias, residual, activation: epilogue_row's operations,
 // so the same bits) and stores straight into the output rows; elsewhere each output channel's tiles go to
@@ -81,8 +82,13 @@ static long xi_stride(int channels, const geometry4 *g) {
 
 // Scratch layout: padded images | tile offsets, sums corners and window rows (tile_stride longs each) | V | M
 // | sums.
+// Padded images are kept only where the input transform gathers tiles (tile_columns not a multiple of 4).
+static long padded_floats(const geometry4 *g) {
+    return g->tile_columns % 4 == 0 ? 0 : round_up(g->slots * g->image, 16);
+}
+
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
-    return round_up(g->slots * g->image, 16)                 // padded images (64-byte aligned: see winograd4_run)
+    return padded_floats(g)                                // padded images (64-byte aligned: see winograd4_run)
          + 6 * g->tile_stride                              // three longs per tile
          + (long)XI * xi_stride(in_channels, g)            // V of one chunk
          + (long)XI * xi_stride(out_channels, g)           // M of one chunk
@@ -178,7 +184,7 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     // 64-byte aligned (callers' buffers are malloc's 16): then every V and M row is, and the full-width loads
     // and stores of the transforms and the element-wise stage never split a cache line.
     float *padded = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    long *offsets = (long *)(padded + round_up(g.slots * g.image, 16));
+    long *offsets = (long *)(padded + padded_floats(&g));
     long *corners = offsets + g.tile_stride;
     long *rows = corners + g.tile_stride;
     float *v = (float *)(rows + g.tile_stride);
@@ -216,8 +222,8 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
         else if (contiguous)
             winograd4_transform_input_direct(input, in_channel_stride, in_channels, height, width, &g, offsets, rows,
                                              lanes, v, v_xi_stride);
-        else if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
-        else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, contiguous, v, v_xi_stride);
+        else if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, v, v_xi_stride);
+        else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, v, v_xi_stride);
         if (wide) {
             winograd4_products_avx512(v, v_xi_stride, g.tile_stride, in_channels, packed_filters, out_channels,
                                       m, m_xi_stride, lanes);

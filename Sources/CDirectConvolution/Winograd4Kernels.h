@@ -10,7 +10,7 @@
 typedef struct {
     int tile_rows, tile_columns;   // per image
     int chunk_rows;                // global tile rows per chunk
-    int slots;                     // padded images in the ring
+    int slots;                     // padded images in the ring (planes whose tile_columns are not a multiple of 4)
     int padded_rows, padded_width;
     long plane, image;             // floats per padded channel plane; per padded image (all channels)
     long tile_stride;              // floats per V or M row: a chunk's tiles rounded up to TILE_LANES
@@ -33,7 +33,7 @@ void winograd4_products_avx512(const float *v, long v_xi_stride, long tile_strid
                                long tiles);
 // The input and output transforms on 16 lanes (Winograd4Template.h; the same bits as the 8-lane ones).
 void winograd4_transform_input512(const float *padded, int channels, const geometry4 *g, const long *offsets,
-                                  long lanes, int contiguous, float *v, long xi_stride);
+                                  long lanes, float *v, long xi_stride);
 void winograd4_transform_input_direct512(const float *input, long channel_stride, int channels, int height,
                                          int width, const geometry4 *g, const long *offsets, const long *rows,
                                          long lanes, float *v, long xi_stride);

@@ -1,19 +1,24 @@
 // The transforms of Winograd F(4x4, 3x3) (Winograd4Convolution.c has the matrices), written once for 8 lanes
 // (AVX2: Winograd4Convolution.c) and 16 (AVX-512: Winograd4Convolution512.c), each file including this after
-// VectorLanes8.h or VectorLanes16.h and defining W4_ENTRY (the attributes of the two entry points). No include
+// VectorLanes8.h or VectorLanes16.h and defining W4_ENTRY (the attributes of the entry points) and the W4_*
+// masked-load names (W4_LOAD_MASK, W4_NO_LANES, W4_COLUMN_MASK(column, width): the lanes of a V_WIDTH-float row
+// starting at `column` that lie in [0, width), W4_MASKED_LOAD(p, mask): masked-off lanes zero, never read). No include
 // guard; it undefines the V_* names at its end. Both widths run the same operations in the same order on
 // every lane, so both ISAs give the same bits (the tests check it).
 //
-// A vector holds one value of V_WIDTH tiles. Two ways to fill it from the padded planes (and back):
-//   gathered    lane k = tile t + k: each tile's 4 floats of a row read as a 128-bit piece and transposed in
-//               each 128-bit lane (any plane: tiles of one vector may come from several rows and images);
-//   contiguous  when tile_columns is a multiple of 4, the 4-tile groups t + 4q.. of a vector start at
-//               multiples of 4 of a tile row, so their rows are contiguous (16 floats): one full-width load
-//               gives V_WIDTH / 4 tiles' 4 columns, and the in-lane 4x4 transpose of 4 such loads gives the
-//               columns of V_WIDTH tiles in a permuted order: lane 4 a + q holds tile t + (V_WIDTH / 4) q + a.
+// A vector holds one value of V_WIDTH tiles. Two ways to fill it (and back):
+//   gathered    from the zero-bordered padded planes, lane k = tile t + k: each tile's 4 floats of a row read
+//               as a 128-bit piece and transposed in each 128-bit lane (any plane: tiles of one vector may
+//               come from several rows and images);
+//   contiguous  straight from the input planes, when tile_columns is a multiple of 4: the 4-tile groups
+//               t + 4q.. of a vector start at multiples of 4 of a tile row, so their rows are contiguous
+//               (16 floats): one full-width masked load gives V_WIDTH / 4 tiles' 4 columns (positions outside
+//               the plane zero), and the in-lane 4x4 transpose of 4 such loads gives the columns of V_WIDTH
+//               tiles in a permuted order: lane 4 a + q holds tile t + (V_WIDTH / 4) q + a.
 // The element-wise stage treats every tile alike, so the permutation goes through it unchanged and the output
 // transform undoes it by the same transpose, then stores full vectors. Lanes past the chunk's tiles read
-// offset 0 (finite, in bounds: a padded row is at least 4 tile_columns + 2 >= 18 floats) and are never stored.
+// offset 0 (gathered: the first padded image's first window, finite and in bounds; contiguous: every lane
+// masked off) and are never stored.
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -52,13 +57,10 @@ V_KERNEL void V_NAME(transpose4)(const V_TYPE in[4], V_TYPE out[4]) {
     out[3] = V_SHUFFLE(u1, u3, _MM_SHUFFLE(3, 2, 3, 2));
 }
 
-// Columns 0..3 of one row of V_WIDTH tiles (`offset` floats past each tile's address), in the vector's order.
-V_KERNEL void V_NAME(load_row4)(const float *const p[V_WIDTH], long offset, int contiguous, V_TYPE out[4]) {
+// Columns 0..3 of one row of V_WIDTH gathered tiles (`offset` floats past each tile's address).
+V_KERNEL void V_NAME(load_row4)(const float *const p[V_WIDTH], long offset, V_TYPE out[4]) {
     V_TYPE w[4];
-    if (contiguous)   // p[q]: the q-th group of V_WIDTH / 4 tiles
-        for (int q = 0; q < 4; q++) w[q] = V_LOADU(p[q] + offset);
-    else
-        for (int k = 0; k < 4; k++) w[k] = V_LOAD_QUARTERS(p, k, offset);
+    for (int k = 0; k < 4; k++) w[k] = V_LOAD_QUARTERS(p, k, offset);
     V_NAME(transpose4)(w, out);
 }
 
@@ -71,25 +73,22 @@ V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, const winogr
     return V_NAME(activate)(value, d->activation);
 }
 
-// V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16) at `offsets` (each tile's 6x6 input from the start of
-// its padded image's channel 0; lanes past the chunk's tiles at offset 0). Tiles outermost: their addresses
-// are computed once for all channels.
+// Gathered: V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16)
+// at `offsets` (each tile's 6x6 input from the start of its padded image's channel 0; lanes past the chunk's
+// tiles at offset 0). Tiles outermost: their addresses are computed once for all channels.
 W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channels, const geometry4 *g,
-                                                const long *offsets, long lanes, int contiguous, float *v, long xi_stride) {
+                                                const long *offsets, long lanes, float *v, long xi_stride) {
     const long pw = g->padded_width;
     for (long t = 0; t < lanes; t += V_WIDTH) {
         const float *base[V_WIDTH];
-        if (contiguous)
-            for (int q = 0; q < 4; q++) base[q] = padded + offsets[t + q * (V_WIDTH / 4)];
-        else
-            for (int k = 0; k < V_WIDTH; k++) base[k] = padded + offsets[t + k];
+        for (int k = 0; k < V_WIDTH; k++) base[k] = padded + offsets[t + k];
         for (int c = 0; c < channels; c++) {
             const long channel = c * g->plane;
             V_TYPE e[6][6];   // e[i] = B^T applied along row i of d: (d B)[i][.]
             for (int i = 0; i < 6; i++) {
                 V_TYPE d[6], upper[4];
-                V_NAME(load_row4)(base, channel + i * pw, contiguous, d);           // columns 0..3
-                V_NAME(load_row4)(base, channel + i * pw + 2, contiguous, upper);   // columns 2..5
+                V_NAME(load_row4)(base, channel + i * pw, d);           // columns 0..3
+                V_NAME(load_row4)(base, channel + i * pw + 2, upper);   // columns 2..5
                 d[4] = upper[2];
                 d[5] = upper[3];
                 V_NAME(input_transform6)(d, e[i]);
@@ -105,12 +104,12 @@ W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channel
     }
 }
 
-// The contiguous path without the padded copy: the same V as winograd4_transform_input with `contiguous` 1,
-// read straight from the input planes (channel c of a tile's image at input + offsets[t] + c * channel_stride,
+// Contiguous: the same V as winograd4_transform_input (the tiles in the contiguous order), read straight from
+// the input planes (channel c of a tile's image at input + offsets[t] + c * channel_stride,
 // where offsets[t] points at the 6x6 window's corner, row 4 ty - 1 and column 4 tx - 1, possibly outside the
 // plane; rows[t] = 4 ty - 1, or far below zero for lanes past the chunk's tiles). Window positions outside the
 // plane are masked off (W4_MASKED_LOAD: zero, never read), so the values, the operations and the bits are
-// those of the padded path. Each group's masks (its row inside or not, its columns inside) are worked out
+// those the padded planes gave. Each group's masks (its row inside or not, its columns inside) are worked out
 // once per vector, for all channels.
 W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long channel_stride, int channels,
                                                        int height, int width, const geometry4 *g,
