@@ -36,8 +36,8 @@ struct TrainCommand: ParsableCommand {
     var snapshotEvery: Int?
     @Option(name: .customLong("train-limit"), help: "Train on the first N images only (a quick check).") var trainLimit: Int?
     @Option(name: .customLong("eval-limit"), help: "Evaluate on the first N test images only.") var evalLimit: Int?
-    @Option(help: "Training convolutions: winograd, winograd4 or direct (register kernels: forward and stride-1 input gradients, winograd4 by F(4x4, 3x3); on winograd and winograd4 the stride-1 weight gradients by Winograd F(2x2, 3x3) too, else by GEMM), or im2col (OpenBLAS GEMMs throughout). Default: winograd where the CPU has AVX2 and FMA, else im2col.")
-    var convolution = ConvolutionAlgorithm.preferred
+    @Option(help: "Training convolutions: winograd, winograd4 or direct (register kernels: forward and stride-1 input gradients, winograd4 by F(4x4, 3x3); on winograd and winograd4 the stride-1 weight gradients by Winograd F(2x2, 3x3) too, else by GEMM), or im2col (OpenBLAS GEMMs throughout). Default: winograd4 where the CPU has AVX2 and FMA, else im2col.")
+    var convolution = TrainingNetwork.preferredAlgorithm
     @Flag(help: "Print where the training steps' time went, phase by phase, at the end.") var profile = false
 
     enum ScheduleName: String, ExpressibleByArgument, CaseIterable { case cosine, multistep, onecycle }

@@ -44,11 +44,11 @@ final class TrainingKernelPathTests: XCTestCase {
     func testEvaluationOnlyAlgorithmsTrainOnATrainingAlgorithm() throws {
         let arch = try ResNetArchitecture(depth: 8)
         // What each request must train on, written out: the training kernels as asked, oneDNN on the
-        // preferred register kernel (Winograd F(2×2)); without AVX2 everything on im2col.
+        // preferred training kernel (Winograd F(4×4)); without AVX2 everything on im2col.
         let registers = DirectConvolution.isAvailable
         let expected: [ConvolutionAlgorithm: ConvolutionAlgorithm] = [
             .im2col: .im2col, .direct: registers ? .direct : .im2col, .winograd: registers ? .winograd : .im2col,
-            .winograd4: registers ? .winograd4 : .im2col, .onednn: registers ? .winograd : .im2col,
+            .winograd4: registers ? .winograd4 : .im2col, .onednn: registers ? .winograd4 : .im2col,
         ]
         for requested in ConvolutionAlgorithm.allCases {
             let network = try TrainingNetwork(architecture: arch, batchCapacity: 2, height: 8, width: 8, threads: 1,

@@ -19,8 +19,8 @@ public struct TrainingConfiguration: Sendable {
     public var evalLimit: Int?
     public var threads: Int
     /// How the training convolutions run (`TrainingNetwork.convolution`): the register kernels by
-    /// default where the CPU has them, `im2col` for the BLAS path.
-    public var convolution: ConvolutionAlgorithm = .preferred
+    /// default where the CPU has them (`TrainingNetwork.preferredAlgorithm`), `im2col` for the BLAS path.
+    public var convolution: ConvolutionAlgorithm = TrainingNetwork.preferredAlgorithm
     /// Time every phase of every step (`TrainingRun.profile`).
     public var profile = false
     /// The final weights (safetensors); the model card goes beside them.
