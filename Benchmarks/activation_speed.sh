@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Swish and Mish against ReLU (issue 20 item 4: forward at >= 90 % of ReLU's rate): a benchmark, not a
 # timed test. Rounds alternate the activations (relu, swish, mish, relu, ...), each a whole `landscape
-# bench` over winograd and direct, AVX2 and AVX-512 (alternated run by run inside it), 1 and 2 threads;
+# bench` over winograd and direct by default (BENCH_ARGS for others: auto, winograd4, onednn), AVX2 and AVX-512 (alternated run by run inside it), 1 and 2 threads;
 # prints, per configuration, the median over the rounds of images per CPU-second (and per wall second)
 # and the ratio to ReLU's median, with the CPU model and the load average before and after.
 #   Benchmarks/activation_speed.sh [ROUNDS] [LOG]     (default 5 rounds; LOG keeps every round's JSON)
@@ -34,7 +34,8 @@ runs = [json.loads(line) for line in open(sys.argv[1])]
 table = {}
 for run in runs:
     for row in run["results"]:
-        algorithm = "winograd" if row["winograd"] else "direct" if row["direct"] else "im2col"
+        # One flag per algorithm in bench's JSON rows (im2col has none).
+        algorithm = next((name for name in ("auto", "winograd4", "winograd", "direct", "onednn") if row.get(name)), "im2col")
         isa = "avx512" if row["avx512"] else "portable" if row["portable"] else "avx2"
         key = (algorithm, isa, int(row["threads"]))
         table.setdefault(key, {}).setdefault(run["activation"], []).append((row["images_per_cpu_second"], row["images_per_second"]))

@@ -96,7 +96,7 @@ struct BenchCommand: ParsableCommand {
                     let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn"
                         : evaluator.plan.isUniform ? isa.rawValue : "\(isa.rawValue)+"   // +: a per-layer plan with oneDNN or direct layers
                     rows.append(["winograd": algorithm == .winograd ? 1 : 0, "winograd4": algorithm == .winograd4 ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
-                                 "onednn": algorithm == .onednn ? 1 : 0,
+                                 "onednn": algorithm == .onednn ? 1 : 0, "auto": algorithm == .auto ? 1 : 0,
                                  "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,
                                  "portable": isa == .portable ? 1 : 0,
                                  "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
