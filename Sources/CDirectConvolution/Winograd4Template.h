@@ -47,6 +47,17 @@ V_KERNEL void V_NAME(output_transform6)(const V_TYPE x[6], V_TYPE y[4]) {
     y[3] = V_ADD(V_FMA(V_SET1(8), d, b), x[5]);
 }
 
+// The column pass of the input transform: V = B^T (d B) from e[i] = (d B) row i, column j stored at
+// out + (i * 6 + j) * xi_stride (one V row per transformed position). Shared by both ways of reading tiles.
+V_KERNEL void V_NAME(input_columns6)(V_TYPE e[6][6], float *out, long xi_stride) {
+    for (int j = 0; j < 6; j++) {   // B^T (d B), column j
+        const V_TYPE column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
+        V_TYPE y[6];
+        V_NAME(input_transform6)(column, y);
+        for (int i = 0; i < 6; i++) V_STOREU(out + (i * 6 + j) * xi_stride, y[i]);
+    }
+}
+
 // The 4x4 transpose within each 128-bit lane: out[j] lane 4 a + k = in[k] lane 4 a + j. Its own inverse.
 V_KERNEL void V_NAME(transpose4)(const V_TYPE in[4], V_TYPE out[4]) {
     const V_TYPE u0 = V_UNPACKLO(in[0], in[1]), u1 = V_UNPACKHI(in[0], in[1]);
@@ -93,13 +104,7 @@ W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channel
                 d[5] = upper[3];
                 V_NAME(input_transform6)(d, e[i]);
             }
-            float *out = v + c * g->tile_stride + t;
-            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
-                const V_TYPE column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
-                V_TYPE y[6];
-                V_NAME(input_transform6)(column, y);
-                for (int i = 0; i < 6; i++) V_STOREU(out + (i * 6 + j) * xi_stride, y[i]);
-            }
+            V_NAME(input_columns6)(e, v + c * g->tile_stride + t, xi_stride);
         }
     }
 }
@@ -142,13 +147,7 @@ W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long 
                 d[5] = upper[3];
                 V_NAME(input_transform6)(d, e[i]);
             }
-            float *out = v + c * g->tile_stride + t;
-            for (int j = 0; j < 6; j++) {   // B^T (d B), column j
-                const V_TYPE column[6] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
-                V_TYPE y[6];
-                V_NAME(input_transform6)(column, y);
-                for (int i = 0; i < 6; i++) V_STOREU(out + (i * 6 + j) * xi_stride, y[i]);
-            }
+            V_NAME(input_columns6)(e, v + c * g->tile_stride + t, xi_stride);
         }
     }
 }
