@@ -9,8 +9,17 @@
 //   S=Sources/CDirectConvolution; clang -O3 -I$S/include -I$S -o /tmp/wg-bench
 //     Benchmarks/winograd_weight_gradient_bench.c $S/{WinogradWeightGradient,CPUFeatures,KernelSelection,
 //     DirectConvolution,DirectConvolution512,WinogradConvolution,WinogradConvolution512}.c -lm
-//   /tmp/wg-bench [chunk floats, default 262144 as TrainingKernels.winogradChunkFloats] [reps, default 5]
+//   /tmp/wg-bench [chunk floats, default 262144 as WinogradWeightGradientTiles.chunkFloats] [reps, default 5]
+// F(4x4) (Winograd4WeightGradient.c, 36 products per tile): add -DTILES4 and $S/Winograd4WeightGradient.c.
+#ifdef TILES4
+#include "Winograd4WeightGradient.h"
+#define WG(name) winograd4_weight_gradient_##name
+#define POINTS 36
+#else
 #include "WinogradWeightGradient.h"
+#define WG(name) winograd_weight_gradient_##name
+#define POINTS 16
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,32 +39,32 @@ int main(int argc, char **argv) {
         float *x = malloc(sizeof(float) * C * batch * plane), *g = malloc(sizeof(float) * O * batch * plane);
         for (long i = 0; i < C * batch * plane; i++) x[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
         for (long i = 0; i < O * batch * plane; i++) g[i] = (float)((i * 104729) % 1000) / 1000.0f - 0.5f;
-        int chunk = winograd_weight_gradient_chunk_images(C, O, H, W, chunk_floats);
-        long cap = winograd_weight_gradient_row_floats(chunk, H, W);
-        float *du = calloc(16L * O * C, sizeof(float));
-        float *v = malloc(sizeof(float) * 16 * C * cap), *m = malloc(sizeof(float) * 16 * O * cap);
-        float *scratch = malloc(sizeof(float) * winograd_weight_gradient_transform_scratch_floats(H, W));
+        int chunk = WG(chunk_images)(C, O, H, W, chunk_floats);
+        long cap = WG(row_floats)(chunk, H, W);
+        float *du = calloc((long)POINTS * O * C, sizeof(float));
+        float *v = malloc(sizeof(float) * POINTS * C * cap), *m = malloc(sizeof(float) * POINTS * O * cap);
+        float *scratch = malloc(sizeof(float) * WG(transform_scratch_floats)(H, W));
         float *gw = calloc(9L * O * C, sizeof(float));
         double bt = 1e9, ba = 1e9;
         for (int r = 0; r < reps; r++) {
             double tt = 0, ta = 0;
-            memset(du, 0, sizeof(float) * 16 * O * C);
+            memset(du, 0, sizeof(float) * POINTS * O * C);
             for (int first = 0; first < batch; first += chunk) {
                 int count = chunk < batch - first ? chunk : batch - first;
-                long T = winograd_weight_gradient_row_floats(count, H, W);
+                long T = WG(row_floats)(count, H, W);
                 double t0 = now();
-                winograd_weight_gradient_transform(x + first * plane, batch * plane, plane, C, g + first * plane, batch * plane, plane, O,
+                WG(transform)(x + first * plane, batch * plane, plane, C, g + first * plane, batch * plane, plane, O,
                                                    count, H, W, v, m, scratch);
                 double t1 = now();
-                winograd_weight_gradient_accumulate(m, v, O, C, T, du);
+                WG(accumulate)(m, v, O, C, T, du);
                 ta += now() - t1; tt += t1 - t0;
             }
             if (tt < bt) bt = tt;
             if (ta < ba) ba = ta;
         }
-        winograd_weight_gradient_finish(du, O, C, gw);
+        WG(finish)(du, O, C, gw);
         for (long i = 0; i < 9L * O * C; i++) checksum += gw[i] * (double)((i % 13) + 1);
-        printf("C=%2d O=%2d %2dx%2d chunk %2d imgs: transform %7.3f ms accumulate %7.3f ms (x%d layers)\n", C, O, H, W, chunk, bt * 1e3, ba * 1e3, layers[l].count);
+        printf("F(%d) C=%2d O=%2d %2dx%2d chunk %2d imgs: transform %7.3f ms accumulate %7.3f ms (x%d layers)\n", POINTS == 16 ? 2 : 4, C, O, H, W, chunk, bt * 1e3, ba * 1e3, layers[l].count);
         total_t += bt * layers[l].count; total_a += ba * layers[l].count;
         free(x); free(g); free(du); free(v); free(m); free(scratch); free(gw);
     }

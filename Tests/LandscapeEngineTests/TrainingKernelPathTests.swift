@@ -168,9 +168,11 @@ final class TrainingKernelPathTests: XCTestCase {
     // MARK: - helpers
 
     /// One step on each path from the same model and batch: losses, per-tensor gradients and the
-    /// updated running statistics agree within float32 rounding.
-    private func compareWithGEMMPath(_ algorithm: ConvolutionAlgorithm, activation: ActivationKind, height: Int, width: Int,
-                                     channels: Int, batch: Int, seed: UInt64) throws {
+    /// updated running statistics agree within float32 rounding. `tiles`: the Winograd weight gradients'
+    /// (Winograd4WeightGradientTests runs both).
+    func compareWithGEMMPath(_ algorithm: ConvolutionAlgorithm, activation: ActivationKind, height: Int, width: Int,
+                             channels: Int, batch: Int, seed: UInt64,
+                             tiles: WinogradWeightGradientTiles = .configured) throws {
         try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
         let arch = try ResNetArchitecture(depth: 8, inputChannels: channels, activation: Activation(activation))
         let (images, labels) = Self.batch(count: batch, channels: channels, height: height, width: width, seed: seed + 100)
@@ -178,12 +180,12 @@ final class TrainingKernelPathTests: XCTestCase {
         let old = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width,
                                       threads: 2, convolution: .im2col)
         let new = try TrainingNetwork(architecture: arch, batchCapacity: batch, height: height, width: width,
-                                      threads: 2, convolution: algorithm)
+                                      threads: 2, convolution: algorithm, winogradWeightGradientTiles: tiles)
         XCTAssertEqual(old.convolution, .im2col)
         XCTAssertEqual(new.convolution, algorithm)
         let a = try old.computeGradients(model: &oldModel, images: images, labels: labels)
         let b = try new.computeGradients(model: &newModel, images: images, labels: labels)
-        let label = "\(algorithm) \(activation) \(height)x\(width)x\(channels)"
+        let label = "\(algorithm) (\(tiles.rawValue) weight gradients) \(activation) \(height)x\(width)x\(channels)"
         XCTAssertEqual(b.loss, a.loss, accuracy: 1e-6 * max(1, a.loss), label)
         XCTAssertEqual(b.correct, a.correct, label)
         let oldGradients = old.gradients, newGradients = new.gradients

@@ -12,7 +12,8 @@ import CDirectConvolution
 ///                                                        gradient with W' (`ConvolutionTraining.flipWeights`:
 ///                                                        filters rotated 180°, in/out channels swapped), the
 ///                                                        epilogue without bias adding onto dX
-///   weight grad  dW += Σ_b dZ ⋆ X                       stride 1, `winograd`: by Winograd F(2×2, 3×3)
+///   weight grad  dW += Σ_b dZ ⋆ X                       stride 1, `winograd`: by Winograd F(2×2, 3×3) or
+///                                                        F(4×4) (`WinogradWeightGradientTiles`)
 ///                                                        (`winogradWeightGradient`: transforms in C, 16
 ///                                                        GEMMs over all tiles, 2.25× fewer multiplies than
 ///                                                        im2col's GEMM and no unfolded copy); optionally
@@ -34,6 +35,8 @@ final class TrainingKernels {
     let weightGradients: [Bool]
     /// Per layer: whether its weight gradient runs by Winograd (`winogradWeightGradient`, stride 1).
     let winogradWeightGradients: [Bool]
+    /// F(2×2) or F(4×4) tiles for those (Winograd4WeightGradient.swift).
+    let winogradWeightGradientTiles: WinogradWeightGradientTiles
     /// Per shard: `winogradWeightGradient`'s scratch (transformed tiles of a chunk, dU).
     private let winogradScratch: [UnsafeMutablePointer<Float>]
     private let packed: UnsafeMutablePointer<Float>
@@ -49,7 +52,8 @@ final class TrainingKernels {
     /// the 16×16 and 8×8 planes.
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
          height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false,
-         winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault) {
+         winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault,
+         winogradWeightGradientTiles: WinogradWeightGradientTiles = .configured) {
         precondition(algorithm == .direct || algorithm.isWinograd, "TrainingKernels runs direct, winograd or winograd4")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
@@ -81,7 +85,8 @@ final class TrainingKernels {
             winogradWeights.append(winogradWeight)
             if winogradWeight {
                 winogradCount = max(winogradCount, Self.winogradWeightGradientScratch(
-                    channels: g.inChannels, outChannels: g.outChannels, height: g.outHeight, width: g.outWidth))
+                    channels: g.inChannels, outChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                    tiles: winogradWeightGradientTiles))
             }
             if weightKernel {
                 scratchCount = max(scratchCount, convolution_weight_gradient_scratch_floats(
@@ -90,6 +95,7 @@ final class TrainingKernels {
         }
         weightGradients = weights
         winogradWeightGradients = winogradWeights
+        self.winogradWeightGradientTiles = winogradWeightGradientTiles
         winogradScratch = (0..<shards).map { _ in
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: winogradCount)
             buffer.initialize(repeating: 0, count: winogradCount)
@@ -239,65 +245,11 @@ final class TrainingKernels {
                                     gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
                                     outChannels: g.outChannels, imageCount: images.count, height: g.outHeight,
                                     width: g.outWidth, into: gradWeight, scratch: winogradScratch[shard],
-                                    profile: profile, shard: shard)
+                                    tiles: winogradWeightGradientTiles, profile: profile, shard: shard)
     }
 
     /// Whether stride-1 weight gradients run by Winograd when the network trains on `winograd` (the
     /// default); `LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm` keeps them on im2col + GEMM, for side-by-side
     /// measurements of the two on one binary. Both give the same results within float32 rounding.
     static let winogradWeightGradientDefault = ProcessInfo.processInfo.environment["LANDSCAPE_TRAINING_WEIGHT_GRADIENT"] != "gemm"
-
-    /// Transformed tiles a chunk aims at (16·(C + O) floats per tile): about 1 MiB, the L2 of the CPUs met so far.
-    static let winogradChunkFloats = 256 * 1024
-
-    /// Floats of scratch `winogradWeightGradient` needs: dU (16·O·C), a chunk's V and dM, the padded planes.
-    static func winogradWeightGradientScratch(channels: Int, outChannels: Int, height: Int, width: Int) -> Int {
-        let chunk = Int(winograd_weight_gradient_chunk_images(Int32(channels), Int32(outChannels), Int32(height),
-                                                              Int32(width), winogradChunkFloats))
-        let tiles = winograd_weight_gradient_row_floats(Int32(chunk), Int32(height), Int32(width))
-        return 16 * outChannels * channels + 16 * (channels + outChannels) * tiles
-            + winograd_weight_gradient_transform_scratch_floats(Int32(height), Int32(width))
-    }
-
-    /// dW[O][C][3][3] += Σ over `imageCount` images of the stride-1 weight gradient by Winograd F(2×2, 3×3)
-    /// (WinogradWeightGradient.h): per chunk of images (a count fixed by the geometry), the transforms V of
-    /// the input tiles and dM of the output-gradient tiles (timed as `winogradWeightTransforms`), then for
-    /// each of the 16 points ξ the product dU[ξ] (O×C) += dM[ξ] (O×tiles) · V[ξ]ᵀ by the register kernel
-    /// (it ran at 50–85 GFLOP/s per Zen 4 core, as fast as OpenBLAS's sgemm on these shapes); at the end
-    /// dW += Gᵀ dU G (both timed as `winogradWeightProducts`). Same sums in the same order for the same
-    /// images, whatever runs them.
-    static func winogradWeightGradient(input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout, channels: Int,
-                                       gradOutput: UnsafePointer<Float>, gradLayout: ConvolutionKernels.PlaneLayout,
-                                       outChannels: Int, imageCount: Int, height: Int, width: Int,
-                                       into gradWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                       profile: TrainingProfile? = nil, shard: Int = 0) {
-        func timed(_ phase: TrainingProfile.Phase, _ body: () -> Void) {
-            guard let profile else { return body() }
-            let start = TrainingProfile.now()
-            body()
-            profile.add(phase, shard: shard, since: start)
-        }
-        let c32 = Int32(channels), o32 = Int32(outChannels), h32 = Int32(height), w32 = Int32(width)
-        let chunk = Int(winograd_weight_gradient_chunk_images(c32, o32, h32, w32, winogradChunkFloats))
-        let rowCapacity = winograd_weight_gradient_row_floats(Int32(chunk), h32, w32)
-        let pairs = outChannels * channels
-        let du = scratch
-        let v = du + 16 * pairs
-        let m = v + 16 * channels * rowCapacity
-        let planes = m + 16 * outChannels * rowCapacity
-        du.update(repeating: 0, count: 16 * pairs)
-        var first = 0
-        while first < imageCount {
-            let count = min(chunk, imageCount - first)
-            let tiles = winograd_weight_gradient_row_floats(Int32(count), h32, w32)
-            timed(.winogradWeightTransforms) {
-                winograd_weight_gradient_transform(input + first * layout.imageStride, layout.channelStride, layout.imageStride, c32,
-                                                   gradOutput + first * gradLayout.imageStride, gradLayout.channelStride,
-                                                   gradLayout.imageStride, o32, Int32(count), h32, w32, v, m, planes)
-            }
-            timed(.winogradWeightProducts) { winograd_weight_gradient_accumulate(m, v, o32, c32, tiles, du) }
-            first += count
-        }
-        timed(.winogradWeightProducts) { winograd_weight_gradient_finish(du, o32, c32, gradWeight) }
-    }
 }

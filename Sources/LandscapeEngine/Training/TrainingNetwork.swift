@@ -96,7 +96,8 @@ public final class TrainingNetwork: @unchecked Sendable {
     public init(architecture: ResNetArchitecture, batchCapacity: Int, height: Int, width: Int,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 shards: Int = TrainingNetwork.defaultShardCount, purpose: Purpose = .training,
-                convolution: ConvolutionAlgorithm = .preferred) throws {
+                convolution: ConvolutionAlgorithm = .preferred,
+                winogradWeightGradientTiles: WinogradWeightGradientTiles = .configured) throws {
         guard batchCapacity >= 1 else {
             throw TrainingError.invalidBatch("batch capacity \(batchCapacity): expected at least 1")
         }
@@ -119,7 +120,8 @@ public final class TrainingNetwork: @unchecked Sendable {
         self.convolution = effective
         kernels = effective == .im2col ? nil
             : TrainingKernels(plan: plan, architecture: architecture, algorithm: effective, height: height,
-                              width: width, shards: shards, backward: purpose == .training)
+                              width: width, shards: shards, backward: purpose == .training,
+                              winogradWeightGradientTiles: winogradWeightGradientTiles)
         ConvolutionKernels.useSingleThreadedBLAS()
     }
 
