@@ -12,7 +12,8 @@ PyTorch's variants by default: eager (NCHW), channels_last, compile and compile-
 and on the channels_last model); a variant that does not run on this machine (torch.compile needs a
 C compiler, for one) is reported with its error and left out of the ratios, the others go on.
 `--engine-env NAME=VALUE,...` adds engine sides run with those variables (e.g.
-`LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm`: the weight gradients on GEMMs instead of Winograd).
+`LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm`: the weight gradients on GEMMs instead of Winograd;
+`=winograd2`: by Winograd F(2×2) instead of F(4×4)).
 
     swift build -c release --product landscape
     python3 Benchmarks/train_side_by_side.py [--rounds 3] [--images 6400] [--threads 2]
