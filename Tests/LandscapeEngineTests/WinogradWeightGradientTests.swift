@@ -131,7 +131,7 @@ final class WinogradWeightGradientTests: XCTestCase {
         let (images, labels) = GradientCheckNetworkTests.batch(seed: 161)
         let reference = TrainingReference(architecture: arch, layout: model.layout, height: 8, width: 8)
         let network = try TrainingNetwork(architecture: arch, batchCapacity: 4, height: 8, width: 8, threads: 2,
-                                          convolution: .winograd)
+                                          convolution: .winograd, winogradWeightGradientTiles: .f2)
         XCTAssertEqual(network.convolution, .winograd)
         let kernels = try XCTUnwrap(network.kernels)
         for (index, layer) in network.plan.layers.enumerated() {
