@@ -19,10 +19,10 @@ public enum WinogradWeightGradientTiles: String, CaseIterable, Sendable {
         ProcessInfo.processInfo.environment["LANDSCAPE_TRAINING_WEIGHT_GRADIENT"].flatMap(Self.init(rawValue:)) ?? preferred
 
     /// The default, by measurement: `landscape train` (ResNet-20, Fashion-MNIST, 3,200 images, batch 128,
-    /// 2 threads) on the 2-core Zen 4 of 2026-12-07, loaded (load 4–6), main's binary and this one on
-    /// F(2×2) and F(4×4) alternated, 6 rounds: CPU seconds per run (median) 7.76 main, 7.52 F(2×2), 7.24
-    /// F(4×4), lowest on F(4×4) in every round; weight-gradient products 88 / 84 / 58 ms per step and
-    /// transforms 63 / 60 / 53 (thread-ms, medians).
+    /// 2 threads) on the 2-core Zen 4 of 2026-12-07, loaded (load 3–6), main's binary and this one on
+    /// F(2×2) and F(4×4) alternated, 9 rounds, medians: 273 / 269 / 308 img/s; CPU seconds per run 7.93 /
+    /// 7.55 / 7.27 (F(4×4) lowest in 8 of 9 rounds); weight-gradient products 94 / 91 / 59 ms per step and
+    /// transforms 63 / 63 / 54 (thread-ms).
     public static let preferred: WinogradWeightGradientTiles = .f4
 
     /// Transformed floats per tile per channel.
