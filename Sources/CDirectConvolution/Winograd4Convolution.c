@@ -50,25 +50,25 @@
 #endif
 enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
 
-#include <stdlib.h>
-static int ragged_rule(void) { const char *e = getenv("W4_ROUND"); return e ? atoi(e) : 1; }   // EXPERIMENT
-
-// Whether a plane's tiles are read straight from the input (contiguous 4-tile groups, tile columns rounded up
-// to a multiple of 4) rather than gathered from padded copies.
+// Whether a plane's tiles are read straight from the input as contiguous 4-tile groups, each tile row's tiles
+// numbered in a multiple of 4 (tile_columns rounded up: the tiles past the row cost their share of the
+// element-wise stage and are never stored), rather than gathered from padded copies of its images. Always
+// where tile_columns is a multiple of 4; elsewhere where the rounding adds at most 1/7 of the tiles. Measured
+// on Zen 4, AVX-512, 1 thread (Benchmarks/winograd4_ragged_bench.c, loaded; alternated, medians of 3 to 5; us
+// an image, residual-block epilogue, gathered -> rounded up): 7 columns 28x28 C=16 29.7 -> 19.4 to 24.2,
+// C=32 99.9 -> 76.4, C=64 301 -> 235; 11 columns 44x44 C=16 87.5 -> 66.9; but 2 columns (7x7, 8x8, C=64)
+// 16.1 -> 27.0 and 15.0 -> 26.1, 3 columns 12x12 C=32 10.8 -> 12.5, 5 columns 20x20 C=32 35.9 -> 46.4, 6 columns
+// 24x24 C=32 56.8 -> 57.4.
 static int reads_contiguous(int tile_columns) {
-    if (tile_columns % 4 == 0) return 1;
-    switch (ragged_rule()) {
-    case 0: return 0;
-    case 1: return tile_columns % 4 == 3;
-    case 2: return tile_columns >= 2;
-    default: return tile_columns > 4;
-    }
+    const int rounded = (int)round_up(tile_columns, 4);
+    return rounded == tile_columns || 7 * rounded <= 8 * tile_columns;
 }
 
 static geometry4 measure4(int in_channels, int height, int width, int chunk_tiles_wanted) {
     geometry4 g;
     g.height = height;
     g.width = width;
+    g.whole = height % 4 == 0 && width % 4 == 0;
     g.tile_rows = (height + 3) / 4;
     g.tile_columns = (width + 3) / 4;
     g.contiguous = reads_contiguous(g.tile_columns);

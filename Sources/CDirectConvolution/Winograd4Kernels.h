@@ -9,6 +9,7 @@
 // A plane's tiles, chunks and padded images (measure4 in Winograd4Convolution.c).
 typedef struct {
     int height, width;             // the plane
+    int whole;                     // 1: every 4x4 output tile inside the plane (height and width multiples of 4)
     int tile_rows, tile_columns;   // per image
     int contiguous;                // 1: tiles read straight from the input as 4-tile groups; 0: gathered from padded copies
     int lane_columns;              // tiles numbered per tile row: tile_columns, rounded up to a multiple of 4 when

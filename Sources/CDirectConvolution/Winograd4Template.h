@@ -208,49 +208,44 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
                 }
             }
         } else {
-            // Each tile's corner, and the columns of its row r inside the plane (0..4; 0 past the plane's
-            // rows and for lanes past the chunk's tiles).
+            // Each tile's corner; on ragged planes, unless every tile of the vector is whole, the columns of each
+            // tile's row r inside the plane (0..4; 0 past the plane's rows and for lanes past the chunk's tiles).
             long corner[V_WIDTH];
-            int span[V_WIDTH], depth[V_WIDTH], whole = 1;
-            for (int k = 0; k < V_WIDTH; k++) {
-                const int inside = k < count;
-                corner[k] = corners[inside ? t + k : t];
-                depth[k] = inside ? g->height - (int)rows[t + k] - 1 : 0;
-                const int columns_left = inside ? g->width - (int)columns[t + k] : 0;
-                span[k] = columns_left < 4 ? columns_left : 4;
-                whole &= !inside || (depth[k] >= 4 && span[k] == 4);
+            for (int k = 0; k < V_WIDTH; k++) corner[k] = corners[t + k < tiles ? t + k : t];
+            int n[4][V_WIDTH], whole = g->whole;
+            if (!whole) {
+                whole = 1;
+                for (int k = 0; k < V_WIDTH; k++) {
+                    const int inside = k < count;
+                    const int depth = inside ? g->height - (int)rows[t + k] - 1 : 0;
+                    const int right = inside ? g->width - (int)columns[t + k] : 0;
+                    for (int r = 0; r < 4; r++) n[r][k] = r < depth ? (right < 4 ? right : 4) : 0;
+                    whole &= !inside || (depth >= 4 && right >= 4);
+                }
             }
             for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
                 const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-                V_TYPE y[4], w[4], more[4];
+                V_TYPE y[4], w[4];
                 V_NAME(output_transform6)(row, y);
                 float *p[V_WIDTH];
-                const float *a[V_WIDTH];
-                for (int k = 0; k < V_WIDTH; k++) {
-                    p[k] = d->to + corner[k] + r * rs;
-                    a[k] = other ? other + corner[k] + r * rs : 0;
-                }
-                if (whole) {
-                    if (other) {
-                        V_TYPE loaded[4];
+                for (int k = 0; k < V_WIDTH; k++) p[k] = d->to + corner[k] + r * rs;
+                V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
+                if (other) {
+                    const float *a[V_WIDTH];
+                    for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
+                    V_TYPE loaded[4];
+                    if (whole)
                         for (int k = 0; k < 4; k++) loaded[k] = V_LOAD_QUARTERS(a, k, 0);
-                        V_NAME(transpose4)(loaded, more);   // lane = tile, as y
-                    }
-                    for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], other ? more[j] : y[j], d);
-                    V_NAME(transpose4)(y, w);
-                    for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
-                } else {
-                    int n[V_WIDTH];   // row r's columns to read and write, tile by tile
-                    for (int k = 0; k < V_WIDTH; k++) n[k] = r < depth[k] ? span[k] : 0;
-                    if (other) {
-                        V_TYPE loaded[4];
-                        for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n);
-                        V_NAME(transpose4)(loaded, more);
-                    }
-                    for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], other ? more[j] : y[j], d);
-                    V_NAME(transpose4)(y, w);
-                    for (int k = 0; k < 4; k++) W4_STORE_QUARTERS_MASKED(p, k, w[k], n);
+                    else
+                        for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n[r]);
+                    V_NAME(transpose4)(loaded, more);   // lane = tile, as y
                 }
+                for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], more[j], d);
+                V_NAME(transpose4)(y, w);
+                if (whole)
+                    for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
+                else
+                    for (int k = 0; k < 4; k++) W4_STORE_QUARTERS_MASKED(p, k, w[k], n[r]);
             }
         }
     }
