@@ -158,18 +158,29 @@ static inline __m256i w4_column_mask(int column, int width) {
 #define W4_NO_LANES _mm256_setzero_si256()
 #define W4_COLUMN_MASK(column, width) w4_column_mask(column, width)
 #define W4_MASKED_LOAD(p, mask) _mm256_maskload_ps(p, mask)
-#define W4_MASKED_STORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
+// Masked stores (vmaskmovps) take many micro-ops on AMD cores: a whole 128-bit piece is stored plainly.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void w4_store_first(float *p, __m256 v, int n, __m256i mask) {
+    if (n == 4) _mm_storeu_ps(p, _mm256_castps256_ps128(v));
+    else _mm256_maskstore_ps(p, mask, v);
+}
+#define W4_STORE_FIRST(p, v, n, mask) w4_store_first(p, v, n, mask)
 // The first n (0..4) floats of a 128-bit piece.
 __attribute__((target("avx2,fma"), always_inline))
 static inline __m128i w4_quarter_mask(int n) {
     return _mm_cmpgt_epi32(_mm_set1_epi32(n), _mm_setr_epi32(0, 1, 2, 3));
 }
+__attribute__((target("avx2,fma"), always_inline))
+static inline void w4_store_quarter(float *p, __m128 v, int n) {
+    if (n == 4) _mm_storeu_ps(p, v);
+    else if (n > 0) _mm_maskstore_ps(p, w4_quarter_mask(n), v);
+}
 #define W4_LOAD_QUARTERS_MASKED(p, k, n) \
     _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_maskload_ps((p)[k], w4_quarter_mask((n)[k]))), \
                          _mm_maskload_ps((p)[(k) + 4], w4_quarter_mask((n)[(k) + 4])), 1)
 #define W4_STORE_QUARTERS_MASKED(p, k, v, n) do { \
-        _mm_maskstore_ps((p)[k], w4_quarter_mask((n)[k]), _mm256_castps256_ps128(v)); \
-        _mm_maskstore_ps((p)[(k) + 4], w4_quarter_mask((n)[(k) + 4]), _mm256_extractf128_ps(v, 1)); \
+        w4_store_quarter((p)[k], _mm256_castps256_ps128(v), (n)[k]); \
+        w4_store_quarter((p)[(k) + 4], _mm256_extractf128_ps(v, 1), (n)[(k) + 4]); \
     } while (0)
 #define W4_ENTRY __attribute__((target("avx2,fma"))) static
 #include "VectorLanes8.h"
@@ -179,7 +190,7 @@ static inline __m128i w4_quarter_mask(int n) {
 #undef W4_NO_LANES
 #undef W4_COLUMN_MASK
 #undef W4_MASKED_LOAD
-#undef W4_MASKED_STORE
+#undef W4_STORE_FIRST
 #undef W4_LOAD_QUARTERS_MASKED
 #undef W4_STORE_QUARTERS_MASKED
 

@@ -26,7 +26,7 @@ AVX512_INLINE __mmask16 w4_column_mask512(int column, int width) {
 #define W4_NO_LANES ((__mmask16)0)
 #define W4_COLUMN_MASK(column, width) w4_column_mask512(column, width)
 #define W4_MASKED_LOAD(p, mask) _mm512_maskz_loadu_ps(mask, p)
-#define W4_MASKED_STORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
+#define W4_STORE_FIRST(p, v, n, mask) _mm512_mask_storeu_ps(p, mask, v)
 #define W4_QUARTER_MASK(n) ((__mmask8)((1u << (n)) - 1))   // n = 0..4
 #define W4_LOAD_QUARTERS_MASKED(p, k, n) \
     _mm512_insertf32x4(_mm512_insertf32x4(_mm512_insertf32x4( \
@@ -48,7 +48,7 @@ AVX512_INLINE __mmask16 w4_column_mask512(int column, int width) {
 #undef W4_NO_LANES
 #undef W4_COLUMN_MASK
 #undef W4_MASKED_LOAD
-#undef W4_MASKED_STORE
+#undef W4_STORE_FIRST
 #undef W4_QUARTER_MASK
 #undef W4_LOAD_QUARTERS_MASKED
 #undef W4_STORE_QUARTERS_MASKED

@@ -3,7 +3,7 @@
 // VectorLanes8.h or VectorLanes16.h and defining W4_ENTRY (the attributes of the entry points) and the W4_*
 // masked-load names (W4_LOAD_MASK, W4_NO_LANES, W4_COLUMN_MASK(column, width): the lanes of a V_WIDTH-float row
 // starting at `column` that lie in [0, width), W4_MASKED_LOAD(p, mask): masked-off lanes zero, never read,
-// W4_MASKED_STORE(p, mask, v): only the mask's lanes written; W4_LOAD_QUARTERS_MASKED(p, k, n) and
+// W4_STORE_FIRST(p, v, n, mask): only the first n (0 < n < V_WIDTH) floats written, `mask` their W4_COLUMN_MASK; W4_LOAD_QUARTERS_MASKED(p, k, n) and
 // W4_STORE_QUARTERS_MASKED(p, k, v, n): V_LOAD_QUARTERS / V_STORE_QUARTERS with only the first n[k + 4 a] floats
 // of quarter a read (the rest zero) or written). No include
 // guard; it undefines the V_* names at its end. Both widths run the same operations in the same order on
@@ -161,7 +161,7 @@ W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long 
 // tile t's top-left corner at d->to + corners[t] (rows g->width apart), at plane row rows[t] + 1 and column
 // columns[t]; d->residual, when given, at the same corners. Output positions outside the plane (ragged
 // planes' last tile row and column, the tiles numbered past tile_columns) are neither read nor written: rows
-// past the plane skipped, columns masked (W4_MASKED_STORE, W4_STORE_QUARTERS_MASKED); the values stored are
+// past the plane skipped, columns masked (W4_STORE_FIRST, W4_STORE_QUARTERS_MASKED); the values stored are
 // the same operations on the same values, so the same bits, as a sums buffer through epilogue_row gave.
 // The tiles as the input transform read them (g->contiguous: 4-tile groups, `tiles` a multiple of 4).
 W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride, int o, const geometry4 *g,
@@ -203,7 +203,7 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
                     } else {
                         const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
                         const V_TYPE more = other ? W4_MASKED_LOAD(other + corner[q] + r * rs, mask) : w[q];
-                        W4_MASKED_STORE(to, mask, V_NAME(epilogue4_values)(w[q], more, d));
+                        W4_STORE_FIRST(to, V_NAME(epilogue4_values)(w[q], more, d), span[q], mask);
                     }
                 }
             }
