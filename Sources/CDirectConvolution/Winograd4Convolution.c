@@ -25,18 +25,17 @@
 // Tiles are small (a 32x32 plane has 8x8 of them, an 8x8 plane 2x2), so the tiles of the whole call are
 // numbered across images: global tile row R = image * tile_rows + tile row, and a chunk is a run of global
 // tile rows holding at least CHUNK4_TILES tiles (several images' worth on small planes), its tiles numbered
-// t = (R - first R) * tile_columns + tile column. The transforms (Winograd4Template.h, written once for 8
+// t = (R - first R) * lane_columns + tile column. The transforms (Winograd4Template.h, written once for 8
 // and 16 lanes) run 8 or 16 consecutive tiles a vector whatever row or image they come from, so no lane is
 // wasted on 8x8 or 7x7 planes: each tile's 6x6 input read as 128-bit rows and transposed from a copy of its
 // image in a zero-bordered plane (4 tile_rows + 2 by 4 tile_columns + 2: ragged planes padded to whole tiles;
-// a chunk may span several images, so `slots` padded images are kept in a ring), or, where tile_columns is a
-// multiple of 4 (32x32, 16x16), 4-tile groups read with full-width loads straight from the input, the
-// window's positions outside the plane masked off (no copy; their lanes permuted, undone by the output
-// transform). Per chunk: V (36 x C x tiles) and M (36 x O x
-// tiles) stay in L2 between the stages. Where every 4x4 output tile is whole (height and width multiples
-// of 4) the output transform applies the epilogue (bias, residual, activation: epilogue_row's operations,
-// so the same bits) and stores straight into the output rows; elsewhere each output channel's tiles go to
-// a small sums buffer, then through the epilogue row by row, as in the F(2x2) kernel.
+// a chunk may span several images, so `slots` padded images are kept in a ring), or, where the tiles of a tile
+// row are numbered in multiples of 4 (contiguous: see reads_contiguous), 4-tile groups read with full-width
+// loads straight from the input, the window's positions outside the plane masked off (no copy; their lanes
+// permuted, undone by the output transform). Per chunk: V (36 x C x tiles) and M (36 x O x tiles) stay in L2
+// between the stages. The output transform applies the epilogue (bias, residual, activation: epilogue_row's
+// operations, so the same bits) and stores straight into the output rows, the positions past a ragged plane's
+// bottom row skipped and past its right edge masked off.
 
 // Tiles per chunk wanted. 48 on AVX-512: whole blocks of 8 channels x 48 tiles (24 accumulators) where 32 runs
 // 2-vector blocks (16). Measured on Zen 4 (loaded; binaries alternated, 5 rounds, medians): whole ResNet-20
@@ -51,24 +50,42 @@
 #endif
 enum { XI = 36, TILE_LANES = 16 };   // products run over whole multiples of 16 tiles
 
+// Whether a plane's tiles are read straight from the input as contiguous 4-tile groups, each tile row's tiles
+// numbered in a multiple of 4 (tile_columns rounded up: the tiles past the row cost their share of the
+// element-wise stage and are never stored), rather than gathered from padded copies of its images. Always
+// where tile_columns is a multiple of 4; elsewhere where the rounding adds at most 1/7 of the tiles. Measured
+// on Zen 4, AVX-512, 1 thread (Benchmarks/winograd4_ragged_bench.c, loaded; alternated, medians of 3 to 5; us
+// an image, residual-block epilogue, gathered -> rounded up): 7 columns 28x28 C=16 29.7 -> 19.4 to 24.2,
+// C=32 99.9 -> 76.4, C=64 301 -> 235; 11 columns 44x44 C=16 87.5 -> 66.9; but 2 columns (7x7, 8x8, C=64)
+// 16.1 -> 27.0 and 15.0 -> 26.1, 3 columns 12x12 C=32 10.8 -> 12.5, 5 columns 20x20 C=32 35.9 -> 46.4, 6 columns
+// 24x24 C=32 56.8 -> 57.4.
+static int reads_contiguous(int tile_columns) {
+    const int rounded = (int)round_up(tile_columns, 4);
+    return rounded == tile_columns || 7 * rounded <= 8 * tile_columns;
+}
+
 static geometry4 measure4(int in_channels, int height, int width, int chunk_tiles_wanted) {
     geometry4 g;
+    g.height = height;
+    g.width = width;
+    g.whole = height % 4 == 0 && width % 4 == 0;
     g.tile_rows = (height + 3) / 4;
     g.tile_columns = (width + 3) / 4;
+    g.contiguous = reads_contiguous(g.tile_columns);
+    g.lane_columns = g.contiguous ? (int)round_up(g.tile_columns, 4) : g.tile_columns;
     // The fewest rows with at least the wanted tiles, or the first row count after it (within twice as many)
     // whose tiles fill whole 16-tile blocks.
-    const int least = (chunk_tiles_wanted + g.tile_columns - 1) / g.tile_columns;
+    const int least = (chunk_tiles_wanted + g.lane_columns - 1) / g.lane_columns;
     g.chunk_rows = least;
     for (int rows = least; rows <= 2 * least; rows++)
-        if ((long)rows * g.tile_columns % TILE_LANES == 0) { g.chunk_rows = rows; break; }
+        if ((long)rows * g.lane_columns % TILE_LANES == 0) { g.chunk_rows = rows; break; }
     // A chunk's rows touch at most (chunk_rows - 1) / tile_rows + 2 images.
     g.slots = (g.chunk_rows - 1) / g.tile_rows + 2;
     g.padded_rows = 4 * g.tile_rows + 2;
     g.padded_width = 4 * g.tile_columns + 2;
     g.plane = (long)g.padded_rows * g.padded_width;
     g.image = in_channels * g.plane;
-    g.tile_stride = round_up((long)g.chunk_rows * g.tile_columns, TILE_LANES);
-    g.sums_row = 4L * g.tile_columns;
+    g.tile_stride = round_up((long)g.chunk_rows * g.lane_columns, TILE_LANES);
     return g;
 }
 
@@ -80,19 +97,17 @@ static long xi_stride(int channels, const geometry4 *g) {
     return ((long)channels * g->tile_stride / 16 | 1) * 16;   // tile_stride is a multiple of 16
 }
 
-// Scratch layout: padded images | tile offsets, sums corners and window rows (tile_stride longs each) | V | M
-// | sums.
-// Padded images are kept only where the input transform gathers tiles (tile_columns not a multiple of 4).
+// Scratch layout: padded images | tile offsets, output corners, window rows and columns (tile_stride longs
+// each) | V | M. Padded images are kept only where the input transform gathers tiles.
 static long padded_floats(const geometry4 *g) {
-    return g->tile_columns % 4 == 0 ? 0 : round_up(g->slots * g->image, 16);
+    return g->contiguous ? 0 : round_up(g->slots * g->image, 16);
 }
 
 static long scratch_floats(const geometry4 *g, int in_channels, int out_channels) {
     return padded_floats(g)                                // padded images (64-byte aligned: see winograd4_run)
-         + 6 * g->tile_stride                              // three longs per tile
+         + 8 * g->tile_stride                              // four longs per tile
          + (long)XI * xi_stride(in_channels, g)            // V of one chunk
          + (long)XI * xi_stride(out_channels, g)           // M of one chunk
-         + (long)g->chunk_rows * 4 * g->sums_row + 8       // one output channel's sums
          + 16;                                             // to align the start to 64 bytes
 }
 
@@ -133,7 +148,7 @@ void winograd4_convolution_pack_filters(const float *weight, int out_channels, i
 #if defined(__x86_64__) || defined(__i386__)
 
 // The transforms on 8 lanes: Winograd4Template.h (Winograd4Convolution512.c has the 16-lane ones).
-// Masked loads for the direct input path (vmaskmovps: masked-off lanes are zero and never read).
+// Masked loads and stores for the direct input path and the planes' ragged edges (vmaskmovps: masked-off lanes are zero and never read).
 __attribute__((target("avx2,fma"), always_inline))
 static inline __m256i w4_column_mask(int column, int width) {
     const __m256i at = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(column));
@@ -143,6 +158,30 @@ static inline __m256i w4_column_mask(int column, int width) {
 #define W4_NO_LANES _mm256_setzero_si256()
 #define W4_COLUMN_MASK(column, width) w4_column_mask(column, width)
 #define W4_MASKED_LOAD(p, mask) _mm256_maskload_ps(p, mask)
+// Masked stores (vmaskmovps) take many micro-ops on AMD cores: a whole 128-bit piece is stored plainly.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void w4_store_first(float *p, __m256 v, int n, __m256i mask) {
+    if (n == 4) _mm_storeu_ps(p, _mm256_castps256_ps128(v));
+    else _mm256_maskstore_ps(p, mask, v);
+}
+#define W4_STORE_FIRST(p, v, n, mask) w4_store_first(p, v, n, mask)
+// The first n (0..4) floats of a 128-bit piece.
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m128i w4_quarter_mask(int n) {
+    return _mm_cmpgt_epi32(_mm_set1_epi32(n), _mm_setr_epi32(0, 1, 2, 3));
+}
+__attribute__((target("avx2,fma"), always_inline))
+static inline void w4_store_quarter(float *p, __m128 v, int n) {
+    if (n == 4) _mm_storeu_ps(p, v);
+    else if (n > 0) _mm_maskstore_ps(p, w4_quarter_mask(n), v);
+}
+#define W4_LOAD_QUARTERS_MASKED(p, k, n) \
+    _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_maskload_ps((p)[k], w4_quarter_mask((n)[k]))), \
+                         _mm_maskload_ps((p)[(k) + 4], w4_quarter_mask((n)[(k) + 4])), 1)
+#define W4_STORE_QUARTERS_MASKED(p, k, v, n) do { \
+        w4_store_quarter((p)[k], _mm256_castps256_ps128(v), (n)[k]); \
+        w4_store_quarter((p)[(k) + 4], _mm256_extractf128_ps(v, 1), (n)[(k) + 4]); \
+    } while (0)
 #define W4_ENTRY __attribute__((target("avx2,fma"))) static
 #include "VectorLanes8.h"
 #include "Winograd4Template.h"
@@ -151,28 +190,12 @@ static inline __m256i w4_column_mask(int column, int width) {
 #undef W4_NO_LANES
 #undef W4_COLUMN_MASK
 #undef W4_MASKED_LOAD
+#undef W4_STORE_FIRST
+#undef W4_LOAD_QUARTERS_MASKED
+#undef W4_STORE_QUARTERS_MASKED
 
-// A chunk's sums for one output channel through the epilogue onto its images' rows: `row` is epilogue_row
-// (8 lanes) or epilogue_row512 (16; the same operations, so the same bits).
-#define EPILOGUE4(name, attributes, row) \
-    attributes static void name(const float *sums, const geometry4 *g, long first_row, long end_row, int height, \
-                                int width, float *output, long out_channel_stride, long out_image_stride, \
-                                const direct_convolution_epilogue *epilogue, int channel) { \
-        for (long global = first_row; global < end_row; global++) { \
-            const long b = global / g->tile_rows; \
-            const int ty = (int)(global % g->tile_rows); \
-            const long offset = channel * out_channel_stride + b * out_image_stride; \
-            for (int y = 4 * ty; y < 4 * ty + 4 && y < height; y++) \
-                row(output + offset + (long)y * width, sums + ((global - first_row) * 4 + y - 4 * ty) * g->sums_row, \
-                    width, epilogue, channel, \
-                    epilogue->residual ? epilogue->residual + offset + (long)y * width : 0); \
-        } \
-    }
-EPILOGUE4(epilogue4, __attribute__((target("avx2,fma"))), epilogue_row)
-EPILOGUE4(epilogue4_512, AVX512, epilogue_row512)
-
-// `wide`: the transforms on 16 lanes, the element-wise stage by the AVX-512 block, and the epilogue on 16 lanes
-// for rows at least 16 wide (the same operations on every lane: the same bits as AVX2).
+// `wide`: the transforms (and the epilogue in the output transform) on 16 lanes and the element-wise stage by
+// the AVX-512 block (the same operations on every lane: the same bits as AVX2).
 __attribute__((target("avx2,fma")))
 static void winograd4_run(const float *input, long in_channel_stride, long in_image_stride,
                           int in_channels, int image_count, int height, int width,
@@ -187,41 +210,37 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
     long *offsets = (long *)(padded + padded_floats(&g));
     long *corners = offsets + g.tile_stride;
     long *rows = corners + g.tile_stride;
-    float *v = (float *)(rows + g.tile_stride);
+    long *columns = rows + g.tile_stride;
+    float *v = (float *)(columns + g.tile_stride);
     float *m = v + XI * v_xi_stride;
-    float *sums = m + XI * m_xi_stride;
     const long total_rows = (long)image_count * g.tile_rows;
     const int groups = out_channels / GROUP;
-    // Full-width loads and stores where 4-tile groups are contiguous (Winograd4Template.h); the epilogue in
-    // the output transform where every output tile is whole (else through the sums and epilogue4).
-    const int contiguous = g.tile_columns % 4 == 0;
-    const int fused = height % 4 == 0 && width % 4 == 0;
     long next_image = 0;   // the first image not yet padded
     for (long first_row = 0; first_row < total_rows; first_row += g.chunk_rows) {
         const long end_row = first_row + g.chunk_rows < total_rows ? first_row + g.chunk_rows : total_rows;
         const long last_image = (end_row - 1) / g.tile_rows;
         // Contiguous planes are read straight from the input (winograd4_transform_input_direct): no copy.
-        for (; !contiguous && next_image <= last_image; next_image++)
+        for (; !g.contiguous && next_image <= last_image; next_image++)
             pad_image(input + next_image * in_image_stride, in_channel_stride, in_channels, height, width,
                       padded + (next_image % g.slots) * g.image, g.padded_rows, g.padded_width);
-        const long tiles = (end_row - first_row) * g.tile_columns;
+        const long tiles = (end_row - first_row) * g.lane_columns;
         const long lanes = round_up(tiles, TILE_LANES);
         for (long t = 0; t < lanes; t++) {
-            if (t >= tiles) { offsets[t] = 0; rows[t] = -8; continue; }   // rows -8..-3: every lane masked off
-            const long global = first_row + t / g.tile_columns;
-            const long ty = global % g.tile_rows, tx = t % g.tile_columns;
-            offsets[t] = contiguous ? global / g.tile_rows * in_image_stride + (4 * ty - 1) * width + 4 * tx - 1
-                                    : (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
+            if (t >= tiles) { offsets[t] = 0; corners[t] = 0; rows[t] = -8; columns[t] = 0; continue; }   // rows -8..-3: every lane masked off
+            const long global = first_row + t / g.lane_columns;
+            const long ty = global % g.tile_rows, tx = t % g.lane_columns;
+            offsets[t] = g.contiguous ? global / g.tile_rows * in_image_stride + (4 * ty - 1) * width + 4 * tx - 1
+                                      : (global / g.tile_rows % g.slots) * g.image + 4 * ty * g.padded_width + 4 * tx;
             rows[t] = 4 * ty - 1;
-            corners[t] = fused ? global / g.tile_rows * out_image_stride + 4 * ty * width + 4 * tx
-                               : (t / g.tile_columns) * 4 * g.sums_row + 4 * tx;
+            columns[t] = 4 * tx;
+            corners[t] = global / g.tile_rows * out_image_stride + 4 * ty * width + 4 * tx;
         }
-        if (contiguous && wide)
-            winograd4_transform_input_direct512(input, in_channel_stride, in_channels, height, width, &g, offsets, rows,
+        if (g.contiguous && wide)
+            winograd4_transform_input_direct512(input, in_channel_stride, in_channels, &g, offsets, rows, columns,
                                                 lanes, v, v_xi_stride);
-        else if (contiguous)
-            winograd4_transform_input_direct(input, in_channel_stride, in_channels, height, width, &g, offsets, rows,
-                                             lanes, v, v_xi_stride);
+        else if (g.contiguous)
+            winograd4_transform_input_direct(input, in_channel_stride, in_channels, &g, offsets, rows, columns, lanes,
+                                             v, v_xi_stride);
         else if (wide) winograd4_transform_input512(padded, in_channels, &g, offsets, lanes, v, v_xi_stride);
         else winograd4_transform_input(padded, in_channels, &g, offsets, lanes, v, v_xi_stride);
         if (wide) {
@@ -240,16 +259,11 @@ static void winograd4_run(const float *input, long in_channel_stride, long in_im
         }
         for (int channel = 0; channel < out_channels; channel++) {
             const long offset = channel * out_channel_stride;
-            const winograd4_destination d = fused
-                ? (winograd4_destination){output + offset, width, 1, epilogue.bias,
-                                          epilogue.residual ? epilogue.residual + offset : 0, channel, epilogue.activation}
-                : (winograd4_destination){sums, g.sums_row, 0, 0, 0, channel, 0};
-            if (wide) winograd4_transform_output512(m, m_xi_stride, channel, &g, tiles, corners, contiguous, &d);
-            else winograd4_transform_output(m, m_xi_stride, channel, &g, tiles, corners, contiguous, &d);
-            if (!fused)
-                (wide && width >= VECTOR512 ? epilogue4_512 : epilogue4)(
-                    sums, &g, first_row, end_row, height, width, output, out_channel_stride, out_image_stride,
-                    &epilogue, channel);
+            const winograd4_destination d = {output + offset, epilogue.bias,
+                                             epilogue.residual ? epilogue.residual + offset : 0, channel,
+                                             epilogue.activation};
+            if (wide) winograd4_transform_output512(m, m_xi_stride, channel, &g, tiles, corners, rows, columns, &d);
+            else winograd4_transform_output(m, m_xi_stride, channel, &g, tiles, corners, rows, columns, &d);
         }
     }
 }

@@ -8,23 +8,25 @@
 
 // A plane's tiles, chunks and padded images (measure4 in Winograd4Convolution.c).
 typedef struct {
+    int height, width;             // the plane
+    int whole;                     // 1: every 4x4 output tile inside the plane (height and width multiples of 4)
     int tile_rows, tile_columns;   // per image
+    int contiguous;                // 1: tiles read straight from the input as 4-tile groups; 0: gathered from padded copies
+    int lane_columns;              // tiles numbered per tile row: tile_columns, rounded up to a multiple of 4 when
+                                   // contiguous (the tiles past tile_columns are computed, never stored)
     int chunk_rows;                // global tile rows per chunk
-    int slots;                     // padded images in the ring (planes whose tile_columns are not a multiple of 4)
+    int slots;                     // padded images in the ring (gathered planes)
     int padded_rows, padded_width;
     long plane, image;             // floats per padded channel plane; per padded image (all channels)
-    long tile_stride;              // floats per V or M row: a chunk's tiles rounded up to TILE_LANES
-    long sums_row;                 // floats per row of the sums buffer (4 tile_columns)
+    long tile_stride;              // floats per V or M row: a chunk's lane_columns x chunk_rows rounded up to TILE_LANES
 } geometry4;
 
-// Where the output transform puts one output channel's tiles (Winograd4Template.h).
+// Where the output transform puts one output channel's tiles, through the epilogue (Winograd4Template.h).
 typedef struct {
-    float *to;                 // tile t's corner at to + corners[t]
-    long row_stride;           // floats between a tile's rows
-    int fused;                 // 0: the sums as they are; 1: through the epilogue (bias, residual, activation)
-    const float *bias;         // fused: the epilogue's bias (0: add the sums onto the output)
-    const float *residual;     // fused: the shortcut, at the same corners, or 0
-    int channel, activation;   // fused: the bias's index and the activation code
+    float *to;                 // the output channel: tile t's corner at to + corners[t], rows g->width apart
+    const float *bias;         // the epilogue's bias (0: add the sums onto the output)
+    const float *residual;     // the shortcut, at the same corners, or 0
+    int channel, activation;   // the bias's index and the activation code
 } winograd4_destination;
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -34,11 +36,12 @@ void winograd4_products_avx512(const float *v, long v_xi_stride, long tile_strid
 // The input and output transforms on 16 lanes (Winograd4Template.h; the same bits as the 8-lane ones).
 void winograd4_transform_input512(const float *padded, int channels, const geometry4 *g, const long *offsets,
                                   long lanes, float *v, long xi_stride);
-void winograd4_transform_input_direct512(const float *input, long channel_stride, int channels, int height,
-                                         int width, const geometry4 *g, const long *offsets, const long *rows,
-                                         long lanes, float *v, long xi_stride);
+void winograd4_transform_input_direct512(const float *input, long channel_stride, int channels, const geometry4 *g,
+                                         const long *offsets, const long *rows, const long *columns, long lanes,
+                                         float *v, long xi_stride);
 void winograd4_transform_output512(const float *m, long xi_stride, int o, const geometry4 *g, long tiles,
-                                   const long *corners, int contiguous, const winograd4_destination *d);
+                                   const long *corners, const long *rows, const long *columns,
+                                   const winograd4_destination *d);
 #endif
 
 #endif

@@ -2,7 +2,10 @@
 // (AVX2: Winograd4Convolution.c) and 16 (AVX-512: Winograd4Convolution512.c), each file including this after
 // VectorLanes8.h or VectorLanes16.h and defining W4_ENTRY (the attributes of the entry points) and the W4_*
 // masked-load names (W4_LOAD_MASK, W4_NO_LANES, W4_COLUMN_MASK(column, width): the lanes of a V_WIDTH-float row
-// starting at `column` that lie in [0, width), W4_MASKED_LOAD(p, mask): masked-off lanes zero, never read). No include
+// starting at `column` that lie in [0, width), W4_MASKED_LOAD(p, mask): masked-off lanes zero, never read,
+// W4_STORE_FIRST(p, v, n, mask): only the first n (0 < n < V_WIDTH) floats written, `mask` their W4_COLUMN_MASK; W4_LOAD_QUARTERS_MASKED(p, k, n) and
+// W4_STORE_QUARTERS_MASKED(p, k, v, n): V_LOAD_QUARTERS / V_STORE_QUARTERS with only the first n[k + 4 a] floats
+// of quarter a read (the rest zero) or written). No include
 // guard; it undefines the V_* names at its end. Both widths run the same operations in the same order on
 // every lane, so both ISAs give the same bits (the tests check it).
 //
@@ -10,15 +13,16 @@
 //   gathered    from the zero-bordered padded planes, lane k = tile t + k: each tile's 4 floats of a row read
 //               as a 128-bit piece and transposed in each 128-bit lane (any plane: tiles of one vector may
 //               come from several rows and images);
-//   contiguous  straight from the input planes, when tile_columns is a multiple of 4: the 4-tile groups
+//   contiguous  straight from the input planes, when a plane's tiles are numbered in rows of lane_columns, a
+//               multiple of 4 (tile_columns, rounded up where measure4 finds it pays): the 4-tile groups
 //               t + 4q.. of a vector start at multiples of 4 of a tile row, so their rows are contiguous
 //               (16 floats): one full-width masked load gives V_WIDTH / 4 tiles' 4 columns (positions outside
 //               the plane zero), and the in-lane 4x4 transpose of 4 such loads gives the columns of V_WIDTH
 //               tiles in a permuted order: lane 4 a + q holds tile t + (V_WIDTH / 4) q + a.
 // The element-wise stage treats every tile alike, so the permutation goes through it unchanged and the output
-// transform undoes it by the same transpose, then stores full vectors. Lanes past the chunk's tiles read
-// offset 0 (gathered: the first padded image's first window, finite and in bounds; contiguous: every lane
-// masked off) and are never stored.
+// transform undoes it by the same transpose, then stores full vectors (masked at the plane's right edge). Lanes
+// past the chunk's tiles read offset 0 (gathered: the first padded image's first window, finite and in bounds;
+// contiguous: every lane masked off) and are never stored; neither are the tiles numbered past tile_columns.
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -111,22 +115,23 @@ W4_ENTRY void V_NAME(winograd4_transform_input)(const float *padded, int channel
 
 // Contiguous: the same V as winograd4_transform_input (the tiles in the contiguous order), read straight from
 // the input planes (channel c of a tile's image at input + offsets[t] + c * channel_stride,
-// where offsets[t] points at the 6x6 window's corner, row 4 ty - 1 and column 4 tx - 1, possibly outside the
-// plane; rows[t] = 4 ty - 1, or far below zero for lanes past the chunk's tiles). Window positions outside the
-// plane are masked off (W4_MASKED_LOAD: zero, never read), so the values, the operations and the bits are
-// those the padded planes gave. Each group's masks (its row inside or not, its columns inside) are worked out
-// once per vector, for all channels.
+// where offsets[t] points at the 6x6 window's corner, row rows[t] = 4 ty - 1 and column columns[t] - 1 =
+// 4 tx - 1, possibly outside the plane; rows[t] far below zero for lanes past the chunk's tiles). Window
+// positions outside the plane are masked off (W4_MASKED_LOAD: zero, never read), so the values, the
+// operations and the bits are those the padded planes gave. Tiles numbered past a row's tile_columns (lane
+// columns rounded up to 4) read what their masks let through: finite values, never stored. Each group's
+// masks (its row inside or not, its columns inside) are worked out once per vector, for all channels.
 W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long channel_stride, int channels,
-                                                       int height, int width, const geometry4 *g,
-                                                       const long *offsets, const long *rows, long lanes,
-                                                       float *v, long xi_stride) {
+                                                       const geometry4 *g, const long *offsets, const long *rows,
+                                                       const long *columns, long lanes, float *v, long xi_stride) {
+    const int height = g->height, width = g->width;
     for (long t = 0; t < lanes; t += V_WIDTH) {
         const float *base[4];
         W4_LOAD_MASK left[6][4], right[6][4];   // row i of group q: columns 0..3 and 2..5 of its tiles
         for (int q = 0; q < 4; q++) {
             const long k = t + q * (V_WIDTH / 4);
             base[q] = input + offsets[k];
-            const int column = 4 * (int)(k % g->tile_columns) - 1;
+            const int column = (int)columns[k] - 1;
             const W4_LOAD_MASK a = W4_COLUMN_MASK(column, width), b = W4_COLUMN_MASK(column + 2, width);
             for (int i = 0; i < 6; i++) {
                 const int inside = rows[k] + i >= 0 && rows[k] + i < height;
@@ -152,16 +157,19 @@ W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long 
     }
 }
 
-// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles: tile t's top-left corner at d->to +
-// corners[t], its rows d->row_stride apart; stored as they are (d->fused 0: sums for epilogue4) or through the
-// epilogue (d->fused 1: the output plane, every tile whole; d->residual, when given, at the same corners).
-// `contiguous` as the input transform ran (then `tiles` is a multiple of 4).
+// Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles through the epilogue onto the output plane:
+// tile t's top-left corner at d->to + corners[t] (rows g->width apart), at plane row rows[t] + 1 and column
+// columns[t]; d->residual, when given, at the same corners. Output positions outside the plane (ragged
+// planes' last tile row and column, the tiles numbered past tile_columns) are neither read nor written: rows
+// past the plane skipped, columns masked (W4_STORE_FIRST, W4_STORE_QUARTERS_MASKED); the values stored are
+// the same operations on the same values, so the same bits, as a sums buffer through epilogue_row gave.
+// The tiles as the input transform read them (g->contiguous: 4-tile groups, `tiles` a multiple of 4).
 W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride, int o, const geometry4 *g,
-                                                 long tiles, const long *corners, int contiguous,
-                                                 const winograd4_destination *d) {
+                                                 long tiles, const long *corners, const long *rows,
+                                                 const long *columns, const winograd4_destination *d) {
     const float *source = m + (long)o * g->tile_stride;
-    const long rs = d->row_stride;
-    const float *other = d->bias ? d->residual : d->to;   // what the epilogue adds, when fused
+    const long rs = g->width;
+    const float *other = d->bias ? d->residual : d->to;   // what the epilogue adds
     for (long t = 0; t < tiles; t += V_WIDTH) {
         V_TYPE s[6][4];   // A^T M: s[j] = rows 0..3 of column j
         for (int j = 0; j < 6; j++) {
@@ -170,46 +178,74 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
             V_NAME(output_transform6)(column, s[j]);
         }
         const int count = tiles - t < V_WIDTH ? (int)(tiles - t) : V_WIDTH;
-        long corner[V_WIDTH];   // contiguous: the first 4 are the groups' first tiles
-        if (contiguous)
+        if (g->contiguous) {
+            // Group q: its first tile's corner, the plane rows below its top (at most 4 used) and the plane
+            // columns from its left edge (a full vector when at least V_WIDTH).
+            long corner[4];
+            int depth[4], span[4];
             for (int q = 0; q < 4; q++) {
                 const long k = t + q * (V_WIDTH / 4);
-                corner[q] = corners[k < tiles ? k : t];
+                corner[q] = k < tiles ? corners[k] : 0;
+                depth[q] = k < tiles ? g->height - (int)rows[k] - 1 : 0;
+                span[q] = k < tiles ? g->width - (int)columns[k] : 0;
             }
-        else
-            for (int k = 0; k < V_WIDTH; k++) corner[k] = corners[t + k < tiles ? t + k : t];
-        for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
-            const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-            V_TYPE y[4], w[4];
-            V_NAME(output_transform6)(row, y);
-            if (contiguous) {
+            for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+                const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+                V_TYPE y[4], w[4];
+                V_NAME(output_transform6)(row, y);
                 V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
                 for (int q = 0; q < 4; q++) {
-                    if (q * (V_WIDTH / 4) >= count) break;
+                    if (r >= depth[q] || span[q] <= 0) continue;
                     float *to = d->to + corner[q] + r * rs;
-                    V_TYPE value = w[q];
-                    if (d->fused) {
-                        const V_TYPE more = other ? V_LOADU(other + corner[q] + r * rs) : value;
-                        value = V_NAME(epilogue4_values)(value, more, d);
+                    if (span[q] >= V_WIDTH) {
+                        const V_TYPE more = other ? V_LOADU(other + corner[q] + r * rs) : w[q];
+                        V_STOREU(to, V_NAME(epilogue4_values)(w[q], more, d));
+                    } else {
+                        const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
+                        const V_TYPE more = other ? W4_MASKED_LOAD(other + corner[q] + r * rs, mask) : w[q];
+                        W4_STORE_FIRST(to, V_NAME(epilogue4_values)(w[q], more, d), span[q], mask);
                     }
-                    V_STOREU(to, value);
                 }
-            } else {
+            }
+        } else {
+            // Each tile's corner; on ragged planes, unless every tile of the vector is whole, the columns of each
+            // tile's row r inside the plane (0..4; 0 past the plane's rows and for lanes past the chunk's tiles).
+            long corner[V_WIDTH];
+            for (int k = 0; k < V_WIDTH; k++) corner[k] = corners[t + k < tiles ? t + k : t];
+            int n[4][V_WIDTH], whole = g->whole;
+            if (!whole) {
+                whole = 1;
+                for (int k = 0; k < V_WIDTH; k++) {
+                    const int inside = k < count;
+                    const int depth = inside ? g->height - (int)rows[t + k] - 1 : 0;
+                    const int right = inside ? g->width - (int)columns[t + k] : 0;
+                    for (int r = 0; r < 4; r++) n[r][k] = r < depth ? (right < 4 ? right : 4) : 0;
+                    whole &= !inside || (depth >= 4 && right >= 4);
+                }
+            }
+            for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+                const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+                V_TYPE y[4], w[4];
+                V_NAME(output_transform6)(row, y);
                 float *p[V_WIDTH];
                 for (int k = 0; k < V_WIDTH; k++) p[k] = d->to + corner[k] + r * rs;
-                if (d->fused) {
-                    V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
-                    if (other) {
-                        const float *a[V_WIDTH];
-                        for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
-                        V_TYPE loaded[4];
+                V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
+                if (other) {
+                    const float *a[V_WIDTH];
+                    for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
+                    V_TYPE loaded[4];
+                    if (whole)
                         for (int k = 0; k < 4; k++) loaded[k] = V_LOAD_QUARTERS(a, k, 0);
-                        V_NAME(transpose4)(loaded, more);   // lane = tile, as y
-                    }
-                    for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], more[j], d);
+                    else
+                        for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n[r]);
+                    V_NAME(transpose4)(loaded, more);   // lane = tile, as y
                 }
+                for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], more[j], d);
                 V_NAME(transpose4)(y, w);
-                for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
+                if (whole)
+                    for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
+                else
+                    for (int k = 0; k < 4; k++) W4_STORE_QUARTERS_MASKED(p, k, w[k], n[r]);
             }
         }
     }
