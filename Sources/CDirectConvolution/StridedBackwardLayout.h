@@ -1,0 +1,95 @@
+#ifndef STRIDED_BACKWARD_LAYOUT_H
+#define STRIDED_BACKWARD_LAYOUT_H
+// The scratch layouts of StridedBackward.h's kernels (internal to this target), shared by the AVX2 and
+// AVX-512 files. Needs SharedKernels.h (phase_layout, round_up).
+
+// Guard floats after the planes and tiles: the last register block reads up to 15 floats past a run's end,
+// the phase interleave up to 7 past a tile row.
+enum { STRIDE2_GUARD = 32, STRIDE2_LANES = 16 };
+
+// Input gradient, per image: the output gradient's O planes of (out_height + 1) x phase_width (row i at
+// i * phase_width, column out_width and row out_height zero: l.phase floats each), the guard, then the
+// four phases' tiles of up to 8 channels (each l.tile_stride), the guard, one interleaved row.
+typedef struct { phase_layout l; long planes, tiles, row; } stride2_input_layout;
+
+static inline stride2_input_layout stride2_measure_input(int out_channels, int height, int width) {
+    stride2_input_layout s;
+    s.l = measure_phases(height, width);
+    s.planes = 0;
+    s.tiles = (long)out_channels * s.l.phase + STRIDE2_GUARD;
+    s.row = s.tiles + 4 * 8 * s.l.tile_stride + STRIDE2_GUARD;
+    return s;
+}
+
+static inline long stride2_input_scratch(int out_channels, int height, int width) {
+    const stride2_input_layout s = stride2_measure_input(out_channels, height, width);
+    return s.row + 2 * (long)s.l.phase_width + STRIDE2_GUARD;
+}
+
+// Weight gradient: images in chunks of `chunk`. Per input channel, four phase stacks `stack` floats
+// apart, image j's phase plane (l.phase floats, as the forward kernel's) at j * l.phase in each; per
+// output channel a gradient stack of `run` floats, image j's plane (rows phase_width apart, column
+// out_width and row out_height zero) at j * l.phase. Tap (dy, dx) of position i reads the phase stack
+// (dy & 1, dx & 1) at i + (dy / 2) * phase_width + dx / 2. The 16-lane partial sums of dw come first.
+typedef struct { phase_layout l; int chunk; long run, stack, sums, x, z; } stride2_weight_layout;
+
+// Floats of phase and gradient stacks a chunk aims at (256 KB): the passes over a channel pair stay in L1
+// and the chunk in L2.
+enum { STRIDE2_TARGET_FLOATS = 64 * 1024 };
+
+static inline stride2_weight_layout stride2_measure_weight(int in_channels, int out_channels, int height, int width) {
+    stride2_weight_layout s;
+    s.l = measure_phases(height, width);
+    const long per_image = (4L * in_channels + out_channels) * s.l.phase;
+    const long n = STRIDE2_TARGET_FLOATS / per_image;
+    s.chunk = n < 1 ? 1 : (int)n;
+    s.run = round_up((long)s.chunk * s.l.phase, STRIDE2_LANES);
+    s.stack = round_up(s.run + s.l.phase_width + 1, STRIDE2_LANES);
+    s.sums = 0;
+    s.x = (long)out_channels * in_channels * 9 * STRIDE2_LANES;
+    s.z = s.x + 4L * in_channels * s.stack;
+    return s;
+}
+
+static inline long stride2_weight_scratch(int in_channels, int out_channels, int height, int width) {
+    const stride2_weight_layout s = stride2_measure_weight(in_channels, out_channels, height, width);
+    return s.z + (long)out_channels * s.run;
+}
+
+// Taps per input-gradient phase p = 2a + b (a the row parity, b the column parity) and where each phase's
+// filters start in the packing, in units of O * C.
+static const int stride2_phase_taps[4] = {1, 2, 2, 4};
+static const int stride2_phase_start[4] = {0, 1, 3, 5};
+
+// The tap rows (dy) an input row of parity a takes, in order, and the output-row offset each reads.
+static inline int stride2_taps_of(int a, int taps[2], int shifts[2]) {
+    if (a == 0) {
+        taps[0] = 1; shifts[0] = 0;
+        return 1;
+    }
+    taps[0] = 0; shifts[0] = 1;
+    taps[1] = 2; shifts[1] = 0;
+    return 2;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// target[s] += the interleaved phase rows (even[0], odd[0], even[1], odd[1], ...)[s] for s < width, through
+// `row` (2 * phase_width + 16 floats). Reads up to 7 floats past each phase row's (width + 1) / 2. AVX2
+// only (inlined into either ISA's kernel): the same adds on both.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void stride2_interleave_add(float *target, const float *even, const float *odd, float *row, int width) {
+    const int half = (width + 1) / 2;
+    for (int j = 0; j < half; j += 8) {
+        const __m256 e = _mm256_loadu_ps(even + j), o = _mm256_loadu_ps(odd + j);
+        const __m256 low = _mm256_unpacklo_ps(e, o), high = _mm256_unpackhi_ps(e, o);
+        _mm256_storeu_ps(row + 2 * j, _mm256_permute2f128_ps(low, high, 0x20));
+        _mm256_storeu_ps(row + 2 * j + 8, _mm256_permute2f128_ps(low, high, 0x31));
+    }
+    int s = 0;
+    for (; s + 8 <= width; s += 8)
+        _mm256_storeu_ps(target + s, _mm256_add_ps(_mm256_loadu_ps(target + s), _mm256_loadu_ps(row + s)));
+    for (; s < width; s++) target[s] += row[s];
+}
+#endif
+
+#endif
