@@ -65,6 +65,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline p16x2 p16x2_fma
 #define SB_P16_STORE p16x2_store
 #define SB_P16_FMA p16x2_fma
 #define SB_OUT_BLOCK 2
+#define SB_MAX_TAPS 3
 #include "StridedBackwardTemplate.h"
 
 void stride2_input_gradient_avx512(const float *grad_output, long out_channel_stride, long out_image_stride,

@@ -23,6 +23,7 @@
 #define SB_P16_STORE _mm512_storeu_ps
 #define SB_P16_FMA _mm512_fmadd_ps
 #define SB_OUT_BLOCK 4
+#define SB_MAX_TAPS 6
 #include "StridedBackwardTemplate.h"
 
 #endif

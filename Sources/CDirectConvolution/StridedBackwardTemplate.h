@@ -6,7 +6,8 @@
 //   SB_BLOCK_RUN(in, channel_stride, channels, offsets, weights, group_stride, tile, tile_stride, groups,
 //                remaining, taps)   the register block over positions [i, i + remaining): positions done
 //   SB_P16, SB_P16_ZERO(), SB_P16_LOAD(p), SB_P16_STORE(p, v), SB_P16_FMA(a, b, acc)  16 lanes of floats
-//   SB_OUT_BLOCK    output channels a weight-gradient block takes (its accumulators: SB_OUT_BLOCK x 3 taps)
+//   SB_OUT_BLOCK, SB_MAX_TAPS   a weight-gradient block's output channels and taps (SB_MAX_TAPS 3, or 6 and
+//                   then the last 3: 9 taps in at most two blocks)
 // Both widths run the same operations in the same order: the register block's sums (output-gradient
 // channel, then tap), 16-lane partial sums of the weight gradient, the same adds onto dx and dw.
 
@@ -77,26 +78,26 @@ SB_ENTRY void SB_NAME(stride2_input_gradient)(const float *grad_output, long out
 
 #undef SB_PHASE
 
-// The 16-lane partial sums of SB_OUT_BLOCK output channels x 3 taps (offsets[0..2]) of one input channel over
-// `run` positions: sums of output channel k, tap t at sums + k * sums_stride + t * 16, loaded, added onto and stored.
+// The 16-lane partial sums of SB_OUT_BLOCK output channels x `taps` taps (offsets[0 .. taps - 1], a constant at
+// each call) of one input channel over `run` positions: those of output channel k, tap t at
+// sums + k * sums_stride + t * 16, loaded, added onto and stored.
 SB_INLINE void SB_NAME(weight_block)(const float *z, long z_stride, const float *x, const long *offsets, long run,
-                                     float *sums, long sums_stride) {
-    SB_P16 acc[SB_OUT_BLOCK][3];
+                                     float *sums, long sums_stride, const int taps) {
+    SB_P16 acc[SB_OUT_BLOCK][SB_MAX_TAPS];
+    const float *xt[SB_MAX_TAPS];
+    for (int t = 0; t < taps; t++) xt[t] = x + offsets[t];
     for (int k = 0; k < SB_OUT_BLOCK; k++)
-        for (int t = 0; t < 3; t++) acc[k][t] = SB_P16_LOAD(sums + k * sums_stride + t * STRIDE2_LANES);
-    const float *x0 = x + offsets[0], *x1 = x + offsets[1], *x2 = x + offsets[2];
+        for (int t = 0; t < taps; t++) acc[k][t] = SB_P16_LOAD(sums + k * sums_stride + t * STRIDE2_LANES);
     for (long i = 0; i < run; i += STRIDE2_LANES) {
         SB_P16 g[SB_OUT_BLOCK];
         for (int k = 0; k < SB_OUT_BLOCK; k++) g[k] = SB_P16_LOAD(z + k * z_stride + i);
-        SB_P16 v = SB_P16_LOAD(x0 + i);
-        for (int k = 0; k < SB_OUT_BLOCK; k++) acc[k][0] = SB_P16_FMA(g[k], v, acc[k][0]);
-        v = SB_P16_LOAD(x1 + i);
-        for (int k = 0; k < SB_OUT_BLOCK; k++) acc[k][1] = SB_P16_FMA(g[k], v, acc[k][1]);
-        v = SB_P16_LOAD(x2 + i);
-        for (int k = 0; k < SB_OUT_BLOCK; k++) acc[k][2] = SB_P16_FMA(g[k], v, acc[k][2]);
+        for (int t = 0; t < taps; t++) {
+            const SB_P16 v = SB_P16_LOAD(xt[t] + i);
+            for (int k = 0; k < SB_OUT_BLOCK; k++) acc[k][t] = SB_P16_FMA(g[k], v, acc[k][t]);
+        }
     }
     for (int k = 0; k < SB_OUT_BLOCK; k++)
-        for (int t = 0; t < 3; t++) SB_P16_STORE(sums + k * sums_stride + t * STRIDE2_LANES, acc[k][t]);
+        for (int t = 0; t < taps; t++) SB_P16_STORE(sums + k * sums_stride + t * STRIDE2_LANES, acc[k][t]);
 }
 
 // The weight gradient's 16-lane partial sums (stride2_weight_layout), from zero, over all images; the public
@@ -120,8 +121,8 @@ SB_ENTRY void SB_NAME(stride2_weight_sums)(const float *input, long in_channel_s
         for (int c = 0; c < in_channels; c++) {
             float *stacks = xs + 4L * c * s.stack;
             for (int j = 0; j < count; j++)
-                split_phases(input + c * in_channel_stride + (long)(first + j) * in_image_stride, height, width,
-                             l.out_height, l.phase_width, s.stack, stacks + j * l.phase);
+                stride2_split_phases(input + c * in_channel_stride + (long)(first + j) * in_image_stride, height, width,
+                                     &l, s.stack, stacks + j * l.phase);
             for (int p = 0; p < 4; p++) zero_floats(stacks + p * s.stack + filled, s.stack - filled);
         }
         for (int o = 0; o < out_channels; o++) {
@@ -139,8 +140,14 @@ SB_ENTRY void SB_NAME(stride2_weight_sums)(const float *input, long in_channel_s
         }
         for (int o = 0; o < out_channels; o += SB_OUT_BLOCK)
             for (int c = 0; c < in_channels; c++)
-                for (int t = 0; t < 9; t += 3)
-                    SB_NAME(weight_block)(zs + o * s.run, s.run, xs + 4L * c * s.stack, offsets + t, run,
-                                          sums + ((long)(o * in_channels + c) * 9 + t) * STRIDE2_LANES, sums_stride);
+                for (int t = 0; t < 9; t += SB_MAX_TAPS) {
+                    float *block = sums + ((long)(o * in_channels + c) * 9 + t) * STRIDE2_LANES;
+                    if (t + SB_MAX_TAPS <= 9)
+                        SB_NAME(weight_block)(zs + o * s.run, s.run, xs + 4L * c * s.stack, offsets + t, run, block,
+                                              sums_stride, SB_MAX_TAPS);
+                    else
+                        SB_NAME(weight_block)(zs + o * s.run, s.run, xs + 4L * c * s.stack, offsets + t, run, block,
+                                              sums_stride, 9 - SB_MAX_TAPS);
+                }
     }
 }

@@ -22,7 +22,7 @@ extension TrainingNetwork {
                 ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
                                                 into: buffers.flippedWeights + layer.weight)
             }
-            kernels?.packBackward(plan, flipped: buffers.flippedWeights)
+            kernels?.packBackward(plan, flipped: buffers.flippedWeights, values: p.values)
         }
         var outer = buffers.gradients[0], inner = buffers.gradients[1], next = buffers.gradients[2]
         let last = layers.count - 1
@@ -178,9 +178,22 @@ extension TrainingNetwork {
                                      shard: Int) {
         let layer = plan.layers[index]
         let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
-        // The register kernels take the stride-1 weight and input gradients; the GEMMs keep the rest.
+        // The register kernels take the weight and input gradients (stride 1 and 2); the GEMMs keep the rest.
         let onKernels = gradInput != nil && kernels?.backwardOffsets[index] != nil
         let gradWeight = buffers.shardGradients[shard] + layer.weight
+        if let kernels, kernels.stridedOffsets[index] != nil {
+            timed(.backwardWeights, shard: shard) {
+                kernels.stridedWeightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
+                                              gradWeight: gradWeight, batch: batch, images: images, shard: shard)
+            }
+            if let gradInput {
+                timed(.backwardData, shard: shard) {
+                    kernels.stridedInputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
+                                                 batch: batch, images: images, shard: shard)
+                }
+            }
+            return
+        }
         if let kernels, kernels.weightGradients[index] {
             // The input gradient, when there is one, is on the kernels too (`TrainingKernels.init`).
             timed(.backwardWeights, shard: shard) {

@@ -18,8 +18,14 @@ import CDirectConvolution
 ///                                                        im2col's GEMM and no unfolded copy); optionally
 ///                                                        `convolution_weight_gradient_3x3` (WeightGradient.c)
 ///
-/// The strided layers (two of a ResNet-20's 19 convolutions) keep their backward pass on im2col +
-/// GEMM (`ConvolutionTraining.backward`). Each image's forward and input-gradient sums are taken in
+///   stride 2     dX += convᵀ(dZ, W), dW += Σ_b dZ ⋆ X   `stride2_input_gradient_3x3` (phase planes of dX, each a
+///                                                        stride-1 convolution of dZ with 1, 2, 2 or 4 taps on
+///                                                        the forward register block) and
+///                                                        `stride2_weight_gradient_3x3` (StridedBackward.h);
+///                                                        `LANDSCAPE_TRAINING_STRIDED=gemm` keeps them on
+///                                                        im2col + GEMM + col2im (`ConvolutionTraining.backward`)
+///
+/// Each image's forward and input-gradient sums are taken in
 /// the same order whatever the image count (the kernels' contract), and the weight gradient takes
 /// a shard's images in fixed chunks in order, so threads change nothing; the weights are packed
 /// once per step, before the forward and backward passes.
@@ -34,6 +40,9 @@ final class TrainingKernels {
     let weightGradients: [Bool]
     /// Per layer: whether its weight gradient runs by Winograd (`winogradWeightGradient`, stride 1).
     let winogradWeightGradients: [Bool]
+    /// Per layer: where its packed stride-2 input-gradient filters start (`stride2_input_gradient_pack`), nil
+    /// when its backward pass is not on the stride-2 kernels; both its gradients run there when not nil.
+    let stridedOffsets: [Int?]
     /// Per shard: `winogradWeightGradient`'s scratch (transformed tiles of a chunk, dU).
     private let winogradScratch: [UnsafeMutablePointer<Float>]
     private let packed: UnsafeMutablePointer<Float>
@@ -49,12 +58,14 @@ final class TrainingKernels {
     /// the 16×16 and 8×8 planes.
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
          height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false,
-         winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault) {
+         winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault,
+         stridedBackward: Bool = TrainingKernels.stridedBackwardDefault) {
         precondition(algorithm == .direct || algorithm.isWinograd, "TrainingKernels runs direct, winograd or winograd4")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
         var offset = 0
         var forward: [Int?] = [], inputGradient: [Int?] = [], weights: [Bool] = [], winogradWeights: [Bool] = []
+        var strided: [Int?] = []
         var winogradCount = 1
         var scratchCount = DirectConvolution.scratchCapacity(architecture: architecture, height: height, width: width)
         for layer in plan.layers {
@@ -83,12 +94,26 @@ final class TrainingKernels {
                 winogradCount = max(winogradCount, Self.winogradWeightGradientScratch(
                     channels: g.inChannels, outChannels: g.outChannels, height: g.outHeight, width: g.outWidth))
             }
+            // Stride 2: both gradients on the stride-2 kernels (the stem, with no input gradient, is stride 1).
+            let stridedGroup = Int(STRIDE2_BACKWARD_CHANNEL_GROUP)
+            if stridedBackward && backward && layer.input != nil && g.stride == 2 && g.inChannels % stridedGroup == 0
+                && g.outChannels % stridedGroup == 0 {
+                strided.append(offset)
+                offset += stride2_input_gradient_packed_floats(Int32(g.outChannels), Int32(g.inChannels))
+                scratchCount = max(scratchCount,
+                                   stride2_input_gradient_scratch_floats(Int32(g.outChannels), Int32(g.inHeight), Int32(g.inWidth)),
+                                   stride2_weight_gradient_scratch_floats(Int32(g.inChannels), Int32(g.outChannels),
+                                                                          Int32(g.inHeight), Int32(g.inWidth)))
+            } else {
+                strided.append(nil)
+            }
             if weightKernel {
                 scratchCount = max(scratchCount, convolution_weight_gradient_scratch_floats(
                     Int32(g.inChannels), Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth)))
             }
         }
         weightGradients = weights
+        stridedOffsets = strided
         winogradWeightGradients = winogradWeights
         winogradScratch = (0..<shards).map { _ in
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: winogradCount)
@@ -144,9 +169,14 @@ final class TrainingKernels {
     }
 
     /// Packs the input-gradient filters W' from the flipped filters (`ConvolutionTraining.flipWeights`,
-    /// [C][O][3][3], aligned with the parameters like `flipped`).
-    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>) {
+    /// [C][O][3][3], aligned with the parameters like `flipped`), and the stride-2 layers' phase filters
+    /// from the parameters `values` themselves.
+    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         for (index, layer) in plan.layers.enumerated() {
+            if let offset = stridedOffsets[index] {
+                stride2_input_gradient_pack(values + layer.weight, Int32(layer.geometry.outChannels),
+                                            Int32(layer.geometry.inChannels), packed + offset)
+            }
             guard let offset = backwardOffsets[index] else { continue }
             Self.pack(layer.geometry.inChannels, layer.geometry.outChannels, weight: flipped + layer.weight,
                       domain: Self.domain(algorithm, stride: 1), into: packed + offset)
@@ -227,6 +257,49 @@ final class TrainingKernels {
                  channels: g.outChannels, imageCount: images.count, height: g.outHeight, width: g.outWidth,
                  packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
                  output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane, bias: nil, shard: shard)
+    }
+
+    /// dX[c][b] += the stride-2 input gradient of `images`, layer `index` (`stridedOffsets[index]` not nil);
+    /// dZ and dX are CNHW over `batch` images.
+    func stridedInputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
+                              gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+        stride2_input_gradient_3x3(gradOutput + images.lowerBound * g.outPlane, batch * g.outPlane, g.outPlane,
+                                   Int32(g.outChannels), Int32(images.count), Int32(g.inHeight), Int32(g.inWidth),
+                                   packed + stridedOffsets[index]!, Int32(g.inChannels),
+                                   gradInput + images.lowerBound * g.inPlane, batch * g.inPlane, g.inPlane, scratch[shard])
+    }
+
+    /// dW[o][c][3][3] += the stride-2 weight gradient of `images` (`stridedOffsets[index]` not nil).
+    func stridedWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                               inputLayout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
+                               gradWeight: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+        stride2_weight_gradient_3x3(input + images.lowerBound * inputLayout.imageStride, inputLayout.channelStride,
+                                    inputLayout.imageStride, Int32(g.inChannels),
+                                    gradOutput + images.lowerBound * g.outPlane, batch * g.outPlane, g.outPlane,
+                                    Int32(g.outChannels), Int32(images.count), Int32(g.inHeight), Int32(g.inWidth),
+                                    gradWeight, scratch[shard])
+    }
+
+    /// Whether stride-2 layers' gradients run on the stride-2 kernels (the default); `LANDSCAPE_TRAINING_STRIDED=gemm`
+    /// keeps them on im2col + GEMM + col2im, for side-by-side measurements on one binary.
+    static let stridedBackwardDefault = ProcessInfo.processInfo.environment["LANDSCAPE_TRAINING_STRIDED"] != "gemm"
+
+    /// Which code computes a layer's gradients.
+    enum GradientPath: String, Sendable { case gemm, direct, winograd, stride2, none }
+
+    /// The input gradient's path of layer `index` (`none` for the stem, whose input is the images).
+    func inputGradientPath(_ index: Int, _ layer: TrainingLayer) -> GradientPath {
+        if layer.input == nil { return .none }
+        if stridedOffsets[index] != nil { return .stride2 }
+        guard backwardOffsets[index] != nil else { return .gemm }
+        return algorithm.isWinograd ? .winograd : .direct
+    }
+
+    /// The weight gradient's path of layer `index`.
+    func weightGradientPath(_ index: Int) -> GradientPath {
+        if stridedOffsets[index] != nil { return .stride2 }
+        if weightGradients[index] { return .direct }
+        return winogradWeightGradients[index] ? .winograd : .gemm
     }
 
     /// dW[o][c][3][3] += the Winograd weight gradient of `images`, layer `index` (`winogradWeightGradients[index]`).
