@@ -99,11 +99,8 @@ final class TrainingKernels {
             if stridedBackward && backward && layer.input != nil && g.stride == 2 && g.inChannels % stridedGroup == 0
                 && g.outChannels % stridedGroup == 0 {
                 strided.append(offset)
-                offset += stride2_input_gradient_packed_floats(Int32(g.outChannels), Int32(g.inChannels))
-                scratchCount = max(scratchCount,
-                                   stride2_input_gradient_scratch_floats(Int32(g.outChannels), Int32(g.inHeight), Int32(g.inWidth)),
-                                   stride2_weight_gradient_scratch_floats(Int32(g.inChannels), Int32(g.outChannels),
-                                                                          Int32(g.inHeight), Int32(g.inWidth)))
+                offset += Self.stride2PackedCount(g)
+                scratchCount = max(scratchCount, Self.stride2Scratch(g))
             } else {
                 strided.append(nil)
             }
@@ -174,8 +171,7 @@ final class TrainingKernels {
     func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         for (index, layer) in plan.layers.enumerated() {
             if let offset = stridedOffsets[index] {
-                stride2_input_gradient_pack(values + layer.weight, Int32(layer.geometry.outChannels),
-                                            Int32(layer.geometry.inChannels), packed + offset)
+                Self.stride2Pack(layer.geometry, weight: values + layer.weight, into: packed + offset)
             }
             guard let offset = backwardOffsets[index] else { continue }
             Self.pack(layer.geometry.inChannels, layer.geometry.outChannels, weight: flipped + layer.weight,
@@ -263,21 +259,64 @@ final class TrainingKernels {
     /// dZ and dX are CNHW over `batch` images.
     func stridedInputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
                               gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
-        stride2_input_gradient_3x3(gradOutput + images.lowerBound * g.outPlane, batch * g.outPlane, g.outPlane,
-                                   Int32(g.outChannels), Int32(images.count), Int32(g.inHeight), Int32(g.inWidth),
-                                   packed + stridedOffsets[index]!, Int32(g.inChannels),
-                                   gradInput + images.lowerBound * g.inPlane, batch * g.inPlane, g.inPlane, scratch[shard])
+        Self.stride2InputGradient(g, gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                                  gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                                  packed: packed + stridedOffsets[index]!, imageCount: images.count,
+                                  into: gradInput + images.lowerBound * g.inPlane,
+                                  layout: .init(channelStride: batch * g.inPlane, imageStride: g.inPlane),
+                                  scratch: scratch[shard])
     }
 
     /// dW[o][c][3][3] += the stride-2 weight gradient of `images` (`stridedOffsets[index]` not nil).
     func stridedWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
                                inputLayout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
                                gradWeight: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
-        stride2_weight_gradient_3x3(input + images.lowerBound * inputLayout.imageStride, inputLayout.channelStride,
-                                    inputLayout.imageStride, Int32(g.inChannels),
-                                    gradOutput + images.lowerBound * g.outPlane, batch * g.outPlane, g.outPlane,
-                                    Int32(g.outChannels), Int32(images.count), Int32(g.inHeight), Int32(g.inWidth),
-                                    gradWeight, scratch[shard])
+        Self.stride2WeightGradient(g, input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                                   gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                                   gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                                   imageCount: images.count, into: gradWeight, scratch: scratch[shard])
+    }
+
+    /// Floats of `stride2_input_gradient_pack`'s filters for `g` (9·O·C).
+    static func stride2PackedCount(_ g: ConvolutionGeometry) -> Int {
+        stride2_input_gradient_packed_floats(Int32(g.outChannels), Int32(g.inChannels))
+    }
+
+    /// The phase filters of a stride-2 input gradient from the weights W[O][C][3][3].
+    static func stride2Pack(_ g: ConvolutionGeometry, weight: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
+        stride2_input_gradient_pack(weight, Int32(g.outChannels), Int32(g.inChannels), packed)
+    }
+
+    /// Scratch floats the two stride-2 kernels need for `g` (the larger of the two).
+    static func stride2Scratch(_ g: ConvolutionGeometry) -> Int {
+        max(stride2_input_gradient_scratch_floats(Int32(g.outChannels), Int32(g.inHeight), Int32(g.inWidth)),
+            stride2_weight_gradient_scratch_floats(Int32(g.inChannels), Int32(g.outChannels), Int32(g.inHeight),
+                                                   Int32(g.inWidth)))
+    }
+
+    /// dX += the input gradient of `imageCount` images of the stride-2 convolution `g` (StridedBackward.h);
+    /// `packed` from `stride2Pack`. C and O multiples of `STRIDE2_BACKWARD_CHANNEL_GROUP`.
+    static func stride2InputGradient(_ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
+                                     gradLayout: ConvolutionKernels.PlaneLayout, packed: UnsafePointer<Float>,
+                                     imageCount: Int, into gradInput: UnsafeMutablePointer<Float>,
+                                     layout: ConvolutionKernels.PlaneLayout, scratch: UnsafeMutablePointer<Float>) {
+        precondition(g.stride == 2 && g.inChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0
+                     && g.outChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0, "stride-2 kernels: \(g)")
+        stride2_input_gradient_3x3(gradOutput, gradLayout.channelStride, gradLayout.imageStride, Int32(g.outChannels),
+                                   Int32(imageCount), Int32(g.inHeight), Int32(g.inWidth), packed, Int32(g.inChannels),
+                                   gradInput, layout.channelStride, layout.imageStride, scratch)
+    }
+
+    /// dW[O][C][3][3] += the weight gradient of `imageCount` images of the stride-2 convolution `g`.
+    static func stride2WeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                                      layout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
+                                      gradLayout: ConvolutionKernels.PlaneLayout, imageCount: Int,
+                                      into gradWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        precondition(g.stride == 2 && g.inChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0
+                     && g.outChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0, "stride-2 kernels: \(g)")
+        stride2_weight_gradient_3x3(input, layout.channelStride, layout.imageStride, Int32(g.inChannels),
+                                    gradOutput, gradLayout.channelStride, gradLayout.imageStride, Int32(g.outChannels),
+                                    Int32(imageCount), Int32(g.inHeight), Int32(g.inWidth), gradWeight, scratch)
     }
 
     /// Whether stride-2 layers' gradients run on the stride-2 kernels (the default); `LANDSCAPE_TRAINING_STRIDED=gemm`
