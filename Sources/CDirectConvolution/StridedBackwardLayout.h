@@ -93,12 +93,16 @@ static inline void stride2_interleave_add(float *target, const float *even, cons
     for (; s < width; s++) target[s] += row[s];
 }
 
-// The four phase planes of one image channel into stacks `stack` floats apart (split_phases' planes,
-// without its per-element branches): Q_ab(i, j) = image(2i + a - 1, 2j + b - 1), zero outside.
+// The four phase planes of one image channel into stacks `stack` floats apart (split_phases' planes, the
+// columns split by vector shuffles): Q_ab(i, j) = image(2i + a - 1, 2j + b - 1), zero outside. Each row is
+// written whole, its vector stores running up to 8 floats into the next row (written after it) or past the
+// last plane (the caller zeroes the stack's tail after the chunk). Reads stay inside the image rows (masked).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void stride2_split_phases(const float *image, int height, int width, const phase_layout *l,
                                         long stack, float *phases) {
     const int pw = l->phase_width;
+    const int evens = (width + 1) / 2, odds = width / 2;   // columns 2j and 2j + 1 inside the row
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int a = 0; a < 2; a++) {
         float *q0 = phases + (2 * a) * stack, *q1 = phases + (2 * a + 1) * stack;
         for (int i = 0; i <= l->out_height; i++) {
@@ -109,12 +113,24 @@ static inline void stride2_split_phases(const float *image, int height, int widt
                 continue;
             }
             const float *from = image + (long)r * width;
-            // b = 1: columns 2j (j < (width + 1) / 2); b = 0: column 0 zero, then columns 2j - 1 (j <= width / 2).
-            const int evens = (width + 1) / 2, odds = width / 2;
-            for (int j = 0; j < evens; j++) row1[j] = from[2 * j];
+            // b = 1: Q(i, j) = row[2j]; b = 0: Q(i, 0) = 0, Q(i, j + 1) = row[2j + 1].
+            for (int k = 0; 2 * k < width; k += 8) {
+                const int left = width - 2 * k;
+                __m256 low, high;
+                if (left >= 16) {
+                    low = _mm256_loadu_ps(from + 2 * k);
+                    high = _mm256_loadu_ps(from + 2 * k + 8);
+                } else {
+                    low = _mm256_maskload_ps(from + 2 * k, _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lanes));
+                    high = _mm256_maskload_ps(from + 2 * k + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(left - 8), lanes));
+                }
+                const __m256 even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(low, high, 0x88)), 0xD8));
+                const __m256 odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(low, high, 0xDD)), 0xD8));
+                _mm256_storeu_ps(row1 + k, even);
+                _mm256_storeu_ps(row0 + 1 + k, odd);
+            }
             for (int j = evens; j < pw; j++) row1[j] = 0;
             row0[0] = 0;
-            for (int j = 1; j <= odds; j++) row0[j] = from[2 * j - 1];
             for (int j = odds + 1; j < pw; j++) row0[j] = 0;
         }
     }

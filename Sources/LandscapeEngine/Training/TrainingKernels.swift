@@ -156,9 +156,11 @@ final class TrainingKernels {
         return points * g.outChannels * g.inChannels
     }
 
-    /// Packs every kernel layer's filters from the parameters (before a forward pass).
-    func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>) {
-        for (index, layer) in plan.layers.enumerated() {
+    /// Packs the filters of the kernel layers among `layers` (all by default) from the parameters (before a
+    /// forward pass). Layers write disjoint filters: shares of them may be packed at once.
+    func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>, layers: Range<Int>? = nil) {
+        for index in layers ?? plan.layers.indices {
+            let layer = plan.layers[index]
             guard let offset = forwardOffsets[index] else { continue }
             Self.pack(layer.geometry.outChannels, layer.geometry.inChannels, weight: values + layer.weight,
                       domain: Self.domain(algorithm, stride: layer.geometry.stride), into: packed + offset)
@@ -168,8 +170,10 @@ final class TrainingKernels {
     /// Packs the input-gradient filters W' from the flipped filters (`ConvolutionTraining.flipWeights`,
     /// [C][O][3][3], aligned with the parameters like `flipped`), and the stride-2 layers' phase filters
     /// from the parameters `values` themselves.
-    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>, values: UnsafePointer<Float>) {
-        for (index, layer) in plan.layers.enumerated() {
+    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                      layers: Range<Int>? = nil) {
+        for index in layers ?? plan.layers.indices {
+            let layer = plan.layers[index]
             if let offset = stridedOffsets[index] {
                 Self.stride2Pack(layer.geometry, weight: values + layer.weight, into: packed + offset)
             }
