@@ -35,8 +35,9 @@ typedef struct { phase_layout l; int chunk; long run, stack, sums, x, z; } strid
 
 // Floats of phase and gradient stacks a chunk aims at (1 MB, Zen 4's L2): one output-channel block's
 // gradient rows stay in L1 while every input channel's phase stacks stream past from L2, and the 16-lane
-// sums are loaded and stored once a chunk (measured on Zen 4, 64 images of ResNet-20's strided layers:
-// 256 KB chunks ran the weight gradient at 44-54 GFLOP/s, 1 MB at ...).
+// sums are loaded and stored once a chunk. Measured on the loaded Zen 4 of 2026-12-07 (64 images of
+// ResNet-20's strided layers, useful FLOPs): 256 KB chunks and 4 x 3 blocks 44-54 GFLOP/s, 1 MB chunks 52-55,
+// with 4 x 6 blocks 57-60 (OpenBLAS's sgemm on the unfolded copy: 65-88, plus the copy).
 enum { STRIDE2_TARGET_FLOATS = 256 * 1024 };
 
 static inline stride2_weight_layout stride2_measure_weight(int in_channels, int out_channels, int height, int width) {
