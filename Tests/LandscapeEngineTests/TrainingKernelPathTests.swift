@@ -36,6 +36,8 @@ final class TrainingKernelPathTests: XCTestCase {
         try compareWithGEMMPath(.winograd4, activation: .relu, height: 8, width: 8, channels: 3, batch: 6, seed: 5)
         try compareWithGEMMPath(.winograd4, activation: .mish, height: 7, width: 7, channels: 1, batch: 5, seed: 6)
         try compareWithGEMMPath(.winograd4, activation: .swish, height: 28, width: 28, channels: 1, batch: 3, seed: 7)
+        // Odd planes at both strided layers (9 → 5 → 3) and three channels.
+        try compareWithGEMMPath(.winograd4, activation: .relu, height: 9, width: 9, channels: 3, batch: 4, seed: 8)
     }
 
     /// oneDNN (evaluation only) has no gradient kernels: a network built with it
@@ -151,18 +153,124 @@ final class TrainingKernelPathTests: XCTestCase {
         var sgd = try SGD(learningRate: 0.05)
         for _ in 0..<2 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
         XCTAssertEqual(profile.steps, 2)
-        // The strided layers' weight gradients stay on im2col + GEMM; the stride-1 ones run by Winograd
-        // (the default) and are timed under their own names.
-        var phases: [TrainingProfile.Phase] = [.forwardConvolution, .backwardWeights, .backwardData, .unfold,
+        // The strided layers' gradients run on the stride-2 kernels (timed as weight gradients and backward
+        // data), the stride-1 weight gradients by Winograd (the default) under their own names; im2col copies
+        // only where a layer is still on GEMM.
+        var phases: [TrainingProfile.Phase] = [.forwardConvolution, .backwardWeights, .backwardData,
                                                .batchNormBackward, .optimizer]
         if network.convolution.isWinograd && TrainingKernels.winogradWeightGradientDefault {
             phases += [.winogradWeightTransforms, .winogradWeightProducts]
+        }
+        if let kernels = network.kernels, network.plan.layers.indices.contains(where: { kernels.weightGradientPath($0) == .gemm }) {
+            phases.append(.unfold)
         }
         for phase in phases {
             XCTAssertGreaterThan(profile.seconds(phase), 0, phase.name)
         }
         XCTAssertTrue(profile.table.contains("backward-data convolutions"))
         XCTAssertTrue(profile.table.contains("Winograd weight-gradient transforms"))
+    }
+
+    /// Which code computes each layer's gradients, written out for a ResNet-8: the stem (no input gradient),
+    /// block 1 (two stride-1 convolutions), blocks 2 and 3 (a stride-2 convolution, then a stride-1 one).
+    func testEachLayerTakesTheExpectedGradientPath() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
+        typealias Path = TrainingKernels.GradientPath
+        let strided: (Path, Path) = TrainingKernels.stridedBackwardDefault ? (.stride2, .stride2) : (.gemm, .gemm)
+        let winogradWeights: Path = TrainingKernels.winogradWeightGradientDefault ? .winograd : .gemm
+        func table(_ input: Path, _ weights: Path, stem: Path) -> [(Path, Path)] {
+            [(.none, stem), (input, weights), (input, weights), strided, (input, weights), strided, (input, weights)]
+        }
+        let expected: [ConvolutionAlgorithm: [(Path, Path)]] = [
+            .winograd4: table(.winograd, winogradWeights, stem: winogradWeights),
+            .winograd: table(.winograd, winogradWeights, stem: winogradWeights),
+            .direct: table(.direct, .gemm, stem: .gemm),
+        ]
+        for (algorithm, paths) in expected {
+            for channels in [1, 3] {
+                let arch = try ResNetArchitecture(depth: 8, inputChannels: channels)
+                let network = try TrainingNetwork(architecture: arch, batchCapacity: 2, height: 8, width: 8, threads: 1,
+                                                  convolution: algorithm)
+                let kernels = try XCTUnwrap(network.kernels)
+                XCTAssertEqual(network.plan.layers.count, paths.count)
+                for (index, layer) in network.plan.layers.enumerated() {
+                    let label = "\(algorithm), \(channels) channels, layer \(index) (stride \(layer.geometry.stride))"
+                    XCTAssertEqual(kernels.inputGradientPath(index, layer), paths[index].0, "input gradient: " + label)
+                    XCTAssertEqual(kernels.weightGradientPath(index), paths[index].1, "weight gradient: " + label)
+                }
+            }
+        }
+    }
+
+    /// The stride-2 kernels against float64 from the definition, on each ISA this CPU runs (the same bits on
+    /// both): odd and even planes, the ResNet-20 shapes (28×28 C16 O32, 14×14 C32 O64), channel counts not a
+    /// multiple of 8; both add onto what dX and dW hold.
+    func testStride2KernelsMatchFloat64OnEveryISA() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the register kernels need AVX2 and FMA")
+        defer { try? KernelISA.select(KernelISA.best) }
+        let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
+        for (h, w, c, o, n) in [(7, 7, 4, 8, 3), (8, 8, 16, 32, 5), (28, 28, 16, 32, 3), (14, 14, 32, 64, 4),
+                                (5, 9, 12, 4, 2), (1, 1, 4, 4, 2), (2, 3, 8, 12, 7), (9, 6, 20, 8, 3)] {
+            let g = ConvolutionGeometry(inChannels: c, outChannels: o, stride: 2, inHeight: h, inWidth: w)
+            var rng = TestRNG(UInt64(h * 1000 + w * 10 + c))
+            let x = (0..<(c * n * g.inPlane)).map { _ in Float(rng.symmetric()) }
+            let dz = (0..<(o * n * g.outPlane)).map { _ in Float(rng.symmetric()) }
+            let weight = (0..<g.weightCount).map { _ in Float(rng.symmetric()) }
+            let dxStart = (0..<x.count).map { _ in Float(rng.symmetric()) }
+            let dwStart = (0..<g.weightCount).map { _ in Float(rng.symmetric()) }
+            // float64 from the definition, with the sum of |terms| per entry for the tolerance.
+            var dx = dxStart.map(Double.init), dxMagnitude = [Double](repeating: 0, count: x.count)
+            var dw = dwStart.map(Double.init), dwMagnitude = [Double](repeating: 0, count: g.weightCount)
+            for oo in 0..<o { for cc in 0..<c { for tap in 0..<9 { for b in 0..<n {
+                for y in 0..<g.outHeight { for xx in 0..<g.outWidth {
+                    let r = 2 * y + tap / 3 - 1, s = 2 * xx + tap % 3 - 1
+                    guard r >= 0 && r < h && s >= 0 && s < w else { continue }
+                    let gradient = Double(dz[(oo * n + b) * g.outPlane + y * g.outWidth + xx])
+                    let i = (cc * n + b) * g.inPlane + r * w + s, k = (oo * c + cc) * 9 + tap
+                    dx[i] += Double(weight[k]) * gradient
+                    dxMagnitude[i] += abs(Double(weight[k]) * gradient)
+                    dw[k] += gradient * Double(x[i])
+                    dwMagnitude[k] += abs(gradient * Double(x[i]))
+                } }
+            } } } }
+            var results: [[Float]] = []
+            for isa in isas {
+                try KernelISA.select(isa)
+                var gotX = dxStart, gotW = dwStart
+                var packed = [Float](repeating: .nan, count: TrainingKernels.stride2PackedCount(g))
+                var scratch = [Float](repeating: .nan, count: TrainingKernels.stride2Scratch(g))
+                let inputLayout = ConvolutionKernels.PlaneLayout(channelStride: n * g.inPlane, imageStride: g.inPlane)
+                let gradLayout = ConvolutionKernels.PlaneLayout(channelStride: n * g.outPlane, imageStride: g.outPlane)
+                packed.withUnsafeMutableBufferPointer { p in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        TrainingKernels.stride2Pack(g, weight: weight, into: p.baseAddress!)
+                        gotX.withUnsafeMutableBufferPointer { d in
+                            TrainingKernels.stride2InputGradient(g, gradOutput: dz, gradLayout: gradLayout, packed: p.baseAddress!,
+                                                                 imageCount: n, into: d.baseAddress!, layout: inputLayout,
+                                                                 scratch: s.baseAddress!)
+                        }
+                        s.update(repeating: .nan)
+                        gotW.withUnsafeMutableBufferPointer { d in
+                            TrainingKernels.stride2WeightGradient(g, input: x, layout: inputLayout, gradOutput: dz,
+                                                                  gradLayout: gradLayout, imageCount: n, into: d.baseAddress!,
+                                                                  scratch: s.baseAddress!)
+                        }
+                    }
+                }
+                var worst = 0.0
+                let label = "\(isa) \(h)x\(w) C\(c) O\(o) n\(n)"
+                for (got, want, magnitude, name) in [(gotX, dx, dxMagnitude, "dX"), (gotW, dw, dwMagnitude, "dW")] {
+                    for i in got.indices {
+                        let error = abs(Double(got[i]) - want[i])
+                        worst = max(worst, error / max(magnitude[i], 1))
+                        XCTAssertLessThanOrEqual(error, 1e-5 * max(magnitude[i], 1), "\(label): \(name)[\(i)]")
+                    }
+                }
+                print(String(format: "stride-2 kernels %@: worst error / sum|terms| %.2e", label, worst))
+                results.append(gotX + gotW)
+            }
+            if results.count == 2 { XCTAssertEqual(results[0], results[1], "\(h)x\(w) C\(c) O\(o): AVX2 and AVX-512 bits") }
+        }
     }
 
     // MARK: - helpers
@@ -183,6 +291,12 @@ final class TrainingKernelPathTests: XCTestCase {
                                       threads: 2, convolution: algorithm, winogradWeightGradientTiles: tiles)
         XCTAssertEqual(old.convolution, .im2col)
         XCTAssertEqual(new.convolution, algorithm)
+        // The step below runs the strided layers' gradients on the stride-2 kernels (the default).
+        if let kernels = new.kernels, TrainingKernels.stridedBackwardDefault {
+            for (index, layer) in new.plan.layers.enumerated() where layer.geometry.stride == 2 {
+                XCTAssertEqual(kernels.weightGradientPath(index), .stride2, "layer \(index)")
+            }
+        }
         let a = try old.computeGradients(model: &oldModel, images: images, labels: labels)
         let b = try new.computeGradients(model: &newModel, images: images, labels: labels)
         let label = "\(algorithm) (\(tiles.rawValue) weight gradients) \(activation) \(height)x\(width)x\(channels)"

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Backpropagation, block by block from the classifier down to the stem.
 ///
 /// Three gradient tensors rotate: `outer` holds the gradient at the current
@@ -14,15 +16,20 @@ extension TrainingNetwork {
         precondition(purpose == .training, "backward on a network built without backward buffers")
         let layers = plan.layers
         let gradients = buffers.parameterGradients.baseAddress!
+        // Zeroing, flipping and packing per layer, the layers in shares on the threads at once.
         timed(.weightPacking) {
-            for shard in 0..<shardCount {
-                for layer in layers { (buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount) }
+            forEachLayerShare { share in
+                for shard in 0..<self.shardCount {
+                    for layer in layers[share] {
+                        (self.buffers.shardGradients[shard] + layer.weight).update(repeating: 0, count: layer.geometry.weightCount)
+                    }
+                }
+                for layer in layers[share] where layer.input != nil && layer.geometry.stride == 1 {
+                    ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
+                                                    into: self.buffers.flippedWeights + layer.weight)
+                }
+                self.kernels?.packBackward(self.plan, flipped: self.buffers.flippedWeights, values: p.values, layers: share)
             }
-            for layer in layers where layer.input != nil && layer.geometry.stride == 1 {
-                ConvolutionTraining.flipWeights(layer.geometry, weight: p.values + layer.weight,
-                                                into: buffers.flippedWeights + layer.weight)
-            }
-            kernels?.packBackward(plan, flipped: buffers.flippedWeights)
         }
         var outer = buffers.gradients[0], inner = buffers.gradients[1], next = buffers.gradients[2]
         let last = layers.count - 1
@@ -87,6 +94,31 @@ extension TrainingNetwork {
             for shard in 1..<max(shardCount, 1) {
                 let source = buffers.shardGradients[shard] + layer.weight
                 for i in 0..<layer.geometry.weightCount { target[i] += source[i] }
+            }
+        }
+    }
+
+    /// Runs `body` on up to `threadCount` contiguous shares of the layers, about equal in weights (what packing
+    /// and zeroing cost), one share a thread, and returns when all are done. Each share touches only its
+    /// layers' weights, gradients and packed filters.
+    func forEachLayerShare(_ body: (Range<Int>) -> Void) {
+        let layers = plan.layers
+        let shares = min(threadCount, layers.count)
+        guard shares > 1 else { return body(layers.indices) }
+        let total = max(1, layers.reduce(0) { $0 + $1.geometry.weightCount })
+        // Each layer goes to the share its first weight falls in (non-decreasing); share s starts after
+        // the layers of the shares before it.
+        var shareOf: [Int] = [], before = 0
+        for layer in layers {
+            shareOf.append(min(shares - 1, before * shares / total))
+            before += layer.geometry.weightCount
+        }
+        let bounds = (0...shares).map { s in shareOf.filter { $0 < s }.count }
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: shares) { share in
+                let range = bounds[share]..<bounds[share + 1]
+                if !range.isEmpty { work.value(range) }
             }
         }
     }
@@ -178,9 +210,22 @@ extension TrainingNetwork {
                                      shard: Int) {
         let layer = plan.layers[index]
         let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
-        // The register kernels take the stride-1 weight and input gradients; the GEMMs keep the rest.
+        // The register kernels take the weight and input gradients (stride 1 and 2); the GEMMs keep the rest.
         let onKernels = gradInput != nil && kernels?.backwardOffsets[index] != nil
         let gradWeight = buffers.shardGradients[shard] + layer.weight
+        if let kernels, kernels.stridedOffsets[index] != nil {
+            timed(.backwardWeights, shard: shard) {
+                kernels.stridedWeightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
+                                              gradWeight: gradWeight, batch: batch, images: images, shard: shard)
+            }
+            if let gradInput {
+                timed(.backwardData, shard: shard) {
+                    kernels.stridedInputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
+                                                 batch: batch, images: images, shard: shard)
+                }
+            }
+            return
+        }
         if let kernels, kernels.weightGradients[index] {
             // The input gradient, when there is one, is on the kernels too (`TrainingKernels.init`).
             timed(.backwardWeights, shard: shard) {

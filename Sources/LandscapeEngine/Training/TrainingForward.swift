@@ -14,7 +14,9 @@ extension TrainingNetwork {
     func forward(_ p: StepPointers, batch: Int, update: RunningStatisticsUpdate = .momentum) {
         let layers = plan.layers
         statistics.removeAll(keepingCapacity: true)
-        if let kernels { timed(.weightPacking) { kernels.packForward(plan, values: p.values) } }
+        if let kernels {
+            timed(.weightPacking) { forEachLayerShare { kernels.packForward(self.plan, values: p.values, layers: $0) } }
+        }
         for k in 0...layers.count {
             let reduced = statistics
             forEachShard(batch: batch) { shard, images in

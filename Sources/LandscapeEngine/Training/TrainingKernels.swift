@@ -19,8 +19,14 @@ import CDirectConvolution
 ///                                                        im2col's GEMM and no unfolded copy); optionally
 ///                                                        `convolution_weight_gradient_3x3` (WeightGradient.c)
 ///
-/// The strided layers (two of a ResNet-20's 19 convolutions) keep their backward pass on im2col +
-/// GEMM (`ConvolutionTraining.backward`). Each image's forward and input-gradient sums are taken in
+///   stride 2     dX += convᵀ(dZ, W), dW += Σ_b dZ ⋆ X   `stride2_input_gradient_3x3` (phase planes of dX, each a
+///                                                        stride-1 convolution of dZ with 1, 2, 2 or 4 taps on
+///                                                        the forward register block) and
+///                                                        `stride2_weight_gradient_3x3` (StridedBackward.h);
+///                                                        `LANDSCAPE_TRAINING_STRIDED=gemm` keeps them on
+///                                                        im2col + GEMM + col2im (`ConvolutionTraining.backward`)
+///
+/// Each image's forward and input-gradient sums are taken in
 /// the same order whatever the image count (the kernels' contract), and the weight gradient takes
 /// a shard's images in fixed chunks in order, so threads change nothing; the weights are packed
 /// once per step, before the forward and backward passes.
@@ -37,6 +43,9 @@ final class TrainingKernels {
     let winogradWeightGradients: [Bool]
     /// F(2×2) or F(4×4) tiles for those (Winograd4WeightGradient.swift).
     let winogradWeightGradientTiles: WinogradWeightGradientTiles
+    /// Per layer: where its packed stride-2 input-gradient filters start (`stride2_input_gradient_pack`), nil
+    /// when its backward pass is not on the stride-2 kernels; both its gradients run there when not nil.
+    let stridedOffsets: [Int?]
     /// Per shard: `winogradWeightGradient`'s scratch (transformed tiles of a chunk, dU).
     private let winogradScratch: [UnsafeMutablePointer<Float>]
     private let packed: UnsafeMutablePointer<Float>
@@ -53,12 +62,14 @@ final class TrainingKernels {
     init(plan: TrainingPlan, architecture: ResNetArchitecture, algorithm: ConvolutionAlgorithm,
          height: Int, width: Int, shards: Int, backward: Bool, weightGradientKernel: Bool = false,
          winogradWeightGradient: Bool = TrainingKernels.winogradWeightGradientDefault,
-         winogradWeightGradientTiles: WinogradWeightGradientTiles = .configured) {
+         winogradWeightGradientTiles: WinogradWeightGradientTiles = .configured,
+         stridedBackward: Bool = TrainingKernels.stridedBackwardDefault) {
         precondition(algorithm == .direct || algorithm.isWinograd, "TrainingKernels runs direct, winograd or winograd4")
         self.algorithm = algorithm
         let group = DirectConvolution.channelGroup
         var offset = 0
         var forward: [Int?] = [], inputGradient: [Int?] = [], weights: [Bool] = [], winogradWeights: [Bool] = []
+        var strided: [Int?] = []
         var winogradCount = 1
         var scratchCount = DirectConvolution.scratchCapacity(architecture: architecture, height: height, width: width)
         for layer in plan.layers {
@@ -88,12 +99,23 @@ final class TrainingKernels {
                     channels: g.inChannels, outChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
                     tiles: winogradWeightGradientTiles))
             }
+            // Stride 2: both gradients on the stride-2 kernels (the stem, with no input gradient, is stride 1).
+            let stridedGroup = Int(STRIDE2_BACKWARD_CHANNEL_GROUP)
+            if stridedBackward && backward && layer.input != nil && g.stride == 2 && g.inChannels % stridedGroup == 0
+                && g.outChannels % stridedGroup == 0 {
+                strided.append(offset)
+                offset += Self.stride2PackedCount(g)
+                scratchCount = max(scratchCount, Self.stride2Scratch(g))
+            } else {
+                strided.append(nil)
+            }
             if weightKernel {
                 scratchCount = max(scratchCount, convolution_weight_gradient_scratch_floats(
                     Int32(g.inChannels), Int32(g.outChannels), Int32(g.outHeight), Int32(g.outWidth)))
             }
         }
         weightGradients = weights
+        stridedOffsets = strided
         winogradWeightGradients = winogradWeights
         self.winogradWeightGradientTiles = winogradWeightGradientTiles
         winogradScratch = (0..<shards).map { _ in
@@ -140,9 +162,11 @@ final class TrainingKernels {
         return points * g.outChannels * g.inChannels
     }
 
-    /// Packs every kernel layer's filters from the parameters (before a forward pass).
-    func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>) {
-        for (index, layer) in plan.layers.enumerated() {
+    /// Packs the filters of the kernel layers among `layers` (all by default) from the parameters (before a
+    /// forward pass). Layers write disjoint filters: shares of them may be packed at once.
+    func packForward(_ plan: TrainingPlan, values: UnsafePointer<Float>, layers: Range<Int>? = nil) {
+        for index in layers ?? plan.layers.indices {
+            let layer = plan.layers[index]
             guard let offset = forwardOffsets[index] else { continue }
             Self.pack(layer.geometry.outChannels, layer.geometry.inChannels, weight: values + layer.weight,
                       domain: Self.domain(algorithm, stride: layer.geometry.stride), into: packed + offset)
@@ -150,9 +174,15 @@ final class TrainingKernels {
     }
 
     /// Packs the input-gradient filters W' from the flipped filters (`ConvolutionTraining.flipWeights`,
-    /// [C][O][3][3], aligned with the parameters like `flipped`).
-    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>) {
-        for (index, layer) in plan.layers.enumerated() {
+    /// [C][O][3][3], aligned with the parameters like `flipped`), and the stride-2 layers' phase filters
+    /// from the parameters `values` themselves.
+    func packBackward(_ plan: TrainingPlan, flipped: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                      layers: Range<Int>? = nil) {
+        for index in layers ?? plan.layers.indices {
+            let layer = plan.layers[index]
+            if let offset = stridedOffsets[index] {
+                Self.stride2Pack(layer.geometry, weight: values + layer.weight, into: packed + offset)
+            }
             guard let offset = backwardOffsets[index] else { continue }
             Self.pack(layer.geometry.inChannels, layer.geometry.outChannels, weight: flipped + layer.weight,
                       domain: Self.domain(algorithm, stride: 1), into: packed + offset)
@@ -233,6 +263,92 @@ final class TrainingKernels {
                  channels: g.outChannels, imageCount: images.count, height: g.outHeight, width: g.outWidth,
                  packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
                  output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane, bias: nil, shard: shard)
+    }
+
+    /// dX[c][b] += the stride-2 input gradient of `images`, layer `index` (`stridedOffsets[index]` not nil);
+    /// dZ and dX are CNHW over `batch` images.
+    func stridedInputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
+                              gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+        Self.stride2InputGradient(g, gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                                  gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                                  packed: packed + stridedOffsets[index]!, imageCount: images.count,
+                                  into: gradInput + images.lowerBound * g.inPlane,
+                                  layout: .init(channelStride: batch * g.inPlane, imageStride: g.inPlane),
+                                  scratch: scratch[shard])
+    }
+
+    /// dW[o][c][3][3] += the stride-2 weight gradient of `images` (`stridedOffsets[index]` not nil).
+    func stridedWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                               inputLayout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
+                               gradWeight: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+        Self.stride2WeightGradient(g, input: input + images.lowerBound * inputLayout.imageStride, layout: inputLayout,
+                                   gradOutput: gradOutput + images.lowerBound * g.outPlane,
+                                   gradLayout: .init(channelStride: batch * g.outPlane, imageStride: g.outPlane),
+                                   imageCount: images.count, into: gradWeight, scratch: scratch[shard])
+    }
+
+    /// Floats of `stride2_input_gradient_pack`'s filters for `g` (9·O·C).
+    static func stride2PackedCount(_ g: ConvolutionGeometry) -> Int {
+        stride2_input_gradient_packed_floats(Int32(g.outChannels), Int32(g.inChannels))
+    }
+
+    /// The phase filters of a stride-2 input gradient from the weights W[O][C][3][3].
+    static func stride2Pack(_ g: ConvolutionGeometry, weight: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
+        stride2_input_gradient_pack(weight, Int32(g.outChannels), Int32(g.inChannels), packed)
+    }
+
+    /// Scratch floats the two stride-2 kernels need for `g` (the larger of the two).
+    static func stride2Scratch(_ g: ConvolutionGeometry) -> Int {
+        max(stride2_input_gradient_scratch_floats(Int32(g.outChannels), Int32(g.inHeight), Int32(g.inWidth)),
+            stride2_weight_gradient_scratch_floats(Int32(g.inChannels), Int32(g.outChannels), Int32(g.inHeight),
+                                                   Int32(g.inWidth)))
+    }
+
+    /// dX += the input gradient of `imageCount` images of the stride-2 convolution `g` (StridedBackward.h);
+    /// `packed` from `stride2Pack`. C and O multiples of `STRIDE2_BACKWARD_CHANNEL_GROUP`.
+    static func stride2InputGradient(_ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
+                                     gradLayout: ConvolutionKernels.PlaneLayout, packed: UnsafePointer<Float>,
+                                     imageCount: Int, into gradInput: UnsafeMutablePointer<Float>,
+                                     layout: ConvolutionKernels.PlaneLayout, scratch: UnsafeMutablePointer<Float>) {
+        precondition(g.stride == 2 && g.inChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0
+                     && g.outChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0, "stride-2 kernels: \(g)")
+        stride2_input_gradient_3x3(gradOutput, gradLayout.channelStride, gradLayout.imageStride, Int32(g.outChannels),
+                                   Int32(imageCount), Int32(g.inHeight), Int32(g.inWidth), packed, Int32(g.inChannels),
+                                   gradInput, layout.channelStride, layout.imageStride, scratch)
+    }
+
+    /// dW[O][C][3][3] += the weight gradient of `imageCount` images of the stride-2 convolution `g`.
+    static func stride2WeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>,
+                                      layout: ConvolutionKernels.PlaneLayout, gradOutput: UnsafePointer<Float>,
+                                      gradLayout: ConvolutionKernels.PlaneLayout, imageCount: Int,
+                                      into gradWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        precondition(g.stride == 2 && g.inChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0
+                     && g.outChannels % Int(STRIDE2_BACKWARD_CHANNEL_GROUP) == 0, "stride-2 kernels: \(g)")
+        stride2_weight_gradient_3x3(input, layout.channelStride, layout.imageStride, Int32(g.inChannels),
+                                    gradOutput, gradLayout.channelStride, gradLayout.imageStride, Int32(g.outChannels),
+                                    Int32(imageCount), Int32(g.inHeight), Int32(g.inWidth), gradWeight, scratch)
+    }
+
+    /// Whether stride-2 layers' gradients run on the stride-2 kernels (the default); `LANDSCAPE_TRAINING_STRIDED=gemm`
+    /// keeps them on im2col + GEMM + col2im, for side-by-side measurements on one binary.
+    static let stridedBackwardDefault = ProcessInfo.processInfo.environment["LANDSCAPE_TRAINING_STRIDED"] != "gemm"
+
+    /// Which code computes a layer's gradients.
+    enum GradientPath: String, Sendable { case gemm, direct, winograd, stride2, none }
+
+    /// The input gradient's path of layer `index` (`none` for the stem, whose input is the images).
+    func inputGradientPath(_ index: Int, _ layer: TrainingLayer) -> GradientPath {
+        if layer.input == nil { return .none }
+        if stridedOffsets[index] != nil { return .stride2 }
+        guard backwardOffsets[index] != nil else { return .gemm }
+        return algorithm.isWinograd ? .winograd : .direct
+    }
+
+    /// The weight gradient's path of layer `index`.
+    func weightGradientPath(_ index: Int) -> GradientPath {
+        if stridedOffsets[index] != nil { return .stride2 }
+        if weightGradients[index] { return .direct }
+        return winogradWeightGradients[index] ? .winograd : .gemm
     }
 
     /// dW[o][c][3][3] += the Winograd weight gradient of `images`, layer `index` (`winogradWeightGradients[index]`).
