@@ -5,7 +5,8 @@ import Foundation
 /// `TrainingNetwork.profile`; then every phase is timed with the monotonic clock on the thread
 /// that runs it. Shard phases are summed over shards (thread-seconds: with two threads on two
 /// cores, about twice their wall time); the serial phases (statistic reductions, classifier,
-/// SGD, weight packing) run on one thread while the others wait.
+/// SGD) run on one thread while the others wait, and weight packing (split by layers over the
+/// threads, `forEachLayerShare`) is timed as its wall time on the calling thread.
 public final class TrainingProfile: @unchecked Sendable {
     public enum Phase: Int, CaseIterable, Sendable {
         case forwardConvolution
@@ -37,7 +38,7 @@ public final class TrainingProfile: @unchecked Sendable {
             case .shortcutAndPool: return "shortcut, pool, zeroing, shard sums"
             case .reductions: return "BN statistic reductions (serial)"
             case .classifier: return "classifier + loss (serial)"
-            case .weightPacking: return "weight packing/flipping (serial)"
+            case .weightPacking: return "weight packing/flipping (wall)"
             case .optimizer: return "SGD update (serial)"
             }
         }
