@@ -270,31 +270,95 @@ void winograd4_weight_gradient_accumulate(const float *m, const float *v, int ou
     weight_gradient_accumulate(POINTS, m, v, out_channels, in_channels, row_floats, du);
 }
 
-void winograd4_weight_gradient_finish(const float *du, int out_channels, int in_channels, float *grad_weight) {
-    // G (6x3), Winograd4Convolution.c's.
-    static const double g[6][3] = {
-        {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-        {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
-    };
-    const long pair = (long)out_channels * in_channels;
-    for (int o = 0; o < out_channels; o++) {
-        for (int c = 0; c < in_channels; c++) {
-            double u[6][6];
-            for (int xi = 0; xi < POINTS; xi++) u[xi / 6][xi % 6] = du[xi * pair + (long)o * in_channels + c];
-            double w[3][6];  // G^T dU
-            for (int p = 0; p < 3; p++)
-                for (int j = 0; j < 6; j++) {
-                    double sum = 0;
-                    for (int i = 0; i < 6; i++) sum += g[i][p] * u[i][j];
-                    w[p][j] = sum;
-                }
-            float *target = grad_weight + ((long)o * in_channels + c) * 9;
-            for (int p = 0; p < 3; p++)
-                for (int q = 0; q < 3; q++) {
-                    double sum = 0;
-                    for (int j = 0; j < 6; j++) sum += w[p][j] * g[j][q];
-                    target[3 * p + q] = (float)((double)target[3 * p + q] + sum);
-                }
-        }
+// G (6x6 → 3x3 per pair), Winograd4Convolution.c's.
+static const double finish_g[6][3] = {
+    {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
+};
+
+// G^T dU G of pairs p = o·C + c, dU[p][ξ] = du[ξ·pair + p], added onto grad_weight[p·9 ..]: each sum
+// starts at 0 and adds its 6 products g·u in order (i, then j), every product rounded before its
+// addition (no contraction: the portable build has no FMA, and the vector forms multiply and add by
+// separate instructions), then the float is rounded once. The vector forms run the same operations on
+// LANES consecutive pairs, so they give the portable form's bits on every ISA.
+__attribute__((noinline))  // not inlined into the vector forms, whose targets would fuse its multiply-adds
+static void finish_pairs_portable(const float *du, long pair, long first, long end, float *grad_weight) {
+    const double (*g)[3] = finish_g;
+    for (long p = first; p < end; p++) {
+        double u[6][6];
+        for (int xi = 0; xi < POINTS; xi++) u[xi / 6][xi % 6] = du[xi * pair + p];
+        double w[3][6];  // G^T dU
+        for (int r = 0; r < 3; r++)
+            for (int j = 0; j < 6; j++) {
+                double sum = 0;
+                for (int i = 0; i < 6; i++) sum += g[i][r] * u[i][j];
+                w[r][j] = sum;
+            }
+        float *target = grad_weight + p * 9;
+        for (int r = 0; r < 3; r++)
+            for (int q = 0; q < 3; q++) {
+                double sum = 0;
+                for (int j = 0; j < 6; j++) sum += w[r][j] * g[j][q];
+                target[3 * r + q] = (float)((double)target[3 * r + q] + sum);
+            }
     }
+}
+
+#if defined(__x86_64__)
+// LANES pairs at a time: u loads contiguous in p, the 9 sums stored and added onto grad_weight's
+// stride-9 layout by lane (72 scalar additions per group against 324 vector operations before them).
+#define FINISH_BODY(VEC, LANES, LOAD, SET1, MUL, ADD, ZERO, STORE)                                          \
+    const double (*g)[3] = finish_g;                                                                            \
+    long p = 0;                                                                                                 \
+    for (; p + LANES <= end; p += LANES) {                                                                      \
+        VEC u[6][6];                                                                                            \
+        for (int xi = 0; xi < POINTS; xi++) u[xi / 6][xi % 6] = LOAD(du + xi * pair + p);                     \
+        VEC w[3][6];                                                                                            \
+        for (int r = 0; r < 3; r++)                                                                             \
+            for (int j = 0; j < 6; j++) {                                                                       \
+                VEC sum = ZERO;                                                                                 \
+                for (int i = 0; i < 6; i++) sum = ADD(sum, MUL(SET1(g[i][r]), u[i][j]));                        \
+                w[r][j] = sum;                                                                                  \
+            }                                                                                                   \
+        double sums[9][LANES];                                                                                  \
+        for (int r = 0; r < 3; r++)                                                                             \
+            for (int q = 0; q < 3; q++) {                                                                       \
+                VEC sum = ZERO;                                                                                 \
+                for (int j = 0; j < 6; j++) sum = ADD(sum, MUL(w[r][j], SET1(g[j][q])));                        \
+                STORE(sums[3 * r + q], sum);                                                                    \
+            }                                                                                                   \
+        float *target = grad_weight + p * 9;                                                                    \
+        for (int l = 0; l < LANES; l++)                                                                         \
+            for (int k = 0; k < 9; k++) target[9 * l + k] = (float)((double)target[9 * l + k] + sums[k][l]);   \
+    }                                                                                                           \
+    finish_pairs_portable(du, pair, p, end, grad_weight);
+
+__attribute__((target("avx2,fma")))
+static void finish_avx2(const float *du, long pair, long end, float *grad_weight) {
+#define LOAD4(x) _mm256_cvtps_pd(_mm_loadu_ps(x))
+    FINISH_BODY(__m256d, 4, LOAD4, _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_setzero_pd(), _mm256_storeu_pd)
+#undef LOAD4
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma")))
+static void finish_avx512(const float *du, long pair, long end, float *grad_weight) {
+#define LOAD8(x) _mm512_cvtps_pd(_mm256_loadu_ps(x))
+    FINISH_BODY(__m512d, 8, LOAD8, _mm512_set1_pd, _mm512_mul_pd, _mm512_add_pd, _mm512_setzero_pd(), _mm512_storeu_pd)
+#undef LOAD8
+}
+#undef FINISH_BODY
+#endif
+
+void winograd4_weight_gradient_finish(const float *du, int out_channels, int in_channels, float *grad_weight) {
+    const long pair = (long)out_channels * in_channels;
+#if defined(__x86_64__)
+    if (use_avx2()) {
+        if (convolution_isa() == CONVOLUTION_ISA_AVX512)
+            finish_avx512(du, pair, pair, grad_weight);
+        else
+            finish_avx2(du, pair, pair, grad_weight);
+        return;
+    }
+#endif
+    finish_pairs_portable(du, pair, 0, pair, grad_weight);
 }

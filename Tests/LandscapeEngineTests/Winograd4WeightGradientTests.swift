@@ -108,6 +108,50 @@ final class Winograd4WeightGradientTests: XCTestCase {
         }
     }
 
+    /// The finish G^T dU G (vectorized over 8 pairs on AVX-512, 4 on AVX2, pair by pair past the last
+    /// whole group) against the same float64 operations written out here: each sum from 0, its six
+    /// products rounded one by one in order, the float rounded once. The same bits, on pair counts that
+    /// leave every remainder (1, 3, 35, 63, 4096 pairs), on each ISA the CPU supports.
+    func testFinishGivesTheBitsOfItsFloat64Operations() throws {
+        let g: [[Double]] = [
+            [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+            [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
+        ]
+        let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
+        defer { try? KernelISA.select(KernelISA.best) }
+        for (o, c) in [(1, 1), (1, 3), (7, 5), (9, 7), (64, 64)] {
+            var rng = TestRNG(UInt64(o * 100 + c))
+            let pairs = o * c
+            let du = (0..<(36 * pairs)).map { _ in Float(rng.symmetric() * 50) }
+            let start = (0..<(9 * pairs)).map { _ in Float(rng.symmetric()) }
+            var expected = start
+            for p in 0..<pairs {
+                var w = [[Double]](repeating: [Double](repeating: 0, count: 6), count: 3)
+                for r in 0..<3 { for j in 0..<6 {
+                    var sum = 0.0
+                    for i in 0..<6 { sum += g[i][r] * Double(du[(6 * i + j) * pairs + p]) }
+                    w[r][j] = sum
+                } }
+                for r in 0..<3 { for q in 0..<3 {
+                    var sum = 0.0
+                    for j in 0..<6 { sum += w[r][j] * g[j][q] }
+                    expected[p * 9 + 3 * r + q] = Float(Double(expected[p * 9 + 3 * r + q]) + sum)
+                } }
+            }
+            for isa in isas.isEmpty ? [nil] : isas.map(Optional.some) {
+                if let isa { try KernelISA.select(isa) }
+                var got = start
+                du.withUnsafeBufferPointer { d in
+                    got.withUnsafeMutableBufferPointer { w in
+                        WinogradWeightGradientTiles.f4.finish(d.baseAddress!, outChannels: o, channels: c, into: w.baseAddress!)
+                    }
+                }
+                let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "\(isa.map { "\($0)" } ?? "portable") O\(o) C\(c): \(differing) of \(9 * pairs) weights differ")
+            }
+        }
+    }
+
     /// A network asked for F(4×4) weight gradients runs every stride-1 layer's on them, and the whole
     /// step's gradients match float64 finite differences of the float64 reference ResNet.
     func testTrainingGradientsMatchFiniteDifferences() throws {
