@@ -73,53 +73,49 @@ long winograd4_weight_gradient_transform_scratch_floats(int height, int width) {
         r0 = (y0); r1 = s_ + t_; r2 = s_ - t_; r3 = a_ + 2.0f * b_; r4 = a_ - 2.0f * b_; r5 = (y3);             \
     }
 
-// The vertical pass of an input plane: out[(6i + j)·T + t] = B^T's combination i of value j's classes
-// 0..3 at t and 0, 1 at t + tiles_x (padded rows 4ty .. 4ty + 5).
-#define INPUT_VERTICAL_BODY                                                                                     \
+// A vertical pass: out[(6i + j)·T + t] = combination i of value j's classes at t (COMBINE, a statement of
+// q0..q3, t, tiles_x writing o0[t]..o5[t]).
+#define VERTICAL_BODY(COMBINE)                                                                                  \
     for (int j = 0; j < 6; j++) {                                                                               \
         const float *restrict q0 = CLASS_PLANE(j, 0), *restrict q1 = CLASS_PLANE(j, 1);                         \
         const float *restrict q2 = CLASS_PLANE(j, 2), *restrict q3 = CLASS_PLANE(j, 3);                         \
         float *restrict o0 = out + (long)(0 + j) * T, *restrict o1 = out + (long)(6 + j) * T;                   \
         float *restrict o2 = out + (long)(12 + j) * T, *restrict o3 = out + (long)(18 + j) * T;                 \
         float *restrict o4 = out + (long)(24 + j) * T, *restrict o5 = out + (long)(30 + j) * T;                 \
-        for (int t = 0; t < tiles; t++)                                                                         \
-            INPUT_COMBINATION(float, q0[t], q1[t], q2[t], q3[t], q0[t + tiles_x], q1[t + tiles_x],              \
-                              o0[t], o1[t], o2[t], o3[t], o4[t], o5[t])                                         \
+        for (int t = 0; t < tiles; t++) COMBINE                                                                 \
     }
 
-// The vertical pass of a gradient plane: A's combination i of value j's classes 0..3 at t.
+// The vertical pass of an input plane: B^T's combination of classes 0..3 at t and 0, 1 at t + tiles_x
+// (padded rows 4ty .. 4ty + 5).
+#define INPUT_VERTICAL_BODY                                                                                     \
+    VERTICAL_BODY(INPUT_COMBINATION(float, q0[t], q1[t], q2[t], q3[t], q0[t + tiles_x], q1[t + tiles_x],        \
+                                    o0[t], o1[t], o2[t], o3[t], o4[t], o5[t]))
+
+// The vertical pass of a gradient plane: A's combination of classes 0..3 at t.
 #define GRADIENT_VERTICAL_BODY                                                                                  \
-    for (int j = 0; j < 6; j++) {                                                                               \
-        const float *restrict q0 = CLASS_PLANE(j, 0), *restrict q1 = CLASS_PLANE(j, 1);                         \
-        const float *restrict q2 = CLASS_PLANE(j, 2), *restrict q3 = CLASS_PLANE(j, 3);                         \
-        float *restrict o0 = out + (long)(0 + j) * T, *restrict o1 = out + (long)(6 + j) * T;                   \
-        float *restrict o2 = out + (long)(12 + j) * T, *restrict o3 = out + (long)(18 + j) * T;                 \
-        float *restrict o4 = out + (long)(24 + j) * T, *restrict o5 = out + (long)(30 + j) * T;                 \
-        for (int t = 0; t < tiles; t++)                                                                         \
-            GRADIENT_COMBINATION(float, q0[t], q1[t], q2[t], q3[t], o0[t], o1[t], o2[t], o3[t], o4[t], o5[t])  \
-    }
+    VERTICAL_BODY(GRADIENT_COMBINATION(float, q0[t], q1[t], q2[t], q3[t], o0[t], o1[t], o2[t], o3[t], o4[t], o5[t]))
 
 #define VERTICAL_PARAMETERS const float *restrict h, long P, int tiles, int tiles_x, float *restrict out, long T
 // slots: class k's slot count; the table's offsets, plane + k·pitch the class's first row.
 #define HORIZONTAL_PARAMETERS const float *restrict plane, const int *restrict offsets, int slots, float *restrict h, long P, int k
 
-// The horizontal passes, slot by slot (the portable form).
-static void input_horizontal_portable(HORIZONTAL_PARAMETERS) {
-    float *restrict h0 = CLASS_PLANE(0, k), *restrict h1 = CLASS_PLANE(1, k), *restrict h2 = CLASS_PLANE(2, k);
-    float *restrict h3 = CLASS_PLANE(3, k), *restrict h4 = CLASS_PLANE(4, k), *restrict h5 = CLASS_PLANE(5, k);
-    for (int s = 0; s < slots; s++) {
-        const float *d = plane + offsets[s];
-        INPUT_COMBINATION(float, d[0], d[1], d[2], d[3], d[4], d[5], h0[s], h1[s], h2[s], h3[s], h4[s], h5[s])
+// The horizontal passes, slot by slot (the portable form): COMBINE reads the slot's values at d and
+// writes h0[s]..h5[s].
+#define HORIZONTAL_PORTABLE_BODY(COMBINE)                                                                       \
+    float *restrict h0 = CLASS_PLANE(0, k), *restrict h1 = CLASS_PLANE(1, k), *restrict h2 = CLASS_PLANE(2, k); \
+    float *restrict h3 = CLASS_PLANE(3, k), *restrict h4 = CLASS_PLANE(4, k), *restrict h5 = CLASS_PLANE(5, k); \
+    for (int s = 0; s < slots; s++) {                                                                           \
+        const float *d = plane + offsets[s];                                                                    \
+        COMBINE                                                                                                 \
     }
+
+static void input_horizontal_portable(HORIZONTAL_PARAMETERS) {
+    HORIZONTAL_PORTABLE_BODY(INPUT_COMBINATION(float, d[0], d[1], d[2], d[3], d[4], d[5], h0[s], h1[s], h2[s], h3[s],
+                                               h4[s], h5[s]))
 }
 
 static void gradient_horizontal_portable(HORIZONTAL_PARAMETERS) {
-    float *restrict h0 = CLASS_PLANE(0, k), *restrict h1 = CLASS_PLANE(1, k), *restrict h2 = CLASS_PLANE(2, k);
-    float *restrict h3 = CLASS_PLANE(3, k), *restrict h4 = CLASS_PLANE(4, k), *restrict h5 = CLASS_PLANE(5, k);
-    for (int s = 0; s < slots; s++) {
-        const float *y = plane + offsets[s];
-        GRADIENT_COMBINATION(float, y[0], y[1], y[2], y[3], h0[s], h1[s], h2[s], h3[s], h4[s], h5[s])
-    }
+    HORIZONTAL_PORTABLE_BODY(GRADIENT_COMBINATION(float, d[0], d[1], d[2], d[3], h0[s], h1[s], h2[s], h3[s], h4[s], h5[s]))
 }
 
 static void input_vertical_portable(VERTICAL_PARAMETERS) { INPUT_VERTICAL_BODY }
