@@ -62,28 +62,8 @@ final class Winograd4WeightGradientTests: XCTestCase {
             for (h, w, c, o, n) in shapes {
                 let (x, dz, start) = Self.inputs(h: h, w: w, c: c, o: o, n: n)
                 let got = Self.run(h: h, w: w, c: c, o: o, n: n, x: x, dz: dz, start: start)
-                let plane = h * w, batch = n + 2
-                var worst = 0.0
-                var failures = 0
-                for oo in 0..<o { for cc in 0..<c { for dy in 0..<3 { for dx in 0..<3 {
-                    var sum = 0.0, magnitude = 0.0
-                    for b in 1...n { for y in 0..<h { for xx in 0..<w {
-                        let iy = y + dy - 1, ix = xx + dx - 1
-                        guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
-                        let term = Double(dz[(oo * batch + b) * plane + y * w + xx])
-                            * Double(x[(cc * batch + b) * plane + iy * w + ix])
-                        sum += term
-                        magnitude += abs(term)
-                    } } }
-                    let index = (oo * c + cc) * 9 + dy * 3 + dx
-                    let error = abs(Double(got[index]) - (Double(start[index]) + sum))
-                    worst = max(worst, error / max(magnitude, 1))
-                    if error > Self.tolerance * max(magnitude, 1) && failures < 5 {
-                        failures += 1
-                        XCTFail("\(isa.map { "\($0)" } ?? "portable") \(h)x\(w) C\(c) O\(o) n\(n): dW[\(oo)][\(cc)][\(dy)][\(dx)] = "
-                                + "\(got[index]), expected \(Double(start[index]) + sum) (error \(error), Σ|terms| \(magnitude))")
-                    }
-                } } } }
+                let worst = WeightGradientReference.check(got, start: start, x: x, dz: dz, h: h, w: w, c: c, o: o, n: n,
+                                                          tolerance: Self.tolerance, label: isa.map { "\($0)" } ?? "portable")
                 print(String(format: "winograd4 weight gradient %@ %dx%d C%d O%d n%d: worst error / Σ|terms| %.2e",
                              isa.map { "\($0)" } ?? "portable", h, w, c, o, n, worst))
             }
