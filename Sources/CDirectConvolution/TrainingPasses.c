@@ -28,6 +28,59 @@ AVX2 static inline double lanes_sum(__m256d v) {
     return ((lane[0] + lane[1]) + lane[2]) + lane[3];
 }
 
+// Σ x (and Σ x·y, or Σ x² when y is x) of `images` contiguous planes into partials[b·stride], [b·stride + 1].
+// Two planes at a time: their chains are independent, so the adds' latency overlaps; each plane's
+// sums keep the order of the contract above.
+AVX2 static inline void plane_moments(const float *x, const float *y, long plane, long images, double *partials,
+                                      long stride) {
+    long b = 0;
+    for (; b + 2 <= images; b += 2) {
+        const float *x0 = x + b * plane, *y0 = y + b * plane, *x1 = x0 + plane, *y1 = y0 + plane;
+        __m256d s0 = _mm256_setzero_pd(), d0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), d1 = _mm256_setzero_pd();
+        long j = 0;
+        for (; j + 4 <= plane; j += 4) {
+            __m256d v0 = _mm256_cvtps_pd(_mm_loadu_ps(x0 + j)), w0 = _mm256_cvtps_pd(_mm_loadu_ps(y0 + j));
+            __m256d v1 = _mm256_cvtps_pd(_mm_loadu_ps(x1 + j)), w1 = _mm256_cvtps_pd(_mm_loadu_ps(y1 + j));
+            s0 = _mm256_add_pd(s0, v0);
+            d0 = _mm256_add_pd(d0, _mm256_mul_pd(v0, w0));
+            s1 = _mm256_add_pd(s1, v1);
+            d1 = _mm256_add_pd(d1, _mm256_mul_pd(v1, w1));
+        }
+        double t0 = lanes_sum(s0), p0 = lanes_sum(d0), t1 = lanes_sum(s1), p1 = lanes_sum(d1);
+        for (; j < plane; j++) {
+            t0 += (double)x0[j];
+            p0 += (double)x0[j] * (double)y0[j];
+            t1 += (double)x1[j];
+            p1 += (double)x1[j] * (double)y1[j];
+        }
+        partials[b * stride] = t0;
+        partials[b * stride + 1] = p0;
+        partials[(b + 1) * stride] = t1;
+        partials[(b + 1) * stride + 1] = p1;
+    }
+    for (; b < images; b++) {
+        const float *x0 = x + b * plane, *y0 = y + b * plane;
+        __m256d s0 = _mm256_setzero_pd(), d0 = _mm256_setzero_pd();
+        long j = 0;
+        for (; j + 4 <= plane; j += 4) {
+            __m256d v0 = _mm256_cvtps_pd(_mm_loadu_ps(x0 + j)), w0 = _mm256_cvtps_pd(_mm_loadu_ps(y0 + j));
+            s0 = _mm256_add_pd(s0, v0);
+            d0 = _mm256_add_pd(d0, _mm256_mul_pd(v0, w0));
+        }
+        double t0 = lanes_sum(s0), p0 = lanes_sum(d0);
+        for (; j < plane; j++) {
+            t0 += (double)x0[j];
+            p0 += (double)x0[j] * (double)y0[j];
+        }
+        partials[b * stride] = t0;
+        partials[b * stride + 1] = p0;
+    }
+}
+
+AVX2 void landscape_plane_sums_and_squares(const float *x, long plane, long images, double *partials, long stride) {
+    plane_moments(x, x, plane, images, partials, stride);
+}
+
 AVX2 void landscape_sum_and_squares(const float *x, long n, double *sum, double *squares) {
     __m256d s = _mm256_setzero_pd(), q = _mm256_setzero_pd();
     long i = 0;
@@ -86,23 +139,7 @@ AVX2 void landscape_rectify_backward_moments(float *g, const float *a, const flo
         _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), derivative));
     }
     for (; i < n; i++) g[i] = g[i] * (a[i] > 0 ? 1.0f : slope);
-    for (long b = 0; b < images; b++) {
-        const float *x = g + b * plane, *y = z + b * plane;
-        __m256d sum = _mm256_setzero_pd(), dot = _mm256_setzero_pd();
-        long j = 0;
-        for (; j + 4 <= plane; j += 4) {
-            __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + j)), w = _mm256_cvtps_pd(_mm_loadu_ps(y + j));
-            sum = _mm256_add_pd(sum, v);
-            dot = _mm256_add_pd(dot, _mm256_mul_pd(v, w));
-        }
-        double total = lanes_sum(sum), product = lanes_sum(dot);
-        for (; j < plane; j++) {
-            total += (double)x[j];
-            product += (double)x[j] * (double)y[j];
-        }
-        partials[b * stride] = total;
-        partials[b * stride + 1] = product;
-    }
+    plane_moments(g, z, plane, images, partials, stride);
 }
 
 AVX2 void landscape_batch_norm_input_gradient(float *g, const float *z, long n, float kdy, float kz, float mean,
@@ -130,6 +167,9 @@ void landscape_normalize_rectify(const float *z, long n, float mean, float scale
 void landscape_rectify_backward_moments(float *g, const float *a, const float *z, long plane, long images,
                                         float slope, double *partials, long stride) {
     (void)g; (void)a; (void)z; (void)plane; (void)images; (void)slope; (void)partials; (void)stride;
+}
+void landscape_plane_sums_and_squares(const float *x, long plane, long images, double *partials, long stride) {
+    (void)x; (void)plane; (void)images; (void)partials; (void)stride;
 }
 void landscape_batch_norm_input_gradient(float *g, const float *z, long n, float kdy, float kz, float mean, float k0) {
     (void)g; (void)z; (void)n; (void)kdy; (void)kz; (void)mean; (void)k0;

@@ -27,6 +27,21 @@ final class TrainingPassesTests: XCTestCase {
         }
     }
 
+    func testPlaneSumsAndSquaresMatchSwiftPerPlane() throws {
+        try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
+        for (plane, images) in [(49, 5), (196, 2), (784, 3), (3, 1)] {
+            let x = values(plane * images, seed: UInt64(plane))
+            var partials = [Double](repeating: -1, count: 3 * images)
+            landscape_plane_sums_and_squares(x, plane, images, &partials, 3)
+            for b in 0..<images {
+                let expected = x.withUnsafeBufferPointer { BatchNormTraining.sumAndSquares($0.baseAddress! + b * plane, count: plane) }
+                XCTAssertEqual(partials[3 * b].bitPattern, expected.0.bitPattern, "Σx, plane \(plane), image \(b)")
+                XCTAssertEqual(partials[3 * b + 1].bitPattern, expected.1.bitPattern, "Σx², plane \(plane), image \(b)")
+                XCTAssertEqual(partials[3 * b + 2], -1, "the stride's other slots stay untouched")
+            }
+        }
+    }
+
     func testNormalizeRectifyMatchesNormalizeThenActivation() throws {
         try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
         let count = 203

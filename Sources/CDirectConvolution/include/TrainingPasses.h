@@ -16,6 +16,9 @@ int landscape_training_passes_available(void);
 /// (Σ x, Σ x²) of n floats in float64.
 void landscape_sum_and_squares(const float *x, long n, double *sum, double *squares);
 
+/// (Σ x, Σ x²) of each of `images` contiguous planes of `plane` floats into partials[b·stride], [b·stride + 1].
+void landscape_plane_sums_and_squares(const float *x, long plane, long images, double *partials, long stride);
+
 /// target[i] = f((z[i] − mean)·scale + shift (+ residual[i])), f ReLU or LeakyReLU; residual may be NULL.
 void landscape_normalize_rectify(const float *z, long n, float mean, float scale, float shift,
                                  const float *residual, float slope, float *target);

@@ -34,15 +34,18 @@ enum BatchNormTraining {
     /// partials[b][c] = (Σ x, Σ x²) over image b's plane of channel c.
     static func accumulateMoments(_ x: UnsafePointer<Float>, channels: Int, batch: Int, plane: Int,
                                   images: Range<Int>, into partials: UnsafeMutablePointer<Double>) {
-        let vector = vectorPasses
+        if vectorPasses {
+            // The shard's planes of a channel are contiguous.
+            for c in 0..<channels {
+                landscape_plane_sums_and_squares(x + (c * batch + images.lowerBound) * plane, plane, images.count,
+                                                 partials + (images.lowerBound * channels + c) * 2, channels * 2)
+            }
+            return
+        }
         for c in 0..<channels {
             for b in images {
                 let index = (b * channels + c) * 2
-                if vector {
-                    landscape_sum_and_squares(x + (c * batch + b) * plane, plane, partials + index, partials + index + 1)
-                } else {
-                    (partials[index], partials[index + 1]) = sumAndSquares(x + (c * batch + b) * plane, count: plane)
-                }
+                (partials[index], partials[index + 1]) = sumAndSquares(x + (c * batch + b) * plane, count: plane)
             }
         }
     }
