@@ -1,3 +1,5 @@
+import CDirectConvolution
+
 /// Per-channel batch statistics of one BatchNorm in training mode, in float64.
 struct ChannelStatistics: Sendable, Equatable {
     var mean: [Double]
@@ -23,17 +25,27 @@ enum BatchNormTraining {
     /// PyTorch's BatchNorm2d default: running = (1 − m)·running + m·batch.
     static let momentum = 0.1
     static let epsilon = Double(ResNetArchitecture.batchNormEpsilon)
+    /// Whether the AVX2 forms of the passes run here (CDirectConvolution's TrainingPasses.c): the same
+    /// bits as the Swift loops below, which stay as the portable path.
+    static let vectorPasses = landscape_training_passes_available() != 0
 
     // MARK: Forward
 
     /// partials[b][c] = (Σ x, Σ x²) over image b's plane of channel c.
     static func accumulateMoments(_ x: UnsafePointer<Float>, channels: Int, batch: Int, plane: Int,
                                   images: Range<Int>, into partials: UnsafeMutablePointer<Double>) {
+        if vectorPasses {
+            // The shard's planes of a channel are contiguous.
+            for c in 0..<channels {
+                landscape_plane_sums_and_squares(x + (c * batch + images.lowerBound) * plane, plane, images.count,
+                                                 partials + (images.lowerBound * channels + c) * 2, channels * 2)
+            }
+            return
+        }
         for c in 0..<channels {
             for b in images {
-                let (sum, squares) = sumAndSquares(x + (c * batch + b) * plane, count: plane)
-                partials[(b * channels + c) * 2] = sum
-                partials[(b * channels + c) * 2 + 1] = squares
+                let index = (b * channels + c) * 2
+                (partials[index], partials[index + 1]) = sumAndSquares(x + (c * batch + b) * plane, count: plane)
             }
         }
     }
@@ -186,7 +198,11 @@ enum BatchNormTraining {
             let kdy = Float(k), mean = Float(stats.mean[c])
             let start = (c * batch + images.lowerBound) * plane
             let g = gradient + start, source = z + start
-            for i in 0..<length { g[i] = kdy * g[i] + kz * (source[i] - mean) + k0 }
+            if vectorPasses {
+                landscape_batch_norm_input_gradient(g, source, length, kdy, kz, mean, k0)
+            } else {
+                for i in 0..<length { g[i] = kdy * g[i] + kz * (source[i] - mean) + k0 }
+            }
         }
     }
 

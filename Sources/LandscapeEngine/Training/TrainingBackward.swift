@@ -1,4 +1,5 @@
 import Dispatch
+import CDirectConvolution
 
 /// Backpropagation, block by block from the classifier down to the stem.
 ///
@@ -129,12 +130,25 @@ extension TrainingNetwork {
         let start = TrainingProfile.now()
         defer { profile?.add(.activationBackward, shard: shard, since: start) }
         let layer = plan.layers[index]
-        let y = buffers.preActivations[index]
+        // f'(y) from y, or from a = f(y) where that gives the same bits (`backwardReadsActivationOutput`).
+        let y = backwardReadsActivationOutput ? buffers.activations[index] : buffers.preActivations[index]
         let z = UnsafePointer(buffers.convolutionOutputs[index])
         let plane = layer.plane, channels = layer.channels
         let piece = BatchNormTraining.imagesPerPiece(plane: plane)
         // One pass: each piece of a channel through f' in place, then its images' moments (the same
         // per-image sums as `BatchNormTraining.accumulateGradientMoments`) while the piece is in L1.
+        if BatchNormTraining.vectorPasses, let slope = rectifierSlope {
+            // ReLU / LeakyReLU from a (see above), the same bits on vectors.
+            for c in 0..<channels {
+                for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
+                    let count = min(piece, images.upperBound - first)
+                    let start = (c * batch + first) * plane
+                    landscape_rectify_backward_moments(gradient + start, y + start, z + start, plane, count, slope,
+                                                       buffers.partials + (first * channels + c) * 2, channels * 2)
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
                 let count = min(piece, images.upperBound - first)

@@ -1,3 +1,5 @@
+import CDirectConvolution
+
 /// The forward pass in training mode, one phase per layer: in phase k every
 /// shard finishes layer k − 1 (BatchNorm with the just-reduced statistics,
 /// shortcut, activation) and runs convolution k with its partial sums; then
@@ -84,10 +86,28 @@ extension TrainingNetwork {
         }
     }
 
-    /// y = BN(z) (+ shortcut), a = f(y) for the shard's images.
+    /// Whether backward can take f'(y) from a = f(y), so y need not be stored: ReLU and LeakyReLU,
+    /// where f'(y) depends only on whether y > 0 and a > 0 exactly when y > 0 (y = ±0 gives a = ±0,
+    /// y < 0 gives 0 or 0.01·y ≤ 0, NaN gives NaN), so `backward(input: a)` gives the same bits as
+    /// `backward(input: y)`. Saves writing one tensor per layer in the forward pass.
+    var backwardReadsActivationOutput: Bool { rectifierSlope != nil }
+
+    /// f(x) = x < 0 ? slope·x : x: 0 for ReLU, the leaky slope for LeakyReLU, nil for the other kinds
+    /// (the slope TrainingPasses.c's vector passes take).
+    var rectifierSlope: Float? {
+        switch architecture.activation.kind {
+        case .relu: return 0
+        case .leakyRelu: return FloatKernels.leakySlope
+        default: return nil
+        }
+    }
+
+    /// y = BN(z) (+ shortcut), a = f(y) for the shard's images; y stays only in `a`'s slot (overwritten
+    /// in place by f) when backward reads a instead (`backwardReadsActivationOutput`).
     private func finishLayer(_ index: Int, stats: ChannelStatistics, _ p: StepPointers, batch: Int, images: Range<Int>) {
         let layer = plan.layers[index]
-        let y = buffers.preActivations[index]
+        let inPlace = backwardReadsActivationOutput
+        let y = inPlace ? buffers.activations[index] : buffers.preActivations[index]
         var identity: UnsafePointer<Float>? = nil
         if case .identity(let source) = layer.shortcut { identity = UnsafePointer(buffers.activations[source]) }
         let a = buffers.activations[index]
@@ -99,6 +119,18 @@ extension TrainingNetwork {
             // shortcut adds onto y between the two).
             let z = UnsafePointer(buffers.convolutionOutputs[index])
             let piece = BatchNormTraining.imagesPerPiece(plane: layer.plane)
+            if BatchNormTraining.vectorPasses, let slope = rectifierSlope {
+                // ReLU / LeakyReLU: a = f(BN(z) (+ identity)) in one vector pass, y never stored.
+                let length = images.count * layer.plane
+                for c in 0..<layer.channels {
+                    let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta,
+                                                          channel: c)
+                    let start = (c * batch + images.lowerBound) * layer.plane
+                    landscape_normalize_rectify(z + start, length, affine.mean, affine.scale, affine.shift,
+                                                identity.map { $0 + start }, slope, a + start)
+                }
+                return
+            }
             for c in 0..<layer.channels {
                 let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta, channel: c)
                 for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
@@ -106,8 +138,12 @@ extension TrainingNetwork {
                     let length = min(piece, images.upperBound - first) * layer.plane
                     BatchNormTraining.normalize(z + start, count: length, affine, adding: identity.map { $0 + start },
                                                 into: y + start)
-                    architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
-                                                  to: UnsafeMutableBufferPointer(start: a + start, count: length))
+                    if inPlace {
+                        architecture.activation.apply(UnsafeMutableBufferPointer(start: a + start, count: length))
+                    } else {
+                        architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
+                                                      to: UnsafeMutableBufferPointer(start: a + start, count: length))
+                    }
                 }
             }
             return
@@ -124,8 +160,12 @@ extension TrainingNetwork {
         let length = images.count * layer.plane
         for c in 0..<layer.channels {
             let start = (c * batch + images.lowerBound) * layer.plane
-            architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
-                                          to: UnsafeMutableBufferPointer(start: a + start, count: length))
+            if inPlace {
+                architecture.activation.apply(UnsafeMutableBufferPointer(start: a + start, count: length))
+            } else {
+                architecture.activation.apply(UnsafeBufferPointer(start: y + start, count: length),
+                                              to: UnsafeMutableBufferPointer(start: a + start, count: length))
+            }
         }
     }
 
