@@ -13,8 +13,8 @@ extension Activation {
         switch kind {
         case .relu: Activation.transform(data, count, FloatKernels.relu)
         case .leakyRelu: Activation.transform(data, count, FloatKernels.leakyRelu)
-        case .swish: Activation.transform(data, count, FloatKernels.swish)
-        case .mish: Activation.transform(data, count, FloatKernels.mish)
+        case .swish: Activation.transform(data, count, SIMDKernels.swish, FloatKernels.swish)
+        case .mish: Activation.transform(data, count, SIMDKernels.mish, FloatKernels.mish)
         case .gelu: Activation.transform(data, count, FloatKernels.gelu)
         case .elu: Activation.transform(data, count, FloatKernels.elu)
         case .softplus: Activation.transform(data, count, FloatKernels.softplus)
@@ -33,8 +33,8 @@ extension Activation {
         switch kind {
         case .relu: Activation.map(source, target, count, FloatKernels.relu)
         case .leakyRelu: Activation.map(source, target, count, FloatKernels.leakyRelu)
-        case .swish: Activation.map(source, target, count, FloatKernels.swish)
-        case .mish: Activation.map(source, target, count, FloatKernels.mish)
+        case .swish: Activation.map(source, target, count, SIMDKernels.swish, FloatKernels.swish)
+        case .mish: Activation.map(source, target, count, SIMDKernels.mish, FloatKernels.mish)
         case .gelu: Activation.map(source, target, count, FloatKernels.gelu)
         case .elu: Activation.map(source, target, count, FloatKernels.elu)
         case .softplus: Activation.map(source, target, count, FloatKernels.softplus)
@@ -56,8 +56,8 @@ extension Activation {
         switch kind {
         case .relu: Activation.chain(x, upstream, downstream, count, FloatKernels.reluDerivative)
         case .leakyRelu: Activation.chain(x, upstream, downstream, count, FloatKernels.leakyReluDerivative)
-        case .swish: Activation.chain(x, upstream, downstream, count, FloatKernels.swishDerivative)
-        case .mish: Activation.chain(x, upstream, downstream, count, FloatKernels.mishDerivative)
+        case .swish: Activation.chain(x, upstream, downstream, count, SIMDKernels.swishDerivative, FloatKernels.swishDerivative)
+        case .mish: Activation.chain(x, upstream, downstream, count, SIMDKernels.mishDerivative, FloatKernels.mishDerivative)
         case .gelu: Activation.chain(x, upstream, downstream, count, FloatKernels.geluDerivative)
         case .elu: Activation.chain(x, upstream, downstream, count, FloatKernels.eluDerivative)
         case .softplus: Activation.chain(x, upstream, downstream, count, FloatKernels.softplusDerivative)
@@ -85,5 +85,34 @@ extension Activation {
                               _ downstream: UnsafeMutablePointer<Float>, _ count: Int,
                               _ derivative: (Float) -> Float) {
         for i in 0..<count { downstream[i] = upstream[i] * derivative(x[i]) }
+    }
+
+    // The same loops with the body on `SIMDKernels.width` lanes at a time and the scalar kernel on the tail
+    // (Swish and Mish: see SIMDKernels for why).
+    @inline(__always)
+    private static func transform(_ data: UnsafeMutablePointer<Float>, _ count: Int,
+                                  _ lanes: (SIMDKernels.Lanes) -> SIMDKernels.Lanes, _ f: (Float) -> Float) {
+        let whole = count - count % SIMDKernels.width
+        for i in stride(from: 0, to: whole, by: SIMDKernels.width) { SIMDKernels.store(lanes(SIMDKernels.load(data + i)), data + i) }
+        for i in whole..<count { data[i] = f(data[i]) }
+    }
+
+    @inline(__always)
+    private static func map(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int,
+                            _ lanes: (SIMDKernels.Lanes) -> SIMDKernels.Lanes, _ f: (Float) -> Float) {
+        let whole = count - count % SIMDKernels.width
+        for i in stride(from: 0, to: whole, by: SIMDKernels.width) { SIMDKernels.store(lanes(SIMDKernels.load(source + i)), target + i) }
+        for i in whole..<count { target[i] = f(source[i]) }
+    }
+
+    @inline(__always)
+    private static func chain(_ x: UnsafePointer<Float>, _ upstream: UnsafePointer<Float>,
+                              _ downstream: UnsafeMutablePointer<Float>, _ count: Int,
+                              _ lanes: (SIMDKernels.Lanes) -> SIMDKernels.Lanes, _ derivative: (Float) -> Float) {
+        let whole = count - count % SIMDKernels.width
+        for i in stride(from: 0, to: whole, by: SIMDKernels.width) {
+            SIMDKernels.store(SIMDKernels.load(upstream + i) * lanes(SIMDKernels.load(x + i)), downstream + i)
+        }
+        for i in whole..<count { downstream[i] = upstream[i] * derivative(x[i]) }
     }
 }
