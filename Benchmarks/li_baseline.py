@@ -38,34 +38,37 @@ REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "refer
 
 
 class Block(nn.Module):
-    def __init__(self, inp, out, stride):
+    def __init__(self, inp, out, stride, act=F.relu):
         super().__init__()
+        self.act = act
         self.conv1 = nn.Conv2d(inp, out, 3, stride, 1, bias=False); self.bn1 = nn.BatchNorm2d(out)
         self.conv2 = nn.Conv2d(out, out, 3, 1, 1, bias=False); self.bn2 = nn.BatchNorm2d(out)
         self.pad = out // 4 if stride != 1 or inp != out else None
 
     def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.act(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
         shortcut = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
-        return F.relu(y + shortcut)
+        return self.act(y + shortcut)
 
 
 class ResNet20(nn.Module):
-    def __init__(self):
+    """`act`: the activation after every BatchNorm (F.relu, F.silu for Swish, F.mish)."""
+    def __init__(self, act=F.relu):
         super().__init__()
+        self.act = act
         self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False); self.bn1 = nn.BatchNorm2d(16)
         layers, inp = [], 16
         for width, stride in ((16, 1), (32, 2), (64, 2)):
             blocks = []
             for b in range(3):
-                blocks.append(Block(inp, width, stride if b == 0 else 1)); inp = width
+                blocks.append(Block(inp, width, stride if b == 0 else 1, act)); inp = width
             layers.append(nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3 = layers
         self.linear = nn.Linear(64, 10)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.act(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
 

@@ -14,7 +14,7 @@ Compare with `landscape train --arch resnet20 --data /usr/share/datasets/fashion
 --train-limit 6400 --eval-limit 1000 --epochs 1 --batch 128 --lr 0.1 --momentum 0.9 --weight-decay 5e-4 --threads 2 --out /tmp/x.safetensors`
 (its per-epoch img/s), run alternately on the same machine.
 
-    python3 Benchmarks/train_baseline.py [--variant eager] [--images 6400] [--threads 2] [--json]
+    python3 Benchmarks/train_baseline.py [--variant eager] [--images 6400] [--threads 2] [--activation relu|swish|mish] [--json]
 """
 import argparse, gzip, json, os, sys, time
 import numpy as np
@@ -28,6 +28,7 @@ from li_baseline import ResNet20  # noqa: E402
 MEAN, STD = 0.2860406, 0.3530242   # the engine's Fashion-MNIST normalization (README → Models)
 PADDING = 2                         # the engine's standard random crop on 28x28 images
 VARIANTS = ("eager", "channels_last", "compile", "compile-cl")
+ACTIVATIONS = {"relu": F.relu, "swish": F.silu, "mish": F.mish}   # the engine's names
 
 
 def read_idx(path, count):
@@ -67,6 +68,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before the timed pass")
     parser.add_argument("--variant", choices=VARIANTS, default="eager")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -76,7 +78,7 @@ def main():
     if len(images) < args.images:
         parser.error(f"--images {args.images}: the training split holds {len(images)}")
     x = (torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255 - MEAN) / STD
-    net = ResNet20()
+    net = ResNet20(ACTIVATIONS[args.activation])
     net.conv1 = nn.Conv2d(1, 16, 3, 1, 1, bias=False)
     net.train()
     channels_last = args.variant in ("channels_last", "compile-cl")

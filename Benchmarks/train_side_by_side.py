@@ -18,7 +18,7 @@ C compiler, for one) is reported with its error and left out of the ratios, the 
     swift build -c release --product landscape
     python3 Benchmarks/train_side_by_side.py [--rounds 3] [--images 6400] [--threads 2]
         [--convolutions winograd,im2col] [--variants eager,channels_last,compile,compile-cl]
-        [--engine-env LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm] [--activation relu]
+        [--engine-env LANDSCAPE_TRAINING_WEIGHT_GRADIENT=gemm] [--activation relu|swish|mish]
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile
 
@@ -66,7 +66,7 @@ def pytorch(args, variant):
     """One timed PyTorch pass; raises VariantFailed (with the end of its output) when it does not run."""
     command = [sys.executable, os.path.join(HERE, "train_baseline.py"), "--variant", variant, "--images",
                str(args.images), "--batch", str(args.batch), "--threads", str(args.threads), "--data", args.data,
-               "--json"]
+               "--activation", args.activation, "--json"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         tail = "\n    ".join((done.stderr or done.stdout).strip().splitlines()[-4:])
@@ -89,8 +89,8 @@ def main():
                         help="comma-separated NAME=VALUE: adds a side per convolution run with these variables set")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
     args = parser.parse_args()
-    if args.activation != "relu":
-        sys.exit("train_side_by_side: train_baseline.py trains the ReLU ResNet-20 only: use --activation relu")
+    if args.activation not in ("relu", "swish", "mish"):
+        sys.exit(f"train_side_by_side: --activation {args.activation}: train_baseline.py has relu, swish (F.silu) and mish")
     system = json.loads(run([args.binary, "bench", "--system", "--json"], "landscape bench --system"))
     extra = dict(item.split("=", 1) for item in args.engine_env.split(",") if item)
     sides = [("landscape " + c, c) for c in args.convolutions.split(",")]
