@@ -81,24 +81,6 @@ AVX2 void landscape_plane_sums_and_squares(const float *x, long plane, long imag
     plane_moments(x, x, plane, images, partials, stride);
 }
 
-AVX2 void landscape_sum_and_squares(const float *x, long n, double *sum, double *squares) {
-    __m256d s = _mm256_setzero_pd(), q = _mm256_setzero_pd();
-    long i = 0;
-    for (; i + 4 <= n; i += 4) {
-        __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
-        s = _mm256_add_pd(s, v);
-        q = _mm256_add_pd(q, _mm256_mul_pd(v, v));
-    }
-    double total = lanes_sum(s), total2 = lanes_sum(q);
-    for (; i < n; i++) {
-        double v = (double)x[i];
-        total += v;
-        total2 += v * v;
-    }
-    *sum = total;
-    *squares = total2;
-}
-
 // f(x) = x < 0 ? slope·x : x; slope 0 is ReLU's x < 0 ? 0 : x (+0, not 0·x = −0), −0 and NaN kept as they are.
 AVX2 static inline __m256 rectify8(__m256 x, __m256 slope, int leaky) {
     __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
@@ -157,9 +139,6 @@ AVX2 void landscape_batch_norm_input_gradient(float *g, const float *z, long n, 
 #else
 
 int landscape_training_passes_available(void) { return 0; }
-void landscape_sum_and_squares(const float *x, long n, double *sum, double *squares) {
-    (void)x; (void)n; *sum = 0; *squares = 0;
-}
 void landscape_normalize_rectify(const float *z, long n, float mean, float scale, float shift,
                                  const float *residual, float slope, float *target) {
     (void)z; (void)n; (void)mean; (void)scale; (void)shift; (void)residual; (void)slope; (void)target;

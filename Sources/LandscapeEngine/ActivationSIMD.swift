@@ -51,26 +51,30 @@ enum SIMDKernels {
         return sigmoid + (x * sigmoid) * oneMinusSigmoid
     }
 
-    @inline(__always) static func mish(_ x: Lanes) -> Lanes {
+    /// Mish's shared terms, as the scalar kernels form them: m = e^−|x|, m², the sign's lanes, the
+    /// numerator of T = tanh(softplus(x)) and its denominator.
+    @inline(__always) static func mishTerms(_ x: Lanes) -> (m: Lanes, m2: Lanes, positive: SIMDMask<SIMD8<Int32>>,
+                                                           numerator: Lanes, denominator: Lanes) {
         let m = expNonPositive(negativeMagnitude(x))
         let m2 = m * m
         let one = Lanes(repeating: 1), two = Lanes(repeating: 2)
         let positive = x .>= 0
         let numerator = (m2 + two * m).replacing(with: one + two * m, where: positive)
         let denominator = (m2 + two * m + two).replacing(with: one + two * m + two * m2, where: positive)
-        return x * (numerator / denominator)
+        return (m, m2, positive, numerator, denominator)
+    }
+
+    @inline(__always) static func mish(_ x: Lanes) -> Lanes {
+        let t = mishTerms(x)
+        return x * (t.numerator / t.denominator)
     }
 
     @inline(__always) static func mishDerivative(_ x: Lanes) -> Lanes {
-        let m = expNonPositive(negativeMagnitude(x))
-        let m2 = m * m
-        let one = Lanes(repeating: 1), two = Lanes(repeating: 2)
-        let positive = x .>= 0
-        let tNumerator = (m2 + two * m).replacing(with: one + two * m, where: positive)
-        let denominator = (m2 + two * m + two).replacing(with: one + two * m + two * m2, where: positive)
-        let deltaNumerator = Lanes(repeating: 4) * m.replacing(with: m2, where: positive) * (one + m)
-        let inverse = one / denominator
-        return tNumerator * inverse + x * (deltaNumerator * inverse * inverse)
+        let t = mishTerms(x)
+        let one = Lanes(repeating: 1)
+        let deltaNumerator = Lanes(repeating: 4) * t.m.replacing(with: t.m2, where: t.positive) * (one + t.m)
+        let inverse = one / t.denominator
+        return t.numerator * inverse + x * (deltaNumerator * inverse * inverse)
     }
 
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lanes {

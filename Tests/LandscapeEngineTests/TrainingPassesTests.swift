@@ -19,8 +19,9 @@ final class TrainingPassesTests: XCTestCase {
         try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
         for count in [1, 3, 4, 49, 196, 785] {
             let x = values(count, seed: UInt64(count))
-            var sum = 0.0, squares = 0.0
-            x.withUnsafeBufferPointer { landscape_sum_and_squares($0.baseAddress!, count, &sum, &squares) }
+            var partials = [0.0, 0.0]   // one plane of `count` floats
+            landscape_plane_sums_and_squares(x, count, 1, &partials, 2)
+            let (sum, squares) = (partials[0], partials[1])
             let expected = x.withUnsafeBufferPointer { BatchNormTraining.sumAndSquares($0.baseAddress!, count: count) }
             XCTAssertEqual(sum.bitPattern, expected.0.bitPattern, "Σx, \(count) values")
             XCTAssertEqual(squares.bitPattern, expected.1.bitPattern, "Σx², \(count) values")

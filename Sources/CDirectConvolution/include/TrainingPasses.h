@@ -13,9 +13,6 @@
 /// 1 when the CPU and OS run the AVX2 passes (read once).
 int landscape_training_passes_available(void);
 
-/// (Σ x, Σ x²) of n floats in float64.
-void landscape_sum_and_squares(const float *x, long n, double *sum, double *squares);
-
 /// (Σ x, Σ x²) of each of `images` contiguous planes of `plane` floats into partials[b·stride], [b·stride + 1].
 void landscape_plane_sums_and_squares(const float *x, long plane, long images, double *partials, long stride);
 
