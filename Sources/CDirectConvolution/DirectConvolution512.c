@@ -54,7 +54,8 @@ AVX512 void direct_convolution_3x3_avx512(CONVOLUTION_PARAMETERS) {
     }
 }
 
-// Stride 2 by phase planes, as stride2_avx2 (DirectConvolution.c); its tile holds 8 channels here.
+// Stride 2 by the four phase planes of DirectConvolution.c (stride2_avx2 uses dense planes); its tile holds 8
+// channels here.
 AVX512 void direct_convolution_3x3_stride2_avx512(CONVOLUTION_PARAMETERS) {
     const phase_layout l = measure_phases(height, width);
     float *phases = scratch;

@@ -15,7 +15,8 @@ enum { VECTOR = 8, VECTORS_PER_BLOCK = 2, BLOCK = VECTOR * VECTORS_PER_BLOCK, GR
 // n rounded up to a whole number of `multiple`s (blocks, vectors).
 static inline long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-// The stride-2 kernels' geometry (DirectConvolution.c): output out_height x out_width; four phase planes
+// The four-phase stride-2 geometry (DirectConvolution.c; the AVX-512 forward kernel and the strided backward
+// kernels; the AVX2 forward kernel has dense planes): output out_height x out_width; four phase planes
 // per input channel, each (out_height + 1) x phase_width (= out_width + 1) = `phase` floats, `plane` = 4
 // phases a channel; the run of output positions (one dropped column a row) and its tile rows' stride.
 typedef struct { int out_height, out_width, phase_width; long phase, plane, run, tile_stride; } phase_layout;
@@ -103,8 +104,8 @@ static void pad_image(const float *image, long channel_stride, int channels, int
 
 // Stride 2 by phases (DirectConvolution.c): the four phase planes Q_ab(i, j) = P(2i + a, 2j + b) of one
 // channel's zero-bordered plane P (P(r, s) = image(r - 1, s - 1), zero outside), each (out_height + 1) x
-// phase_width (= out_width + 1), Q_ab at phases + (2a + b) * phase. Used by the AVX2 and the AVX-512
-// kernels (inlined into either; its own target is the subset both have).
+// phase_width (= out_width + 1), Q_ab at phases + (2a + b) * phase. Used by the AVX-512 forward kernel
+// (inlined; its own target is the AVX2 subset).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void split_phases(const float *image, int height, int width, int out_height, int phase_width,
                                 long phase, float *phases) {
