@@ -80,12 +80,42 @@ V_KERNEL void V_NAME(load_row4)(const float *const p[V_WIDTH], long offset, V_TY
 }
 
 // The epilogue on the values of V_WIDTH output positions, as epilogue_row: with a bias, activation(sums + bias
-// (+ residual)); without, existing + sums (`other` is the residual or the existing output).
-V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, const winograd4_destination *d) {
-    if (!d->bias) return V_ADD(other, sums);
-    V_TYPE value = V_ADD(sums, V_SET1(d->bias[d->channel]));
-    if (d->residual) value = V_ADD(value, other);
-    return V_NAME(activate)(value, d->activation);
+// (+ residual)); without, existing + sums (`other` is the residual or the existing output). The destination's
+// fields come as arguments, read once per call of the output transform (a float store may alias them, so the
+// compiler reloaded them for every group of every row), and constants where it specializes on them.
+V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, int has_bias, V_TYPE bias, int has_residual,
+                                         int activation) {
+    if (!has_bias) return V_ADD(other, sums);
+    V_TYPE value = V_ADD(sums, bias);
+    if (has_residual) value = V_ADD(value, other);
+    return V_NAME(activate)(value, activation);
+}
+
+// Y = (A^T M) A of V_WIDTH contiguous tiles, row by row, through the epilogue into the plane: group q's row r
+// where r < depth[q] and span[q] > 0, full-width where span[q] >= V_WIDTH, else masked. `inside`: every group's
+// 4 rows and V_WIDTH columns in the plane (whole planes' full vectors), stored without a test.
+V_KERNEL void V_NAME(output_rows_contiguous)(V_TYPE s[6][4], const long corner[4], const int depth[4],
+                                             const int span[4], int inside, long rs, float *out, const float *other,
+                                             int has_bias, V_TYPE bias, int has_residual, int activation) {
+    for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+        const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+        V_TYPE y[4], w[4];
+        V_NAME(output_transform6)(row, y);
+        V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
+        for (int q = 0; q < 4; q++) {
+            const long at = corner[q] + r * rs;
+            if (!inside && (r >= depth[q] || span[q] <= 0)) continue;
+            if (inside || span[q] >= V_WIDTH) {
+                const V_TYPE more = !has_bias || has_residual ? V_LOADU(other + at) : w[q];
+                V_STOREU(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation));
+            } else {
+                const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
+                const V_TYPE more = !has_bias || has_residual ? W4_MASKED_LOAD(other + at, mask) : w[q];
+                W4_STORE_FIRST(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation),
+                               span[q], mask);
+            }
+        }
+    }
 }
 
 // Gathered: V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16)
@@ -157,6 +187,48 @@ W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long 
     }
 }
 
+// Y = (A^T M) A of V_WIDTH gathered tiles, row by row, through the epilogue into the plane: 128-bit pieces at each
+// tile's corner, the first n[r][k] floats of tile k's row r where not `whole`.
+V_KERNEL void V_NAME(output_rows_gathered)(V_TYPE s[6][4], const long corner[V_WIDTH], int n[4][V_WIDTH], int whole,
+                                           int count, long rs, float *out, const float *other, int has_bias,
+                                           V_TYPE bias, int has_residual, int activation) {
+    for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+        const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+        V_TYPE y[4], w[4];
+        V_NAME(output_transform6)(row, y);
+        float *p[V_WIDTH];
+        for (int k = 0; k < V_WIDTH; k++) p[k] = out + corner[k] + r * rs;
+        V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
+        if (!has_bias || has_residual) {
+            const float *a[V_WIDTH];
+            for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
+            V_TYPE loaded[4];
+            if (whole)
+                for (int k = 0; k < 4; k++) loaded[k] = V_LOAD_QUARTERS(a, k, 0);
+            else
+                for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n[r]);
+            V_NAME(transpose4)(loaded, more);   // lane = tile, as y
+        }
+        for (int j = 0; j < 4; j++)
+            y[j] = V_NAME(epilogue4_values)(y[j], more[j], has_bias, bias, has_residual, activation);
+        V_NAME(transpose4)(y, w);
+        if (whole)
+            for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
+        else
+            for (int k = 0; k < 4; k++) W4_STORE_QUARTERS_MASKED(p, k, w[k], n[r]);
+    }
+}
+
+// The row stores (output_rows_contiguous, output_rows_gathered: W4_ROWS) specialized on the common epilogues: the
+// fields of the destination, tested for every row and group, become constants.
+#define W4_SPECIALIZED \
+    if (!has_bias) W4_ROWS(0, 0, DIRECT_CONVOLUTION_IDENTITY); \
+    else if (has_residual && activation == DIRECT_CONVOLUTION_RELU) W4_ROWS(1, 1, DIRECT_CONVOLUTION_RELU); \
+    else if (activation == DIRECT_CONVOLUTION_RELU) W4_ROWS(1, 0, DIRECT_CONVOLUTION_RELU); \
+    else if (has_residual && activation == DIRECT_CONVOLUTION_IDENTITY) W4_ROWS(1, 1, DIRECT_CONVOLUTION_IDENTITY); \
+    else if (activation == DIRECT_CONVOLUTION_IDENTITY) W4_ROWS(1, 0, DIRECT_CONVOLUTION_IDENTITY); \
+    else W4_ROWS(1, has_residual, activation);
+
 // Channel o's 4x4 tiles Y = A^T M A of the chunk's `tiles` tiles through the epilogue onto the output plane:
 // tile t's top-left corner at d->to + corners[t] (rows g->width apart), at plane row rows[t] + 1 and column
 // columns[t]; d->residual, when given, at the same corners. Output positions outside the plane (ragged
@@ -169,7 +241,10 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
                                                  const long *columns, const winograd4_destination *d) {
     const float *source = m + (long)o * g->tile_stride;
     const long rs = g->width;
-    const float *other = d->bias ? d->residual : d->to;   // what the epilogue adds
+    float *out = d->to;
+    const int has_bias = d->bias != 0, has_residual = d->residual != 0, activation = d->activation;
+    const V_TYPE bias = has_bias ? V_SET1(d->bias[d->channel]) : V_ZERO();
+    const float *other = has_bias ? d->residual : out;   // what the epilogue adds
     for (long t = 0; t < tiles; t += V_WIDTH) {
         V_TYPE s[6][4];   // A^T M: s[j] = rows 0..3 of column j
         for (int j = 0; j < 6; j++) {
@@ -180,33 +255,21 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
         const int count = tiles - t < V_WIDTH ? (int)(tiles - t) : V_WIDTH;
         if (g->contiguous) {
             // Group q: its first tile's corner, the plane rows below its top (at most 4 used) and the plane
-            // columns from its left edge (a full vector when at least V_WIDTH).
+            // columns from its left edge (a full vector when at least V_WIDTH); `inside`: every group whole.
             long corner[4];
-            int depth[4], span[4];
+            int depth[4], span[4], inside = 1;
             for (int q = 0; q < 4; q++) {
                 const long k = t + q * (V_WIDTH / 4);
                 corner[q] = k < tiles ? corners[k] : 0;
                 depth[q] = k < tiles ? g->height - (int)rows[k] - 1 : 0;
                 span[q] = k < tiles ? g->width - (int)columns[k] : 0;
+                inside &= depth[q] >= 4 && span[q] >= V_WIDTH;
             }
-            for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
-                const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-                V_TYPE y[4], w[4];
-                V_NAME(output_transform6)(row, y);
-                V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
-                for (int q = 0; q < 4; q++) {
-                    if (r >= depth[q] || span[q] <= 0) continue;
-                    float *to = d->to + corner[q] + r * rs;
-                    if (span[q] >= V_WIDTH) {
-                        const V_TYPE more = other ? V_LOADU(other + corner[q] + r * rs) : w[q];
-                        V_STOREU(to, V_NAME(epilogue4_values)(w[q], more, d));
-                    } else {
-                        const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
-                        const V_TYPE more = other ? W4_MASKED_LOAD(other + corner[q] + r * rs, mask) : w[q];
-                        W4_STORE_FIRST(to, V_NAME(epilogue4_values)(w[q], more, d), span[q], mask);
-                    }
-                }
-            }
+#define W4_ROWS(has_bias, has_residual, activation) \
+    V_NAME(output_rows_contiguous)(s, corner, depth, span, inside, rs, out, other, has_bias, bias, has_residual, \
+                                   activation)
+            W4_SPECIALIZED
+#undef W4_ROWS
         } else {
             // Each tile's corner; on ragged planes, unless every tile of the vector is whole, the columns of each
             // tile's row r inside the plane (0..4; 0 past the plane's rows and for lanes past the chunk's tiles).
@@ -223,33 +286,15 @@ W4_ENTRY void V_NAME(winograd4_transform_output)(const float *m, long xi_stride,
                     whole &= !inside || (depth >= 4 && right >= 4);
                 }
             }
-            for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
-                const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-                V_TYPE y[4], w[4];
-                V_NAME(output_transform6)(row, y);
-                float *p[V_WIDTH];
-                for (int k = 0; k < V_WIDTH; k++) p[k] = d->to + corner[k] + r * rs;
-                V_TYPE more[4] = {y[0], y[1], y[2], y[3]};
-                if (other) {
-                    const float *a[V_WIDTH];
-                    for (int k = 0; k < V_WIDTH; k++) a[k] = other + corner[k] + r * rs;
-                    V_TYPE loaded[4];
-                    if (whole)
-                        for (int k = 0; k < 4; k++) loaded[k] = V_LOAD_QUARTERS(a, k, 0);
-                    else
-                        for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n[r]);
-                    V_NAME(transpose4)(loaded, more);   // lane = tile, as y
-                }
-                for (int j = 0; j < 4; j++) y[j] = V_NAME(epilogue4_values)(y[j], more[j], d);
-                V_NAME(transpose4)(y, w);
-                if (whole)
-                    for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
-                else
-                    for (int k = 0; k < 4; k++) W4_STORE_QUARTERS_MASKED(p, k, w[k], n[r]);
-            }
+#define W4_ROWS(has_bias, has_residual, activation) \
+    V_NAME(output_rows_gathered)(s, corner, n, whole, count, rs, out, other, has_bias, bias, has_residual, activation)
+            W4_SPECIALIZED
+#undef W4_ROWS
         }
     }
 }
+
+#undef W4_SPECIALIZED
 
 #endif
 
