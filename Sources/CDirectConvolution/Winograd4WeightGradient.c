@@ -73,15 +73,19 @@ long winograd4_weight_gradient_transform_scratch_floats(int height, int width) {
         r0 = (y0); r1 = s_ + t_; r2 = s_ - t_; r3 = a_ + 2.0f * b_; r4 = a_ - 2.0f * b_; r5 = (y3);             \
     }
 
-// A vertical pass: out[(6i + j)·T + t] = combination i of value j's classes at t (COMBINE, a statement of
-// q0..q3, t, tiles_x writing o0[t]..o5[t]).
-#define VERTICAL_BODY(COMBINE)                                                                                  \
-    for (int j = 0; j < 6; j++) {                                                                               \
+// Value j's four class planes q0..q3 and its six output rows o0..o5 (combination i's row at out + (6i + j)·T).
+#define VERTICAL_POINTERS(j)                                                                                    \
         const float *restrict q0 = CLASS_PLANE(j, 0), *restrict q1 = CLASS_PLANE(j, 1);                         \
         const float *restrict q2 = CLASS_PLANE(j, 2), *restrict q3 = CLASS_PLANE(j, 3);                         \
         float *restrict o0 = out + (long)(0 + j) * T, *restrict o1 = out + (long)(6 + j) * T;                   \
         float *restrict o2 = out + (long)(12 + j) * T, *restrict o3 = out + (long)(18 + j) * T;                 \
-        float *restrict o4 = out + (long)(24 + j) * T, *restrict o5 = out + (long)(30 + j) * T;                 \
+        float *restrict o4 = out + (long)(24 + j) * T, *restrict o5 = out + (long)(30 + j) * T;
+
+// A vertical pass: out[(6i + j)·T + t] = combination i of value j's classes at t (COMBINE, a statement of
+// q0..q3, t, tiles_x writing o0[t]..o5[t]).
+#define VERTICAL_BODY(COMBINE)                                                                                  \
+    for (int j = 0; j < 6; j++) {                                                                               \
+        VERTICAL_POINTERS(j)                                                                                    \
         for (int t = 0; t < tiles; t++) COMBINE                                                                 \
     }
 
@@ -187,11 +191,7 @@ static void gradient_horizontal_avx2(HORIZONTAL_PARAMETERS) {
 // the noise. STEP(TYPE, LOAD, STORE, t) combines the tiles from t into o0..o5.
 #define VERTICAL_AVX2_BODY(STEP)                                                                                \
     for (int j = 0; j < 6; j++) {                                                                               \
-        const float *restrict q0 = CLASS_PLANE(j, 0), *restrict q1 = CLASS_PLANE(j, 1);                         \
-        const float *restrict q2 = CLASS_PLANE(j, 2), *restrict q3 = CLASS_PLANE(j, 3);                         \
-        float *restrict o0 = out + (long)(0 + j) * T, *restrict o1 = out + (long)(6 + j) * T;                   \
-        float *restrict o2 = out + (long)(12 + j) * T, *restrict o3 = out + (long)(18 + j) * T;                 \
-        float *restrict o4 = out + (long)(24 + j) * T, *restrict o5 = out + (long)(30 + j) * T;                 \
+        VERTICAL_POINTERS(j)                                                                                    \
         if (tiles >= 8) {                                                                                       \
             for (int t = 0; t + 8 <= tiles; t += 8) STEP(__m256, _mm256_loadu_ps, _mm256_storeu_ps, t)          \
             if (tiles % 8) STEP(__m256, _mm256_loadu_ps, _mm256_storeu_ps, tiles - 8)                           \
