@@ -91,33 +91,6 @@ V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, int has_bias
     return V_NAME(activate)(value, activation);
 }
 
-// Y = (A^T M) A of V_WIDTH contiguous tiles, row by row, through the epilogue into the plane: group q's row r
-// where r < depth[q] and span[q] > 0, full-width where span[q] >= V_WIDTH, else masked. `inside`: every group's
-// 4 rows and V_WIDTH columns in the plane (whole planes' full vectors), stored without a test.
-V_KERNEL void V_NAME(output_rows_contiguous)(V_TYPE s[6][4], const long corner[4], const int depth[4],
-                                             const int span[4], int inside, long rs, float *out, const float *other,
-                                             int has_bias, V_TYPE bias, int has_residual, int activation) {
-    for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
-        const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
-        V_TYPE y[4], w[4];
-        V_NAME(output_transform6)(row, y);
-        V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
-        for (int q = 0; q < 4; q++) {
-            const long at = corner[q] + r * rs;
-            if (!inside && (r >= depth[q] || span[q] <= 0)) continue;
-            if (inside || span[q] >= V_WIDTH) {
-                const V_TYPE more = !has_bias || has_residual ? V_LOADU(other + at) : w[q];
-                V_STOREU(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation));
-            } else {
-                const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
-                const V_TYPE more = !has_bias || has_residual ? W4_MASKED_LOAD(other + at, mask) : w[q];
-                W4_STORE_FIRST(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation),
-                               span[q], mask);
-            }
-        }
-    }
-}
-
 // Gathered: V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16)
 // at `offsets` (each tile's 6x6 input from the start of its padded image's channel 0; lanes past the chunk's
 // tiles at offset 0). Tiles outermost: their addresses are computed once for all channels.
@@ -183,6 +156,33 @@ W4_ENTRY void V_NAME(winograd4_transform_input_direct)(const float *input, long 
                 V_NAME(input_transform6)(d, e[i]);
             }
             V_NAME(input_columns6)(e, v + c * g->tile_stride + t, xi_stride);
+        }
+    }
+}
+
+// Y = (A^T M) A of V_WIDTH contiguous tiles, row by row, through the epilogue into the plane: group q's row r
+// where r < depth[q] and span[q] > 0, full-width where span[q] >= V_WIDTH, else masked. `inside`: every group's
+// 4 rows and V_WIDTH columns in the plane (whole planes' full vectors), stored without a test.
+V_KERNEL void V_NAME(output_rows_contiguous)(V_TYPE s[6][4], const long corner[4], const int depth[4],
+                                             const int span[4], int inside, long rs, float *out, const float *other,
+                                             int has_bias, V_TYPE bias, int has_residual, int activation) {
+    for (int r = 0; r < 4; r++) {   // (A^T M) A, row r
+        const V_TYPE row[6] = {s[0][r], s[1][r], s[2][r], s[3][r], s[4][r], s[5][r]};
+        V_TYPE y[4], w[4];
+        V_NAME(output_transform6)(row, y);
+        V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
+        for (int q = 0; q < 4; q++) {
+            const long at = corner[q] + r * rs;
+            if (!inside && (r >= depth[q] || span[q] <= 0)) continue;
+            if (inside || span[q] >= V_WIDTH) {
+                const V_TYPE more = !has_bias || has_residual ? V_LOADU(other + at) : w[q];
+                V_STOREU(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation));
+            } else {
+                const W4_LOAD_MASK mask = W4_COLUMN_MASK(0, span[q]);
+                const V_TYPE more = !has_bias || has_residual ? W4_MASKED_LOAD(other + at, mask) : w[q];
+                W4_STORE_FIRST(out + at, V_NAME(epilogue4_values)(w[q], more, has_bias, bias, has_residual, activation),
+                               span[q], mask);
+            }
         }
     }
 }
