@@ -17,7 +17,7 @@ struct ConvexityCommand: ParsableCommand {
         """)
 
     @Option(help: "Surface JSON written by `landscape surface` (its directions file beside it).") var surface: String
-    @Option(help: "Checkpoint, if it is no longer where the surface says (must have the surface's sha256).") var model: String?
+    @Option(help: "Checkpoint, if it is neither where the surface says nor beside it or one folder up (must have the surface's sha256).") var model: String?
     @Option(name: .customLong("data"), help: "Dataset, if it is no longer where the surface says.") var dataset: String?
     @Option(help: "Images in the loss, by the surface's subset rule (default: the surface's own images).") var samples: Int?
     @Option(help: "Every K-th grid point along each axis, counted from the centre α = β = 0 (or the first point; 1: every point).")

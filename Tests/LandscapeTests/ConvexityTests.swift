@@ -234,6 +234,36 @@ final class ConvexityTests: XCTestCase {
         XCTAssertTrue(error.problem.contains("sha256"), error.problem)
     }
 
+    /// A surface copied to another machine records the old machine's absolute model path (the shipped
+    /// Models/surfaces/*.json do): the checkpoint of that name one folder up is used, and without it
+    /// the refusal names the recorded path.
+    func testAMovedSurfaceFindsItsModelOneFolderUpOrNamesTheMissingPath() throws {
+        let f = try fixture()
+        let root = HessianSpecTests.temporaryDirectory()
+        let surfaces = root.appendingPathComponent("surfaces")
+        try FileManager.default.createDirectory(at: surfaces, withIntermediateDirectories: true)
+        let directions = try XCTUnwrap(f.surface.directions.file)
+        try FileManager.default.copyItem(at: f.directory.appendingPathComponent(directions),
+                                         to: surfaces.appendingPathComponent(directions))
+        let recordedModel = URL(fileURLWithPath: try XCTUnwrap(f.surface.model.path))
+        var moved = f.surface
+        moved.model.path = "/no-such-machine/Models/\(recordedModel.lastPathComponent)"
+        let movedURL = surfaces.appendingPathComponent("moved.json")
+        try moved.jsonData().write(to: movedURL)
+        let modelCopy = root.appendingPathComponent(recordedModel.lastPathComponent)
+        try FileManager.default.copyItem(at: recordedModel, to: modelCopy)
+
+        let computation = try ConvexityComputation(spec: ConvexitySpec(surface: movedURL.path), limits: ConvexityLimits(),
+                                                   output: root.appendingPathComponent("map.json"), threads: 2)
+        XCTAssertEqual(computation.model.sha256, f.model.sha256)
+
+        try FileManager.default.removeItem(at: modelCopy)
+        let error = try refusal(ConvexitySpec(surface: movedURL.path))
+        XCTAssertEqual(error.field, "model")
+        XCTAssertTrue(error.problem.contains("/no-such-machine/Models/\(recordedModel.lastPathComponent), which does not exist"),
+                      error.problem)
+    }
+
     func testAMapFileWhoseArraysDoNotMatchItsGridIsRefusedNamingTheFile() throws {
         let f = try fixture()
         var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: f.mapURL)) as? [String: Any])

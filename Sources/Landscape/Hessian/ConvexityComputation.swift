@@ -55,10 +55,7 @@ public final class ConvexityComputation: @unchecked Sendable {
         try ConvexitySpec.check(points: columnIndices.count * (rowIndices?.count ?? 1), lanczosSteps: options.lanczosSteps,
                                 limits: limits, surface: path)
 
-        let modelURL = URL(fileURLWithPath: spec.model ?? surface.model.path ?? "")
-        guard spec.model != nil || surface.model.path != nil else {
-            throw SpecError("model", "\(path) records no model path: give the checkpoint (sha256 \(surface.model.sha256.prefix(12))…)")
-        }
+        let modelURL = try spec.model.map { URL(fileURLWithPath: $0) } ?? Self.recordedModel(of: surface, at: surfaceURL)
         let activation = try Activation(parsing: surface.model.activation)
         let model = try LoadedModel.load(modelURL, activation: activation)
         guard model.sha256 == surface.model.sha256 else {
@@ -125,6 +122,26 @@ public final class ConvexityComputation: @unchecked Sendable {
         self.surface = surface; self.surfaceURL = surfaceURL; self.model = model; self.data = data
         self.x = pair.x; self.y = pair.y; self.options = options; self.output = output; self.threads = threads
         self.map = map; self.resumedPoints = resumed
+    }
+
+    /// The checkpoint a surface records it was computed on. A surface moved with its model keeps
+    /// the absolute path of the machine that computed it (the shipped Models/surfaces/*.json record
+    /// /work/main/Models/…), so where that path is gone the file of the same name is looked for
+    /// beside the surface and one folder up, the layout of Models/; the caller checks its sha256.
+    static func recordedModel(of surface: Surface, at surfaceURL: URL) throws -> URL {
+        let path = surfaceURL.path
+        guard let recorded = surface.model.path else {
+            throw SpecError("model", "\(path) records no model path: give the checkpoint (sha256 \(surface.model.sha256.prefix(12))…)")
+        }
+        let recordedURL = URL(fileURLWithPath: recorded)
+        let folder = surfaceURL.deletingLastPathComponent()
+        let candidates = [recordedURL, folder.appendingPathComponent(recordedURL.lastPathComponent),
+                          folder.deletingLastPathComponent().appendingPathComponent(recordedURL.lastPathComponent)]
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw SpecError("model", "\(path) was computed on \(recorded), which does not exist, and no \(recordedURL.lastPathComponent) "
+                            + "is beside the surface or one folder up: give the checkpoint (sha256 \(surface.model.sha256.prefix(12))…)")
+        }
+        return found
     }
 
     /// Every `stride`-th index of an axis, counted from its point at 0 (the trained model) where it has
