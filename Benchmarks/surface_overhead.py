@@ -5,7 +5,8 @@ the same number of images, grid and threads (issue 20, item 5: target ratio ≥ 
 Per round, in alternating order: one `landscape surface --profile` command on the
 reference model and images (wall clock of the whole process: start, loading,
 directions, every point, the store's writes, exit) and one `landscape bench` with
-the surface's algorithm, micro-batch and threads on as many images (its
+the surface's algorithm, micro-batch and threads on as many images (by default one
+timed call per grid point, so both sides run alike for as long; its
 --bench-repeats timed calls together, after a warm-up call: images over their summed
 seconds, an aggregate like the surface's whole command; the bench's median call, which
 leaves out its slow calls, is printed beside it). Prints each round, the medians,
@@ -86,19 +87,23 @@ def main():
     parser.add_argument("--images", type=int, default=846)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--convolution", default="winograd", choices=("winograd", "direct", "im2col", "onednn", "auto"))
-    parser.add_argument("--bench-repeats", type=int, default=5)
+    parser.add_argument("--bench-repeats", type=int,
+                        help="timed bench calls (default: one per grid point: as many images, for as long, as the surface)")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
     parser.add_argument("--json-out", help="also write every run and the medians to this JSON file")
     parser.add_argument("--compare", help="another landscape binary (e.g. built before a change) whose surface command runs "
                                           "in the same rounds, alternated, and is reported beside --binary's")
     args = parser.parse_args()
-    if args.rounds < 1 or args.grid < 3 or args.grid % 2 == 0 or not 1 <= args.images <= 846 or args.threads < 1:
-        parser.error("--rounds >= 1, --grid odd and >= 3, --images 1..846, --threads >= 1")
+    if (args.rounds < 1 or args.grid < 3 or args.grid % 2 == 0 or not 1 <= args.images <= 846 or args.threads < 1
+            or (args.bench_repeats is not None and args.bench_repeats < 1)):
+        parser.error("--rounds >= 1, --grid odd and >= 3, --images 1..846, --threads >= 1, --bench-repeats >= 1")
     for name, binary in (("--binary", args.binary), ("--compare", args.compare)):
         if binary is not None and not os.access(binary, os.X_OK):
             parser.error(f"{name} {binary}: not an executable (swift build -c release --product landscape)")
 
     points = args.grid ** 2
+    if args.bench_repeats is None:
+        args.bench_repeats = points
     print(f"CPU: {cpu_model()}; load average before: {load_average()}")
     print(f"{args.grid}x{args.grid} grid, {args.images} images, {args.threads} threads, {args.convolution}; "
           f"{args.rounds} rounds alternating (surface: whole command; bench: {args.bench_repeats} calls together)")
