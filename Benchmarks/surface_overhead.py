@@ -5,11 +5,11 @@ the same number of images, grid and threads (issue 20, item 5: target ratio ≥ 
 Per round, in alternating order: one `landscape surface --profile` command on the
 reference model and images (wall clock of the whole process: start, loading,
 directions, every point, the store's writes, exit) and one `landscape bench` with
-the surface's algorithm, micro-batch and threads on as many images (by default one
-timed call per grid point, so both sides run alike for as long; its
---bench-repeats timed calls together, after a warm-up call: images over their summed
-seconds, an aggregate like the surface's whole command; the bench's median call, which
-leaves out its slow calls, is printed beside it). Prints each round, the medians,
+the surface's algorithm, micro-batch and threads: --bench-repeats timed calls on as
+many images each (by default one per grid point, so both sides run as long), after a
+warm-up call, its rate over all those calls together (images over their summed seconds:
+an aggregate like the surface's whole command; its median call, which leaves out the
+slow calls, is printed beside it). Prints each round, the medians,
 the ratio surface/bench, the overhead per grid point outside the forward passes,
 and the surface's phases (median over rounds, from its --profile JSON). Names the CPU
 and the load average before and after: on a shared machine figures are noisy.
