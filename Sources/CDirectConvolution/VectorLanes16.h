@@ -10,6 +10,7 @@
 #define V_LOADU _mm512_loadu_ps
 #define V_STOREU _mm512_storeu_ps
 #define V_SET1 _mm512_set1_ps
+#define V_CONSTANT(name) _mm512_set1_ps(name)   // AVX-512 folds it as an embedded broadcast {1to16}
 #define V_ADD _mm512_add_ps
 #define V_SUB _mm512_sub_ps
 #define V_MUL _mm512_mul_ps

@@ -5,6 +5,7 @@
 //   V_WIDTH, V_MAX_VECTORS  floats per vector; vectors per register block at most
 //   V_NAME(name)            the name a function gets at this width
 //   V_KERNEL                its attributes (target, always_inline, static inline)
+//   V_CONSTANT(NAME)        a vector of the constant NAME (KernelTemplate.h's EXP_*, ACTIVATION_*)
 //   V_ZERO(), V_LOADU, V_STOREU, V_SET1, V_ADD, V_SUB, V_MUL, V_DIV, V_FMA(a, b, c) = a * b + c, V_MIN,
 //   V_UNPACKLO, V_UNPACKHI, V_SHUFFLE (within each 128-bit lane)   as the intrinsics
 //   V_LESS(a, b)            the lanes where a < b (ordered: false for NaN)
@@ -22,6 +23,7 @@
 #define V_LOADU _mm256_loadu_ps
 #define V_STOREU _mm256_storeu_ps
 #define V_SET1 _mm256_set1_ps
+#define V_CONSTANT(name) _mm256_load_ps(activation_rows8_hidden() + 8 * ROW_##name)   // a foldable load
 #define V_ADD _mm256_add_ps
 #define V_SUB _mm256_sub_ps
 #define V_MUL _mm256_mul_ps

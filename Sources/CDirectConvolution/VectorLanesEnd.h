@@ -9,6 +9,7 @@
 #undef V_LOADU
 #undef V_STOREU
 #undef V_SET1
+#undef V_CONSTANT
 #undef V_ADD
 #undef V_SUB
 #undef V_MUL
