@@ -1,7 +1,7 @@
 import CDNNL
 import Foundation
 
-/// One 3x3 convolution layer (bias and ReLU fused) timed alone, single-threaded, for
+/// One 3x3 convolution layer (bias and the activation fused) timed alone, single-threaded, for
 /// `landscape bench --layers`: our register kernels (CNHW) against oneDNN (in the layout its
 /// primitive prefers, the input reordered once, untimed). Which algorithm wins on which shape.
 public enum LayerBenchmark {
@@ -30,8 +30,10 @@ public enum LayerBenchmark {
     }
 
     /// Median seconds of one call on `batch` images (`repeats` timed calls after one warm-up), or nil where
-    /// `algorithm` does not run this shape (Winograd at stride 2 runs direct, as in the network; im2col: not timed).
-    public static func seconds(_ algorithm: ConvolutionAlgorithm, _ shape: Shape, batch: Int, repeats: Int) throws -> Double? {
+    /// `algorithm` does not run this shape (Winograd at stride 2 runs direct, as in the network; im2col: not timed;
+    /// oneDNN: not for an activation it has no post-op for).
+    public static func seconds(_ algorithm: ConvolutionAlgorithm, _ shape: Shape, batch: Int, repeats: Int,
+                               activation: Activation = Activation(.relu)) throws -> Double? {
         OneDNN.useOneThreadHere()
         var state: UInt64 = 3
         func next() -> Float {
@@ -70,19 +72,20 @@ public enum LayerBenchmark {
                                                           imageCount: batch, height: shape.height, width: shape.width,
                                                           packedFilters: p.baseAddress!, outChannels: shape.outChannels,
                                                           output: o.baseAddress!, rowStride: batch * outH * outW,
-                                                          bias: b.baseAddress!, activation: Activation(.relu), scratch: scratch)
+                                                          bias: b.baseAddress!, activation: activation, scratch: scratch)
                             return
                         }
                         DirectConvolution.convolve(winograd: winograd, stride: shape.stride, input: i.baseAddress!, layout: layout,
                                                    channels: shape.channels, imageCount: batch, height: shape.height, width: shape.width,
                                                    packedWeight: p.baseAddress!, outChannels: shape.outChannels,
                                                    output: o.baseAddress!, rowStride: batch * outH * outW, bias: b.baseAddress!,
-                                                   activation: Activation(.relu), scratch: scratch)
+                                                   activation: activation, scratch: scratch)
                     }
                 } } }
             }
         case .onednn:
-            let run = try OneDNNLayer(shape, batch: batch, input: input, weight: weight, bias: bias)
+            guard let eltwise = OneDNN.eltwise(activation) else { return nil }
+            let run = try OneDNNLayer(shape, batch: batch, input: input, weight: weight, bias: bias, eltwise: eltwise)
             call = { try run.execute() }
         case .im2col, .auto:
             return nil
@@ -106,15 +109,16 @@ private final class OneDNNLayer {
     var memories: [dnnl_memory_t?] = []
     var buffers: [UnsafeMutableRawPointer] = []
 
-    init(_ shape: LayerBenchmark.Shape, batch: Int, input: [Float], weight: [Float], bias: [Float]) throws {
+    init(_ shape: LayerBenchmark.Shape, batch: Int, input: [Float], weight: [Float], bias: [Float],
+         eltwise: (kind: dnnl_alg_kind_t, alpha: Float, beta: Float)) throws {
         var plain = dnnl_memory_desc_t()
         try OneDNN.check(cdnnl_md4(&plain, Int64(batch), Int64(shape.channels), Int64(shape.height), Int64(shape.width), dnnl_nchw),
                          "describing the input")
         var pd: dnnl_primitive_desc_t?
         // The stem reads NCHW images as in the network; the others take the layout oneDNN prefers.
-        let relu = OneDNN.eltwise(Activation(.relu))!
         try OneDNN.check(cdnnl_convolution(&pd, OneDNN.engine, &plain, Int64(shape.outChannels), Int64(shape.stride),
-                                           shape.channels <= 4 ? 0 : 1, 0, relu.kind, relu.alpha, relu.beta), "planning a convolution")
+                                           shape.channels <= 4 ? 0 : 1, 0, eltwise.kind, eltwise.alpha, eltwise.beta),
+                         "planning a convolution")
         defer { dnnl_primitive_desc_destroy(pd) }
         var primitive: dnnl_primitive_t?
         try OneDNN.check(dnnl_primitive_create(&primitive, pd), "creating a convolution")

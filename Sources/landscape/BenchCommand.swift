@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per configuration (the median is reported).") var repeats = 5
     @Flag(help: "Print JSON instead of a table.") var json = false
     @Flag(help: "Print only the CPU, the convolution kernels' ISA and the BLAS core in use, then exit.") var system = false
-    @Flag(help: "Time each convolution shape of the network alone instead (bias and ReLU fused, 1 thread, the first of --batches), for each of --algorithms, alternating.")
+    @Flag(help: "Time each convolution shape of the network alone instead (bias and --activation fused, 1 thread, the first of --batches; oneDNN only where it has the activation), for each of --algorithms, alternating.")
     var layers = false
 
     func run() throws {
@@ -137,13 +137,14 @@ struct BenchCommand: ParsableCommand {
             return a
         }
         let batch = try parseList(batches)[0]
+        let layerActivation = try Activation(parsing: activation)
         print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
-        print("layer shape            algorithm   µs/image (median of \(repeats) rounds)   GFLOP/s (direct-conv FLOPs)")
+        print("layer shape            algorithm   µs/image (median of \(repeats) rounds, \(activation))   GFLOP/s (direct-conv FLOPs)")
         for shape in LayerBenchmark.shapes() {
             var times: [ConvolutionAlgorithm: [Double]] = [:]
             for _ in 0..<repeats {
                 for algorithm in algorithmList {
-                    if let seconds = try LayerBenchmark.seconds(algorithm, shape, batch: batch, repeats: 5) {
+                    if let seconds = try LayerBenchmark.seconds(algorithm, shape, batch: batch, repeats: 5, activation: layerActivation) {
                         times[algorithm, default: []].append(seconds / Double(batch))
                     }
                 }
