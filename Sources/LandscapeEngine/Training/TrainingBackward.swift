@@ -57,9 +57,8 @@ extension TrainingNetwork {
                 self.timed(.batchNormBackward, shard: shard) {
                     self.batchNormBackward(second, secondGradients, p, gradient: gradOuter, batch: batch, images: images)
                 }
-                self.timed(.shortcutAndPool, shard: shard) { self.zero(first, gradInner, batch: batch, images: images) }
-                self.convolutionBackward(second, p, gradOutput: gradOuter, gradInput: gradInner, batch: batch,
-                                         images: images, shard: shard)
+                self.convolutionBackward(second, p, gradOutput: gradOuter, gradInput: gradInner, overwriting: first,
+                                         batch: batch, images: images, shard: shard)
                 self.activationBackward(first, gradient: gradInner, batch: batch, images: images, shard: shard)
             }
             let firstGradients = reduceBatchNormGradients(first, batch: batch, into: gradients)
@@ -218,14 +217,23 @@ extension TrainingNetwork {
         }
     }
 
-    /// Weight gradient into the shard's buffer; input gradient added onto `gradInput` when given.
+    /// Weight gradient into the shard's buffer; input gradient added onto `gradInput` when given, or written
+    /// over the shard's slices of it when `overwriting` names the layer it is shaped like.
     private func convolutionBackward(_ index: Int, _ p: StepPointers, gradOutput: UnsafePointer<Float>,
-                                     gradInput: UnsafeMutablePointer<Float>?, batch: Int, images: Range<Int>,
-                                     shard: Int) {
+                                     gradInput: UnsafeMutablePointer<Float>?, overwriting: Int? = nil, batch: Int,
+                                     images: Range<Int>, shard: Int) {
         let layer = plan.layers[index]
         let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
         // The register kernels take the weight and input gradients (stride 1 and 2); the GEMMs keep the rest.
         let onKernels = gradInput != nil && kernels?.backwardOffsets[index] != nil
+        // The stride-1 kernels write the input gradient through the zero-bias epilogue (the same bits); the
+        // other paths add onto it, zeroed first. Not zeroing, nor reading the zeros back, took the profile's
+        // "shortcut, pool, zeroing" row from 16.9 to 10.7 thread-ms per step (ResNet-20 training, 2 threads,
+        // AMD EPYC Zen 3, load 9-12, medians of 8 alternated runs; docs/performance-log.md, 2026-12-07 trainz3).
+        let writesInputGradient = onKernels && kernels?.stridedOffsets[index] == nil
+        if let overwriting, let gradInput, !writesInputGradient {
+            timed(.shortcutAndPool, shard: shard) { zero(overwriting, gradInput, batch: batch, images: images) }
+        }
         let gradWeight = buffers.shardGradients[shard] + layer.weight
         if let kernels, kernels.stridedOffsets[index] != nil {
             timed(.backwardWeights, shard: shard) {
@@ -262,7 +270,7 @@ extension TrainingNetwork {
         if onKernels, let kernels, let gradInput {
             timed(.backwardData, shard: shard) {
                 kernels.inputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
-                                      batch: batch, images: images, shard: shard)
+                                      batch: batch, images: images, shard: shard, overwrite: overwriting != nil)
             }
         }
     }

@@ -254,15 +254,19 @@ final class TrainingKernels {
     }
 
     /// dX[c][b] += conv(dZ, W')[c][b] for b in `images`, layer `index` (`backwardOffsets[index]` not nil);
-    /// dZ and dX are CNHW over `batch` images.
+    /// dZ and dX are CNHW over `batch` images. `overwrite`: dX[c][b] = conv(dZ, W')[c][b] + 0 instead (the
+    /// epilogue's zero bias), the bits of adding onto a zeroed dX (+0 + s and s + 0 round alike, −0 too)
+    /// without zeroing it or reading it back.
     func inputGradient(_ index: Int, _ g: ConvolutionGeometry, gradOutput: UnsafePointer<Float>,
-                       gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int) {
+                       gradInput: UnsafeMutablePointer<Float>, batch: Int, images: Range<Int>, shard: Int,
+                       overwrite: Bool = false) {
         let layout = ConvolutionKernels.PlaneLayout(channelStride: batch * g.outPlane, imageStride: g.outPlane)
         convolve(Self.domain(algorithm, stride: 1), stride: 1,
                  input: gradOutput + images.lowerBound * g.outPlane, layout: layout,
                  channels: g.outChannels, imageCount: images.count, height: g.outHeight, width: g.outWidth,
                  packedWeight: packed + backwardOffsets[index]!, outChannels: g.inChannels,
-                 output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane, bias: nil, shard: shard)
+                 output: gradInput + images.lowerBound * g.inPlane, rowStride: batch * g.inPlane,
+                 bias: overwrite ? zeroBias : nil, shard: shard)
     }
 
     /// dX[c][b] += the stride-2 input gradient of `images`, layer `index` (`stridedOffsets[index]` not nil);
