@@ -30,9 +30,10 @@
 // channel before the next channel, not one vector for every channel and then the other. One 8-tile vector's
 // 36 stores of each channel go to 36 different lines, and at C = 16 a vector's 36 x C half lines (36 KiB of
 // lines) pushed the first half out of the 32 KiB L1 before the second came. Measured on Zen 3 (AMD EPYC
-// family 25 model 1, loaded; the input transform alone over a call of 8 images, binaries alternated, 8
-// rounds, medians): 32x32 C=16, 16x16 C=32, 28x28 C=16, 14x14 C=32 0.90-0.95 of the time, 8x8 and 7x7 C=64
-// (gathered) 0.96. One vector per line on 16 lanes, as before. `lanes` is a multiple of 16.
+// family 25 model 1, loaded; the input transform alone over a call of 8 images, binaries alternated, 20
+// rounds, paired medians): 32x32 C=16, 16x16 C=32, 28x28 C=16, 14x14 C=32 0.91-0.95 of the time, 8x8 and
+// 7x7 C=64 (gathered) 0.95-0.96; the whole layer 0.97-0.98. One vector per line on 16 lanes, as before.
+// `lanes` is a multiple of 16.
 #define W4_LINE_TILES 16
 #define W4_LINE_VECTORS (W4_LINE_TILES / V_WIDTH)
 
