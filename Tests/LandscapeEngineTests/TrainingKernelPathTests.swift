@@ -169,6 +169,10 @@ final class TrainingKernelPathTests: XCTestCase {
         }
         XCTAssertTrue(profile.table.contains("backward-data convolutions"))
         XCTAssertTrue(profile.table.contains("Winograd weight-gradient transforms"))
+        // Two threads: the phase's wall time outlasts each thread's work at least by the worker's start.
+        XCTAssertEqual(network.threadCount, 2)
+        XCTAssertGreaterThan(profile.seconds(.shardJoins), 0)
+        XCTAssertTrue(profile.table.contains("waiting at shard joins"))
     }
 
     /// Which code computes each layer's gradients, written out for a ResNet-8: the stem (no input gradient),

@@ -233,9 +233,24 @@ public final class TrainingNetwork: @unchecked Sendable {
                 return
             }
             let shards = shardCount, threads = threadCount
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
+            guard let profile else {
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
+                }
+                return
             }
+            // Profiling: each thread's idle time from the phase's start to its end.
+            let busy = UnsafeMutablePointer<UInt64>.allocate(capacity: threads)
+            defer { busy.deallocate() }
+            let busyTimes = UncheckedSendable(busy)
+            let start = TrainingProfile.now()
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let threadStart = TrainingProfile.now()
+                for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
+                busyTimes.value[thread] = TrainingProfile.now() &- threadStart
+            }
+            let wall = TrainingProfile.now() &- start
+            for thread in 0..<threads { profile.add(.shardJoins, shard: thread, nanoseconds: wall &- min(wall, busy[thread])) }
         }
     }
 

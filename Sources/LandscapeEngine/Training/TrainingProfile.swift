@@ -6,7 +6,10 @@ import Foundation
 /// that runs it. Shard phases are summed over shards (thread-seconds: with two threads on two
 /// cores, about twice their wall time); the serial phases (statistic reductions, classifier,
 /// SGD) run on one thread while the others wait, and weight packing (split by layers over the
-/// threads, `forEachLayerShare`) is timed as its wall time on the calling thread.
+/// threads, `forEachLayerShare`) is timed as its wall time on the calling thread. The threads'
+/// idle time inside the shard phases (from the phase's start to its last shard's end, less each
+/// thread's work: uneven shards, a thread late to start or preempted) is a phase of its own, so
+/// the thread-seconds of the shard phases and their joins add up to threads × their wall time.
 public final class TrainingProfile: @unchecked Sendable {
     public enum Phase: Int, CaseIterable, Sendable {
         case forwardConvolution
@@ -19,6 +22,7 @@ public final class TrainingProfile: @unchecked Sendable {
         case batchNormBackward
         case activationBackward
         case shortcutAndPool
+        case shardJoins
         case reductions
         case classifier
         case weightPacking
@@ -36,6 +40,7 @@ public final class TrainingProfile: @unchecked Sendable {
             case .batchNormBackward: return "BN backward"
             case .activationBackward: return "activation backward + BN moments"
             case .shortcutAndPool: return "shortcut, pool, zeroing, shard sums"
+            case .shardJoins: return "waiting at shard joins"
             case .reductions: return "BN statistic reductions (serial)"
             case .classifier: return "classifier + loss (serial)"
             case .weightPacking: return "weight packing/flipping (wall)"
@@ -68,11 +73,16 @@ public final class TrainingProfile: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
+    /// Adds `elapsed` nanoseconds to `phase` of `shard` (each shard's slot is written by one thread at a time).
+    @inline(__always)
+    func add(_ phase: Phase, shard: Int = 0, nanoseconds elapsed: UInt64) {
+        nanoseconds[phase.rawValue * slots + min(shard, slots - 1)] &+= elapsed
+    }
+
     /// Adds the time since `start` to `phase` of `shard` (each shard's slot is written by one thread at a time).
     @inline(__always)
     func add(_ phase: Phase, shard: Int = 0, since start: UInt64) {
-        let elapsed = Self.now() &- start
-        nanoseconds[phase.rawValue * slots + min(shard, slots - 1)] &+= elapsed
+        add(phase, shard: shard, nanoseconds: Self.now() &- start)
     }
 
     func addStep(wallSeconds seconds: Double) {
