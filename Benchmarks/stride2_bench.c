@@ -11,12 +11,11 @@
 //     Benchmarks/stride2_bench.c $S/{DirectConvolution,DirectConvolution512,CPUFeatures,KernelSelection}.c -lm
 //   /tmp/s2-bench [reps, default 20] [images, default 8] [layer index, default all]
 #include "DirectConvolution.h"
+#include "bench_support.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
-static float uniform(uint64_t *s) { *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; return (float)((*s >> 40) / 16777216.0 * 2 - 1); }
 int main(int argc, char **argv) {
     const int reps = argc > 1 ? atoi(argv[1]) : 20, batch = argc > 2 ? atoi(argv[2]) : 8, only = argc > 3 ? atoi(argv[3]) : -1;
     struct { int c, o, h, w; } layers[] = {{16, 32, 32, 32}, {32, 64, 16, 16}, {16, 32, 28, 28}, {32, 64, 14, 14}, {8, 12, 9, 13}};
@@ -41,7 +40,6 @@ int main(int argc, char **argv) {
                 direct_convolution_epilogue e = {0};
                 if (bias) { e.bias = b; e.activation = DIRECT_CONVOLUTION_RELU; }
                 double best = 1e30;
-                uint64_t hash = 1469598103934665603ULL;
                 for (int rep = 0; rep < reps; rep++) {
                     for (long i = 0; i < m; i++) y[i] = 0.5f;
                     const double t0 = now();
@@ -50,7 +48,7 @@ int main(int argc, char **argv) {
                     const double t = now() - t0;
                     if (t < best) best = t;
                 }
-                for (long i = 0; i < m; i++) { uint32_t u; __builtin_memcpy(&u, y + i, 4); hash = (hash ^ u) * 1099511628211ULL; }
+                const uint64_t hash = bits_hash(y, m);
                 const double flops = 2.0 * 9 * C * O * out_plane;
                 printf("%2dx%-2d %2d->%-2d %-6s %-8s %8.2f us/image %6.1f GFLOP/s  bits %016llx\n", H, W, C, O,
                        k ? "avx512" : "avx2", bias ? "bias" : "no-bias", 1e6 * best / batch, flops * batch / best * 1e-9,

@@ -11,12 +11,11 @@
 //     KernelSelection,DirectConvolution,DirectConvolution512,WinogradConvolution,WinogradConvolution512}.c -lm
 //   /tmp/w4-bench [reps, default 5] [images, default 64]
 #include "Winograd4Convolution.h"
+#include "bench_support.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
-static float uniform(uint64_t *s) { *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; return (float)((*s >> 40) / 16777216.0 * 2 - 1); }
 int main(int argc, char **argv) {
     const int reps = argc > 1 ? atoi(argv[1]) : 5, batch = argc > 2 ? atoi(argv[2]) : 64;
     struct { int c, h, w; } layers[] = {{16, 28, 28}, {32, 14, 14}, {64, 7, 7}, {16, 32, 32}, {32, 16, 16}, {64, 8, 8}, {8, 9, 13}};
@@ -39,7 +38,6 @@ int main(int argc, char **argv) {
                 direct_convolution_epilogue e = {0};
                 if (bias) { e.bias = b; e.residual = r; e.activation = 1; }
                 double best = 1e30;
-                uint64_t hash = 1469598103934665603ULL;
                 for (int rep = 0; rep < reps; rep++) {
                     for (long i = 0; i < n; i++) y[i] = 0.5f;
                     const double t0 = now();
@@ -48,7 +46,7 @@ int main(int argc, char **argv) {
                     const double t = now() - t0;
                     if (t < best) best = t;
                 }
-                for (long i = 0; i < n; i++) { uint32_t u; __builtin_memcpy(&u, y + i, 4); hash = (hash ^ u) * 1099511628211ULL; }
+                const uint64_t hash = bits_hash(y, n);
                 printf("%2dx%-2d C=%-2d %-6s %-9s %8.2f us/image  bits %016llx\n", H, W, C, k ? "avx512" : "avx2",
                        bias ? "bias+res" : "no bias", 1e6 * best / batch, (unsigned long long)hash);
             }

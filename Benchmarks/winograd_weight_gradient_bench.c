@@ -20,12 +20,12 @@
 #define WG(name) winograd_weight_gradient_##name
 #define POINTS 16
 #endif
+#include "bench_support.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <math.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
 int main(int argc, char **argv) {
     long chunk_floats = argc > 1 ? atol(argv[1]) : 256 * 1024;
     int reps = argc > 2 ? atoi(argv[2]) : 5;

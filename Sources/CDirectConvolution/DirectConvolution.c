@@ -150,7 +150,8 @@ static inline void store_first(float *to, __m256 v, long count, long room) {
 // Q_a1(i, j) = row[2j], Q'_a0(i, j) = row[2j + 1] (0 past the row), Q_a0(i, j) = row[2j - 1] (0 at j = 0).
 // 16 floats at a time, split into evens and odds by shuffles; the last 16 by masked loads. `room`: floats
 // from the row's start to its planes' end. Rows go in order, so each row's spills are overwritten later.
-// Before: one scalar copy a float, with bound checks (20 % of the kernel's time, 32x32 -> 16x16, Zen 3).
+// Before: one scalar copy a float, with bound checks (20 % of the kernel's time, 32x32 -> 16x16, AMD EPYC
+// family 25 model 1, Zen 3).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void split_dense_row(const float *row, int width, int out_width, long room, float *left, float *odd,
                                    float *shifted) {
@@ -216,7 +217,8 @@ static void stride2_avx2(const float *input, long in_channel_stride, long in_ima
                 register_block(planes + i, l.channel, in_channels, 0, offsets, weights, 0, tile + i, l.tile_stride,
                                1, VECTORS_PER_BLOCK, 9);
             // A last single vector runs latency-bound (4 accumulators), at about the cost of a whole block; 8
-            // channels x 1 vector (two groups) was no faster: clang spilled its accumulators (7x7, Zen 3).
+            // channels x 1 vector (two groups) was no faster: clang spilled its accumulators (7x7, AMD EPYC family 25
+            // model 1, Zen 3).
             if (rest > VECTOR)
                 register_block(planes + whole_blocks, l.channel, in_channels, 0, offsets, weights, 0, tile + whole_blocks,
                                l.tile_stride, 1, VECTORS_PER_BLOCK, 9);

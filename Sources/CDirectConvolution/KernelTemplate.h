@@ -76,8 +76,9 @@ V_KERNEL void V_NAME(register_block)(const float *in, long channel_stride, int i
 // arithmetic operations; 155 in the AVX2 winograd4_run), taking room in the out-of-order window that overlaps
 // successive vectors' ~60-cycle exp-and-divide chains. Whole rows, read through a pointer the compiler cannot
 // see into, fold into the FMAs, compares and adds as memory operands instead (17 broadcasts left in
-// winograd4_run). The same operations, so the same bits. Measured on Zen 3, loaded (docs/performance-log.md,
-// 2026-12-07, actz3): ResNet-20's F(4x4) layers with Mish 0.6-8 % and with Swish 1-4 % less time, ReLU unchanged.
+// winograd4_run). The same operations, so the same bits. Measured on AMD EPYC family 25 model 1 (Zen 3), loaded
+// (docs/performance-log.md, 2026-12-07, actz3): ResNet-20's F(4x4) layers with Mish 0.6-8 % and with Swish 1-4 %
+// less time, ReLU unchanged.
 enum { ROW_EXP_UNDERFLOW, ROW_EXP_SHIFT, ROW_EXP_LOG2E, ROW_EXP_LN2_HIGH, ROW_EXP_LN2_LOW, ROW_EXP_C1, ROW_EXP_C2,
        ROW_EXP_C3, ROW_EXP_C4, ROW_EXP_C5, ROW_ACTIVATION_EXP_MAX, ROW_ACTIVATION_ONE, ROW_ACTIVATION_TWO,
        ACTIVATION_ROWS };

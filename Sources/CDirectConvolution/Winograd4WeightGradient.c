@@ -186,9 +186,9 @@ static void gradient_horizontal_avx2(HORIZONTAL_PARAMETERS) {
 // ending at its last tile, overlapping the group before it (it recomputes those tiles' values, the same
 // bits), below 4 tiles one at a time. The compiler's form of VERTICAL_BODY ran the tail one tile at a
 // time: all 4 tiles of a 7x7 plane and 1 of a 28x28 one's 49. Measured (winograd_weight_gradient_bench.c
-// -DTILES4, best of 60, alternated, 3 rounds, AMD EPYC Zen 3, loaded, 2026-12-07): the 64-channel 7x7
-// layer's transforms 0.99 / 1.69 / 1.01 -> 0.57 / 1.11 / 0.55 ms per 64 images, the other layers within
-// the noise. STEP(TYPE, LOAD, STORE, t) combines the tiles from t into o0..o5.
+// -DTILES4, best of 60, alternated, 3 rounds, AMD EPYC family 25 model 1 (Zen 3), loaded, 2026-12-07):
+// the 64-channel 7x7 layer's transforms 0.99 / 1.69 / 1.01 -> 0.57 / 1.11 / 0.55 ms per 64 images, the
+// other layers within the noise. STEP(TYPE, LOAD, STORE, t) combines the tiles from t into o0..o5.
 #define VERTICAL_AVX2_BODY(STEP)                                                                                \
     for (int j = 0; j < 6; j++) {                                                                               \
         VERTICAL_POINTERS(j)                                                                                    \

@@ -229,7 +229,8 @@ extension TrainingNetwork {
         // The stride-1 kernels write the input gradient through the zero-bias epilogue (the same bits); the
         // other paths add onto it, zeroed first. Not zeroing, nor reading the zeros back, took the profile's
         // "shortcut, pool, zeroing" row from 16.9 to 10.7 thread-ms per step (ResNet-20 training, 2 threads,
-        // AMD EPYC Zen 3, load 9-12, medians of 8 alternated runs; docs/performance-log.md, 2026-12-07 trainz3).
+        // AMD EPYC family 25 model 1 (Zen 3), load 9-12, medians of 8 alternated runs; docs/performance-log.md,
+        // 2026-12-07 trainz3).
         let writesInputGradient = onKernels && kernels?.stridedOffsets[index] == nil
         if let overwriting, let gradInput, !writesInputGradient {
             timed(.shortcutAndPool, shard: shard) { zero(overwriting, gradInput, batch: batch, images: images) }

@@ -233,24 +233,19 @@ public final class TrainingNetwork: @unchecked Sendable {
                 return
             }
             let shards = shardCount, threads = threadCount
-            guard let profile else {
-                DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                    for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
-                }
-                return
-            }
-            // Profiling: each thread's idle time from the phase's start to its end.
-            let busy = UnsafeMutablePointer<UInt64>.allocate(capacity: threads)
-            defer { busy.deallocate() }
-            let busyTimes = UncheckedSendable(busy)
-            let start = TrainingProfile.now()
+            // Profiling: each thread's working time, so that its idle time in the phase is the rest.
+            let busy = UncheckedSendable(profile == nil ? nil : UnsafeMutablePointer<UInt64>.allocate(capacity: threads))
+            defer { busy.value?.deallocate() }
+            let start = profile == nil ? 0 : TrainingProfile.now()
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                let threadStart = TrainingProfile.now()
+                let threadStart = busy.value == nil ? 0 : TrainingProfile.now()
                 for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
-                busyTimes.value[thread] = TrainingProfile.now() &- threadStart
+                busy.value?[thread] = TrainingProfile.now() &- threadStart
             }
-            let wall = TrainingProfile.now() &- start
-            for thread in 0..<threads { profile.add(.shardJoins, shard: thread, nanoseconds: wall &- min(wall, busy[thread])) }
+            if let profile, let times = busy.value {
+                let wall = TrainingProfile.now() &- start
+                for thread in 0..<threads { profile.add(.shardJoins, shard: thread, nanoseconds: wall &- min(wall, times[thread])) }
+            }
         }
     }
 
