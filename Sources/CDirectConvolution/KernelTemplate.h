@@ -41,22 +41,32 @@ V_KERNEL void V_NAME(register_block)(const float *in, long channel_stride, int i
         for (int v = 0; v < vectors; v++) V_STOREU(tile + o * tile_stride + v * V_WIDTH, acc[o][v]);
 }
 
-// e^x for x <= ACTIVATION_EXP_MAX (the callers clamp). Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2,
-// with k rounded by adding 1.5 * 2^23 (its bits then are 0x4B400000 + k); e^r by a degree-5 polynomial
-// 1 + r(c1 + r(c2 + r(c3 + r(c4 + r c5)))) in 5 FMAs, fitted to the relative error on [-ln2/2, ln2/2]
-// (Lawson-weighted least squares toward minimax: 9.1e-8 in exact arithmetic, 1.5e-7 evaluated in float);
-// then 2^k by adding k << 23 to e^r's bits: (0x4B400000 + k) << 23 wraps to k << 23 in 32 bits, and
-// e^r's biased exponent (126 or 127) + k stays in 1..156 for k in [-126, 29] (at k = -126, r > 0). An
-// integer add where a multiply by 2^k used to be: one operation fewer on the FMA ports. 0 below
+// e^x for x <= ACTIVATION_EXP_MAX (the callers clamp). Reduction x = k ln2 + r, |r| <= ln2/2, with k rounded
+// by adding 1.5 * 2^23 (its bits then are 0x4B400000 + k) and r = x - k ln2 in one FMA on ln2 rounded to float
+// (r off by k times its error, 1.9e-9: e^x off by at most 2.4e-7 relative, at k = -126); e^r by a degree-5
+// polynomial 1 + r(c1 + r(c2 + r(c3 + r(c4 + r c5)))) in 5 FMAs, fitted to the relative error on
+// [-ln2/2, ln2/2] (Lawson-weighted least squares toward minimax: 9.1e-8 in exact arithmetic, 1.5e-7
+// evaluated in float); then 2^k by adding k << 23 to e^r's bits: (0x4B400000 + k) << 23 wraps to k << 23
+// in 32 bits, and e^r's biased exponent (126 or 127) + k stays in 1..156 for k in [-126, 29] (at k = -126,
+// r > 0). An integer add where a multiply by 2^k used to be: one operation fewer on the FMA ports. 0 below
 // ln(FLT_MIN), where the exponent would leave the normal range: those lanes compute garbage (no clamp)
 // and are zeroed by the mask. NaN x gives an unspecified value (the activations clamp it to 20 and
 // multiply by x last, which returns x's NaN).
+// One FMA for r where a Cody-Waite split of ln2 took two (r exact): Swish and Mish are bound by the two
+// FMA/multiply ports, not by the divider nor by latency. Measured on AMD EPYC family 25 model 1 (Zen 3), loaded,
+// activate() over an L1-resident array, best of 7 in thread CPU time: 0.2-0.4 ns per vector less with the
+// division replaced by a multiply, 0.3-0.7 ns more with _mm256_rcp_ps and a Newton step, no less with Estrin's
+// scheme for the polynomial (a shorter chain, one multiply more) or an integer min for the clamp; this FMA
+// fewer: Swish 4.18 -> 3.56 and Mish 4.84 -> 4.34 ns (medians of 5 alternated runs), the F(4x4) layers with
+// Swish or Mish 1-4 % less time, ReLU's bits and time unchanged. Worst relative error against float64
+// (FusedActivationTests) 2.7e-7 (Swish) and 3.4e-7 (Mish) -> 4.1e-7 for both, at x = -86.93 (k = -125), inside
+// its 4.8e-7; a degree-4 polynomial, one FMA fewer again, is 2.9e-6: outside it (docs/performance-log.md,
+// 2026-12-07, mish90).
 // Before: Cephes' expf (a degree-7 form in 8 operations after the reduction, and a multiply by 2^k).
 #define EXP_UNDERFLOW -87.33654f          // ln(FLT_MIN), rounded up: e^x >= FLT_MIN above it
 #define EXP_SHIFT 12582912.0f             // 1.5 * 2^23
 #define EXP_LOG2E 1.44269504f
-#define EXP_LN2_HIGH -0.693359375f        // -ln2 in 9 significant bits (k * it is exact)...
-#define EXP_LN2_LOW 2.1219444e-4f         // ... and the rest of -ln2
+#define EXP_MINUS_LN2 -0.693147182f       // -ln2 rounded to float
 #define EXP_C1 9.999997020e-01f
 #define EXP_C2 4.999915063e-01f
 #define EXP_C3 1.666763574e-01f
@@ -79,13 +89,12 @@ V_KERNEL void V_NAME(register_block)(const float *in, long channel_stride, int i
 // winograd4_run). The same operations, so the same bits. Measured on AMD EPYC family 25 model 1 (Zen 3), loaded
 // (docs/performance-log.md, 2026-12-07, actz3): ResNet-20's F(4x4) layers with Mish 0.6-8 % and with Swish 1-4 %
 // less time, ReLU unchanged.
-enum { ROW_EXP_UNDERFLOW, ROW_EXP_SHIFT, ROW_EXP_LOG2E, ROW_EXP_LN2_HIGH, ROW_EXP_LN2_LOW, ROW_EXP_C1, ROW_EXP_C2,
-       ROW_EXP_C3, ROW_EXP_C4, ROW_EXP_C5, ROW_ACTIVATION_EXP_MAX, ROW_ACTIVATION_ONE, ROW_ACTIVATION_TWO,
-       ACTIVATION_ROWS };
+enum { ROW_EXP_UNDERFLOW, ROW_EXP_SHIFT, ROW_EXP_LOG2E, ROW_EXP_MINUS_LN2, ROW_EXP_C1, ROW_EXP_C2, ROW_EXP_C3,
+       ROW_EXP_C4, ROW_EXP_C5, ROW_ACTIVATION_EXP_MAX, ROW_ACTIVATION_ONE, ROW_ACTIVATION_TWO, ACTIVATION_ROWS };
 #define ROW8(value) {value, value, value, value, value, value, value, value}
 __attribute__((aligned(32), unused)) static const float activation_rows8[ACTIVATION_ROWS][8] = {
-    ROW8(EXP_UNDERFLOW), ROW8(EXP_SHIFT), ROW8(EXP_LOG2E), ROW8(EXP_LN2_HIGH), ROW8(EXP_LN2_LOW), ROW8(EXP_C1),
-    ROW8(EXP_C2), ROW8(EXP_C3), ROW8(EXP_C4), ROW8(EXP_C5), ROW8(ACTIVATION_EXP_MAX), ROW8(ACTIVATION_ONE),
+    ROW8(EXP_UNDERFLOW), ROW8(EXP_SHIFT), ROW8(EXP_LOG2E), ROW8(EXP_MINUS_LN2), ROW8(EXP_C1), ROW8(EXP_C2),
+    ROW8(EXP_C3), ROW8(EXP_C4), ROW8(EXP_C5), ROW8(ACTIVATION_EXP_MAX), ROW8(ACTIVATION_ONE),
     ROW8(ACTIVATION_TWO)};
 #undef ROW8
 
@@ -102,7 +111,7 @@ V_KERNEL V_TYPE V_NAME(exp_clamped)(V_TYPE x) {
     const V_MASK below = V_LESS(x, V_CONSTANT(EXP_UNDERFLOW));   // zeroed at the end: no clamp needed before
     const V_TYPE shifted = V_FMA(x, V_CONSTANT(EXP_LOG2E), V_CONSTANT(EXP_SHIFT));
     const V_TYPE k = V_SUB(shifted, V_CONSTANT(EXP_SHIFT));
-    const V_TYPE r = V_FMA(k, V_CONSTANT(EXP_LN2_LOW), V_FMA(k, V_CONSTANT(EXP_LN2_HIGH), x));
+    const V_TYPE r = V_FMA(k, V_CONSTANT(EXP_MINUS_LN2), x);
     V_TYPE p = V_FMA(V_CONSTANT(EXP_C5), r, V_CONSTANT(EXP_C4));
     p = V_FMA(p, r, V_CONSTANT(EXP_C3));
     p = V_FMA(p, r, V_CONSTANT(EXP_C2));
@@ -139,8 +148,7 @@ V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
 #undef EXP_UNDERFLOW
 #undef EXP_SHIFT
 #undef EXP_LOG2E
-#undef EXP_LN2_HIGH
-#undef EXP_LN2_LOW
+#undef EXP_MINUS_LN2
 #undef EXP_C1
 #undef EXP_C2
 #undef EXP_C3
