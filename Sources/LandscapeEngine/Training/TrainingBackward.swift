@@ -37,12 +37,13 @@ extension TrainingNetwork {
 
         // Pool backward, then through the last activation.
         let gradOuter = outer
-        forEachShard(batch: batch) { shard, images in
-            self.timed(.shortcutAndPool, shard: shard) {
+        let poolGroup = Self.imagesPerGroup(floatsPerImage: layers[last].channels * layers[last].plane)
+        forEachImageGroup(batch: batch, groupSize: poolGroup) { slot, images in
+            self.timed(.shortcutAndPool, shard: slot) {
                 ClassifierHead.averagePoolBackward(self.buffers.gradPooled, channels: layers[last].channels, batch: batch,
                                                    plane: layers[last].plane, images: images, into: gradOuter)
             }
-            self.activationBackward(last, gradient: gradOuter, batch: batch, images: images, shard: shard)
+            self.activationBackward(last, gradient: gradOuter, batch: batch, images: images, shard: slot)
         }
         var batchNormGradients = reduceBatchNormGradients(last, batch: batch, into: gradients)
 
@@ -50,26 +51,11 @@ extension TrainingNetwork {
             let second = 2 * block + 2, first = second - 1, blockInput = second - 2
             let (gradOuter, gradInner, gradNext) = (outer, inner, next)
             let secondGradients = batchNormGradients
-            forEachShard(batch: batch) { shard, images in
-                self.timed(.shortcutAndPool, shard: shard) {
-                    self.shortcutBackward(second, gradient: gradOuter, into: gradNext, batch: batch, images: images)
-                }
-                self.timed(.batchNormBackward, shard: shard) {
-                    self.batchNormBackward(second, secondGradients, p, gradient: gradOuter, batch: batch, images: images)
-                }
-                self.convolutionBackward(second, p, gradOutput: gradOuter, gradInput: gradInner, overwriting: first,
-                                         batch: batch, images: images, shard: shard)
-                self.activationBackward(first, gradient: gradInner, batch: batch, images: images, shard: shard)
-            }
+            layerBackward(second, secondGradients, p, gradient: gradOuter, shortcutInto: gradNext, gradInput: gradInner,
+                          overwriting: first, activation: first, batch: batch)
             let firstGradients = reduceBatchNormGradients(first, batch: batch, into: gradients)
-            forEachShard(batch: batch) { shard, images in
-                self.timed(.batchNormBackward, shard: shard) {
-                    self.batchNormBackward(first, firstGradients, p, gradient: gradInner, batch: batch, images: images)
-                }
-                self.convolutionBackward(first, p, gradOutput: gradInner, gradInput: gradNext, batch: batch,
-                                         images: images, shard: shard)
-                self.activationBackward(blockInput, gradient: gradNext, batch: batch, images: images, shard: shard)
-            }
+            layerBackward(first, firstGradients, p, gradient: gradInner, gradInput: gradNext, activation: blockInput,
+                          batch: batch)
             batchNormGradients = reduceBatchNormGradients(blockInput, batch: batch, into: gradients)
             swap(&outer, &next)
         }
@@ -217,62 +203,127 @@ extension TrainingNetwork {
         }
     }
 
-    /// Weight gradient into the shard's buffer; input gradient added onto `gradInput` when given, or written
-    /// over the shard's slices of it when `overwriting` names the layer it is shaped like.
-    private func convolutionBackward(_ index: Int, _ p: StepPointers, gradOutput: UnsafePointer<Float>,
-                                     gradInput: UnsafeMutablePointer<Float>?, overwriting: Int? = nil, batch: Int,
-                                     images: Range<Int>, shard: Int) {
-        let layer = plan.layers[index]
-        let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
-        // The register kernels take the weight and input gradients (stride 1 and 2); the GEMMs keep the rest.
-        let onKernels = gradInput != nil && kernels?.backwardOffsets[index] != nil
-        // The stride-1 kernels write the input gradient through the zero-bias epilogue (the same bits); the
-        // other paths add onto it, zeroed first. Not zeroing, nor reading the zeros back, took the profile's
-        // "shortcut, pool, zeroing" row from 16.9 to 10.7 thread-ms per step (ResNet-20 training, 2 threads,
-        // AMD EPYC family 25 model 1 (Zen 3), load 9-12, medians of 8 alternated runs; docs/performance-log.md,
-        // 2026-12-07 trainz3).
-        let writesInputGradient = onKernels && kernels?.stridedOffsets[index] == nil
-        if let overwriting, let gradInput, !writesInputGradient {
-            timed(.shortcutAndPool, shard: shard) { zero(overwriting, gradInput, batch: batch, images: images) }
-        }
-        let gradWeight = buffers.shardGradients[shard] + layer.weight
-        if let kernels, kernels.stridedOffsets[index] != nil {
-            timed(.backwardWeights, shard: shard) {
-                kernels.stridedWeightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
-                                              gradWeight: gradWeight, batch: batch, images: images, shard: shard)
-            }
-            if let gradInput {
-                timed(.backwardData, shard: shard) {
-                    kernels.stridedInputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
-                                                 batch: batch, images: images, shard: shard)
+    /// Images per group in `layerBackward` (dZ written over dY, then the input gradient written or added onto):
+    /// about `groupFloats` of the two; nil where the GEMMs take both gradients of the shard at once.
+    func backwardGroupSize(_ index: Int) -> Int? {
+        guard let kernels, kernels.stridedOffsets[index] != nil || kernels.backwardOffsets[index] != nil else { return nil }
+        let g = plan.layers[index].geometry
+        return Self.imagesPerGroup(floatsPerImage: g.outChannels * g.outPlane + g.inChannels * g.inPlane)
+    }
+
+    /// Layer `index`'s backward phase with its neighbours: the shortcut's share of the gradient at the block
+    /// input (into `shortcutInto`, read from dY before it is overwritten), dY to dZ through its BatchNorm (in place
+    /// in `gradient`), the input gradient (added onto `gradInput`, or written over it where `overwriting` names
+    /// the layer it is shaped like), layer `activation`'s activation backward on it, and the weight gradient.
+    /// On the kernels (`backwardGroupSize`) each shard's shortcut, BatchNorm and weight gradient (its sums chunked
+    /// over the shard's images in order) stay whole, and the input gradient and activation backward, which work
+    /// image by image, run by groups on whichever thread comes free (`forEachShardThenImageGroup`), dZ of a group
+    /// still in L2 when the input gradient reads it and the input gradient when the activation backward does: the
+    /// bits of the static split by shards.
+    private func layerBackward(_ index: Int, _ parameterGradients: (gamma: [Double], beta: [Double]), _ p: StepPointers,
+                               gradient: UnsafeMutablePointer<Float>, shortcutInto: UnsafeMutablePointer<Float>? = nil,
+                               gradInput: UnsafeMutablePointer<Float>, overwriting: Int? = nil, activation: Int,
+                               batch: Int) {
+        let shortcutAndBatchNorm = { (slot: Int, images: Range<Int>) in
+            if let shortcutInto {
+                self.timed(.shortcutAndPool, shard: slot) {
+                    self.shortcutBackward(index, gradient: gradient, into: shortcutInto, batch: batch, images: images)
                 }
+            }
+            self.timed(.batchNormBackward, shard: slot) {
+                self.batchNormBackward(index, parameterGradients, p, gradient: gradient, batch: batch, images: images)
+            }
+        }
+        guard let groupSize = backwardGroupSize(index) else {
+            forEachShard(batch: batch) { shard, images in
+                shortcutAndBatchNorm(shard, images)
+                self.convolutionBackward(index, p, gradOutput: gradient, gradInput: gradInput, overwriting: overwriting,
+                                         batch: batch, images: images, shard: shard)
+                self.activationBackward(activation, gradient: gradInput, batch: batch, images: images, shard: shard)
             }
             return
         }
-        if let kernels, kernels.weightGradients[index] {
-            // The input gradient, when there is one, is on the kernels too (`TrainingKernels.init`).
-            timed(.backwardWeights, shard: shard) {
+        forEachShardThenImageGroup(batch: batch, groupSize: groupSize, shardWork: { slot, shard, images, ready in
+            shortcutAndBatchNorm(slot, images)
+            ready()
+            self.weightGradient(index, p, gradOutput: gradient, batch: batch, images: images, shard: shard, slot: slot)
+        }, groupWork: { slot, images in
+            self.inputGradient(index, gradOutput: gradient, gradInput: gradInput, overwriting: overwriting, batch: batch,
+                               images: images, slot: slot)
+            self.activationBackward(activation, gradient: gradInput, batch: batch, images: images, shard: slot)
+        })
+    }
+
+    /// Both gradients on the GEMMs (`ConvolutionTraining.backward`: the input gradient added onto `gradInput`,
+    /// zeroed first where `overwriting` names the layer it is shaped like), or the weight gradient alone
+    /// where there is no input gradient (the stem).
+    private func convolutionBackward(_ index: Int, _ p: StepPointers, gradOutput: UnsafePointer<Float>,
+                                     gradInput: UnsafeMutablePointer<Float>?, overwriting: Int? = nil, batch: Int,
+                                     images: Range<Int>, shard: Int) {
+        if let overwriting, let gradInput {
+            timed(.shortcutAndPool, shard: shard) { zero(overwriting, gradInput, batch: batch, images: images) }
+        }
+        weightGradient(index, p, gradOutput: gradOutput, gemmGradInput: gradInput, batch: batch, images: images,
+                       shard: shard, slot: shard)
+    }
+
+    /// Weight gradient of the shard's images into the shard's buffer, on the scratch and profile slot of thread
+    /// `slot`; on the GEMM path the input gradient too, added onto `gemmGradInput` when given.
+    private func weightGradient(_ index: Int, _ p: StepPointers, gradOutput: UnsafePointer<Float>,
+                                gemmGradInput: UnsafeMutablePointer<Float>? = nil, batch: Int, images: Range<Int>,
+                                shard: Int, slot: Int) {
+        let layer = plan.layers[index]
+        let (input, inputLayout) = convolutionInput(layer, p, batch: batch)
+        let gradWeight = buffers.shardGradients[shard] + layer.weight
+        if let kernels, kernels.stridedOffsets[index] != nil {
+            timed(.backwardWeights, shard: slot) {
+                kernels.stridedWeightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
+                                              gradWeight: gradWeight, batch: batch, images: images, shard: slot)
+            }
+        } else if let kernels, kernels.weightGradients[index] {
+            timed(.backwardWeights, shard: slot) {
                 kernels.weightGradient(layer.geometry, input: input, inputLayout: inputLayout, gradOutput: gradOutput,
-                                       gradWeight: gradWeight, batch: batch, images: images, shard: shard)
+                                       gradWeight: gradWeight, batch: batch, images: images, shard: slot)
             }
         } else if let kernels, kernels.winogradWeightGradients[index] {
             kernels.winogradWeightGradient(layer.geometry, input: input, inputLayout: inputLayout,
                                            gradOutput: gradOutput, gradWeight: gradWeight, batch: batch,
-                                           images: images, shard: shard, profile: profile)
+                                           images: images, shard: slot, profile: profile)
         } else {
             ConvolutionTraining.backward(layer.geometry, weight: p.values + layer.weight, input: input,
                                          inputLayout: inputLayout, gradOutput: gradOutput, batch: batch, images: images,
-                                         gradWeight: gradWeight,
-                                         gradInput: onKernels ? nil : gradInput,
-                                         columns: buffers.columns[shard], gradColumns: buffers.gradColumns[shard],
+                                         gradWeight: gradWeight, gradInput: gemmGradInput,
+                                         columns: buffers.columns[slot], gradColumns: buffers.gradColumns[slot],
                                          columnCapacity: buffers.columnCapacity,
-                                         flippedWeight: buffers.flippedWeights + layer.weight, profile: profile, shard: shard)
+                                         flippedWeight: buffers.flippedWeights + layer.weight, profile: profile, shard: slot)
         }
-        if onKernels, let kernels, let gradInput {
-            timed(.backwardData, shard: shard) {
-                kernels.inputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
-                                      batch: batch, images: images, shard: shard, overwrite: overwriting != nil)
+    }
+
+    /// The input gradient of `images` on the register kernels (`backwardGroupSize(index)` not nil), on thread
+    /// `slot`'s scratch: added onto `gradInput`, or written over its slices where `overwriting` names the layer
+    /// it is shaped like.
+    private func inputGradient(_ index: Int, gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                               overwriting: Int?, batch: Int, images: Range<Int>, slot: Int) {
+        guard let kernels else { return }
+        let layer = plan.layers[index]
+        if kernels.stridedOffsets[index] != nil {
+            // The stride-2 kernel adds onto the input gradient: zeroed first.
+            if let overwriting {
+                timed(.shortcutAndPool, shard: slot) { zero(overwriting, gradInput, batch: batch, images: images) }
             }
+            timed(.backwardData, shard: slot) {
+                kernels.stridedInputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
+                                             batch: batch, images: images, shard: slot)
+            }
+            return
+        }
+        // The stride-1 kernels write the input gradient through the zero-bias epilogue (the same bits) rather than
+        // adding onto it zeroed. Not zeroing, nor reading the zeros back, took the profile's "shortcut, pool,
+        // zeroing" row from 16.9 to 10.7 thread-ms per step (ResNet-20 training, 2 threads, AMD EPYC family 25
+        // model 1 (Zen 3), load 9-12, medians of 8 alternated runs; docs/performance-log.md, 2026-12-07 trainz3).
+        timed(.backwardData, shard: slot) {
+            kernels.inputGradient(index, layer.geometry, gradOutput: gradOutput, gradInput: gradInput,
+                                  batch: batch, images: images, shard: slot, overwrite: overwriting != nil)
         }
     }
 }

@@ -21,21 +21,29 @@ extension TrainingNetwork {
         }
         for k in 0...layers.count {
             let reduced = statistics
-            forEachShard(batch: batch) { shard, images in
+            let phase = { (slot: Int, group: Range<Int>) in
                 if k > 0 {
-                    self.timed(.forwardBatchNormActivation, shard: shard) {
-                        self.finishLayer(k - 1, stats: reduced[k - 1], p, batch: batch, images: images)
+                    self.timed(.forwardBatchNormActivation, shard: slot) {
+                        self.finishLayer(k - 1, stats: reduced[k - 1], p, batch: batch, images: group)
                     }
                 }
                 if k < layers.count {
-                    self.convolve(k, p, batch: batch, images: images, shard: shard)
+                    self.convolve(k, p, batch: batch, images: group, shard: slot)
                 } else {
                     let last = layers[k - 1]
-                    self.timed(.shortcutAndPool, shard: shard) {
-                        ClassifierHead.averagePool(self.buffers.activations[k - 1], channels: last.channels, batch: batch,
-                                                   plane: last.plane, images: images, into: self.buffers.pooled)
+                    self.timed(.shortcutAndPool, shard: slot) {
+                        ClassifierHead.averagePool(self.buffers.activations[k - 1], channels: last.channels,
+                                                   batch: batch, plane: last.plane, images: group,
+                                                   into: self.buffers.pooled)
                     }
                 }
+            }
+            // On the kernels group by group, so that the activation just written is still in L2 when the
+            // convolution reads it, and the convolution's output when its moments are taken.
+            if let groupSize = forwardGroupSize(k) {
+                forEachImageGroup(batch: batch, groupSize: groupSize, phase)
+            } else {
+                forEachShard(batch: batch, phase)
             }
             let reductionStart = TrainingProfile.now()
             defer { profile?.add(.reductions, since: reductionStart) }
@@ -54,6 +62,19 @@ extension TrainingNetwork {
                 statistics.append(stats)
             }
         }
+    }
+
+    /// Images per group in forward phase `k` (layer k − 1's BN + activation, then convolution k and its
+    /// moments; `forEachImageGroup`): about `groupFloats` of the two tensors a group writes and reads back.
+    /// Every pass of the phase works image by image with the same operations whatever the image count (the
+    /// register kernels' contract), so the groups give the same bits; nil where the im2col GEMMs run, which
+    /// might not, and take the shards whole.
+    func forwardGroupSize(_ k: Int) -> Int? {
+        let layers = plan.layers
+        guard let kernels, k == layers.count || kernels.forwardOffsets[k] != nil else { return nil }
+        let written = (k > 0 ? layers[k - 1].channels * layers[k - 1].plane : 0)
+            + (k < layers.count ? layers[k].channels * layers[k].plane : 0)
+        return Self.imagesPerGroup(floatsPerImage: written)
     }
 
     /// Where a layer's convolution reads: the NCHW images or a CNHW activation.

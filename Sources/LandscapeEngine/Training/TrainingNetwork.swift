@@ -28,7 +28,12 @@ public struct TrainingStepResult: Sendable, Equatable {
 /// order into the BatchNorm statistics (or their gradients) before the shards
 /// go on. Every shard does the same arithmetic whichever thread runs it, and
 /// shard results are combined in shard order, so a step's result depends on
-/// `shardCount` but never on the number of threads.
+/// `shardCount` but never on the number of threads. On the register kernels
+/// only the weight gradients' sums run shard by shard; the passes that work
+/// image by image (the forward phases, the input gradients, BatchNorm and
+/// activation backward) run in groups of images handed to whichever thread
+/// comes free (`forEachImageGroup`, `forEachShardThenImageGroup`), with the
+/// same bits.
 ///
 /// A network owns large scratch buffers (activations of every layer at
 /// `batchCapacity`); steps on one network run one at a time.
@@ -220,26 +225,96 @@ public final class TrainingNetwork: @unchecked Sendable {
         (shard * batch / shardCount)..<((shard + 1) * batch / shardCount)
     }
 
+    /// Floats a group of images writes and reads back within one phase (`forwardGroupSize`,
+    /// `backwardGroupSize`): 256 KiB, half the L2 of a Zen 3 core (512 KiB), the rest for the kernels'
+    /// filters and scratch; 2 images on the 16-channel 28×28 layers, 5 to 10 on the deeper ones. Not tuned:
+    /// on the loaded Zen 3 of 2026-12-07 (AMD EPYC family 25 model 1, load 6-8) the groups within static shards
+    /// gave no measurable change (`landscape train`, 1 thread, 8 alternated rounds); handing them to the free
+    /// thread cut the profile's join waits from 34 to 20 % of the thread time (medians of 5 alternated
+    /// rounds; docs/performance-log.md, train15).
+    static let groupFloats = 65_536
+
+    static func imagesPerGroup(floatsPerImage: Int) -> Int { max(1, groupFloats / max(1, floatsPerImage)) }
+
     /// Runs `body` for every non-empty shard, spread over `threadCount` threads.
     func forEachShard(batch: Int, _ body: (Int, Range<Int>) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            // Shards write disjoint slices; the call returns only when all are done.
-            let work = UncheckedSendable { (shard: Int) in
+        onThreads { thread in
+            for shard in stride(from: thread, to: self.shardCount, by: self.threadCount) {
                 let images = self.images(ofShard: shard, batch: batch)
                 if !images.isEmpty { body(shard, images) }
             }
-            guard threadCount > 1 else {
-                for shard in 0..<shardCount { work.value(shard) }
-                return
+        }
+    }
+
+    /// Runs `body(thread, images)` for every group of `groupSize` images of the batch, the groups handed out in
+    /// order to whichever of the `threadCount` threads comes free (`thread` names its scratch and profile slot),
+    /// and returns when all are done. Only for passes that work image by image with the same operations whatever
+    /// the images or thread (the register kernels' contract): then which thread runs an image changes no bits,
+    /// and a thread slowed down (preempted, or its images slower) leaves its groups to the other instead of
+    /// making it wait at the join as a static split by shards does.
+    func forEachImageGroup(batch: Int, groupSize: Int, _ body: (Int, Range<Int>) -> Void) {
+        let groups = (batch + groupSize - 1) / groupSize
+        let next = GroupCounter()
+        onThreads { thread in
+            while true {
+                let group = next.take()
+                guard group < groups else { return }
+                body(thread, (group * groupSize)..<min(batch, (group + 1) * groupSize))
             }
-            let shards = shardCount, threads = threadCount
+        }
+    }
+
+    /// Runs `shardWork(thread, shard, images, ready)` for every non-empty shard, then `groupWork(thread, images)` for
+    /// every group of up to `groupSize` images of each shard, all handed out in that order to whichever thread
+    /// comes free (as `forEachImageGroup`); a shard's groups start once its `shardWork` has called `ready()` (or
+    /// returned). For a phase whose per-shard work (sums over the shard's images in a fixed order) must stay
+    /// whole but whose other passes work image by image: the bits of a static split by shards, without its
+    /// waits at the join.
+    func forEachShardThenImageGroup(batch: Int, groupSize: Int,
+                                    shardWork: (Int, Int, Range<Int>, () -> Void) -> Void,
+                                    groupWork: (Int, Range<Int>) -> Void) {
+        var firstGroup = [0]
+        for shard in 0..<shardCount {
+            firstGroup.append(firstGroup[shard] + (images(ofShard: shard, batch: batch).count + groupSize - 1) / groupSize)
+        }
+        let items = shardCount + firstGroup[shardCount]
+        let progress = PhaseProgress(shards: shardCount)
+        onThreads { thread in
+            while true {
+                let item = progress.take()
+                guard item < items else { return }
+                if item < self.shardCount {
+                    let images = self.images(ofShard: item, batch: batch)
+                    if !images.isEmpty { shardWork(thread, item, images) { progress.markReady(item) } }
+                    progress.markReady(item)
+                    continue
+                }
+                let group = item - self.shardCount
+                var shard = 0
+                while firstGroup[shard + 1] <= group { shard += 1 }
+                progress.waitUntilReady(shard)
+                let images = self.images(ofShard: shard, batch: batch)
+                let first = images.lowerBound + (group - firstGroup[shard]) * groupSize
+                groupWork(thread, first..<min(first + groupSize, images.upperBound))
+            }
+        }
+    }
+
+    /// Runs `work(thread)` for thread = 0..<threadCount at once and returns when all are done; profiling, each
+    /// thread's idle time until the last one ends.
+    private func onThreads(_ work: (Int) -> Void) {
+        withoutActuallyEscaping(work) { work in
+            // The threads write disjoint memory; the call returns only when all are done.
+            let work = UncheckedSendable(work)
+            guard threadCount > 1 else { return work.value(0) }
+            let threads = threadCount
             // Profiling: each thread's working time, so that its idle time in the phase is the rest.
             let busy = UncheckedSendable(profile == nil ? nil : UnsafeMutablePointer<UInt64>.allocate(capacity: threads))
             defer { busy.value?.deallocate() }
             let start = profile == nil ? 0 : TrainingProfile.now()
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
                 let threadStart = busy.value == nil ? 0 : TrainingProfile.now()
-                for shard in stride(from: thread, to: shards, by: threads) { work.value(shard) }
+                work.value(thread)
                 busy.value?[thread] = TrainingProfile.now() &- threadStart
             }
             if let profile, let times = busy.value {
@@ -262,6 +337,54 @@ struct StepPointers: @unchecked Sendable {
     let values: UnsafeMutablePointer<Float>
     let images: UnsafePointer<Float>
     let labels: UnsafePointer<Int32>
+}
+
+/// The next group to hand out in `TrainingNetwork.forEachImageGroup`.
+final class GroupCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = NSLock()
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        return next - 1
+    }
+}
+
+/// The next item to hand out in `TrainingNetwork.forEachShardThenImageGroup`, and which shards are ready for
+/// their groups.
+final class PhaseProgress: @unchecked Sendable {
+    private var next = 0
+    private var ready: [Bool]
+    private let lock = NSLock()
+
+    init(shards: Int) { ready = Array(repeating: false, count: shards) }
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        return next - 1
+    }
+
+    func markReady(_ shard: Int) {
+        lock.lock()
+        ready[shard] = true
+        lock.unlock()
+    }
+
+    /// Yields the core while the thread running the shard's work has not reached `ready()` (short: its
+    /// shard work starts with it, and the groups are handed out only after every shard's work).
+    func waitUntilReady(_ shard: Int) {
+        while true {
+            lock.lock()
+            let done = ready[shard]
+            lock.unlock()
+            if done { return }
+            sched_yield()
+        }
+    }
 }
 
 /// A closure handed to worker threads that only touch disjoint memory.
