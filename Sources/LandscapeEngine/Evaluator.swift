@@ -290,7 +290,8 @@ final class FirstError: @unchecked Sendable {
     }
 }
 
-/// A lock-protected ticket counter handing out micro-batch indices.
+/// A lock-protected ticket counter handing out indices below a limit: the evaluator's micro-batches,
+/// training's image groups and phase items (`TrainingNetwork.forEachImageGroup`).
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0

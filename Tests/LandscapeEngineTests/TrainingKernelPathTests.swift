@@ -65,20 +65,27 @@ final class TrainingKernelPathTests: XCTestCase {
         }
     }
 
+    /// 8×8 images make one image group per phase; 32×32 ones several (2 images each on the 16-channel layers,
+    /// `TrainingNetwork.imagesPerGroup`), handed to whichever of 2 or 3 threads comes free: the same bits as 1.
     func testKernelPathsDoNotDependOnTheThreadCount() throws {
         for algorithm in [ConvolutionAlgorithm.winograd, .winograd4, .direct] {
-            let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))
-            let (images, labels) = Self.batch(count: 7, channels: 3, height: 8, width: 8, seed: 10)
-            var results: [[Float]] = []
-            for threads in [1, 2] {
-                var model = ForwardPassTests.randomModel(arch, seed: 11)
-                let network = try TrainingNetwork(architecture: arch, batchCapacity: 7, height: 8, width: 8,
-                                                  threads: threads, convolution: algorithm)
-                var sgd = try SGD(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
-                for _ in 0..<3 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
-                results.append(network.gradients + model.values)
+            for size in [8, 32] {
+                let arch = try ResNetArchitecture(depth: 8, activation: Activation(.swish))
+                let (images, labels) = Self.batch(count: 7, channels: 3, height: size, width: size, seed: 10)
+                // A 16-channel phase's group (its input and output planes) at 32×32 holds fewer than the 7 images.
+                XCTAssertEqual(TrainingNetwork.imagesPerGroup(floatsPerImage: 2 * 16 * size * size) < 7, size == 32)
+                var results: [[Float]] = []
+                for threads in [1, 2, 3] {
+                    var model = ForwardPassTests.randomModel(arch, seed: 11)
+                    let network = try TrainingNetwork(architecture: arch, batchCapacity: 7, height: size, width: size,
+                                                      threads: threads, convolution: algorithm)
+                    var sgd = try SGD(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
+                    for _ in 0..<3 { _ = try network.trainStep(model: &model, optimizer: &sgd, images: images, labels: labels) }
+                    results.append(network.gradients + model.values)
+                }
+                XCTAssertEqual(results[0], results[1], "\(algorithm), \(size)x\(size), 2 threads against 1")
+                XCTAssertEqual(results[0], results[2], "\(algorithm), \(size)x\(size), 3 threads against 1")
             }
-            XCTAssertEqual(results[0], results[1], "\(algorithm)")
         }
     }
 

@@ -227,11 +227,12 @@ public final class TrainingNetwork: @unchecked Sendable {
 
     /// Floats a group of images writes and reads back within one phase (`forwardGroupSize`,
     /// `backwardGroupSize`): 256 KiB, half the L2 of a Zen 3 core (512 KiB), the rest for the kernels'
-    /// filters and scratch; 2 images on the 16-channel 28×28 layers, 5 to 10 on the deeper ones. Not tuned:
-    /// on the loaded Zen 3 of 2026-12-07 (AMD EPYC family 25 model 1, load 6-8) the groups within static shards
-    /// gave no measurable change (`landscape train`, 1 thread, 8 alternated rounds); handing them to the free
-    /// thread cut the profile's join waits from 34 to 20 % of the thread time (medians of 5 alternated
-    /// rounds; docs/performance-log.md, train15).
+    /// filters and scratch; 2 images on the 16-channel 28×28 layers, 5 to 10 on the deeper ones. On the loaded
+    /// Zen 3 of 2026-12-07 (AMD EPYC family 25 model 1, load 6-8) the groups within static shards gave no
+    /// measurable change (`landscape train`, 1 thread, 8 alternated rounds); handing them to the free thread cut
+    /// the profile's join waits from 34 to 20 % of the thread time (medians of 5 alternated rounds; train15).
+    /// 16, 64 and 256 Ki floats, quiet, same weights: no size measurably better (two sets of 4 and 6 alternated
+    /// rounds pointing opposite ways; docs/performance-log.md, 2026-12-07 13:17).
     static let groupFloats = 65_536
 
     static func imagesPerGroup(floatsPerImage: Int) -> Int { max(1, groupFloats / max(1, floatsPerImage)) }
@@ -254,11 +255,9 @@ public final class TrainingNetwork: @unchecked Sendable {
     /// making it wait at the join as a static split by shards does.
     func forEachImageGroup(batch: Int, groupSize: Int, _ body: (Int, Range<Int>) -> Void) {
         let groups = (batch + groupSize - 1) / groupSize
-        let next = GroupCounter()
+        let next = Counter()
         onThreads { thread in
-            while true {
-                let group = next.take()
-                guard group < groups else { return }
+            while let group = next.take(below: groups) {
                 body(thread, (group * groupSize)..<min(batch, (group + 1) * groupSize))
             }
         }
@@ -278,21 +277,19 @@ public final class TrainingNetwork: @unchecked Sendable {
             firstGroup.append(firstGroup[shard] + (images(ofShard: shard, batch: batch).count + groupSize - 1) / groupSize)
         }
         let items = shardCount + firstGroup[shardCount]
-        let progress = PhaseProgress(shards: shardCount)
+        let next = Counter(), readiness = ShardReadiness(shards: shardCount)
         onThreads { thread in
-            while true {
-                let item = progress.take()
-                guard item < items else { return }
+            while let item = next.take(below: items) {
                 if item < self.shardCount {
                     let images = self.images(ofShard: item, batch: batch)
-                    if !images.isEmpty { shardWork(thread, item, images) { progress.markReady(item) } }
-                    progress.markReady(item)
+                    if !images.isEmpty { shardWork(thread, item, images) { readiness.markReady(item) } }
+                    readiness.markReady(item)
                     continue
                 }
                 let group = item - self.shardCount
                 var shard = 0
                 while firstGroup[shard + 1] <= group { shard += 1 }
-                progress.waitUntilReady(shard)
+                readiness.waitUntilReady(shard)
                 let images = self.images(ofShard: shard, batch: batch)
                 let first = images.lowerBound + (group - firstGroup[shard]) * groupSize
                 groupWork(thread, first..<min(first + groupSize, images.upperBound))
@@ -339,34 +336,12 @@ struct StepPointers: @unchecked Sendable {
     let labels: UnsafePointer<Int32>
 }
 
-/// The next group to hand out in `TrainingNetwork.forEachImageGroup`.
-final class GroupCounter: @unchecked Sendable {
-    private var next = 0
-    private let lock = NSLock()
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        next += 1
-        return next - 1
-    }
-}
-
-/// The next item to hand out in `TrainingNetwork.forEachShardThenImageGroup`, and which shards are ready for
-/// their groups.
-final class PhaseProgress: @unchecked Sendable {
-    private var next = 0
+/// Which shards of `TrainingNetwork.forEachShardThenImageGroup` are ready for their groups.
+final class ShardReadiness: @unchecked Sendable {
     private var ready: [Bool]
     private let lock = NSLock()
 
     init(shards: Int) { ready = Array(repeating: false, count: shards) }
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        next += 1
-        return next - 1
-    }
 
     func markReady(_ shard: Int) {
         lock.lock()
