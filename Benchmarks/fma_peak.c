@@ -1,5 +1,5 @@
 // The single-core fp32 FMA peak this machine really delivers, for issue 20's "convolution arithmetic at >= 60 %
-// of the FMA peak": 12 independent accumulators (more than latency x pipes on the CPUs met so far), one FMA each
+// of the FMA peak" (`landscape bench` runs the same loop, FMAPeak.c, after each timed run): 12 independent accumulators (more than latency x pipes on the CPUs met so far), one FMA each
 // per step, on 8 lanes (AVX2) and 16 (AVX-512), timed in thread CPU time, best of 7 runs. Clocks drift with the
 // load of the VM's neighbours, so run it in the same window as the figures it divides.
 //   clang -O2 -o /tmp/fma-peak Benchmarks/fma_peak.c && /tmp/fma-peak

@@ -103,6 +103,29 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
         return kernel.isOneDNN && !OneDNN.supports(activation) ? .ours(fallback) : kernel
     }
 
+    /// The multiplies ×2 this plan's kernels really do per image of `architecture`'s networks (the
+    /// convolutions and the classifier): a direct convolution's FLOPs, ÷ 2.25 where Winograd F(2×2, 3×3)
+    /// computes a stride-1 layer and ÷ 4 where F(4×4, 3×3) does (36 multiplies per 4×4 output tile and channel
+    /// pair against 144; the transforms' additions not counted). oneDNN's and BLAS's layers count as direct.
+    /// What `landscape bench` divides by the FMA peak (issue 20's target counts multiplies this way).
+    public func multiplyFLOPs(_ architecture: ResNetArchitecture, height: Int, width: Int) -> Double {
+        let direct = architecture.convolutionFLOPs(height: height, width: width)
+        var total = Double(2 * ResNetArchitecture.stageWidths.last! * architecture.classCount)
+        for (index, flops) in direct.enumerated() {
+            let layer = LayerClass.of(convolution: index, blocksPerStage: architecture.blocksPerStage)
+            var divisor = 1.0
+            if layer.stride == 1, case .ours(let algorithm) = kernel(layer, activation: architecture.activation) {
+                switch algorithm.effective {
+                case .winograd4: divisor = 4
+                case .winograd: divisor = 2.25
+                default: break
+                }
+            }
+            total += Double(flops) / divisor
+        }
+        return total
+    }
+
     /// Whether any class runs on oneDNN.
     public var usesOneDNN: Bool { kernels.values.contains { $0.isOneDNN } }
 

@@ -12,6 +12,17 @@ public enum LayerBenchmark {
         public var flops: Double {
             Double(2 * outChannels * channels * 9 * ((height - 1) / stride + 1) * ((width - 1) / stride + 1))
         }
+        /// The multiplies ×2 `algorithm` really does per image on this shape: `flops` ÷ 4 for F(4×4, 3×3),
+        /// ÷ 2.25 for F(2×2, 3×3) (stride 1 only: at stride 2 both run the direct kernel), else `flops`
+        /// (as `ConvolutionPlan.multiplyFLOPs` counts the network).
+        public func multiplyFLOPs(_ algorithm: ConvolutionAlgorithm) -> Double {
+            guard stride == 1 else { return flops }
+            switch algorithm.effective {
+            case .winograd4: return flops / 4
+            case .winograd: return flops / 2.25
+            default: return flops
+            }
+        }
     }
 
     /// The distinct convolution shapes of a CIFAR ResNet on H×W images (stem, each stage's stride-2 entry, its stride-1 body).

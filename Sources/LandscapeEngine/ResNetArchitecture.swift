@@ -68,17 +68,22 @@ public struct ResNetArchitecture: Sendable, Hashable, Codable, CustomStringConve
 
     /// Multiply-adds ×2 of one forward pass on an image of the given size.
     public func forwardFLOPs(height: Int, width: Int) -> Int {
-        var flops = 0
+        convolutionFLOPs(height: height, width: width).reduce(0, +) + 2 * Self.stageWidths.last! * classCount
+    }
+
+    /// Multiply-adds ×2 of each 3x3 convolution computed directly, per image of the given size, in
+    /// `InferenceNetwork`'s order: the stem, then conv1 and conv2 of each block.
+    public func convolutionFLOPs(height: Int, width: Int) -> [Int] {
         var h = height, w = width, channels = inputChannels
-        flops += 2 * Self.stageWidths[0] * channels * 9 * h * w
+        var flops = [2 * Self.stageWidths[0] * channels * 9 * h * w]
         channels = Self.stageWidths[0]
         for (stage, width) in Self.stageWidths.enumerated() {
             for block in 0..<blocksPerStage {
                 if stage > 0 && block == 0 { h = (h + 1) / 2; w = (w + 1) / 2 }
-                flops += 2 * width * channels * 9 * h * w + 2 * width * width * 9 * h * w
+                flops += [2 * width * channels * 9 * h * w, 2 * width * width * 9 * h * w]
                 channels = width
             }
         }
-        return flops + 2 * channels * classCount
+        return flops
     }
 }

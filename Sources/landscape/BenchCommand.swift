@@ -60,7 +60,8 @@ struct BenchCommand: ParsableCommand {
         var rows: [[String: Double]] = []
         if !json { print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
         if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
-        if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)") }
+        if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)"
+                         + "   GFLOP/CPU-s (multiplies done)   % of FMA peak (median of runs)") }
         let algorithmList = try algorithms.split(separator: ",").map {
             guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
                 throw ValidationError("unknown algorithm '\($0)': expected one of "
@@ -77,9 +78,16 @@ struct BenchCommand: ParsableCommand {
                 // All timed calls together (images over summed seconds): what a whole run of many calls, such as
                 // a surface's points, is compared with; the median alone leaves out the slow calls.
                 var timed: [KernelISA: (images: Int, seconds: Double, cpuSeconds: Double)] = [:]
+                // Issue 20's figure: the multiplies the kernels really do per CPU-second against one core's FMA
+                // peak, measured right after each timed run (a drifting clock moves both), median of the runs.
+                var multiplyFLOPs: [KernelISA: Double] = [:], peakShares: [KernelISA: [Double]] = [:]
+                var peaks: [Double] = []
                 for round in -1..<repeats {   // round -1: warm-up (workspaces, caches)
                     for isa in isaList {
                         try KernelISA.select(isa)
+                        if multiplyFLOPs[isa] == nil {   // what runs depends on the ISA selected (portable: BLAS)
+                            multiplyFLOPs[isa] = evaluator.plan(for: arch).multiplyFLOPs(arch, height: 32, width: 32)
+                        }
                         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.processCPUSeconds()
                         _ = try evaluator.evaluate(networks[isa]!, on: data)
                         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -90,6 +98,11 @@ struct BenchCommand: ParsableCommand {
                             timed[isa, default: (0, 0, 0)].images += images
                             timed[isa, default: (0, 0, 0)].seconds += seconds
                             timed[isa, default: (0, 0, 0)].cpuSeconds += cpuSeconds
+                            if let peak = FMAPeak.measure() {
+                                peaks.append(peak.gflops)
+                                peakShares[isa, default: []].append(
+                                    Double(images) / max(cpuSeconds, 1e-9) * multiplyFLOPs[isa]! / 1e9 / peak.gflops)
+                            }
                         }
                     }
                 }
@@ -100,6 +113,8 @@ struct BenchCommand: ParsableCommand {
                     let cpuSorted = cpuRates[isa]!.sorted()
                     let cpuMedian = cpuSorted[cpuSorted.count / 2]
                     let all = timed[isa]!
+                    let multiplyRate = cpuMedian * multiplyFLOPs[isa]! / 1e9
+                    let share = peakShares[isa].map { $0.sorted()[$0.count / 2] }
                     let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn"
                         : evaluator.plan.isUniform ? isa.rawValue : "\(isa.rawValue)+"   // +: a per-layer plan with oneDNN or direct layers
                     rows.append(["winograd": algorithm == .winograd ? 1 : 0, "winograd4": algorithm == .winograd4 ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
@@ -110,11 +125,16 @@ struct BenchCommand: ParsableCommand {
                                  "min": sorted.first!, "max": sorted.last!, "gflops": median * flopsPerImage / 1e9,
                                  "images_per_cpu_second": cpuMedian,
                                  "images_per_second_all_calls": Double(all.images) / max(all.seconds, 1e-9),
-                                 "images_per_cpu_second_all_calls": Double(all.images) / max(all.cpuSeconds, 1e-9)])
+                                 "images_per_cpu_second_all_calls": Double(all.images) / max(all.cpuSeconds, 1e-9),
+                                 "multiply_flops_per_image": multiplyFLOPs[isa]!,
+                                 "multiply_gflops_per_cpu_second": multiplyRate]
+                                .merging(share.map { ["fma_peak_share": $0, "fma_peak_gflops": peaks.sorted()[peaks.count / 2]] } ?? [:]) { a, _ in a })
                     if !json {
-                        print(String(format: "%-9@  %-8@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f   %8.1f", algorithm.rawValue,
-                                     kernel, batch, threadCount, median, sorted.first!, sorted.last!, median * flopsPerImage / 1e9,
-                                     cpuMedian))
+                        print(String(format: "%-9@  %-8@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f   %8.1f   %6.1f   %@",
+                                     algorithm.rawValue, kernel, batch, threadCount, median, sorted.first!, sorted.last!,
+                                     median * flopsPerImage / 1e9, cpuMedian, multiplyRate,
+                                     share.map { String(format: "%.1f %% of %.1f (%@)", 100 * $0, peaks.sorted()[peaks.count / 2],
+                                                        FMAPeak.isa?.rawValue ?? "") } ?? "-"))
                     }
                 }
             }
@@ -122,6 +142,7 @@ struct BenchCommand: ParsableCommand {
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows,
+                                                                  "fma_peak_isa": FMAPeak.isa?.rawValue ?? "none",
                                                                   "system": Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) })],
                                                   options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -139,21 +160,31 @@ struct BenchCommand: ParsableCommand {
         let batch = try parseList(batches)[0]
         let layerActivation = try Activation(parsing: activation)
         print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
-        print("layer shape            algorithm   µs/image (median of \(repeats) rounds, \(activation))   GFLOP/s (direct-conv FLOPs)")
+        print("layer shape            algorithm   µs/image (median of \(repeats) rounds, \(activation))   GFLOP/s (direct-conv FLOPs)"
+              + "   % of FMA peak (multiplies done, median of rounds)")
         for shape in LayerBenchmark.shapes() {
-            var times: [ConvolutionAlgorithm: [Double]] = [:]
+            var times: [ConvolutionAlgorithm: [Double]] = [:], shares: [ConvolutionAlgorithm: [Double]] = [:]
             for _ in 0..<repeats {
+                var perImage: [ConvolutionAlgorithm: Double] = [:]
                 for algorithm in algorithmList {
                     if let seconds = try LayerBenchmark.seconds(algorithm, shape, batch: batch, repeats: 5, activation: layerActivation) {
+                        perImage[algorithm] = seconds / Double(batch)
                         times[algorithm, default: []].append(seconds / Double(batch))
+                    }
+                }
+                // The peak right after the round it divides (1 thread: the layers run on this one).
+                if let peak = FMAPeak.measure() {
+                    for (algorithm, seconds) in perImage {
+                        shares[algorithm, default: []].append(shape.multiplyFLOPs(algorithm) / seconds / 1e9 / peak.gflops)
                     }
                 }
             }
             for algorithm in algorithmList {
                 guard let list = times[algorithm]?.sorted() else { continue }
                 let perImage = list[list.count / 2]
-                print(String(format: "%-22@ %-10@  %10.1f   %8.1f", shape.description, algorithm.rawValue, perImage * 1e6,
-                             shape.flops / perImage / 1e9))
+                let share = shares[algorithm].map { $0.sorted()[$0.count / 2] }
+                print(String(format: "%-22@ %-10@  %10.1f   %8.1f   %@", shape.description, algorithm.rawValue, perImage * 1e6,
+                             shape.flops / perImage / 1e9, share.map { String(format: "%.1f %%", 100 * $0) } ?? "-"))
             }
         }
     }

@@ -81,6 +81,36 @@ final class ConvolutionPlanTests: XCTestCase {
                                  .onednnReordered, .ours(.winograd)])
     }
 
+    /// The multiplies each plan really does (what `landscape bench` divides by the FMA peak), against ResNet-20's
+    /// shapes written out here: a direct convolution's 2 · O · C · 9 · H · W, ÷ 4 for F(4×4) and ÷ 2.25 for F(2×2)
+    /// at stride 1, the stride-2 layers and oneDNN's always direct; the classifier's 2 · 64 · 10.
+    func testMultiplyFLOPsCountWhatEachKernelMultiplies() throws {
+        let arch = try ResNetArchitecture(depth: 20)
+        func direct(_ c: Int, _ o: Int, _ size: Int) -> Double { Double(2 * o * c * 9 * size * size) }
+        let stem = direct(3, 16, 32), stage1 = direct(16, 16, 32), down2 = direct(16, 32, 16), stage2 = direct(32, 32, 16)
+        let down3 = direct(32, 64, 8), stage3 = direct(64, 64, 8), classifier = Double(2 * 64 * 10)
+        func expected(stem s: Double, stride1 divisor: Double) -> Double {
+            s + (6 * stage1 + 5 * stage2 + 5 * stage3) / divisor + down2 + down3 + classifier
+        }
+        XCTAssertEqual(ConvolutionPlan.uniform(.direct).multiplyFLOPs(arch, height: 32, width: 32),
+                       Double(arch.forwardFLOPs(height: 32, width: 32)))
+        XCTAssertEqual(expected(stem: stem, stride1: 1), 81_102_080, "ResNet-20's direct FLOPs on 32x32 images")
+        guard DirectConvolution.isAvailable else { return }   // elsewhere every algorithm runs as im2col
+        XCTAssertEqual(ConvolutionPlan.uniform(.winograd4).multiplyFLOPs(arch, height: 32, width: 32),
+                       expected(stem: stem / 4, stride1: 4), accuracy: 1e-3)
+        XCTAssertEqual(ConvolutionPlan.uniform(.winograd).multiplyFLOPs(arch, height: 32, width: 32),
+                       expected(stem: stem / 2.25, stride1: 2.25), accuracy: 1e-3)
+        let mixed = ConvolutionPlan(kernels: [.stem: .ours(.direct), .stage1: .ours(.winograd4), .stage2: .onednnReordered,
+                                              .stage3: .ours(.winograd), .downsample2: .ours(.winograd4),
+                                              .downsample3: .onednnCNHW], fallback: .winograd4)
+        XCTAssertEqual(mixed.multiplyFLOPs(arch, height: 32, width: 32),
+                       stem + 6 * stage1 / 4 + 5 * stage2 + 5 * stage3 / 2.25 + down2 + down3 + classifier, accuracy: 1e-3)
+        let shape = LayerBenchmark.shapes()[1]   // 16→16 32x32 s1
+        XCTAssertEqual(shape.multiplyFLOPs(.winograd4), stage1 / 4)
+        XCTAssertEqual(shape.multiplyFLOPs(.winograd), stage1 / 2.25)
+        XCTAssertEqual(LayerBenchmark.shapes()[2].multiplyFLOPs(.winograd4), down2, "stride 2 runs direct")
+    }
+
     func testKernelNamesAndCacheNamesRoundTrip() {
         for kernel in LayerKernel.candidates + [.ours(.im2col)] { XCTAssertEqual(LayerKernel(name: kernel.description), kernel) }
         XCTAssertNil(LayerKernel(name: "auto"))
