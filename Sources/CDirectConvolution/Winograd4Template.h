@@ -102,6 +102,24 @@ V_KERNEL V_TYPE V_NAME(epilogue4_values)(V_TYPE sums, V_TYPE other, int has_bias
     return V_NAME(activate)(value, activation);
 }
 
+// Whether the epilogue applies Swish or Mish, whose exp chains epilogue4_vectors interleaves (ReLU's code stays
+// as it was: a constant false where the output transform is specialized on ReLU).
+V_KERNEL int V_NAME(activation_has_exp)(int has_bias, int activation) {
+    return has_bias && (activation == DIRECT_CONVOLUTION_SWISH || activation == DIRECT_CONVOLUTION_MISH);
+}
+
+// epilogue4_values on 4 vectors, in place (values[k] the sums, others[k] what is added): the activation through
+// activate4, which issues the four vectors' exp chains together. The same operations, so the same bits.
+V_KERNEL void V_NAME(epilogue4_vectors)(V_TYPE values[4], const V_TYPE others[4], int has_bias, V_TYPE bias,
+                                        int has_residual, int activation) {
+    for (int k = 0; k < 4; k++) {
+        if (!has_bias) { values[k] = V_ADD(others[k], values[k]); continue; }
+        values[k] = V_ADD(values[k], bias);
+        if (has_residual) values[k] = V_ADD(values[k], others[k]);
+    }
+    if (has_bias) V_NAME(activate4)(values, activation);
+}
+
 // Gathered: V[xi][c][t] (at v + xi * xi_stride + c * tile_stride + t) for the `lanes` tiles (a multiple of 16)
 // at `offsets` (each tile's 6x6 input from the start of its padded image's channel 0; lanes past the chunk's
 // tiles at offset 0). Tiles outermost: their addresses are computed once for all channels.
@@ -190,6 +208,13 @@ V_KERNEL void V_NAME(output_rows_contiguous)(V_TYPE s[6][4], const long corner[4
         V_TYPE y[4], w[4];
         V_NAME(output_transform6)(row, y);
         V_NAME(transpose4)(y, w);   // w[q]: group q's row r, as in memory
+        if (inside && V_NAME(activation_has_exp)(has_bias, activation)) {   // whole rows: 4 exps together
+            V_TYPE more[4];
+            for (int q = 0; q < 4; q++) more[q] = !has_bias || has_residual ? V_LOADU(other + corner[q] + r * rs) : w[q];
+            V_NAME(epilogue4_vectors)(w, more, has_bias, bias, has_residual, activation);
+            for (int q = 0; q < 4; q++) V_STOREU(out + corner[q] + r * rs, w[q]);
+            continue;
+        }
         for (int q = 0; q < 4; q++) {
             const long at = corner[q] + r * rs;
             if (!inside && (r >= depth[q] || span[q] <= 0)) continue;
@@ -228,8 +253,12 @@ V_KERNEL void V_NAME(output_rows_gathered)(V_TYPE s[6][4], const long corner[V_W
                 for (int k = 0; k < 4; k++) loaded[k] = W4_LOAD_QUARTERS_MASKED(a, k, n[r]);
             V_NAME(transpose4)(loaded, more);   // lane = tile, as y
         }
-        for (int j = 0; j < 4; j++)
-            y[j] = V_NAME(epilogue4_values)(y[j], more[j], has_bias, bias, has_residual, activation);
+        if (V_NAME(activation_has_exp)(has_bias, activation)) {
+            V_NAME(epilogue4_vectors)(y, more, has_bias, bias, has_residual, activation);
+        } else {
+            for (int j = 0; j < 4; j++)
+                y[j] = V_NAME(epilogue4_values)(y[j], more[j], has_bias, bias, has_residual, activation);
+        }
         V_NAME(transpose4)(y, w);
         if (whole)
             for (int k = 0; k < 4; k++) V_STORE_QUARTERS(p, k, 0, w[k], count);
