@@ -8,7 +8,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Forward-pass throughput of a ResNet (images/s, GFLOP/s): median of repeated runs.")
 
     @Option(help: "Network depth (6n+2).") var depth = 20
-    @Option(help: "Activation (relu, swish, mish, ...).") var activation = "relu"
+    @Option(help: "Activation (relu, swish, mish, ...), or a comma-separated list: alternated run by run, each reported against the first in the same round (issue 20: Swish and Mish at >= 90 % of ReLU).")
+    var activation = "relu"
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
     var batches = "8,32,128"
     @Option(help: "Thread counts to try, comma-separated.") var threads = "1,2"
@@ -35,9 +36,13 @@ struct BenchCommand: ParsableCommand {
             }
             return
         }
-        let arch = try ResNetArchitecture(depth: depth, activation: Activation(parsing: activation))
+        let activations = try activation.split(separator: ",").map { try Activation(parsing: String($0)) }
+        guard let first = activations.first, Set(activations.map(\.description)).count == activations.count else {
+            throw ValidationError("--activation: expected one activation or a comma-separated list without repeats, got '\(activation)'")
+        }
         if layers {
-            try runLayers(report)
+            guard activations.count == 1 else { throw ValidationError("--layers takes one --activation") }
+            try runLayers(report, activation: first)
             return
         }
         let isaList = try kernels.split(separator: ",").map { name -> KernelISA in
@@ -47,21 +52,33 @@ struct BenchCommand: ParsableCommand {
             guard isa.isSupported else { throw KernelISAError.unsupported(isa, cpu: CPUFeatures.current.summary) }
             return isa
         }
-        // One network per ISA: a network packs its weights for the register kernels (or not, for portable)
+        // What alternates run by run inside each configuration: every ISA with every activation, so that a load
+        // on the machine falls on all of them alike (and an activation's rate is compared with the first
+        // activation's in the same round).
+        struct Variant: Hashable { let isa: KernelISA, activation: Int }
+        let variants = isaList.reduce(into: [Variant]()) { list, isa in
+            for index in activations.indices where !list.contains(Variant(isa: isa, activation: index)) {
+                list.append(Variant(isa: isa, activation: index))
+            }
+        }
+        let architectures = try activations.map { try ResNetArchitecture(depth: depth, activation: $0) }
+        // One network per variant: a network packs its weights for the register kernels (or not, for portable)
         // when it is built.
-        let model = BenchFixture.model(arch)
-        var networks: [KernelISA: InferenceNetwork] = [:]
-        for isa in isaList where networks[isa] == nil {
-            try KernelISA.select(isa)
-            networks[isa] = InferenceNetwork(model)
+        var networks: [Variant: InferenceNetwork] = [:]
+        for variant in variants {
+            try KernelISA.select(variant.isa)
+            networks[variant] = InferenceNetwork(BenchFixture.model(architectures[variant.activation]))
         }
         let data = try BenchFixture.images(count: images)
-        let flopsPerImage = Double(arch.forwardFLOPs(height: 32, width: 32))
-        var rows: [[String: Double]] = []
+        let flopsPerImage = Double(architectures[0].forwardFLOPs(height: 32, width: 32))
+        var rows: [[String: Any]] = []
         if !json { print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
-        if !json { print("\(arch.description), \(images) images of 3x32x32 per run, median of \(repeats) runs") }
+        let names = activations.map(\.description)
+        if !json { print("\(architectures[0].description), \(images) images of 3x32x32 per run, median of \(repeats) runs"
+                         + (names.count > 1 ? "; activations \(names.joined(separator: ", ")) alternated run by run" : "")) }
         if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)"
-                         + "   GFLOP/CPU-s (multiplies done)   % of FMA peak (median of runs)") }
+                         + "   GFLOP/CPU-s (multiplies done)   % of FMA peak (median of runs)"
+                         + (names.count > 1 ? "   activation: img/CPU-s against \(names[0])'s in the same round (median)" : "")) }
         let algorithmList = try algorithms.split(separator: ",").map {
             guard let a = ConvolutionAlgorithm(rawValue: String($0)) else {
                 throw ValidationError("unknown algorithm '\($0)': expected one of "
@@ -72,76 +89,86 @@ struct BenchCommand: ParsableCommand {
         for algorithm in algorithmList {
         for threadCount in try parseList(threads) {
             for batch in try parseList(batches) {
-                // The ISAs alternate run by run, so that a load on the machine falls on all of them alike.
                 let evaluator = Evaluator(threads: threadCount, microBatch: batch, algorithm: algorithm)
-                var rates: [KernelISA: [Double]] = [:], cpuRates: [KernelISA: [Double]] = [:]
+                var rates: [Variant: [Double]] = [:], cpuRates: [Variant: [Double]] = [:]
                 // All timed calls together (images over summed seconds): what a whole run of many calls, such as
                 // a surface's points, is compared with; the median alone leaves out the slow calls.
-                var timed: [KernelISA: (images: Int, seconds: Double, cpuSeconds: Double)] = [:]
+                var timed: [Variant: (images: Int, seconds: Double, cpuSeconds: Double)] = [:]
                 // Issue 20's figure: the multiplies the kernels really do per CPU-second against one core's FMA
                 // peak, measured right after each timed run (a drifting clock moves both), median of the runs.
-                var multiplyFLOPs: [KernelISA: Double] = [:], peakShares: [KernelISA: [Double]] = [:]
+                var multiplyFLOPs: [Variant: Double] = [:], peakShares: [Variant: [Double]] = [:]
                 var peaks: [Double] = []
                 for round in -1..<repeats {   // round -1: warm-up (workspaces, caches)
-                    for isa in isaList {
-                        try KernelISA.select(isa)
-                        if multiplyFLOPs[isa] == nil {   // what runs depends on the ISA selected (portable: BLAS)
-                            multiplyFLOPs[isa] = evaluator.plan(for: arch).multiplyFLOPs(arch, height: 32, width: 32)
+                    for variant in variants {
+                        try KernelISA.select(variant.isa)
+                        let arch = architectures[variant.activation]
+                        if multiplyFLOPs[variant] == nil {   // what runs depends on the ISA selected (portable: BLAS)
+                            multiplyFLOPs[variant] = evaluator.plan(for: arch).multiplyFLOPs(arch, height: 32, width: 32)
                         }
                         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.processCPUSeconds()
-                        _ = try evaluator.evaluate(networks[isa]!, on: data)
+                        _ = try evaluator.evaluate(networks[variant]!, on: data)
                         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                         let cpuSeconds = Self.processCPUSeconds() - cpuStart
                         if round >= 0 {
-                            rates[isa, default: []].append(Double(images) / seconds)
-                            cpuRates[isa, default: []].append(Double(images) / max(cpuSeconds, 1e-9))
-                            timed[isa, default: (0, 0, 0)].images += images
-                            timed[isa, default: (0, 0, 0)].seconds += seconds
-                            timed[isa, default: (0, 0, 0)].cpuSeconds += cpuSeconds
+                            rates[variant, default: []].append(Double(images) / seconds)
+                            cpuRates[variant, default: []].append(Double(images) / max(cpuSeconds, 1e-9))
+                            timed[variant, default: (0, 0, 0)].images += images
+                            timed[variant, default: (0, 0, 0)].seconds += seconds
+                            timed[variant, default: (0, 0, 0)].cpuSeconds += cpuSeconds
                             if let peak = FMAPeak.measure() {
                                 peaks.append(peak.gflops)
-                                peakShares[isa, default: []].append(
-                                    Double(images) / max(cpuSeconds, 1e-9) * multiplyFLOPs[isa]! / 1e9 / peak.gflops)
+                                peakShares[variant, default: []].append(
+                                    Double(images) / max(cpuSeconds, 1e-9) * multiplyFLOPs[variant]! / 1e9 / peak.gflops)
                             }
                         }
                     }
                 }
-                for isa in isaList where rates[isa] != nil {
-                    let sorted = rates[isa]!.sorted()
-                    rates[isa] = nil   // an ISA listed twice is reported once
+                for variant in variants {
+                    let isa = variant.isa
+                    let sorted = rates[variant]!.sorted()
                     let median = sorted[sorted.count / 2]
-                    let cpuSorted = cpuRates[isa]!.sorted()
+                    let cpuSorted = cpuRates[variant]!.sorted()
                     let cpuMedian = cpuSorted[cpuSorted.count / 2]
-                    let all = timed[isa]!
-                    let multiplyRate = cpuMedian * multiplyFLOPs[isa]! / 1e9
-                    let share = peakShares[isa].map { $0.sorted()[$0.count / 2] }
+                    let all = timed[variant]!
+                    let multiplyRate = cpuMedian * multiplyFLOPs[variant]! / 1e9
+                    let share = peakShares[variant].map { $0.sorted()[$0.count / 2] }
+                    let peak = peaks.isEmpty ? nil : peaks.sorted()[peaks.count / 2]
+                    // Against the first activation on the same ISA, run by run (the same round's two runs).
+                    let firstRates = cpuRates[Variant(isa: isa, activation: 0)]!
+                    let paired = zip(cpuRates[variant]!, firstRates).map { $0 / $1 }.sorted()
+                    let againstFirst = paired[paired.count / 2]
                     let kernel = algorithm.effective == .im2col ? "blas" : algorithm.effective == .onednn ? "onednn"
                         : evaluator.plan.isUniform ? isa.rawValue : "\(isa.rawValue)+"   // +: a per-layer plan with oneDNN or direct layers
-                    rows.append(["winograd": algorithm == .winograd ? 1 : 0, "winograd4": algorithm == .winograd4 ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
-                                 "onednn": algorithm == .onednn ? 1 : 0, "auto": algorithm == .auto ? 1 : 0,
-                                 "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,
-                                 "portable": isa == .portable ? 1 : 0,
-                                 "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
-                                 "min": sorted.first!, "max": sorted.last!, "gflops": median * flopsPerImage / 1e9,
-                                 "images_per_cpu_second": cpuMedian,
-                                 "images_per_second_all_calls": Double(all.images) / max(all.seconds, 1e-9),
-                                 "images_per_cpu_second_all_calls": Double(all.images) / max(all.cpuSeconds, 1e-9),
-                                 "multiply_flops_per_image": multiplyFLOPs[isa]!,
-                                 "multiply_gflops_per_cpu_second": multiplyRate]
-                                .merging(share.map { ["fma_peak_share": $0, "fma_peak_gflops": peaks.sorted()[peaks.count / 2]] } ?? [:]) { a, _ in a })
+                    var row: [String: Any] = [
+                        "winograd": algorithm == .winograd ? 1 : 0, "winograd4": algorithm == .winograd4 ? 1 : 0, "direct": algorithm == .direct ? 1 : 0,
+                        "onednn": algorithm == .onednn ? 1 : 0, "auto": algorithm == .auto ? 1 : 0,
+                        "avx512": isa == .avx512 && algorithm.effective != .im2col && algorithm.effective != .onednn ? 1 : 0,
+                        "portable": isa == .portable ? 1 : 0, "activation": names[variant.activation],
+                        "batch": Double(batch), "threads": Double(threadCount), "images_per_second": median,
+                        "min": sorted.first!, "max": sorted.last!, "gflops": median * flopsPerImage / 1e9,
+                        "images_per_cpu_second": cpuMedian,
+                        "images_per_second_all_calls": Double(all.images) / max(all.seconds, 1e-9),
+                        "images_per_cpu_second_all_calls": Double(all.images) / max(all.cpuSeconds, 1e-9),
+                        "multiply_flops_per_image": multiplyFLOPs[variant]!,
+                        "multiply_gflops_per_cpu_second": multiplyRate,
+                        "against_first_activation": againstFirst]
+                    if let share, let peak { row["fma_peak_share"] = share; row["fma_peak_gflops"] = peak }
+                    rows.append(row)
                     if !json {
-                        print(String(format: "%-9@  %-8@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f   %8.1f   %6.1f   %@",
+                        let peakText = share.map { String(format: "%.1f %% of %.1f (%@)", 100 * $0, peak ?? 0, FMAPeak.isa?.rawValue ?? "") } ?? "-"
+                        let activationText = names.count > 1
+                            ? String(format: "   %@ %.1f %%", names[variant.activation], 100 * againstFirst) : ""
+                        print(String(format: "%-9@  %-8@  %5d  %7d   %10.1f   %7.1f %7.1f   %6.1f   %8.1f   %6.1f   %@%@",
                                      algorithm.rawValue, kernel, batch, threadCount, median, sorted.first!, sorted.last!,
-                                     median * flopsPerImage / 1e9, cpuMedian, multiplyRate,
-                                     share.map { String(format: "%.1f %% of %.1f (%@)", 100 * $0, peaks.sorted()[peaks.count / 2],
-                                                        FMAPeak.isa?.rawValue ?? "") } ?? "-"))
+                                     median * flopsPerImage / 1e9, cpuMedian, multiplyRate, peakText, activationText))
                     }
                 }
             }
         }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: ["architecture": arch.description, "results": rows,
+            let data = try JSONSerialization.data(withJSONObject: ["architecture": architectures[0].description, "results": rows,
+                                                                  "activations": names,
                                                                   "fma_peak_isa": FMAPeak.isa?.rawValue ?? "none",
                                                                   "system": Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) })],
                                                   options: [.prettyPrinted, .sortedKeys])
@@ -150,7 +177,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// `--layers`: per shape, the median microseconds per image of each algorithm (rounds alternate the algorithms).
-    private func runLayers(_ report: [(key: String, value: String)]) throws {
+    private func runLayers(_ report: [(key: String, value: String)], activation layerActivation: Activation) throws {
         let algorithmList = try algorithms.split(separator: ",").map { name -> ConvolutionAlgorithm in
             guard let a = ConvolutionAlgorithm(rawValue: String(name)), a != .im2col, a != .auto else {
                 throw ValidationError("--layers: '\(name)': expected winograd, winograd4, direct or onednn")
@@ -158,7 +185,6 @@ struct BenchCommand: ParsableCommand {
             return a
         }
         let batch = try parseList(batches)[0]
-        let layerActivation = try Activation(parsing: activation)
         print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
         print("layer shape            algorithm   µs/image (median of \(repeats) rounds, \(activation))   GFLOP/s (direct-conv FLOPs)"
               + "   % of FMA peak (multiplies done, median of rounds)")
