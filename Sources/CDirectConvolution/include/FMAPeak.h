@@ -6,7 +6,7 @@
 // clocks drift with its neighbours' load). 12 independent accumulators, one FMA each per step (more chains than
 // latency x pipes on every CPU met so far), `steps` steps, timed in thread CPU time. `lanes` is 8 (AVX2 + FMA)
 // or 16 (AVX-512F); returns GFLOP/s (2 per FMA lane), or 0 where the CPU or the OS lacks the ISA or lanes is
-// neither. Benchmarks/fma_peak.c is the same loop as a stand-alone program.
+// neither. Benchmarks/fma_peak.c runs it as a stand-alone program.
 double landscape_fma_gflops(int lanes, long steps);
 
 #endif
