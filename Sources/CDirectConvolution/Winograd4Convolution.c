@@ -42,8 +42,14 @@
 // forward, 1 thread, 1,700 img/CPU-s with 48 against 1,497 with 32; 32->32 16x16 layer 23.9 against 29.0 us
 // an image. AVX2 (4 x 16 blocks), 1 thread: 16: 1,424, 32: 1,432, 48: 1,295 img/CPU-s (medians of 3).
 // With 64 channels a 48-tile chunk's V and M take 2 x 442 KiB (L2: 1 MiB a core).
+// 16 on AVX2: on Zen 3 (AMD EPYC family 25 model 1, 512 KiB L2 a core; a 16-channel chunk's V and M then take
+// 2 x 37 KiB, near L1, where 32 tiles took 2 x 74 KiB), the whole ResNet-20 forward (`auto`, ReLU, micro-batch
+// 8), the chunk switched call by call inside one process, 20-30 paired rounds in each of 4 runs: 16 against 32
+// tiles 1.023-1.049x at 1 thread, 1.008-1.037x at 2 (ahead in 14-20 of 20-30 pairs each); 24, 48, 64 and 16
+// only below 32 or 64 channels no better. The same bits (tiles are lanes: each one's sums are the same
+// operations in the same order).
 #ifndef CHUNK4_TILES
-#define CHUNK4_TILES 32
+#define CHUNK4_TILES 16
 #endif
 #ifndef CHUNK4_TILES_AVX512
 #define CHUNK4_TILES_AVX512 48
