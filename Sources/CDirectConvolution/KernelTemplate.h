@@ -147,9 +147,10 @@ V_KERNEL V_TYPE V_NAME(activate)(V_TYPE x, int activation) {
 
 // activate() on 4 vectors at once, in place: the same operations on every lane, so the same bits, but each
 // step of the four exp-and-divide chains issued together. One vector's chain is ~35 dependent operations of
-// 3-4 cycles; issued one after another, the chains of successive vectors overlapped less. Measured on AMD EPYC family 25 model 1 (Zen 3), activate() over an L1-resident array, best of
-// 9 runs in TSC cycles per vector: Mish 10.0 -> 7.6, e^x alone 5.6 -> 4.7 (docs/performance-log.md,
-// 2026-12-07, activate4).
+// 3-4 cycles; issued one after another, the chains of successive vectors overlapped less. Measured on AMD
+// EPYC family 25 model 1 (Zen 3), activate() over an L1-resident array, best of 9 runs in TSC cycles per
+// vector: Mish 10.0 -> 7.6, e^x alone 5.6 -> 4.7; whole Swish and Mish networks 5-6 % faster
+// (docs/performance-log.md, 2026-12-07, activate4).
 V_KERNEL void V_NAME(exp_clamped4)(V_TYPE x[4]) {
     V_MASK below[4];
     V_TYPE shifted[4], r[4], p[4];
