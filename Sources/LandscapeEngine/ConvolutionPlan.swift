@@ -113,15 +113,11 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
         var total = Double(2 * ResNetArchitecture.stageWidths.last! * architecture.classCount)
         for (index, flops) in direct.enumerated() {
             let layer = LayerClass.of(convolution: index, blocksPerStage: architecture.blocksPerStage)
-            var divisor = 1.0
-            if layer.stride == 1, case .ours(let algorithm) = kernel(layer, activation: architecture.activation) {
-                switch algorithm.effective {
-                case .winograd4: divisor = 4
-                case .winograd: divisor = 2.25
-                default: break
-                }
+            if case .ours(let algorithm) = kernel(layer, activation: architecture.activation) {
+                total += algorithm.multiplyFLOPs(direct: Double(flops), stride: layer.stride)
+            } else {
+                total += Double(flops)   // oneDNN
             }
-            total += Double(flops) / divisor
         }
         return total
     }

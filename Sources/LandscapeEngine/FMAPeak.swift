@@ -14,9 +14,7 @@ public enum FMAPeak {
 
     /// The ISA whose peak is the machine's: nil where the CPU has neither AVX2 + FMA nor AVX-512 (no peak
     /// to compare with; the portable path's BLAS is not measured against one).
-    public static var isa: KernelISA? {
-        CPUFeatures.current.usableAVX512 ? .avx512 : CPUFeatures.current.usableAVX2FMA ? .avx2 : nil
-    }
+    public static var isa: KernelISA? { KernelISA.best == .portable ? nil : KernelISA.best }
 
     /// The best of `runs` runs of `steps` steps each (12 FMAs a step: 2 M steps take 5–10 ms on the CPUs met
     /// so far), on the calling thread. nil without a peak ISA.

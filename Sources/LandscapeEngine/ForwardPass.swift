@@ -37,6 +37,19 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// keeps a surface's values the same wherever it is computed or resumed.
     public static var preferred: ConvolutionAlgorithm { DirectConvolution.isAvailable ? .winograd : .im2col }
 
+    /// The multiplies ×2 this algorithm really does on a convolution whose direct form does `direct`: ÷ 4 for
+    /// F(4×4, 3×3) and ÷ 2.25 for F(2×2, 3×3) at stride 1 (36 or 16 multiplies per output tile and channel pair
+    /// against 144 or 36; the transforms' additions not counted), else `direct` (stride 2 runs the direct kernel;
+    /// im2col's GEMM does every multiply). What `landscape bench` divides by the FMA peak.
+    public func multiplyFLOPs(direct: Double, stride: Int) -> Double {
+        guard stride == 1 else { return direct }
+        switch effective {
+        case .winograd4: return direct / 4
+        case .winograd: return direct / 2.25
+        default: return direct
+        }
+    }
+
     /// Winograd F(2×2) or F(4×4): stride-1 layers only (their stride-2 layers run the direct kernel).
     public var isWinograd: Bool { self == .winograd || self == .winograd4 }
 

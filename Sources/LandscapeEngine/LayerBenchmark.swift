@@ -16,12 +16,7 @@ public enum LayerBenchmark {
         /// ÷ 2.25 for F(2×2, 3×3) (stride 1 only: at stride 2 both run the direct kernel), else `flops`
         /// (as `ConvolutionPlan.multiplyFLOPs` counts the network).
         public func multiplyFLOPs(_ algorithm: ConvolutionAlgorithm) -> Double {
-            guard stride == 1 else { return flops }
-            switch algorithm.effective {
-            case .winograd4: return flops / 4
-            case .winograd: return flops / 2.25
-            default: return flops
-            }
+            algorithm.multiplyFLOPs(direct: flops, stride: stride)
         }
     }
 
