@@ -36,32 +36,16 @@ first --samples (default 1,000) Fashion-MNIST test images
 seeded Gaussian vector (written as safetensors for `--hvp`) instead of the
 reference CIFAR-10 model, images and vector.
 """
-import argparse, gzip, os, re, statistics, struct, json, subprocess, sys, tempfile, time
+import argparse, os, re, statistics, struct, json, subprocess, sys, tempfile, time
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from li_baseline import ResNet20, load_images, REFERENCE  # noqa: E402
+from li_baseline import ResNet20, load_images, read_safetensors, shipped_model, REFERENCE, FASHION_MNIST  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build/release/landscape")
-
-
-def read_safetensors(path):
-    """name -> float64 numpy array (F32 and F64 only: what these files hold)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        dtype = {"F32": np.float32, "F64": np.float64}[info["dtype"]]
-        out[name] = np.frombuffer(data[8 + n + start:8 + n + end], dtype=dtype).reshape(info["shape"]).astype(np.float64)
-    return out
 
 
 def pyhessian_hvp(net, params, batches, v):
@@ -109,38 +93,12 @@ def write_safetensors(path, tensors):
         f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(blobs))
 
 
-def read_idx(path, count):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)[:count]
-
-
 def fashion_setup(args):
     """(make_net, images, labels, v by name, landscape model path, data path) for --fashion."""
-    card = json.load(open(os.path.splitext(args.model)[0] + ".json"))
-    assert card["activation"] == "relu", "the PyTorch ResNet20 here is ReLU only"
-    mean, std = card["preprocessing"]["mean"][0], card["preprocessing"]["std"][0]
-    directory = "/usr/share/datasets/fashion-mnist"
-    find = lambda stem: next(p for p in (os.path.join(directory, stem), os.path.join(directory, stem + ".gz")) if os.path.exists(p))
-    raw = read_idx(find("t10k-images-idx3-ubyte"), args.samples)
-    images = (torch.tensor(raw.astype(np.float32) / 255).unsqueeze(1) - mean) / std
-    labels = torch.tensor(read_idx(find("t10k-labels-idx1-ubyte"), args.samples).astype(np.int64))
-    weights = read_safetensors(args.model)
-
-    def make_net():
-        net = ResNet20()
-        net.conv1 = torch.nn.Conv2d(1, 16, 3, 1, 1, bias=False)
-        state = {name: torch.tensor(value, dtype=torch.float32) for name, value in weights.items()}
-        missing, unexpected = net.load_state_dict(state, strict=False)
-        assert not unexpected and all(m.endswith("num_batches_tracked") for m in missing), (missing, unexpected)
-        return net
-
+    make_net, images, labels = shipped_model(args.model, args.samples)
     generator = np.random.default_rng(0)
     v = {name: generator.standard_normal(p.shape) for name, p in make_net().named_parameters()}
-    return make_net, images, labels, v, args.model, directory
+    return make_net, images, labels, v, args.model, FASHION_MNIST
 
 
 def timed(function):

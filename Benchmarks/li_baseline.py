@@ -8,6 +8,12 @@ Reference CIFAR-10 ResNet-20 and the 846 CIFAR-10 test images from
 ignored), eval-mode BatchNorm, batches of 128, 2 threads. Prints images/s and
 what a 51x51 surface on 1,000 images would take at that rate.
 
+--model Models/resnet20-{relu,swish,mish}.safetensors: one of the shipped
+Fashion-MNIST models instead (1-channel ResNet-20, its activation from the
+model card: torch.relu, F.silu, F.mish), on the first --images Fashion-MNIST
+test images (/usr/share/datasets/fashion-mnist), normalized as the card says:
+the service's own workload.
+
 Variants (issue 20, item 1: what a skilled PyTorch user would pick), all on
 the same model, images, directions and grid:
   eager          the default NCHW eager loop (Li et al.'s own code path)
@@ -22,19 +28,21 @@ the run instead of hiding inside the timing. The time excludes Python's start,
 `import torch`, the warm-up pass and compilation (printed separately).
 
     pip install torch  (CPU wheel)
-    python3 Benchmarks/li_baseline.py [--grid 7] [--threads 2] [--variant eager] [--json]
+    python3 Benchmarks/li_baseline.py [--grid 7] [--threads 2] [--variant eager] [--model M] [--json]
 
 --json prints one JSON object (variant, seconds, images_per_second,
 centre_loss, centre_correct, corner_loss, compile_seconds, isa, torch) for
 Benchmarks/side_by_side.py.
 """
-import argparse, json, os, time
+import argparse, gzip, json, os, struct, time
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "reference")
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+ACTIVATIONS = {"relu": F.relu, "swish": F.silu, "mish": F.mish}
 
 
 class Block(nn.Module):
@@ -54,10 +62,10 @@ class Block(nn.Module):
 
 class ResNet20(nn.Module):
     """`act`: the activation after every BatchNorm (F.relu, F.silu for Swish, F.mish)."""
-    def __init__(self, act=F.relu):
+    def __init__(self, act=F.relu, in_channels=3):
         super().__init__()
         self.act = act
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False); self.bn1 = nn.BatchNorm2d(16)
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False); self.bn1 = nn.BatchNorm2d(16)
         layers, inp = [], 16
         for width, stride in ((16, 1), (32, 2), (64, 2)):
             blocks = []
@@ -79,6 +87,56 @@ def load_images(count):
     x = torch.tensor(raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255)
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1); std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     return (x - mean) / std, labels
+
+
+def read_safetensors(path):
+    """name -> float64 numpy array (F32 and F64 only: what these files hold)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        dtype = {"F32": np.float32, "F64": np.float64}[info["dtype"]]
+        out[name] = np.frombuffer(data[8 + n + start:8 + n + end], dtype=dtype).reshape(info["shape"]).astype(np.float64)
+    return out
+
+
+def read_idx(path, count):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)[:count]
+
+
+def shipped_model(path, count):
+    """A shipped model (Models/NAME.safetensors and its card NAME.json): (make_net, images, labels) with the
+    card's activation and normalization and the first `count` Fashion-MNIST test images."""
+    card = json.load(open(os.path.splitext(path)[0] + ".json"))
+    if card["activation"] not in ACTIVATIONS or card["input_channels"] != 1:
+        raise SystemExit(f"{path}: activation '{card['activation']}', {card['input_channels']} input channels; "
+                         f"expected one of {', '.join(ACTIVATIONS)} on 1 channel")
+    mean, std = card["preprocessing"]["mean"][0], card["preprocessing"]["std"][0]
+    find = lambda stem: next(p for p in (os.path.join(FASHION_MNIST, stem), os.path.join(FASHION_MNIST, stem + ".gz"))
+                             if os.path.exists(p))
+    raw = read_idx(find("t10k-images-idx3-ubyte"), count)
+    images = (torch.tensor(raw.astype(np.float32) / 255).unsqueeze(1) - mean) / std
+    labels = torch.tensor(read_idx(find("t10k-labels-idx1-ubyte"), count).astype(np.int64))
+    weights = read_safetensors(path)
+
+    def make_net():
+        net = ResNet20(ACTIVATIONS[card["activation"]], in_channels=1)
+        state = {name: torch.tensor(value, dtype=torch.float32) for name, value in weights.items()}
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        assert not unexpected and all(m.endswith("num_batches_tracked") for m in missing), (missing, unexpected)
+        return net
+
+    return make_net, images, labels
 
 
 def filter_normalized_direction(weights):
@@ -112,7 +170,10 @@ def main():
     parser.add_argument("--grid", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--images", type=int, default=846, help="first N reference images (846 exist)")
+    parser.add_argument("--images", type=int, default=846,
+                        help="first N images: reference CIFAR-10 (846 exist), or Fashion-MNIST test with --model")
+    parser.add_argument("--model", help="a shipped model (Models/NAME.safetensors with its card) on Fashion-MNIST "
+                        "instead of the reference CIFAR-10 ResNet-20")
     parser.add_argument("--variant", choices=VARIANTS, default="eager")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
     args = parser.parse_args()
@@ -120,12 +181,16 @@ def main():
         parser.error("--grid must be odd and at least 3 (the centre point is the trained model, checked against the reference)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net = ResNet20()
-    net.load_state_dict(torch.load(os.path.join(REFERENCE, "resnet20-akamaster.pt"), map_location="cpu"))
+    if args.model:
+        make_net, images, labels = shipped_model(args.model, args.images)
+        net = make_net()
+    else:
+        net = ResNet20()
+        net.load_state_dict(torch.load(os.path.join(REFERENCE, "resnet20-akamaster.pt"), map_location="cpu"))
+        images, labels = load_images(args.images)
     net.eval()
-    images, labels = load_images(args.images)
     if len(images) != args.images:
-        parser.error(f"--images {args.images}: the reference file holds {len(images)}")
+        parser.error(f"--images {args.images}: the data holds {len(images)}")
     weights = [p.data.clone() for p in net.parameters()]
     dx, dy = filter_normalized_direction(weights), filter_normalized_direction(weights)
     channels_last = args.variant in ("channels_last", "compile-cl")
@@ -157,7 +222,7 @@ def main():
     centre_loss, centre_correct = results[(args.grid * args.grid) // 2]
     capability = torch.backends.cpu.get_cpu_capability()
     if args.json:
-        print(json.dumps({"variant": args.variant, "torch": torch.__version__, "isa": capability,
+        print(json.dumps({"variant": args.variant, "torch": torch.__version__, "isa": capability, "model": args.model,
                           "threads": args.threads, "grid": args.grid, "images": len(images),
                           "seconds": seconds, "images_per_second": rate, "compile_seconds": compile_seconds,
                           "centre_loss": centre_loss, "centre_correct": centre_correct,

@@ -15,11 +15,17 @@ after, and the kernel ISA each side dispatched to (landscape: `landscape bench
 side's centre point (the trained weights) gives the reference's loss 0.375512
 and 776/846 correct when all 846 images are used.
 
+--model Models/resnet20-{relu,swish,mish}.safetensors: a shipped model on the
+first --images Fashion-MNIST test images instead (the service's workload;
+both sides read the model card's activation and normalization); every side's
+centre point must then agree with the first PyTorch run's (loss within 1e-4,
+the same number correct).
+
     swift build -c release --product landscape
     pip install torch
     python3 Benchmarks/side_by_side.py [--rounds 3] [--grid 7] [--images 846] [--threads 2]
                                        [--variants eager,channels_last,compile,compile-cl]
-                                       [--convolution winograd[,onednn,...]] [--json-out FILE]
+                                       [--convolution winograd[,onednn,...]] [--model M] [--json-out FILE]
 
 --convolution with several algorithms runs one landscape side per algorithm
 ("landscape:winograd", "landscape:onednn"), alternating with the rest.
@@ -28,6 +34,8 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from machine import cpu_model, load_average, run_checked  # noqa: E402
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -52,8 +60,10 @@ def landscape_system(binary):
 def run_landscape(args, convolution):
     out_dir = tempfile.mkdtemp(prefix="side-by-side-")
     try:
-        command = [args.binary, "surface", "--model", os.path.join(REFERENCE, "resnet20-akamaster.safetensors"),
-                   "--data", os.path.join(REFERENCE, "cifar10-test-head.bin"),
+        model, data = ((args.model, FASHION_MNIST) if args.model
+                       else (os.path.join(REFERENCE, "resnet20-akamaster.safetensors"),
+                             os.path.join(REFERENCE, "cifar10-test-head.bin")))
+        command = [args.binary, "surface", "--model", model, "--data", data, "--subset", "first",
                    "--x", f"-1:1:{args.grid}", "--y", f"-1:1:{args.grid}", "--samples", str(args.images),
                    "--threads", str(args.threads), "--out", out_dir]
         if convolution:
@@ -82,11 +92,24 @@ def run_landscape(args, convolution):
 def run_torch(args, variant):
     command = [sys.executable, os.path.join(HERE, "li_baseline.py"), "--variant", variant, "--json",
                "--grid", str(args.grid), "--images", str(args.images), "--threads", str(args.threads)]
+    if args.model:
+        command += ["--model", args.model]
     out = run(command, f"PyTorch variant {variant}")
     return json.loads(out.strip().splitlines()[-1])
 
 
-def check_centre(name, result, args):
+def check_centre(name, result, args, first_torch):
+    """The centre point (the trained weights) against the reference's numbers, or with --model against the
+    first PyTorch run's."""
+    if args.model:
+        if first_torch is None:
+            return
+        loss, correct = result["centre_loss"], result["centre_correct"]
+        if abs(loss - first_torch["centre_loss"]) > LOSS_TOLERANCE or correct != first_torch["centre_correct"]:
+            sys.exit(f"side_by_side: {name}'s centre point gives loss {loss:.6f}, {correct}/{args.images} correct; "
+                     f"PyTorch {first_torch['variant']} gave {first_torch['centre_loss']:.6f}, "
+                     f"{first_torch['centre_correct']}/{args.images}")
+        return
     if args.images != REFERENCE_IMAGES:
         return
     loss, correct = result["centre_loss"], result["centre_correct"]
@@ -106,13 +129,18 @@ def main():
                         "comma-separated: one landscape side per algorithm")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "landscape"))
     parser.add_argument("--json-out", help="also write every run and the medians to this JSON file")
+    parser.add_argument("--model", help="a shipped model (Models/NAME.safetensors with its card) on Fashion-MNIST "
+                        "instead of the reference CIFAR-10 ResNet-20")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
         parser.error(f"--variants: unknown {unknown}; expected a comma-separated subset of {','.join(VARIANTS)}")
-    if args.rounds < 1 or args.grid < 3 or args.grid % 2 == 0 or not 1 <= args.images <= REFERENCE_IMAGES:
-        parser.error("--rounds >= 1, --grid odd and >= 3, --images 1..846")
+    most_images = 10000 if args.model else REFERENCE_IMAGES
+    if args.rounds < 1 or args.grid < 3 or args.grid % 2 == 0 or not 1 <= args.images <= most_images:
+        parser.error(f"--rounds >= 1, --grid odd and >= 3, --images 1..{most_images}")
+    if args.model and not os.path.exists(os.path.splitext(args.model)[0] + ".json"):
+        parser.error(f"--model {args.model}: no model card {os.path.splitext(args.model)[0]}.json beside it")
     if not os.access(args.binary, os.X_OK):
         parser.error(f"--binary {args.binary}: not an executable (swift build -c release --product landscape)")
 
@@ -121,21 +149,28 @@ def main():
     print(f"CPU: {cpu_model()} ({system.get('cpu_features', '?')}); load average before: {load_average()}")
     print(f"landscape: convolution ISA {system.get('convolution_isa')}, BLAS {system.get('blas')}")
     print(f"PyTorch {torch.__version__}: ISA {torch.backends.cpu.get_cpu_capability()}")
-    print(f"{args.grid}x{args.grid} grid, {args.images} reference CIFAR-10 images, {args.threads} threads, "
+    what = f"Fashion-MNIST test images, model {args.model}" if args.model else "reference CIFAR-10 images"
+    print(f"{args.grid}x{args.grid} grid, {args.images} {what}, {args.threads} threads, "
           f"{args.rounds} rounds alternating (landscape: whole command; PyTorch: its grid loop)")
 
     convolutions = [c for c in (args.convolution or "").split(",") if c] or [None]
     ours = {("landscape:" + c if c and len(convolutions) > 1 else "landscape"): c for c in convolutions}
     sides = list(ours) + variants
     runs = {side: [] for side in sides}
+    first_torch = None
     for round_index in range(args.rounds):
         shift = round_index % len(sides)
         order = sides[shift:] + sides[:shift]
         line = []
         for side in order:
             result = run_landscape(args, ours[side]) if side in ours else run_torch(args, side)
-            check_centre(side, result, args)
             runs[side].append(result)
+            if side not in ours and first_torch is None:
+                first_torch = result
+                for earlier in ours:   # landscape sides that ran before any PyTorch run
+                    for r in runs[earlier]:
+                        check_centre(earlier, r, args, first_torch)
+            check_centre(side, result, args, first_torch)
             line.append(f"{side} {result['images_per_second']:.0f}")
         print(f"round {round_index + 1}: " + ", ".join(line) + " img/s")
 
@@ -155,7 +190,7 @@ def main():
         with open(args.json_out, "w") as f:
             json.dump({"cpu": cpu_model(), "landscape_system": system, "torch": torch.__version__,
                        "torch_isa": torch.backends.cpu.get_cpu_capability(), "grid": args.grid,
-                       "images": args.images, "threads": args.threads, "runs": runs, "medians": medians,
+                       "images": args.images, "threads": args.threads, "model": args.model, "runs": runs, "medians": medians,
                        "best_variant": best_variant}, f, indent=2)
 
 

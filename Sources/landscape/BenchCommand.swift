@@ -8,6 +8,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Forward-pass throughput of a ResNet (images/s, GFLOP/s): median of repeated runs.")
 
     @Option(help: "Network depth (6n+2).") var depth = 20
+    @Option(help: "Input images as CxHxW: 3x32x32 (CIFAR-10, the default) or 1x28x28 (Fashion-MNIST, the shipped models); 1 or 3 channels, 8 to 512 pixels a side.")
+    var input = "3x32x32"
     @Option(help: "Activation (relu, swish, mish, ...), or a comma-separated list: alternated run by run, each reported against the first in the same round (issue 20: Swish and Mish at >= 90 % of ReLU).")
     var activation = "relu"
     @Option(help: "Micro-batch sizes to try, comma-separated (images per forward call; surfaces use 8 with direct and winograd, 32 with im2col).")
@@ -36,13 +38,14 @@ struct BenchCommand: ParsableCommand {
             }
             return
         }
+        let shape = try BenchFixture.InputShape(parsing: input)
         let activations = try activation.split(separator: ",").map { try Activation(parsing: String($0)) }
         guard let first = activations.first, Set(activations.map(\.description)).count == activations.count else {
             throw ValidationError("--activation: expected one activation or a comma-separated list without repeats, got '\(activation)'")
         }
         if layers {
             guard activations.count == 1 else { throw ValidationError("--layers takes one --activation") }
-            try runLayers(report, activation: first)
+            try runLayers(report, activation: first, input: shape)
             return
         }
         let isaList = try kernels.split(separator: ",").map { name -> KernelISA in
@@ -61,7 +64,9 @@ struct BenchCommand: ParsableCommand {
                 list.append(Variant(isa: isa, activation: index))
             }
         }
-        let architectures = try activations.map { try ResNetArchitecture(depth: depth, activation: $0) }
+        let architectures = try activations.map {
+            try ResNetArchitecture(depth: depth, inputChannels: shape.channels, activation: $0)
+        }
         // One network per variant: a network packs its weights for the register kernels (or not, for portable)
         // when it is built.
         var networks: [Variant: InferenceNetwork] = [:]
@@ -69,12 +74,12 @@ struct BenchCommand: ParsableCommand {
             try KernelISA.select(variant.isa)
             networks[variant] = InferenceNetwork(BenchFixture.model(architectures[variant.activation]))
         }
-        let data = try BenchFixture.images(count: images)
-        let flopsPerImage = Double(architectures[0].forwardFLOPs(height: 32, width: 32))
+        let data = try BenchFixture.images(count: images, shape: shape)
+        let flopsPerImage = Double(architectures[0].forwardFLOPs(height: shape.height, width: shape.width))
         var rows: [[String: Any]] = []
         if !json { print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; ")) }
         let names = activations.map(\.description)
-        if !json { print("\(architectures[0].description), \(images) images of 3x32x32 per run, median of \(repeats) runs"
+        if !json { print("\(architectures[0].description), \(images) images of \(shape) per run, median of \(repeats) runs"
                          + (names.count > 1 ? "; activations \(names.joined(separator: ", ")) alternated run by run" : "")) }
         if !json { print("algorithm  kernel    batch  threads   img/s (median)   min     max    GFLOP/s (direct-conv FLOPs)   img/CPU-s (median)"
                          + "   GFLOP/CPU-s (multiplies done)   % of FMA peak (median of runs)"
@@ -103,7 +108,7 @@ struct BenchCommand: ParsableCommand {
                         try KernelISA.select(variant.isa)
                         let arch = architectures[variant.activation]
                         if multiplyFLOPs[variant] == nil {   // what runs depends on the ISA selected (portable: BLAS)
-                            multiplyFLOPs[variant] = evaluator.plan(for: arch).multiplyFLOPs(arch, height: 32, width: 32)
+                            multiplyFLOPs[variant] = evaluator.plan(for: arch).multiplyFLOPs(arch, height: shape.height, width: shape.width)
                         }
                         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.processCPUSeconds()
                         _ = try evaluator.evaluate(networks[variant]!, on: data)
@@ -168,6 +173,7 @@ struct BenchCommand: ParsableCommand {
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["architecture": architectures[0].description, "results": rows,
+                                                                  "input": shape.description,
                                                                   "activations": names,
                                                                   "fma_peak_isa": FMAPeak.isa?.rawValue ?? "none",
                                                                   "system": Dictionary(uniqueKeysWithValues: report.map { ($0.key, $0.value) })],
@@ -177,7 +183,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// `--layers`: per shape, the median microseconds per image of each algorithm (rounds alternate the algorithms).
-    private func runLayers(_ report: [(key: String, value: String)], activation layerActivation: Activation) throws {
+    private func runLayers(_ report: [(key: String, value: String)], activation layerActivation: Activation,
+                           input: BenchFixture.InputShape) throws {
         let algorithmList = try algorithms.split(separator: ",").map { name -> ConvolutionAlgorithm in
             guard let a = ConvolutionAlgorithm(rawValue: String(name)), a != .im2col, a != .auto else {
                 throw ValidationError("--layers: '\(name)': expected winograd, winograd4, direct or onednn")
@@ -188,7 +195,7 @@ struct BenchCommand: ParsableCommand {
         print(report.map { "\($0.key): \($0.value)" }.joined(separator: "; "))
         print("layer shape            algorithm   µs/image (median of \(repeats) rounds, \(activation))   GFLOP/s (direct-conv FLOPs)"
               + "   % of FMA peak (multiplies done, median of rounds)")
-        for shape in LayerBenchmark.shapes() {
+        for shape in LayerBenchmark.shapes(inputChannels: input.channels, height: input.height, width: input.width) {
             var times: [ConvolutionAlgorithm: [Double]] = [:], shares: [ConvolutionAlgorithm: [Double]] = [:]
             for _ in 0..<repeats {
                 var perImage: [ConvolutionAlgorithm: Double] = [:]
@@ -246,10 +253,30 @@ enum BenchFixture {
         return model
     }
 
-    static func images(count: Int) throws -> EvaluationData {
+    /// `--input`: the images' channels and plane size.
+    struct InputShape: CustomStringConvertible {
+        let channels: Int, height: Int, width: Int
+        var description: String { "\(channels)x\(height)x\(width)" }
+
+        init(channels: Int = 3, height: Int = 32, width: Int = 32) {
+            (self.channels, self.height, self.width) = (channels, height, width)
+        }
+
+        init(parsing text: String) throws {
+            let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 3, let c = parts[0], let h = parts[1], let w = parts[2],
+                  c == 1 || c == 3, (8...512).contains(h), (8...512).contains(w) else {
+                throw ValidationError("--input: expected CxHxW with 1 or 3 channels and 8 to 512 pixels a side "
+                                      + "(3x32x32 for CIFAR-10, 1x28x28 for Fashion-MNIST), got '\(text)'")
+            }
+            self.init(channels: c, height: h, width: w)
+        }
+    }
+
+    static func images(count: Int, shape: InputShape = InputShape()) throws -> EvaluationData {
         var rng = SplitMix(seed: 2)
-        let pixels = (0..<(count * 3 * 32 * 32)).map { _ in Float(rng.unit() * 4 - 2) }
-        return try EvaluationData(channels: 3, height: 32, width: 32, pixels: pixels,
+        let pixels = (0..<(count * shape.channels * shape.height * shape.width)).map { _ in Float(rng.unit() * 4 - 2) }
+        return try EvaluationData(channels: shape.channels, height: shape.height, width: shape.width, pixels: pixels,
                                   labels: (0..<count).map { Int32($0 % 10) })
     }
 

@@ -46,4 +46,30 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(child.wait(atMost: 60), 0)
         XCTAssertTrue(child.output.contains("--activation"), child.output)
     }
+
+    /// `--input 1x28x28`: the shipped Fashion-MNIST models' network (1-channel stem, 28, 14 and 7-pixel planes),
+    /// its FLOPs counted on that shape, not CIFAR's.
+    func testTheInputShapeSetsTheNetworkAndItsFLOPs() throws {
+        let child = try Child(try MPIFixture.binary(), ["bench", "--input", "1x28x28", "--algorithms", "direct", "--threads", "1",
+                                                        "--batches", "8", "--images", "16", "--repeats", "1", "--json"])
+        XCTAssertEqual(child.wait(atMost: 300), 0, child.output)
+        let json = try XCTUnwrap(child.output.firstIndex(of: "{").map { String(child.output[$0...]) })
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(document["input"] as? String, "1x28x28")
+        XCTAssertEqual(document["architecture"] as? String, try ResNetArchitecture(depth: 20, inputChannels: 1).description)
+        let row = try XCTUnwrap((document["results"] as? [[String: Any]])?.first)
+        // Written out: stem 1→16 at 28x28, 6 convolutions 16→16 at 28x28, 16→32 to 14x14, 5 of 32→32 at 14x14,
+        // 32→64 to 7x7, 5 of 64→64 at 7x7 (9 taps each), and the 64→10 classifier; 2 FLOPs per multiply-add.
+        let macs = 9 * (16 * 1 * 784 + 6 * 16 * 16 * 784 + 32 * 16 * 196 + 5 * 32 * 32 * 196 + 64 * 32 * 49 + 5 * 64 * 64 * 49)
+            + 64 * 10
+        XCTAssertEqual(row["multiply_flops_per_image"] as? Double, Double(2 * macs))
+    }
+
+    func testAMalformedInputShapeIsRefusedWithWhatIsExpected() throws {
+        for bad in ["28x28", "2x28x28", "1x28x4", "1x28xa"] {
+            let child = try Child(try MPIFixture.binary(), ["bench", "--input", bad, "--images", "8"])
+            XCTAssertNotEqual(child.wait(atMost: 60), 0, bad)
+            XCTAssertTrue(child.output.contains("--input") && child.output.contains(bad), child.output)
+        }
+    }
 }
