@@ -16,29 +16,18 @@ Compare with `landscape train --arch resnet20 --data /usr/share/datasets/fashion
 
     python3 Benchmarks/train_baseline.py [--variant eager] [--images 6400] [--threads 2] [--activation relu|swish|mish] [--json]
 """
-import argparse, gzip, json, os, sys, time
+import argparse, json, os, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from li_baseline import ResNet20  # noqa: E402
+from li_baseline import ACTIVATIONS, ResNet20, read_idx  # noqa: E402
 
 MEAN, STD = 0.2860406, 0.3530242   # the engine's Fashion-MNIST normalization (README → Models)
 PADDING = 2                         # the engine's standard random crop on 28x28 images
 VARIANTS = ("eager", "channels_last", "compile", "compile-cl")
-ACTIVATIONS = {"relu": F.relu, "swish": F.silu, "mish": F.mish}   # the engine's names
-
-
-def read_idx(path, count):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-    return array[:count]
 
 
 def find(directory, stem):

@@ -6,9 +6,10 @@ import LandscapeEngine
 /// (`$XDG_CACHE_HOME/landscape/convolution-choice.json`, else `~/.cache/landscape/…`) with one
 /// entry per CPU key (model name, the ISA features the engine sees, oneDNN's version and ISA):
 /// the per-layer plan chosen (`ConvolutionPlan.decide`: the kernel of each class of convolutions)
-/// and the measured microseconds per image of each class under each candidate. Version 2 (per-layer
-/// plans); a version-1 file (one algorithm per CPU), a missing, unreadable or corrupt file is ignored
-/// with a message and rewritten (atomically) after the next measurement; it never stops a command.
+/// and the measured microseconds per image of each class under each candidate. Version 3 (per-layer
+/// plans with the 1-channel stem's class); an older file (version 1: one algorithm per CPU; 2: no
+/// 1-channel stem), a missing, unreadable or corrupt file is ignored with a message and rewritten
+/// (atomically) after the next measurement; it never stops a command.
 public struct ConvolutionChoiceCache: Sendable {
     public struct Entry: Codable, Equatable, Sendable {
         /// Layer class (`LayerClass` raw value) → kernel (`LayerKernel` name).
@@ -26,7 +27,8 @@ public struct ConvolutionChoiceCache: Sendable {
         var entries: [String: Entry]
     }
 
-    static let version = 2
+    /// 3: a class of its own for the 1-channel stem (version-2 plans lack it and are measured again).
+    static let version = 3
     public let url: URL
 
     public init(url: URL) { self.url = url }

@@ -370,7 +370,8 @@ public final class SurfaceComputation: @unchecked Sendable {
         } else {
             // A per-layer plan: which kernel ran for which class of convolutions, as one entry.
             surface.timing.noteConvolution("auto")
-            surface.timing.noteKernel(evaluator.plan.kernelName(activation: architecture.activation))
+            surface.timing.noteKernel(evaluator.plan.kernelName(activation: architecture.activation,
+                                                                    inputChannels: architecture.inputChannels))
         }
         surface.summary = SurfaceSummary(surface, centre: ProgressiveOrder.centreIndex(grid))
     }

@@ -15,38 +15,43 @@ public enum ConvolutionChoice {
     /// Median CPU seconds per image of each class of convolutions (`LayerClass`) under each candidate kernel
     /// (`LayerKernel.candidates`), measured inside whole forward passes of a ResNet-20 (ReLU, random weights)
     /// on `threads` workers, so each layer's time includes the conversions its kernel implies (a oneDNN
-    /// layer's reorders, a seeded residual) and its neighbours' effect on the caches. Each candidate runs
-    /// every class it applies to (the rest on `preferred`); candidates alternate round by round after a
-    /// warm-up round. oneDNN layers whose primitive is oneDNN's reference code are not measured (orders of
-    /// magnitude slower). A few seconds on 2 cores; cached per CPU model by the Landscape module.
+    /// layer's reorders, a seeded residual) and its neighbours' effect on the caches: CIFAR's network (3x32x32
+    /// images) for every class but the 1-channel stem, which is timed in a Fashion-MNIST-shaped one (1x28x28,
+    /// the shipped models). Each candidate runs every class it applies to (the rest on `preferred`);
+    /// candidates alternate round by round after a warm-up round. oneDNN layers whose primitive is oneDNN's
+    /// reference code are not measured (orders of magnitude slower). A few seconds on 2 cores; cached per CPU
+    /// model by the Landscape module.
     public static func measureLayers(threads: Int, candidates: [LayerKernel] = LayerKernel.candidates, images: Int = 64,
                                      rounds: Int = 7) throws -> [LayerClass: [LayerKernel: Double]] {
-        let (network, data) = try measurementNetwork(images: images)
-        let architecture = network.architecture
-        var evaluators: [(LayerKernel, Evaluator)] = []
-        for candidate in candidates {
-            var kernels: [LayerClass: LayerKernel] = [:]
-            for layer in LayerClass.allCases where candidate.applies(to: layer) {
-                if candidate.isOneDNN, try OneDNNLayerPrimitive.isReference(layer, candidate, architecture: architecture,
-                                                                            batch: Evaluator.defaultMicroBatch(for: .preferred)) {
-                    continue
+        // Which network times which classes.
+        let networks = [(try measurementNetwork(images: images, inputChannels: 3, size: 32), LayerClass.allCases.filter { $0 != .stem1 }),
+                        (try measurementNetwork(images: images, inputChannels: 1, size: 28), [LayerClass.stem1])]
+        var runs: [(candidate: LayerKernel, evaluator: Evaluator, network: InferenceNetwork, data: EvaluationData)] = []
+        for ((network, data), classes) in networks {
+            for candidate in candidates {
+                var kernels: [LayerClass: LayerKernel] = [:]
+                for layer in classes where candidate.applies(to: layer) {
+                    if candidate.isOneDNN, try OneDNNLayerPrimitive.isReference(layer, candidate,
+                                                                                batch: Evaluator.defaultMicroBatch(for: .preferred)) {
+                        continue
+                    }
+                    kernels[layer] = candidate
                 }
-                kernels[layer] = candidate
+                guard !kernels.isEmpty else { continue }
+                let evaluator = Evaluator(threads: threads, plan: ConvolutionPlan(kernels: kernels, fallback: .preferred))
+                evaluator.recordLayerSeconds = true
+                runs.append((candidate, evaluator, network, data))
             }
-            guard !kernels.isEmpty else { continue }
-            let evaluator = Evaluator(threads: threads, plan: ConvolutionPlan(kernels: kernels, fallback: .preferred))
-            evaluator.recordLayerSeconds = true
-            evaluators.append((candidate, evaluator))
         }
         var seconds: [LayerClass: [LayerKernel: [Double]]] = [:]
         for round in -1..<rounds {
-            for (candidate, evaluator) in evaluators {
+            for (candidate, evaluator, network, data) in runs {
                 evaluator.resetLayerSeconds()
                 _ = try evaluator.evaluate(network, on: data)
                 guard round >= 0 else { continue }
                 var byClass: [LayerClass: Double] = [:]
                 for (index, s) in evaluator.layerSeconds.enumerated() {
-                    byClass[LayerClass.of(convolution: index, blocksPerStage: architecture.blocksPerStage), default: 0] += s
+                    byClass[LayerClass.of(convolution: index, in: network.architecture), default: 0] += s
                 }
                 for (layer, s) in byClass where evaluator.plan.kernels[layer] == candidate {
                     seconds[layer, default: [:]][candidate, default: []].append(s / Double(images))
@@ -56,9 +61,10 @@ public enum ConvolutionChoice {
         return seconds.mapValues { $0.mapValues { $0.sorted()[$0.count / 2] } }
     }
 
-    /// A ResNet-20 (ReLU) with He-initialized random weights and `images` random 32x32 images.
-    static func measurementNetwork(images: Int) throws -> (InferenceNetwork, EvaluationData) {
-        let architecture = try ResNetArchitecture(depth: 20)
+    /// A ResNet-20 (ReLU) with He-initialized random weights and `images` random images of `inputChannels` x
+    /// `size` x `size`.
+    static func measurementNetwork(images: Int, inputChannels: Int = 3, size: Int = 32) throws -> (InferenceNetwork, EvaluationData) {
+        let architecture = try ResNetArchitecture(depth: 20, inputChannels: inputChannels)
         var model = ResNetModel(architecture: architecture)
         var state: UInt64 = 1
         func next() -> Float {   // SplitMix64 → [-1, 1)
@@ -77,7 +83,8 @@ public enum ConvolutionChoice {
                 }
             }
         }
-        let data = try EvaluationData(channels: 3, height: 32, width: 32, pixels: (0..<(images * 3 * 32 * 32)).map { _ in next() * 2 },
+        let data = try EvaluationData(channels: inputChannels, height: size, width: size,
+                                      pixels: (0..<(images * inputChannels * size * size)).map { _ in next() * 2 },
                                       labels: (0..<images).map { Int32($0 % 10) })
         return (InferenceNetwork(model), data)
     }

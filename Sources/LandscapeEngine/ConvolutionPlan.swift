@@ -1,10 +1,13 @@
 import Foundation
 
-/// The kinds of convolution in a CIFAR ResNet, each one shape on 32x32 images: the stem, the stride-1
-/// convolutions of each stage (including a downsampling block's second one) and the stride-2 first
-/// convolution of each later stage. A per-layer plan picks one kernel per class.
+/// The kinds of convolution in a CIFAR ResNet, each one shape on 32x32 images: the stem (3-channel input,
+/// or 1-channel as on MNIST-like data, whose best kernel differs: a 1-channel stem has 16 outputs per input
+/// value, and the Winograd transforms outweigh its 9 multiplies), the stride-1 convolutions of each stage
+/// (including a downsampling block's second one) and the stride-2 first convolution of each later stage. A
+/// per-layer plan picks one kernel per class.
 public enum LayerClass: String, Codable, CaseIterable, Sendable, Comparable {
     case stem
+    case stem1 = "stem-1-channel"
     case stage1 = "stride1-stage1"
     case stage2 = "stride1-stage2"
     case stage3 = "stride1-stage3"
@@ -15,12 +18,18 @@ public enum LayerClass: String, Codable, CaseIterable, Sendable, Comparable {
 
     /// The class of convolution `index` of `architecture`'s networks in `InferenceNetwork`'s order
     /// (stem, then conv1 and conv2 of each block).
-    static func of(convolution index: Int, blocksPerStage: Int) -> LayerClass {
-        guard index > 0 else { return .stem }
+    static func of(convolution index: Int, in architecture: ResNetArchitecture) -> LayerClass {
+        guard index > 0 else { return architecture.inputChannels == 1 ? .stem1 : .stem }
+        let blocksPerStage = architecture.blocksPerStage
         let block = (index - 1) / 2, isFirst = (index - 1) % 2 == 0
         let stage = block / blocksPerStage
         if isFirst && stage > 0 && block % blocksPerStage == 0 { return stage == 1 ? .downsample2 : .downsample3 }
         return [.stage1, .stage2, .stage3][min(stage, 2)]
+    }
+
+    /// The classes a network on `inputChannels`-channel images has (one of the two stems).
+    public static func classes(inputChannels: Int) -> [LayerClass] {
+        allCases.filter { $0 != (inputChannels == 1 ? .stem : .stem1) }
     }
 
     public static func < (a: LayerClass, b: LayerClass) -> Bool {
@@ -112,7 +121,7 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
         let direct = architecture.convolutionFLOPs(height: height, width: width)
         var total = Double(2 * ResNetArchitecture.stageWidths.last! * architecture.classCount)
         for (index, flops) in direct.enumerated() {
-            let layer = LayerClass.of(convolution: index, blocksPerStage: architecture.blocksPerStage)
+            let layer = LayerClass.of(convolution: index, in: architecture)
             if case .ours(let algorithm) = kernel(layer, activation: architecture.activation) {
                 total += algorithm.multiplyFLOPs(direct: Double(flops), stride: layer.stride)
             } else {
@@ -136,19 +145,20 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
             .map { "\($0.key) (\($0.value.map(\.rawValue).joined(separator: ", ")))" }.joined(separator: ", ")
     }
 
-    /// What computed a surface, as `timing.kernel` records it, for networks with `activation`:
-    /// today's names for a uniform plan ("avx512", "avx2", "portable"); for a hybrid the kernel of most
-    /// classes, then the others with the classes they ran, e.g. "winograd avx512 & onednn-avx512_core
-    /// (stride-2)" (never a "+": a surface joins the kernels of resumed runs with it).
-    public func kernelName(activation: Activation) -> String {
-        if LayerClass.allCases.allSatisfy({ kernel($0, activation: activation) == .ours(fallback) }) { return fallback.kernelName }
+    /// What computed a surface, as `timing.kernel` records it, for networks with `activation` on
+    /// `inputChannels`-channel images: today's names for a uniform plan ("avx512", "avx2", "portable"); for a
+    /// hybrid the kernel of most classes, then the others with the classes they ran, e.g. "winograd avx512 &
+    /// onednn-avx512_core (stride-2)" (never a "+": a surface joins the kernels of resumed runs with it).
+    public func kernelName(activation: Activation, inputChannels: Int = 3) -> String {
+        let present = LayerClass.classes(inputChannels: inputChannels)
+        if present.allSatisfy({ kernel($0, activation: activation) == .ours(fallback) }) { return fallback.kernelName }
         // What really runs: our Winograd's stride-2 layers are the direct kernel's.
         func running(_ layer: LayerClass) -> LayerKernel {
             let k = kernel(layer, activation: activation)
             if case .ours(let algorithm) = k, algorithm.isWinograd, layer.stride == 2 { return .ours(.direct) }
             return k
         }
-        let used = LayerClass.allCases.map(running)
+        let used = present.map(running)
         // The kernel of most classes first, unqualified ("the rest"); the others with the classes they ran.
         func count(_ kernel: LayerKernel) -> Int { used.filter { $0 == kernel }.count }
         let order = Set(used).sorted { (a: LayerKernel, b: LayerKernel) -> Bool in
@@ -156,7 +166,7 @@ public struct ConvolutionPlan: Hashable, Sendable, CustomStringConvertible {
         }
         var parts: [String] = []
         for (rank, kernel) in order.enumerated() {
-            let classes = LayerClass.allCases.filter { running($0) == kernel }
+            let classes = present.filter { running($0) == kernel }
             let name: String
             switch kernel {
             case .ours(let algorithm): name = "\(algorithm.rawValue) \(algorithm.kernelName)"

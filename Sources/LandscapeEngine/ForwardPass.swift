@@ -144,7 +144,7 @@ final class ForwardWorkspace {
     static func layerKernels(_ architecture: ResNetArchitecture, plan: ConvolutionPlan) -> [LayerKernel] {
         let convolutions = 1 + 2 * architecture.blocksPerStage * ResNetArchitecture.stageWidths.count
         return (0..<convolutions).map {
-            plan.kernel(LayerClass.of(convolution: $0, blocksPerStage: architecture.blocksPerStage), activation: architecture.activation)
+            plan.kernel(LayerClass.of(convolution: $0, in: architecture), activation: architecture.activation)
         }
     }
 

@@ -30,7 +30,7 @@ public struct InferenceNetwork: Sendable {
             defer { index += 1 }
             var packing: FoldedConvolution.Packing = [.winograd, .winograd4, .direct]
             if let plan {
-                switch plan.kernel(LayerClass.of(convolution: index, blocksPerStage: arch.blocksPerStage), activation: arch.activation) {
+                switch plan.kernel(LayerClass.of(convolution: index, in: arch), activation: arch.activation) {
                 case .ours(.winograd): packing = stride == 1 ? .winograd : .direct
                 case .ours(.direct): packing = .direct
                 case .ours(.winograd4): packing = stride == 1 ? .winograd4 : .direct

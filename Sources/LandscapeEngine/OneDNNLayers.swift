@@ -41,12 +41,14 @@ final class OneDNNLayerPrimitive: @unchecked Sendable {
         return layer
     }
 
-    /// Whether oneDNN computes `layer`'s shape (ResNet on 32x32 images, no residual) with its reference code.
-    static func isReference(_ layer: LayerClass, _ kernel: LayerKernel, architecture: ResNetArchitecture, batch: Int) throws -> Bool {
+    /// Whether oneDNN computes `layer`'s shape (ResNet on 32x32 images, 28x28 for the 1-channel stem, no
+    /// residual) with its reference code.
+    static func isReference(_ layer: LayerClass, _ kernel: LayerKernel, batch: Int) throws -> Bool {
         let widths = ResNetArchitecture.stageWidths
         let (inChannels, outChannels, size): (Int, Int, Int)
         switch layer {
-        case .stem: (inChannels, outChannels, size) = (architecture.inputChannels, widths[0], 32)
+        case .stem: (inChannels, outChannels, size) = (3, widths[0], 32)
+        case .stem1: (inChannels, outChannels, size) = (1, widths[0], 28)
         case .stage1: (inChannels, outChannels, size) = (widths[0], widths[0], 32)
         case .stage2: (inChannels, outChannels, size) = (widths[1], widths[1], 16)
         case .stage3: (inChannels, outChannels, size) = (widths[2], widths[2], 8)
@@ -54,7 +56,7 @@ final class OneDNNLayerPrimitive: @unchecked Sendable {
         case .downsample3: (inChannels, outChannels, size) = (widths[1], widths[2], 16)
         }
         let primitive = try primitive(Key(inChannels: inChannels, outChannels: outChannels, height: size, width: size,
-                                          stride: layer.stride, batch: batch, nchwSource: layer == .stem, residual: false,
+                                          stride: layer.stride, batch: batch, nchwSource: layer == .stem || layer == .stem1, residual: false,
                                           activation: Activation(.relu), reordered: kernel == .onednnReordered))
         return primitive.implementation.hasPrefix("ref")
     }

@@ -71,10 +71,16 @@ final class ConvolutionPlanTests: XCTestCase {
 
     func testResNetConvolutionsFallIntoTheirClasses() throws {
         // ResNet-20: stem, then 3 blocks per stage; the first block of stages 2 and 3 downsamples.
-        let classes = (0..<19).map { LayerClass.of(convolution: $0, blocksPerStage: 3) }
+        let resnet20 = try ResNetArchitecture(depth: 20)
+        let classes = (0..<19).map { LayerClass.of(convolution: $0, in: resnet20) }
         XCTAssertEqual(classes, [.stem, .stage1, .stage1, .stage1, .stage1, .stage1, .stage1,
                                  .downsample2, .stage2, .stage2, .stage2, .stage2, .stage2,
                                  .downsample3, .stage3, .stage3, .stage3, .stage3, .stage3])
+        // On 1-channel images (the shipped Fashion-MNIST models) the stem is a class of its own.
+        let oneChannel = try ResNetArchitecture(depth: 20, inputChannels: 1)
+        XCTAssertEqual((0..<19).map { LayerClass.of(convolution: $0, in: oneChannel) }, [.stem1] + classes.dropFirst())
+        XCTAssertEqual(LayerClass.classes(inputChannels: 1), [.stem1, .stage1, .stage2, .stage3, .downsample2, .downsample3])
+        XCTAssertEqual(LayerClass.classes(inputChannels: 3), [.stem, .stage1, .stage2, .stage3, .downsample2, .downsample3])
         let arch = try ResNetArchitecture(depth: 8)   // one block per stage
         let kernels = ForwardWorkspace.layerKernels(arch, plan: Self.hybrid)
         XCTAssertEqual(kernels, [.ours(.winograd), .ours(.winograd), .ours(.winograd), .onednnReordered, .ours(.winograd),
@@ -125,6 +131,13 @@ final class ConvolutionPlanTests: XCTestCase {
         XCTAssertEqual(zen4.kernelName(activation: Activation(.relu)),
                        "winograd \(ConvolutionAlgorithm.winograd.kernelName) & direct \(ConvolutionAlgorithm.direct.kernelName) "
                        + "(stem, stride2-stage2) & onednn-\(OneDNN.isa) (stride2-stage3)")
+        // A kernel for the 1-channel stem only is named for the networks that have that stem, and only there.
+        var oneChannelStem = ConvolutionPlan.uniform(.direct)
+        oneChannelStem.kernels[.stem1] = .ours(.winograd4)
+        XCTAssertEqual(oneChannelStem.kernelName(activation: Activation(.relu)), ConvolutionAlgorithm.direct.kernelName)
+        XCTAssertEqual(oneChannelStem.kernelName(activation: Activation(.relu), inputChannels: 1),
+                       "direct \(ConvolutionAlgorithm.direct.kernelName) & winograd4 \(ConvolutionAlgorithm.winograd4.kernelName) "
+                       + "(stem-1-channel)")
         // Nish-t: oneDNN has none, so its layers run the fallback and the name says so.
         XCTAssertEqual(Self.hybrid.kernelName(activation: Activation(.nish)), ConvolutionAlgorithm.winograd.kernelName)
         XCTAssertEqual(Self.hybrid.kernel(.downsample2, activation: Activation(.nish)), .ours(.winograd))

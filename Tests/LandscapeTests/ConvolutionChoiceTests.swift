@@ -52,18 +52,21 @@ final class ConvolutionChoiceTests: XCTestCase {
         let entry = #""threads": 2, "measured": "x", "microsecondsPerImage": {}"#
         let cases: [(bytes: String, mentions: String)] = [
             ("{ not json", "invalid JSON"),
-            (#"{"version": 2}"#, "missing field 'entries'"),
+            (#"{"version": 3}"#, "missing field 'entries'"),
             (#"{"version": 7, "entries": {}}"#, "field 'version' is 7"),
             // A version-1 file (one algorithm per CPU) from before per-layer plans.
             (#"{"version": 1, "entries": {"cpu A": {"algorithm": "winograd", "imagesPerSecond": {}, "threads": 2, "measured": "x"}}}"#,
-             "field 'version' is 1, expected 2"),
-            (#"{"version": 2, "entries": {"cpu A": {"plan": {"stem": "fastest"}, "fallback": "winograd", "# + entry + "}}}",
+             "field 'version' is 1, expected 3"),
+            // A version-2 file: per-layer plans without the 1-channel stem's class.
+            (#"{"version": 2, "entries": {"cpu A": {"plan": {"stem": "direct"}, "fallback": "winograd", "# + entry + "}}}",
+             "field 'version' is 2, expected 3"),
+            (#"{"version": 3, "entries": {"cpu A": {"plan": {"stem": "fastest"}, "fallback": "winograd", "# + entry + "}}}",
              "field 'plan.stem' is 'fastest'"),
-            (#"{"version": 2, "entries": {"cpu A": {"plan": {"stage9": "direct"}, "fallback": "winograd", "# + entry + "}}}",
+            (#"{"version": 3, "entries": {"cpu A": {"plan": {"stage9": "direct"}, "fallback": "winograd", "# + entry + "}}}",
              "layer class 'stage9'"),
-            (#"{"version": 2, "entries": {"cpu A": {"plan": {}, "fallback": "onednn", "# + entry + "}}}",
+            (#"{"version": 3, "entries": {"cpu A": {"plan": {}, "fallback": "onednn", "# + entry + "}}}",
              "field 'fallback' is 'onednn'"),
-            (#"{"version": 2, "entries": {"cpu A": {"plan": 3}}}"#, "cpu A"),
+            (#"{"version": 3, "entries": {"cpu A": {"plan": 3}}}"#, "cpu A"),
         ]
         for (bytes, mentions) in cases {
             try Data(bytes.utf8).write(to: url)
