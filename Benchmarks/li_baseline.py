@@ -34,14 +34,16 @@ the run instead of hiding inside the timing. The time excludes Python's start,
 centre_loss, centre_correct, corner_loss, compile_seconds, isa, torch) for
 Benchmarks/side_by_side.py.
 """
-import argparse, gzip, json, os, struct, time
+import argparse, gzip, json, os, struct, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import FASHION_MNIST  # noqa: E402
+
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "reference")
-FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 ACTIVATIONS = {"relu": F.relu, "swish": F.silu, "mish": F.mish}
 
 
@@ -114,6 +116,14 @@ def read_idx(path, count):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)[:count]
 
 
+def find_idx(directory, stem):
+    """The IDX file `stem` in `directory`, gzipped or raw; exits naming it when neither exists."""
+    for name in (stem, stem + ".gz"):
+        if os.path.exists(os.path.join(directory, name)):
+            return os.path.join(directory, name)
+    sys.exit(f"{directory}: no {stem}[.gz] (apt-get install dataset-fashion-mnist)")
+
+
 def shipped_model(path, count):
     """A shipped model (Models/NAME.safetensors and its card NAME.json): (make_net, images, labels) with the
     card's activation and normalization and the first `count` Fashion-MNIST test images."""
@@ -122,11 +132,9 @@ def shipped_model(path, count):
         raise SystemExit(f"{path}: activation '{card['activation']}', {card['input_channels']} input channels; "
                          f"expected one of {', '.join(ACTIVATIONS)} on 1 channel")
     mean, std = card["preprocessing"]["mean"][0], card["preprocessing"]["std"][0]
-    find = lambda stem: next(p for p in (os.path.join(FASHION_MNIST, stem), os.path.join(FASHION_MNIST, stem + ".gz"))
-                             if os.path.exists(p))
-    raw = read_idx(find("t10k-images-idx3-ubyte"), count)
+    raw = read_idx(find_idx(FASHION_MNIST, "t10k-images-idx3-ubyte"), count)
     images = (torch.tensor(raw.astype(np.float32) / 255).unsqueeze(1) - mean) / std
-    labels = torch.tensor(read_idx(find("t10k-labels-idx1-ubyte"), count).astype(np.int64))
+    labels = torch.tensor(read_idx(find_idx(FASHION_MNIST, "t10k-labels-idx1-ubyte"), count).astype(np.int64))
     weights = read_safetensors(path)
 
     def make_net():

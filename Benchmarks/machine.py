@@ -2,6 +2,8 @@
 side_by_side.py, train_side_by_side.py and surface_overhead.py."""
 import subprocess, sys
 
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"   # apt-get install dataset-fashion-mnist
+
 
 def cpu_model():
     with open("/proc/cpuinfo") as f:

@@ -33,9 +33,7 @@ the same number correct).
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import cpu_model, load_average, run_checked  # noqa: E402
-
-FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+from machine import FASHION_MNIST, cpu_model, load_average, run_checked  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

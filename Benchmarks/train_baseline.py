@@ -23,18 +23,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from li_baseline import ACTIVATIONS, ResNet20, read_idx  # noqa: E402
+from li_baseline import ACTIVATIONS, ResNet20, find_idx, read_idx  # noqa: E402
 
 MEAN, STD = 0.2860406, 0.3530242   # the engine's Fashion-MNIST normalization (README → Models)
 PADDING = 2                         # the engine's standard random crop on 28x28 images
 VARIANTS = ("eager", "channels_last", "compile", "compile-cl")
-
-
-def find(directory, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(directory, name)):
-            return os.path.join(directory, name)
-    sys.exit(f"train_baseline: {directory}: no {stem}[.gz] (apt-get install dataset-fashion-mnist)")
 
 
 def random_crop(batch, generator):
@@ -62,8 +55,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    images = read_idx(find(args.data, "train-images-idx3-ubyte"), args.images)
-    labels = torch.tensor(read_idx(find(args.data, "train-labels-idx1-ubyte"), args.images).astype(np.int64))
+    images = read_idx(find_idx(args.data, "train-images-idx3-ubyte"), args.images)
+    labels = torch.tensor(read_idx(find_idx(args.data, "train-labels-idx1-ubyte"), args.images).astype(np.int64))
     if len(images) < args.images:
         parser.error(f"--images {args.images}: the training split holds {len(images)}")
     x = (torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255 - MEAN) / STD

@@ -23,11 +23,11 @@ public enum ConvolutionChoice {
     /// model by the Landscape module.
     public static func measureLayers(threads: Int, candidates: [LayerKernel] = LayerKernel.candidates, images: Int = 64,
                                      rounds: Int = 7) throws -> [LayerClass: [LayerKernel: Double]] {
-        // Which network times which classes.
-        let networks = [(try measurementNetwork(images: images, inputChannels: 3, size: 32), LayerClass.allCases.filter { $0 != .stem1 }),
-                        (try measurementNetwork(images: images, inputChannels: 1, size: 28), [LayerClass.stem1])]
+        // One network per input shape, each timing the classes measured on it.
+        let byInput = Dictionary(grouping: LayerClass.allCases, by: \.measurementInput).sorted { $0.value[0] < $1.value[0] }
         var runs: [(candidate: LayerKernel, evaluator: Evaluator, network: InferenceNetwork, data: EvaluationData)] = []
-        for ((network, data), classes) in networks {
+        for (input, classes) in byInput {
+            let (network, data) = try measurementNetwork(images: images, inputChannels: input.channels, size: input.size)
             for candidate in candidates {
                 var kernels: [LayerClass: LayerKernel] = [:]
                 for layer in classes where candidate.applies(to: layer) {

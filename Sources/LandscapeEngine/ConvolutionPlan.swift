@@ -27,6 +27,16 @@ public enum LayerClass: String, Codable, CaseIterable, Sendable, Comparable {
         return [.stage1, .stage2, .stage3][min(stage, 2)]
     }
 
+    /// The images of the network `ConvolutionChoice.measureLayers` times this class in: the 1-channel stem on
+    /// 1x28x28 (Fashion-MNIST, the shipped models), every other class on CIFAR's 3x32x32.
+    public var measurementInput: MeasurementInput {
+        self == .stem1 ? MeasurementInput(channels: 1, size: 28) : MeasurementInput(channels: 3, size: 32)
+    }
+
+    public struct MeasurementInput: Hashable, Sendable {
+        public let channels: Int, size: Int
+    }
+
     /// The classes a network on `inputChannels`-channel images has (one of the two stems).
     public static func classes(inputChannels: Int) -> [LayerClass] {
         allCases.filter { $0 != (inputChannels == 1 ? .stem : .stem1) }

@@ -41,14 +41,13 @@ final class OneDNNLayerPrimitive: @unchecked Sendable {
         return layer
     }
 
-    /// Whether oneDNN computes `layer`'s shape (ResNet on 32x32 images, 28x28 for the 1-channel stem, no
-    /// residual) with its reference code.
+    /// Whether oneDNN computes `layer`'s shape (ResNet on its `measurementInput`, no residual) with its
+    /// reference code.
     static func isReference(_ layer: LayerClass, _ kernel: LayerKernel, batch: Int) throws -> Bool {
         let widths = ResNetArchitecture.stageWidths
         let (inChannels, outChannels, size): (Int, Int, Int)
         switch layer {
-        case .stem: (inChannels, outChannels, size) = (3, widths[0], 32)
-        case .stem1: (inChannels, outChannels, size) = (1, widths[0], 28)
+        case .stem, .stem1: (inChannels, outChannels, size) = (layer.measurementInput.channels, widths[0], layer.measurementInput.size)
         case .stage1: (inChannels, outChannels, size) = (widths[0], widths[0], 32)
         case .stage2: (inChannels, outChannels, size) = (widths[1], widths[1], 16)
         case .stage3: (inChannels, outChannels, size) = (widths[2], widths[2], 8)

@@ -258,10 +258,6 @@ enum BenchFixture {
         let channels: Int, height: Int, width: Int
         var description: String { "\(channels)x\(height)x\(width)" }
 
-        init(channels: Int = 3, height: Int = 32, width: Int = 32) {
-            (self.channels, self.height, self.width) = (channels, height, width)
-        }
-
         init(parsing text: String) throws {
             let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
             guard parts.count == 3, let c = parts[0], let h = parts[1], let w = parts[2],
@@ -269,11 +265,11 @@ enum BenchFixture {
                 throw ValidationError("--input: expected CxHxW with 1 or 3 channels and 8 to 512 pixels a side "
                                       + "(3x32x32 for CIFAR-10, 1x28x28 for Fashion-MNIST), got '\(text)'")
             }
-            self.init(channels: c, height: h, width: w)
+            (channels, height, width) = (c, h, w)
         }
     }
 
-    static func images(count: Int, shape: InputShape = InputShape()) throws -> EvaluationData {
+    static func images(count: Int, shape: InputShape) throws -> EvaluationData {
         var rng = SplitMix(seed: 2)
         let pixels = (0..<(count * shape.channels * shape.height * shape.width)).map { _ in Float(rng.unit() * 4 - 2) }
         return try EvaluationData(channels: shape.channels, height: shape.height, width: shape.width, pixels: pixels,
