@@ -9,7 +9,8 @@ start, loading, directions, every point, the store's writes) and one run of
 Python's start, `import torch`, the warm-up pass or compilation). The order
 rotates each round so no side always runs first after a quiet spell. Prints
 each round's images/s, the medians, every side's ratio to the fastest PyTorch
-variant's median, the CPU model (/proc/cpuinfo), the load average before and
+variant's median and, round by round, to the fastest variant of that round
+(the median of those "paired" ratios drifts less), the CPU model (/proc/cpuinfo), the load average before and
 after, and the kernel ISA each side dispatched to (landscape: `landscape bench
 --system`; PyTorch: torch.backends.cpu.get_cpu_capability()). Checks that every
 side's centre point (the trained weights) gives the reference's loss 0.375512
@@ -33,7 +34,7 @@ the same number correct).
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import FASHION_MNIST, cpu_model, load_average, run_checked  # noqa: E402
+from machine import FASHION_MNIST, cpu_model, load_average, paired_summary, run_checked  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -184,6 +185,10 @@ def main():
                                                if side.startswith("compile") else ""))
         note += f"; centre loss {first['centre_loss']:.6f}, {first['centre_correct']}/{args.images}"
         print(f"{side:<19} {rates:<28} {medians[side]:>8.0f} {medians[side] / medians[best_variant]:>16.2f}  {note}")
+    theirs = {v: [r["images_per_second"] for r in runs[v]] for v in variants}
+    for side in ours:
+        print(f"{side:<19} against each round's fastest PyTorch variant: "
+              f"{paired_summary([r['images_per_second'] for r in runs[side]], theirs)}")
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"cpu": cpu_model(), "landscape_system": system, "torch": torch.__version__,

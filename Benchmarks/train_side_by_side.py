@@ -6,7 +6,8 @@ Per round: one `landscape train --epochs 1` per engine convolution (its epoch li
 batches' time, filling them included, not start-up or the test evaluation) and one
 `train_baseline.py --variant V` per PyTorch variant (its timed pass: not Python's start, `import
 torch`, the warm-up steps or compilation). The order rotates each round. Prints each round's
-images/s, the medians, every side's ratio to the fastest PyTorch variant's median, the CPU model
+images/s, the medians, every side's ratio to the fastest PyTorch variant's median and, round by
+round, to the fastest variant of that round (the median of those "paired" ratios drifts less), the CPU model
 (/proc/cpuinfo), the load average before and after, and the kernel ISA each side dispatched to.
 PyTorch's variants by default: eager (NCHW), channels_last, compile and compile-cl (torch.compile,
 and on the channels_last model); a variant that does not run on this machine (torch.compile needs a
@@ -23,7 +24,7 @@ C compiler, for one) is reported with its error and left out of the ratios, the 
 import argparse, json, os, re, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import cpu_model, load_average, run_checked  # noqa: E402
+from machine import cpu_model, load_average, paired_summary, run_checked  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -131,6 +132,10 @@ def main():
         extra = f" (ISA {isa[name]})" if name in isa else ""
         print(f"{name:28s} median {median:7.0f} img/s  rounds {', '.join(f'{v:.0f}' for v in rates[name])}"
               f"  = {median / best[0]:.2f}x {best[1]}{extra}")
+    theirs = {name: values for name, values in rates.items() if name.startswith("pytorch")}
+    for name, values in rates.items():
+        if name.startswith("landscape") and paired_summary(values, theirs):
+            print(f"{name:28s} against each round's fastest PyTorch variant: {paired_summary(values, theirs)}")
 
 
 if __name__ == "__main__":
