@@ -4,7 +4,8 @@
 // What the Winograd weight gradients F(2x2, 3x3) (WinogradWeightGradient.c, 16 points) and F(4x4, 3x3)
 // (Winograd4WeightGradient.c, 36 points) share, written once and included by both (internal, static):
 // the cached ISA check, the plane copy into a zero-bordered buffer, and the products
-// dU[ξ] (O x C) += dM[ξ] · V[ξ]^T by a register kernel (`weight_gradient_accumulate`).
+// dU[ξ] (O x C) += dM[ξ] · V[ξ]^T by a register kernel (`weight_gradient_accumulate`): in outer-product
+// form where the input channels come in eights (every layer but a stem), else as dot products.
 
 #include "DirectConvolution.h"
 
@@ -172,6 +173,102 @@ static void accumulate_avx512(int points, const float *m, const float *v, int ou
 #undef BLOCK
 #endif
 
+// The same products with each (o, c) summed in one accumulator along t, in t order ("outer-product" form):
+// per point, V[ξ] (C rows of T) is transposed into vt (T rows of C) on the stack, then blocks of 6 output
+// x 16 input channels (12 accumulators of 8 input channels) take one row of vt and broadcast m[o][t] per
+// output channel. No horizontal sums: the dot-product form above reduces every block's 8 lanes at the end
+// of each chunk's rows, which on short rows (the 7x7 and 14x14 planes: 56 and 112 tiles a chunk) cost
+// as much as the block's products. Each (o, c) sums the same products in the same order whatever the
+// block shape, and AVX-512 runs this same code: the same bits on both ISAs. Wants C a multiple of 8 and
+// T·C floats within OUTER_FLOATS (`outer_form_applies`).
+enum { OUTER_FLOATS = 16384 };  // 64 KiB of stack
+
+static int outer_form_applies(int in_channels, long T) {
+    return in_channels % 8 == 0 && in_channels >= 16 && T * in_channels <= OUTER_FLOATS;
+}
+
+#if defined(__x86_64__)
+// Rows src + r·src_stride (8 floats each, r < 8) into columns: dst + r·dst_stride gets element r of every row.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void transpose8x8(const float *src, long src_stride, float *dst, long dst_stride) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * src_stride);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);       // a0 b0 a1 b1 | a4 b4 a5 b5
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);   // a2 b2 a3 b3 | a6 b6 a7 b7
+    }
+    for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);       // a0 b0 c0 d0 | a4 b4 c4 d4
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);   // a1 b1 c1 d1 | a5 ...
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + i * dst_stride, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * dst_stride, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+}
+
+__attribute__((target("avx2,fma"), always_inline))
+static inline void outer_block(const float *m, long stride, const float *vt, int in_channels, long T, int ob, int cv,
+                               float *du) {
+    __m256 acc[6][2];
+    for (int o = 0; o < 6; o++)
+        for (int v = 0; v < 2; v++) acc[o][v] = _mm256_setzero_ps();
+    for (long t = 0; t < T; t++) {
+        __m256 b[2];
+        for (int v = 0; v < 2; v++)
+            if (v < cv) b[v] = _mm256_loadu_ps(vt + t * in_channels + 8 * v);
+        for (int o = 0; o < 6; o++) {
+            if (o >= ob) break;
+            const __m256 a = _mm256_broadcast_ss(m + o * stride + t);
+            for (int v = 0; v < 2; v++)
+                if (v < cv) acc[o][v] = _mm256_fmadd_ps(a, b[v], acc[o][v]);
+        }
+    }
+    for (int o = 0; o < ob; o++)
+        for (int v = 0; v < cv; v++) {
+            float *target = du + o * in_channels + 8 * v;
+            _mm256_storeu_ps(target, _mm256_add_ps(_mm256_loadu_ps(target), acc[o][v]));
+        }
+}
+
+#define OUTER(OB, CV) outer_block(m + (long)o * points * T + (long)xi * T, (long)points * T, vt + c, in_channels, T, OB, CV, dp + (long)o * in_channels + c)
+__attribute__((target("avx2,fma")))
+static void accumulate_outer(int points, const float *m, const float *v, int out_channels, int in_channels, long T,
+                             float *du) {
+    float vt[OUTER_FLOATS];
+    const long pair = (long)out_channels * in_channels;
+    for (int xi = 0; xi < points; xi++) {
+        for (int c = 0; c < in_channels; c += 8)
+            for (long t = 0; t < T; t += 8)
+                transpose8x8(v + ((long)c * points + xi) * T + t, (long)points * T, vt + t * in_channels + c, in_channels);
+        float *dp = du + xi * pair;
+        for (int o = 0; o < out_channels; o += 6) {
+            const int ob = out_channels - o < 6 ? out_channels - o : 6;
+            for (int c = 0; c < in_channels; c += 16) {
+                const int cv = in_channels - c >= 16 ? 2 : 1;
+                switch (ob * 2 + cv - 1) {
+                case 6 * 2 + 1: OUTER(6, 2); break;
+                case 6 * 2 + 0: OUTER(6, 1); break;
+                case 5 * 2 + 1: OUTER(5, 2); break;
+                case 5 * 2 + 0: OUTER(5, 1); break;
+                case 4 * 2 + 1: OUTER(4, 2); break;
+                case 4 * 2 + 0: OUTER(4, 1); break;
+                case 3 * 2 + 1: OUTER(3, 2); break;
+                case 3 * 2 + 0: OUTER(3, 1); break;
+                case 2 * 2 + 1: OUTER(2, 2); break;
+                case 2 * 2 + 0: OUTER(2, 1); break;
+                case 1 * 2 + 1: OUTER(1, 2); break;
+                default: OUTER(1, 1); break;
+                }
+            }
+        }
+    }
+}
+#undef OUTER
+#endif
+
 static void accumulate_portable(int points, const float *m, const float *v, int out_channels, int in_channels, long T,
                                 float *du) {
     const long pair = (long)out_channels * in_channels;
@@ -190,7 +287,9 @@ static void weight_gradient_accumulate(int points, const float *m, const float *
                                        long row_floats, float *du) {
 #if defined(__x86_64__)
     if (use_avx2()) {
-        if (convolution_isa() == CONVOLUTION_ISA_AVX512)
+        if (outer_form_applies(in_channels, row_floats))
+            accumulate_outer(points, m, v, out_channels, in_channels, row_floats, du);
+        else if (convolution_isa() == CONVOLUTION_ISA_AVX512)
             accumulate_avx512(points, m, v, out_channels, in_channels, row_floats, du);
         else
             accumulate_avx2(points, m, v, out_channels, in_channels, row_floats, du);

@@ -46,14 +46,15 @@ final class Winograd4WeightGradientTests: XCTestCase {
     }
 
     /// The planes a ResNet-20 meets on Fashion-MNIST (28/14/7) and CIFAR-10 (32/16/8), ragged ones (9×13,
-    /// 5×9, 2×3, 1×1: tiles past the edge), 1 to 64 channels, image counts that span several chunks and
+    /// 5×9, 2×3, 1×1: tiles past the edge), 1 to 64 channels (the products' outer-product form with 16 to 64
+    /// in eights, its dot-product form below 16 or otherwise), image counts that span several chunks and
     /// leave a partial one; added onto what dW holds; strided CNHW layouts like the training network's.
     /// On each ISA the CPU supports.
     func testMatchesFloat64OnEveryPlaneShape() throws {
         let shapes: [(h: Int, w: Int, c: Int, o: Int, n: Int)] = [
             (28, 28, 1, 16, 9), (28, 28, 16, 16, 3), (14, 14, 32, 32, 3), (7, 7, 64, 64, 5), (8, 8, 16, 8, 3),
             (9, 13, 5, 7, 4), (32, 32, 3, 16, 2), (16, 16, 32, 32, 2), (5, 9, 4, 8, 4), (1, 1, 2, 2, 3),
-            (2, 3, 16, 4, 2), (3, 2, 1, 16, 70),
+            (2, 3, 16, 4, 2), (3, 2, 1, 16, 70), (6, 10, 24, 5, 3),
         ]
         let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
         defer { try? KernelISA.select(KernelISA.best) }
@@ -71,13 +72,14 @@ final class Winograd4WeightGradientTests: XCTestCase {
     }
 
     /// The transforms only add, subtract and scale by 2 and 4, and the products sum every (o, c) in the
-    /// same order on AVX2 (4×3 blocks) and AVX-512 (4×6): the same bits, on shapes whose channel counts
-    /// leave every kind of remainder block.
+    /// same order on AVX2 and AVX-512 (input channels in eights: one outer-product code for both; else dot
+    /// products in 4×3 and 4×6 blocks): the same bits, on shapes whose channel counts leave every kind of
+    /// remainder block (24 input channels: a block of 8 after one of 16; 5 outputs: a block of 5).
     func testTheSameBitsOnEveryISA() throws {
         let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
         try XCTSkipIf(isas.count < 2, "this CPU runs one of AVX2 / AVX-512 only (\(CPUFeatures.current.summary))")
         defer { try? KernelISA.select(KernelISA.best) }
-        for (h, w, c, o, n) in [(14, 14, 16, 16, 3), (7, 7, 64, 64, 2), (5, 9, 7, 10, 3), (28, 28, 1, 16, 4), (4, 4, 13, 3, 2)] {
+        for (h, w, c, o, n) in [(14, 14, 16, 16, 3), (7, 7, 64, 64, 2), (5, 9, 7, 10, 3), (28, 28, 1, 16, 4), (4, 4, 13, 3, 2), (6, 10, 24, 5, 3)] {
             let (x, dz, start) = Self.inputs(h: h, w: w, c: c, o: o, n: n)
             var results: [[Float]] = []
             for isa in isas {

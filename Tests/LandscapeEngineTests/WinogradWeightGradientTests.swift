@@ -16,7 +16,7 @@ final class WinogradWeightGradientTests: XCTestCase {
         let shapes: [(h: Int, w: Int, c: Int, o: Int, n: Int)] = [
             (28, 28, 1, 16, 9), (28, 28, 16, 16, 3), (14, 14, 32, 32, 3), (7, 7, 64, 64, 5),
             (32, 32, 3, 16, 2), (32, 32, 16, 16, 3), (16, 16, 32, 32, 3), (8, 8, 64, 64, 9),
-            (5, 9, 4, 8, 4), (1, 1, 2, 2, 3), (2, 3, 16, 4, 2), (3, 2, 1, 16, 70),
+            (5, 9, 4, 8, 4), (1, 1, 2, 2, 3), (2, 3, 16, 4, 2), (3, 2, 1, 16, 70), (6, 10, 24, 5, 3),
         ]
         for (h, w, c, o, n) in shapes {
             var rng = TestRNG(UInt64(h * 100_000 + w * 1000 + c * 10 + o))
@@ -47,13 +47,14 @@ final class WinogradWeightGradientTests: XCTestCase {
         }
     }
 
-    /// The AVX2 (4×3 blocks) and AVX-512 (4×6) products sum every (o, c) in the same order: the same bits,
-    /// on shapes whose channel counts leave every kind of remainder block.
+    /// The AVX2 and AVX-512 products sum every (o, c) in the same order (input channels in eights: one
+    /// outer-product code for both; else dot products in 4×3 and 4×6 blocks): the same bits, on shapes whose
+    /// channel counts leave every kind of remainder block.
     func testTheSameBitsOnEveryISA() throws {
         let isas = [KernelISA.avx2, .avx512].filter(\.isSupported)
         try XCTSkipIf(isas.count < 2, "this CPU runs one of AVX2 / AVX-512 only (\(CPUFeatures.current.summary))")
         defer { try? KernelISA.select(KernelISA.best) }
-        for (h, w, c, o, n) in [(14, 14, 16, 16, 3), (7, 7, 64, 64, 2), (5, 9, 7, 10, 3), (6, 6, 1, 16, 4), (4, 4, 13, 3, 2)] {
+        for (h, w, c, o, n) in [(14, 14, 16, 16, 3), (7, 7, 64, 64, 2), (5, 9, 7, 10, 3), (6, 6, 1, 16, 4), (4, 4, 13, 3, 2), (6, 10, 24, 5, 3)] {
             var rng = TestRNG(UInt64(h * 31 + c * 7 + o))
             let x = (0..<(c * n * h * w)).map { _ in Float(rng.symmetric()) }
             let dz = (0..<(o * n * h * w)).map { _ in Float(rng.symmetric()) }
