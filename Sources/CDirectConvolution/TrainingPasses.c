@@ -136,9 +136,142 @@ AVX2 void landscape_batch_norm_input_gradient(float *g, const float *z, long n, 
     for (; i < n; i++) g[i] = kdy * g[i] + kz * (z[i] - mean) + k0;
 }
 
+// e^x for x ≤ 0 (FloatKernels.expNonPositive): 0 below the underflow threshold.
+AVX2 static inline __m256 exp_non_positive8(__m256 x) {
+    const __m256 underflow = _mm256_set1_ps(-87.33654f), rounding = _mm256_set1_ps(12582912.0f);
+    const __m256 below = _mm256_cmp_ps(x, underflow, _CMP_LT_OQ);
+    const __m256 xc = _mm256_blendv_ps(x, underflow, below);
+    const __m256 shifted = _mm256_add_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504f)), rounding);
+    const __m256 k = _mm256_sub_ps(shifted, rounding);
+    const __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(k, _mm256_set1_ps(0.693359375f))),
+                                   _mm256_mul_ps(k, _mm256_set1_ps(-2.1219444e-4f)));
+    __m256 p = _mm256_set1_ps(1.98756915e-4f);
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.39819995e-3f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519e-3f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665796e-2f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665e-1f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001e-1f));
+    const __m256 exp_r = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, _mm256_mul_ps(r, r)), r), _mm256_set1_ps(1));
+    const __m256i biased = _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)),
+                                            _mm256_set1_epi32(127));
+    const __m256 two_to_k = _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23));
+    return _mm256_blendv_ps(_mm256_mul_ps(exp_r, two_to_k), _mm256_setzero_ps(), below);
+}
+
+// m = e^−|x| (−|x|: the sign bit set, NaN stays NaN) and the lanes where x ≥ 0.
+AVX2 static inline __m256 exp_negative_magnitude8(__m256 x, __m256 *positive) {
+    *positive = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+    return exp_non_positive8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
+}
+
+// Mish's numerator and denominator of tanh(softplus(x)) from m, m² and the sign's lanes.
+AVX2 static inline void mish_terms8(__m256 m, __m256 m2, __m256 positive, __m256 *numerator, __m256 *denominator) {
+    const __m256 one = _mm256_set1_ps(1), two = _mm256_set1_ps(2), two_m = _mm256_mul_ps(two, m);
+    *numerator = _mm256_blendv_ps(_mm256_add_ps(m2, two_m), _mm256_add_ps(one, two_m), positive);
+    *denominator = _mm256_blendv_ps(_mm256_add_ps(_mm256_add_ps(m2, two_m), two),
+                                    _mm256_add_ps(_mm256_add_ps(one, two_m), _mm256_mul_ps(two, m2)), positive);
+}
+
+AVX2 static inline __m256 smooth8(__m256 x, int kind) {
+    const __m256 one = _mm256_set1_ps(1);
+    __m256 positive;
+    const __m256 m = exp_negative_magnitude8(x, &positive);
+    if (kind == LANDSCAPE_SMOOTH_SWISH)
+        return _mm256_mul_ps(x, _mm256_div_ps(_mm256_blendv_ps(m, one, positive), _mm256_add_ps(one, m)));
+    __m256 numerator, denominator;
+    mish_terms8(m, _mm256_mul_ps(m, m), positive, &numerator, &denominator);
+    return _mm256_mul_ps(x, _mm256_div_ps(numerator, denominator));
+}
+
+AVX2 static inline __m256 smooth_derivative8(__m256 x, int kind) {
+    const __m256 one = _mm256_set1_ps(1);
+    __m256 positive;
+    const __m256 m = exp_negative_magnitude8(x, &positive);
+    if (kind == LANDSCAPE_SMOOTH_SWISH) {
+        const __m256 inverse = _mm256_div_ps(one, _mm256_add_ps(one, m));
+        const __m256 sigmoid = _mm256_mul_ps(_mm256_blendv_ps(m, one, positive), inverse);
+        const __m256 one_minus_sigmoid = _mm256_mul_ps(_mm256_blendv_ps(one, m, positive), inverse);
+        return _mm256_add_ps(sigmoid, _mm256_mul_ps(_mm256_mul_ps(x, sigmoid), one_minus_sigmoid));
+    }
+    const __m256 m2 = _mm256_mul_ps(m, m);
+    __m256 numerator, denominator;
+    mish_terms8(m, m2, positive, &numerator, &denominator);
+    const __m256 delta_numerator = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(4), _mm256_blendv_ps(m, m2, positive)),
+                                                 _mm256_add_ps(one, m));
+    const __m256 inverse = _mm256_div_ps(one, denominator);
+    return _mm256_add_ps(_mm256_mul_ps(numerator, inverse),
+                         _mm256_mul_ps(x, _mm256_mul_ps(_mm256_mul_ps(delta_numerator, inverse), inverse)));
+}
+
+// The last n % 8 elements through the same lanes (zero-padded): element by element the same bits.
+AVX2 static inline __m256 load_tail(const float *p, long count) {
+    float lanes[8] = {0};
+    for (long j = 0; j < count; j++) lanes[j] = p[j];
+    return _mm256_loadu_ps(lanes);
+}
+
+AVX2 static inline void store_tail(float *p, __m256 v, long count) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, v);
+    for (long j = 0; j < count; j++) p[j] = lanes[j];
+}
+
+AVX2 void landscape_smooth_activation(const float *source, float *target, long n, int kind) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(target + i, smooth8(_mm256_loadu_ps(source + i), kind));
+    if (i < n) store_tail(target + i, smooth8(load_tail(source + i, n - i), kind), n - i);
+}
+
+AVX2 void landscape_smooth_activation_backward(const float *x, const float *upstream, float *downstream, long n,
+                                               int kind) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(downstream + i,
+                         _mm256_mul_ps(_mm256_loadu_ps(upstream + i), smooth_derivative8(_mm256_loadu_ps(x + i), kind)));
+    if (i < n)
+        store_tail(downstream + i,
+                   _mm256_mul_ps(load_tail(upstream + i, n - i), smooth_derivative8(load_tail(x + i, n - i), kind)), n - i);
+}
+
+AVX2 void landscape_normalize_smooth(const float *z, long n, float mean, float scale, float shift, const float *residual,
+                                     int kind, float *y, float *a) {
+    const __m256 m = _mm256_set1_ps(mean), k = _mm256_set1_ps(scale), b = _mm256_set1_ps(shift);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(z + i), m), k), b);
+        if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + i));
+        _mm256_storeu_ps(y + i, v);
+        _mm256_storeu_ps(a + i, smooth8(v, kind));
+    }
+    if (i < n) {
+        for (long j = i; j < n; j++) y[j] = residual ? (z[j] - mean) * scale + shift + residual[j] : (z[j] - mean) * scale + shift;
+        store_tail(a + i, smooth8(load_tail(y + i, n - i), kind), n - i);
+    }
+}
+
+AVX2 void landscape_smooth_backward_moments(float *g, const float *y, const float *z, long plane, long images, int kind,
+                                            double *partials, long stride) {
+    landscape_smooth_activation_backward(y, g, g, plane * images, kind);
+    plane_moments(g, z, plane, images, partials, stride);
+}
+
 #else
 
 int landscape_training_passes_available(void) { return 0; }
+void landscape_smooth_activation(const float *source, float *target, long n, int kind) {
+    (void)source; (void)target; (void)n; (void)kind;
+}
+void landscape_smooth_activation_backward(const float *x, const float *upstream, float *downstream, long n, int kind) {
+    (void)x; (void)upstream; (void)downstream; (void)n; (void)kind;
+}
+void landscape_normalize_smooth(const float *z, long n, float mean, float scale, float shift, const float *residual,
+                                int kind, float *y, float *a) {
+    (void)z; (void)n; (void)mean; (void)scale; (void)shift; (void)residual; (void)kind; (void)y; (void)a;
+}
+void landscape_smooth_backward_moments(float *g, const float *y, const float *z, long plane, long images, int kind,
+                                       double *partials, long stride) {
+    (void)g; (void)y; (void)z; (void)plane; (void)images; (void)kind; (void)partials; (void)stride;
+}
 void landscape_normalize_rectify(const float *z, long n, float mean, float scale, float shift,
                                  const float *residual, float slope, float *target) {
     (void)z; (void)n; (void)mean; (void)scale; (void)shift; (void)residual; (void)slope; (void)target;

@@ -1,15 +1,30 @@
+import CDirectConvolution
+
 /// Buffer forms of the Float kernels: the switch on the kind happens once,
 /// outside the loop, and each loop body is one inlined kernel, so the
-/// compiler can vectorize it.
+/// compiler can vectorize it. Swish and Mish run CDirectConvolution's AVX2
+/// forms of the same operations where the CPU has AVX2 (TrainingPasses.h:
+/// the same bits, 256-bit lanes where the Swift lanes compile to SSE).
 ///
 /// Buffers of different lengths: only the common prefix (the shortest count)
 /// is processed; nothing is read or written out of bounds. The caller owns
 /// the shapes, as in every engine kernel.
 extension Activation {
+    /// TrainingPasses.h's code for Swish and Mish where its AVX2 passes run here, else nil.
+    var smoothPassKind: Int32? {
+        guard BatchNormTraining.vectorPasses else { return nil }
+        switch kind {
+        case .swish: return Int32(LANDSCAPE_SMOOTH_SWISH)
+        case .mish: return Int32(LANDSCAPE_SMOOTH_MISH)
+        default: return nil
+        }
+    }
+
     /// In place: buffer[i] = f(buffer[i]). The inference hot path.
     public func apply(_ buffer: UnsafeMutableBufferPointer<Float>) {
         guard let data = buffer.baseAddress else { return }
         let count = buffer.count
+        if let smooth = smoothPassKind { return landscape_smooth_activation(data, data, count, smooth) }
         switch kind {
         case .relu: Activation.transform(data, count, FloatKernels.relu)
         case .leakyRelu: Activation.transform(data, count, FloatKernels.leakyRelu)
@@ -30,6 +45,7 @@ extension Activation {
     public func apply(_ input: UnsafeBufferPointer<Float>, to output: UnsafeMutableBufferPointer<Float>) {
         guard let source = input.baseAddress, let target = output.baseAddress else { return }
         let count = min(input.count, output.count)
+        if let smooth = smoothPassKind { return landscape_smooth_activation(source, target, count, smooth) }
         switch kind {
         case .relu: Activation.map(source, target, count, FloatKernels.relu)
         case .leakyRelu: Activation.map(source, target, count, FloatKernels.leakyRelu)
@@ -53,6 +69,9 @@ extension Activation {
         guard let x = input.baseAddress, let upstream = gradOutput.baseAddress,
               let downstream = gradInput.baseAddress else { return }
         let count = min(input.count, gradOutput.count, gradInput.count)
+        if let smooth = smoothPassKind {
+            return landscape_smooth_activation_backward(x, upstream, downstream, count, smooth)
+        }
         switch kind {
         case .relu: Activation.chain(x, upstream, downstream, count, FloatKernels.reluDerivative)
         case .leakyRelu: Activation.chain(x, upstream, downstream, count, FloatKernels.leakyReluDerivative)

@@ -134,6 +134,18 @@ extension TrainingNetwork {
             }
             return
         }
+        if let smooth = architecture.activation.smoothPassKind {
+            // Swish / Mish from y, the same bits on vectors.
+            for c in 0..<channels {
+                for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
+                    let count = min(piece, images.upperBound - first)
+                    let start = (c * batch + first) * plane
+                    landscape_smooth_backward_moments(gradient + start, y + start, z + start, plane, count, smooth,
+                                                      buffers.partials + (first * channels + c) * 2, channels * 2)
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
                 let count = min(piece, images.upperBound - first)

@@ -152,6 +152,19 @@ extension TrainingNetwork {
                 }
                 return
             }
+            if !inPlace, let smooth = architecture.activation.smoothPassKind {
+                // Swish / Mish: y = BN(z) (+ identity), which the backward pass reads, and a = f(y) in one
+                // vector pass (the same operations per element as the loop below).
+                let length = images.count * layer.plane
+                for c in 0..<layer.channels {
+                    let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta,
+                                                          channel: c)
+                    let start = (c * batch + images.lowerBound) * layer.plane
+                    landscape_normalize_smooth(z + start, length, affine.mean, affine.scale, affine.shift,
+                                               identity.map { $0 + start }, smooth, y + start, a + start)
+                }
+                return
+            }
             for c in 0..<layer.channels {
                 let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta, channel: c)
                 for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
