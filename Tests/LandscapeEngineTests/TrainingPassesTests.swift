@@ -113,4 +113,73 @@ final class TrainingPassesTests: XCTestCase {
         landscape_batch_norm_input_gradient(&result, z, count, kdy, kz, mean, k0)
         XCTAssertEqual(bits(result), bits(expected))
     }
+    /// Swish and Mish (`landscape_smooth_activation`, `_backward`) against the scalar Swift kernels, bit for bit:
+    /// one float bit pattern in every 4,099 over the whole line (both signs, every magnitude, ±∞ and NaNs), the
+    /// underflow edge and the sign change; a count that leaves a tail of 5 (the padded lanes).
+    func testSwishAndMishMatchTheScalarKernelsOnEveryMagnitude() throws {
+        try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
+        var x = stride(from: UInt64(0), through: UInt64(UInt32.max), by: 4099).map { Float(bitPattern: UInt32($0)) }
+        x += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, -87.33654, -87.3365, -87.33655, 1e-7, -1e-7,
+              .infinity, -.infinity, .nan, 20, -20, 88.8, -88.8]
+        x += (0..<(13 - x.count % 8)).map { Float($0) - 6 }   // ends in a tail of 5
+        XCTAssertEqual(x.count % 8, 5)
+        let upstream = x.indices.map { Float($0 % 7) - 3.5 }
+        for (activation, kind) in [(Activation(.swish), LANDSCAPE_SMOOTH_SWISH), (Activation(.mish), LANDSCAPE_SMOOTH_MISH)] {
+            var forward = [Float](repeating: 0, count: x.count), backward = forward
+            landscape_smooth_activation(x, &forward, x.count, Int32(kind))
+            landscape_smooth_activation_backward(x, upstream, &backward, x.count, Int32(kind))
+            var differing = 0
+            for i in x.indices {
+                let f = activation.value(x[i]), d = upstream[i] * activation.derivative(x[i])
+                if !(forward[i].bitPattern == f.bitPattern || (forward[i].isNaN && f.isNaN)) { differing += 1 }
+                if !(backward[i].bitPattern == d.bitPattern || (backward[i].isNaN && d.isNaN)) { differing += 1 }
+            }
+            XCTAssertEqual(differing, 0, "\(activation): \(differing) of \(2 * x.count) values differ from the scalar kernels")
+        }
+    }
+
+    /// The Swish/Mish forward pass: y = BN(z) (+ residual) as `BatchNormTraining.normalize` stores it, a = f(y)
+    /// as the scalar kernels give it; and the backward pass from y with each plane's moments as the Swift loops.
+    func testNormalizeSmoothAndBackwardMomentsMatchSwift() throws {
+        try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
+        let plane = 49, images = 5, count = plane * images   // 245: a tail of 5
+        let z = values(count, seed: 8), residual = values(count, seed: 9), upstream = values(count, seed: 10)
+        let affine = BatchNormTraining.Affine(ChannelStatistics(mean: [0.125], variance: [2], invStd: [0.7], sampleCount: 1),
+                                              gamma: [Float(1.3)], beta: [Float(-0.2)], channel: 0)
+        for (activation, kind) in [(Activation(.swish), LANDSCAPE_SMOOTH_SWISH), (Activation(.mish), LANDSCAPE_SMOOTH_MISH)] {
+            for adding in [false, true] {
+                var expectedY = [Float](repeating: 0, count: count)
+                z.withUnsafeBufferPointer { z in
+                    residual.withUnsafeBufferPointer { r in
+                        expectedY.withUnsafeMutableBufferPointer { e in
+                            BatchNormTraining.normalize(z.baseAddress!, count: count, affine,
+                                                        adding: adding ? r.baseAddress! : nil, into: e.baseAddress!)
+                        }
+                    }
+                }
+                var y = [Float](repeating: .nan, count: count), a = y
+                residual.withUnsafeBufferPointer { r in
+                    landscape_normalize_smooth(z, count, affine.mean, affine.scale, affine.shift,
+                                               adding ? r.baseAddress! : nil, Int32(kind), &y, &a)
+                }
+                XCTAssertEqual(bits(y), bits(expectedY), "\(activation) y, residual \(adding)")
+                XCTAssertEqual(bits(a), bits(expectedY.map(activation.value)), "\(activation) a, residual \(adding)")
+            }
+            let y = values(count, seed: 11)
+            let expected = zip(upstream, y).map { $0 * activation.derivative($1) }
+            var expectedMoments: [Double] = []
+            for b in 0..<images {
+                let m = expected.withUnsafeBufferPointer { g in
+                    z.withUnsafeBufferPointer { BatchNormTraining.sumAndDot(g.baseAddress! + b * plane, $0.baseAddress! + b * plane,
+                                                                            count: plane) }
+                }
+                expectedMoments += [m.0, m.1, -1]
+            }
+            var result = upstream
+            var moments = [Double](repeating: -1, count: 3 * images)
+            landscape_smooth_backward_moments(&result, y, z, plane, images, Int32(kind), &moments, 3)
+            XCTAssertEqual(bits(result), bits(expected), "\(activation) backward")
+            XCTAssertEqual(moments.map(\.bitPattern), expectedMoments.map(\.bitPattern), "\(activation) moments")
+        }
+    }
 }
