@@ -15,6 +15,17 @@ final class TrainingPassesTests: XCTestCase {
 
     private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
 
+    /// The Swift loops' (Σ g, Σ g·z) of each plane, a third slot of −1 after each (the passes' stride of 3).
+    private func swiftMoments(_ g: [Float], _ z: [Float], plane: Int, images: Int) -> [Double] {
+        (0..<images).flatMap { b -> [Double] in
+            let m = g.withUnsafeBufferPointer { g in
+                z.withUnsafeBufferPointer { BatchNormTraining.sumAndDot(g.baseAddress! + b * plane, $0.baseAddress! + b * plane,
+                                                                        count: plane) }
+            }
+            return [m.0, m.1, -1]
+        }
+    }
+
     func testSumAndSquaresMatchesSwift() throws {
         try XCTSkipUnless(BatchNormTraining.vectorPasses, "no AVX2 here: the portable path is the only one")
         for count in [1, 3, 4, 49, 196, 785] {
@@ -85,14 +96,7 @@ final class TrainingPassesTests: XCTestCase {
                     expected.withUnsafeMutableBufferPointer { activation.backward(input: y, gradOutput: u, gradInput: $0) }
                 }
             }
-            var expectedMoments: [Double] = []
-            for b in 0..<images {
-                let m = expected.withUnsafeBufferPointer { g in
-                    z.withUnsafeBufferPointer { BatchNormTraining.sumAndDot(g.baseAddress! + b * plane, $0.baseAddress! + b * plane,
-                                                                            count: plane) }
-                }
-                expectedMoments += [m.0, m.1, -1]
-            }
+            let expectedMoments = swiftMoments(expected, z, plane: plane, images: images)
             // The vector path: f' from a, partials with a stride of 3 (the third slot must stay untouched).
             var result = upstream
             var moments = [Double](repeating: -1, count: 3 * images)
@@ -167,14 +171,7 @@ final class TrainingPassesTests: XCTestCase {
             }
             let y = values(count, seed: 11)
             let expected = zip(upstream, y).map { $0 * activation.derivative($1) }
-            var expectedMoments: [Double] = []
-            for b in 0..<images {
-                let m = expected.withUnsafeBufferPointer { g in
-                    z.withUnsafeBufferPointer { BatchNormTraining.sumAndDot(g.baseAddress! + b * plane, $0.baseAddress! + b * plane,
-                                                                            count: plane) }
-                }
-                expectedMoments += [m.0, m.1, -1]
-            }
+            let expectedMoments = swiftMoments(expected, z, plane: plane, images: images)
             var result = upstream
             var moments = [Double](repeating: -1, count: 3 * images)
             landscape_smooth_backward_moments(&result, y, z, plane, images, Int32(kind), &moments, 3)

@@ -122,26 +122,21 @@ extension TrainingNetwork {
         let piece = BatchNormTraining.imagesPerPiece(plane: plane)
         // One pass: each piece of a channel through f' in place, then its images' moments (the same
         // per-image sums as `BatchNormTraining.accumulateGradientMoments`) while the piece is in L1.
-        if BatchNormTraining.vectorPasses, let slope = rectifierSlope {
-            // ReLU / LeakyReLU from a (see above), the same bits on vectors.
+        if let pass = activationPass {
+            // f' from a (ReLU / LeakyReLU, see above) or y (Swish / Mish): the same bits on vectors.
             for c in 0..<channels {
                 for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
                     let count = min(piece, images.upperBound - first)
                     let start = (c * batch + first) * plane
-                    landscape_rectify_backward_moments(gradient + start, y + start, z + start, plane, count, slope,
-                                                       buffers.partials + (first * channels + c) * 2, channels * 2)
-                }
-            }
-            return
-        }
-        if let smooth = architecture.activation.smoothPassKind {
-            // Swish / Mish from y, the same bits on vectors.
-            for c in 0..<channels {
-                for first in stride(from: images.lowerBound, to: images.upperBound, by: piece) {
-                    let count = min(piece, images.upperBound - first)
-                    let start = (c * batch + first) * plane
-                    landscape_smooth_backward_moments(gradient + start, y + start, z + start, plane, count, smooth,
-                                                      buffers.partials + (first * channels + c) * 2, channels * 2)
+                    let partials = buffers.partials + (first * channels + c) * 2
+                    switch pass {
+                    case .rectify(let slope):
+                        landscape_rectify_backward_moments(gradient + start, y + start, z + start, plane, count, slope,
+                                                           partials, channels * 2)
+                    case .smooth(let kind):
+                        landscape_smooth_backward_moments(gradient + start, y + start, z + start, plane, count, kind,
+                                                          partials, channels * 2)
+                    }
                 }
             }
             return

@@ -113,6 +113,19 @@ extension TrainingNetwork {
     /// `backward(input: y)`. Saves writing one tensor per layer in the forward pass.
     var backwardReadsActivationOutput: Bool { rectifierSlope != nil }
 
+    /// Which of TrainingPasses.c's vector passes compute this network's BN + activation (forward) and activation
+    /// derivative + BN moments (backward): nil where the Swift loops run (no AVX2, or another activation).
+    enum ActivationPass {
+        case rectify(slope: Float)   // ReLU, LeakyReLU: f' from a = f(y)
+        case smooth(kind: Int32)     // Swish, Mish: f' from y
+    }
+
+    var activationPass: ActivationPass? {
+        guard BatchNormTraining.vectorPasses else { return nil }
+        if let slope = rectifierSlope { return .rectify(slope: slope) }
+        return architecture.activation.smoothPassKind.map { .smooth(kind: $0) }
+    }
+
     /// f(x) = x < 0 ? slope·x : x: 0 for ReLU, the leaky slope for LeakyReLU, nil for the other kinds
     /// (the slope TrainingPasses.c's vector passes take).
     var rectifierSlope: Float? {
@@ -140,28 +153,23 @@ extension TrainingNetwork {
             // shortcut adds onto y between the two).
             let z = UnsafePointer(buffers.convolutionOutputs[index])
             let piece = BatchNormTraining.imagesPerPiece(plane: layer.plane)
-            if BatchNormTraining.vectorPasses, let slope = rectifierSlope {
-                // ReLU / LeakyReLU: a = f(BN(z) (+ identity)) in one vector pass, y never stored.
+            if let pass = activationPass {
+                // One vector pass (the same operations per element as the loop below): ReLU / LeakyReLU
+                // a = f(BN(z) (+ identity)), y never stored; Swish / Mish y, which the backward pass reads, and a = f(y).
                 let length = images.count * layer.plane
                 for c in 0..<layer.channels {
                     let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta,
                                                           channel: c)
                     let start = (c * batch + images.lowerBound) * layer.plane
-                    landscape_normalize_rectify(z + start, length, affine.mean, affine.scale, affine.shift,
-                                                identity.map { $0 + start }, slope, a + start)
-                }
-                return
-            }
-            if !inPlace, let smooth = architecture.activation.smoothPassKind {
-                // Swish / Mish: y = BN(z) (+ identity), which the backward pass reads, and a = f(y) in one
-                // vector pass (the same operations per element as the loop below).
-                let length = images.count * layer.plane
-                for c in 0..<layer.channels {
-                    let affine = BatchNormTraining.Affine(stats, gamma: p.values + layer.gamma, beta: p.values + layer.beta,
-                                                          channel: c)
-                    let start = (c * batch + images.lowerBound) * layer.plane
-                    landscape_normalize_smooth(z + start, length, affine.mean, affine.scale, affine.shift,
-                                               identity.map { $0 + start }, smooth, y + start, a + start)
+                    let residual = identity.map { $0 + start }
+                    switch pass {
+                    case .rectify(let slope):
+                        landscape_normalize_rectify(z + start, length, affine.mean, affine.scale, affine.shift, residual,
+                                                    slope, a + start)
+                    case .smooth(let kind):
+                        landscape_normalize_smooth(z + start, length, affine.mean, affine.scale, affine.shift, residual,
+                                                   kind, y + start, a + start)
+                    }
                 }
                 return
             }
