@@ -1,6 +1,6 @@
 """What every side-by-side script prints about the machine, and how it runs a command: shared by
 side_by_side.py, train_side_by_side.py and surface_overhead.py."""
-import subprocess, sys
+import statistics, subprocess, sys
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"   # apt-get install dataset-fashion-mnist
 
@@ -41,7 +41,6 @@ def paired_ratios(ours, theirs):
 
 def paired_summary(ours, theirs):
     """'1.52x paired (rounds 1.48, 1.61, 1.52)', or '' when no round has both sides."""
-    import statistics
     ratios = paired_ratios(ours, theirs)
     if not ratios:
         return ""

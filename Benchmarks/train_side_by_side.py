@@ -134,8 +134,9 @@ def main():
               f"  = {median / best[0]:.2f}x {best[1]}{extra}")
     theirs = {name: values for name, values in rates.items() if name.startswith("pytorch")}
     for name, values in rates.items():
-        if name.startswith("landscape") and paired_summary(values, theirs):
-            print(f"{name:28s} against each round's fastest PyTorch variant: {paired_summary(values, theirs)}")
+        paired = paired_summary(values, theirs) if name.startswith("landscape") else ""
+        if paired:
+            print(f"{name:28s} against each round's fastest PyTorch variant: {paired}")
 
 
 if __name__ == "__main__":

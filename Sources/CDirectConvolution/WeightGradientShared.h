@@ -179,8 +179,9 @@ static void accumulate_avx512(int points, const float *m, const float *v, int ou
 // output channel. No horizontal sums: the dot-product form above reduces every block's 8 lanes at the end
 // of each chunk's rows, which on short rows (the 7x7 and 14x14 planes: 56 and 112 tiles a chunk) cost
 // as much as the block's products. Each (o, c) sums the same products in the same order whatever the
-// block shape, and AVX-512 runs this same code: the same bits on both ISAs. Wants C a multiple of 8 and
-// T·C floats within OUTER_FLOATS (`outer_form_applies`).
+// block shape, and AVX-512 runs this same code: the same bits on both ISAs. Wants C a multiple of 8, at
+// least 16 (at 16 the transposes already cost about what the horizontal sums did: a tie in the bench; 8 was
+// not measured), and T·C floats within OUTER_FLOATS (`outer_form_applies`).
 enum { OUTER_FLOATS = 16384 };  // 64 KiB of stack
 
 static int outer_form_applies(int in_channels, long T) {
