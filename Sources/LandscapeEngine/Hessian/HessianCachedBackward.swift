@@ -6,7 +6,7 @@
 ///   R(dβ) = Σ R(dy)              R(dγ) = invStd·(Σ R(dy)·(z − μ) + Σ dy·R(z))
 ///   R(dz) = vγ·invStd·dy + s·R(dy)
 ///   R(dW) += R(dz) ⋆ in          (dz ⋆ R(in) was added in the forward pass)
-///   R(d in) += Wᵀ R(dz) + Vᵀ dz  one GEMM over [R(dz); dz]
+///   R(d in) += Wᵀ R(dz) + Vᵀ dz  one input gradient over [R(dz); dz]
 extension HessianCachedWorker {
     func backward(_ context: HessianCachedContext, _ cache: HessianPrimalCache.Chunk, images: UnsafePointer<Float>,
                   n: Int) {
@@ -59,7 +59,8 @@ extension HessianCachedWorker {
     }
 
     /// R(dW) += R(dz) ⋆ in into `product`; R(d in) += [W' | V'] ∗ [R(dz); dz] (stride 1) or
-    /// col2im([W; V]ᵀ [R(dz); dz]) (stride 2) onto the input layer's R(da).
+    /// [W; V]ᵀ ⋆ [R(dz); dz] (stride 2) onto the input layer's R(da): on training's kernels where the CPU
+    /// runs them, else im2col + GEMM (+ col2im at stride 2).
     private func convolutionBackward(_ k: Int, _ context: HessianCachedContext, _ cache: HessianPrimalCache.Chunk,
                                      images: UnsafePointer<Float>, n: Int) {
         let layer = plan.layers[k]
@@ -67,13 +68,29 @@ extension HessianCachedWorker {
         let (input, _, layout) = convolutionInput(layer, cache, images: images, n: n)
         let rGradInput = layer.input.map { rda[$0] }
         let ldz = n * g.outPlane
+        let pairLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
+        if context.usesKernels {
+            kernelWeightGradient(g, input: input, layout: layout, gradOutput: pair, n: n, into: product + layer.weight)
+            guard let rGradInput, let filters = context.packed[k].input else { return }
+            filters.withUnsafeBufferPointer { packed in
+                if g.stride == 1 {
+                    Winograd4Convolution.convolve(input: pair, layout: pairLayout, channels: 2 * g.outChannels,
+                                                  imageCount: n, height: g.outHeight, width: g.outWidth,
+                                                  packedFilters: packed.baseAddress!, outChannels: g.inChannels,
+                                                  output: rGradInput, rowStride: layout.channelStride,
+                                                  scratch: kernelScratch)
+                } else {
+                    TrainingKernels.stride2InputGradient(Self.pairGeometry(g), gradOutput: pair, gradLayout: pairLayout,
+                                                         packed: packed.baseAddress!, imageCount: n, into: rGradInput,
+                                                         layout: layout, scratch: gradientScratch)
+                }
+            }
+            return
+        }
         let direct = rGradInput != nil && g.stride == 1
-        // Stride 1 on the kernels: the chunks below do only the weight gradient.
-        let onKernels = direct && context.usesKernels
         let pairGeometry = ConvolutionGeometry(inChannels: 2 * g.outChannels, outChannels: g.inChannels, stride: 1,
                                                inHeight: g.outHeight, inWidth: g.outWidth)
-        let pairLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
-        let unfoldedRows = direct && !onKernels ? max(g.reduction, pairGeometry.reduction) : g.reduction
+        let unfoldedRows = direct ? max(g.reduction, pairGeometry.reduction) : g.reduction
         let fused = context.input + context.inputOffset[k]
         ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: unfoldedRows,
                                          allowsBands: rGradInput == nil || direct) { chunk in
@@ -82,7 +99,7 @@ extension HessianCachedWorker {
             TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
                               a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
                               c: product + layer.weight, ldc: g.reduction)
-            guard let rGradInput, !onKernels else { return }
+            guard let rGradInput else { return }
             if direct {
                 ConvolutionTraining.unfold(pairGeometry, chunk, source: pair, layout: pairLayout, into: gradColumns)
                 TrainingBLAS.gemm(m: g.inChannels, n: cols, k: pairGeometry.reduction, a: fused, lda: pairGeometry.reduction,
@@ -96,15 +113,6 @@ extension HessianCachedWorker {
                 ConvolutionTraining.col2im3x3(gradColumns, layout: layout, channels: g.inChannels, imageCount: chunk.count,
                                               height: g.inHeight, width: g.inWidth, stride: g.stride,
                                               addingInto: rGradInput + chunk.first * layout.imageStride)
-            }
-        }
-        if onKernels, let rGradInput, let filters = context.packed[k].input {
-            // R(d in) += [W' | V'] ∗ [R(dz); dz]: a stride-1 convolution of the 2·O-channel pair, Winograd
-            filters.withUnsafeBufferPointer { packed in
-                DirectConvolution.convolve(winograd: true, input: pair, layout: pairLayout, channels: 2 * g.outChannels,
-                                           imageCount: n, height: g.outHeight, width: g.outWidth,
-                                           packedWeight: packed.baseAddress!, outChannels: g.inChannels,
-                                           output: rGradInput, rowStride: layout.channelStride, scratch: kernelScratch)
             }
         }
     }

@@ -1,3 +1,4 @@
+import CDirectConvolution
 import Foundation
 
 /// What a cached product's chunks read: the uncached context (θ, v, folded
@@ -6,19 +7,23 @@ import Foundation
 /// the input gradient [W' | V'] ([C][2·O·9], stride 1, flipped filters) or
 /// [W; V] ([2·O][C·9], stride 2).
 ///
-/// Where the CPU runs `DirectConvolution`'s kernels (AVX2 + FMA), the
-/// convolutions proper (R(z) = V ∗ in + W ∗ R(in) and, at stride 1, the input
-/// gradient [W' | V'] ∗ [R(dz); dz]) go through them instead of im2col + GEMM:
-/// Winograd F(2x2, 3x3) at stride 1, the direct kernel at stride 2, with their
-/// filters packed once per product (`packed`, per layer: V, W, fused input
-/// filters; empty when the kernels cannot run). The weight gradients stay GEMMs.
+/// Where the CPU runs `DirectConvolution`'s kernels (AVX2 + FMA), every
+/// convolution-sized product goes through the kernels training uses instead of
+/// im2col + GEMM: R(z) = V ∗ in + W ∗ R(in) by Winograd F(4x4, 3x3) at stride 1
+/// and the direct kernel at stride 2; the input gradient over [R(dz); dz] by
+/// F(4x4) at stride 1 and the stride-2 input-gradient kernel at 2; the weight
+/// gradients by training's Winograd weight gradients at stride 1 and the
+/// stride-2 weight-gradient kernel at 2. Filters are packed once per product
+/// (`packed`, per layer: V, W, the fused input filters; empty when the kernels
+/// cannot run).
 struct HessianCachedContext: @unchecked Sendable {
     let base: HessianContext
     let forward: UnsafePointer<Float>
     let forwardOffset: [Int]
     let input: UnsafePointer<Float>
     let inputOffset: [Int]
-    /// Per layer (V, W, [W' | V']) packed for the kernels; nil entries where a layer has no such convolution.
+    /// Per layer (V, W, and [W' | V'] at stride 1 or [W; V]'s stride-2 phase filters) packed for the kernels;
+    /// nil entries where a layer has no such convolution.
     let packed: [(v: [Float], w: [Float]?, input: [Float]?)]
     var usesKernels: Bool { !packed.isEmpty }
 }
@@ -164,16 +169,19 @@ extension HessianVectorProduct {
                                    gradient: cache.gradient, product: product)
     }
 
-    /// Whether cached products run the convolutions on `DirectConvolution`'s kernels (every output channel
-    /// count of a ResNet is a multiple of their channel group).
+    /// Whether cached products run on the register kernels (every channel count of a ResNet past the stem
+    /// is a multiple of their channel groups).
     var useConvolutionKernels: Bool {
-        DirectConvolution.isAvailable && cachedProductsUseKernels
+        let strideGroup = Int(STRIDE2_BACKWARD_CHANNEL_GROUP)
+        return DirectConvolution.isAvailable && cachedProductsUseKernels
             && plan.layers.allSatisfy { $0.channels % DirectConvolution.channelGroup == 0
-                && $0.geometry.inChannels % DirectConvolution.channelGroup == 0 || $0.input == nil }
+                && ($0.input == nil || $0.geometry.inChannels % DirectConvolution.channelGroup == 0)
+                && ($0.geometry.stride == 1 || ($0.channels % strideGroup == 0 && $0.geometry.inChannels % strideGroup == 0)) }
     }
 
-    /// Per layer: V and W packed for the stride's kernel (Winograd at stride 1, direct at stride 2), and
-    /// at stride 1 the fused input-gradient filters [C][2·O][3][3] for Winograd.
+    /// Per layer: V and W packed for the stride's kernel (F(4×4) at stride 1, direct at stride 2), and the
+    /// fused input-gradient filters: [C][2·O][3][3] for F(4×4) at stride 1, [W; V] ([2·O][C][3][3]) as
+    /// the stride-2 input-gradient kernel's phase filters at 2.
     private func packedFilters(values: UnsafePointer<Float>, vector: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                inputOffset: [Int]) -> [(v: [Float], w: [Float]?, input: [Float]?)] {
         plan.layers.enumerated().map { k, layer in
@@ -181,14 +189,20 @@ extension HessianVectorProduct {
             func pack(_ weights: UnsafePointer<Float>, out: Int, in channels: Int) -> [Float] {
                 let bank = Array(UnsafeBufferPointer(start: weights, count: out * channels * 9))
                 return g.stride == 1
-                    ? DirectConvolution.packedWinogradFilters(bank, outChannels: out, inChannels: channels)
+                    ? Winograd4Convolution.packedFilters(bank, outChannels: out, inChannels: channels)
                     : DirectConvolution.packedWeights(bank, outChannels: out, inChannels: channels)
             }
             let v = pack(vector + layer.weight, out: g.outChannels, in: g.inChannels)
             guard layer.input != nil else { return (v, nil, nil) }
             let w = pack(values + layer.weight, out: g.outChannels, in: g.inChannels)
-            let fused = g.stride == 1 ? pack(input + inputOffset[k], out: g.inChannels, in: 2 * g.outChannels) : nil
-            return (v, w, fused)
+            guard g.stride == 2 else { return (v, w, pack(input + inputOffset[k], out: g.inChannels, in: 2 * g.outChannels)) }
+            let pair = HessianCachedWorker.pairGeometry(g)
+            let count = TrainingKernels.stride2PackedCount(pair)
+            let phases = [Float](unsafeUninitializedCapacity: count) { packed, initialized in
+                TrainingKernels.stride2Pack(pair, weight: input + inputOffset[k], into: packed.baseAddress!)
+                initialized = count
+            }
+            return (v, w, phases)
         }
     }
 }

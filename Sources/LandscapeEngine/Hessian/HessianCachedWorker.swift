@@ -3,13 +3,16 @@
 /// computed (R(z), R(y), R(a) per layer, the head's), the primal ones are read
 /// from the cache. `HessianCachedBackward.swift` holds the backward half.
 ///
-/// Per layer with input `in` (a cached activation) the convolution GEMMs are
-/// fused where they share an operand:
-///   R(z)      = [V | W] × [col(in); col(R(in))]        one GEMM, inner dimension 2·C·9
-///   R(dW)    += dz × col(R(in))ᵀ                        reuses the unfolded R(in), in the forward pass
-/// (and in the backward pass R(dW) += R(dz) × col(in)ᵀ and
-/// R(d in) += [W' | V'] × col([R(dz); dz]), one GEMM). Six convolution-sized
-/// GEMMs per layer instead of the uncached path's nine, four unfolds instead of nine.
+/// Per layer with input `in` (a cached activation) and the 2·O-channel pair [R(dz); dz]:
+///   R(z)      = V ∗ in + W ∗ R(in)
+///   R(dW)    += dz ⋆ R(in)            (forward pass: R(in) is at hand)
+///   R(dW)    += R(dz) ⋆ in            (backward pass)
+///   R(d in)  += [W' | V'] ∗ [R(dz); dz] at stride 1, [W; V]ᵀ ⋆ [R(dz); dz] at stride 2
+/// Where the CPU runs the register kernels (`HessianCachedContext.usesKernels`) every one of these is a
+/// call of the kernels training uses (`TrainingKernels`: Winograd F(4×4) convolutions and Winograd weight
+/// gradients at stride 1, the stride-2 kernels at 2); elsewhere im2col + GEMMs fused along their inner dimension
+/// ([V | W] × [col(in); col(R(in))], one GEMM for R(d in)): six convolution-sized GEMMs per layer
+/// instead of the uncached path's nine, four unfolds instead of nine.
 final class HessianCachedWorker: HessianChunkWorker {
     let rz: [UnsafeMutablePointer<Float>], ry: [UnsafeMutablePointer<Float>], ra: [UnsafeMutablePointer<Float>]
     let rda: [UnsafeMutablePointer<Float>]
@@ -21,6 +24,8 @@ final class HessianCachedWorker: HessianChunkWorker {
     let columnCapacity: Int
     /// Scratch of `DirectConvolution`'s kernels (largest convolution of the cached path).
     let kernelScratch: UnsafeMutablePointer<Float>
+    /// Scratch of the training kernels' weight gradients and stride-2 input gradients (largest layer).
+    let gradientScratch: UnsafeMutablePointer<Float>
     /// The chunk's share of H·v, aligned with `ResNetModel.values`.
     let product: UnsafeMutablePointer<Float>
 
@@ -36,13 +41,14 @@ final class HessianCachedWorker: HessianChunkWorker {
             guard g.stride == 1 else {
                 return DirectConvolution.stride2ScratchFloats(channels: g.inChannels, height: g.inHeight, width: g.inWidth)
             }
-            return max(DirectConvolution.scratchFloats(channels: g.inChannels, outChannels: g.outChannels,
-                                                       height: g.inHeight, width: g.inWidth),
-                       DirectConvolution.scratchFloats(channels: 2 * g.outChannels, outChannels: g.inChannels,
-                                                       height: g.outHeight, width: g.outWidth))
+            return max(Winograd4Convolution.scratchFloats(channels: g.inChannels, outChannels: g.outChannels,
+                                                          height: g.inHeight, width: g.inWidth),
+                       Winograd4Convolution.scratchFloats(channels: 2 * g.outChannels, outChannels: g.inChannels,
+                                                          height: g.outHeight, width: g.outWidth))
         }.max() ?? 0
+        let gradientCapacity = plan.layers.map { HessianCachedWorker.gradientScratchFloats($0.geometry) }.max() ?? 0
         let arena = FloatArena(count: 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnFloats + kernelCapacity
-                                   + parameterCount)
+                                   + gradientCapacity + parameterCount)
         let views = arena.perLayer(4, sizes: sizes)
         rz = views[0]; ry = views[1]; ra = views[2]; rda = views[3]
         pair = arena.take(2 * largest)
@@ -50,6 +56,7 @@ final class HessianCachedWorker: HessianChunkWorker {
         rLogits = arena.take(classes * capacity); rdLogits = arena.take(classes * capacity)
         columns = arena.take(columnFloats); gradColumns = arena.take(columnFloats)
         kernelScratch = arena.take(kernelCapacity)
+        gradientScratch = arena.take(gradientCapacity)
         product = arena.take(parameterCount)
         super.init(plan: plan, activation: activation, classes: classes, capacity: capacity, parameterCount: parameterCount,
                    arena: arena)
@@ -90,7 +97,7 @@ final class HessianCachedWorker: HessianChunkWorker {
             let ldz = n * g.outPlane
             let gradWeight = product + layer.weight
             if context.usesKernels {
-                // R(z) = V ∗ in + W ∗ R(in) on the kernels, then R(dW) += dz ⋆ R(in) (GEMM)
+                // R(z) = V ∗ in + W ∗ R(in), then R(dW) += dz ⋆ R(in), all on the kernels
                 let length = layer.channels * n * layer.plane
                 rz[k].update(repeating: 0, count: length)
                 let packed = context.packed[k]
@@ -98,14 +105,7 @@ final class HessianCachedWorker: HessianChunkWorker {
                 if let rInput, let w = packed.w {
                     convolve(g, input: rInput, layout: layout, filters: w, output: rz[k], n: n)
                     primalInputGradient(k, cache, base.batchNorm[k], n: n, into: pair)
-                    ConvolutionTraining.forEachChunk(g, images: 0..<n, capacity: columnCapacity, unfoldedRows: g.reduction,
-                                                     allowsBands: true) { chunk in
-                        let cols = chunk.columns(g)
-                        ConvolutionTraining.unfold(g, chunk, source: rInput, layout: layout, into: columns)
-                        TrainingBLAS.gemm(transposeB: true, m: g.outChannels, n: g.reduction, k: cols,
-                                          a: pair + chunk.offset(g), lda: ldz, b: columns, ldb: cols, beta: 1,
-                                          c: gradWeight, ldc: g.reduction)
-                    }
+                    kernelWeightGradient(g, input: rInput, layout: layout, gradOutput: pair, n: n, into: gradWeight)
                 }
             } else if let rInput {
                 primalInputGradient(k, cache, base.batchNorm[k], n: n, into: pair)
@@ -147,15 +147,55 @@ final class HessianCachedWorker: HessianChunkWorker {
         }
     }
 
-    /// output += g's convolution of `input` with `filters` packed for its stride (Winograd at 1, direct at 2).
+    /// output += g's convolution of `input` with `filters` packed for its stride (F(4×4) at 1, direct at 2).
     func convolve(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
                   filters: [Float], output: UnsafeMutablePointer<Float>, n: Int) {
         filters.withUnsafeBufferPointer { packed in
-            DirectConvolution.convolve(winograd: g.stride == 1, stride: g.stride, input: input, layout: layout,
-                                       channels: g.inChannels, imageCount: n, height: g.inHeight, width: g.inWidth,
-                                       packedWeight: packed.baseAddress!, outChannels: g.outChannels,
-                                       output: output, rowStride: n * g.outPlane, scratch: kernelScratch)
+            if g.stride == 1 {
+                Winograd4Convolution.convolve(input: input, layout: layout, channels: g.inChannels, imageCount: n,
+                                              height: g.inHeight, width: g.inWidth, packedFilters: packed.baseAddress!,
+                                              outChannels: g.outChannels, output: output, rowStride: n * g.outPlane,
+                                              scratch: kernelScratch)
+            } else {
+                DirectConvolution.convolve(stride: g.stride, input: input, layout: layout, channels: g.inChannels,
+                                           imageCount: n, height: g.inHeight, width: g.inWidth,
+                                           packedWeight: packed.baseAddress!, outChannels: g.outChannels,
+                                           output: output, rowStride: n * g.outPlane, scratch: kernelScratch)
+            }
         }
+    }
+
+    /// gradWeight += gradOutput ⋆ input over the chunk's `n` images (gradOutput: O channels of n·Ho·Wo floats)
+    /// on training's kernels: Winograd (`WinogradWeightGradientTiles.configured`) at stride 1, the stride-2
+    /// kernel at 2.
+    func kernelWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
+                              gradOutput: UnsafePointer<Float>, n: Int, into gradWeight: UnsafeMutablePointer<Float>) {
+        let gradLayout = ConvolutionKernels.PlaneLayout(channelStride: n * g.outPlane, imageStride: g.outPlane)
+        if g.stride == 1 {
+            TrainingKernels.winogradWeightGradient(input: input, layout: layout, channels: g.inChannels,
+                                                   gradOutput: gradOutput, gradLayout: gradLayout,
+                                                   outChannels: g.outChannels, imageCount: n, height: g.outHeight,
+                                                   width: g.outWidth, into: gradWeight, scratch: gradientScratch,
+                                                   tiles: .configured)
+        } else {
+            TrainingKernels.stride2WeightGradient(g, input: input, layout: layout, gradOutput: gradOutput,
+                                                  gradLayout: gradLayout, imageCount: n, into: gradWeight,
+                                                  scratch: gradientScratch)
+        }
+    }
+
+    /// The geometry of R(d in) at stride 2 as one convolution's input gradient: the 2·O-channel pair
+    /// [R(dz); dz] back through the filters [W; V].
+    static func pairGeometry(_ g: ConvolutionGeometry) -> ConvolutionGeometry {
+        ConvolutionGeometry(inChannels: g.inChannels, outChannels: 2 * g.outChannels, stride: g.stride,
+                            inHeight: g.inHeight, inWidth: g.inWidth)
+    }
+
+    /// Floats of `gradientScratch` layer `g` needs.
+    static func gradientScratchFloats(_ g: ConvolutionGeometry) -> Int {
+        guard g.stride == 1 else { return max(TrainingKernels.stride2Scratch(g), TrainingKernels.stride2Scratch(pairGeometry(g))) }
+        return TrainingKernels.winogradWeightGradientScratch(channels: g.inChannels, outChannels: g.outChannels,
+                                                             height: g.outHeight, width: g.outWidth, tiles: .configured)
     }
 
     /// R(y) = (z − μ)·vγ·invStd + s·R(z) + vβ, channel by channel.
