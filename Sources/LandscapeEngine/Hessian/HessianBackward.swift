@@ -96,7 +96,8 @@ extension HessianWorker {
         }
     }
 
-    /// dW into `gradient`, R(dW) into `product` (with `r`); d(in), R(d(in)) added onto the input layer's `da`, `rda`.
+    /// dW into `gradient`, R(dW) into `product` (with `r`); d(in), R(d(in)) added onto the input layer's `da`, `rda`:
+    /// on the register kernels where the product runs on them (HessianKernels.swift), else im2col + GEMM.
     private func convolutionBackward(_ k: Int, _ context: HessianContext, images: UnsafePointer<Float>, n: Int, r: Bool) {
         let layer = plan.layers[k]
         let g = layer.geometry
@@ -110,6 +111,27 @@ extension HessianWorker {
                                          batch: n, images: 0..<n, gradWeight: gradWeight, gradInput: gradInput,
                                          columns: columns, gradColumns: gradColumns, columnCapacity: columnCapacity,
                                          flippedWeight: flipped)
+        }
+        if context.usesKernels {
+            let filters = context.kernels[k]
+            func gradients(_ gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
+                           inputFilters: [Float]?, gradInput: UnsafeMutablePointer<Float>?) {
+                kernelWeightGradient(g, input: input, layout: layout, gradOutput: gradOutput, n: n, into: gradWeight)
+                if let gradInput, let inputFilters {
+                    kernelInputGradient(g, gradOutput: gradOutput, gradChannels: g.outChannels, filters: inputFilters, n: n,
+                                        into: gradInput, layout: layout)
+                }
+            }
+            // the same three terms as below
+            gradients(da[k], input: input, gradWeight: gradient + layer.weight, inputFilters: filters.wInput, gradInput: gradInput)
+            guard r else { return }
+            gradients(rda[k], input: input, gradWeight: product + layer.weight, inputFilters: filters.wInput,
+                      gradInput: rGradInput)
+            if let rInput {
+                gradients(da[k], input: rInput, gradWeight: product + layer.weight, inputFilters: filters.vInput,
+                          gradInput: rGradInput)
+            }
+            return
         }
         let flippedWeight = context.flippedValues + layer.weight, flippedVector = context.flippedVector + layer.weight
         // dW = dz ⋆ in, d(in) += Wᵀ dz

@@ -68,25 +68,14 @@ extension HessianCachedWorker {
         let (input, _, layout) = convolutionInput(layer, cache, images: images, n: n)
         let rGradInput = layer.input.map { rda[$0] }
         let ldz = n * g.outPlane
-        let pairLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
         if context.usesKernels {
             kernelWeightGradient(g, input: input, layout: layout, gradOutput: pair, n: n, into: product + layer.weight)
             guard let rGradInput, let filters = context.packed[k].input else { return }
-            filters.withUnsafeBufferPointer { packed in
-                if g.stride == 1 {
-                    Winograd4Convolution.convolve(input: pair, layout: pairLayout, channels: 2 * g.outChannels,
-                                                  imageCount: n, height: g.outHeight, width: g.outWidth,
-                                                  packedFilters: packed.baseAddress!, outChannels: g.inChannels,
-                                                  output: rGradInput, rowStride: layout.channelStride,
-                                                  scratch: kernelScratch)
-                } else {
-                    TrainingKernels.stride2InputGradient(Self.pairGeometry(g), gradOutput: pair, gradLayout: pairLayout,
-                                                         packed: packed.baseAddress!, imageCount: n, into: rGradInput,
-                                                         layout: layout, scratch: gradientScratch)
-                }
-            }
+            kernelInputGradient(g, gradOutput: pair, gradChannels: 2 * g.outChannels, filters: filters, n: n,
+                                into: rGradInput, layout: layout)
             return
         }
+        let pairLayout = ConvolutionKernels.PlaneLayout(channelStride: ldz, imageStride: g.outPlane)
         let direct = rGradInput != nil && g.stride == 1
         let pairGeometry = ConvolutionGeometry(inChannels: 2 * g.outChannels, outChannels: g.inChannels, stride: 1,
                                                inHeight: g.outHeight, inWidth: g.outWidth)

@@ -173,7 +173,7 @@ extension HessianVectorProduct {
     /// is a multiple of their channel groups).
     var useConvolutionKernels: Bool {
         let strideGroup = Int(STRIDE2_BACKWARD_CHANNEL_GROUP)
-        return DirectConvolution.isAvailable && cachedProductsUseKernels
+        return DirectConvolution.isAvailable && productsUseKernels
             && plan.layers.allSatisfy { $0.channels % DirectConvolution.channelGroup == 0
                 && ($0.input == nil || $0.geometry.inChannels % DirectConvolution.channelGroup == 0)
                 && ($0.geometry.stride == 1 || ($0.channels % strideGroup == 0 && $0.geometry.inChannels % strideGroup == 0)) }
@@ -186,23 +186,11 @@ extension HessianVectorProduct {
                                inputOffset: [Int]) -> [(v: [Float], w: [Float]?, input: [Float]?)] {
         plan.layers.enumerated().map { k, layer in
             let g = layer.geometry
-            func pack(_ weights: UnsafePointer<Float>, out: Int, in channels: Int) -> [Float] {
-                let bank = Array(UnsafeBufferPointer(start: weights, count: out * channels * 9))
-                return g.stride == 1
-                    ? Winograd4Convolution.packedFilters(bank, outChannels: out, inChannels: channels)
-                    : DirectConvolution.packedWeights(bank, outChannels: out, inChannels: channels)
-            }
-            let v = pack(vector + layer.weight, out: g.outChannels, in: g.inChannels)
+            let v = HessianKernelFilters.forward(g, weights: vector + layer.weight)
             guard layer.input != nil else { return (v, nil, nil) }
-            let w = pack(values + layer.weight, out: g.outChannels, in: g.inChannels)
-            guard g.stride == 2 else { return (v, w, pack(input + inputOffset[k], out: g.inChannels, in: 2 * g.outChannels)) }
-            let pair = HessianCachedWorker.pairGeometry(g)
-            let count = TrainingKernels.stride2PackedCount(pair)
-            let phases = [Float](unsafeUninitializedCapacity: count) { packed, initialized in
-                TrainingKernels.stride2Pack(pair, weight: input + inputOffset[k], into: packed.baseAddress!)
-                initialized = count
-            }
-            return (v, w, phases)
+            let w = HessianKernelFilters.forward(g, weights: values + layer.weight)
+            let fused = input + inputOffset[k]
+            return (v, w, HessianKernelFilters.inputGradient(g, gradChannels: 2 * g.outChannels, flipped: fused, weights: fused))
         }
     }
 }

@@ -22,10 +22,6 @@ final class HessianCachedWorker: HessianChunkWorker {
     let rLogits: UnsafeMutablePointer<Float>, rdLogits: UnsafeMutablePointer<Float>
     let columns: UnsafeMutablePointer<Float>, gradColumns: UnsafeMutablePointer<Float>
     let columnCapacity: Int
-    /// Scratch of `DirectConvolution`'s kernels (largest convolution of the cached path).
-    let kernelScratch: UnsafeMutablePointer<Float>
-    /// Scratch of the training kernels' weight gradients and stride-2 input gradients (largest layer).
-    let gradientScratch: UnsafeMutablePointer<Float>
     /// The chunk's share of H·v, aligned with `ResNetModel.values`.
     let product: UnsafeMutablePointer<Float>
 
@@ -36,27 +32,13 @@ final class HessianCachedWorker: HessianChunkWorker {
         let columnFloats = 2 * HessianChunkWorker.minimumColumnFloats(plan)
         columnCapacity = columnFloats
         let headCount = 2 * plan.features * capacity + 2 * classes * capacity
-        let kernelCapacity = plan.layers.map { layer -> Int in
-            let g = layer.geometry
-            guard g.stride == 1 else {
-                return DirectConvolution.stride2ScratchFloats(channels: g.inChannels, height: g.inHeight, width: g.inWidth)
-            }
-            return max(Winograd4Convolution.scratchFloats(channels: g.inChannels, outChannels: g.outChannels,
-                                                          height: g.inHeight, width: g.inWidth),
-                       Winograd4Convolution.scratchFloats(channels: 2 * g.outChannels, outChannels: g.inChannels,
-                                                          height: g.outHeight, width: g.outWidth))
-        }.max() ?? 0
-        let gradientCapacity = plan.layers.map { HessianCachedWorker.gradientScratchFloats($0.geometry) }.max() ?? 0
-        let arena = FloatArena(count: 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnFloats + kernelCapacity
-                                   + gradientCapacity + parameterCount)
+        let arena = FloatArena(count: 4 * sizes.reduce(0, +) + 2 * largest + headCount + 2 * columnFloats + parameterCount)
         let views = arena.perLayer(4, sizes: sizes)
         rz = views[0]; ry = views[1]; ra = views[2]; rda = views[3]
         pair = arena.take(2 * largest)
         rPooled = arena.take(plan.features * capacity); rdPooled = arena.take(plan.features * capacity)
         rLogits = arena.take(classes * capacity); rdLogits = arena.take(classes * capacity)
         columns = arena.take(columnFloats); gradColumns = arena.take(columnFloats)
-        kernelScratch = arena.take(kernelCapacity)
-        gradientScratch = arena.take(gradientCapacity)
         product = arena.take(parameterCount)
         super.init(plan: plan, activation: activation, classes: classes, capacity: capacity, parameterCount: parameterCount,
                    arena: arena)
@@ -145,57 +127,6 @@ final class HessianCachedWorker: HessianChunkWorker {
                 for i in 0..<length { rak[i] = d1[i] * ryk[i] }
             }
         }
-    }
-
-    /// output += g's convolution of `input` with `filters` packed for its stride (F(4×4) at 1, direct at 2).
-    func convolve(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
-                  filters: [Float], output: UnsafeMutablePointer<Float>, n: Int) {
-        filters.withUnsafeBufferPointer { packed in
-            if g.stride == 1 {
-                Winograd4Convolution.convolve(input: input, layout: layout, channels: g.inChannels, imageCount: n,
-                                              height: g.inHeight, width: g.inWidth, packedFilters: packed.baseAddress!,
-                                              outChannels: g.outChannels, output: output, rowStride: n * g.outPlane,
-                                              scratch: kernelScratch)
-            } else {
-                DirectConvolution.convolve(stride: g.stride, input: input, layout: layout, channels: g.inChannels,
-                                           imageCount: n, height: g.inHeight, width: g.inWidth,
-                                           packedWeight: packed.baseAddress!, outChannels: g.outChannels,
-                                           output: output, rowStride: n * g.outPlane, scratch: kernelScratch)
-            }
-        }
-    }
-
-    /// gradWeight += gradOutput ⋆ input over the chunk's `n` images (gradOutput: O channels of n·Ho·Wo floats)
-    /// on training's kernels: Winograd (`WinogradWeightGradientTiles.configured`) at stride 1, the stride-2
-    /// kernel at 2.
-    func kernelWeightGradient(_ g: ConvolutionGeometry, input: UnsafePointer<Float>, layout: ConvolutionKernels.PlaneLayout,
-                              gradOutput: UnsafePointer<Float>, n: Int, into gradWeight: UnsafeMutablePointer<Float>) {
-        let gradLayout = ConvolutionKernels.PlaneLayout(channelStride: n * g.outPlane, imageStride: g.outPlane)
-        if g.stride == 1 {
-            TrainingKernels.winogradWeightGradient(input: input, layout: layout, channels: g.inChannels,
-                                                   gradOutput: gradOutput, gradLayout: gradLayout,
-                                                   outChannels: g.outChannels, imageCount: n, height: g.outHeight,
-                                                   width: g.outWidth, into: gradWeight, scratch: gradientScratch,
-                                                   tiles: .configured)
-        } else {
-            TrainingKernels.stride2WeightGradient(g, input: input, layout: layout, gradOutput: gradOutput,
-                                                  gradLayout: gradLayout, imageCount: n, into: gradWeight,
-                                                  scratch: gradientScratch)
-        }
-    }
-
-    /// The geometry of R(d in) at stride 2 as one convolution's input gradient: the 2·O-channel pair
-    /// [R(dz); dz] back through the filters [W; V].
-    static func pairGeometry(_ g: ConvolutionGeometry) -> ConvolutionGeometry {
-        ConvolutionGeometry(inChannels: g.inChannels, outChannels: 2 * g.outChannels, stride: g.stride,
-                            inHeight: g.inHeight, inWidth: g.inWidth)
-    }
-
-    /// Floats of `gradientScratch` layer `g` needs.
-    static func gradientScratchFloats(_ g: ConvolutionGeometry) -> Int {
-        guard g.stride == 1 else { return max(TrainingKernels.stride2Scratch(g), TrainingKernels.stride2Scratch(pairGeometry(g))) }
-        return TrainingKernels.winogradWeightGradientScratch(channels: g.inChannels, outChannels: g.outChannels,
-                                                             height: g.outHeight, width: g.outWidth, tiles: .configured)
     }
 
     /// R(y) = (z − μ)·vγ·invStd + s·R(z) + vβ, channel by channel.

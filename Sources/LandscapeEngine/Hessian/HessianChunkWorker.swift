@@ -10,6 +10,10 @@ class HessianChunkWorker {
     let capacity: Int
     let parameterCount: Int
     private let arena: FloatArena
+    /// Scratch of the register kernels (HessianKernels.swift): the F(4×4) and stride-2 convolutions, and the
+    /// weight gradients and stride-2 input gradients.
+    let kernelScratch: UnsafeMutablePointer<Float>
+    let gradientScratch: UnsafeMutablePointer<Float>
 
     /// `arena`: the subclass's buffers, taken before this init (it keeps them alive).
     init(plan: TrainingPlan, activation: Activation, classes: Int, capacity: Int, parameterCount: Int, arena: FloatArena) {
@@ -19,6 +23,16 @@ class HessianChunkWorker {
         self.capacity = capacity
         self.parameterCount = parameterCount
         self.arena = arena
+        let (convolution, gradient) = Self.kernelScratchFloats(plan)
+        kernelScratch = .allocate(capacity: max(convolution, 1))
+        kernelScratch.initialize(repeating: 0, count: max(convolution, 1))
+        gradientScratch = .allocate(capacity: max(gradient, 1))
+        gradientScratch.initialize(repeating: 0, count: max(gradient, 1))
+    }
+
+    deinit {
+        kernelScratch.deallocate()
+        gradientScratch.deallocate()
     }
 
     /// Floats per layer for a chunk of `capacity` images.

@@ -30,6 +30,17 @@ struct HessianContext: @unchecked Sendable {
     /// 1/N for the mean loss over all N images of the product (not of the chunk).
     let lossScale: Double
 
+    /// One layer's filters packed for the register kernels (`HessianKernelFilters`): W and V for its
+    /// convolutions, and where the layer has an input, their input-gradient filters.
+    struct LayerFilters {
+        let w: [Float], v: [Float]
+        let wInput: [Float]?, vInput: [Float]?
+    }
+    /// Per layer where the uncached product runs on the register kernels (`HessianKernels.swift`); empty
+    /// where it runs on im2col + GEMM.
+    var kernels: [LayerFilters] = []
+    var usesKernels: Bool { !kernels.isEmpty }
+
     static func batchNormConstants(_ plan: TrainingPlan, values: UnsafePointer<Float>,
                                    vector: UnsafePointer<Float>) -> [BatchNormConstants] {
         plan.layers.map { layer in

@@ -41,9 +41,10 @@ public final class HessianVectorProduct: @unchecked Sendable {
     let layout: ParameterLayout
     let workers: [HessianWorker]
     let lock = NSLock()
-    /// Whether cached products run their convolutions on `DirectConvolution`'s kernels where the CPU has
-    /// them (default); false: im2col + GEMM only, as on a CPU without AVX2 (tests compare the two).
-    public var cachedProductsUseKernels = true
+    /// Whether products (cached and uncached, and the primal pass) run their convolutions and gradients on
+    /// the register kernels where the CPU has them (default, HessianKernels.swift); false: im2col + GEMM
+    /// only, as on a CPU without AVX2 (tests compare the two).
+    public var productsUseKernels = true
     /// The cached path's per-thread buffers (half the uncached workers' size), made on first use (under `lock`).
     lazy var cachedWorkers: [HessianCachedWorker] = workers.map { worker in
         HessianCachedWorker(plan: plan, activation: architecture.activation, classes: architecture.classCount,
@@ -138,9 +139,22 @@ public final class HessianVectorProduct: @unchecked Sendable {
             ConvolutionTraining.flipWeights(layer.geometry, weight: values + layer.weight, into: flipped + layer.weight)
             ConvolutionTraining.flipWeights(layer.geometry, weight: vector + layer.weight, into: flipped + count + layer.weight)
         }
-        let context = HessianContext(values: values, vector: vector, flippedValues: flipped, flippedVector: flipped + count,
+        var context = HessianContext(values: values, vector: vector, flippedValues: flipped, flippedVector: flipped + count,
                                      batchNorm: HessianContext.batchNormConstants(plan, values: values, vector: vector),
                                      lossScale: 1 / Double(data.count))
+        if useConvolutionKernels {
+            context.kernels = plan.layers.map { layer in
+                let g = layer.geometry
+                let (w, v) = (values + layer.weight, vector + layer.weight)
+                let (wFlipped, vFlipped) = (flipped + layer.weight, flipped + count + layer.weight)
+                return HessianContext.LayerFilters(
+                    w: HessianKernelFilters.forward(g, weights: w), v: HessianKernelFilters.forward(g, weights: v),
+                    wInput: layer.input.map { _ in
+                        HessianKernelFilters.inputGradient(g, gradChannels: g.outChannels, flipped: wFlipped, weights: w) },
+                    vInput: layer.input.map { _ in
+                        HessianKernelFilters.inputGradient(g, gradChannels: g.outChannels, flipped: vFlipped, weights: v) })
+            }
+        }
         var gradient = [Double](repeating: 0, count: count)
         var product = [Double](repeating: 0, count: count)
         var lossSum = 0.0, correct = 0

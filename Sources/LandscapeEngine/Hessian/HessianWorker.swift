@@ -101,18 +101,31 @@ final class HessianWorker: HessianChunkWorker {
             let (input, rInput, layout) = convolutionInput(layer, images: images, n: n)
             let length = layer.channels * n * layer.plane
             // z = W ∗ in;  R(z) = V ∗ in + W ∗ R(in)
-            ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: input, inputLayout: layout,
-                                        output: z[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
-            if r {
-                ConvolutionTraining.forward(g, weight: context.vector + layer.weight, input: input, inputLayout: layout,
-                                            output: rz[k], batch: n, images: 0..<n, columns: columns, columnCapacity: columnCapacity)
-            }
-            if r, let rInput {
-                ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: rInput, inputLayout: layout,
-                                            output: scratch, batch: n, images: 0..<n, columns: columns,
+            if context.usesKernels {
+                let filters = context.kernels[k]
+                z[k].update(repeating: 0, count: length)
+                convolve(g, input: input, layout: layout, filters: filters.w, output: z[k], n: n)
+                if r {
+                    rz[k].update(repeating: 0, count: length)
+                    convolve(g, input: input, layout: layout, filters: filters.v, output: rz[k], n: n)
+                    if let rInput { convolve(g, input: rInput, layout: layout, filters: filters.w, output: rz[k], n: n) }
+                }
+            } else {
+                ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: input, inputLayout: layout,
+                                            output: z[k], batch: n, images: 0..<n, columns: columns,
                                             columnCapacity: columnCapacity)
-                let target = rz[k], source = scratch
-                for i in 0..<length { target[i] += source[i] }
+                if r {
+                    ConvolutionTraining.forward(g, weight: context.vector + layer.weight, input: input, inputLayout: layout,
+                                                output: rz[k], batch: n, images: 0..<n, columns: columns,
+                                                columnCapacity: columnCapacity)
+                }
+                if r, let rInput {
+                    ConvolutionTraining.forward(g, weight: context.values + layer.weight, input: rInput, inputLayout: layout,
+                                                output: scratch, batch: n, images: 0..<n, columns: columns,
+                                                columnCapacity: columnCapacity)
+                    let target = rz[k], source = scratch
+                    for i in 0..<length { target[i] += source[i] }
+                }
             }
             batchNormForward(k, context.batchNorm[k], n: n, r: r)
             shortcutForward(k, from: a, into: y[k], n: n)
