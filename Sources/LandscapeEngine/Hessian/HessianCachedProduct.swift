@@ -169,8 +169,9 @@ extension HessianVectorProduct {
                                    gradient: cache.gradient, product: product)
     }
 
-    /// Whether cached products run on the register kernels (every channel count of a ResNet past the stem
-    /// is a multiple of their channel groups).
+    /// Whether products (cached, uncached, the primal pass) run on the register kernels: the CPU has them,
+    /// `productsUseKernels` is set, and every channel count past the stem is a multiple of their channel
+    /// groups (true of every ResNet here).
     var useConvolutionKernels: Bool {
         let strideGroup = Int(STRIDE2_BACKWARD_CHANNEL_GROUP)
         return DirectConvolution.isAvailable && productsUseKernels
