@@ -235,11 +235,15 @@ def main():
         steady(args, make_net, images, labels, reference_v, contenders)
 
 
-def retained_products(make_net, images, labels, v, batch, count):
+def retained_products(make_net, images, labels, v, batch, count, channels_last=False):
     """PyHessian's in-memory mode: each batch's gradient graph built once, then `count` double backwards
-    over all of them; returns (seconds to build, seconds per product) and the last product."""
+    over all of them; returns (seconds to build, seconds per product) and the last product.
+    `channels_last`: model and images in NHWC memory format (what a PyTorch user on a CPU would try)."""
     net = make_net()
     net.eval()
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
     params = [p for _, p in net.named_parameters()]
     vectors = [torch.tensor(v[name], dtype=torch.float32) for name, _ in net.named_parameters()]
     start = time.perf_counter()
@@ -285,9 +289,10 @@ def eigen(args, make_net, images, labels, v, contenders):
 def steady(args, make_net, images, labels, v, contenders):
     """The product a long run (Lanczos, trace probes, density) pays for each step once set-up is done:
     landscape's `--trace 12` minus `--trace 2` (the first product fills the primal cache; both runs pay it)
-    over 10 products, against one PyHessian loop product (NCHW) and PyHessian's retained-graph product
-    (the graph's build excluded, as a long run amortizes it). Alternating, --repeats rounds."""
-    ours, loop, retained = [], [], []
+    over 10 products, against one PyHessian loop product (NCHW) and PyHessian's retained-graph product in
+    NCHW and in channels_last (the graph's build excluded, as a long run amortizes it). Alternating,
+    --repeats rounds."""
+    ours, loop, retained, retained_cl = [], [], [], []
     for round in range(args.repeats):
         seconds = {}
         for probes in (2, 12):
@@ -298,12 +303,18 @@ def steady(args, make_net, images, labels, v, contenders):
         ours.append((seconds[12] - seconds[2]) / 10)
         loop.append(timed(contenders["nchw"][1])[0])
         retained.append(retained_products(make_net, images, labels, v, args.batch, 1)[1])
+        retained_cl.append(retained_products(make_net, images, labels, v, args.batch, 1, channels_last=True)[1])
         print(f"  steady round {round + 1}: landscape {ours[-1]:.2f} s per product (trace 2: {seconds[2]:.1f} s, "
-              f"trace 12: {seconds[12]:.1f} s); PyHessian loop {loop[-1]:.2f} s; PyTorch retained graph {retained[-1]:.2f} s; "
-              f"load {os.getloadavg()[0]:.1f}")
-    mine, looped, kept = statistics.median(ours), statistics.median(loop), statistics.median(retained)
+              f"trace 12: {seconds[12]:.1f} s); PyHessian loop {loop[-1]:.2f} s; PyTorch retained graph {retained[-1]:.2f} s, "
+              f"channels_last {retained_cl[-1]:.2f} s; load {os.getloadavg()[0]:.1f}")
+    mine, looped = statistics.median(ours), statistics.median(loop)
+    kept, kept_cl = statistics.median(retained), statistics.median(retained_cl)
+    best = min(looped, kept, kept_cl)
+    paired = statistics.median(min(l, r, c) / o for o, l, r, c in zip(ours, loop, retained, retained_cl))
     print(f"  steady-state H·v on {args.samples} images: landscape {mine:.2f} s, PyHessian loop {looped:.2f} s: "
-          f"{looped / mine:.2f}x (target >= 1.5x); PyTorch retained graph {kept:.2f} s: {kept / mine:.2f}x")
+          f"{looped / mine:.2f}x (target >= 1.5x); PyTorch retained graph {kept:.2f} s: {kept / mine:.2f}x, "
+          f"with channels_last {kept_cl:.2f} s: {kept_cl / mine:.2f}x; against the fastest PyTorch side "
+          f"{best / mine:.2f}x ({paired:.2f}x paired by round)")
 
 
 if __name__ == "__main__":
