@@ -134,9 +134,12 @@ public struct Surface: Sendable, Codable, Equatable {
         }
 
         /// Records that the kernels on `isa` computed a point.
-        mutating func noteKernel(_ isa: String) {
-            let used = kernel?.split(separator: "+").map(String.init) ?? []
-            if !used.contains(isa) { kernel = (used + [isa]).joined(separator: "+") }
+        mutating func noteKernel(_ isa: String) { kernel = Self.noting(isa, in: kernel) }
+
+        /// `list` ("a+b", or nil for none) with `name` appended unless it is there already.
+        static func noting(_ name: String, in list: String?) -> String {
+            let used = list?.split(separator: "+").map(String.init) ?? []
+            return used.contains(name) ? list! : (used + [name]).joined(separator: "+")
         }
 
         /// Records that `algorithm` computed a point.

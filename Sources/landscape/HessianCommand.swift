@@ -192,8 +192,8 @@ struct HessianCommand: ParsableCommand {
             if let trace = spectrum.trace {
                 print(String(format: "  trace %.2f ± %.2f (%d probes)", trace, spectrum.traceStderr ?? .nan, spectrum.traceProbes))
             }
-            print(String(format: "  %d products on %d images, %.2f s each", spectrum.timing.products, spectrum.samples,
-                         spectrum.timing.secondsPerProduct))
+            print(String(format: "  %d products on %d images, %.2f s each (%@)", spectrum.timing.products, spectrum.samples,
+                         spectrum.timing.secondsPerProduct, spectrum.timing.kernel ?? "?"))
         }
         for picture in pictures { print("picture: \(picture)") }
     }

@@ -60,6 +60,7 @@ final class ConvexityTests: XCTestCase {
         XCTAssertEqual(f.map.samples, 8)
         XCTAssertEqual(f.map.dataset.contentSha256, f.surface.dataset.contentSha256)
         XCTAssertEqual(f.map.timing.products, f.map.steps.flatMap { $0 }.compactMap { $0 }.reduce(0, +))
+        XCTAssertEqual(f.map.timing.kernel, KernelISA.current.rawValue)   // one run, one CPU: one name
         for row in 0..<3 {
             for column in 0..<3 {
                 let high = try XCTUnwrap(f.map.maxEigenvalue[row][column]), low = try XCTUnwrap(f.map.minEigenvalue[row][column])

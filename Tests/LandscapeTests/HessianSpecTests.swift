@@ -100,6 +100,28 @@ final class HessianSpecTests: XCTestCase {
         XCTAssertEqual(norm, 1, accuracy: 1e-5)
     }
 
+    /// `timing.kernel` names what computed the products: the register kernels' ISA, or "portable" (im2col +
+    /// BLAS) when the kernels are switched off; the two spectra agree to float32 rounding.
+    func testTheSpectrumRecordsWhatComputedTheProducts() throws {
+        let model = try LoadedModel.load(Fixtures.referenceFile("resnet20-akamaster.safetensors"))
+        let set = try Self.images(4)
+        let options = SpectrumOptions(top: 1, lanczosSteps: 4, traceProbes: 0, density: false, densityRuns: 0, densitySteps: 0,
+                                      seed: 1)
+        defer { try? KernelISA.select(KernelISA.best) }
+        var spectra: [HessianSpectrum] = []
+        for isa in [KernelISA.portable, KernelISA.best] {
+            try KernelISA.select(isa)
+            let run = try HessianRun(models: [model], data: set, options: options, directory: Self.temporaryDirectory(),
+                                     threads: 2)
+            let spectrum = try run.run { _ in }[0]
+            XCTAssertEqual(spectrum.timing.kernel, isa.rawValue)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run.jsonURL(model))) as? [String: Any])
+            XCTAssertEqual((object["timing"] as? [String: Any])?["kernel"] as? String, isa.rawValue)
+            spectra.append(spectrum)
+        }
+        XCTAssertEqual(spectra[0].topEigenvalues[0], spectra[1].topEigenvalues[0], accuracy: 1e-4 * spectra[0].topEigenvalues[0])
+    }
+
     func testProductOfAVectorFileRefusesMismatchedTensorsByName() throws {
         let model = try LoadedModel.load(Fixtures.referenceFile("resnet20-akamaster.safetensors"))
         let set = try Self.images(2)

@@ -194,6 +194,7 @@ public final class ConvexityComputation: @unchecked Sendable {
             map.timing.products += hessian.productCount
             map.timing.secondsPerProduct = map.timing.seconds / Double(max(map.timing.products, 1))
             map.timing.threads = threads
+            map.timing.noteKernel(hessian.kernel)
             map.timing.updated = SurfaceComputation.timestamp()
             try SurfaceStore.writeAtomically(try LandscapeJSON.encode(map), to: output)
             let rate = Double(pointsThisRun) / max(elapsed, 1e-9)

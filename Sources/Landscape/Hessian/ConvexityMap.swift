@@ -21,10 +21,17 @@ public struct ConvexityMap: Sendable, Codable, Equatable {
         public var secondsPerProduct: Double
         public var threads: Int
         public var updated: String
-        public init(seconds: Double, products: Int, secondsPerProduct: Double, threads: Int, updated: String) {
+        /// What computed the products (`HessianSpectrum.Timing.kernel`), in the order first used, joined by
+        /// "+" after a resume on another CPU. Absent in files written before it was recorded.
+        public var kernel: String?
+        public init(seconds: Double, products: Int, secondsPerProduct: Double, threads: Int, updated: String,
+                    kernel: String? = nil) {
             self.seconds = seconds; self.products = products; self.secondsPerProduct = secondsPerProduct
-            self.threads = threads; self.updated = updated
+            self.threads = threads; self.updated = updated; self.kernel = kernel
         }
+
+        /// Records that `kernel` computed products.
+        mutating func noteKernel(_ kernel: String) { self.kernel = Surface.Timing.noting(kernel, in: self.kernel) }
     }
 
     public var version = ConvexityMap.formatVersion

@@ -105,7 +105,7 @@ public struct HessianRun {
             },
             timing: HessianSpectrum.Timing(seconds: seconds, products: products,
                                            secondsPerProduct: seconds / Double(max(products, 1)),
-                                           threads: threads))
+                                           threads: threads, kernel: hessian.kernel))
         try SurfaceStore.writeAtomically(try LandscapeJSON.encode(spectrum), to: jsonURL(loaded))
         return spectrum
     }

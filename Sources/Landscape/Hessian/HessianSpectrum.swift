@@ -28,8 +28,13 @@ public struct HessianSpectrum: Sendable, Codable, Equatable {
         public var products: Int
         public var secondsPerProduct: Double
         public var threads: Int
-        public init(seconds: Double, products: Int, secondsPerProduct: Double, threads: Int) {
+        /// What computed the products: "avx2" or "avx512" (the register kernels, the same bits as each other)
+        /// or "portable" (im2col + BLAS; ≈ 5e-6 relative from the kernels' products). Absent in files written
+        /// before it was recorded.
+        public var kernel: String?
+        public init(seconds: Double, products: Int, secondsPerProduct: Double, threads: Int, kernel: String? = nil) {
             self.seconds = seconds; self.products = products; self.secondsPerProduct = secondsPerProduct; self.threads = threads
+            self.kernel = kernel
         }
     }
 

@@ -27,6 +27,8 @@ public final class HessianOperator: SymmetricOperator, @unchecked Sendable {
     private let cache: HessianPrimalCache?
     /// Bytes of the primal cache (nil: products are computed without one).
     public var primalCacheBytes: Int? { cache?.bytes }
+    /// What the products run on (`HessianVectorProduct.kernelName`): "avx2", "avx512" or "portable".
+    public var kernel: String { engine.kernelName }
     /// Products computed so far, and the loss and gradient norm the last one measured.
     public private(set) var productCount = 0
     public private(set) var loss: Double?

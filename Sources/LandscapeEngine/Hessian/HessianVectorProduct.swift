@@ -45,6 +45,9 @@ public final class HessianVectorProduct: @unchecked Sendable {
     /// the register kernels where the CPU has them (default, HessianKernels.swift); false: im2col + GEMM
     /// only, as on a CPU without AVX2 (tests compare the two).
     public var productsUseKernels = true
+    /// What its products run on: the register kernels' ISA ("avx2" or "avx512", the same bits as each other)
+    /// or "portable" (im2col + BLAS, which rounds differently: ≈ 5e-6 relative L2 on a ResNet-20).
+    public var kernelName: String { useConvolutionKernels ? KernelISA.current.rawValue : KernelISA.portable.rawValue }
     /// The cached path's per-thread buffers (half the uncached workers' size), made on first use (under `lock`).
     lazy var cachedWorkers: [HessianCachedWorker] = workers.map { worker in
         HessianCachedWorker(plan: plan, activation: architecture.activation, classes: architecture.classCount,
