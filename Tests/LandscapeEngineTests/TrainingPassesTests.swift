@@ -117,6 +117,7 @@ final class TrainingPassesTests: XCTestCase {
         landscape_batch_norm_input_gradient(&result, z, count, kdy, kz, mean, k0)
         XCTAssertEqual(bits(result), bits(expected))
     }
+
     /// Swish and Mish (`landscape_smooth_activation`, `_backward`) against the scalar Swift kernels, bit for bit:
     /// one float bit pattern in every 4,099 over the whole line (both signs, every magnitude, ±∞ and NaNs), the
     /// underflow edge and the sign change; a count that leaves a tail of 5 (the padded lanes).
